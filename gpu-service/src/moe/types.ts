@@ -1,0 +1,63 @@
+// Contract of the native sparse-MoE layer (gpu-service/native) as seen from TypeScript. The serving
+// code (model loading, generation) depends only on this file and `./index.ts`.
+
+export type DType = 'bf16' | 'f16' | 'f32';
+
+/** Raw tensor bytes, row-major; `data` may be a view into a memory-mapped safetensors file. */
+export interface Tensor {
+  dtype: DType;
+  shape: number[];
+  data: Uint8Array;
+}
+
+export type MoeFamily = 'mixtral' | 'qwen2_moe' | 'qwen3_moe' | 'olmoe' | 'deepseek_v2' | 'deepseek_v3';
+
+/** Routing semantics of one family's MoE block, read from its config.json. */
+export interface MoeRouting {
+  family: MoeFamily;
+  numExperts: number;
+  topK: number;
+  /** softmax for all but DeepSeek-V3 (sigmoid). */
+  scoring: 'softmax' | 'sigmoid';
+  /** Renormalise the top-k weights to sum to 1 (always true for Mixtral). */
+  normTopkProb: boolean;
+  /** Multiplies the routed weights (DeepSeek); 1 elsewhere. */
+  routedScalingFactor: number;
+  /** Group-limited selection (DeepSeek): experts split into nGroup groups, topkGroup kept. 1/1 = off. */
+  nGroup: number;
+  topkGroup: number;
+}
+
+export type ExpertWeights =
+  /** One tensor per expert: gate/up [I,H], down [H,I] (Mixtral w1/w3/w2, Qwen/OLMoE gate_proj/up_proj/down_proj). */
+  | { layout: 'per-expert'; gate: Tensor[]; up: Tensor[]; down: Tensor[] }
+  /** Packed: gateUp [E,2I,H] (gate rows first, then up), down [E,H,I]. */
+  | { layout: 'packed'; gateUp: Tensor; down: Tensor };
+
+export interface SharedExpertWeights {
+  gate: Tensor; // [Is,H]
+  up: Tensor; // [Is,H]
+  down: Tensor; // [H,Is]
+  /** Qwen2-MoE: output scaled by sigmoid(x·sharedGate), sharedGate [1,H]. Absent for DeepSeek. */
+  sharedGate?: Tensor;
+}
+
+export interface MoeLayerWeights {
+  /** Router weight W_gate [E,H]. */
+  router: Tensor;
+  /** DeepSeek-V3 `e_score_correction_bias` [E] (f32): added for selection only, not to the weights. */
+  scoreCorrectionBias?: Tensor;
+  experts: ExpertWeights;
+  shared?: SharedExpertWeights;
+}
+
+export interface MoeForwardResult {
+  /** [T,H] */
+  y: Float32Array;
+  /** [T,topK] selected expert per token, in descending score order: the expert-activation trace. */
+  topkIds: Int32Array;
+  /** [T,topK] the weights applied to those experts. */
+  topkWeights: Float32Array;
+}
+
+export type MoeDevice = 'cpu' | 'cuda';

@@ -1,0 +1,92 @@
+// Typed errors that carry an HTTP status and say who failed, so the gateway can answer with an
+// OpenAI-style error body and the routing history can attribute the failure.
+
+/** Who is to blame: the caller's request, the gateway itself, or a named expert. */
+export type FailureSource = 'client' | 'gateway' | 'expert';
+
+export class ConclaveError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly source: FailureSource,
+    /** OpenAI-style error `type`. */
+    readonly type: string,
+    /** Machine-readable code, e.g. `unknown_model`. */
+    readonly code: string,
+    /** Request field the error is about, when there is one. */
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is wrong: bad JSON, an unknown model, an invalid policy field. */
+export class InvalidRequestError extends ConclaveError {
+  constructor(message: string, code: string, param: string | null = null, status = 400) {
+    super(message, status, 'client', 'invalid_request_error', code, param);
+  }
+}
+
+export class AuthError extends ConclaveError {
+  constructor(message: string, status: 401 | 403 = 401) {
+    super(message, status, 'client', 'authentication_error', status === 401 ? 'invalid_api_key' : 'forbidden');
+  }
+}
+
+export class NotFoundError extends ConclaveError {
+  constructor(what: string, id: string) {
+    super(`${what} '${id}' not found`, 404, 'client', 'invalid_request_error', 'not_found');
+  }
+}
+
+/** A call to one expert failed; `source` says whether the expert or the gateway was at fault. */
+export class ExpertCallError extends ConclaveError {
+  constructor(
+    readonly expertId: string,
+    message: string,
+    options: {
+      /** HTTP status the expert answered with; 0 when it never answered. */
+      upstreamStatus?: number;
+      source?: 'expert' | 'gateway';
+      kind?: 'http' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted';
+      retryable?: boolean;
+      retryAfterMs?: number | null;
+    } = {},
+  ) {
+    const source = options.source ?? 'expert';
+    super(`expert '${expertId}': ${message}`, source === 'expert' ? 502 : 500, source, 'expert_error', options.kind ?? 'http');
+    this.upstreamStatus = options.upstreamStatus ?? 0;
+    this.kind = options.kind ?? 'http';
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs ?? null;
+  }
+  readonly upstreamStatus: number;
+  readonly kind: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | null;
+}
+
+/** Too few experts answered for the policy's quorum; carries every expert's reason. */
+export class QuorumError extends ConclaveError {
+  constructor(
+    readonly needed: number,
+    readonly reasons: { expertId: string; error: string }[],
+  ) {
+    super(
+      `${needed} expert answer(s) needed, fewer arrived: ` + reasons.map((r) => `${r.expertId}: ${r.error}`).join('; '),
+      502,
+      'expert',
+      'expert_error',
+      'quorum_not_met',
+    );
+  }
+}
+
+export function isConclaveError(e: unknown): e is ConclaveError {
+  return e instanceof ConclaveError;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+export const STRATEGY_NAMES = ['fixed', 'all', 'skill', 'learned', 'cascade', 'bandit'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+export const AGGREGATION_NAMES = ['first', 'vote', 'weighted-vote', 'synthesize', 'judge', 'layers'] as const;
+export type AggregationName = (typeof AGGREGATION_NAMES)[number];
+
+const expertId = z.string().min(1).max(128);
+
+/**
+ * The routing knobs a caller may set, per request (`routing` body field or `x-routing-policy`
+ * header) or in a saved named policy. Strict: an unknown field is an error, never ignored.
+ */
+export const routingOverrideSchema = z
+  .object({
+    strategy: z.enum(STRATEGY_NAMES),
+    /** For `fixed`: the experts to call, in order. */
+    experts: z.array(expertId).min(1).max(64),
+    k: z.number().int().min(1).max(64),
+    allow: z.array(expertId).max(256),
+    deny: z.array(expertId).max(256),
+    max_cost_usd: z.number().nonnegative(),
+    timeout_ms: z.number().int().min(1).max(600_000),
+    aggregate: z.enum(AGGREGATION_NAMES),
+    /** Expert that synthesizes / judges; chosen automatically when absent. */
+    aggregator: expertId,
+    /** Answers needed for a result; below it the request fails (or uses `fallback`). */
+    quorum: z.number().int().min(1).max(64),
+    /** Expert called alone when fewer than `quorum` answers arrive. */
+    fallback: expertId,
+    /** Cost weight in expected utility P(correct) − λ·cost (cost in USD per 1k queries). */
+    lambda: z.number().nonnegative().max(1e6),
+    /** Mixture-of-Agents rounds for `layers`. */
+    rounds: z.number().int().min(1).max(4),
+    /** Skill extractor for `skill`: the local keyword model or an LLM expert. */
+    extractor: z.enum(['local', 'llm']),
+    /** Sample experts in proportion to score instead of deterministic top-k. */
+    sample: z.boolean(),
+    /** Fire the next-ranked expert too when the first is slow (latency-sensitive policies). */
+    hedge_ms: z.number().int().min(1).max(600_000),
+  })
+  .partial()
+  .strict();
+
+export type RoutingOverride = z.infer<typeof routingOverrideSchema>;
+
+/** A fully resolved policy: a named base with per-request overrides applied. */
+export interface RoutingPolicy extends RoutingOverride {
+  name: string;
+  strategy: StrategyName;
+  aggregate: AggregationName;
+}
+
+export const DEFAULT_POLICY: RoutingPolicy = {
+  name: 'auto',
+  strategy: 'all',
+  aggregate: 'first',
+};
+
+/** Later layers win: named policy < header < body. Undefined fields never erase earlier ones. */
+export function resolvePolicy(base: RoutingPolicy, ...overrides: (RoutingOverride | undefined)[]): RoutingPolicy {
+  const out: RoutingPolicy = { ...base };
+  for (const o of overrides) {
+    if (!o) continue;
+    for (const [key, value] of Object.entries(o)) {
+      if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return out;
+}

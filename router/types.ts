@@ -1,0 +1,123 @@
+// The contract between the gateway (worker/), the router (this folder) and the expert adapters
+// (experts/). Pure types: no Workers or Node imports, so the router runs in both.
+
+import type { RoutingPolicy } from './policy';
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export type ProviderKind = 'hf' | 'openai' | 'replay';
+
+/** What the router knows about one expert: a registry row without secrets. */
+export interface ExpertProfile {
+  id: string;
+  provider: ProviderKind;
+  /** Model id at the provider (for `replay`: the model name in the recorded data). */
+  model: string;
+  /** Custom OpenAI-compatible / TGI endpoint; null for the provider's default. */
+  endpointUrl: string | null;
+  /** USD per million tokens. */
+  inputPricePerMTok: number;
+  outputPricePerMTok: number;
+  skills: string[];
+  tags: string[];
+  enabled: boolean;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A successful call of one expert. */
+export interface ExpertAnswer {
+  expertId: string;
+  text: string;
+  usage: Usage;
+  costUsd: number;
+  latencyMs: number;
+}
+
+/** Who a call was made for: an answering expert, or an aggregator / judge / skill extractor. */
+export type CallRole = 'expert' | 'aggregator' | 'judge' | 'extractor';
+
+export interface CallOptions {
+  role: CallRole;
+  /** Cascade stage or mixture layer the call belongs to (0 for the first). */
+  stage: number;
+  signal?: AbortSignal;
+  maxTokens?: number;
+  temperature?: number;
+}
+
+/** A started streaming call: text deltas as they arrive, then the whole answer. */
+export interface ExpertStream {
+  deltas: AsyncIterable<string>;
+  /** Resolves once the stream ends; rejects with the call's error. */
+  done: Promise<ExpertAnswer>;
+}
+
+/**
+ * How the router reaches experts. The gateway implements it over the adapters in experts/ and
+ * records every call (role, stage, status, latency, usage, cost) itself, so whatever the router
+ * or an aggregator calls is attributed in the routing history without extra bookkeeping here.
+ * Both methods reject with an `ExpertCallError` (router/errors.ts) on failure.
+ */
+export interface ExpertCaller {
+  complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer>;
+  stream(expertId: string, messages: ChatMessage[], opts: CallOptions): ExpertStream;
+}
+
+/** One scored expert in a routing decision. */
+export interface Candidate {
+  expertId: string;
+  /** Higher is better; meaning depends on the strategy (suitability, P(correct) - λ·cost, …). */
+  score: number;
+  /** Strategy-specific parts of the score, shown in `routing` and the dashboard preview. */
+  detail?: Record<string, number | string>;
+}
+
+/**
+ * What a strategy decides from the prompt alone. Stage 0 is always called; each later stage is
+ * called only while `escalate` says the answers so far are not good enough (cascades). A
+ * single-stage decision leaves `escalate` out.
+ */
+export interface RoutingDecision {
+  strategy: string;
+  /** Every eligible expert, scored, best first. */
+  ranked: Candidate[];
+  stages: Candidate[][];
+  escalate?: (answersSoFar: ExpertAnswer[], stageIndex: number) => boolean;
+  /** Extra facts about the decision (skills extracted, λ used, …). */
+  info?: Record<string, unknown>;
+}
+
+export interface RouteRequest {
+  /** The last user message, the text routers look at. */
+  prompt: string;
+  messages: ChatMessage[];
+}
+
+export interface RoutingStrategy {
+  readonly name: string;
+  /**
+   * Decide from the prompt alone. `experts` are already filtered to the eligible ones (enabled,
+   * allowed by the policy, circuit closed); the strategy ranks and picks among them.
+   */
+  decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): RoutingDecision | Promise<RoutingDecision>;
+}
+
+/** Per-request result of aggregation; `text` is never empty on success. */
+export interface AggregationResult {
+  aggregation: string;
+  text: string;
+  /** The expert whose answer was returned, when one was (votes, judge, first). */
+  winner?: string;
+  /** Votes per normalised answer, for vote kinds. */
+  tally?: Record<string, number>;
+  detail?: Record<string, unknown>;
+}
