@@ -1,0 +1,16 @@
+import type { RoutingPolicy } from './policy';
+import type { ExpertProfile } from './types';
+
+/**
+ * Experts a policy may use: enabled, inside `allow` when given, outside `deny`, and not excluded by
+ * the caller's health check (open circuit breaker). Routing never sees the others.
+ */
+export function eligibleExperts(
+  experts: readonly ExpertProfile[],
+  policy: RoutingPolicy,
+  isHealthy: (expertId: string) => boolean = () => true,
+): ExpertProfile[] {
+  const allow = policy.allow ? new Set(policy.allow) : null;
+  const deny = new Set(policy.deny ?? []);
+  return experts.filter((e) => e.enabled && (!allow || allow.has(e.id)) && !deny.has(e.id) && isHealthy(e.id));
+}

@@ -1,0 +1,266 @@
+import type { Aggregator } from './aggregate/types';
+import { Channel } from './channel';
+import { estimateCostUsd, tokensOf } from './cost';
+import { eligibleExperts } from './eligibility';
+import { ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
+import type { RoutingPolicy } from './policy';
+import type {
+  AggregationResult,
+  Candidate,
+  ExpertAnswer,
+  ExpertCaller,
+  ExpertProfile,
+  RouteRequest,
+  RoutingDecision,
+  RoutingStrategy,
+} from './types';
+
+// request → policy → strategy → experts → aggregator: the one path every chat request takes.
+
+export interface RouteEnvironment {
+  /** The whole registry; the pipeline filters it by the policy and health. */
+  experts: readonly ExpertProfile[];
+  strategies: ReadonlyMap<string, RoutingStrategy>;
+  aggregators: ReadonlyMap<string, Aggregator>;
+  caller: ExpertCaller;
+  isHealthy?: (expertId: string) => boolean;
+}
+
+export interface ExpertFailure {
+  expertId: string;
+  error: ConclaveError;
+}
+
+export interface RouteOutcome {
+  aggregation: AggregationResult;
+  answers: ExpertAnswer[];
+  failures: ExpertFailure[];
+  /** Experts the strategy chose but the cost cap left out. */
+  overBudget: string[];
+}
+
+export interface RouteRun {
+  decision: RoutingDecision;
+  /** The final answer's text as it is produced. */
+  deltas: AsyncIterable<string>;
+  /** Settles when the answer is complete; rejects with a ConclaveError (quorum, expert, …). */
+  result: Promise<RouteOutcome>;
+}
+
+/**
+ * Decides (throwing a client error for an impossible policy before anything is called), then
+ * starts the expert calls and the aggregation. The returned run streams the final answer.
+ */
+export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: RouteEnvironment, signal?: AbortSignal): Promise<RouteRun> {
+  const strategy = env.strategies.get(policy.strategy);
+  if (!strategy) throw new InvalidRequestError(`routing strategy '${policy.strategy}' is not available`, 'unknown_strategy', 'routing.strategy');
+  const aggregator = policy.aggregate === 'first' ? null : env.aggregators.get(policy.aggregate);
+  if (aggregator === undefined) {
+    throw new InvalidRequestError(`aggregation '${policy.aggregate}' is not available`, 'unknown_aggregation', 'routing.aggregate');
+  }
+  const experts = eligibleExperts(env.experts, policy, env.isHealthy);
+  if (experts.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
+  const decision = await strategy.decide(req, experts, policy);
+  if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
+
+  const callSignal = combineSignals(signal, policy.timeout_ms);
+  const budget = new Budget(policy.max_cost_usd, tokensOf(req.prompt), experts);
+  // The cap is checked before any call so a request that cannot afford even one expert fails cleanly.
+  if (budget.fit(decision.stages[0]).length === 0) {
+    throw new InvalidRequestError(
+      `no chosen expert fits max_cost_usd=${policy.max_cost_usd}: the cheapest is estimated at $${budget.estimate(decision.stages[0][0]!.expertId).toFixed(6)}`,
+      'over_budget',
+      'routing.max_cost_usd',
+    );
+  }
+
+  const out = new Channel<string>();
+  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out };
+  const result =
+    aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
+  result.then(() => out.close(), (e: unknown) => out.fail(e));
+  return { decision, deltas: out, result };
+}
+
+interface RunContext {
+  req: RouteRequest;
+  policy: RoutingPolicy;
+  env: RouteEnvironment;
+  experts: ExpertProfile[];
+  decision: RoutingDecision;
+  budget: Budget;
+  signal: AbortSignal | undefined;
+  out: Channel<string>;
+}
+
+/** Hedged / single-expert path: stream every chosen expert, the first to produce text wins. */
+async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
+  const stage = ctx.budget.fit(ctx.decision.stages[0]!);
+  const overBudget = ctx.decision.stages[0]!.filter((c) => !stage.includes(c)).map((c) => c.expertId);
+  const failures: ExpertFailure[] = [];
+  const losers = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, losers.signal]) : losers.signal;
+  let winner: string | null = null;
+
+  const attempts = stage.map(async (c, i): Promise<ExpertAnswer | null> => {
+    // Hedging: the next-ranked expert starts only if the earlier ones are slower than hedge_ms.
+    if (i > 0 && ctx.policy.hedge_ms !== undefined) await delay(ctx.policy.hedge_ms * i, signal);
+    if (winner !== null) return null;
+    try {
+      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { role: 'expert', stage: 0, signal });
+      for await (const delta of s.deltas) {
+        if (winner === null) winner = c.expertId;
+        if (winner !== c.expertId) break;
+        ctx.out.push(delta);
+      }
+      if (winner !== c.expertId) {
+        s.done.catch(() => undefined);
+        return null;
+      }
+      const answer = await s.done;
+      losers.abort();
+      return answer;
+    } catch (e) {
+      if (winner === c.expertId) throw e; // broke mid-answer: the stream must end with an error
+      if (winner === null) failures.push({ expertId: c.expertId, error: asConclave(e, c.expertId) });
+      return null;
+    }
+  });
+  const settled = await Promise.all(attempts);
+  const answer = settled.find((a): a is ExpertAnswer => a !== null);
+  if (answer) {
+    return { aggregation: { aggregation: 'first', text: answer.text, winner: answer.expertId }, answers: [answer], failures, overBudget };
+  }
+  const fallback = await callFallback(ctx, failures);
+  ctx.out.push(fallback.text);
+  return { aggregation: { aggregation: 'first', text: fallback.text, winner: fallback.expertId, detail: { fallback: true } }, answers: [fallback], failures, overBudget };
+}
+
+/** Calls stage after stage while the strategy asks to escalate, then aggregates the answers. */
+async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<RouteOutcome> {
+  const answers: ExpertAnswer[] = [];
+  const failures: ExpertFailure[] = [];
+  const overBudget: string[] = [];
+  const stages = ctx.decision.stages;
+  for (let s = 0; s < stages.length; s++) {
+    if (s > 0 && !(ctx.decision.escalate?.(answers, s - 1) ?? false)) break;
+    const planned = stages[s]!;
+    const stage = ctx.budget.fit(planned);
+    overBudget.push(...planned.filter((c) => !stage.includes(c)).map((c) => c.expertId));
+    const settled = await Promise.allSettled(
+      stage.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, { role: 'expert', stage: s, ...(ctx.signal ? { signal: ctx.signal } : {}) })),
+    );
+    settled.forEach((r, i) => {
+      const expertId = stage[i]!.expertId;
+      if (r.status === 'fulfilled') {
+        answers.push(r.value);
+        ctx.budget.spend(r.value.costUsd);
+      } else failures.push({ expertId, error: asConclave(r.reason, expertId) });
+    });
+  }
+  const quorum = Math.min(ctx.policy.quorum ?? 1, Math.max(1, stages.flat().length));
+  if (answers.length < quorum) {
+    if (answers.length === 0 || ctx.policy.fallback) {
+      const fallback = await callFallback(ctx, failures);
+      ctx.out.push(fallback.text);
+      return { aggregation: { aggregation: 'fallback', text: fallback.text, winner: fallback.expertId }, answers: [fallback], failures, overBudget };
+    }
+    throw quorumError(quorum, failures);
+  }
+  const run = aggregator.run({
+    request: ctx.req,
+    policy: ctx.policy,
+    decision: ctx.decision,
+    answers,
+    experts: ctx.experts,
+    caller: ctx.env.caller,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  for await (const delta of run.deltas) ctx.out.push(delta);
+  const aggregation = await run.result;
+  if (!aggregation.text) throw new ExpertCallError(aggregation.winner ?? ctx.policy.aggregator ?? 'aggregator', 'aggregation produced an empty answer', { kind: 'protocol' });
+  return { aggregation, answers, failures, overBudget };
+}
+
+/** The policy's fallback expert, called alone when too few experts answered. */
+async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise<ExpertAnswer> {
+  const quorum = ctx.policy.quorum ?? 1;
+  const fallbackId = ctx.policy.fallback;
+  if (!fallbackId) throw quorumError(quorum, failures);
+  try {
+    return await ctx.env.caller.complete(fallbackId, ctx.req.messages, { role: 'expert', stage: ctx.decision.stages.length, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  } catch (e) {
+    failures.push({ expertId: fallbackId, error: asConclave(e, fallbackId) });
+    throw quorumError(quorum, failures);
+  }
+}
+
+/** For multi-stage decisions without an aggregator: the answer of the last (strongest) stage reached. */
+const firstOfLastStage: Aggregator = {
+  name: 'first',
+  run(ctx) {
+    const answer = ctx.answers[ctx.answers.length - 1]!;
+    const result: AggregationResult = { aggregation: 'first', text: answer.text, winner: answer.expertId };
+    return { deltas: single(answer.text), result: Promise.resolve(result) };
+  },
+};
+
+async function* single(text: string): AsyncIterable<string> {
+  yield text;
+}
+
+function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {
+  return new QuorumError(quorum, failures.map((f) => ({ expertId: f.expertId, error: f.error.message })));
+}
+
+function asConclave(e: unknown, expertId: string): ConclaveError {
+  if (e instanceof ConclaveError) return e;
+  return new ExpertCallError(expertId, errorMessage(e), { source: 'gateway', kind: 'protocol' });
+}
+
+function combineSignals(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+  const timeout = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+  if (signal && timeout) return AbortSignal.any([signal, timeout]);
+  return signal ?? timeout;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+/** Keeps a request's estimated spend under its cap; spent grows with each answer's real cost. */
+class Budget {
+  private spent = 0;
+  private readonly prices: Map<string, ExpertProfile>;
+  constructor(
+    private readonly cap: number | undefined,
+    private readonly promptTokens: number,
+    experts: ExpertProfile[],
+  ) {
+    this.prices = new Map(experts.map((e) => [e.id, e]));
+  }
+
+  estimate(expertId: string): number {
+    const e = this.prices.get(expertId);
+    return e ? estimateCostUsd(e, this.promptTokens) : 0;
+  }
+
+  /** The candidates that still fit, in order; the first that does not fit is skipped, not the rest. */
+  fit(stage: Candidate[]): Candidate[] {
+    if (this.cap === undefined) return stage;
+    let planned = this.spent;
+    return stage.filter((c) => {
+      const cost = this.estimate(c.expertId);
+      if (planned + cost > this.cap!) return false;
+      planned += cost;
+      return true;
+    });
+  }
+
+  spend(costUsd: number): void {
+    this.spent += costUsd;
+  }
+}
