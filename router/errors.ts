@@ -35,8 +35,8 @@ export class AuthError extends ConclaveError {
 }
 
 export class NotFoundError extends ConclaveError {
-  constructor(what: string, id: string) {
-    super(`${what} '${id}' not found`, 404, 'client', 'invalid_request_error', 'not_found');
+  constructor(what: string, id: string, message = `${what} '${id}' not found`, code = 'not_found') {
+    super(message, 404, 'client', 'invalid_request_error', code);
   }
 }
 

@@ -20,6 +20,8 @@ export interface ExpertProfile {
   model: string;
   /** Custom OpenAI-compatible / TGI endpoint; null for the provider's default. */
   endpointUrl: string | null;
+  /** Name of the secret holding the endpoint's API key, when it needs one. */
+  apiKeySecret: string | null;
   /** USD per million tokens. */
   inputPricePerMTok: number;
   outputPricePerMTok: number;

@@ -1,0 +1,137 @@
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { addExpert, call, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
+
+interface Routing {
+  route_id: string;
+  policy: string;
+  strategy: string;
+  aggregation: string;
+  experts: { id: string; score: number; status: string; cost_usd: number; prompt_tokens: number; completion_tokens: number; latency_ms: number | null; error?: string }[];
+  calls: { expert: string; role: string; status: string; cost_usd: number; error_source?: string }[];
+  total_cost_usd: number;
+  winner?: string;
+}
+
+async function routeRows(id: string) {
+  const route = await env.DB.prepare('select * from routes where id = ?').bind(id).first<Record<string, unknown>>();
+  const calls = await env.DB.prepare('select * from route_calls where route_id = ? order by id').bind(id).all<Record<string, unknown>>();
+  return { route, calls: calls.results };
+}
+
+describe('POST /v1/chat/completions', () => {
+  beforeEach(async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await replayExpert('gemini-1.5-flash-002', { input_price_per_mtok: 0.075, output_price_per_mtok: 0.3 });
+  });
+
+  it('answers with the recorded text of the expert named as model, and records the route', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002' });
+    expect(res.status).toBe(200);
+    const routeId = res.headers.get('x-route-id')!;
+    expect(routeId).toMatch(/^rt_/);
+    const body = (await res.json()) as { object: string; choices: { message: { content: string } }[]; usage: Record<string, number>; routing: Routing };
+    expect(body.object).toBe('chat.completion');
+    expect(body.choices[0]!.message.content).toBe(GEMINI_PRO_ANSWER);
+    // The data's cost rule: ceil(chars / 4) tokens at the model's list prices.
+    const promptTokens = Math.ceil(RECORDED_PROMPT.length / 4);
+    const completionTokens = Math.ceil(GEMINI_PRO_ANSWER.length / 4);
+    expect(body.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+    const cost = (promptTokens * 1.25 + completionTokens * 5) / 1e6;
+    expect(body.routing.route_id).toBe(routeId);
+    expect(body.routing.strategy).toBe('fixed');
+    expect(body.routing.experts).toMatchObject([{ id: 'gemini-1.5-pro-002', status: 'ok', prompt_tokens: promptTokens, completion_tokens: completionTokens }]);
+    expect(body.routing.total_cost_usd).toBeCloseTo(cost, 12);
+
+    const { route, calls } = await routeRows(routeId);
+    expect(route).toMatchObject({ model: 'gemini-1.5-pro-002', status: 'ok', http_status: 200, response: GEMINI_PRO_ANSWER, prompt: RECORDED_PROMPT });
+    expect(route!.cost_usd as number).toBeCloseTo(cost, 12);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ expert_id: 'gemini-1.5-pro-002', role: 'expert', status: 'ok', response: GEMINI_PRO_ANSWER });
+  });
+
+  it('streams SSE chunks in order, ending with usage and routing, then [DONE]', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002', stream: true, stream_options: { include_usage: true } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = sseEvents(await res.text());
+    expect(events.at(-1)).toBe('[DONE]');
+    const chunks = events.slice(0, -1) as { choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: unknown; routing?: Routing }[];
+    expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    expect(text).toBe(GEMINI_PRO_ANSWER);
+    expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBeGreaterThan(1);
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toMatchObject({ prompt_tokens: Math.ceil(RECORDED_PROMPT.length / 4) });
+    expect(last.routing!.route_id).toBe(res.headers.get('x-route-id'));
+    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    expect(route).toMatchObject({ stream: 1, status: 'ok', response: GEMINI_PRO_ANSWER });
+    expect(route!.ttft_ms).not.toBeNull();
+  });
+
+  it('without include_usage the finish chunk carries routing', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002', stream: true });
+    const chunks = sseEvents(await res.text()).slice(0, -1) as { choices: { finish_reason: string | null }[]; routing?: Routing; usage?: unknown }[];
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+    expect(chunks.at(-1)!.routing!.experts[0]!.id).toBe('gemini-1.5-pro-002');
+    expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+
+  it('routes through an OpenAI-compatible loopback expert over real HTTP, JSON and SSE', async () => {
+    await addExpert({ id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 2 });
+    const res = await chat({ model: 'peer-echo', messages: [{ role: 'user', content: 'hello there' }] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { content: string } }[]; routing: Routing };
+    expect(body.choices[0]!.message.content).toBe('echo: hello there');
+    expect(body.routing.experts[0]!.cost_usd).toBeGreaterThan(0);
+
+    const streamed = await chat({ model: 'peer-echo', stream: true, messages: [{ role: 'user', content: 'one two three' }] });
+    const chunks = sseEvents(await streamed.text()).slice(0, -1) as { choices: { delta: { content?: string } }[] }[];
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('echo: one two three');
+  });
+
+  it('an expert that errors gives a 502 naming the expert, and the failure is recorded', async () => {
+    await addExpert({ id: 'peer-500', provider: 'openai', model: 'status-500', endpoint_url: inject('peerUrl') });
+    const res = await chat({ model: 'peer-500', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { code: string; message: string; source: string; experts: { expertId: string; error: string }[] } };
+    expect(body.error.source).toBe('expert');
+    expect(body.error.code).toBe('quorum_not_met');
+    expect(body.error.experts[0]!.expertId).toBe('peer-500');
+    expect(body.error.experts[0]!.error).toMatch(/HTTP 500/);
+    const id = res.headers.get('x-route-id');
+    const rows = await env.DB.prepare('select * from routes').all<Record<string, unknown>>();
+    expect(rows.results).toHaveLength(1);
+    expect(rows.results[0]).toMatchObject({ status: 'error', http_status: 502, error_source: 'expert' });
+    const calls = await env.DB.prepare('select * from route_calls where route_id = ?').bind(rows.results[0]!.id).all<Record<string, unknown>>();
+    expect(calls.results[0]).toMatchObject({ expert_id: 'peer-500', status: 'error', upstream_status: 500 });
+    void id;
+  });
+
+  it('a broken stream ends with an error event and the record says so', async () => {
+    await addExpert({ id: 'peer-broken', provider: 'openai', model: 'broken-stream', endpoint_url: inject('peerUrl') });
+    const res = await chat({ model: 'peer-broken', stream: true, messages: [{ role: 'user', content: 'a b c d e f' }] });
+    expect(res.status).toBe(200);
+    const events = sseEvents(await res.text());
+    expect(events.at(-1)).toBe('[DONE]');
+    const error = events.at(-2) as { error: { source: string; message: string } };
+    expect(error.error.source).toBe('expert');
+    const rows = await env.DB.prepare('select status, error_source from routes').all();
+    expect(rows.results).toEqual([{ status: 'error', error_source: 'expert' }]);
+  });
+
+  it('a prompt that was never recorded is a clear not-recorded error, not an invented answer', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/not recorded/);
+  });
+
+  it('matches the recorded prompt after whitespace normalisation', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: `  ${RECORDED_PROMPT.replaceAll('\n', '\n\n  ')}  ` }] });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(GEMINI_PRO_ANSWER);
+  });
+});

@@ -1,0 +1,63 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '../../worker/index';
+
+export const API_KEY = 'test-dev-key';
+export const ADMIN = 'test-admin-token';
+
+/** A real MMLU-Pro prompt from the dev split (question mmlu-pro-70) and what two models answered. */
+export const RECORDED_PROMPT = `Question: _______ locate morality beyond the sphere of rationality in an emotional 'moral impulse' towards others.
+Options:
+A. Ethical egoism
+B. Ethics of duty
+C. Postmodern ethics
+D. Consequentialist ethics
+E. Utilitarian ethics
+F. Deontological ethics
+G. Virtue ethics
+H. Ethics of care
+I. Ethics of rights
+J. Relativist ethics
+Answer with the letter of the correct option.`;
+export const GEMINI_PRO_ANSWER = "Ethics of care locates morality beyond the sphere of rationality in an emotional 'moral impulse' towards others. The answer is (H).\n";
+
+/**
+ * Calls the Worker's fetch handler with its own execution context and waits for everything it
+ * handed to waitUntil (the history write), so tests can read the rows right after.
+ */
+export async function call(path: string, init: RequestInit & { json?: unknown; key?: string | null; admin?: boolean } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    init.body = JSON.stringify(init.json);
+  }
+  const token = init.admin ? ADMIN : init.key === undefined ? API_KEY : init.key;
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://gateway.test${path}`, { ...init, headers }), env, ctx);
+  // Read the body before waiting: a stream's record is written when the stream ends.
+  const body = await res.arrayBuffer();
+  await waitOnExecutionContext(ctx);
+  return new Response(body, { status: res.status, headers: res.headers });
+}
+
+export function chat(body: Record<string, unknown>, init: RequestInit & { key?: string | null } = {}) {
+  return call('/v1/chat/completions', { method: 'POST', json: { messages: [{ role: 'user', content: RECORDED_PROMPT }], ...body }, ...init });
+}
+
+export async function addExpert(expert: Record<string, unknown>): Promise<void> {
+  const res = await call('/admin/api/experts', { method: 'POST', json: expert, admin: true });
+  if (res.status !== 201) throw new Error(`addExpert ${res.status}: ${await res.text()}`);
+}
+
+export function replayExpert(id: string, prices = { input_price_per_mtok: 1.25, output_price_per_mtok: 5 }) {
+  return addExpert({ id, provider: 'replay', model: id, ...prices });
+}
+
+/** SSE `data:` payloads in order, `[DONE]` included as the string. */
+export function sseEvents(text: string): unknown[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.startsWith('data: '))
+    .map((block) => block.slice(6))
+    .map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
+}

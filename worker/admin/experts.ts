@@ -1,0 +1,106 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError, ConclaveError } from '../../router/errors';
+import { createDb } from '../db/client';
+import { deleteExpert, getExpertRow, insertExpert, listExpertRows, updateExpert, type ExpertRow } from '../db/experts';
+import type { AppEnv } from '../env';
+import { invalidateRegistry } from '../gateway/registry';
+import { readJson } from '../http/validation';
+
+export const EXPERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+const fields = {
+  provider: z.enum(['hf', 'openai', 'replay']),
+  model: z.string().min(1).max(256),
+  endpoint_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like MY_ENDPOINT_KEY').nullable(),
+  input_price_per_mtok: z.number().min(0).max(10_000),
+  output_price_per_mtok: z.number().min(0).max(10_000),
+  skills: z.array(z.string().min(1).max(64)).max(256),
+  tags: z.array(z.string().min(1).max(64)).max(64),
+  enabled: z.boolean(),
+  description: z.string().max(2_000),
+};
+
+export const expertCreateSchema = z
+  .object({ id: z.string().regex(EXPERT_ID, 'letters, digits and . _ : / - only, at most 128'), ...fields })
+  .partial({ endpoint_url: true, api_key_secret: true, skills: true, tags: true, enabled: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
+  .strict()
+  .refine((e) => e.provider !== 'openai' || !!e.endpoint_url, { message: "provider 'openai' needs endpoint_url", path: ['endpoint_url'] });
+
+export const expertPatchSchema = z.object(fields).partial().strict();
+
+type ExpertPatch = z.infer<typeof expertPatchSchema>;
+
+export function expertJson(row: ExpertRow) {
+  return {
+    id: row.id,
+    provider: row.provider,
+    model: row.model,
+    endpoint_url: row.endpointUrl,
+    api_key_secret: row.apiKeySecret,
+    input_price_per_mtok: row.inputPricePerMTok,
+    output_price_per_mtok: row.outputPricePerMTok,
+    skills: row.skills,
+    tags: row.tags,
+    enabled: row.enabled,
+    description: row.description,
+    created_at: new Date(row.createdAt).toISOString(),
+    updated_at: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function toColumns(p: ExpertPatch) {
+  return {
+    ...(p.provider !== undefined ? { provider: p.provider } : {}),
+    ...(p.model !== undefined ? { model: p.model } : {}),
+    ...(p.endpoint_url !== undefined ? { endpointUrl: p.endpoint_url } : {}),
+    ...(p.api_key_secret !== undefined ? { apiKeySecret: p.api_key_secret } : {}),
+    ...(p.input_price_per_mtok !== undefined ? { inputPricePerMTok: p.input_price_per_mtok } : {}),
+    ...(p.output_price_per_mtok !== undefined ? { outputPricePerMTok: p.output_price_per_mtok } : {}),
+    ...(p.skills !== undefined ? { skills: p.skills } : {}),
+    ...(p.tags !== undefined ? { tags: p.tags } : {}),
+    ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+    ...(p.description !== undefined ? { description: p.description } : {}),
+  };
+}
+
+export const adminExperts = new Hono<AppEnv>();
+
+adminExperts.get('/', async (c) => c.json({ data: (await listExpertRows(createDb(c.env.DB))).map(expertJson) }));
+
+adminExperts.get('/:id', async (c) => {
+  const row = await getExpertRow(createDb(c.env.DB), c.req.param('id'));
+  if (!row) throw new NotFoundError('expert', c.req.param('id'));
+  return c.json(expertJson(row));
+});
+
+adminExperts.post('/', async (c) => {
+  const input = await readJson(c, expertCreateSchema, 'expert');
+  const db = createDb(c.env.DB);
+  if (await getExpertRow(db, input.id)) throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
+  const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
+  invalidateRegistry();
+  return c.json(expertJson(row), 201);
+});
+
+adminExperts.patch('/:id', async (c) => {
+  const patch = await readJson(c, expertPatchSchema, 'expert');
+  const db = createDb(c.env.DB);
+  const current = await getExpertRow(db, c.req.param('id'));
+  if (!current) throw new NotFoundError('expert', c.req.param('id'));
+  const provider = patch.provider ?? current.provider;
+  const endpoint = patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl;
+  if (provider === 'openai' && !endpoint) {
+    throw new ConclaveError("expert.endpoint_url: provider 'openai' needs endpoint_url", 400, 'client', 'invalid_request_error', 'invalid_field', 'endpoint_url');
+  }
+  const row = await updateExpert(db, current.id, toColumns(patch));
+  invalidateRegistry();
+  return c.json(expertJson(row!));
+});
+
+adminExperts.delete('/:id', async (c) => {
+  if (!(await deleteExpert(createDb(c.env.DB), c.req.param('id')))) throw new NotFoundError('expert', c.req.param('id'));
+  invalidateRegistry();
+  return c.body(null, 204);
+});

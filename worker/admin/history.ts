@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError } from '../../router/errors';
+import { createDb } from '../db/client';
+import { getRouteWithCalls, listRoutes } from '../db/history';
+import type { AppEnv } from '../env';
+import { parseWith } from '../http/validation';
+
+const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime().transform((s) => Date.parse(s))]);
+
+const routeQuery = z
+  .object({
+    policy: z.string().max(128).optional(),
+    model: z.string().max(128).optional(),
+    expert: z.string().max(128).optional(),
+    key: z.string().max(64).optional(),
+    status: z.enum(['ok', 'error']).optional(),
+    since: time.optional(),
+    until: time.optional(),
+    cursor: z.string().max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+export const adminHistory = new Hono<AppEnv>();
+
+/** Routing history, newest first, filtered and keyset-paged (`next_cursor`). */
+adminHistory.get('/', async (c) => {
+  const q = parseWith(routeQuery, c.req.query(), 'query');
+  const page = await listRoutes(createDb(c.env.DB), { ...q, apiKeyId: q.key });
+  return c.json({ data: page.routes, next_cursor: page.nextCursor });
+});
+
+/** One route with every call made for it and the feedback given. */
+adminHistory.get('/:id', async (c) => {
+  const found = await getRouteWithCalls(createDb(c.env.DB), c.req.param('id'));
+  if (!found) throw new NotFoundError('route', c.req.param('id'));
+  return c.json(found);
+});

@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ConclaveError, NotFoundError } from '../../router/errors';
+import { createDb } from '../db/client';
+import { getExpertRow } from '../db/experts';
+import { deletePolicy, getPolicyRow, listPolicyRows, upsertPolicy, type PolicyRow } from '../db/policies';
+import type { AppEnv } from '../env';
+import { BUILTIN_POLICIES, savedPolicyConfigSchema } from '../gateway/policies';
+import { readJson } from '../http/validation';
+
+const POLICY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+const policyBody = z.object({ description: z.string().max(2_000).default(''), config: savedPolicyConfigSchema }).strict();
+const policyCreate = policyBody.extend({ name: z.string().regex(POLICY_NAME, 'lower-case letters, digits and . _ - only, at most 64') }).strict();
+
+function policyJson(row: PolicyRow) {
+  return { name: row.name, description: row.description, config: row.config, builtin: false, updated_at: new Date(row.updatedAt).toISOString() };
+}
+
+export const adminPolicies = new Hono<AppEnv>();
+
+adminPolicies.get('/', async (c) => {
+  const saved = (await listPolicyRows(createDb(c.env.DB))).map(policyJson);
+  const builtins = Object.entries(BUILTIN_POLICIES)
+    .filter(([name]) => !saved.some((p) => p.name === name))
+    .map(([name, p]) => ({ name, description: 'built-in', config: p, builtin: true, updated_at: null }));
+  return c.json({ data: [...builtins, ...saved].sort((a, b) => a.name.localeCompare(b.name)) });
+});
+
+adminPolicies.get('/:name', async (c) => {
+  const row = await getPolicyRow(createDb(c.env.DB), c.req.param('name'));
+  if (row) return c.json(policyJson(row));
+  const builtin = BUILTIN_POLICIES[c.req.param('name')];
+  if (!builtin) throw new NotFoundError('policy', c.req.param('name'));
+  return c.json({ name: builtin.name, description: 'built-in', config: builtin, builtin: true, updated_at: null });
+});
+
+adminPolicies.post('/', async (c) => {
+  const input = await readJson(c, policyCreate, 'policy');
+  const db = createDb(c.env.DB);
+  if (await getPolicyRow(db, input.name)) throw new ConclaveError(`policy '${input.name}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
+  // `model` resolves policies before experts, so a policy must not hide an expert of the same id.
+  if (await getExpertRow(db, input.name)) throw new ConclaveError(`'${input.name}' is an expert id; choose another policy name`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
+  return c.json(policyJson(await upsertPolicy(db, input.name, input.description, input.config)), 201);
+});
+
+adminPolicies.put('/:name', async (c) => {
+  const name = c.req.param('name');
+  if (!POLICY_NAME.test(name)) throw new ConclaveError(`policy name '${name}' is invalid`, 400, 'client', 'invalid_request_error', 'invalid_field', 'name');
+  const input = await readJson(c, policyBody, 'policy');
+  return c.json(policyJson(await upsertPolicy(createDb(c.env.DB), name, input.description, input.config)));
+});
+
+adminPolicies.delete('/:name', async (c) => {
+  if (!(await deletePolicy(createDb(c.env.DB), c.req.param('name')))) throw new NotFoundError('policy', c.req.param('name'));
+  return c.body(null, 204);
+});

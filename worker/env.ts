@@ -1,0 +1,29 @@
+/** Bindings and secrets the Worker receives (wrangler.toml, .dev.vars, `wrangler secret put`). */
+export interface Env {
+  DB: D1Database;
+  /** Static assets: the replay answer shards built by scripts/build-replay.ts. */
+  ASSETS: Fetcher;
+  ADMIN_TOKEN: string;
+  /** Accepted as an API key in addition to the keys in D1: for local development and tests. */
+  DEV_API_KEY?: string;
+  HF_TOKEN?: string;
+  GPU_SERVICE_URL?: string;
+  /** How long an isolate trusts its cached registry and router artifacts (ms); tests set 0. */
+  CACHE_TTL_MS?: string;
+  /** Other secrets named by experts' `api_key_secret`. */
+  [secret: string]: unknown;
+}
+
+export interface AppVariables {
+  /** The API key a chat request was authenticated with (null for the dev key). */
+  apiKeyId: string | null;
+  apiKey: import('./db/keys').ApiKeyRow | null;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+/** Cache lifetime for per-isolate registry and artifact caches. */
+export function cacheTtlMs(env: Env): number {
+  const ttl = Number(env.CACHE_TTL_MS ?? '5000');
+  return Number.isFinite(ttl) && ttl >= 0 ? ttl : 5000;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '../../router/errors';
+import { DEFAULT_POLICY, resolvePolicy, routingOverrideSchema, type RoutingOverride, type RoutingPolicy } from '../../router/policy';
+import type { ExpertProfile } from '../../router/types';
+import type { Db } from '../db/client';
+import { getPolicyRow } from '../db/policies';
+import { parseWith } from '../http/validation';
+
+/** A saved policy's config: a routing override that must name its strategy and aggregation. */
+export const savedPolicyConfigSchema = routingOverrideSchema.required({ strategy: true, aggregate: true });
+
+/** Policies that exist without a D1 row; a saved policy of the same name replaces one. */
+export const BUILTIN_POLICIES: Record<string, RoutingPolicy> = {
+  auto: DEFAULT_POLICY,
+};
+
+/**
+ * `model` names a saved policy, a built-in one, or one expert id (routed alone with `fixed`).
+ * Precedence of the knobs: named policy < `x-routing-policy` header < body `routing`.
+ */
+export async function resolveRequestPolicy(
+  db: Db,
+  model: string,
+  registry: readonly ExpertProfile[],
+  header: RoutingOverride | undefined,
+  body: RoutingOverride | undefined,
+): Promise<RoutingPolicy> {
+  return resolvePolicy(await basePolicy(db, model, registry), header, body);
+}
+
+async function basePolicy(db: Db, model: string, registry: readonly ExpertProfile[]): Promise<RoutingPolicy> {
+  const row = await getPolicyRow(db, model);
+  if (row) {
+    const config = parseWith(savedPolicyConfigSchema, row.config, `policy '${model}'`);
+    return { ...config, name: model };
+  }
+  const builtin = BUILTIN_POLICIES[model];
+  if (builtin) return builtin;
+  if (registry.some((e) => e.id === model)) return { name: model, strategy: 'fixed', experts: [model], aggregate: 'first' };
+  throw new NotFoundError('model', model, `model '${model}' is neither a routing policy nor an expert id; GET /v1/models lists both`, 'model_not_found');
+}
+
+/** The `x-routing-policy` header: the same JSON as the body's `routing` field. */
+export function parsePolicyHeader(value: string | undefined): RoutingOverride | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new InvalidRequestError('header x-routing-policy is not valid JSON', 'invalid_policy_header', 'x-routing-policy');
+  }
+  return parseWith(routingOverrideSchema, raw, 'x-routing-policy');
+}
+
+export type SavedPolicyConfig = z.infer<typeof savedPolicyConfigSchema>;

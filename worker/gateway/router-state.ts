@@ -1,0 +1,41 @@
+import type { Aggregator } from '../../router/aggregate/types';
+import type { ArtifactSet } from '../../router/artifacts';
+import { buildStrategies } from '../../router/strategies';
+import type { RoutingStrategy } from '../../router/types';
+import type { Db } from '../db/client';
+import { artifactVersions, latestArtifacts } from '../db/artifacts';
+
+/**
+ * Trained artifacts and the strategies built from them, per isolate. Versions are re-checked once
+ * the cache TTL has passed; when the cron job saves a new version, the next check hot-swaps it.
+ */
+
+interface RouterState {
+  checkedAt: number;
+  versions: string;
+  artifacts: ArtifactSet;
+  strategies: Map<string, RoutingStrategy>;
+  aggregators: Map<string, Aggregator>;
+}
+
+let state: RouterState | null = null;
+let loading: Promise<RouterState> | null = null;
+
+export async function routerState(db: Db, ttlMs: number, now = Date.now()): Promise<RouterState> {
+  if (state && now - state.checkedAt < ttlMs) return state;
+  loading ??= refresh(db, now).finally(() => (loading = null));
+  return loading;
+}
+
+async function refresh(db: Db, now: number): Promise<RouterState> {
+  const versions = await artifactVersions(db);
+  if (state && state.versions === versions) return (state = { ...state, checkedAt: now });
+  const artifacts: ArtifactSet = new Map((await latestArtifacts(db)).map((a) => [a.name, a]));
+  state = { checkedAt: now, versions, artifacts, strategies: buildStrategies(artifacts), aggregators: new Map() };
+  return state;
+}
+
+/** Forces a reload on the next request (after this isolate saved new artifacts). */
+export function invalidateRouterState(): void {
+  state = null;
+}

@@ -1,0 +1,109 @@
+import type { RouteOutcome } from '../../router/pipeline';
+import type { RoutingPolicy } from '../../router/policy';
+import type { RoutingDecision, Usage } from '../../router/types';
+import type { CallRecord } from '../history/record';
+
+/** The `routing` object of a response: what was decided, called, and what it cost. */
+export interface RoutingSummary {
+  route_id: string;
+  policy: string;
+  strategy: string;
+  aggregation: string;
+  experts: {
+    id: string;
+    score: number;
+    detail?: Record<string, number | string>;
+    status: string;
+    latency_ms: number | null;
+    prompt_tokens: number;
+    completion_tokens: number;
+    cost_usd: number;
+    error?: string;
+  }[];
+  calls: {
+    expert: string;
+    role: string;
+    stage: number;
+    status: string;
+    latency_ms: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    cost_usd: number;
+    error?: string;
+    error_source?: string;
+  }[];
+  winner?: string;
+  tally?: Record<string, number>;
+  aggregation_detail?: Record<string, unknown>;
+  total_cost_usd: number;
+  latency_ms: number;
+  ttft_ms?: number;
+}
+
+export function totalUsage(calls: readonly CallRecord[]): Usage {
+  return calls.reduce(
+    (u, c) => ({ promptTokens: u.promptTokens + c.usage.promptTokens, completionTokens: u.completionTokens + c.usage.completionTokens }),
+    { promptTokens: 0, completionTokens: 0 },
+  );
+}
+
+export function totalCost(calls: readonly CallRecord[]): number {
+  return calls.reduce((sum, c) => sum + c.costUsd, 0);
+}
+
+export function summarise(args: {
+  routeId: string;
+  policy: RoutingPolicy;
+  decision: RoutingDecision;
+  calls: readonly CallRecord[];
+  outcome: RouteOutcome | null;
+  latencyMs: number;
+  ttftMs: number | null;
+}): RoutingSummary {
+  const { decision, calls, outcome } = args;
+  const overBudget = new Set(outcome?.overBudget ?? []);
+  const chosen = decision.stages.flat();
+  const experts = chosen.map((cand) => {
+    const call = calls.find((c) => c.expertId === cand.expertId && c.role === 'expert');
+    return {
+      id: cand.expertId,
+      score: cand.score,
+      ...(cand.detail ? { detail: cand.detail } : {}),
+      status: call?.status ?? (overBudget.has(cand.expertId) ? 'over_budget' : 'not_called'),
+      latency_ms: call ? round(call.latencyMs) : null,
+      prompt_tokens: call?.usage.promptTokens ?? 0,
+      completion_tokens: call?.usage.completionTokens ?? 0,
+      cost_usd: call?.costUsd ?? 0,
+      ...(call?.error ? { error: call.error.message } : {}),
+    };
+  });
+  const agg = outcome?.aggregation;
+  return {
+    route_id: args.routeId,
+    policy: args.policy.name,
+    strategy: decision.strategy,
+    aggregation: agg?.aggregation ?? args.policy.aggregate,
+    experts,
+    calls: calls.map((c) => ({
+      expert: c.expertId,
+      role: c.role,
+      stage: c.stage,
+      status: c.status,
+      latency_ms: round(c.latencyMs),
+      prompt_tokens: c.usage.promptTokens,
+      completion_tokens: c.usage.completionTokens,
+      cost_usd: c.costUsd,
+      ...(c.error ? { error: c.error.message, error_source: c.error.source } : {}),
+    })),
+    ...(agg?.winner ? { winner: agg.winner } : {}),
+    ...(agg?.tally ? { tally: agg.tally } : {}),
+    ...(agg?.detail ? { aggregation_detail: agg.detail } : {}),
+    total_cost_usd: totalCost(calls),
+    latency_ms: round(args.latencyMs),
+    ...(args.ttftMs !== null ? { ttft_ms: round(args.ttftMs) } : {}),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,181 @@
+import { Hono, type Context } from 'hono';
+import { createAdapters } from '../../experts';
+import { ConclaveError, InvalidRequestError } from '../../router/errors';
+import { lastUserContent } from '../../router/messages';
+import { startRoute, type RouteOutcome, type RouteRun } from '../../router/pipeline';
+import type { RoutingPolicy } from '../../router/policy';
+import type { ChatMessage } from '../../router/types';
+import { createDb } from '../db/client';
+import { cacheTtlMs, type AppEnv, type Env } from '../env';
+import { RecordingCaller } from '../gateway/caller';
+import { chatRequestSchema, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
+import { parsePolicyHeader, resolveRequestPolicy } from '../gateway/policies';
+import { loadRegistry } from '../gateway/registry';
+import { assetReplayStore } from '../gateway/replay-store';
+import { routerState } from '../gateway/router-state';
+import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
+import type { RouteRecord } from '../history/record';
+import { writeRouteRecord } from '../history/writer';
+import { requireApiKey } from '../http/auth';
+import { errorBody } from '../http/errors';
+import { readJson } from '../http/validation';
+
+export const chatRoutes = new Hono<AppEnv>();
+
+chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
+  const t0 = performance.now();
+  const createdAt = Date.now();
+  const routeId = newRouteId(createdAt);
+  const body = await readJson(c, chatRequestSchema);
+  const messages = normaliseMessages(body);
+  const prompt = lastUserMessage(messages);
+  const headerPolicy = parsePolicyHeader(c.req.header('x-routing-policy'));
+  const db = createDb(c.env.DB);
+  const registry = await loadRegistry(db, cacheTtlMs(c.env));
+  const router = await routerState(db, cacheTtlMs(c.env));
+  const caller = new RecordingCaller(registry, adapters(c.env));
+  const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller });
+
+  let policy: RoutingPolicy | null = null;
+  let run: RouteRun;
+  try {
+    policy = await resolveRequestPolicy(db, body.model, registry, headerPolicy, body.routing);
+    run = await startRoute({ prompt, messages }, policy, { experts: registry, strategies: router.strategies, aggregators: router.aggregators, caller }, c.req.raw.signal);
+  } catch (e) {
+    record(policy, null, null, e, null);
+    throw e;
+  }
+  const activePolicy = policy;
+
+  if (!body.stream) {
+    let outcome: RouteOutcome;
+    try {
+      outcome = await run.result;
+    } catch (e) {
+      record(activePolicy, run, null, e, null);
+      throw e;
+    }
+    const routing = record(activePolicy, run, outcome, null, null);
+    const usage = totalUsage(caller.records);
+    return c.json(
+      {
+        id: `chatcmpl-${routeId}`,
+        object: 'chat.completion',
+        created: Math.floor(createdAt / 1000),
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: outcome.aggregation.text }, finish_reason: 'stop', logprobs: null }],
+        usage: openAiUsage(usage),
+        routing,
+      },
+      200,
+      { 'x-route-id': routeId },
+    );
+  }
+  return streamResponse(c, { routeId, createdAt, t0, body, run, policy: activePolicy, caller, record });
+});
+
+type Recorder = (policy: RoutingPolicy | null, run: RouteRun | null, outcome: RouteOutcome | null, error: unknown, ttftMs: number | null) => ReturnType<typeof summarise>;
+
+/** Builds the routing summary and hands the history write to waitUntil, off the critical path. */
+function recorder(
+  c: Context<AppEnv>,
+  r: { routeId: string; createdAt: number; t0: number; body: ChatRequest; messages: ChatMessage[]; prompt: string; caller: RecordingCaller },
+): Recorder {
+  return (policy, run, outcome, error, ttftMs) => {
+    const latencyMs = performance.now() - r.t0;
+    const decision = run?.decision ?? { strategy: policy?.strategy ?? 'none', ranked: [], stages: [] };
+    const effective = policy ?? { name: r.body.model, strategy: 'fixed' as const, aggregate: 'first' as const };
+    const routing = summarise({ routeId: r.routeId, policy: effective, decision, calls: r.caller.records, outcome, latencyMs, ttftMs });
+    const err = error instanceof ConclaveError ? error : error ? new ConclaveError(String(error), 500, 'gateway', 'server_error', 'internal_error') : null;
+    const entry: RouteRecord = {
+      id: r.routeId,
+      createdAt: r.createdAt,
+      apiKeyId: c.get('apiKeyId'),
+      model: r.body.model,
+      policy: effective.name,
+      strategy: decision.strategy,
+      aggregation: routing.aggregation,
+      policyJson: { ...effective },
+      prompt: r.prompt,
+      messages: r.messages,
+      response: outcome?.aggregation.text ?? null,
+      stream: r.body.stream === true,
+      status: err ? 'error' : 'ok',
+      httpStatus: err ? err.status : 200,
+      error: err ? { code: err.code, message: err.message, source: err.source } : null,
+      latencyMs,
+      ttftMs,
+      usage: totalUsage(r.caller.records),
+      costUsd: totalCost(r.caller.records),
+      decision: { ranked: decision.ranked, stages: decision.stages, ...(decision.info ? { info: decision.info } : {}) },
+      aggregationDetail: outcome ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail } : null,
+      calls: [...r.caller.records],
+    };
+    c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry));
+    return routing;
+  };
+}
+
+/** SSE in the OpenAI chunk format; the last chunk carries usage (when asked) and `routing`. */
+function streamResponse(
+  c: Context<AppEnv>,
+  s: { routeId: string; createdAt: number; t0: number; body: ChatRequest; run: RouteRun; policy: RoutingPolicy; caller: RecordingCaller; record: Recorder },
+): Response {
+  const encoder = new TextEncoder();
+  const base = { id: `chatcmpl-${s.routeId}`, object: 'chat.completion.chunk', created: Math.floor(s.createdAt / 1000), model: s.body.model };
+  const includeUsage = s.body.stream_options?.include_usage === true;
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
+      send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      let ttftMs: number | null = null;
+      try {
+        for await (const delta of s.run.deltas) {
+          ttftMs ??= performance.now() - s.t0;
+          send({ ...base, choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] });
+        }
+        const outcome = await s.run.result;
+        const routing = s.record(s.policy, s.run, outcome, null, ttftMs);
+        const finish = { index: 0, delta: {}, finish_reason: 'stop' };
+        if (includeUsage) {
+          send({ ...base, choices: [finish] });
+          send({ ...base, choices: [], usage: openAiUsage(totalUsage(s.caller.records)), routing });
+        } else send({ ...base, choices: [finish], routing });
+      } catch (e) {
+        // The stream already started with 200: the error travels as an event and the record says so.
+        const error = e instanceof ConclaveError ? e : new ConclaveError('stream failed', 500, 'gateway', 'server_error', 'internal_error');
+        const routing = s.record(s.policy, s.run, null, error, ttftMs);
+        send({ ...errorBody(error), routing });
+      }
+      controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+      controller.close();
+    },
+  });
+  return new Response(stream, {
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-route-id': s.routeId },
+  });
+}
+
+function openAiUsage(u: { promptTokens: number; completionTokens: number }) {
+  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
+}
+
+function lastUserMessage(messages: ChatMessage[]): string {
+  const prompt = lastUserContent(messages);
+  if (prompt === null) throw new InvalidRequestError('messages must contain at least one user message', 'no_user_message', 'messages');
+  return prompt;
+}
+
+function adapters(env: Env) {
+  return createAdapters({
+    hfToken: env.HF_TOKEN,
+    secret: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
+    replay: assetReplayStore(env.ASSETS),
+  });
+}
+
+/** Time-ordered, unguessable route ids: `rt_` + ms timestamp (base36) + 64 random bits. */
+function newRouteId(now: number): string {
+  const rand = crypto.getRandomValues(new Uint8Array(8));
+  return `rt_${now.toString(36)}${[...rand].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
