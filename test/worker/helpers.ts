@@ -37,7 +37,7 @@ export async function call(path: string, init: RequestInit & { json?: unknown; k
   // Read the body before waiting: a stream's record is written when the stream ends.
   const body = await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
-  return new Response(body, { status: res.status, headers: res.headers });
+  return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, headers: res.headers });
 }
 
 export function chat(body: Record<string, unknown>, init: RequestInit & { key?: string | null } = {}) {
