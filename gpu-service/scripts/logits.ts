@@ -1,0 +1,40 @@
+// Prints the last-position logits of a token sequence as one JSON line `{"logits":[...]}`.
+//   npm run -w gpu-service logits -- --model DIR --ids 1,2,3 [--reference]
+// --reference runs the plain TypeScript reference forward instead of the served kernels.
+import { parseArgs } from 'node:util';
+import { loadCheckpoint } from '../src/checkpoint/load.js';
+import { ModelRunner } from '../src/model/forward.js';
+import { KvCache } from '../src/model/kv-cache.js';
+import { referenceForward } from '../src/reference/forward.js';
+import { resolveModelDir } from './args.js';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    demo: { type: 'string' },
+    ids: { type: 'string' },
+    reference: { type: 'boolean', default: false },
+  },
+});
+
+try {
+  const ids = (values.ids ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
+  if (ids.length === 0 || !ids.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('--ids must be comma-separated token ids, e.g. --ids 1,2,3');
+  const weights = loadCheckpoint(resolveModelDir(values.model, values.demo), {
+    onProgress: (p) => process.stderr.write(p.stage === 'shard' ? `mapped ${p.file}\n` : ''),
+  });
+  const bad = ids.find((id) => id >= weights.config.vocabSize);
+  if (bad !== undefined) throw new Error(`token id ${bad} is outside the vocabulary of ${weights.config.vocabSize}`);
+  let logits: Float32Array;
+  if (values.reference) {
+    logits = referenceForward(weights, ids).logits;
+  } else {
+    const c = weights.config;
+    const out = await new ModelRunner(weights).forward([{ cache: new KvCache(c.numLayers, c.numKvHeads * c.headDim, ids.length), tokens: ids }]);
+    logits = out.logits[0]!;
+  }
+  console.log(JSON.stringify({ logits: Array.from(logits) }));
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(1);
+}

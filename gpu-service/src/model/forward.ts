@@ -1,0 +1,155 @@
+// Batched forward pass with KV caches: the new tokens of every sequence in the batch are stacked into one
+// [T,H] activation, so each projection and each MoE block is a single kernel call shared by all requests.
+// Attention stays per sequence (each reads its own cache).
+import type { ModelWeights } from './weights.js';
+import { kernels } from './kernels.js';
+import type { KvCache } from './kv-cache.js';
+import { decodeInto, rmsNorm, silu } from './numerics.js';
+import { applyRope, ropeTable, type RopeTable } from './rope.js';
+
+export interface SequenceStep {
+  cache: KvCache;
+  /** Tokens to append; their positions continue at cache.length. */
+  tokens: number[];
+}
+
+export interface BatchResult {
+  /** Per sequence: logits [V] of its last new token. */
+  logits: Float32Array[];
+  /** Per layer: [T,topK] experts chosen for every new token in batch order (empty for dense layers). */
+  topkIds: Int32Array[];
+  topkWeights: Float32Array[];
+}
+
+export class ModelRunner {
+  private readonly rope: RopeTable;
+
+  constructor(readonly weights: ModelWeights) {
+    const c = weights.config;
+    this.rope = ropeTable(c.headDim, c.ropeTheta, c.ropeScaling);
+  }
+
+  get config() {
+    return this.weights.config;
+  }
+
+  async forward(steps: SequenceStep[]): Promise<BatchResult> {
+    const c = this.weights.config;
+    const h = c.hiddenSize;
+    const total = steps.reduce((a, s) => a + s.tokens.length, 0);
+    const x = new Float32Array(total * h);
+    let row = 0;
+    for (const s of steps) {
+      s.cache.reserve(s.cache.length + s.tokens.length);
+      for (const id of s.tokens) decodeInto(this.weights.embed, id * h, h, x, h * row++);
+    }
+    const normed = new Float32Array(total * h);
+    const topkIds: Int32Array[] = [];
+    const topkWeights: Float32Array[] = [];
+    for (let l = 0; l < c.numLayers; l++) {
+      const layer = this.weights.layers[l]!;
+      rmsNorm(x, total, h, layer.inputNorm, c.rmsNormEps, normed);
+      const attn = this.attention(l, normed, total, steps);
+      for (let i = 0; i < x.length; i++) x[i] = x[i]! + attn[i]!;
+      rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
+      let ffn: Float32Array;
+      if (layer.ffn.kind === 'moe') {
+        const r = await kernels.moeForward(normed, total, c.routing, layer.ffn.moe);
+        ffn = r.y;
+        topkIds.push(r.topkIds);
+        topkWeights.push(r.topkWeights);
+      } else {
+        const g = kernels.linear(normed, total, layer.ffn.mlp.gate);
+        const u = kernels.linear(normed, total, layer.ffn.mlp.up);
+        for (let i = 0; i < g.length; i++) g[i] = silu(g[i]!) * u[i]!;
+        ffn = kernels.linear(g, total, layer.ffn.mlp.down);
+        topkIds.push(new Int32Array(0));
+        topkWeights.push(new Float32Array(0));
+      }
+      for (let i = 0; i < x.length; i++) x[i] = x[i]! + ffn[i]!;
+    }
+    for (const s of steps) s.cache.length += s.tokens.length;
+    // Only each sequence's last row goes through the final norm and the (vocabulary-wide) LM head.
+    const last = new Float32Array(steps.length * h);
+    let end = 0;
+    steps.forEach((s, i) => {
+      end += s.tokens.length;
+      last.set(x.subarray((end - 1) * h, end * h), i * h);
+    });
+    rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
+    const logits = kernels.linear(last, steps.length, this.weights.lmHead);
+    const v = c.vocabSize;
+    return { logits: steps.map((_, i) => logits.slice(i * v, (i + 1) * v)), topkIds, topkWeights };
+  }
+
+  /** Self-attention of layer `l` for all new tokens; appends their keys/values to each sequence's cache. */
+  private attention(l: number, normed: Float32Array, total: number, steps: SequenceStep[]): Float32Array {
+    const c = this.weights.config;
+    const a = this.weights.layers[l]!.attention;
+    const hd = c.headDim;
+    const qDim = c.numHeads * hd;
+    const kvDim = c.numKvHeads * hd;
+    const q = kernels.linear(normed, total, a.q);
+    const k = kernels.linear(normed, total, a.k);
+    const v = kernels.linear(normed, total, a.v);
+    addBias(q, a.qBias);
+    addBias(k, a.kBias);
+    addBias(v, a.vBias);
+    if (a.qNorm && a.kNorm) {
+      // Qwen3 normalises each head (weight [headDim]); OLMoE the whole projection (weight [qDim]/[kvDim]).
+      const perHead = c.qkNorm === 'per-head';
+      rmsNorm(q, perHead ? total * c.numHeads : total, perHead ? hd : qDim, a.qNorm, c.rmsNormEps, q);
+      rmsNorm(k, perHead ? total * c.numKvHeads : total, perHead ? hd : kvDim, a.kNorm, c.rmsNormEps, k);
+    }
+    if (c.clipQkv !== null) for (const t of [q, k, v]) clamp(t, c.clipQkv);
+    const out = new Float32Array(total * qDim);
+    const scale = 1 / Math.sqrt(hd);
+    const group = c.numHeads / c.numKvHeads;
+    let row = 0;
+    for (const s of steps) {
+      const keys = s.cache.keys[l]!;
+      const values = s.cache.values[l]!;
+      const start = s.cache.length;
+      for (let j = 0; j < s.tokens.length; j++, row++) {
+        const pos = start + j;
+        for (let hh = 0; hh < c.numHeads; hh++) applyRope(q, row * qDim + hh * hd, hd, pos, this.rope);
+        for (let hh = 0; hh < c.numKvHeads; hh++) applyRope(k, row * kvDim + hh * hd, hd, pos, this.rope);
+        keys.set(k.subarray(row * kvDim, (row + 1) * kvDim), pos * kvDim);
+        values.set(v.subarray(row * kvDim, (row + 1) * kvDim), pos * kvDim);
+        const scores = new Float32Array(pos + 1);
+        for (let hh = 0; hh < c.numHeads; hh++) {
+          const qo = row * qDim + hh * hd;
+          const ko = Math.floor(hh / group) * hd;
+          let max = -Infinity;
+          for (let p = 0; p <= pos; p++) {
+            let dot = 0;
+            const kp = p * kvDim + ko;
+            for (let i = 0; i < hd; i++) dot += q[qo + i]! * keys[kp + i]!;
+            scores[p] = dot * scale;
+            if (scores[p]! > max) max = scores[p]!;
+          }
+          let sum = 0;
+          for (let p = 0; p <= pos; p++) {
+            scores[p] = Math.exp(scores[p]! - max);
+            sum += scores[p]!;
+          }
+          for (let p = 0; p <= pos; p++) {
+            const w = scores[p]! / sum;
+            const vp = p * kvDim + ko;
+            for (let i = 0; i < hd; i++) out[qo + i] = out[qo + i]! + w * values[vp + i]!;
+          }
+        }
+      }
+    }
+    return kernels.linear(out, total, a.o);
+  }
+}
+
+function addBias(t: Float32Array, bias: Float32Array | null): void {
+  if (!bias) return;
+  for (let i = 0; i < t.length; i++) t[i] = t[i]! + bias[i % bias.length]!;
+}
+
+function clamp(t: Float32Array, limit: number): void {
+  for (let i = 0; i < t.length; i++) t[i] = Math.min(limit, Math.max(-limit, t[i]!));
+}

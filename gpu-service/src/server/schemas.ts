@@ -1,0 +1,51 @@
+// Request bodies of the OpenAI-compatible API (the subset served: one choice, text content).
+import { z } from 'zod';
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+
+export const messageSchema = z.object({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  // Assistant turns with tool calls may carry null content.
+  content: z.union([z.string(), z.array(textPart)]).nullish(),
+  name: z.string().optional(),
+});
+
+const sampling = {
+  // Any model name is accepted: clients such as @huggingface/inference send their endpoint URL here.
+  model: z.string().optional(),
+  max_tokens: z.number().int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  seed: z.number().int().nullish(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  n: z.literal(1).nullish(),
+};
+
+export const chatRequestSchema = z.object({
+  ...sampling,
+  messages: z.array(messageSchema).min(1),
+  max_completion_tokens: z.number().int().min(1).nullish(),
+});
+
+export const completionRequestSchema = z.object({
+  ...sampling,
+  prompt: z.union([z.string(), z.array(z.string()).length(1), z.array(z.number().int().nonnegative()).min(1)]),
+});
+
+export const traceRequestSchema = z
+  .object({
+    model: z.string().optional(),
+    prompt: z.string().optional(),
+    messages: z.array(messageSchema).min(1).optional(),
+    input_ids: z.array(z.number().int().nonnegative()).min(1).optional(),
+  })
+  .refine((b) => [b.prompt, b.messages, b.input_ids].filter((v) => v !== undefined).length === 1, {
+    message: 'exactly one of prompt, messages, input_ids is required',
+  });
+
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+export type TraceRequest = z.infer<typeof traceRequestSchema>;
+export type Message = z.infer<typeof messageSchema>;
