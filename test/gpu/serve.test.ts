@@ -1,0 +1,236 @@
+// The OpenAI-compatible HTTP API over the OLMoE demo checkpoint: JSON and SSE, usage, batching equal to
+// one-by-one, 429 on overload, cancellation, limits, traces, metrics, graceful shutdown, and the
+// official openai and @huggingface/inference clients.
+import { InferenceClient } from '@huggingface/inference';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
+import { loadCheckpoint } from '../../gpu-service/src/checkpoint/load.js';
+import { referenceForward } from '../../gpu-service/src/reference/forward.js';
+import { startServer, type RunningServer } from '../../gpu-service/src/server/listen.js';
+import { loadService, type ServedModel, type ServiceLimits } from '../../gpu-service/src/service.js';
+
+const dir = ensureDemoCheckpoint('olmoe');
+
+async function serveWith(limits: Partial<ServiceLimits>): Promise<{ model: ServedModel; server: RunningServer }> {
+  const model = loadService(dir, { id: 'olmoe-demo', limits });
+  return { model, server: await startServer(model, 0) };
+}
+
+function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+}
+
+/** The `data:` payloads of an SSE body. */
+async function sseData(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
+}
+
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: 'olmoe-demo',
+  messages: [{ role: 'user', content }],
+  max_tokens: 8,
+  temperature: 0,
+  ...extra,
+});
+
+describe('API', () => {
+  let s: { model: ServedModel; server: RunningServer };
+  beforeAll(async () => {
+    s = await serveWith({ maxContext: 256, maxTokensLimit: 64, maxBodyBytes: 4096 });
+  });
+  afterAll(() => s.server.shutdown());
+
+  it('lists the model and reports health', async () => {
+    const models = await (await fetch(`${s.server.url}/v1/models`)).json();
+    expect(models.data[0]).toMatchObject({ id: 'olmoe-demo', object: 'model', family: 'olmoe', max_model_len: 256 });
+    const health = await fetch(`${s.server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', model: 'olmoe-demo' });
+  });
+
+  it('answers a chat completion with usage counted from the rendered template', async () => {
+    const res = await post(`${s.server.url}/v1/chat/completions`, chat('Hello'));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const promptIds = s.model.tokenizer.encode('<s><|user|>\nHello\n<|assistant|>\n', false);
+    expect(body.object).toBe('chat.completion');
+    expect(body.choices[0].message.role).toBe('assistant');
+    expect(body.choices[0].finish_reason).toBe('length');
+    expect(body.usage).toEqual({ prompt_tokens: promptIds.length, completion_tokens: 8, total_tokens: promptIds.length + 8 });
+  });
+
+  it('generates the reference greedy token first', async () => {
+    const ids = [1, 450, 4996];
+    const body = await (await post(`${s.server.url}/v1/completions`, { prompt: ids, max_tokens: 1, temperature: 0 })).json();
+    const logits = referenceForward(loadCheckpoint(dir), ids).logits;
+    const best = logits.indexOf(Math.max(...Array.from(logits)));
+    expect(body.choices[0].text).toBe(s.model.tokenizer.decode([best]));
+  });
+
+  it('streams the same text as the JSON answer, then usage and [DONE]', async () => {
+    const json = await (await post(`${s.server.url}/v1/chat/completions`, chat('Stream me'))).json();
+    const res = await post(`${s.server.url}/v1/chat/completions`, chat('Stream me', { stream: true, stream_options: { include_usage: true } }));
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const data = await sseData(res);
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+    expect(text).toBe(json.choices[0].message.content);
+    expect(chunks.at(-2).choices[0].finish_reason).toBe('length');
+    expect(chunks.at(-1).usage).toEqual(json.usage);
+  });
+
+  it('batches concurrent requests and gives each the tokens it gets alone', async () => {
+    const prompts = ['one', 'two two', 'three three three', 'four', 'five five'];
+    const alone: string[] = [];
+    for (const p of prompts) alone.push((await (await post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 })).json()).choices[0].text);
+    const before = s.model.metrics.render();
+    const together = await Promise.all(prompts.map(async (p) => (await (await post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 })).json()).choices[0].text));
+    expect(together).toEqual(alone);
+    // Some forward pass carried more than one request.
+    const count = (m: string) => Number(/conclave_batch_sequences_bucket\{le="1"\} (\d+)/.exec(m)![1]);
+    const total = (m: string) => Number(/conclave_batch_sequences_count (\d+)/.exec(m)![1]);
+    const after = s.model.metrics.render();
+    expect(total(after) - total(before)).toBeGreaterThan(count(after) - count(before));
+  });
+
+  it('samples reproducibly with a seed, and stops at a stop sequence', async () => {
+    const body = { prompt: 'Seeded', max_tokens: 12, temperature: 0.9, top_p: 0.95, seed: 42 };
+    const a = await (await post(`${s.server.url}/v1/completions`, body)).json();
+    const b = await (await post(`${s.server.url}/v1/completions`, body)).json();
+    expect(a.choices[0].text).toBe(b.choices[0].text);
+    const full: string = a.choices[0].text;
+    const stop = full.slice(3, 6);
+    const cut = await (await post(`${s.server.url}/v1/completions`, { ...body, stop })).json();
+    expect(cut.choices[0].text).toBe(full.slice(0, full.indexOf(stop)));
+    expect(cut.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('traces the experts of every prompt token, as the reference chooses them', async () => {
+    const ids = [1, 15359, 736];
+    const body = await (await post(`${s.server.url}/v1/moe/trace`, { input_ids: ids })).json();
+    expect(body).toMatchObject({ object: 'moe.trace', num_layers: 2, num_experts: 8, top_k: 2, moe_layers: [0, 1] });
+    const ref = referenceForward(loadCheckpoint(dir), ids);
+    body.tokens.forEach((t: { id: number; token: string; experts: number[][]; weights: number[][] }, pos: number) => {
+      expect(t.id).toBe(ids[pos]);
+      t.experts.forEach((layer, l) => expect([...layer].sort()).toEqual([...ref.experts[l]![pos]!].sort()));
+      expect(t.weights[0]!.length).toBe(2);
+    });
+    expect(body.tokens[1].token).toBe('▁Hi');
+  });
+
+  it('exports Prometheus metrics with throughput, queue, batches and expert activations', async () => {
+    const res = await fetch(`${s.server.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    for (const name of ['conclave_generation_tokens_total', 'conclave_generation_tokens_per_second', 'conclave_prompt_tokens_per_second', 'conclave_queue_depth', 'conclave_batch_sequences_bucket', 'conclave_batch_tokens_count']) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/conclave_moe_expert_activations_total\{model="olmoe-demo",layer="1",expert="\d"\} \d+/);
+    expect(text).toMatch(/conclave_requests_total\{model="olmoe-demo",route="\/v1\/completions",status="200"\} \d+/);
+  });
+
+  it('rejects invalid bodies and requests over the limits with OpenAI error bodies', async () => {
+    const bad = await post(`${s.server.url}/v1/chat/completions`, { messages: [] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
+    const notJson = await fetch(`${s.server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(notJson.status).toBe(400);
+    const tooMany = await post(`${s.server.url}/v1/completions`, { prompt: 'x', max_tokens: 65 });
+    expect((await tooMany.json()).error).toMatchObject({ param: 'max_tokens' });
+    const tooLong = await post(`${s.server.url}/v1/completions`, { prompt: Array(300).fill(450) });
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).error.code).toBe('context_length_exceeded');
+    const overContext = await post(`${s.server.url}/v1/completions`, { prompt: Array(200).fill(450), max_tokens: 60 });
+    expect((await overContext.json()).error).toMatchObject({ code: 'context_length_exceeded', param: 'max_tokens' });
+    const huge = await post(`${s.server.url}/v1/completions`, { prompt: 'x'.repeat(5000) });
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.code).toBe('payload_too_large');
+    const badId = await post(`${s.server.url}/v1/completions`, { prompt: [99999] });
+    expect((await badId.json()).error.message).toMatch(/outside the vocabulary/);
+    const unknown = await fetch(`${s.server.url}/v2/nothing`);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('not_found');
+  });
+
+  it('cancels a generation when the client disconnects', async () => {
+    const generated = () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(s.model.metrics.render())![1]);
+    const before = generated();
+    const controller = new AbortController();
+    const res = await post(`${s.server.url}/v1/completions`, { prompt: 'long', max_tokens: 64, temperature: 0, stream: true }, controller.signal);
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (s.model.scheduler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(s.model.scheduler.activeCount).toBe(0);
+    expect(generated() - before).toBeLessThan(64);
+  });
+
+  it('fails only the requests of a crashing forward pass and keeps serving', async () => {
+    const runner = s.model.runner;
+    const forward = runner.forward.bind(runner);
+    runner.forward = () => Promise.reject(new Error('kernel exploded'));
+    try {
+      const res = await post(`${s.server.url}/v1/completions`, { prompt: 'boom', max_tokens: 2 });
+      expect(res.status).toBe(500);
+      expect((await res.json()).error).toMatchObject({ type: 'server_error', message: expect.stringMatching(/kernel exploded/) });
+    } finally {
+      runner.forward = forward;
+    }
+    expect((await post(`${s.server.url}/v1/completions`, { prompt: 'fine', max_tokens: 2 })).status).toBe(200);
+  });
+
+  it('serves the official openai client, streaming and not', async () => {
+    const client = new OpenAI({ baseURL: `${s.server.url}/v1`, apiKey: 'unused' });
+    const r = await client.chat.completions.create({ model: 'olmoe-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 });
+    expect(r.usage?.completion_tokens).toBe(4);
+    const stream = await client.chat.completions.create({ model: 'olmoe-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(r.choices[0]!.message.content);
+  });
+
+  it('serves @huggingface/inference through its endpointUrl, as the Worker calls it', async () => {
+    const client = new InferenceClient();
+    const r = await client.chatCompletion({ endpointUrl: s.server.url, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 });
+    expect(r.choices[0]!.message.content).toBeTypeOf('string');
+    expect(r.usage.completion_tokens).toBe(4);
+  });
+});
+
+describe('overload and shutdown', () => {
+  it('answers 429 when the queue is full, and serves the rest', async () => {
+    const { server } = await serveWith({ maxBatchSequences: 1, maxQueue: 1 });
+    try {
+      const results = await Promise.all(Array.from({ length: 6 }, () => post(`${server.url}/v1/completions`, { prompt: 'busy', max_tokens: 16, temperature: 0 })));
+      const statuses = results.map((r) => r.status);
+      expect(statuses).toContain(429);
+      expect(statuses).toContain(200);
+      const rejected = results[statuses.indexOf(429)]!;
+      expect((await rejected.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('finishes in-flight streams on shutdown and refuses new work meanwhile', async () => {
+    const { model, server } = await serveWith({});
+    const res = await post(`${server.url}/v1/completions`, { prompt: 'drain', max_tokens: 24, temperature: 0, stream: true });
+    const data = sseData(res);
+    while (model.scheduler.activeCount === 0) await new Promise((r) => setTimeout(r, 5));
+    const closed = server.shutdown();
+    expect(model.scheduler.isDraining).toBe(true);
+    expect(() => model.scheduler.submit({ promptIds: [1], maxTokens: 1, sampling: { temperature: 0, topP: 1, seed: 0 }, stop: [] })).toThrow(/shutting down/);
+    const events = await data;
+    await closed;
+    expect(events.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(events.at(-2)!).choices[0].finish_reason).toBe('length');
+  });
+});
