@@ -2,7 +2,7 @@ import { InferenceClient, InferenceClientInputError, InferenceClientProviderApiE
 import { callCostUsd, tokensOf } from '../router/cost';
 import { ExpertCallError } from '../router/errors';
 import type { CallOptions, ChatMessage, ExpertAnswer, ExpertProfile, ExpertStream, Usage } from '../router/types';
-import { timed } from './shared';
+import { abortedCallError, timed } from './shared';
 import type { ExpertAdapter } from './types';
 
 export interface HfAdapterDeps {
@@ -57,7 +57,7 @@ async function complete(deps: HfAdapterDeps, expert: ExpertProfile, messages: Ch
   const { client, seen } = clientFor(deps, expert);
   return timed(async () => {
     try {
-      const out = await client.chatCompletion(requestArgs(expert, messages, opts), opts.signal ? { signal: opts.signal } : {});
+      const out = await client.chatCompletion(requestArgs(expert, messages, opts), callOptions(opts));
       const text = out.choices?.[0]?.message?.content;
       if (typeof text !== 'string') throw new ExpertCallError(expert.id, 'response has no choices[0].message.content', { kind: 'protocol' });
       const usage = usageOf(out.usage, messages, text);
@@ -81,7 +81,7 @@ function stream(deps: HfAdapterDeps, expert: ExpertProfile, messages: ChatMessag
       const { client, seen } = clientFor(deps, expert);
       try {
         const args = { ...requestArgs(expert, messages, opts), stream_options: { include_usage: true } };
-        for await (const chunk of client.chatCompletionStream(args, opts.signal ? { signal: opts.signal } : {})) {
+        for await (const chunk of client.chatCompletionStream(args, callOptions(opts))) {
           if (chunk.usage) reported = chunk.usage;
           const delta = chunk.choices?.[0]?.delta?.content;
           if (delta) {
@@ -106,6 +106,11 @@ function stream(deps: HfAdapterDeps, expert: ExpertProfile, messages: ChatMessag
   return { deltas: deltas(), done };
 }
 
+/** The gateway's caller owns retries, so the client's own 503 retry loop is off. */
+function callOptions(opts: CallOptions) {
+  return { retry_on_error: false, ...(opts.signal ? { signal: opts.signal } : {}) };
+}
+
 interface RawUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -122,10 +127,7 @@ function usageOf(raw: RawUsage | undefined, messages: ChatMessage[], text: strin
 /** Maps client / network failures to a typed error saying who failed and whether to retry. */
 export function toExpertError(expertId: string, e: unknown, signal: AbortSignal | undefined, retryAfter: string | null): ExpertCallError {
   if (e instanceof ExpertCallError) return e;
-  if (signal?.aborted) {
-    const timeout = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-    return new ExpertCallError(expertId, timeout ? 'timed out' : 'cancelled', { kind: timeout ? 'timeout' : 'aborted', source: timeout ? 'expert' : 'gateway' });
-  }
+  if (signal?.aborted) return abortedCallError(expertId, signal);
   if (e instanceof InferenceClientProviderApiError) {
     const status = e.httpResponse.status;
     return new ExpertCallError(expertId, `HTTP ${status}: ${e.message}`, {

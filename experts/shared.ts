@@ -29,3 +29,9 @@ export function chunkedStream(answer: Promise<ExpertAnswer>): ExpertStream {
   answer.catch(() => undefined);
   return { deltas: deltas(), done: answer };
 }
+
+/** The typed error for a call its signal stopped: the deadline (timeout) or the gateway (cancelled). */
+export function abortedCallError(expertId: string, signal: AbortSignal): ExpertCallError {
+  const timeout = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+  return new ExpertCallError(expertId, timeout ? 'timed out' : 'cancelled', { kind: timeout ? 'timeout' : 'aborted', source: timeout ? 'expert' : 'gateway' });
+}

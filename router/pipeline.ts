@@ -75,7 +75,7 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
   }
 
   const out = new Channel<string>();
-  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out };
+  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out, used: new Set() };
   const result =
     aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
   result.then(() => out.close(), (e: unknown) => out.fail(e));
@@ -91,6 +91,8 @@ interface RunContext {
   budget: Budget;
   signal: AbortSignal | undefined;
   out: Channel<string>;
+  /** Experts already called for this request, so replacements never repeat one. */
+  used: Set<string>;
 }
 
 /** Hedged / single-expert path: stream every chosen expert, the first to produce text wins. */
@@ -127,7 +129,15 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     }
   });
   const settled = await Promise.all(attempts);
-  const answer = settled.find((a): a is ExpertAnswer => a !== null);
+  let answer = settled.find((a): a is ExpertAnswer => a !== null);
+  if (!answer && !ctx.signal?.aborted) {
+    // Every chosen expert failed before answering: the next-ranked ones, until one answers.
+    for (const c of stage) ctx.used.add(c.expertId);
+    const replacements: ExpertAnswer[] = [];
+    await callWithReplacements(ctx, ctx.budget.fit(nextRanked(ctx, 1)), 0, replacements, failures);
+    answer = replacements[0];
+    if (answer) ctx.out.push(answer.text);
+  }
   if (answer) {
     return { aggregation: { aggregation: 'first', text: answer.text, winner: answer.expertId }, answers: [answer], failures, overBudget };
   }
@@ -147,16 +157,7 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
     const planned = stages[s]!;
     const stage = ctx.budget.fit(planned);
     overBudget.push(...planned.filter((c) => !stage.includes(c)).map((c) => c.expertId));
-    const settled = await Promise.allSettled(
-      stage.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, { role: 'expert', stage: s, ...(ctx.signal ? { signal: ctx.signal } : {}) })),
-    );
-    settled.forEach((r, i) => {
-      const expertId = stage[i]!.expertId;
-      if (r.status === 'fulfilled') {
-        answers.push(r.value);
-        ctx.budget.spend(r.value.costUsd);
-      } else failures.push({ expertId, error: asConclave(r.reason, expertId) });
-    });
+    await callWithReplacements(ctx, stage, s, answers, failures);
   }
   const quorum = Math.min(ctx.policy.quorum ?? 1, Math.max(1, stages.flat().length));
   if (answers.length < quorum) {
@@ -180,6 +181,41 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
   const aggregation = await run.result;
   if (!aggregation.text) throw new ExpertCallError(aggregation.winner ?? ctx.policy.aggregator ?? 'aggregator', 'aggregation produced an empty answer', { kind: 'protocol' });
   return { aggregation, answers, failures, overBudget };
+}
+
+/**
+ * Calls a stage's experts in parallel; each one that fails is replaced by the next-ranked expert
+ * not yet called (within budget), until the stage has as many answers as it planned or the ranking
+ * runs out.
+ */
+async function callWithReplacements(ctx: RunContext, stage: Candidate[], stageIndex: number, answers: ExpertAnswer[], failures: ExpertFailure[]): Promise<void> {
+  let batch = stage;
+  while (batch.length > 0) {
+    for (const c of batch) ctx.used.add(c.expertId);
+    const settled = await Promise.allSettled(
+      batch.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, { role: 'expert', stage: stageIndex, ...(ctx.signal ? { signal: ctx.signal } : {}) })),
+    );
+    let failed = 0;
+    settled.forEach((r, i) => {
+      const expertId = batch[i]!.expertId;
+      if (r.status === 'fulfilled') {
+        answers.push(r.value);
+        ctx.budget.spend(r.value.costUsd);
+      } else {
+        failures.push({ expertId, error: asConclave(r.reason, expertId) });
+        failed++;
+      }
+    });
+    if (ctx.signal?.aborted) return;
+    batch = ctx.budget.fit(nextRanked(ctx, failed));
+  }
+}
+
+/** Up to n experts from the ranking that no stage has called yet, best first. */
+function nextRanked(ctx: RunContext, n: number): Candidate[] {
+  if (n === 0) return [];
+  const planned = new Set(ctx.decision.stages.flat().map((c) => c.expertId));
+  return ctx.decision.ranked.filter((c) => !ctx.used.has(c.expertId) && !planned.has(c.expertId)).slice(0, n);
 }
 
 /** The policy's fallback expert, called alone when too few experts answered. */

@@ -1,25 +1,48 @@
 import type { ExpertAdapter } from '../../experts';
+import { abortedCallError } from '../../experts/shared';
 import { ConclaveError, ExpertCallError, NotFoundError } from '../../router/errors';
 import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile, ExpertStream, ProviderKind } from '../../router/types';
 import type { CallRecord } from '../history/record';
+import { breakers as isolateBreakers, type BreakerRegistry } from '../resilience/breaker';
+import { DEFAULT_RETRY, retryDelay, sleep, type RetryPolicy } from '../resilience/retry';
+
+export interface CallerOptions {
+  retry?: RetryPolicy;
+  /** Each attempt's own deadline, inside the request's. */
+  attemptTimeoutMs?: number;
+  breakers?: BreakerRegistry;
+}
+
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 
 /**
  * The gateway's ExpertCaller: resolves expert ids against the registry, calls the provider's
- * adapter, and records every call (answering experts, aggregators, judges alike) with its role,
- * stage, status, latency, usage and cost, so the routing history attributes all spend.
+ * adapter with a per-attempt timeout, retries retryable failures with backoff (honouring
+ * Retry-After), feeds each expert's circuit breaker, and records every call (answering experts,
+ * aggregators, judges alike) with its role, stage, status, attempts, latency, usage and cost.
  */
 export class RecordingCaller implements ExpertCaller {
   readonly records: CallRecord[] = [];
   private readonly byId: Map<string, ExpertProfile>;
+  private readonly retry: RetryPolicy;
+  private readonly attemptTimeoutMs: number;
+  private readonly breakers: BreakerRegistry;
 
   constructor(
     registry: readonly ExpertProfile[],
     private readonly adapters: Record<ProviderKind, ExpertAdapter>,
+    opts: CallerOptions = {},
   ) {
     this.byId = new Map(registry.map((e) => [e.id, e]));
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    this.breakers = opts.breakers ?? isolateBreakers;
   }
 
-  expert(expertId: string): ExpertProfile {
+  /** Whether routing may choose this expert now (its circuit is not open). */
+  readonly isHealthy = (expertId: string): boolean => this.breakers.allows(expertId);
+
+  private expert(expertId: string): ExpertProfile {
     const expert = this.byId.get(expertId);
     if (!expert) throw new NotFoundError('expert', expertId);
     if (!expert.enabled) throw new ExpertCallError(expertId, 'expert is disabled', { source: 'gateway', kind: 'config' });
@@ -29,40 +52,100 @@ export class RecordingCaller implements ExpertCaller {
   async complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
     const startedAt = Date.now();
     const t0 = performance.now();
+    let attempt = 0;
     try {
       const expert = this.expert(expertId);
-      const answer = await this.adapters[expert.provider].complete(expert, messages, opts);
-      this.recordOk(answer, opts, startedAt);
-      return answer;
+      for (;;) {
+        attempt++;
+        this.breakers.begin(expertId);
+        try {
+          const answer = await this.adapters[expert.provider].complete(expert, messages, { ...opts, signal: this.attemptSignal(opts.signal) });
+          this.breakers.record(expertId, true);
+          this.recordOk(answer, opts, startedAt, attempt);
+          return answer;
+        } catch (e) {
+          const error = this.afterFailure(expertId, e, opts);
+          const delay = opts.signal?.aborted ? null : retryDelay(error, attempt, this.retry);
+          if (delay === null) throw error;
+          await sleep(delay, opts.signal);
+        }
+      }
     } catch (e) {
-      throw this.recordError(expertId, e, opts, startedAt, performance.now() - t0);
+      const error = opts.signal?.aborted && !(e instanceof ConclaveError) ? abortedCallError(expertId, opts.signal) : e;
+      throw this.recordError(expertId, error, opts, startedAt, performance.now() - t0, Math.max(attempt, 1));
     }
   }
 
+  /** Streams retry only before the first delta: after that the client has text and must see the break. */
   stream(expertId: string, messages: ChatMessage[], opts: CallOptions): ExpertStream {
     const startedAt = Date.now();
     const t0 = performance.now();
-    let inner: ExpertStream;
-    try {
-      const expert = this.expert(expertId);
-      inner = this.adapters[expert.provider].stream(expert, messages, opts);
-    } catch (e) {
-      const error = this.recordError(expertId, e, opts, startedAt, 0);
-      const done = Promise.reject(error);
-      done.catch(() => undefined);
-      return { deltas: failing(error), done };
-    }
-    const done = inner.done.then(
-      (answer) => (this.recordOk(answer, opts, startedAt), answer),
-      (e: unknown) => {
-        throw this.recordError(expertId, e, opts, startedAt, performance.now() - t0);
-      },
-    );
+    let settle!: { resolve: (a: ExpertAnswer) => void; reject: (e: unknown) => void };
+    const done = new Promise<ExpertAnswer>((resolve, reject) => (settle = { resolve, reject }));
     done.catch(() => undefined);
-    return { deltas: inner.deltas, done };
+    const self = this;
+    async function* deltas(): AsyncIterable<string> {
+      let attempt = 0;
+      let finished = false;
+      try {
+        const expert = self.expert(expertId);
+        for (;;) {
+          attempt++;
+          self.breakers.begin(expertId);
+          const inner = self.adapters[expert.provider].stream(expert, messages, { ...opts, signal: self.attemptSignal(opts.signal) });
+          let yielded = false;
+          try {
+            for await (const delta of inner.deltas) {
+              yielded = true;
+              yield delta;
+            }
+            const answer = await inner.done;
+            self.breakers.record(expertId, true);
+            self.recordOk(answer, opts, startedAt, attempt);
+            finished = true;
+            settle.resolve(answer);
+            return;
+          } catch (e) {
+            const error = self.afterFailure(expertId, e, opts);
+            const delay = yielded || opts.signal?.aborted ? null : retryDelay(error, attempt, self.retry);
+            if (delay === null) throw error;
+            await sleep(delay, opts.signal);
+          }
+        }
+      } catch (e) {
+        finished = true;
+        const cause = opts.signal?.aborted && !(e instanceof ConclaveError) ? abortedCallError(expertId, opts.signal) : e;
+        const error = self.recordError(expertId, cause, opts, startedAt, performance.now() - t0, Math.max(attempt, 1));
+        settle.reject(error);
+        throw error;
+      } finally {
+        // The consumer stopped reading (a hedged loser): record the call as cancelled.
+        if (!finished) {
+          const error = new ExpertCallError(expertId, 'stream cancelled by the gateway', { source: 'gateway', kind: 'aborted' });
+          settle.reject(self.recordError(expertId, error, opts, startedAt, performance.now() - t0, Math.max(attempt, 1)));
+        }
+      }
+    }
+    return { deltas: deltas(), done };
   }
 
-  private recordOk(answer: ExpertAnswer, opts: CallOptions, startedAt: number): void {
+  private attemptSignal(request: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.attemptTimeoutMs);
+    return request ? AbortSignal.any([request, timeout]) : timeout;
+  }
+
+  /** Counts the failure against the expert's circuit when it says something about the expert's health. */
+  private afterFailure(expertId: string, e: unknown, opts: CallOptions): ConclaveError {
+    const error = e instanceof ConclaveError ? e : new ExpertCallError(expertId, String(e), { source: 'gateway', kind: 'protocol' });
+    if (error instanceof ExpertCallError && countsAgainstHealth(error) && !opts.signal?.aborted) this.breakers.record(expertId, false);
+    // A per-attempt timeout is worth another try; the request's own deadline is not.
+    if (error instanceof ExpertCallError && error.kind === 'timeout' && !error.retryable && !opts.signal?.aborted) {
+      return new ExpertCallError(expertId, 'attempt timed out', { kind: 'timeout', retryable: true });
+    }
+    return error;
+  }
+
+  private recordOk(answer: ExpertAnswer, opts: CallOptions, startedAt: number, attempts: number): void {
     this.records.push({
       expertId: answer.expertId,
       role: opts.role,
@@ -72,13 +155,13 @@ export class RecordingCaller implements ExpertCaller {
       latencyMs: answer.latencyMs,
       usage: answer.usage,
       costUsd: answer.costUsd,
-      attempts: 1,
+      attempts,
       text: answer.text,
       error: null,
     });
   }
 
-  private recordError(expertId: string, e: unknown, opts: CallOptions, startedAt: number, latencyMs: number): ConclaveError {
+  private recordError(expertId: string, e: unknown, opts: CallOptions, startedAt: number, latencyMs: number, attempts: number): ConclaveError {
     const error = e instanceof ConclaveError ? e : new ExpertCallError(expertId, String(e), { source: 'gateway', kind: 'protocol' });
     const kind = error instanceof ExpertCallError ? error.kind : error.code;
     this.records.push({
@@ -90,7 +173,7 @@ export class RecordingCaller implements ExpertCaller {
       latencyMs,
       usage: { promptTokens: 0, completionTokens: 0 },
       costUsd: 0,
-      attempts: 1,
+      attempts,
       text: null,
       error: { message: error.message, source: error.source, upstreamStatus: error instanceof ExpertCallError ? error.upstreamStatus : 0 },
     });
@@ -98,6 +181,9 @@ export class RecordingCaller implements ExpertCaller {
   }
 }
 
-async function* failing(error: unknown): AsyncIterable<string> {
-  throw error;
+/** Server errors, rate limits, timeouts, network and protocol failures; not a client-side 4xx or an unknown prompt. */
+function countsAgainstHealth(e: ExpertCallError): boolean {
+  if (e.source !== 'expert') return false;
+  if (e.kind === 'http') return e.upstreamStatus === 0 || e.upstreamStatus === 429 || e.upstreamStatus >= 500;
+  return e.kind === 'timeout' || e.kind === 'network' || e.kind === 'protocol';
 }

@@ -40,7 +40,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   let run: RouteRun;
   try {
     policy = await resolveRequestPolicy(db, body.model, registry, headerPolicy, body.routing);
-    run = await startRoute({ prompt, messages }, policy, { experts: registry, strategies: router.strategies, aggregators: router.aggregators, caller }, c.req.raw.signal);
+    run = await startRoute({ prompt, messages }, policy, { experts: registry, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
   } catch (e) {
     record(policy, null, null, e, null);
     throw e;

@@ -1,0 +1,90 @@
+/**
+ * A circuit breaker per expert, per isolate. It opens when, over the last WINDOW_MS, at least
+ * MIN_CALLS calls were made and FAILURE_RATE of them failed; after COOLDOWN_MS one probe call is
+ * let through (half-open): success closes it, failure opens it again. Routing asks `allows` and
+ * never chooses an expert whose circuit is open.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerConfig {
+  windowMs: number;
+  minCalls: number;
+  failureRate: number;
+  cooldownMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, cooldownMs: 30_000 };
+
+interface Circuit {
+  outcomes: { at: number; ok: boolean }[];
+  state: CircuitState;
+  openedAt: number;
+  probing: boolean;
+}
+
+export class BreakerRegistry {
+  private readonly circuits = new Map<string, Circuit>();
+  constructor(private readonly config: BreakerConfig = DEFAULT_BREAKER) {}
+
+  private circuit(id: string): Circuit {
+    let c = this.circuits.get(id);
+    if (!c) this.circuits.set(id, (c = { outcomes: [], state: 'closed', openedAt: 0, probing: false }));
+    return c;
+  }
+
+  state(id: string, now = Date.now()): CircuitState {
+    const c = this.circuits.get(id);
+    if (!c) return 'closed';
+    if (c.state === 'open' && now - c.openedAt >= this.config.cooldownMs) c.state = 'half-open';
+    return c.state;
+  }
+
+  /** Whether a call may go to this expert now; in half-open, only one probe at a time. */
+  allows(id: string, now = Date.now()): boolean {
+    const state = this.state(id, now);
+    if (state === 'closed') return true;
+    if (state === 'open') return false;
+    return !this.circuit(id).probing;
+  }
+
+  /** Marks the start of a call; a half-open circuit lets exactly this one through. */
+  begin(id: string, now = Date.now()): void {
+    if (this.state(id, now) === 'half-open') this.circuit(id).probing = true;
+  }
+
+  record(id: string, ok: boolean, now = Date.now()): void {
+    const c = this.circuit(id);
+    const wasHalfOpen = this.state(id, now) === 'half-open';
+    c.probing = false;
+    c.outcomes.push({ at: now, ok });
+    c.outcomes = c.outcomes.filter((o) => now - o.at < this.config.windowMs);
+    if (wasHalfOpen) {
+      if (ok) this.close(c);
+      else this.open(c, now);
+      return;
+    }
+    const failures = c.outcomes.filter((o) => !o.ok).length;
+    if (c.state === 'closed' && c.outcomes.length >= this.config.minCalls && failures / c.outcomes.length >= this.config.failureRate) this.open(c, now);
+  }
+
+  snapshot(now = Date.now()): Record<string, CircuitState> {
+    return Object.fromEntries([...this.circuits.keys()].map((id) => [id, this.state(id, now)]));
+  }
+
+  private open(c: Circuit, now: number): void {
+    c.state = 'open';
+    c.openedAt = now;
+  }
+
+  private close(c: Circuit): void {
+    c.state = 'closed';
+    c.outcomes = [];
+  }
+}
+
+/** The isolate's breakers, shared by all requests it serves. */
+export const breakers = new BreakerRegistry();
+
+export function breakerStates(): Record<string, CircuitState> {
+  return breakers.snapshot();
+}
