@@ -90,3 +90,27 @@ export function isConclaveError(e: unknown): e is ConclaveError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Too many requests for a key's requests-per-minute limit. */
+export class RateLimitError extends ConclaveError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message, 429, 'client', 'rate_limit_error', 'rate_limit_exceeded');
+  }
+}
+
+/** A key's daily or monthly spend budget is used up (OpenAI's `insufficient_quota`). */
+export class BudgetError extends ConclaveError {
+  constructor(message: string) {
+    super(message, 402, 'client', 'insufficient_quota', 'budget_exceeded');
+  }
+}
+
+/** The key may not use this policy or expert. */
+export class PermissionError extends ConclaveError {
+  constructor(message: string, param: string | null) {
+    super(message, 403, 'client', 'permission_error', 'not_allowed', param);
+  }
+}

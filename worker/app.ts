@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { adminExperts } from './admin/experts';
 import { adminHistory } from './admin/history';
+import { adminKeys } from './admin/keys';
 import { adminPolicies } from './admin/policies';
 import type { AppEnv } from './env';
 import { requireAdmin } from './http/auth';
@@ -21,6 +22,7 @@ export function createApp() {
   admin.route('/experts', adminExperts);
   admin.route('/policies', adminPolicies);
   admin.route('/routes', adminHistory);
+  admin.route('/keys', adminKeys);
   app.route('/admin/api', admin);
   return app;
 }

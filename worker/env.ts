@@ -4,6 +4,8 @@ export interface Env {
   /** Static assets: the replay answer shards built by scripts/build-replay.ts. */
   ASSETS: Fetcher;
   ADMIN_TOKEN: string;
+  /** Per-key requests-per-minute counters (worker/limits/rate-limiter.ts). */
+  RATE_LIMITER: DurableObjectNamespace<import('./limits/rate-limiter').RateLimiter>;
   /** Accepted as an API key in addition to the keys in D1: for local development and tests. */
   DEV_API_KEY?: string;
   HF_TOKEN?: string;

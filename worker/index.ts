@@ -1,6 +1,8 @@
 import { createApp } from './app';
 import type { Env } from './env';
 
+export { RateLimiter } from './limits/rate-limiter';
+
 const app = createApp();
 
 export default {

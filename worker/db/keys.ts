@@ -18,3 +18,17 @@ export async function findActiveKey(db: Db, key: string): Promise<ApiKeyRow | nu
     .limit(1);
   return rows[0] ?? null;
 }
+
+export async function insertKey(db: Db, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+  const [created] = await db.insert(apiKeys).values(row).returning();
+  return created!;
+}
+
+export function listKeys(db: Db): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).orderBy(apiKeys.createdAt);
+}
+
+export async function updateKey(db: Db, id: string, patch: Partial<typeof apiKeys.$inferInsert>): Promise<ApiKeyRow | null> {
+  const [row] = await db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning();
+  return row ?? null;
+}

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConclaveError, QuorumError } from '../../router/errors';
+import { ConclaveError, QuorumError, RateLimitError } from '../../router/errors';
 
 /** OpenAI-style error body; `source` says who failed (client, gateway or expert). */
 export function errorBody(e: ConclaveError) {
@@ -18,7 +18,8 @@ export function errorBody(e: ConclaveError) {
 }
 
 export function errorResponse(c: Context, e: ConclaveError): Response {
-  return c.json(errorBody(e), e.status as ContentfulStatusCode);
+  const headers: Record<string, string> = e instanceof RateLimitError ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))) } : {};
+  return c.json(errorBody(e), e.status as ContentfulStatusCode, headers);
 }
 
 /** App-wide error handler: typed errors map to their status; anything else is the gateway's 500. */

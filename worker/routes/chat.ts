@@ -17,6 +17,7 @@ import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
 import type { RouteRecord } from '../history/record';
 import { writeRouteRecord } from '../history/writer';
 import { requireApiKey } from '../http/auth';
+import { applyKeyScope, enforceBudget, enforceRateLimit } from '../limits/enforce';
 import { errorBody } from '../http/errors';
 import { readJson } from '../http/validation';
 
@@ -40,6 +41,12 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   let run: RouteRun;
   try {
     policy = await resolveRequestPolicy(db, body.model, registry, headerPolicy, body.routing);
+    const key = c.get('apiKey');
+    if (key) {
+      // Everything a key is limited by is checked before any expert is called.
+      policy = applyKeyScope(key, body.model, policy);
+      await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
+    }
     run = await startRoute({ prompt, messages }, policy, { experts: registry, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
   } catch (e) {
     record(policy, null, null, e, null);

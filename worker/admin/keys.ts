@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError } from '../../router/errors';
+import { createDb } from '../db/client';
+import { hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import type { AppEnv } from '../env';
+import { readJson } from '../http/validation';
+
+const limits = {
+  allowed_policies: z.array(z.string().min(1).max(128)).max(256).nullable(),
+  allowed_experts: z.array(z.string().min(1).max(128)).max(256).nullable(),
+  daily_budget_usd: z.number().nonnegative().max(1e9).nullable(),
+  monthly_budget_usd: z.number().nonnegative().max(1e9).nullable(),
+  rpm_limit: z.number().int().min(1).max(1_000_000).nullable(),
+};
+
+const keyPatch = z.object({ name: z.string().min(1).max(128), ...limits }).partial().strict();
+const keyCreate = keyPatch.required({ name: true });
+
+function keyJson(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    allowed_policies: row.allowedPolicies,
+    allowed_experts: row.allowedExperts,
+    daily_budget_usd: row.dailyBudgetUsd,
+    monthly_budget_usd: row.monthlyBudgetUsd,
+    rpm_limit: row.rpmLimit,
+    created_at: new Date(row.createdAt).toISOString(),
+    revoked_at: row.revokedAt ? new Date(row.revokedAt).toISOString() : null,
+  };
+}
+
+function columns(input: z.infer<typeof keyPatch>) {
+  return {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.allowed_policies !== undefined ? { allowedPolicies: input.allowed_policies } : {}),
+    ...(input.allowed_experts !== undefined ? { allowedExperts: input.allowed_experts } : {}),
+    ...(input.daily_budget_usd !== undefined ? { dailyBudgetUsd: input.daily_budget_usd } : {}),
+    ...(input.monthly_budget_usd !== undefined ? { monthlyBudgetUsd: input.monthly_budget_usd } : {}),
+    ...(input.rpm_limit !== undefined ? { rpmLimit: input.rpm_limit } : {}),
+  };
+}
+
+export const adminKeys = new Hono<AppEnv>();
+
+adminKeys.get('/', async (c) => c.json({ data: (await listKeys(createDb(c.env.DB))).map(keyJson) }));
+
+/** The key itself is in this response only; D1 keeps its SHA-256. */
+adminKeys.post('/', async (c) => {
+  const input = await readJson(c, keyCreate, 'key');
+  const secret = `sk-cv-${base64url(crypto.getRandomValues(new Uint8Array(24)))}`;
+  const row = await insertKey(createDb(c.env.DB), {
+    id: `key_${base64url(crypto.getRandomValues(new Uint8Array(9)))}`,
+    name: input.name,
+    keyHash: await hashKey(secret),
+    prefix: secret.slice(0, 10),
+    ...columns(input),
+  });
+  return c.json({ ...keyJson(row), key: secret }, 201);
+});
+
+adminKeys.patch('/:id', async (c) => {
+  const input = await readJson(c, keyPatch, 'key');
+  const row = await updateKey(createDb(c.env.DB), c.req.param('id'), columns(input));
+  if (!row) throw new NotFoundError('key', c.req.param('id'));
+  return c.json(keyJson(row));
+});
+
+/** Revokes (the row stays so history keeps naming the key). */
+adminKeys.delete('/:id', async (c) => {
+  const row = await updateKey(createDb(c.env.DB), c.req.param('id'), { revokedAt: Date.now() });
+  if (!row) throw new NotFoundError('key', c.req.param('id'));
+  return c.json(keyJson(row));
+});
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
