@@ -61,3 +61,37 @@ export interface MoeForwardResult {
 }
 
 export type MoeDevice = 'cpu' | 'cuda';
+
+/** CPU kernel families, lowest to highest; each implies the ones before it. */
+export type CpuIsa = 'portable' | 'avx2' | 'avx512' | 'avx512bf16' | 'amx';
+
+export interface MoeForwardOptions {
+  /** Overrides CONCLAVE_MOE_DEVICE and the automatic choice (CUDA when usable). */
+  device?: MoeDevice;
+  /** Caps the CPU kernels at this ISA (default: the best the CPU has, or CONCLAVE_MOE_ISA). */
+  cpuIsa?: CpuIsa;
+}
+
+/** What the native addon found on this machine. */
+export interface DeviceInfo {
+  cpu: {
+    bestIsa: CpuIsa;
+    defaultIsa: CpuIsa;
+    /** Every ISA level usable here, portable first. */
+    isas: CpuIsa[];
+    features: string[];
+    /** Why AMX is off although the CPU has it. */
+    amxNote?: string;
+    threads: number;
+  };
+  cuda: {
+    compiled: boolean;
+    available: boolean;
+    name?: string;
+    /** Compute capability, e.g. 90 for an H100. */
+    sm?: number;
+    memoryBytes?: number;
+    /** Why CUDA is not available. */
+    reason?: string;
+  };
+}

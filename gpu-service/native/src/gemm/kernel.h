@@ -1,0 +1,30 @@
+// The CPU GEMM interface every ISA implements: y[m, n] = sum_k x[m, k] * W[n, k] for W stored
+// [N, K] in bf16 / f16 / f32 (the nn.Linear layout). Weights are decoded in registers; only the
+// small activation block is repacked, once per call, into the layout the kernel wants.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "cpu_features.h"
+#include "tensor.h"
+
+struct GemmKernel {
+  const char* name;
+  // Bytes of the packed form of x[M, K].
+  size_t (*packed_bytes)(int64_t M, int64_t K);
+  void (*pack)(const float* x, int64_t M, int64_t K, void* dst);
+  // Rows [n0, n1) of W; every m in [0, M). `w` points at row 0 of W, rows are K elements apart;
+  // result (m, n) goes to y[m * ldy + (n - n0)]. Single-threaded: callers split N across threads.
+  void (*run)(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1,
+              float* y, int64_t ldy);
+};
+
+// The fastest kernel for this ISA level, weight dtype and problem shape (AMX wants whole tiles).
+const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_t K);
+
+// Per-ISA kernel tables; null where the ISA has no kernel for that dtype.
+const GemmKernel* gemm_portable(DType dtype);
+const GemmKernel* gemm_avx2(DType dtype);
+const GemmKernel* gemm_avx512(DType dtype);
+const GemmKernel* gemm_avx512bf16(DType dtype);
+const GemmKernel* gemm_amx(DType dtype);

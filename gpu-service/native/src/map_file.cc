@@ -1,0 +1,37 @@
+// Read-only memory map exposed as an external ArrayBuffer: safetensors weights become views into
+// the page cache, never copies. The mapping lives until the buffer is garbage collected.
+#include "map_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+Napi::Value map_file(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "mapFile(path): path must be a string");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Napi::Error::New(env, "mapFile: cannot open '" + path + "': " + strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    throw Napi::Error::New(env, "mapFile: '" + path + "' is not a regular file");
+  }
+  const size_t size = size_t(st.st_size);
+  if (size == 0) {
+    close(fd);
+    return Napi::Uint8Array::New(env, 0);
+  }
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int map_errno = errno;
+  close(fd);  // the mapping keeps the file alive
+  if (p == MAP_FAILED) throw Napi::Error::New(env, "mapFile: mmap of '" + path + "' failed: " + strerror(map_errno));
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(
+      env, p, size, [](Napi::Env, void* data, size_t* len) { munmap(data, *len); delete len; },
+      new size_t(size));
+  return Napi::Uint8Array::New(env, size, buf, 0);
+}

@@ -1,0 +1,41 @@
+// Loads the compiled addon (gpu-service/native, built by `npm install`) lazily, so importing this
+// package never fails on a machine where only the types are needed.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DeviceInfo, MoeDevice, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
+
+export interface NativeAddon {
+  moeForward(
+    x: Float32Array,
+    tokens: number,
+    routing: MoeRouting,
+    weights: MoeLayerWeights,
+    device: MoeDevice | undefined,
+    cpuIsa: string | undefined,
+  ): MoeForwardResult;
+  linear(x: Float32Array, tokens: number, w: Tensor, device: MoeDevice | undefined, cpuIsa: string | undefined): Float32Array;
+  mapFile(path: string): Uint8Array;
+  resolveDevice(device: MoeDevice | undefined): MoeDevice;
+  deviceInfo(): DeviceInfo;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** cmake-js writes the module to native/build/<config>/. */
+const candidates = ['Release', 'Debug'].map((c) => join(here, '..', '..', 'native', 'build', c, 'conclave_moe.node'));
+
+let addon: NativeAddon | undefined;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(
+      `conclave MoE addon not built (looked for ${candidates.join(', ')}); run \`npm install\` at the repo root ` +
+        'or `npm run -w gpu-service build:native`',
+    );
+  }
+  addon = createRequire(import.meta.url)(path) as NativeAddon;
+  return addon;
+}
