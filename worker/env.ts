@@ -12,6 +12,10 @@ export interface Env {
   GPU_SERVICE_URL?: string;
   /** How long an isolate trusts its cached registry and router artifacts (ms); tests set 0. */
   CACHE_TTL_MS?: string;
+  /** Chaos testing only: fraction of routing-history writes made to fail (retries must absorb them). */
+  CHAOS_HISTORY_FAILURE_RATE?: string;
+  /** Routes older than this many days are rolled up into daily aggregates and pruned (default 30). */
+  RETENTION_DAYS?: string;
   /** Other secrets named by experts' `api_key_secret`. */
   [secret: string]: unknown;
 }

@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import type { Env } from './env';
+import { runScheduled } from './scheduled';
 
 export { RateLimiter } from './limits/rate-limiter';
 
@@ -7,4 +8,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env));
+  },
 } satisfies ExportedHandler<Env>;

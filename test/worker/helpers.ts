@@ -24,7 +24,7 @@ export const GEMINI_PRO_ANSWER = "Ethics of care locates morality beyond the sph
  * Calls the Worker's fetch handler with its own execution context and waits for everything it
  * handed to waitUntil (the history write), so tests can read the rows right after.
  */
-export async function call(path: string, init: RequestInit & { json?: unknown; key?: string | null; admin?: boolean } = {}): Promise<Response> {
+export async function call(path: string, init: RequestInit & { json?: unknown; key?: string | null; admin?: boolean; env?: Partial<typeof env> } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) {
     headers.set('content-type', 'application/json');
@@ -33,14 +33,14 @@ export async function call(path: string, init: RequestInit & { json?: unknown; k
   const token = init.admin ? ADMIN : init.key === undefined ? API_KEY : init.key;
   if (token !== null) headers.set('authorization', `Bearer ${token}`);
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://gateway.test${path}`, { ...init, headers }), env, ctx);
+  const res = await worker.fetch(new Request(`http://gateway.test${path}`, { ...init, headers }), { ...env, ...init.env }, ctx);
   // Read the body before waiting: a stream's record is written when the stream ends.
   const body = await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
   return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, headers: res.headers });
 }
 
-export function chat(body: Record<string, unknown>, init: RequestInit & { key?: string | null } = {}) {
+export function chat(body: Record<string, unknown>, init: RequestInit & { key?: string | null; env?: Partial<typeof env> } = {}) {
   return call('/v1/chat/completions', { method: 'POST', json: { messages: [{ role: 'user', content: RECORDED_PROMPT }], ...body }, ...init });
 }
 

@@ -118,7 +118,7 @@ function recorder(
       aggregationDetail: outcome ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail } : null,
       calls: [...r.caller.records],
     };
-    c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry));
+    c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry, { chaosFailureRate: Number(c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) }));
     return routing;
   };
 }

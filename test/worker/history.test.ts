@@ -1,0 +1,91 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { createDb } from '../../worker/db/client';
+import { insertRouteRecord } from '../../worker/db/history';
+import type { RouteRecord } from '../../worker/history/record';
+import { writeRouteRecord } from '../../worker/history/writer';
+import { runScheduled } from '../../worker/scheduled';
+import { chat, replayExpert } from './helpers';
+
+const count = async (table: string) => (await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>())!.n;
+
+function record(id: string, createdAt: number, policy = 'auto'): RouteRecord {
+  return {
+    id,
+    createdAt,
+    apiKeyId: null,
+    model: policy,
+    policy,
+    strategy: 'fixed',
+    aggregation: 'first',
+    policyJson: {},
+    prompt: 'p',
+    messages: [],
+    response: 'r',
+    stream: false,
+    status: 'ok',
+    httpStatus: 200,
+    error: null,
+    latencyMs: 10,
+    ttftMs: null,
+    usage: { promptTokens: 3, completionTokens: 4 },
+    costUsd: 0.5,
+    decision: null,
+    aggregationDetail: null,
+    calls: [
+      { expertId: 'a', role: 'expert', stage: 0, status: 'ok', startedAt: createdAt, latencyMs: 10, usage: { promptTokens: 3, completionTokens: 4 }, costUsd: 0.5, attempts: 1, text: 'r', error: null },
+    ],
+  };
+}
+
+describe('routing history', () => {
+  it('retries a failed write and never writes a route twice', async () => {
+    let failures = 2;
+    const write = async (r: RouteRecord) => {
+      await insertRouteRecord(createDb(env.DB), r);
+      if (failures-- > 0) throw new Error('acknowledgement lost');
+    };
+    expect(await writeRouteRecord(env.DB, record('rt_x', Date.now()), { write, baseDelayMs: 1 })).toBe(true);
+    expect(await count('routes')).toBe(1);
+    expect(await count('route_calls')).toBe(1);
+  });
+
+  it('logs the whole record when every attempt fails', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const ok = await writeRouteRecord(env.DB, record('rt_lost', Date.now()), { write: () => Promise.reject(new Error('D1 down')), attempts: 3, baseDelayMs: 1 });
+    expect(ok).toBe(false);
+    const logged = JSON.parse(error.mock.calls[0]![0] as string) as { event: string; record: { id: string } };
+    expect(logged).toMatchObject({ event: 'route_write_failed', record: { id: 'rt_lost' } });
+    error.mockRestore();
+  });
+
+  it('loses no route under concurrent requests and injected D1 failures', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const n = 60;
+    const responses = await Promise.all(Array.from({ length: n }, () => chat({ model: 'gemini-1.5-pro-002' }, { env: { CHAOS_HISTORY_FAILURE_RATE: '0.3' } })));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(await count('routes')).toBe(n);
+    expect(await count('route_calls')).toBe(n);
+    const ids = new Set(responses.map((r) => r.headers.get('x-route-id')));
+    const rows = await env.DB.prepare('select id from routes').all<{ id: string }>();
+    expect(new Set(rows.results.map((r) => r.id))).toEqual(ids);
+  });
+
+  it('the cron job rolls old routes up into daily aggregates and prunes them', async () => {
+    const day = 86_400_000;
+    const now = Date.UTC(2026, 10, 22, 12);
+    const db = createDb(env.DB);
+    await insertRouteRecord(db, record('rt_old1', now - 40 * day));
+    await insertRouteRecord(db, record('rt_old2', now - 40 * day + 1000));
+    await insertRouteRecord(db, record('rt_old3', now - 35 * day, 'economy'));
+    await insertRouteRecord(db, record('rt_new', now - 2 * day));
+    expect(await runScheduled({ ...env, RETENTION_DAYS: '30' }, now)).toEqual({ pruned: 3 });
+    expect(await count('routes')).toBe(1);
+    expect(await count('route_calls')).toBe(1);
+    const rollups = await env.DB.prepare('select * from daily_rollups order by day').all<Record<string, unknown>>();
+    expect(rollups.results).toEqual([
+      expect.objectContaining({ day: '2026-10-13', policy: 'auto', expert_id: 'a', calls: 2, errors: 0, prompt_tokens: 6, completion_tokens: 8, cost_usd: 1 }),
+      expect.objectContaining({ day: '2026-10-18', policy: 'economy', calls: 1 }),
+    ]);
+  });
+});

@@ -1,0 +1,37 @@
+const DAY_MS = 86_400_000;
+
+/**
+ * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and deletes
+ * them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
+ * twice or lost. Returns the number of routes pruned.
+ */
+export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now = Date.now(), maxDays = 31): Promise<number> {
+  const cutoff = now - retentionDays * DAY_MS;
+  let pruned = 0;
+  for (let i = 0; i < maxDays; i++) {
+    const oldest = await d1.prepare('select min(created_at) as at from routes where created_at < ?').bind(cutoff).first<{ at: number | null }>();
+    if (oldest?.at == null) break;
+    const dayEnd = Math.min(cutoff, (Math.floor(oldest.at / DAY_MS) + 1) * DAY_MS);
+    const results = await d1.batch([
+      d1
+        .prepare(
+          `insert into daily_rollups (day, policy, expert_id, calls, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
+           select date(r.created_at / 1000, 'unixepoch'), r.policy, c.expert_id, count(*), sum(c.status != 'ok'),
+                  sum(c.prompt_tokens), sum(c.completion_tokens), sum(c.cost_usd), sum(c.latency_ms)
+           from route_calls c join routes r on r.id = c.route_id
+           where r.created_at < ?1
+           group by 1, 2, 3
+           on conflict (day, policy, expert_id) do update set
+             calls = calls + excluded.calls, errors = errors + excluded.errors,
+             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+             cost_usd = cost_usd + excluded.cost_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+        )
+        .bind(dayEnd),
+      d1.prepare('delete from route_calls where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
+      d1.prepare('delete from feedback where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
+      d1.prepare('delete from routes where created_at < ?1').bind(dayEnd),
+    ]);
+    pruned += results[3]?.meta.changes ?? 0;
+  }
+  return pruned;
+}
