@@ -1,0 +1,96 @@
+import type { ArtifactSet } from '../artifacts';
+import { InvalidRequestError } from '../errors';
+import { FEATURES_ARTIFACT, type Featurizer } from '../features/featurizer';
+import { notTrained, round } from '../learned/strategy';
+import { loadFeaturizer, parseArtifact, versionsOf } from '../learned/models';
+import { chooseExperts, rankCandidates } from '../learned/select';
+import type { RoutingPolicy } from '../policy';
+import type { Candidate, ExpertCaller, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
+import { lexiconOf, localKeywords, type KeywordLexicon } from './keywords';
+import { LlmSkillExtractor } from './llm-extractor';
+import { SKILL_ARTIFACT, SkillProfiles } from './profiles';
+
+// `skill`: Symbolic-MoE recruiting. The query's skills (keywords) select experts by local
+// suitability s_m(q) times global competence g_m; k experts are recruited (top-k, or sampled).
+
+export interface SkillStrategyOptions {
+  /** Needed for `extractor: 'llm'`; the gateway passes its caller. */
+  caller?: ExpertCaller;
+  /** Expert asked for keywords; by default the cheapest eligible expert of above-median competence. */
+  extractorExpertId?: string;
+}
+
+/** Recruited experts when the policy sets no k (Symbolic-MoE recruits a few and aggregates). */
+export const DEFAULT_SKILL_K = 3;
+
+interface SkillModels {
+  featurizer: Featurizer;
+  profiles: SkillProfiles;
+  lexicon: KeywordLexicon;
+  llm: LlmSkillExtractor;
+  versions: string;
+}
+
+function loadSkillModels(artifacts: ArtifactSet): SkillModels | null {
+  const featurizer = loadFeaturizer(artifacts);
+  const record = artifacts.get(SKILL_ARTIFACT);
+  if (!featurizer || !record) return null;
+  const profiles = parseArtifact(record, SkillProfiles.fromArtifact);
+  const lexicon = lexiconOf(profiles.keywords, featurizer);
+  return { featurizer, profiles, lexicon, llm: new LlmSkillExtractor(lexicon), versions: versionsOf([artifacts.get(FEATURES_ARTIFACT)!, record]) };
+}
+
+export function createSkillStrategy(artifacts: ArtifactSet, options: SkillStrategyOptions = {}): RoutingStrategy {
+  const models = loadSkillModels(artifacts);
+  return {
+    name: 'skill',
+    async decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): Promise<RoutingDecision> {
+      if (!models) throw notTrained('skill');
+      const { keywords, info } = await querySkills(models, req.prompt, experts, policy, options);
+      const suitability = experts.map((e) => models.profiles.suitability(e.id, keywords));
+      // s can be negative (more wrong than right on these skills); shifting it above zero keeps the
+      // product with g_m monotone in both, so a globally strong expert is never penalised for it.
+      const floor = Math.min(0, ...suitability);
+      const ranked = rankCandidates(
+        experts.map((e, i): Candidate => {
+          const s = suitability[i]!;
+          const g = models.profiles.globalCompetence(e.id);
+          return { expertId: e.id, score: (s - floor + 1) * g, detail: { suitability: s, competence: round(g, 5) } };
+        }),
+      );
+      const stages = [chooseExperts(ranked, experts, policy, req.prompt, DEFAULT_SKILL_K)];
+      return { strategy: 'skill', ranked, stages, info: { ...info, skills: keywords.map((k) => models.lexicon.keywords[k]!), artifacts: models.versions } };
+    },
+  };
+}
+
+async function querySkills(
+  models: SkillModels,
+  prompt: string,
+  experts: readonly ExpertProfile[],
+  policy: RoutingPolicy,
+  options: SkillStrategyOptions,
+): Promise<{ keywords: number[]; info: Record<string, unknown> }> {
+  const local = () => localKeywords(models.featurizer.features(prompt).sparse, models.lexicon);
+  if ((policy.extractor ?? 'local') === 'local') return { keywords: local(), info: { extractor: 'local' } };
+  if (!options.caller) throw new InvalidRequestError("extractor 'llm' needs a live expert caller, which this router was built without", 'extractor_unavailable', 'routing.extractor');
+  const expertId = options.extractorExpertId ?? defaultExtractor(models.profiles, experts);
+  try {
+    const { keywords, named } = await models.llm.extract(options.caller, expertId, prompt);
+    // No keyword survived the vote or the mapping: the local extractor still says something useful.
+    if (keywords.length === 0) return { keywords: local(), info: { extractor: 'llm→local', extractor_expert: expertId, named } };
+    return { keywords, info: { extractor: 'llm', extractor_expert: expertId, named } };
+  } catch (e) {
+    return { keywords: local(), info: { extractor: 'llm-failed→local', extractor_expert: expertId, error: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
+function defaultExtractor(profiles: SkillProfiles, experts: readonly ExpertProfile[]): string {
+  const byCompetence = [...experts].sort((a, b) => profiles.globalCompetence(b.id) - profiles.globalCompetence(a.id));
+  const strong = byCompetence.slice(0, Math.max(1, Math.ceil(byCompetence.length / 2)));
+  return strong.reduce((best, e) => (price(e) < price(best) ? e : best)).id;
+}
+
+function price(e: ExpertProfile): number {
+  return e.inputPricePerMTok + e.outputPricePerMTok;
+}

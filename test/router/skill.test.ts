@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ArtifactSet } from '../../router/artifacts';
+import { labelMatrix } from '../../router/learned/labels';
+import type { KeywordLexicon } from '../../router/skill/keywords';
+import { LlmSkillExtractor, parseKeywords } from '../../router/skill/llm-extractor';
+import { SKILL_ARTIFACT, SkillProfiles, trainSkillProfiles } from '../../router/skill/profiles';
+import { createSkillStrategy } from '../../router/skill/strategy';
+import type { ExpertAnswer, ExpertCaller } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+
+describe('skill profiles (Symbolic-MoE)', () => {
+  // Three questions, two keywords: 0 = algebra, 1 = contract law.
+  const labels = labelMatrix(
+    ['m', 'l'],
+    [
+      { m: { correct: true }, l: { correct: false } }, // algebra
+      { m: { correct: true }, l: { correct: false } }, // algebra
+      { m: { correct: false }, l: { correct: true } }, // contract law
+    ],
+  );
+  const profiles = trainSkillProfiles([[0], [0], [1]], labels, ['algebra', 'contract law']);
+
+  it('counts correct minus wrong per keyword', () => {
+    expect(profiles.suitability('m', [0])).toBe(2);
+    expect(profiles.suitability('l', [0])).toBe(-2);
+    expect(profiles.suitability('m', [1])).toBe(-1);
+    expect(profiles.suitability('l', [0, 1])).toBe(-1);
+  });
+
+  it('derives a normalised global competence favouring the stronger expert', () => {
+    expect(profiles.competence[0]! + profiles.competence[1]!).toBeCloseTo(1, 9);
+    expect(profiles.globalCompetence('m')).toBeGreaterThan(profiles.globalCompetence('l'));
+  });
+
+  it('survives its artifact', () => {
+    const back = SkillProfiles.fromArtifact(JSON.parse(JSON.stringify(profiles.toArtifact())));
+    expect(back.suitability('m', [0, 1])).toBe(1);
+  });
+});
+
+describe('LLM skill extractor', () => {
+  const lexicon: KeywordLexicon = { keywords: ['organic chemistry', 'probability', 'contract law'], byTerm: new Int32Array(0) };
+  const replies = ['Organic chemistry, stereochemistry', '1. organic chemistry\n2. reaction kinetics', 'stereochemistry; probabilities'];
+  const caller = (texts: string[]): ExpertCaller => {
+    let i = 0;
+    const answer = (expertId: string): ExpertAnswer => ({ expertId, text: texts[i++ % texts.length]!, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+    return { complete: async (id) => answer(id), stream: () => { throw new Error('not used'); } };
+  };
+
+  it('parses comma, line and numbered lists', () => {
+    expect(parseKeywords('1. Organic Chemistry\n- probability, "contract law"')).toEqual(['organic chemistry', 'probability', 'contract law']);
+  });
+
+  it('keeps keywords named in two samples and maps new ones to the nearest known keyword', async () => {
+    const out = await new LlmSkillExtractor(lexicon).extract(caller(replies), 'x', 'q');
+    expect(out.named.sort()).toEqual(['organic chemistry', 'stereochemistry']);
+    // "stereochemistry" is new: its nearest known keyword by character trigrams is "organic chemistry".
+    expect(out.keywords).toEqual([0]);
+  });
+});
+
+describe('skill strategy', () => {
+  const experts = replayExperts();
+  let artifacts: ArtifactSet;
+  beforeAll(() => {
+    artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
+  });
+  const prompt = devSlice(1300, 1301)[0]!.prompt;
+  const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
+
+  it('recruits k experts by suitability × competence from local keywords', async () => {
+    const d = await createSkillStrategy(artifacts).decide(req, experts, { name: 't', strategy: 'skill', aggregate: 'vote', k: 3 });
+    expect(d.stages[0]).toHaveLength(3);
+    expect((d.info!['skills'] as string[]).length).toBeGreaterThan(0);
+    expect(d.stages[0]!.map((c) => c.expertId)).toEqual(d.ranked.slice(0, 3).map((c) => c.expertId));
+    expect(artifacts.get(SKILL_ARTIFACT)).toBeDefined();
+  });
+
+  it('uses the LLM extractor through the caller, falling back to local keywords when it fails', async () => {
+    const failing: ExpertCaller = { complete: async () => { throw new Error('down'); }, stream: () => { throw new Error('not used'); } };
+    const d = await createSkillStrategy(artifacts, { caller: failing }).decide(req, experts, { name: 't', strategy: 'skill', aggregate: 'vote', extractor: 'llm' });
+    expect(d.info!['extractor']).toBe('llm-failed→local');
+    expect(d.stages[0]!.length).toBeGreaterThan(0);
+  });
+
+  it('samples reproducibly per prompt when asked', async () => {
+    const policy = { name: 't', strategy: 'skill' as const, aggregate: 'vote' as const, k: 3, sample: true };
+    const s = createSkillStrategy(artifacts);
+    const a = await s.decide(req, experts, policy);
+    const b = await s.decide(req, experts, policy);
+    expect(a.stages[0]!.map((c) => c.expertId)).toEqual(b.stages[0]!.map((c) => c.expertId));
+  });
+});
