@@ -19,6 +19,7 @@ export function replayExperts(): ExpertProfile[] {
     provider: 'replay',
     model: m.name,
     endpointUrl: null,
+    apiKeySecret: null,
     inputPricePerMTok: m.inputPricePerMTok,
     outputPricePerMTok: m.outputPricePerMTok,
     skills: [],
