@@ -75,7 +75,7 @@ for (const batch of batches) {
 const result = {
   model: BENCH_SPEC.name,
   randomWeights: true,
-  device: kernels.device,
+  device: kernels.device(),
   config: {
     family: c.family,
     hiddenSize: c.hiddenSize,

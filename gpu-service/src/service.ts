@@ -58,5 +58,5 @@ export function loadService(dir: string, opts: ServiceOptions = {}): ServedModel
     active: scheduler?.activeCount ?? 0,
   }));
   scheduler = new Scheduler(runner, tokenizer, limits, metrics);
-  return { id, dir, device: kernels.device, runner, tokenizer, scheduler, metrics, limits, createdAt: Math.floor(Date.now() / 1000) };
+  return { id, dir, device: kernels.device(), runner, tokenizer, scheduler, metrics, limits, createdAt: Math.floor(Date.now() / 1000) };
 }

@@ -15,7 +15,7 @@ import { KvCache } from '../../gpu-service/src/model/kv-cache.js';
 import { argmax } from '../../gpu-service/src/engine/sampler.js';
 import { referenceForward } from '../../gpu-service/src/reference/forward.js';
 
-const TOL = kernels.device === 'cuda' ? 2e-2 : 1e-4;
+const TOL = kernels.device() === 'cuda' ? 2e-2 : 1e-4;
 const FAMILIES: ServedFamily[] = ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe'];
 
 function maxAbs(a: Float32Array): number {

@@ -17,6 +17,14 @@ async function serveWith(limits: Partial<ServiceLimits>): Promise<{ model: Serve
   return { model, server: await startServer(model, 0) };
 }
 
+/** A response body, checked field by field by the tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = any;
+
+async function json(res: Response | Promise<Response>): Promise<Body> {
+  return (await res).json();
+}
+
 function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
 }
@@ -46,17 +54,17 @@ describe('API', () => {
   afterAll(() => s.server.shutdown());
 
   it('lists the model and reports health', async () => {
-    const models = await (await fetch(`${s.server.url}/v1/models`)).json();
+    const models = await json(fetch(`${s.server.url}/v1/models`));
     expect(models.data[0]).toMatchObject({ id: 'olmoe-demo', object: 'model', family: 'olmoe', max_model_len: 256 });
     const health = await fetch(`${s.server.url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', model: 'olmoe-demo' });
+    expect(await json(health)).toMatchObject({ status: 'ok', model: 'olmoe-demo' });
   });
 
   it('answers a chat completion with usage counted from the rendered template', async () => {
     const res = await post(`${s.server.url}/v1/chat/completions`, chat('Hello'));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     const promptIds = s.model.tokenizer.encode('<s><|user|>\nHello\n<|assistant|>\n', false);
     expect(body.object).toBe('chat.completion');
     expect(body.choices[0].message.role).toBe('assistant');
@@ -66,14 +74,14 @@ describe('API', () => {
 
   it('generates the reference greedy token first', async () => {
     const ids = [1, 450, 4996];
-    const body = await (await post(`${s.server.url}/v1/completions`, { prompt: ids, max_tokens: 1, temperature: 0 })).json();
+    const body = await json(post(`${s.server.url}/v1/completions`, { prompt: ids, max_tokens: 1, temperature: 0 }));
     const logits = referenceForward(loadCheckpoint(dir), ids).logits;
     const best = logits.indexOf(Math.max(...Array.from(logits)));
     expect(body.choices[0].text).toBe(s.model.tokenizer.decode([best]));
   });
 
   it('streams the same text as the JSON answer, then usage and [DONE]', async () => {
-    const json = await (await post(`${s.server.url}/v1/chat/completions`, chat('Stream me'))).json();
+    const answer = await json(post(`${s.server.url}/v1/chat/completions`, chat('Stream me')));
     const res = await post(`${s.server.url}/v1/chat/completions`, chat('Stream me', { stream: true, stream_options: { include_usage: true } }));
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const data = await sseData(res);
@@ -81,17 +89,17 @@ describe('API', () => {
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
     expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
-    expect(text).toBe(json.choices[0].message.content);
+    expect(text).toBe(answer.choices[0].message.content);
     expect(chunks.at(-2).choices[0].finish_reason).toBe('length');
-    expect(chunks.at(-1).usage).toEqual(json.usage);
+    expect(chunks.at(-1).usage).toEqual(answer.usage);
   });
 
   it('batches concurrent requests and gives each the tokens it gets alone', async () => {
     const prompts = ['one', 'two two', 'three three three', 'four', 'five five'];
     const alone: string[] = [];
-    for (const p of prompts) alone.push((await (await post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 })).json()).choices[0].text);
+    for (const p of prompts) alone.push((await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text);
     const before = s.model.metrics.render();
-    const together = await Promise.all(prompts.map(async (p) => (await (await post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 })).json()).choices[0].text));
+    const together = await Promise.all(prompts.map(async (p) => (await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text));
     expect(together).toEqual(alone);
     // Some forward pass carried more than one request.
     const count = (m: string) => Number(/conclave_batch_sequences_bucket\{le="1"\} (\d+)/.exec(m)![1]);
@@ -102,19 +110,19 @@ describe('API', () => {
 
   it('samples reproducibly with a seed, and stops at a stop sequence', async () => {
     const body = { prompt: 'Seeded', max_tokens: 12, temperature: 0.9, top_p: 0.95, seed: 42 };
-    const a = await (await post(`${s.server.url}/v1/completions`, body)).json();
-    const b = await (await post(`${s.server.url}/v1/completions`, body)).json();
+    const a = await json(post(`${s.server.url}/v1/completions`, body));
+    const b = await json(post(`${s.server.url}/v1/completions`, body));
     expect(a.choices[0].text).toBe(b.choices[0].text);
     const full: string = a.choices[0].text;
     const stop = full.slice(3, 6);
-    const cut = await (await post(`${s.server.url}/v1/completions`, { ...body, stop })).json();
+    const cut = await json(post(`${s.server.url}/v1/completions`, { ...body, stop }));
     expect(cut.choices[0].text).toBe(full.slice(0, full.indexOf(stop)));
     expect(cut.choices[0].finish_reason).toBe('stop');
   });
 
   it('traces the experts of every prompt token, as the reference chooses them', async () => {
     const ids = [1, 15359, 736];
-    const body = await (await post(`${s.server.url}/v1/moe/trace`, { input_ids: ids })).json();
+    const body = await json(post(`${s.server.url}/v1/moe/trace`, { input_ids: ids }));
     expect(body).toMatchObject({ object: 'moe.trace', num_layers: 2, num_experts: 8, top_k: 2, moe_layers: [0, 1] });
     const ref = referenceForward(loadCheckpoint(dir), ids);
     body.tokens.forEach((t: { id: number; token: string; experts: number[][]; weights: number[][] }, pos: number) => {
@@ -139,24 +147,24 @@ describe('API', () => {
   it('rejects invalid bodies and requests over the limits with OpenAI error bodies', async () => {
     const bad = await post(`${s.server.url}/v1/chat/completions`, { messages: [] });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
+    expect((await json(bad)).error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });
     const notJson = await fetch(`${s.server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     expect(notJson.status).toBe(400);
     const tooMany = await post(`${s.server.url}/v1/completions`, { prompt: 'x', max_tokens: 65 });
-    expect((await tooMany.json()).error).toMatchObject({ param: 'max_tokens' });
+    expect((await json(tooMany)).error).toMatchObject({ param: 'max_tokens' });
     const tooLong = await post(`${s.server.url}/v1/completions`, { prompt: Array(300).fill(450) });
     expect(tooLong.status).toBe(400);
-    expect((await tooLong.json()).error.code).toBe('context_length_exceeded');
+    expect((await json(tooLong)).error.code).toBe('context_length_exceeded');
     const overContext = await post(`${s.server.url}/v1/completions`, { prompt: Array(200).fill(450), max_tokens: 60 });
-    expect((await overContext.json()).error).toMatchObject({ code: 'context_length_exceeded', param: 'max_tokens' });
+    expect((await json(overContext)).error).toMatchObject({ code: 'context_length_exceeded', param: 'max_tokens' });
     const huge = await post(`${s.server.url}/v1/completions`, { prompt: 'x'.repeat(5000) });
     expect(huge.status).toBe(413);
-    expect((await huge.json()).error.code).toBe('payload_too_large');
+    expect((await json(huge)).error.code).toBe('payload_too_large');
     const badId = await post(`${s.server.url}/v1/completions`, { prompt: [99999] });
-    expect((await badId.json()).error.message).toMatch(/outside the vocabulary/);
+    expect((await json(badId)).error.message).toMatch(/outside the vocabulary/);
     const unknown = await fetch(`${s.server.url}/v2/nothing`);
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe('not_found');
+    expect((await json(unknown)).error.code).toBe('not_found');
   });
 
   it('cancels a generation when the client disconnects', async () => {
@@ -180,7 +188,7 @@ describe('API', () => {
     try {
       const res = await post(`${s.server.url}/v1/completions`, { prompt: 'boom', max_tokens: 2 });
       expect(res.status).toBe(500);
-      expect((await res.json()).error).toMatchObject({ type: 'server_error', message: expect.stringMatching(/kernel exploded/) });
+      expect((await json(res)).error).toMatchObject({ type: 'server_error', message: expect.stringMatching(/kernel exploded/) });
     } finally {
       runner.forward = forward;
     }
@@ -214,7 +222,7 @@ describe('overload and shutdown', () => {
       expect(statuses).toContain(429);
       expect(statuses).toContain(200);
       const rejected = results[statuses.indexOf(429)]!;
-      expect((await rejected.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
+      expect((await json(rejected)).error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
     } finally {
       await server.shutdown();
     }

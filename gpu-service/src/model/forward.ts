@@ -54,7 +54,7 @@ export class ModelRunner {
       rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
       let ffn: Float32Array;
       if (layer.ffn.kind === 'moe') {
-        const r = await kernels.moeForward(normed, total, c.routing, layer.ffn.moe);
+        const r = kernels.moeForward(normed, total, c.routing, layer.ffn.moe);
         ffn = r.y;
         topkIds.push(r.topkIds);
         topkWeights.push(r.topkWeights);
