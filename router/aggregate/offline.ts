@@ -1,7 +1,10 @@
 // Aggregation on recorded expert outputs (data/mmlu-pro-routing), for the offline evaluation: the
 // same extraction and counting as the live aggregators, without calling anyone.
 
-import { extractChoice } from './extract';
+import type { ExpertAnswer, ExpertCaller } from '../types';
+import { extractAnswer, extractChoice } from './extract';
+import { judgeCandidates } from './judge';
+import { streamSynthesis } from './synthesize';
 import { countVotes, type VoteOutcome } from './tally';
 
 export { extractChoice };
@@ -59,4 +62,26 @@ export function measureExtractionAgreement(rows: Iterable<Pick<RecordedAnswer, '
   }
   out.rate = out.total ? out.agree / out.total : 0;
   return out;
+}
+
+/**
+ * Synthesis or judging of recorded answers through a real expert, for the evaluation: the same
+ * prompts as the live aggregators, no fallback (a failed or unusable verdict is the aggregator's
+ * result). `answer` is the final answer extracted from the synthesis, or from the judge's pick.
+ */
+export async function aggregateWithCaller(
+  kind: 'synthesize' | 'judge',
+  question: string,
+  answers: readonly ExpertAnswer[],
+  caller: ExpertCaller,
+  aggregatorId: string,
+): Promise<{ text: string; answer: string | null }> {
+  const messages = [{ role: 'user' as const, content: question }];
+  if (kind === 'synthesize') {
+    const synthesis = await streamSynthesis({ caller, expertId: aggregatorId, messages, candidates: answers.map((a) => a.text), stage: 1 }, () => undefined);
+    return { text: synthesis.text, answer: extractAnswer(synthesis.text)?.value ?? null };
+  }
+  const { verdict, ranking } = await judgeCandidates({ caller, judgeId: aggregatorId, messages, candidates: answers, stage: 1 });
+  const best = ranking ? answers[ranking[0]!]! : null;
+  return best ? { text: best.text, answer: extractAnswer(best.text)?.value ?? null } : { text: verdict.text, answer: null };
 }

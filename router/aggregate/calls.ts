@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { AggregationResult, CallOptions, CallRole, ChatMessage, ExpertAnswer, ExpertCaller, ExpertStream, Usage } from '../types';
+
+// The calls an aggregator makes itself (synthesizer, judge, refinement rounds). The gateway's
+// caller records them in the routing history; they are also listed in the result's
+// `detail.calls` so the response's usage and cost can be summed without that history.
+
+export interface AggregatorCall {
+  expertId: string;
+  role: CallRole;
+  stage: number;
+  usage: Usage;
+  costUsd: number;
+  latencyMs: number;
+}
+
+/** Wraps a caller so every successful call is appended to `log`. */
+export function loggingCaller(caller: ExpertCaller, log: AggregatorCall[]): ExpertCaller {
+  const record = (a: ExpertAnswer, opts: CallOptions): ExpertAnswer => {
+    log.push({ expertId: a.expertId, role: opts.role, stage: opts.stage, usage: a.usage, costUsd: a.costUsd, latencyMs: a.latencyMs });
+    return a;
+  };
+  return {
+    complete: async (expertId: string, messages: ChatMessage[], opts: CallOptions) => record(await caller.complete(expertId, messages, opts), opts),
+    stream(expertId: string, messages: ChatMessage[], opts: CallOptions): ExpertStream {
+      const s = caller.stream(expertId, messages, opts);
+      return { deltas: s.deltas, done: s.done.then((a) => record(a, opts)) };
+    },
+  };
+}
+
+const aggregatorCallSchema = z.object({
+  expertId: z.string(),
+  role: z.enum(['expert', 'aggregator', 'judge', 'extractor']),
+  stage: z.number(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+  costUsd: z.number(),
+  latencyMs: z.number(),
+});
+
+/** The aggregator's own calls listed in a result (none for votes and `first`). */
+export function aggregatorCalls(result: AggregationResult): AggregatorCall[] {
+  const parsed = z.array(aggregatorCallSchema).safeParse(result.detail?.['calls']);
+  return parsed.success ? parsed.data : [];
+}
+
+export interface CostSummary {
+  usage: Usage;
+  costUsd: number;
+  /** The routed experts' share (their answers). */
+  expertsCostUsd: number;
+  /** The aggregator's own calls' share (synthesizer, judge, refinement rounds). */
+  aggregationCostUsd: number;
+}
+
+/** Usage and cost of a routed request: the experts' answers plus the aggregator's own calls. */
+export function summariseCost(answers: readonly ExpertAnswer[], aggregation: AggregationResult): CostSummary {
+  const calls: { usage: Usage; costUsd: number }[] = [...answers, ...aggregatorCalls(aggregation)];
+  const expertsCostUsd = answers.reduce((s, a) => s + a.costUsd, 0);
+  const costUsd = calls.reduce((s, c) => s + c.costUsd, 0);
+  return {
+    usage: {
+      promptTokens: calls.reduce((s, c) => s + c.usage.promptTokens, 0),
+      completionTokens: calls.reduce((s, c) => s + c.usage.completionTokens, 0),
+    },
+    costUsd,
+    expertsCostUsd,
+    aggregationCostUsd: costUsd - expertsCostUsd,
+  };
+}
