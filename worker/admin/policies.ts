@@ -6,6 +6,7 @@ import { getExpertRow } from '../db/experts';
 import { deletePolicy, getPolicyRow, listPolicyRows, upsertPolicy, type PolicyRow } from '../db/policies';
 import type { AppEnv } from '../env';
 import { BUILTIN_POLICIES, savedPolicyConfigSchema } from '../gateway/policies';
+import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
 
 const POLICY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -41,17 +42,22 @@ adminPolicies.post('/', async (c) => {
   if (await getPolicyRow(db, input.name)) throw new ConclaveError(`policy '${input.name}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
   // `model` resolves policies before experts, so a policy must not hide an expert of the same id.
   if (await getExpertRow(db, input.name)) throw new ConclaveError(`'${input.name}' is an expert id; choose another policy name`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
-  return c.json(policyJson(await upsertPolicy(db, input.name, input.description, input.config)), 201);
+  const row = await upsertPolicy(db, input.name, input.description, input.config);
+  invalidateRegistry();
+  return c.json(policyJson(row), 201);
 });
 
 adminPolicies.put('/:name', async (c) => {
   const name = c.req.param('name');
   if (!POLICY_NAME.test(name)) throw new ConclaveError(`policy name '${name}' is invalid`, 400, 'client', 'invalid_request_error', 'invalid_field', 'name');
   const input = await readJson(c, policyBody, 'policy');
-  return c.json(policyJson(await upsertPolicy(createDb(c.env.DB), name, input.description, input.config)));
+  const row = await upsertPolicy(createDb(c.env.DB), name, input.description, input.config);
+  invalidateRegistry();
+  return c.json(policyJson(row));
 });
 
 adminPolicies.delete('/:name', async (c) => {
   if (!(await deletePolicy(createDb(c.env.DB), c.req.param('name')))) throw new NotFoundError('policy', c.req.param('name'));
+  invalidateRegistry();
   return c.body(null, 204);
 });

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../router/errors';
 import { DEFAULT_POLICY, resolvePolicy, routingOverrideSchema, type RoutingOverride, type RoutingPolicy } from '../../router/policy';
-import type { ExpertProfile } from '../../router/types';
-import type { Db } from '../db/client';
-import { getPolicyRow } from '../db/policies';
 import { parseWith } from '../http/validation';
+import type { Registry } from './registry';
 
 /** A saved policy's config: a routing override that must name its strategy and aggregation. */
 export const savedPolicyConfigSchema = routingOverrideSchema.required({ strategy: true, aggregate: true });
@@ -18,25 +16,19 @@ export const BUILTIN_POLICIES: Record<string, RoutingPolicy> = {
  * `model` names a saved policy, a built-in one, or one expert id (routed alone with `fixed`).
  * Precedence of the knobs: named policy < `x-routing-policy` header < body `routing`.
  */
-export async function resolveRequestPolicy(
-  db: Db,
-  model: string,
-  registry: readonly ExpertProfile[],
-  header: RoutingOverride | undefined,
-  body: RoutingOverride | undefined,
-): Promise<RoutingPolicy> {
-  return resolvePolicy(await basePolicy(db, model, registry), header, body);
+export function resolveRequestPolicy(registry: Registry, model: string, header: RoutingOverride | undefined, body: RoutingOverride | undefined): RoutingPolicy {
+  return resolvePolicy(basePolicy(registry, model), header, body);
 }
 
-async function basePolicy(db: Db, model: string, registry: readonly ExpertProfile[]): Promise<RoutingPolicy> {
-  const row = await getPolicyRow(db, model);
+function basePolicy(registry: Registry, model: string): RoutingPolicy {
+  const row = registry.policies.get(model);
   if (row) {
     const config = parseWith(savedPolicyConfigSchema, row.config, `policy '${model}'`);
     return { ...config, name: model };
   }
   const builtin = BUILTIN_POLICIES[model];
   if (builtin) return builtin;
-  if (registry.some((e) => e.id === model)) return { name: model, strategy: 'fixed', experts: [model], aggregate: 'first' };
+  if (registry.experts.some((e) => e.id === model)) return { name: model, strategy: 'fixed', experts: [model], aggregate: 'first' };
   throw new NotFoundError('model', model, `model '${model}' is neither a routing policy nor an expert id; GET /v1/models lists both`, 'model_not_found');
 }
 

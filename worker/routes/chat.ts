@@ -34,20 +34,20 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   const db = createDb(c.env.DB);
   const registry = await loadRegistry(db, cacheTtlMs(c.env));
   const router = await routerState(db, cacheTtlMs(c.env));
-  const caller = new RecordingCaller(registry, adapters(c.env));
+  const caller = new RecordingCaller(registry.experts, adapters(c.env));
   const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller });
 
   let policy: RoutingPolicy | null = null;
   let run: RouteRun;
   try {
-    policy = await resolveRequestPolicy(db, body.model, registry, headerPolicy, body.routing);
+    policy = resolveRequestPolicy(registry, body.model, headerPolicy, body.routing);
     const key = c.get('apiKey');
     if (key) {
       // Everything a key is limited by is checked before any expert is called.
       policy = applyKeyScope(key, body.model, policy);
       await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
     }
-    run = await startRoute({ prompt, messages }, policy, { experts: registry, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
+    run = await startRoute({ prompt, messages }, policy, { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
   } catch (e) {
     record(policy, null, null, e, null);
     throw e;

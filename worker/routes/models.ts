@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { createDb } from '../db/client';
-import { listPolicyRows } from '../db/policies';
 import { cacheTtlMs, type AppEnv } from '../env';
 import { BUILTIN_POLICIES } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
@@ -11,8 +10,8 @@ export const modelRoutes = new Hono<AppEnv>();
 /** OpenAI model list: routing policies (kind `policy`) and enabled experts (kind `expert`). */
 modelRoutes.get('/v1/models', requireApiKey, async (c) => {
   const db = createDb(c.env.DB);
-  const [experts, saved] = await Promise.all([loadRegistry(db, cacheTtlMs(c.env)), listPolicyRows(db)]);
-  const policyNames = [...new Set([...Object.keys(BUILTIN_POLICIES), ...saved.map((p) => p.name)])].sort();
+  const { experts, policies } = await loadRegistry(db, cacheTtlMs(c.env));
+  const policyNames = [...new Set([...Object.keys(BUILTIN_POLICIES), ...policies.keys()])].sort();
   const data = [
     ...policyNames.map((id) => ({ id, object: 'model', created: 0, owned_by: 'conclave', kind: 'policy' })),
     ...experts

@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import autocannon from 'autocannon';
+import { startOpenAiPeer, type OpenAiPeer } from '../../test/support/openai-peer';
+import { startGateway, type RunningGateway } from '../../test/support/gateway';
+
+// Measures what the gateway adds: sequential latency over a direct call to the same loopback
+// OpenAI peer, and throughput / tail latency / errors / lost routing records under load.
+
+export interface LatencyFigures {
+  requests: number;
+  direct: { p50: number; p99: number };
+  gateway: { p50: number; p99: number };
+  added: { p50: number; p99: number };
+}
+
+export interface LoadFigures {
+  requests: number;
+  connections: number;
+  throughputRps: number;
+  latency: { p50: number; p99: number };
+  addedLatency: { p50: number; p99: number };
+  errorRate: number;
+  okResponses: number;
+  routesRecorded: number;
+  lostRecords: number;
+}
+
+export interface Bench {
+  peer: OpenAiPeer;
+  gw: RunningGateway;
+  close(): Promise<void>;
+}
+
+export async function startBench(): Promise<Bench> {
+  const peer = await startOpenAiPeer();
+  const gw = await startGateway({ seed: false });
+  const res = await fetch(`${gw.url}/admin/api/experts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 }),
+  });
+  if (res.status !== 201) throw new Error(`registering the peer failed: ${res.status} ${await res.text()}`);
+  return { peer, gw, close: async () => (await gw.stop(), await peer.close()) };
+}
+
+const body = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }] });
+const gatewayBody = body.replace('"echo"', '"peer-echo"');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timeOne(url: string, payload: string, auth: string | null): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: payload });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return performance.now() - t0;
+}
+
+/** Sequential, interleaved direct and gateway calls so both see the same machine state. */
+export async function measureAddedLatency(b: Bench, requests = 1000): Promise<LatencyFigures> {
+  const direct: number[] = [];
+  const gateway: number[] = [];
+  for (let i = 0; i < 50; i++) await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey); // warm-up
+  for (let i = 0; i < requests; i++) {
+    direct.push(await timeOne(`${b.peer.url}/v1/chat/completions`, body, null));
+    gateway.push(await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey));
+  }
+  direct.sort((x, y) => x - y);
+  gateway.sort((x, y) => x - y);
+  const d = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
+  const g = { p50: percentile(gateway, 50), p99: percentile(gateway, 99) };
+  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 } };
+}
+
+async function cannon(url: string, payload: string, headers: Record<string, string>, amount: number, connections: number) {
+  return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload, amount, connections, timeout: 30 });
+}
+
+function countRoutes(gw: RunningGateway): number {
+  const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'conclave', '--local', '--persist-to', gw.persistDir, '--json', '--command', 'select count(*) as n from routes'], {
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  });
+  if (r.status !== 0) throw new Error(`counting routes failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { results: { n: number }[] }[])[0]!.results[0]!.n;
+}
+
+/** `requests` at `connections` concurrent through the gateway; records counted once writes settle. */
+export async function runLoad(b: Bench, requests = 10_000, connections = 100): Promise<LoadFigures> {
+  const direct = await cannon(`${b.peer.url}/v1/chat/completions`, body, {}, Math.min(requests, 5_000), connections);
+  const before = countRoutes(b.gw);
+  const result = await cannon(`${b.gw.url}/v1/chat/completions`, gatewayBody, { authorization: `Bearer ${b.gw.apiKey}` }, requests, connections);
+  const ok = result['2xx'];
+  let recorded = countRoutes(b.gw) - before;
+  for (let i = 0; i < 20 && recorded < ok; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    recorded = countRoutes(b.gw) - before;
+  }
+  const sent = result.requests.sent;
+  return {
+    requests: sent,
+    connections,
+    throughputRps: Math.round(result.requests.average),
+    latency: { p50: result.latency.p50, p99: result.latency.p99 },
+    addedLatency: { p50: result.latency.p50 - direct.latency.p50, p99: result.latency.p99 - direct.latency.p99 },
+    errorRate: (sent - ok) / sent,
+    okResponses: ok,
+    routesRecorded: recorded,
+    lostRecords: Math.max(0, ok - recorded),
+  };
+}
