@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hashString, seededRandom, shuffled } from '../features/random';
 import type { ExpertProfile } from '../types';
+import { extractChoice } from './extract';
 
 // Synthesis skill (Symbolic-MoE, Chen et al., 2025): how often a model, given one correct and two
 // wrong candidate answers, ends up with the correct one. The best-ranked eligible model is the
@@ -11,7 +12,10 @@ import type { ExpertProfile } from '../types';
 // answer matches none of the three it is credited 1/3 (a blind pick). The model is never one of
 // the candidates' authors. This measures independent problem solving on questions where the
 // experts disagree, not resistance to persuasion; `measureLiveSynthesisSkill` measures the real
-// thing through an expert caller (synthesis-skill-live.ts).
+// thing through an expert caller (synthesis-skill-live.ts). Answers are the letters extracted
+// from the recorded texts, not the recorded `pred`: for replies that state no letter MMLU-Pro
+// recorded a random guess, which would credit luck and put answers in candidates' mouths that
+// their text never gives.
 
 export const SYNTHESIS_SKILL_ARTIFACT = 'synthesis-skill';
 
@@ -65,12 +69,13 @@ export interface RecordedQuestion {
   id: string;
   prompt: string;
   answer: string;
-  outcomes: Record<string, { pred: string | null; correct: boolean; text: string }>;
+  outcomes: Record<string, { text: string }>;
 }
 
 export interface SynthesisCandidate {
   model: string;
-  pred: string;
+  /** The letter its text states. */
+  letter: string;
   text: string;
 }
 
@@ -89,21 +94,22 @@ export interface TaskSampling {
   seed?: number;
 }
 
-/** Candidate sets for every question with at least one correct and two wrong (stated) answers; reproducible. */
+/** Candidate sets for every question with at least one correct and two wrong stated answers; reproducible. */
 export function sampleSynthesisTasks(questions: readonly RecordedQuestion[], opts: TaskSampling): SynthesisTask[] {
   const tasks: SynthesisTask[] = [];
   for (const q of questions) {
     const stated = opts.models.flatMap((model) => {
       const o = q.outcomes[model];
-      return o && o.pred !== null ? [{ model, pred: o.pred, text: o.text, correct: o.correct && o.pred === q.answer }] : [];
+      const letter = o ? extractChoice(o.text) : null;
+      return o && letter !== null ? [{ model, letter, text: o.text }] : [];
     });
-    const right = stated.filter((c) => c.correct);
-    const wrong = stated.filter((c) => !c.correct);
+    const right = stated.filter((c) => c.letter === q.answer);
+    const wrong = stated.filter((c) => c.letter !== q.answer);
     if (right.length === 0 || wrong.length < 2) continue;
     const rand = seededRandom(hashString(q.id) ^ (opts.seed ?? 1));
     for (let s = 0; s < (opts.setsPerQuestion ?? 1); s++) {
       const picked = [right[Math.floor(rand() * right.length)]!, ...shuffled(wrong, rand).slice(0, 2)];
-      tasks.push({ questionId: q.id, prompt: q.prompt, answer: q.answer, candidates: shuffled(picked, rand).map(({ model, pred, text }) => ({ model, pred, text })) });
+      tasks.push({ questionId: q.id, prompt: q.prompt, answer: q.answer, candidates: shuffled(picked, rand) });
     }
   }
   return tasks;
@@ -124,8 +130,9 @@ export function measureOfflineSynthesisSkill(
       const own = byId.get(task.questionId)?.outcomes[model];
       if (!own) continue;
       count++;
-      if (own.pred === task.answer) credit += 1;
-      else if (!task.candidates.some((c) => c.pred === own.pred)) credit += 1 / 3;
+      const letter = extractChoice(own.text);
+      if (letter === task.answer) credit += 1;
+      else if (!task.candidates.some((c) => c.letter === letter)) credit += 1 / 3;
     }
     return { model, skill: count ? credit / count : 0, tasks: count };
   });
