@@ -6,6 +6,7 @@ import { ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, error
 import type { RoutingPolicy } from './policy';
 import type {
   AggregationResult,
+  CallOptions,
   Candidate,
   ExpertAnswer,
   ExpertCaller,
@@ -109,7 +110,7 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     if (i > 0 && ctx.policy.hedge_ms !== undefined) await delay(ctx.policy.hedge_ms * i, signal);
     if (winner !== null) return null;
     try {
-      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { role: 'expert', stage: 0, signal });
+      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
       for await (const delta of s.deltas) {
         if (winner === null) winner = c.expertId;
         if (winner !== c.expertId) break;
@@ -193,7 +194,7 @@ async function callWithReplacements(ctx: RunContext, stage: Candidate[], stageIn
   while (batch.length > 0) {
     for (const c of batch) ctx.used.add(c.expertId);
     const settled = await Promise.allSettled(
-      batch.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, { role: 'expert', stage: stageIndex, ...(ctx.signal ? { signal: ctx.signal } : {}) })),
+      batch.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, expertOptions(ctx, stageIndex))),
     );
     let failed = 0;
     settled.forEach((r, i) => {
@@ -224,7 +225,7 @@ async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise
   const fallbackId = ctx.policy.fallback;
   if (!fallbackId) throw quorumError(quorum, failures);
   try {
-    return await ctx.env.caller.complete(fallbackId, ctx.req.messages, { role: 'expert', stage: ctx.decision.stages.length, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    return await ctx.env.caller.complete(fallbackId, ctx.req.messages, expertOptions(ctx, ctx.decision.stages.length));
   } catch (e) {
     failures.push({ expertId: fallbackId, error: asConclave(e, fallbackId) });
     throw quorumError(quorum, failures);
@@ -243,6 +244,17 @@ const firstOfLastStage: Aggregator = {
 
 async function* single(text: string): AsyncIterable<string> {
   yield text;
+}
+
+/** Options for an answering expert's call: its stage, the request's deadline and sampling knobs. */
+function expertOptions(ctx: RunContext, stage: number): CallOptions {
+  return {
+    role: 'expert',
+    stage,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.req.maxTokens !== undefined ? { maxTokens: ctx.req.maxTokens } : {}),
+    ...(ctx.req.temperature !== undefined ? { temperature: ctx.req.temperature } : {}),
+  };
 }
 
 function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {

@@ -102,6 +102,9 @@ export interface RouteRequest {
   /** The last user message, the text routers look at. */
   prompt: string;
   messages: ChatMessage[];
+  /** Sampling knobs the client asked for, passed to every answering expert. */
+  maxTokens?: number;
+  temperature?: number;
 }
 
 export interface RoutingStrategy {

@@ -1,13 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildReplay } from './build-replay';
-import { artifactsSql, replayExpertsSql } from './lib/seed';
+import { artifactsSql, GPU_EXPERT_ID, gpuExpertSql, replayExpertsSql } from './lib/seed';
 
 // `npm start`: everything a newcomer needs, offline: .dev.vars, replay assets, local D1 migrated
 // and seeded, then `wrangler dev` on http://127.0.0.1:8787.
 
 const PORT = Number(process.env.PORT ?? 8787);
+const GPU_PORT = Number(process.env.GPU_PORT ?? 8090);
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
 function wrangler(args: string[]): void {
@@ -38,8 +39,9 @@ function ensureDevVars(): Record<string, string> {
 const vars = ensureDevVars();
 await buildReplay();
 wrangler(['d1', 'migrations', 'apply', 'conclave', '--local']);
+const gpu = await startGpuService();
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql()].join('\n') + '\n');
+writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...(gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
 wrangler(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
 
 const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false'], {
@@ -60,11 +62,53 @@ dev.stdout.on('data', (chunk: Buffer) => {
         `  Models     ${base}/v1/models`,
         `  Admin API  ${base}/admin/api/experts     (Authorization: Bearer ${vars.ADMIN_TOKEN})`,
         `  Health     ${base}/health`,
+        gpu ? `  GPU service ${gpu.url}  (demo MoE checkpoint with RANDOM weights, expert id '${GPU_EXPERT_ID}')` : '  GPU service not running (see above)',
         '  Credentials are in .dev.vars.',
         '',
       ].join('\n'),
     );
   }
 });
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => dev.kill(sig));
-dev.on('exit', (code) => process.exit(code ?? 0));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    dev.kill(sig);
+    gpu?.child.kill('SIGTERM');
+  });
+}
+dev.on('exit', (code) => {
+  gpu?.child.kill('SIGTERM');
+  process.exit(code ?? 0);
+});
+
+/**
+ * The GPU service on the demo checkpoint (CPU here unless a GPU is present). The gateway still
+ * starts without it: a failed native build or a taken port is reported, not fatal.
+ */
+async function startGpuService(): Promise<{ url: string; child: ChildProcess } | null> {
+  // node directly (not npx tsx) so SIGTERM reaches the server and it can drain in-flight streams.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', String(GPU_PORT), '--name', GPU_EXPERT_ID], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+  });
+  return new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      console.warn('GPU service did not start within 60 s; continuing without it');
+      child.kill('SIGTERM');
+      resolve(null);
+    }, 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, child });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      console.warn(`GPU service exited (${code}); continuing without it`);
+      resolve(null);
+    });
+  });
+}

@@ -42,3 +42,15 @@ export function artifactsSql(dir = ARTIFACTS_DIR): string[] {
       return `INSERT OR IGNORE INTO router_artifacts (name, version, json) SELECT ${sqlString(name)}, 1, ${sqlString(json)} WHERE NOT EXISTS (SELECT 1 FROM router_artifacts WHERE name = ${sqlString(name)});`;
     });
 }
+
+export const GPU_EXPERT_ID = 'gpu-olmoe-demo';
+
+/** The local GPU service as an `hf` expert with its endpointUrl; the URL is refreshed on every start. */
+export function gpuExpertSql(url: string): string {
+  return (
+    `INSERT INTO experts (id, provider, model, endpoint_url, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description) VALUES (` +
+    `${sqlString(GPU_EXPERT_ID)}, 'hf', ${sqlString(GPU_EXPERT_ID)}, ${sqlString(url)}, 0, 0, '[]', ${sqlString(JSON.stringify(['gpu-service', 'random-weights']))}, 1, ` +
+    `${sqlString('Conclave GPU service on the demo OLMoE checkpoint (random weights: answers are gibberish)')}) ` +
+    `ON CONFLICT(id) DO UPDATE SET endpoint_url = excluded.endpoint_url;`
+  );
+}

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 //   broken-stream        streams two chunks, then drops the connection
 //   invalid-json         200 with a body that is not JSON
 //   flaky-<n>            fails with 503 n times (per model string), then echoes
+//   params               answers with the sampling parameters it received, as JSON
 
 export interface PeerStats {
   requests: number;
@@ -25,6 +26,8 @@ export interface OpenAiPeer {
 
 interface ChatBody {
   model?: string;
+  max_tokens?: number;
+  temperature?: number;
   stream?: boolean;
   messages?: { role: string; content: string }[];
 }
@@ -57,7 +60,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   stats.requests++;
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const reply = `echo: ${last}`;
+  const reply = model === 'params' ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null }) : `echo: ${last}`;
 
   const status = /^status-(\d{3})$/.exec(model);
   if (status) return json(res, Number(status[1]), { error: { message: `injected ${status[1]}`, type: 'server_error' } });

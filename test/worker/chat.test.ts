@@ -92,6 +92,13 @@ describe('POST /v1/chat/completions', () => {
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('echo: one two three');
   });
 
+  it('passes max_tokens and temperature through to the expert', async () => {
+    await addExpert({ id: 'peer-params', provider: 'openai', model: 'params', endpoint_url: inject('peerUrl') });
+    const res = await chat({ model: 'peer-params', max_tokens: 7, temperature: 0.25, messages: [{ role: 'user', content: 'x' }] });
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(JSON.parse(body.choices[0]!.message.content)).toEqual({ max_tokens: 7, temperature: 0.25 });
+  });
+
   it('an expert that errors gives a 502 naming the expert, and the failure is recorded', async () => {
     await addExpert({ id: 'peer-500', provider: 'openai', model: 'status-500', endpoint_url: inject('peerUrl') });
     const res = await chat({ model: 'peer-500', messages: [{ role: 'user', content: 'hi' }] });

@@ -47,7 +47,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
       policy = applyKeyScope(key, body.model, policy);
       await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
     }
-    run = await startRoute({ prompt, messages }, policy, { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
+    run = await startRoute({ prompt, messages, ...samplingOf(body) }, policy, { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
   } catch (e) {
     record(policy, null, null, e, null);
     throw e;
@@ -161,6 +161,11 @@ function streamResponse(
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-route-id': s.routeId },
   });
+}
+
+function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: number } {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  return { ...(maxTokens != null ? { maxTokens } : {}), ...(body.temperature != null ? { temperature: body.temperature } : {}) };
 }
 
 function openAiUsage(u: { promptTokens: number; completionTokens: number }) {
