@@ -11,9 +11,10 @@ export interface ExtractedAnswer {
 
 // Explicit answer statements, most specific first. The first two are the rules MMLU-Pro's own
 // extractor uses (and so what the recorded `pred` was made with); the first occurrence wins, like
-// there, because base models often keep writing invented follow-up questions after answering.
+// there, because base models often keep writing invented follow-up questions after answering. A
+// letter that starts a word or a formula ("(Insufficient data)", "$C(20,10) = …$") is no option.
 const CHOICE_STATEMENTS: readonly RegExp[] = [
-  /answer is:?\s*\}?\s*\(?\s*(?:\*\*|\$)?\s*\(?([A-J])\)?(?![A-Za-z0-9'])/,
+  /answer is:?\s*\}?\s*\(?\s*(?:\*\*|\$)?\s*\(?([A-J])(?:\)|\$)?(?![A-Za-z0-9'(_{^=])/,
   /answer:\**\s*\(?\**\s*([A-J])\)?(?![A-Za-z0-9'])/i,
   /\\boxed\{\s*(?:\\text\{\s*)?\(?([A-J])\)?\s*\}/,
   /(?:correct|best|closest|right) (?:option|answer|choice)(?: is|:)\s*(?:option\s*)?\**\(?([A-J])\)?(?![A-Za-z0-9'])/i,

@@ -25,6 +25,8 @@ describe('extractChoice on recorded replies', () => {
     ['mmlu-pro-89', 'Qwen1.5-7B-Chat', 'F', '"The closest option is (F)."'],
     ['mmlu-pro-107', 'DeepSeek-Coder-V2', 'A', 'LaTeX "\\text{The answer is } A"'],
     ['mmlu-pro-86', 'Mistral-7B-Instruct-v0.2', null, '"(Insufficient information)" is not option I'],
+    ['mmlu-pro-7768', 'Mixtral-8x7B-Instruct-v0.1', 'F', '"The answer is $C(20,10) = 184756$. The answer is (F)": a formula is no option'],
+    ['mmlu-pro-8382', 'Meta-Llama-3_1-70B-Instruct', 'H', '"the answer is January 22nd. The answer is (H)" (recorded pred: J)'],
   ])('%s %s → %s (%s)', (id, model, expected) => {
     expect(extractChoice(recorded(id, model).text)).toBe(expected);
   });
