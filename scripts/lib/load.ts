@@ -31,9 +31,10 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export async function startBench(): Promise<Bench> {
+/** A loopback peer and a gateway with the peer registered as expert `peer-echo`. */
+export async function startBench(vars: Record<string, string> = {}): Promise<Bench> {
   const peer = await startOpenAiPeer();
-  const gw = await startGateway({ seed: false });
+  const gw = await startGateway({ seed: false, vars });
   const res = await fetch(`${gw.url}/admin/api/experts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoad, startBench, type Bench } from '../../scripts/lib/load';
+
+// Concurrent load through the running gateway (wrangler dev, local D1) while a fifth of all
+// history writes fail on purpose: every answered request must still have its route recorded.
+// `npm run bench:gateway` runs the same at 10,000 requests for the README's figures; here the count
+// is smaller so `npm test` stays within its time on 2 cores (LOAD_REQUESTS overrides it).
+
+const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 2_000);
+let bench: Bench;
+
+beforeAll(async () => {
+  bench = await startBench({ CHAOS_HISTORY_FAILURE_RATE: '0.2' });
+}, 120_000);
+
+afterAll(async () => {
+  await bench?.close();
+});
+
+describe('load with injected D1 failures', () => {
+  it(`answers ${REQUESTS} requests at 100 concurrent and loses no routing record`, async () => {
+    const figures = await runLoad(bench, REQUESTS, 100);
+    console.log(JSON.stringify(figures));
+    expect(figures.requests).toBe(REQUESTS);
+    expect(figures.errorRate).toBe(0);
+    expect(figures.routesRecorded).toBe(figures.okResponses);
+    expect(figures.lostRecords).toBe(0);
+  }, 540_000);
+});
