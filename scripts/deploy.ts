@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildReplay } from './build-replay';
 import { artifactsSql, replayExpertsSql } from './lib/seed';
 
@@ -30,6 +30,7 @@ if (toml.includes(PLACEHOLDER)) {
 }
 await buildReplay();
 wrangler(['d1', 'migrations', 'apply', 'conclave', '--remote']);
+mkdirSync('.wrangler', { recursive: true });
 writeFileSync('.wrangler/seed-remote.sql', [...replayExpertsSql(), ...artifactsSql()].join('\n') + '\n');
 wrangler(['d1', 'execute', 'conclave', '--remote', '--file', '.wrangler/seed-remote.sql']);
 const secrets = wrangler(['secret', 'list'], true);
