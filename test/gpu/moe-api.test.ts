@@ -34,13 +34,14 @@ describe('moeForward rejects bad inputs with clear errors', () => {
   });
 
   it('expert tensor with the wrong shape or byte length', () => {
-    if (weights.experts.layout !== 'per-expert') throw new Error('fixture layout');
-    const gate = [...weights.experts.gate];
+    const experts = weights.experts;
+    if (experts.layout !== 'per-expert') throw new Error('fixture layout');
+    const gate = [...experts.gate];
     gate[3] = { ...gate[3]!, shape: [16, 31] };
-    expect(() => run(routing, { ...weights, experts: { ...weights.experts, gate } })).toThrow(/weights.experts.gate\[3\]/);
-    const up = [...weights.experts.up];
+    expect(() => run(routing, { ...weights, experts: { ...experts, gate } })).toThrow(/weights.experts.gate\[3\]/);
+    const up = [...experts.up];
     up[1] = { ...up[1]!, shape: [8, 32], data: up[1]!.data.subarray(0, 8 * 32 * 2) };
-    expect(() => run(routing, { ...weights, experts: { ...weights.experts, up } })).toThrow(/weights.experts.up\[1\]: shape \[8,32\] does not match expected \[16,32\]/);
+    expect(() => run(routing, { ...weights, experts: { ...experts, up } })).toThrow(/weights.experts.up\[1\]: shape \[8,32\] does not match expected \[16,32\]/);
   });
 
   it('packed tensors with a wrong leading dim', () => {

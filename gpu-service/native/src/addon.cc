@@ -8,6 +8,7 @@
 #include "device.h"
 #include "js_args.h"
 #include "map_file.h"
+#include "probe.h"
 
 namespace {
 
@@ -109,6 +110,7 @@ Napi::Value device_info(const Napi::CallbackInfo& info) {
     cuda.Set("name", c.name);
     cuda.Set("sm", c.sm);
     cuda.Set("memoryBytes", double(c.memory_bytes));
+    cuda.Set("peakBf16Gflops", c.peak_bf16_gflops);
   } else {
     cuda.Set("reason", c.reason);
   }
@@ -124,6 +126,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapFile", Napi::Function::New(env, map_file));
   exports.Set("resolveDevice", Napi::Function::New(env, resolve_device_js));
   exports.Set("deviceInfo", Napi::Function::New(env, device_info));
+  exports.Set("measureBandwidth", Napi::Function::New(env, measure_bandwidth));
+  exports.Set("measurePeak", Napi::Function::New(env, measure_peak));
   return exports;
 }
 

@@ -19,6 +19,8 @@ export interface NativeAddon {
   mapFile(path: string): Uint8Array;
   resolveDevice(device: MoeDevice | undefined): MoeDevice;
   deviceInfo(): DeviceInfo;
+  measureBandwidth(bytes: number | undefined, device: MoeDevice): number;
+  measurePeak(): { f32?: number; bf16?: number };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -91,6 +91,8 @@ export interface DeviceInfo {
     /** Compute capability, e.g. 90 for an H100. */
     sm?: number;
     memoryBytes?: number;
+    /** Dense bf16 tensor-core peak from SM count x clock x per-SM rate (datasheet rate, not measured). */
+    peakBf16Gflops?: number;
     /** Why CUDA is not available. */
     reason?: string;
   };

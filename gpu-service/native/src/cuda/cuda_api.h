@@ -12,6 +12,7 @@ struct CudaInfo {
   std::string reason;      // why not available
   int sm = 0;              // compute capability, e.g. 90
   size_t memory_bytes = 0;
+  double peak_bf16_gflops = 0;  // dense tensor-core rate: SMs x clock x flops/clock/SM
 };
 
 // Probed once (the CUDA runtime is only touched on first use).
@@ -19,4 +20,6 @@ const CudaInfo& cuda_info();
 
 // Same contracts as the CPU functions in cpu_ops.h. Throw std::runtime_error on CUDA failures.
 void moe_forward_cuda(const MoeLayer& layer, const float* x, int64_t tokens, const MoeOutput& out);
+// STREAM-style triad on the device, GB/s.
+double cuda_stream_triad(size_t bytes);
 void linear_cuda(const float* x, int64_t tokens, const MatrixView& w, float* y);

@@ -16,6 +16,8 @@ void moe_forward_cuda(const MoeLayer&, const float*, int64_t, const MoeOutput&) 
   throw std::runtime_error("moeForward: " + cuda_info().reason);
 }
 
+double cuda_stream_triad(size_t) { throw std::runtime_error("measureBandwidth: " + cuda_info().reason); }
+
 void linear_cuda(const float*, int64_t, const MatrixView&, float*) {
   throw std::runtime_error("linear: " + cuda_info().reason);
 }

@@ -1,0 +1,51 @@
+// The CUDA path held to the same reference tests as the CPU. Skipped, with a visible message, on
+// machines without a usable GPU (the addon then still loads and runs on the CPU).
+import { describe, expect, it } from 'vitest';
+import { deviceInfo, linear, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
+import type { DType } from '../../gpu-service/src/moe/index.js';
+import { decode, encode } from '../../gpu-service/src/moe/dtype.js';
+import { randomActivations, randomLayer, relativeError, rng, testCases } from '../../gpu-service/src/moe/fixtures.js';
+
+const info = deviceInfo();
+const cuda = info.cuda.available;
+if (!cuda) console.warn(`[moe-cuda] CUDA path skipped: no usable GPU (${info.cuda.reason})`);
+
+/**
+ * max|y - y_ref| / max|y_ref|. Tensor cores take the activations (and the gate/up intermediate)
+ * rounded to the weight type: bf16 keeps 8 mantissa bits, f16 11. f32 weights use f32 FMA.
+ */
+const TOLERANCE: Record<DType, number> = { bf16: 2e-2, f16: 5e-3, f32: 1e-5 };
+
+describe('CUDA path', () => {
+  it('reports its device or why it is unavailable', () => {
+    expect(info.cuda.available ? info.cuda.name : info.cuda.reason).toMatch(/\w/);
+  });
+
+  it.skipIf(!cuda).each(testCases())('moeForward $name', ({ spec, tokens }) => {
+    const { routing, weights } = randomLayer(spec, 7);
+    const x = randomActivations(tokens, spec.hidden, 11);
+    const ref = referenceMoeForward(x, tokens, routing, weights);
+    const got = moeForward(x, tokens, routing, weights, { device: 'cuda' });
+    expect(Array.from(got.topkIds)).toEqual(Array.from(ref.topkIds));
+    expect(relativeError(got.topkWeights, ref.topkWeights)).toBeLessThan(2e-6);
+    expect(relativeError(got.y, ref.y)).toBeLessThan(TOLERANCE[spec.dtype]);
+  });
+
+  it.skipIf(!cuda).each(['bf16', 'f16', 'f32'] as const)('linear with %s weights', (dtype) => {
+    for (const [T, N, K] of [[1, 7, 32], [70, 96, 64], [3, 130, 200]] as const) {
+      const r = rng(T * N + K);
+      const bytes = encode(Float32Array.from({ length: N * K }, () => r() - 0.5), dtype);
+      const x = randomActivations(T, K, N);
+      const y = linear(x, T, { dtype, shape: [N, K], data: bytes }, { device: 'cuda' });
+      const w = decode(bytes, dtype, 0, N * K);
+      const ref = new Float32Array(T * N);
+      for (let t = 0; t < T; t++)
+        for (let n = 0; n < N; n++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += x[t * K + k]! * w[n * K + k]!;
+          ref[t * N + n] = s;
+        }
+      expect(relativeError(y, ref)).toBeLessThan(TOLERANCE[dtype]);
+    }
+  });
+});
