@@ -76,7 +76,8 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
   }
 
   const out = new Channel<string>();
-  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out, used: new Set() };
+  const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
+  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
   const result =
     aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
   result.then(() => out.close(), (e: unknown) => out.fail(e));
@@ -94,6 +95,8 @@ interface RunContext {
   out: Channel<string>;
   /** Experts already called for this request, so replacements never repeat one. */
   used: Set<string>;
+  /** Answers needed: the policy's quorum, capped at the experts the decision plans to call. */
+  quorum: number;
 }
 
 /** Hedged / single-expert path: stream every chosen expert, the first to produce text wins. */
@@ -160,14 +163,14 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
     overBudget.push(...planned.filter((c) => !stage.includes(c)).map((c) => c.expertId));
     await callWithReplacements(ctx, stage, s, answers, failures);
   }
-  const quorum = Math.min(ctx.policy.quorum ?? 1, Math.max(1, stages.flat().length));
-  if (answers.length < quorum) {
+  if (answers.length < ctx.quorum) {
     if (answers.length === 0 || ctx.policy.fallback) {
       const fallback = await callFallback(ctx, failures);
       ctx.out.push(fallback.text);
-      return { aggregation: { aggregation: 'fallback', text: fallback.text, winner: fallback.expertId }, answers: [fallback], failures, overBudget };
+      // The answers that did arrive were paid for: they stay in the outcome.
+      return { aggregation: { aggregation: 'fallback', text: fallback.text, winner: fallback.expertId }, answers: [...answers, fallback], failures, overBudget };
     }
-    throw quorumError(quorum, failures);
+    throw quorumError(ctx.quorum, failures);
   }
   const run = aggregator.run({
     request: ctx.req,
@@ -178,6 +181,8 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
     caller: ctx.env.caller,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  // Observe the result before draining deltas so a rejection is never unhandled.
+  run.result.catch(() => undefined);
   for await (const delta of run.deltas) ctx.out.push(delta);
   const aggregation = await run.result;
   if (!aggregation.text) throw new ExpertCallError(aggregation.winner ?? ctx.policy.aggregator ?? 'aggregator', 'aggregation produced an empty answer', { kind: 'protocol' });
@@ -221,7 +226,7 @@ function nextRanked(ctx: RunContext, n: number): Candidate[] {
 
 /** The policy's fallback expert, called alone when too few experts answered. */
 async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise<ExpertAnswer> {
-  const quorum = ctx.policy.quorum ?? 1;
+  const quorum = ctx.quorum;
   const fallbackId = ctx.policy.fallback;
   if (!fallbackId) throw quorumError(quorum, failures);
   try {

@@ -25,7 +25,7 @@ export const routingOverrideSchema = z
     aggregate: z.enum(AGGREGATION_NAMES),
     /** Expert that synthesizes / judges; chosen automatically when absent. */
     aggregator: expertId,
-    /** Answers needed for a result; below it the request fails (or uses `fallback`). */
+    /** Answers needed for a result (at most the experts the decision plans to call); below it the request fails or uses `fallback`. */
     quorum: z.number().int().min(1).max(64),
     /** Expert called alone when fewer than `quorum` answers arrive. */
     fallback: expertId,

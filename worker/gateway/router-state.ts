@@ -1,3 +1,4 @@
+import { buildAggregators } from '../../router/aggregate';
 import type { Aggregator } from '../../router/aggregate/types';
 import type { ArtifactSet } from '../../router/artifacts';
 import { buildStrategies } from '../../router/strategies';
@@ -31,7 +32,7 @@ async function refresh(db: Db, now: number): Promise<RouterState> {
   const versions = await artifactVersions(db);
   if (state && state.versions === versions) return (state = { ...state, checkedAt: now });
   const artifacts: ArtifactSet = new Map((await latestArtifacts(db)).map((a) => [a.name, a]));
-  state = { checkedAt: now, versions, artifacts, strategies: buildStrategies(artifacts), aggregators: new Map() };
+  state = { checkedAt: now, versions, artifacts, strategies: buildStrategies(artifacts), aggregators: buildAggregators({ artifacts }) };
   return state;
 }
 
