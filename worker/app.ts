@@ -8,6 +8,7 @@ import { requireAdmin } from './http/auth';
 import { errorResponse, onError } from './http/errors';
 import { chatRoutes } from './routes/chat';
 import { modelRoutes } from './routes/models';
+import { feedbackRoutes } from './routes/feedback';
 import { NotFoundError } from '../router/errors';
 
 export function createApp() {
@@ -17,6 +18,7 @@ export function createApp() {
   app.get('/health', (c) => c.json({ status: 'ok', service: 'conclave' }));
   app.route('/', chatRoutes);
   app.route('/', modelRoutes);
+  app.route('/', feedbackRoutes);
   const admin = new Hono<AppEnv>();
   admin.use('*', requireAdmin);
   admin.route('/experts', adminExperts);

@@ -1,0 +1,33 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError, PermissionError } from '../../router/errors';
+import { createDb } from '../db/client';
+import { feedback, routes } from '../db/schema';
+import type { AppEnv } from '../env';
+import { requireApiKey } from '../http/auth';
+import { readJson } from '../http/validation';
+
+const feedbackSchema = z
+  .object({
+    route_id: z.string().min(1).max(64),
+    /** 1 = the answer was right / good, 0 = wrong / bad. */
+    score: z.number().min(0).max(1),
+    comment: z.string().max(2_000).optional(),
+  })
+  .strict();
+
+export const feedbackRoutes = new Hono<AppEnv>();
+
+/** Feedback on a routed answer: stored with the route and learned from by the bandit router. */
+feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
+  const input = await readJson(c, feedbackSchema, 'feedback');
+  const db = createDb(c.env.DB);
+  const [route] = await db.select({ id: routes.id, apiKeyId: routes.apiKeyId }).from(routes).where(eq(routes.id, input.route_id)).limit(1);
+  if (!route) throw new NotFoundError('route', input.route_id);
+  const keyId = c.get('apiKeyId');
+  // A client key may only rate its own routes; the dev key (null) is the local operator.
+  if (keyId !== null && route.apiKeyId !== keyId) throw new PermissionError(`route '${input.route_id}' was not made with this key`, 'route_id');
+  const [row] = await db.insert(feedback).values({ routeId: route.id, apiKeyId: keyId, score: input.score, comment: input.comment ?? null }).returning();
+  return c.json({ id: row!.id, route_id: route.id, score: row!.score }, 201);
+});
