@@ -55,23 +55,30 @@ void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstri
           int64_t ldy) {
   constexpr int64_t es = int64_t(dtype_size(DT));
   __m256 acc[mr][NR];
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i)
+    #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
   const int64_t Kfull = K & ~int64_t(7);
   for (int64_t k = 0; k < Kp; k += 8) {
     __m256 wv[nr];
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j) {
       const uint8_t* p = w + j * wstride + k * es;
       wv[j] = k < Kfull ? load8<DT>(p) : load_tail<DT>(p, K - k);
     }
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i) {
       const __m256 xv = _mm256_loadu_ps(x + i * Kp + k);
+      #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
     }
   }
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i) {
     alignas(16) float s[4];
     _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
   }
 }

@@ -70,25 +70,32 @@ void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstri
           int64_t ldy) {
   constexpr int64_t es = int64_t(dtype_size(DT));
   __m512 acc[mr][NR];
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i)
+    #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
   for (int64_t k = 0; k < Kp; k += 32) {
     const int64_t left = K - k;
     const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
     __m512 lo[nr], hi[nr];
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j) load32<DT>(w + j * wstride + k * es, mask, lo[j], hi[j]);
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i) {
       const __m512 xl = _mm512_loadu_ps(x + i * Kp + k);
       const __m512 xh = _mm512_loadu_ps(x + i * Kp + k + 16);
+      #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) {
         acc[i][j] = _mm512_fmadd_ps(xl, lo[j], acc[i][j]);
         acc[i][j] = _mm512_fmadd_ps(xh, hi[j], acc[i][j]);
       }
     }
   }
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i) {
     alignas(16) float s[4];
     _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
   }
 }

@@ -36,22 +36,29 @@ template <int mr, int nr>
 void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
           int64_t ldy) {
   __m512 acc[mr][NR];
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i)
+    #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
   for (int64_t k = 0; k < Kp; k += 32) {
     const int64_t left = K - k;
     const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
     __m512bh wv[nr];
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j)
       wv[j] = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + j * wstride + k * 2);
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i) {
       const __m512bh xv = (__m512bh)_mm512_loadu_si512(x + i * Kp + k);
+      #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) acc[i][j] = _mm512_dpbf16_ps(acc[i][j], xv, wv[j]);
     }
   }
+  #pragma GCC unroll 8
   for (int i = 0; i < mr; ++i) {
     alignas(16) float s[4];
     _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+    #pragma GCC unroll 8
     for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
   }
 }
