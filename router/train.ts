@@ -6,6 +6,9 @@ import { buildKnnIndex, DEFAULT_KNN_OPTIONS, type KnnOptions } from './learned/k
 import { baseRates, labelMatrix, type LabelMatrix } from './learned/labels';
 import { DEFAULT_LOGREG_OPTIONS, trainLogReg, type LogRegOptions } from './learned/logreg';
 import { CORRECTNESS_ARTIFACT, CorrectnessPredictor } from './learned/predictor';
+import { BANDIT_ARTIFACT, banditToArtifact } from './bandit/linucb';
+import { warmStartBandit } from './bandit/warm-start';
+import { ANSWER_CONFIDENCE_ARTIFACT, trainAnswerConfidence } from './cascade/answer-confidence';
 import { learnLexicon, localKeywords } from './skill/keywords';
 import { SKILL_ARTIFACT, trainSkillProfiles } from './skill/profiles';
 
@@ -81,12 +84,16 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     set.labels,
     lexicon.keywords,
   );
+  const confidence = trainAnswerConfidence(examples, experts);
   const record = (name: string, data: unknown): ArtifactRecord => ({ name, version: opts.version, createdAt: opts.createdAt, data });
   return [
     record(FEATURES_ARTIFACT, featurizer.toArtifact()),
     record(CORRECTNESS_ARTIFACT, predictor.toArtifact()),
     record(EXPERT_STATS_ARTIFACT, expertStats(set, opts.prices)),
     record(SKILL_ARTIFACT, skills.toArtifact()),
+    record(BANDIT_ARTIFACT, banditToArtifact(warmStartBandit(set.features, set.labels))),
+    // History rows without answer texts train no answer scorer; the cascade then uses the prompt alone.
+    ...(confidence ? [record(ANSWER_CONFIDENCE_ARTIFACT, confidence.toArtifact())] : []),
   ];
 }
 

@@ -1,4 +1,6 @@
 import type { ArtifactSet } from '../artifacts';
+import { createBanditStrategy } from '../bandit/strategy';
+import { createCascadeStrategy } from '../cascade/strategy';
 import { createLearnedStrategy } from '../learned/strategy';
 import type { StrategyName } from '../policy';
 import { createSkillStrategy } from '../skill/strategy';
@@ -20,6 +22,8 @@ const factories: Partial<Record<StrategyName, StrategyFactory>> = {
   all: () => allStrategy,
   skill: (artifacts, options) => createSkillStrategy(artifacts, options),
   learned: (artifacts) => createLearnedStrategy(artifacts),
+  cascade: (artifacts) => createCascadeStrategy(artifacts),
+  bandit: (artifacts) => createBanditStrategy(artifacts),
 };
 
 /** All strategies available for these artifacts, by name. */

@@ -1,0 +1,71 @@
+import type { ArtifactSet } from '../artifacts';
+import type { RoutingPolicy } from '../policy';
+import { buildStrategies } from '../strategies';
+import { train, type TrainOptions } from '../train';
+import type { ExpertProfile } from '../types';
+import { baselineRouters, strategyRouter, summarizeTraining, type Router, type TrainingSummary } from './baselines';
+import { kFolds, trainIndices } from './folds';
+import type { OfflineAggregation, ReplayOptions } from './replay';
+import type { EvalExample, QuestionResult } from './types';
+
+// Train on one split, route another, score with the recorded outcomes; or the same pooled over
+// k folds of one split. Every router sees the same test questions.
+
+export interface EvalOptions {
+  /** Policies to evaluate, by display name. */
+  policies: readonly RoutingPolicy[];
+  /** Vote on recorded preds or on choices extracted from the answer texts. */
+  source: ReplayOptions['source'];
+  /** Replaces each policy's aggregation (the CLI's --aggregate). */
+  aggregateOverride?: OfflineAggregation;
+  train?: Partial<TrainOptions>;
+  includeBaselines: boolean;
+}
+
+export type ResultsByRouter = Map<string, QuestionResult[]>;
+
+/** Offline aggregation of a policy (the live-only kinds are refused by the caller before this). */
+export function offlineAggregation(policy: RoutingPolicy, override?: OfflineAggregation): OfflineAggregation {
+  const kind = override ?? policy.aggregate;
+  if (kind === 'first' || kind === 'vote' || kind === 'weighted-vote') return kind;
+  throw new Error(`aggregation '${kind}' needs a live expert (synthesize / judge / layers cannot replay recorded answers)`);
+}
+
+export function routersFor(artifacts: ArtifactSet, summary: TrainingSummary, experts: ExpertProfile[], opts: EvalOptions): Router[] {
+  const strategies = buildStrategies(artifacts);
+  const routers: Router[] = opts.policies.map((policy) => {
+    const strategy = strategies.get(policy.strategy);
+    if (!strategy) throw new Error(`strategy '${policy.strategy}' is not built`);
+    return strategyRouter(policy.name, strategy, experts, policy, { aggregation: offlineAggregation(policy, opts.aggregateOverride), source: opts.source, competence: summary.accuracy });
+  });
+  return opts.includeBaselines ? [...routers, ...baselineRouters(summary, experts, opts.source)] : routers;
+}
+
+export async function evaluateSplit(trainSet: readonly EvalExample[], testSet: readonly EvalExample[], experts: ExpertProfile[], opts: EvalOptions): Promise<ResultsByRouter> {
+  const artifacts: ArtifactSet = new Map(train(trainSet, opts.train).map((r) => [r.name, r]));
+  const routers = routersFor(artifacts, summarizeTraining(trainSet, experts), experts, opts);
+  const out: ResultsByRouter = new Map();
+  for (const router of routers) {
+    const results: QuestionResult[] = [];
+    for (const x of testSet) results.push(await router.run(x));
+    out.set(router.name, results);
+  }
+  return out;
+}
+
+/** k-fold cross-validation on one split; results are pooled over the folds in question order. */
+export async function crossValidate(examples: readonly EvalExample[], folds: number, experts: ExpertProfile[], opts: EvalOptions, onFold?: (fold: number) => void): Promise<ResultsByRouter> {
+  const pooled: ResultsByRouter = new Map();
+  const n = examples.length;
+  for (const [f, test] of kFolds(n, folds).entries()) {
+    onFold?.(f);
+    const results = await evaluateSplit(
+      trainIndices(n, test).map((i) => examples[i]!),
+      test.map((i) => examples[i]!),
+      experts,
+      opts,
+    );
+    for (const [name, rs] of results) pooled.set(name, [...(pooled.get(name) ?? []), ...rs]);
+  }
+  return pooled;
+}

@@ -1,0 +1,152 @@
+// Offline evaluation of the router (issue #3): trains on --train, routes every question of --data
+// from its prompt alone, answers with the recorded outcomes of the chosen experts, and compares
+// with the baselines. Without --train (or with --train equal to --data) it cross-validates --data.
+//
+//   npm run eval -- --policy economy                         5-fold CV on the dev split
+//   npm run eval -- --train a.jsonl.gz --data b.jsonl.gz --policy quality --json
+//
+// Options: --folds K, --aggregate first|vote|weighted-vote|synthesize|judge, --source pred|text,
+// --svg PATH (frontier plot, default docs/routing-frontier.svg), --lambdas 0,0.05,…, --no-sweep,
+// --aggregator-url URL --aggregator-model M (synthesize / judge through a live expert).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { extractionAgreement, summarize } from '../router/eval/metrics';
+import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
+import { frontierSvg, type PlotPoint } from '../router/eval/frontier';
+import type { OfflineAggregation } from '../router/eval/replay';
+import type { Metrics } from '../router/eval/types';
+import { AGGREGATION_NAMES, STRATEGY_NAMES, type AggregationName, type RoutingPolicy, type StrategyName } from '../router/policy';
+import { round } from '../router/learned/strategy';
+import { PRESETS } from '../router/presets';
+import type { ExpertProfile } from '../router/types';
+import { DEFAULT_DATA, loadExamples, loadModels } from './lib/dataset';
+
+const { values: args } = parseArgs({
+  options: {
+    train: { type: 'string' },
+    data: { type: 'string', default: DEFAULT_DATA },
+    policy: { type: 'string', default: 'economy' },
+    folds: { type: 'string', default: '5' },
+    aggregate: { type: 'string' },
+    source: { type: 'string', default: 'pred' },
+    json: { type: 'boolean', default: false },
+    svg: { type: 'string', default: 'docs/routing-frontier.svg' },
+    lambdas: { type: 'string', default: '0,0.01,0.02,0.05,0.1,0.2,0.3,0.5,1' },
+    'no-sweep': { type: 'boolean', default: false },
+    'aggregator-url': { type: 'string' },
+    'aggregator-model': { type: 'string' },
+  },
+  strict: true,
+});
+
+const LIVE_AGGREGATIONS: readonly AggregationName[] = ['synthesize', 'judge', 'layers'];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+function fail(message: string): never {
+  process.stderr.write(`eval: ${message}\n`);
+  process.exit(2);
+}
+
+function policyNamed(name: string): RoutingPolicy {
+  const preset = PRESETS.get(name);
+  if (preset) return preset;
+  if ((STRATEGY_NAMES as readonly string[]).includes(name)) return { name, strategy: name as StrategyName, aggregate: name === 'skill' ? 'vote' : 'first' };
+  return fail(`unknown policy '${name}': use one of ${[...PRESETS.keys(), ...STRATEGY_NAMES].join(', ')}`);
+}
+
+function aggregationOverride(): OfflineAggregation | undefined {
+  const name = args.aggregate;
+  if (name === undefined) return undefined;
+  if (!(AGGREGATION_NAMES as readonly string[]).includes(name)) fail(`unknown aggregation '${name}': one of ${AGGREGATION_NAMES.join(', ')}`);
+  if (LIVE_AGGREGATIONS.includes(name as AggregationName)) {
+    if (!args['aggregator-url'] || !args['aggregator-model']) {
+      fail(`aggregation '${name}' writes a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote)`);
+    }
+    fail(`aggregation '${name}' through a live expert is not wired into the offline eval yet (needs aggregateWithCaller from router/aggregate)`);
+  }
+  return name as OfflineAggregation;
+}
+
+function experts(): ExpertProfile[] {
+  return loadModels().map((m) => ({
+    id: m.name,
+    provider: 'replay',
+    model: m.name,
+    endpointUrl: null,
+    apiKeySecret: null,
+    inputPricePerMTok: m.inputPricePerMTok,
+    outputPricePerMTok: m.outputPricePerMTok,
+    skills: [],
+    tags: [],
+    enabled: true,
+  }));
+}
+
+const SWEPT: readonly { strategy: StrategyName; aggregate: AggregationName; k: number; colour: string }[] = [
+  { strategy: 'learned', aggregate: 'first', k: 1, colour: '#1f77b4' },
+  { strategy: 'cascade', aggregate: 'first', k: 3, colour: '#ff7f0e' },
+];
+
+async function main(): Promise<void> {
+  const source = args.source === 'text' ? 'text' : args.source === 'pred' ? 'pred' : fail(`--source is pred or text, not '${args.source}'`);
+  const chosen = policyNamed(args.policy!);
+  const override = aggregationOverride();
+  const lambdas = args['no-sweep'] ? [] : args.lambdas!.split(',').map(Number);
+  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.strategy} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, lambda })));
+  const named = [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
+  const opts = { policies: [...named, ...sweepPolicies], source, includeBaselines: true, ...(override ? { aggregateOverride: override } : {}) } as const;
+  const pool = experts();
+
+  const data = loadExamples(args.data!);
+  const started = performance.now();
+  let results: ResultsByRouter;
+  let setup: string;
+  if (!args.train || args.train === args.data) {
+    const folds = Number(args.folds);
+    if (!Number.isInteger(folds) || folds < 2) fail('--folds must be an integer ≥ 2');
+    setup = `${folds}-fold cross-validation on ${args.data} (${data.length} questions)`;
+    results = await crossValidate(data, folds, pool, opts, (f) => process.stderr.write(`fold ${f + 1}/${folds}…\n`));
+  } else {
+    const trainSet = loadExamples(args.train);
+    setup = `trained on ${args.train} (${trainSet.length}), routed ${args.data} (${data.length})`;
+    results = await evaluateSplit(trainSet, data, pool, opts);
+  }
+
+  const bestSingleCost = summarize(results.get('best-single')!, 0).cost_per_query;
+  const metricsOf = (name: string): Metrics => summarize(results.get(name)!, bestSingleCost);
+  log(`${setup}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  log('');
+  log(`${'router'.padEnd(22)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
+  const row = (name: string) => {
+    const m = metricsOf(name);
+    log(`${name.padEnd(22)} ${(m.accuracy * 100).toFixed(2).padStart(7)}% ${(m.cost_per_query * 1000).toFixed(4).padStart(8)} ${m.cost_vs_best_single.toFixed(3).padStart(8)} ${m.experts_per_query.toFixed(2).padStart(8)}`);
+  };
+  for (const p of named) row(p.name);
+  log('--- baselines (chosen on the training split)');
+  for (const name of ['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle']) if (results.has(name)) row(name);
+  if (sweepPolicies.length) {
+    log('--- λ sweeps (the frontier)');
+    for (const p of sweepPolicies) row(p.name);
+  }
+  const agreement = extractionAgreement(results.get(chosen.name)!);
+  log('');
+  log(agreement === null ? 'extraction agreement: n/a (the policy does not vote)' : `extraction agreement: extractChoice(text) equals the recorded pred for ${(agreement * 100).toFixed(2)}% of the voters' answers`);
+
+  if (lambdas.length && args.svg) {
+    const point = (label: string, name = label): PlotPoint => ({ label, metrics: metricsOf(name) });
+    const svg = frontierSvg({
+      title: `Cost vs accuracy — ${setup.split(' (')[0]}`,
+      sweeps: SWEPT.map((s) => ({ label: `${s.strategy}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.strategy} λ=${l}`)) })),
+      points: [...named.map((p) => point(p.name)), ...['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle'].filter((n) => results.has(n)).map((n) => point(n))],
+    });
+    mkdirSync(dirname(args.svg), { recursive: true });
+    writeFileSync(args.svg, svg);
+    log(`frontier plot: ${args.svg}`);
+  }
+  const m = metricsOf(chosen.name);
+  if (args.json) log(JSON.stringify({ policy: chosen.name, accuracy: round(m.accuracy), cost_per_query: round(m.cost_per_query, 8), cost_vs_best_single: round(m.cost_vs_best_single), experts_per_query: round(m.experts_per_query), extraction_agreement: agreement === null ? null : round(agreement) }));
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));

@@ -1,0 +1,37 @@
+// Trains every router artifact on the shipped dev split and writes one ArtifactRecord JSON per
+// artifact to data/artifacts/ (the gateway seeds D1's router_artifacts from them).
+//
+//   npx tsx scripts/train-artifacts.ts [--data data/mmlu-pro-routing/dev.jsonl.gz] [--out data/artifacts] [--version 1]
+
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { train } from '../router/train';
+import { DEFAULT_DATA, loadExamples } from './lib/dataset';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: DEFAULT_DATA },
+    out: { type: 'string', default: 'data/artifacts' },
+    version: { type: 'string', default: '1' },
+  },
+  strict: true,
+});
+
+const started = performance.now();
+const examples = loadExamples(args.data!);
+// A fixed creation time keeps the committed files byte-identical when retrained from the same data.
+const records = train(
+  examples.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),
+  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z' },
+);
+mkdirSync(args.out!, { recursive: true });
+for (const f of readdirSync(args.out!)) if (f.endsWith('.json')) rmSync(join(args.out!, f));
+let total = 0;
+for (const r of records) {
+  const json = JSON.stringify(r);
+  total += json.length;
+  writeFileSync(join(args.out!, `${r.name}.json`), json);
+  process.stdout.write(`${r.name}@${r.version}: ${(json.length / 1024).toFixed(0)} KiB\n`);
+}
+process.stdout.write(`${records.length} artifacts, ${(total / 1024 / 1024).toFixed(2)} MiB, trained on ${examples.length} questions in ${((performance.now() - started) / 1000).toFixed(1)} s → ${args.out}\n`);

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ArtifactSet } from '../../router/artifacts';
+import { choicePosterior } from '../../router/cascade/posterior';
+import { createCascadeStrategy } from '../../router/cascade/strategy';
+import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../../router/cascade/answer-confidence';
+import type { ExpertAnswer, RoutingDecision } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+
+describe('choice posterior', () => {
+  it('equals the confidence of a lone answer', () => {
+    expect(choicePosterior([{ choice: 'A', p: 0.66 }]).p).toBeCloseTo(0.66, 9);
+  });
+  it('grows when experts agree and shrinks when they disagree', () => {
+    const agree = choicePosterior([{ choice: 'A', p: 0.65 }, { choice: 'A', p: 0.65 }]);
+    const disagree = choicePosterior([{ choice: 'A', p: 0.7 }, { choice: 'B', p: 0.65 }]);
+    expect(agree).toEqual({ choice: 'A', p: expect.any(Number) });
+    expect(agree.p).toBeGreaterThan(0.9);
+    expect(disagree.choice).toBe('A');
+    expect(disagree.p).toBeLessThan(0.6);
+  });
+  it('knows nothing without a choice', () => {
+    expect(choicePosterior([{ choice: null, p: 0.9 }])).toEqual({ choice: null, p: 0.1 });
+  });
+});
+
+describe('cascade strategy', () => {
+  const experts = replayExperts();
+  let artifacts: ArtifactSet;
+  beforeAll(() => {
+    artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
+  });
+  const x = devSlice(1250, 1251)[0]!;
+  const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+  const decide = (lambda: number): RoutingDecision =>
+    createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'first', lambda, k: 3 }) as RoutingDecision;
+
+  it('plans a ladder from a cheap expert to the strongest, one expert per stage', () => {
+    const d = decide(0.05);
+    expect(d.stages).toHaveLength(3);
+    const price = (id: string) => experts.find((e) => e.id === id)!.outputPricePerMTok;
+    const [first, , last] = d.stages.map((s) => s[0]!.expertId);
+    expect(price(first!)).toBeLessThan(price(last!));
+    expect(new Set(d.stages.map((s) => s[0]!.expertId)).size).toBe(3);
+  });
+
+  it('escalates on disagreement, not on confident agreement', () => {
+    const d = decide(0.05);
+    const [a, b] = d.stages.map((s) => s[0]!.expertId);
+    expect(d.escalate!([answer(a!, 'The answer is (C).'), answer(b!, 'The answer is (F).')], 1)).toBe(true);
+    expect(d.escalate!([answer(a!, 'The answer is (C).'), answer(b!, 'The answer is (C).')], 1)).toBe(false);
+    expect(d.escalate!([answer(a!, 'I cannot tell.')], 0)).toBe(true);
+  });
+
+  it('never escalates past the last stage and escalates less as lambda grows', () => {
+    const cheap = decide(5);
+    const [a] = cheap.stages.map((s) => s[0]!.expertId);
+    expect(cheap.escalate!([answer(a!, 'The answer is (C).')], 0)).toBe(false);
+    expect(decide(0.05).escalate!([answer(a!, 'x')], 2)).toBe(false);
+  });
+
+  it('scores answers by their text: committing to a letter beats giving up', () => {
+    const conf = AnswerConfidence.fromArtifact(artifacts.get(ANSWER_CONFIDENCE_ARTIFACT)!.data);
+    const id = 'gemini-1.5-flash-002';
+    expect(conf.combined(id, 'The answer is (B).', 0.6)).toBeGreaterThan(conf.combined(id, 'I am not sure, none of the options seem right.', 0.6));
+  });
+});
