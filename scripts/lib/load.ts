@@ -20,6 +20,8 @@ export interface LoadFigures {
   latency: { p50: number; p99: number };
   addedLatency: { p50: number; p99: number };
   errorRate: number;
+  /** Response count per HTTP status; `timeouts` and `errors` are requests that got none. */
+  statusCodes: Record<string, number>;
   okResponses: number;
   routesRecorded: number;
   lostRecords: number;
@@ -107,6 +109,7 @@ export async function runLoad(b: Bench, requests = 10_000, connections = 100): P
     latency: { p50: result.latency.p50, p99: result.latency.p99 },
     addedLatency: { p50: result.latency.p50 - direct.latency.p50, p99: result.latency.p99 - direct.latency.p99 },
     errorRate: (sent - ok) / sent,
+    statusCodes: { ...Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count])), timeouts: result.timeouts, errors: result.errors },
     okResponses: ok,
     routesRecorded: recorded,
     lostRecords: Math.max(0, ok - recorded),
