@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
+import { adminExpertTest } from './admin/expert-test';
 import { adminExperts } from './admin/experts';
+import { adminHealth } from './admin/health';
 import { adminHistory } from './admin/history';
 import { adminKeys } from './admin/keys';
 import { adminPolicies } from './admin/policies';
+import { adminStats } from './admin/stats';
+import { dashboard } from './dashboard';
 import type { AppEnv } from './env';
 import { requireAdmin } from './http/auth';
 import { errorResponse, onError } from './http/errors';
@@ -20,11 +24,18 @@ export function createApp() {
   app.route('/', modelRoutes);
   app.route('/', feedbackRoutes);
   const admin = new Hono<AppEnv>();
+  // The dashboard calls this API in-process (admin.request), outside the app's own error handler.
+  admin.onError(onError);
   admin.use('*', requireAdmin);
+  // Before /experts/:id, which would take `health` for an expert id.
+  admin.route('/experts/health', adminHealth);
   admin.route('/experts', adminExperts);
+  admin.route('/experts', adminExpertTest);
   admin.route('/policies', adminPolicies);
   admin.route('/routes', adminHistory);
   admin.route('/keys', adminKeys);
+  admin.route('/stats', adminStats);
   app.route('/admin/api', admin);
+  app.route('/admin', dashboard(admin));
   return app;
 }

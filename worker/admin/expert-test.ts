@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { createAdapters, type ExpertAdapter } from '../../experts';
+import { NotFoundError } from '../../router/errors';
+import type { ProviderKind } from '../../router/types';
+import { createDb } from '../db/client';
+import { cacheTtlMs, type AppEnv, type Env } from '../env';
+import { RecordingCaller } from '../gateway/caller';
+import { MAX_MESSAGE_CHARS } from '../gateway/openai-schema';
+import { loadRegistry } from '../gateway/registry';
+import { assetReplayStore } from '../gateway/replay-store';
+import { readJson } from '../http/validation';
+
+export const expertTestSchema = z
+  .object({
+    prompt: z.string().min(1, 'enter a prompt').max(MAX_MESSAGE_CHARS),
+    max_tokens: z.number().int().min(1).max(4096).optional(),
+  })
+  .strict();
+
+/** The adapters the gateway calls experts through, wired to this Worker's secrets and replay assets. */
+export function gatewayAdapters(env: Env): Record<ProviderKind, ExpertAdapter> {
+  return createAdapters({
+    hfToken: env.HF_TOKEN,
+    secret: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
+    replay: assetReplayStore(env.ASSETS),
+  });
+}
+
+export const adminExpertTest = new Hono<AppEnv>();
+
+/**
+ * One prompt to one expert, through the same caller (timeouts, retries, breaker) a route uses, and
+ * nothing written to the routing history. A disabled expert is tested too: checking an expert
+ * before enabling it is the point.
+ */
+adminExpertTest.post('/:id/test', async (c) => {
+  const input = await readJson(c, expertTestSchema, 'test');
+  const id = c.req.param('id');
+  const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env));
+  const expert = registry.experts.find((e) => e.id === id);
+  if (!expert) throw new NotFoundError('expert', id);
+  const caller = new RecordingCaller([{ ...expert, enabled: true }], gatewayAdapters(c.env));
+  const answer = await caller.complete(id, [{ role: 'user', content: input.prompt }], {
+    role: 'expert',
+    stage: 0,
+    signal: c.req.raw.signal,
+    ...(input.max_tokens !== undefined ? { maxTokens: input.max_tokens } : {}),
+  });
+  return c.json({
+    expert: id,
+    text: answer.text,
+    latency_ms: answer.latencyMs,
+    usage: { prompt_tokens: answer.usage.promptTokens, completion_tokens: answer.usage.completionTokens },
+    cost_usd: answer.costUsd,
+    attempts: caller.records[0]?.attempts ?? 1,
+  });
+});

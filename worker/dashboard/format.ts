@@ -1,0 +1,25 @@
+// How figures read on the dashboard: one place, so a cost or a latency looks the same on every page.
+
+export function usd(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '–';
+  if (n === 0) return '$0';
+  return n < 0.01 ? `$${n.toFixed(6)}` : `$${n.toFixed(n < 10 ? 4 : 2)}`;
+}
+
+export function ms(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '–';
+  return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
+}
+
+export function pct(n: number | null | undefined): string {
+  return n === null || n === undefined ? '–' : `${(n * 100).toFixed(n < 0.1 && n > 0 ? 1 : 0)}%`;
+}
+
+/** UTC, to the second: operators compare it with logs, which are in UTC. */
+export function utc(at: number): string {
+  return new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function price(n: number): string {
+  return `$${Number(n.toFixed(4))}`;
+}

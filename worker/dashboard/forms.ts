@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import type { ApiError } from './api-client';
+import type { DashboardContext } from './guard';
+
+// HTML forms post strings; the admin API's zod schemas want JSON. These helpers turn one into the
+// other without judging the values (the schemas do), and turn the schemas' issues back into
+// messages next to the fields they are about.
+
+export type FormValues = Record<string, string | string[]>;
+export type FieldErrors = Record<string, string>;
+
+export async function readForm(c: DashboardContext): Promise<FormValues> {
+  const body = await c.req.parseBody({ all: true });
+  const out: FormValues = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return out;
+}
+
+export function textOf(form: FormValues, name: string): string {
+  const v = form[name];
+  return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
+}
+
+export function valuesOf(form: FormValues, name: string): string[] {
+  const v = form[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Empty → undefined; a number → the number; anything else stays a string so the schema names it. */
+export function numberOf(form: FormValues, name: string): number | string | undefined {
+  const s = textOf(form, name);
+  if (s === '') return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : s;
+}
+
+/** Comma- or newline-separated list. */
+export function listOf(form: FormValues, name: string): string[] {
+  return textOf(form, name)
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The first issue per top-level field (`skills.3` is shown at `skills`); whole-object issues under ''. */
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const field = String(issue.path[0] ?? keys[0] ?? '');
+    out[field] ??= issue.message;
+  }
+  return out;
+}
+
+/** An API refusal as a field error when it names a field (minus the body prefix, e.g. `config.`), else a form error. */
+export function apiFieldErrors(error: ApiError, prefix = ''): FieldErrors {
+  const param = error.param && error.param.startsWith(prefix) ? error.param.slice(prefix.length).split('.')[0]! : '';
+  // The API prefixes its message with the body path; next to the field that path is noise.
+  const message = param ? error.message.replace(/^[\w.]+: /, '') : error.message;
+  return { [param]: message };
+}

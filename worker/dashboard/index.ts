@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env';
+import { DASHBOARD_CSS } from './assets';
+import { requireSession, type DashboardEnv } from './guard';
+import { activationPages } from './pages/activation';
+import { expertTestPages } from './pages/expert-test';
+import { expertPages } from './pages/experts';
+import { historyPages } from './pages/history';
+import { signInPages, signOutPage } from './pages/sign-in';
+
+/**
+ * The operators' web dashboard, mounted at /admin next to the JSON API at /admin/api (which it calls
+ * in-process). Guards are attached per section rather than to `*`, so they never see /admin/api.
+ */
+export function dashboard(api: Hono<AppEnv>): Hono<DashboardEnv> {
+  const app = new Hono<DashboardEnv>();
+  const session = requireSession(api);
+  app.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  app.route('/', signInPages);
+  for (const section of ['/logout', '/experts', '/routes']) app.use(section, session).use(`${section}/*`, session);
+  app.route('/logout', signOutPage);
+  app.route('/experts', expertPages);
+  app.route('/experts', expertTestPages);
+  app.route('/experts', activationPages);
+  app.route('/routes', historyPages);
+  return app;
+}

@@ -1,0 +1,124 @@
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import { CSRF_FIELD, type DashboardContext } from './guard';
+
+export type NavItem = 'overview' | 'experts' | 'policies' | 'routes';
+
+const NAV: { id: NavItem; href: string; label: string }[] = [
+  { id: 'overview', href: '/admin', label: 'Overview' },
+  { id: 'experts', href: '/admin/experts', label: 'Experts' },
+  { id: 'policies', href: '/admin/policies', label: 'Policies' },
+  { id: 'routes', href: '/admin/routes', label: 'Routing history' },
+];
+
+/** No scripts at all and styles from our own origin only; pages must not be framed or cached. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+function Document(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · Conclave admin`}</title>
+        <link rel="stylesheet" href="/admin/assets/dashboard.css" />
+      </head>
+      <body>{props.children}</body>
+    </html>
+  );
+}
+
+/** The hidden field every POST form of a signed-in page carries. */
+export function Csrf(props: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
+}
+
+/** A signed-in page: skip link, navigation, sign-out, then the page's own content in <main>. */
+export function renderPage(c: DashboardContext, opts: { title: string; nav: NavItem; status?: 200 | 400 | 404 | 409 | 502; children: Child }) {
+  const csrf = c.get('csrf');
+  const page = (
+    <Document title={opts.title}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/admin">
+          Conclave
+        </a>
+        <nav aria-label="Dashboard">
+          <ul>
+            {NAV.map((n) => (
+              <li>
+                <a href={n.href} aria-current={n.id === opts.nav ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <form method="post" action="/admin/logout">
+          <Csrf token={csrf} />
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <main id="main" tabindex={-1}>
+        <h1>{opts.title}</h1>
+        {opts.children}
+      </main>
+    </Document>
+  );
+  return c.html(page, opts.status ?? 200, SECURITY_HEADERS);
+}
+
+export function notFoundPage(c: DashboardContext, what: string, nav: NavItem) {
+  return renderPage(c, { title: 'Not found', nav, status: 404, children: <p class="notice bad">{what} does not exist (any more).</p> });
+}
+
+/** A page outside the session (sign-in). */
+export function renderPublicPage(c: Context, opts: { title: string; status?: 200 | 401 | 403; children: Child }) {
+  const page = (
+    <Document title={opts.title}>
+      <main id="main">
+        <h1>{opts.title}</h1>
+        {opts.children}
+      </main>
+    </Document>
+  );
+  return c.html(page, opts.status ?? 200, SECURITY_HEADERS);
+}
+
+export interface ControlAttrs {
+  id: string;
+  name: string;
+  'aria-describedby'?: string;
+  'aria-invalid'?: 'true';
+}
+
+/** A labelled form control; its hint and validation message are tied to it with aria-describedby. */
+export function Field(props: { name: string; label: string; error?: string | undefined; hint?: string; render: (attrs: ControlAttrs) => Child }) {
+  const id = `f-${props.name}`;
+  const describedBy = [props.hint ? `${id}-hint` : null, props.error ? `${id}-error` : null].filter(Boolean).join(' ');
+  const attrs: ControlAttrs = { id, name: props.name, ...(describedBy ? { 'aria-describedby': describedBy } : {}), ...(props.error ? { 'aria-invalid': 'true' as const } : {}) };
+  return (
+    <div class={props.error ? 'field invalid' : 'field'}>
+      <label for={id}>{props.label}</label>
+      {props.render(attrs)}
+      {props.hint ? (
+        <span class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </span>
+      ) : null}
+      {props.error ? (
+        <span class="error" id={`${id}-error`}>
+          {props.error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
