@@ -30,8 +30,12 @@ button.primary, .button.primary { background: var(--accent); border-color: var(-
 button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 .actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; }
 .actions form { margin: 0; }
+td .actions { flex-wrap: nowrap; }
+td .button, td button { padding: .15rem .5rem; font-size: 13px; }
+th[scope=row] .muted { font-weight: 400; font-size: 13px; }
+caption { text-align: left; padding: .35rem .55rem; }
 form.stack { display: grid; gap: .9rem; max-width: 760px; }
-.field { display: grid; gap: .25rem; }
+.field { display: grid; gap: .25rem; align-content: start; }
 .field label, fieldset legend { font-weight: 600; }
 .field .hint { color: var(--muted); font-size: 13px; }
 input[type=text], input[type=number], input[type=url], input[type=password], input[type=datetime-local], select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 6px; width: 100%; background: #fff; color: var(--fg); }
@@ -52,7 +56,7 @@ fieldset.checks label { display: block; font-weight: 400; }
 .pill.error, .pill.open, .pill.timeout, .pill.off { color: var(--bad); }
 .pill.half-open, .pill.cancelled { color: var(--warn); }
 .muted { color: var(--muted); }
-pre.text { white-space: pre-wrap; word-break: break-word; background: var(--panel); padding: .6rem .8rem; border-radius: 6px; border: 1px solid var(--line); max-height: 24rem; overflow: auto; margin: .25rem 0; }
+pre.text { white-space: pre-wrap; word-break: break-word; background: var(--panel); padding: .6rem .8rem; border-radius: 6px; border: 1px solid var(--line); margin: .25rem 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: .75rem; margin-bottom: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 .card .value { font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
