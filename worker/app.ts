@@ -5,6 +5,7 @@ import { adminHealth } from './admin/health';
 import { adminHistory } from './admin/history';
 import { adminKeys } from './admin/keys';
 import { adminPolicies } from './admin/policies';
+import { adminPreview } from './admin/preview';
 import { adminStats } from './admin/stats';
 import { dashboard } from './dashboard';
 import type { AppEnv } from './env';
@@ -31,6 +32,7 @@ export function createApp() {
   admin.route('/experts/health', adminHealth);
   admin.route('/experts', adminExperts);
   admin.route('/experts', adminExpertTest);
+  admin.route('/policies/preview', adminPreview);
   admin.route('/policies', adminPolicies);
   admin.route('/routes', adminHistory);
   admin.route('/keys', adminKeys);

@@ -39,19 +39,27 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
-/** Every visible form control has a label, every button and link a name: checked on each page. */
+/**
+ * Every form control has a label, every button and link a name: checked on each page. Page scripts
+ * are strings because this project type-checks without the DOM library.
+ */
+const UNLABELLED = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!el.labels?.length && !el.getAttribute('aria-label')) bad.push(el.outerHTML.slice(0, 120));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    if (!(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()) bad.push(el.outerHTML.slice(0, 120));
+  }
+  return bad;
+})()`;
+
 async function expectLabelled(): Promise<void> {
-  const unlabelled = await page.evaluate(() => {
-    const bad: string[] = [];
-    for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input:not([type=hidden]), select, textarea')) {
-      if (!el.labels?.length && !el.getAttribute('aria-label')) bad.push(el.outerHTML.slice(0, 120));
-    }
-    for (const el of document.querySelectorAll<HTMLElement>('button, a[href]')) {
-      if (!(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()) bad.push(el.outerHTML.slice(0, 120));
-    }
-    return bad;
-  });
-  expect(unlabelled).toEqual([]);
+  expect(await page.evaluate<string[]>(UNLABELLED)).toEqual([]);
+}
+
+function focused(what: 'id' | 'text'): Promise<string | undefined> {
+  return page.evaluate<string | undefined>(what === 'id' ? 'document.activeElement?.id' : 'document.activeElement?.textContent?.trim()');
 }
 
 describe('the admin dashboard in a browser', () => {
@@ -62,14 +70,14 @@ describe('the admin dashboard in a browser', () => {
     await shot('01-sign-in');
 
     // Keyboard only: the token field has focus, Enter submits.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-token');
+    await expect.poll(() => focused('id')).toBe('f-token');
     await page.keyboard.type(gw.adminToken);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${gw.url}/admin/experts`);
     await expect.poll(() => page.locator('tbody tr').count()).toBe(29);
     // The first Tab reaches the skip link, which moves focus to the content.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    expect(await focused('text')).toBe('Skip to content');
     await expectLabelled();
     await shot('02-experts');
 

@@ -179,3 +179,98 @@ describe('dashboard history', () => {
     expect((await call('/admin/routes/rt_missing', { key: null, headers: { cookie: s.cookie } })).status).toBe(404);
   });
 });
+
+describe('dashboard policies', () => {
+  const base = { editing: '', name: 'cheap-pair', description: 'two cheap experts', strategy: 'all', aggregate: 'vote', k: '2', aggregator: '', max_cost_usd: '', experts: '', prompt: '' };
+
+  it('validates the form with the policy schema, previews a routing without calling anyone, then saves', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await replayExpert('gemini-1.5-flash-002', { input_price_per_mtok: 0.075, output_price_per_mtok: 0.3 });
+    await replayExpert('gemma-7b', { input_price_per_mtok: 0.2, output_price_per_mtok: 0.2 });
+    const s = await session();
+    const bad = await post('/admin/policies', s, { ...base, k: '0' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/id="f-k-error"[^>]*>Too small: expected number to be &gt;=1/);
+
+    const { RECORDED_PROMPT } = await import('./helpers');
+    const preview = await post('/admin/policies/preview', s, { ...base, prompt: RECORDED_PROMPT });
+    expect(preview.status).toBe(200);
+    const html = await preview.text();
+    expect(html).toContain('Routing preview');
+    expect(html).toMatch(/would call <strong>gemini-1\.5-flash-002, gemma-7b<\/strong>/);
+    expect(html).toContain('value="cheap-pair"');
+    expect((await call('/admin/api/routes', { admin: true }).then((r) => r.json())) as { data: unknown[] }).toEqual({ data: [], next_cursor: null });
+
+    const saved = await post('/admin/policies', s, { ...base, allow: 'gemma-7b' });
+    expect(saved.headers.get('location')).toBe('/admin/policies?done=saved&name=cheap-pair');
+    const policy = (await (await call('/admin/api/policies/cheap-pair', { admin: true })).json()) as { config: Record<string, unknown> };
+    expect(policy.config).toEqual({ strategy: 'all', aggregate: 'vote', k: 2, allow: ['gemma-7b'] });
+    const dup = await post('/admin/policies', s, base);
+    expect(dup.status).toBe(409);
+    expect(await dup.text()).toMatch(/id="f-name-error"[^>]*>policy &#39;cheap-pair&#39; already exists/);
+  });
+
+  it('keeps config keys the form does not show when saving an edit', async () => {
+    await replayExpert('gemma-7b');
+    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'fast', config: { strategy: 'all', aggregate: 'first', hedge_ms: 250 } } });
+    const s = await session();
+    expect((await post('/admin/policies/fast', s, { ...base, editing: 'fast', k: '1' })).status).toBe(303);
+    const policy = (await (await call('/admin/api/policies/fast', { admin: true })).json()) as { config: Record<string, unknown> };
+    expect(policy.config).toEqual({ strategy: 'all', aggregate: 'vote', k: 1, hedge_ms: 250 });
+    const preview = await post('/admin/policies/preview', s, { ...base, editing: 'fast', strategy: 'fixed', prompt: 'x' });
+    expect(await preview.text()).toContain('No routing: strategy &#39;fixed&#39; needs routing.experts');
+  });
+});
+
+describe('dashboard overview', () => {
+  it('draws the charts as SVG with titles and descriptions for the chosen window', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await chat({ model: 'gemini-1.5-pro-002' });
+    const s = await session();
+    const res = await call('/admin?window=6h', { key: null, headers: { cookie: s.cookie } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const id of ['rpm', 'cost', 'latency', 'accuracy', 'share']) {
+      expect(html).toContain(`aria-labelledby="${id}-t ${id}-d"`);
+      expect(html).toMatch(new RegExp(`<desc id="${id}-d">[^<]+</desc>`));
+    }
+    expect(html).toContain('<option value="6h" selected="">last 6 hours</option>');
+    expect(html).toMatch(/<div class="muted">Requests<\/div><div class="value">1<\/div>/);
+  });
+});
+
+describe('dashboard GPU activations', () => {
+  it('counts a trace per layer and expert', async () => {
+    const { countActivations } = await import('../../worker/dashboard/moe-trace');
+    const trace = {
+      object: 'moe.trace',
+      model: 'demo',
+      num_layers: 3,
+      num_experts: 4,
+      top_k: 2,
+      moe_layers: [1, 2],
+      tokens: [
+        { position: 0, id: 5, token: 'a', experts: [[], [0, 3], [1, 2]], weights: [] },
+        { position: 1, id: 6, token: 'b', experts: [[], [0, 1], [1, 3]], weights: [] },
+      ],
+    };
+    expect(countActivations(trace)).toEqual({ model: 'demo', tokens: 2, topK: 2, numExperts: 4, layers: [1, 2], counts: [[2, 1, 0, 1], [0, 2, 1, 1]] });
+  });
+
+  it('says clearly when the GPU service is down or answers an error, and only offers traces for GPU experts', async () => {
+    const { inject } = await import('vitest');
+    await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'gpu-down', provider: 'hf', model: 'm', endpoint_url: 'http://127.0.0.1:9', tags: ['gpu-service'] } });
+    await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'gpu-404', provider: 'hf', model: 'm', endpoint_url: `${inject('peerUrl')}/v1`, tags: ['gpu-service'] } });
+    await replayExpert('gemma-7b');
+    const s = await session();
+    const list = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(list).toContain('href="/admin/experts/gpu-down/activation"');
+    expect(list).not.toContain('href="/admin/experts/gemma-7b/activation"');
+    const down = await post('/admin/experts/gpu-down/activation', s, { prompt: 'hello' });
+    expect(down.status).toBe(502);
+    expect(await down.text()).toContain('The GPU service at http://127.0.0.1:9/v1/moe/trace could not be reached');
+    const missing = await post('/admin/experts/gpu-404/activation', s, { prompt: 'hello' });
+    expect(await missing.text()).toMatch(/The GPU service answered HTTP 4\d\d/);
+    expect(await (await call('/admin/experts/gemma-7b/activation', { key: null, headers: { cookie: s.cookie } })).text()).toContain('is not served by it');
+  });
+});

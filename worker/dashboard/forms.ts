@@ -56,9 +56,10 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return out;
 }
 
-/** An API refusal as a field error when it names a field (minus the body prefix, e.g. `config.`), else a form error. */
+/** An API refusal as a field error when it names a field (minus a body prefix such as `config.`), else a form error. */
 export function apiFieldErrors(error: ApiError, prefix = ''): FieldErrors {
-  const param = error.param && error.param.startsWith(prefix) ? error.param.slice(prefix.length).split('.')[0]! : '';
+  const path = error.param && prefix && error.param.startsWith(prefix) ? error.param.slice(prefix.length) : (error.param ?? '');
+  const param = path.split('.')[0]!;
   // The API prefixes its message with the body path; next to the field that path is noise.
   const message = param ? error.message.replace(/^[\w.]+: /, '') : error.message;
   return { [param]: message };

@@ -6,6 +6,8 @@ import { activationPages } from './pages/activation';
 import { expertTestPages } from './pages/expert-test';
 import { expertPages } from './pages/experts';
 import { historyPages } from './pages/history';
+import { overviewPage } from './pages/overview';
+import { policyPages } from './pages/policies';
 import { signInPages, signOutPage } from './pages/sign-in';
 
 /**
@@ -17,11 +19,13 @@ export function dashboard(api: Hono<AppEnv>): Hono<DashboardEnv> {
   const session = requireSession(api);
   app.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   app.route('/', signInPages);
-  for (const section of ['/logout', '/experts', '/routes']) app.use(section, session).use(`${section}/*`, session);
+  for (const section of ['/logout', '/experts', '/policies', '/routes']) app.use(section, session).use(`${section}/*`, session);
+  app.get('/', session, overviewPage);
   app.route('/logout', signOutPage);
   app.route('/experts', expertPages);
   app.route('/experts', expertTestPages);
   app.route('/experts', activationPages);
+  app.route('/policies', policyPages);
   app.route('/routes', historyPages);
   return app;
 }

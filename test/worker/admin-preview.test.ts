@@ -1,0 +1,66 @@
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { call, RECORDED_PROMPT, replayExpert } from './helpers';
+
+interface Preview {
+  policy: { name: string; strategy: string };
+  strategy: string;
+  prompt_tokens: number;
+  eligible: string[];
+  excluded: { expert: string; reason: string }[];
+  ranked: { expert: string; score: number; estimated_cost_usd: number }[];
+  stages: { expert: string; over_budget: boolean }[][];
+}
+
+function preview(json: Record<string, unknown>) {
+  return call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: RECORDED_PROMPT, ...json } });
+}
+
+describe('POST /admin/api/policies/preview', () => {
+  beforeEach(async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await replayExpert('gemini-1.5-flash-002', { input_price_per_mtok: 0.075, output_price_per_mtok: 0.3 });
+    await replayExpert('gemma-7b', { input_price_per_mtok: 0.2, output_price_per_mtok: 0.2 });
+  });
+
+  it('decides under a named policy without calling any expert', async () => {
+    const res = await preview({ policy: 'auto' });
+    expect(res.status).toBe(200);
+    const p = (await res.json()) as Preview;
+    expect(p.strategy).toBe('all');
+    expect(p.eligible.sort()).toEqual(['gemini-1.5-flash-002', 'gemini-1.5-pro-002', 'gemma-7b']);
+    // `all` ranks cheapest first.
+    expect(p.ranked.map((c) => c.expert)).toEqual(['gemini-1.5-flash-002', 'gemma-7b', 'gemini-1.5-pro-002']);
+    expect(p.prompt_tokens).toBe(Math.ceil(RECORDED_PROMPT.length / 4));
+    expect(p.ranked[2]!.estimated_cost_usd).toBeCloseTo((p.prompt_tokens * 1.25 + 300 * 5) / 1e6, 12);
+    const rows = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+
+  it('decides under an unsaved config: allow list, k, and the cost cap marking what it would skip', async () => {
+    await call('/admin/api/experts/gemma-7b', { method: 'PATCH', admin: true, json: { enabled: false } });
+    const res = await preview({ config: { strategy: 'all', aggregate: 'vote', k: 2, allow: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'gemma-7b'], max_cost_usd: 0.001 }, name: 'draft' });
+    const p = (await res.json()) as Preview;
+    expect(p.policy.name).toBe('draft');
+    expect(p.excluded).toEqual([{ expert: 'gemma-7b', reason: 'disabled' }]);
+    expect(p.stages).toEqual([[expect.objectContaining({ expert: 'gemini-1.5-flash-002', over_budget: false }), expect.objectContaining({ expert: 'gemini-1.5-pro-002', over_budget: true })]]);
+  });
+
+  it('names saved policies and expert ids like `model` does', async () => {
+    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'pair', config: { strategy: 'fixed', experts: ['gemma-7b', 'gemini-1.5-pro-002'], aggregate: 'vote' } } });
+    const p = (await (await preview({ policy: 'pair' })).json()) as Preview;
+    expect(p.stages[0]!.map((c) => c.expert)).toEqual(['gemma-7b', 'gemini-1.5-pro-002']);
+    const one = (await (await preview({ policy: 'gemma-7b' })).json()) as Preview;
+    expect(one.stages[0]!.map((c) => c.expert)).toEqual(['gemma-7b']);
+  });
+
+  it('fails like a chat request would, naming the field', async () => {
+    const err = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: { code: string; param: string } }).error });
+    expect(await err(await preview({ policy: 'nope' }))).toMatchObject({ status: 404, code: 'model_not_found' });
+    expect(await err(await preview({ config: { strategy: 'fixed', aggregate: 'first' } }))).toMatchObject({ status: 400, param: 'routing.experts' });
+    expect(await err(await preview({ config: { strategy: 'all', aggregate: 'first', deny: ['gemma-7b', 'gemini-1.5-pro-002', 'gemini-1.5-flash-002'] } }))).toMatchObject({ code: 'no_eligible_expert' });
+    expect(await err(await preview({ policy: 'auto', config: { strategy: 'all', aggregate: 'first' } }))).toMatchObject({ status: 400, param: 'policy' });
+    expect(await err(await preview({ policy: 'auto', prompt: '' }))).toMatchObject({ status: 400, param: 'prompt' });
+    expect((await call('/admin/api/policies/preview', { method: 'POST', json: { prompt: 'x', policy: 'auto' } })).status).toBe(401);
+  });
+});

@@ -1,0 +1,404 @@
+import { Hono } from 'hono';
+import { AGGREGATION_NAMES, STRATEGY_NAMES } from '../../../router/policy';
+import type { RoutePreview } from '../../admin/preview';
+import { savedPolicyConfigSchema } from '../../gateway/policies';
+import { seg, type ApiResult } from '../api-client';
+import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
+import { usd } from '../format';
+import type { DashboardContext, DashboardEnv } from '../guard';
+import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import type { ExpertJson } from './experts';
+
+interface PolicyJson {
+  name: string;
+  description: string;
+  config: Record<string, unknown>;
+  builtin: boolean;
+  updated_at: string | null;
+}
+
+/** The config keys this form edits; any other key a policy has (set through the API) is kept as it is. */
+const FORM_KEYS = ['strategy', 'aggregate', 'k', 'aggregator', 'max_cost_usd', 'allow', 'experts'] as const;
+
+interface PolicyForm {
+  /** The policy being edited; empty for a new one. */
+  editing: string;
+  name: string;
+  description: string;
+  strategy: string;
+  aggregate: string;
+  k: string;
+  aggregator: string;
+  max_cost_usd: string;
+  allow: string[];
+  experts: string;
+  prompt: string;
+}
+
+function formOf(p: PolicyJson | null): PolicyForm {
+  const cfg = p?.config ?? {};
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  return {
+    editing: p?.name ?? '',
+    name: p?.name ?? '',
+    description: p?.description ?? '',
+    strategy: str(cfg.strategy ?? 'all'),
+    aggregate: str(cfg.aggregate ?? 'first'),
+    k: str(cfg.k),
+    aggregator: str(cfg.aggregator),
+    max_cost_usd: str(cfg.max_cost_usd),
+    allow: Array.isArray(cfg.allow) ? cfg.allow.map(String) : [],
+    experts: Array.isArray(cfg.experts) ? cfg.experts.map(String).join(', ') : '',
+    prompt: '',
+  };
+}
+
+function formFromPost(f: FormValues): PolicyForm {
+  const t = (k: string) => textOf(f, k);
+  return {
+    editing: t('editing'),
+    name: t('name'),
+    description: t('description'),
+    strategy: t('strategy'),
+    aggregate: t('aggregate'),
+    k: t('k'),
+    aggregator: t('aggregator'),
+    max_cost_usd: t('max_cost_usd'),
+    allow: valuesOf(f, 'allow'),
+    experts: t('experts'),
+    prompt: t('prompt'),
+  };
+}
+
+/** The posted form as a config, over the keys of the saved one the form does not show. */
+function configOf(f: FormValues, base: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !(FORM_KEYS as readonly string[]).includes(k)));
+  const k = numberOf(f, 'k');
+  const cap = numberOf(f, 'max_cost_usd');
+  const allow = valuesOf(f, 'allow');
+  const experts = listOf(f, 'experts');
+  const aggregator = textOf(f, 'aggregator');
+  return {
+    ...kept,
+    strategy: textOf(f, 'strategy'),
+    aggregate: textOf(f, 'aggregate'),
+    ...(k !== undefined ? { k } : {}),
+    ...(aggregator ? { aggregator } : {}),
+    ...(cap !== undefined ? { max_cost_usd: cap } : {}),
+    // No box ticked means no restriction, not "no expert".
+    ...(allow.length ? { allow } : {}),
+    ...(experts.length ? { experts } : {}),
+  };
+}
+
+function Select(props: { attrs: object; options: readonly string[]; value: string; empty?: string }) {
+  return (
+    <select {...props.attrs}>
+      {props.empty !== undefined ? <option value="">{props.empty}</option> : null}
+      {props.options.map((o) => (
+        <option value={o} selected={o === props.value}>
+          {o}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJson[]; csrf: string; builtin: boolean }) {
+  const { v, e } = props;
+  const saveAction = v.editing ? `/admin/policies/${seg(v.editing)}` : '/admin/policies';
+  return (
+    <form class="stack" method="post" action={saveAction}>
+      <Csrf token={props.csrf} />
+      <input type="hidden" name="editing" value={v.editing} />
+      {e[''] ? (
+        <p class="notice bad" role="alert">
+          {e['']}
+        </p>
+      ) : Object.keys(e).length ? (
+        <p class="notice bad" role="alert">
+          Fix the fields marked below.
+        </p>
+      ) : null}
+      {props.builtin ? <p class="notice">This is a built-in policy: saving it stores your version, which then replaces the built-in one.</p> : null}
+      {v.editing ? null : (
+        <Field name="name" label="Name" hint="Lower-case letters, digits and . _ - ; clients send it as `model`." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
+      )}
+      <Field name="description" label="Description" error={e.description} render={(a) => <input {...a} type="text" value={v.description} />} />
+      <div class="row">
+        <Field name="strategy" label="Strategy" error={e.strategy} render={(a) => <Select attrs={a} options={STRATEGY_NAMES} value={v.strategy} />} />
+        <Field name="k" label="k (experts to call)" hint="Empty: the strategy's default." error={e.k} render={(a) => <input {...a} type="text" inputmode="numeric" value={v.k} />} />
+        <Field name="aggregate" label="Aggregation" error={e.aggregate} render={(a) => <Select attrs={a} options={AGGREGATION_NAMES} value={v.aggregate} />} />
+        <Field
+          name="aggregator"
+          label="Aggregator expert"
+          hint="Synthesizes or judges."
+          error={e.aggregator}
+          render={(a) => <Select attrs={a} options={props.experts.map((x) => x.id)} value={v.aggregator} empty="— chosen automatically —" />}
+        />
+      </div>
+      <div class="row">
+        <Field name="max_cost_usd" label="Cost cap per request (USD)" hint="Empty: no cap." error={e.max_cost_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.max_cost_usd} />} />
+        <Field name="experts" label="Experts to call, in order (strategy fixed)" hint="Comma-separated ids." error={e.experts} render={(a) => <input {...a} type="text" value={v.experts} />} />
+      </div>
+      <fieldset class="checks" aria-describedby={e.allow ? 'allow-error' : undefined}>
+        <legend>Allowed experts (none ticked: all)</legend>
+        {props.experts.map((x, i) => (
+          <label>
+            <input type="checkbox" name="allow" value={x.id} id={`allow-${i}`} checked={v.allow.includes(x.id)} /> {x.id}
+            {x.enabled ? '' : ' (disabled)'}
+          </label>
+        ))}
+        {e.allow ? (
+          <span class="error" id="allow-error">
+            {e.allow}
+          </span>
+        ) : null}
+      </fieldset>
+      <div class="actions">
+        <button class="primary" type="submit">
+          Save policy
+        </button>
+        <a class="button" href="/admin/policies">
+          Cancel
+        </a>
+      </div>
+      <h2>Preview</h2>
+      <Field
+        name="prompt"
+        label="Prompt to preview"
+        hint="Shows which experts this form's policy would choose for it, and why, without calling any."
+        error={e.prompt}
+        render={(a) => <textarea {...a}>{v.prompt}</textarea>}
+      />
+      <div>
+        <button type="submit" formaction="/admin/policies/preview">
+          Preview routing
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function PreviewView(props: { result: ApiResult<RoutePreview> }) {
+  const r = props.result;
+  if (!r.ok) {
+    return (
+      <p class="notice bad" role="alert">
+        No routing: {r.error.message}
+      </p>
+    );
+  }
+  const p = r.data;
+  const chosen = new Map(p.stages.flatMap((stage, s) => stage.map((c) => [c.expert, { stage: s, over: c.over_budget }] as const)));
+  const skills = Array.isArray(p.info?.skills) ? p.info.skills.map(String) : [];
+  return (
+    <section aria-labelledby="preview-h">
+      <h2 id="preview-h">Routing preview</h2>
+      <p role="status">
+        Strategy <strong>{p.strategy}</strong> would call{' '}
+        <strong>
+          {p.stages[0]
+            ?.filter((c) => !c.over_budget)
+            .map((c) => c.expert)
+            .join(', ') || 'nobody'}
+        </strong>
+        {p.stages.length > 1 ? ` first, escalating through ${p.stages.length - 1} more stage(s) when unsure` : ''}; {p.eligible.length} experts eligible, prompt ≈{' '}
+        {p.prompt_tokens} tokens.
+        {skills.length ? ` Skills read from the prompt: ${skills.join(', ')}.` : ''}
+      </p>
+      <div class="table-wrap">
+        <table>
+          <caption>Every eligible expert as the strategy ranked it</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="num">
+                Rank
+              </th>
+              <th scope="col">Expert</th>
+              <th scope="col" class="num">
+                Score
+              </th>
+              <th scope="col">Why (score parts)</th>
+              <th scope="col" class="num">
+                Est. cost
+              </th>
+              <th scope="col">Chosen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.ranked.map((c, i) => {
+              const pick = chosen.get(c.expert);
+              return (
+                <tr>
+                  <td class="num">{i + 1}</td>
+                  <th scope="row">{c.expert}</th>
+                  <td class="num">{Number(c.score.toFixed(6))}</td>
+                  <td>{c.detail ? Object.entries(c.detail).map(([k, v]) => `${k} ${v}`).join(' · ') : ''}</td>
+                  <td class="num">{usd(c.estimated_cost_usd)}</td>
+                  <td>{pick ? (pick.over ? `stage ${pick.stage}: over the cost cap, skipped` : `stage ${pick.stage}`) : ''}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {p.excluded.length ? (
+        <p class="muted">
+          Not eligible: {p.excluded.map((x) => `${x.expert} (${x.reason})`).join(', ')}.
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+async function formPage(c: DashboardContext, v: PolicyForm, e: FieldErrors, opts: { status?: 200 | 400 | 409; preview?: ApiResult<RoutePreview>; builtin?: boolean } = {}) {
+  const experts = await c.get('api').must<{ data: ExpertJson[] }>('/experts');
+  return renderPage(c, {
+    title: v.editing ? `Policy ${v.editing}` : 'New policy',
+    nav: 'policies',
+    status: opts.status ?? 200,
+    children: (
+      <>
+        <PolicyFormView v={v} e={e} experts={experts.data} csrf={c.get('csrf')} builtin={opts.builtin ?? false} />
+        {opts.preview ? <PreviewView result={opts.preview} /> : null}
+      </>
+    ),
+  });
+}
+
+async function loadPolicy(c: DashboardContext, name: string): Promise<PolicyJson | null> {
+  const res = await c.get('api').get<PolicyJson>(`/policies/${seg(name)}`);
+  return res.ok ? res.data : null;
+}
+
+async function listPage(c: DashboardContext) {
+  const policies = await c.get('api').must<{ data: PolicyJson[] }>('/policies');
+  const done = c.req.query('done');
+  const who = c.req.query('name');
+  const cell = (v: unknown) => (v === undefined ? <span class="muted">–</span> : Array.isArray(v) ? v.join(', ') : String(v));
+  return renderPage(c, {
+    title: 'Policies',
+    nav: 'policies',
+    children: (
+      <>
+        {done && who && ['saved', 'deleted'].includes(done) ? (
+          <p class="notice good" role="status">
+            Policy <strong>{who}</strong> {done}.
+          </p>
+        ) : null}
+        <p>
+          <a class="button primary" href="/admin/policies/new">
+            New policy
+          </a>
+        </p>
+        <div class="table-wrap">
+          <table>
+            <caption class="muted">Named routing policies; clients pick one with `model`</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Strategy</th>
+                <th scope="col" class="num">
+                  k
+                </th>
+                <th scope="col">Aggregation</th>
+                <th scope="col">Aggregator</th>
+                <th scope="col" class="num">
+                  Cost cap
+                </th>
+                <th scope="col">Allowed experts</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {policies.data.map((p) => (
+                <tr>
+                  <th scope="row">
+                    {p.name}
+                    <div class="muted">{p.builtin ? 'built-in' : p.description}</div>
+                  </th>
+                  <td>{cell(p.config.strategy)}</td>
+                  <td class="num">{cell(p.config.k)}</td>
+                  <td>{cell(p.config.aggregate)}</td>
+                  <td>{cell(p.config.aggregator)}</td>
+                  <td class="num">{typeof p.config.max_cost_usd === 'number' ? usd(p.config.max_cost_usd) : cell(undefined)}</td>
+                  <td>{Array.isArray(p.config.allow) ? p.config.allow.join(', ') : <span class="muted">all</span>}</td>
+                  <td>
+                    <div class="actions">
+                      <a class="button" href={`/admin/policies/${seg(p.name)}`} aria-label={`Edit or preview ${p.name}`}>
+                        Edit / preview
+                      </a>
+                      {p.builtin ? null : (
+                        <form method="post" action={`/admin/policies/${seg(p.name)}/delete`}>
+                          <Csrf token={c.get('csrf')} />
+                          <button type="submit" aria-label={`Delete ${p.name}`}>
+                            Delete
+                          </button>
+                        </form>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </>
+    ),
+  });
+}
+
+export const policyPages = new Hono<DashboardEnv>();
+
+policyPages.get('/', listPage);
+policyPages.get('/new', (c) => formPage(c, formOf(null), {}));
+
+policyPages.get('/:name', async (c) => {
+  const p = await loadPolicy(c, c.req.param('name'));
+  return p ? formPage(c, formOf(p), {}, { builtin: p.builtin }) : notFoundPage(c, `Policy '${c.req.param('name')}'`, 'policies');
+});
+
+/** Validates the posted config with the API's own schema; the saved policy's other keys are kept. */
+async function postedConfig(c: DashboardContext, form: FormValues) {
+  const editing = textOf(form, 'editing');
+  const base = editing ? ((await loadPolicy(c, editing))?.config ?? {}) : {};
+  return savedPolicyConfigSchema.safeParse(configOf(form, base));
+}
+
+policyPages.post('/preview', async (c) => {
+  const form = await readForm(c);
+  const v = formFromPost(form);
+  const parsed = await postedConfig(c, form);
+  if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
+  if (!v.prompt) return formPage(c, v, { prompt: 'enter a prompt to preview' }, { status: 400 });
+  const preview = await c.get('api').post<RoutePreview>('/policies/preview', { prompt: v.prompt, config: parsed.data, name: v.editing || v.name || '(unsaved)' });
+  return formPage(c, v, {}, { preview });
+});
+
+policyPages.post('/', async (c) => {
+  const form = await readForm(c);
+  const v = formFromPost(form);
+  const parsed = await postedConfig(c, form);
+  if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
+  const res = await c.get('api').post<PolicyJson>('/policies', { name: v.name, description: v.description, config: parsed.data });
+  if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: res.status === 409 ? 409 : 400 });
+  return c.redirect(`/admin/policies?done=saved&name=${seg(res.data.name)}`, 303);
+});
+
+policyPages.post('/:name', async (c) => {
+  const form = await readForm(c);
+  const v = { ...formFromPost(form), editing: c.req.param('name') };
+  const parsed = await postedConfig(c, { ...form, editing: v.editing });
+  if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
+  const res = await c.get('api').put<PolicyJson>(`/policies/${seg(v.editing)}`, { description: v.description, config: parsed.data });
+  if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: 400 });
+  return c.redirect(`/admin/policies?done=saved&name=${seg(v.editing)}`, 303);
+});
+
+policyPages.post('/:name/delete', async (c) => {
+  const name = c.req.param('name');
+  const res = await c.get('api').delete(`/policies/${seg(name)}`);
+  if (!res.ok) return notFoundPage(c, `Policy '${name}'`, 'policies');
+  return c.redirect(`/admin/policies?done=deleted&name=${seg(name)}`, 303);
+});
