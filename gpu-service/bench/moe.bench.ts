@@ -184,4 +184,10 @@ function main(): void {
   if (opts.json) console.log(JSON.stringify(rows.map((r) => ({ ...r, bandwidthGBps: bandwidth, peakGflops, peakKind }))));
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  // e.g. `--device cuda` without a usable GPU: say why instead of a stack trace.
+  console.error(`bench:moe: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
