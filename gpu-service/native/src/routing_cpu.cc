@@ -12,7 +12,8 @@ void route_tokens_cpu(const MoeLayer& layer, const float* x, int64_t tokens, Isa
   // bf16, which would move near-tied experts and the routing weights. The router is only E x H.
   const Isa router_isa = isa > Isa::Avx512 ? Isa::Avx512 : isa;
   parallel_gemm(router_isa, x, tokens, layer.router, logits.data());
-#pragma omp parallel
+  // Selection is ~E*k operations per token: only worth a thread team for many tokens.
+#pragma omp parallel if (tokens >= 64)
   {
     std::vector<float> scratch(size_t(2 * E));
 #pragma omp for schedule(static)

@@ -10,7 +10,9 @@ void parallel_gemm(Isa isa, const float* x, int64_t M, const MatrixView& w, floa
   kern.pack(x, M, K, packed.data());
   const uint8_t* xp = packed.data();
   const int64_t tasks = (N + kRowsPerTask - 1) / kRowsPerTask;
-#pragma omp parallel for schedule(dynamic)
+  // A single task (a router of <= 64 experts) runs on the calling thread: a thread team would only
+  // add a barrier, which costs a scheduler slice when the cores are shared.
+#pragma omp parallel for schedule(dynamic) if (tasks > 1)
   for (int64_t t = 0; t < tasks; ++t) {
     const int64_t n0 = t * kRowsPerTask, n1 = n0 + kRowsPerTask < N ? n0 + kRowsPerTask : N;
     kern.run(xp, M, K, w.data, n0, n1, y + n0, N);
