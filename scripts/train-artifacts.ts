@@ -1,9 +1,10 @@
 // Trains every router artifact on the shipped dev split and writes one ArtifactRecord JSON per
-// artifact to data/artifacts/ (the gateway seeds D1's router_artifacts from them).
+// artifact to data/artifacts/ (the gateway seeds D1's router_artifacts from them). It overwrites only
+// the artifacts it trains: synthesis-skill.json comes from scripts/synthesis-skill.ts.
 //
 //   npx tsx scripts/train-artifacts.ts [--data data/mmlu-pro-routing/dev.jsonl.gz] [--out data/artifacts] [--version 1]
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { train } from '../router/train';
@@ -26,7 +27,6 @@ const records = train(
   { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z' },
 );
 mkdirSync(args.out!, { recursive: true });
-for (const f of readdirSync(args.out!)) if (f.endsWith('.json')) rmSync(join(args.out!, f));
 let total = 0;
 for (const r of records) {
   const json = JSON.stringify(r);
