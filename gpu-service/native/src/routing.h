@@ -38,6 +38,14 @@ MOE_HD float moe_group_score(const float* choice, int32_t begin, int32_t size, b
   return top2_sum && size > 1 ? best + second : best;
 }
 
+// Mixtral always renormalises the k weights; DeepSeek only when k > 1
+// (`if self.top_k > 1 and self.norm_topk_prob`); the others whenever norm_topk_prob is set.
+MOE_HD bool moe_renormalises(const Routing& r) {
+  if (r.family == Family::Mixtral) return true;
+  const bool deepseek = r.family == Family::DeepseekV2 || r.family == Family::DeepseekV3;
+  return r.norm_topk && (!deepseek || r.top_k > 1);
+}
+
 // logits[E] -> ids[k] (descending score, ties to the lower index) and weights[k].
 // scratch holds 2*E floats. bias (nullable) is DeepSeek-V3's e_score_correction_bias: it steers
 // selection only; the weights use the unbiased scores.
@@ -104,8 +112,11 @@ MOE_HD void moe_select_experts(const float* logits, const float* bias, const Rou
     weights[j] = score[ids[j]];
     sum += weights[j];
   }
+  const bool norm = moe_renormalises(r);
+  // DeepSeek-V2 scales only the weights it did not renormalise (the `else` branch of its gate);
+  // V3 always scales; elsewhere the factor is 1.
+  const float scale = r.family == Family::DeepseekV2 && norm ? 1.0f : r.scaling;
   // The 1e-20 (DeepSeek's) keeps an all-underflowed sigmoid row finite instead of 0/0.
-  const bool norm = r.norm_topk || r.family == Family::Mixtral;
   for (int32_t j = 0; j < r.top_k; ++j)
-    weights[j] = (norm ? weights[j] / (sum + 1e-20f) : weights[j]) * r.scaling;
+    weights[j] = (norm ? weights[j] / (sum + 1e-20f) : weights[j]) * scale;
 }

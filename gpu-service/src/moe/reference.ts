@@ -109,11 +109,16 @@ export function selectExperts(
 
   const ids = argTopK(choice.map(rank), r.topK);
   let w = ids.map((e) => score[e]!);
-  if (r.normTopkProb || r.family === 'mixtral') {
+  // Mixtral always renormalises; DeepSeek's gates only for k > 1 (`if self.top_k > 1 and self.norm_topk_prob`).
+  const deepseek = r.family === 'deepseek_v2' || r.family === 'deepseek_v3';
+  const norm = r.family === 'mixtral' || (r.normTopkProb && (!deepseek || r.topK > 1));
+  if (norm) {
     const s = w.reduce((a, b) => a + b, 0) + 1e-20;
     w = w.map((v) => v / s);
   }
-  return { ids, w: w.map((v) => v * r.routedScalingFactor) };
+  // DeepSeek-V2 scales only in the `else` branch (weights it did not renormalise); V3 always.
+  const scale = r.family === 'deepseek_v2' && norm ? 1 : r.routedScalingFactor;
+  return { ids, w: w.map((v) => v * scale) };
 }
 
 /** Indices of the k largest values, descending; ties go to the lower index. */

@@ -19,9 +19,9 @@ export interface MoeRouting {
   topK: number;
   /** softmax for all but DeepSeek-V3 (sigmoid). */
   scoring: 'softmax' | 'sigmoid';
-  /** Renormalise the top-k weights to sum to 1 (always true for Mixtral). */
+  /** Renormalise the top-k weights to sum to 1 (Mixtral always; DeepSeek only when topK > 1, as its gates do). */
   normTopkProb: boolean;
-  /** Multiplies the routed weights (DeepSeek); 1 elsewhere. */
+  /** Multiplies the routed weights (DeepSeek-V3 always, DeepSeek-V2 only when not renormalised); 1 elsewhere. */
   routedScalingFactor: number;
   /** Group-limited selection (DeepSeek): experts split into nGroup groups, topkGroup kept. 1/1 = off. */
   nGroup: number;
