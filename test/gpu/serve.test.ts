@@ -195,6 +195,26 @@ describe('API', () => {
     expect((await post(`${s.server.url}/v1/completions`, { prompt: 'fine', max_tokens: 2 })).status).toBe(200);
   });
 
+  it('fails the requests of a step whose bookkeeping throws, not the loop or the process', async () => {
+    const metrics = s.model.metrics;
+    const onStep = metrics.onStep.bind(metrics);
+    metrics.onStep = () => {
+      throw new Error('metrics broke');
+    };
+    try {
+      const res = await post(`${s.server.url}/v1/completions`, { prompt: 'boom', max_tokens: 2 });
+      expect(res.status).toBe(500);
+      expect((await json(res)).error.message).toMatch(/metrics broke/);
+    } finally {
+      metrics.onStep = onStep;
+    }
+    expect((await post(`${s.server.url}/v1/completions`, { prompt: 'fine', max_tokens: 2 })).status).toBe(200);
+  });
+
+  it('refuses an empty prompt at the scheduler, whatever route built it', () => {
+    expect(() => s.model.scheduler.submit({ promptIds: [], maxTokens: 0, sampling: { temperature: 0, topP: 1, seed: 0 }, stop: [] })).toThrow(/prompt is empty/);
+  });
+
   it('serves the official openai client, streaming and not', async () => {
     const client = new OpenAI({ baseURL: `${s.server.url}/v1`, apiKey: 'unused' });
     const r = await client.chat.completions.create({ model: 'olmoe-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 });

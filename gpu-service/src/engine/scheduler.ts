@@ -1,7 +1,7 @@
 // Continuous batching. One loop owns the model: every step it stacks the next token of each decoding
 // request and a chunk of each prefilling request's prompt into a single forward pass, so all requests
 // share every MoE layer call. Requests join and leave between steps; the waiting queue is bounded.
-import { InternalError, QueueFullError, ServiceError, ShuttingDownError } from '../errors.js';
+import { InternalError, InvalidRequestError, QueueFullError, ServiceError, ShuttingDownError } from '../errors.js';
 import type { ModelRunner, SequenceStep } from '../model/forward.js';
 import { KvCache } from '../model/kv-cache.js';
 import type { ModelTokenizer } from '../tokenizer/tokenizer.js';
@@ -73,6 +73,13 @@ interface Sequence {
   trace: ExpertTrace | null;
 }
 
+/** A sequence's share of one step: the tokens it feeds, and whether they end its prompt. */
+interface BatchEntry {
+  seq: Sequence;
+  step: SequenceStep;
+  completesPrompt: boolean;
+}
+
 export class Scheduler {
   private readonly waiting: Sequence[] = [];
   private readonly active: Sequence[] = [];
@@ -109,6 +116,7 @@ export class Scheduler {
   /** Queues a request; its events arrive on the returned iterable. Throws 429 when the queue is full. */
   submit(req: GenerationRequest): AsyncIterable<GenerationEvent> {
     if (this.draining) throw new ShuttingDownError();
+    if (req.promptIds.length === 0) throw new InvalidRequestError('The prompt is empty', 'prompt');
     if (this.waiting.length >= this.options.maxQueue) throw new QueueFullError(this.options.maxQueue);
     const c = this.runner.config;
     const seq: Sequence = {
@@ -159,7 +167,7 @@ export class Scheduler {
 
   private async step(): Promise<void> {
     let budget = this.options.maxBatchTokens;
-    const batch: Array<{ seq: Sequence; step: SequenceStep; completesPrompt: boolean }> = [];
+    const batch: BatchEntry[] = [];
     // Decoding sequences first (one token each) so running streams never stall behind a long prompt.
     const order = [...this.active.filter((s) => !s.prefilling), ...this.active.filter((s) => s.prefilling)];
     for (const seq of order) {
@@ -168,16 +176,20 @@ export class Scheduler {
       budget -= n;
       batch.push({ seq, step: { cache: seq.cache, tokens: seq.pending.splice(0, n) }, completesPrompt: seq.pending.length === 0 });
     }
-    const started = performance.now();
-    let result;
     try {
-      result = await this.runner.forward(batch.map((b) => b.step));
+      await this.run(batch);
     } catch (e) {
-      // A failing forward pass fails the requests in it, never the process or the other requests.
-      const error = new InternalError(`Forward pass failed: ${(e as Error).message}`);
-      for (const { seq } of batch) this.finish(seq, 'error', error);
-      return;
+      // Whatever fails in a step (forward pass, sampling, tracing, metrics) fails the requests still
+      // running in it, never the loop, the process or the other requests.
+      const error = new InternalError(`Generation step failed: ${(e as Error).message}`);
+      for (const { seq } of batch) if (this.active.includes(seq)) this.finish(seq, 'error', error);
     }
+  }
+
+  /** One forward pass over the batch, then sampling, traces and the observer. */
+  private async run(batch: BatchEntry[]): Promise<void> {
+    const started = performance.now();
+    const result = await this.runner.forward(batch.map((b) => b.step));
     const prompt = batch.filter((b) => b.seq.prefilling).reduce((a, b) => a + b.step.tokens.length, 0);
     const topK = this.runner.config.routing.topK;
     const seconds = (performance.now() - started) / 1000;
