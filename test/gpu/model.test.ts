@@ -6,7 +6,12 @@
 // activations meet bf16 weights in bf16 (CUDA tensor cores, and the AVX512-BF16 / AMX CPU kernels, which
 // round activations to bf16 as the hardware requires; observed ~4e-3 relative).
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSafetensors, serializeSafetensors } from '../../gpu-service/src/checkpoint/safetensors.js';
+import type { Tensor } from '../../gpu-service/src/moe/index.js';
 import { loadCheckpoint } from '../../gpu-service/src/checkpoint/load.js';
 import type { ServedFamily } from '../../gpu-service/src/checkpoint/config.js';
 import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
@@ -98,5 +103,79 @@ describe('logits CLI', () => {
     const run = spawnSync('npx', ['tsx', 'gpu-service/scripts/logits.ts', '--model', ensureDemoCheckpoint('mixtral'), '--ids', '1,999999'], { encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/999999 is outside the vocabulary/);
+  });
+});
+
+/**
+ * Rewrites a demo checkpoint the way transformers v5 saves MoE models: each block's experts packed into
+ * `experts.gate_up_proj` [E, 2I, H] (gate rows, then up rows) and `experts.down_proj` [E, H, I], and
+ * Mixtral's block_sparse_moe renamed mlp. One model.safetensors, same config and tokenizer.
+ */
+function repackExperts(src: string, out: string, family: ServedFamily): void {
+  const tensors = new Map<string, Tensor>();
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.safetensors'))) {
+    const path = join(src, f);
+    for (const [name, t] of parseSafetensors(readFileSync(path), path).tensors) tensors.set(name, t);
+  }
+  const [gate, up, down] = family === 'mixtral' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+  const expert = /^(model\.layers\.\d+)\.(block_sparse_moe|mlp)\.experts\.(\d+)\.(\w+)\.weight$/;
+  const packed = new Map<string, { gate: Tensor[]; up: Tensor[]; down: Tensor[] }>();
+  const rest: Array<[string, Tensor]> = [];
+  for (const [name, t] of tensors) {
+    const m = expert.exec(name);
+    if (!m) {
+      rest.push([name.replace('.block_sparse_moe.', '.mlp.'), t]);
+      continue;
+    }
+    const block = `${m[1]}.mlp`;
+    const entry = packed.get(block) ?? { gate: [], up: [], down: [] };
+    packed.set(block, entry);
+    const part = m[4] === gate ? entry.gate : m[4] === up ? entry.up : m[4] === down ? entry.down : null;
+    part![Number(m[3])] = t;
+  }
+  for (const [block, e] of packed) {
+    const [i, h] = e.gate[0]!.shape as [number, number];
+    const bytes = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+    const dtype = e.gate[0]!.dtype;
+    rest.push([`${block}.experts.gate_up_proj`, { dtype, shape: [e.gate.length, 2 * i, h], data: bytes(e.gate.flatMap((g, j) => [g.data, e.up[j]!.data])) }]);
+    rest.push([`${block}.experts.down_proj`, { dtype, shape: [e.down.length, h, i], data: bytes(e.down.map((d) => d.data)) }]);
+  }
+  writeFileSync(join(out, 'model.safetensors'), Buffer.concat(serializeSafetensors(rest, { format: 'pt' })));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(src, f), join(out, f));
+}
+
+describe('packed expert checkpoints (transformers v5 layout)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'conclave-packed-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it.each(['mixtral', 'qwen2_moe'] as const)('%s: the same weights packed give the same logits and experts', async (family) => {
+    const src = ensureDemoCheckpoint(family);
+    const out = mkdtempSync(join(scratch, `${family}-`));
+    repackExperts(src, out, family);
+    const perExpert = loadCheckpoint(src);
+    const packed = loadCheckpoint(out);
+    const moe = packed.layers[0]!.ffn;
+    expect(moe.kind === 'moe' && moe.moe.experts.layout).toBe('packed');
+    const c = packed.config;
+    const ids = [1, 450, 4996, 17354];
+    const run = (w: typeof packed) => new ModelRunner(w).forward([{ cache: new KvCache(c.numLayers, c.numKvHeads * c.headDim, 4), tokens: ids }]);
+    const [a, b] = [await run(perExpert), await run(packed)];
+    // Same bytes through the same kernels: identical, not merely close.
+    expect(Array.from(b.logits[0]!)).toEqual(Array.from(a.logits[0]!));
+    expect(b.topkIds.map((l) => Array.from(l))).toEqual(a.topkIds.map((l) => Array.from(l)));
+    expectClose(b.logits[0]!, referenceForward(packed, ids).logits, tolerance(packed.lmHead.dtype));
+  });
+
+  it('names a packed tensor of the wrong shape', () => {
+    const out = mkdtempSync(join(scratch, 'bad-'));
+    repackExperts(ensureDemoCheckpoint('mixtral'), out, 'mixtral');
+    const path = join(out, 'model.safetensors');
+    const bytes = readFileSync(path);
+    const { tensors } = parseSafetensors(bytes, path);
+    const entries = [...tensors].map(([name, t]): [string, Tensor] =>
+      name === 'model.layers.1.mlp.experts.down_proj' ? [name, { ...t, shape: [8, 32, 192] }] : [name, t],
+    );
+    writeFileSync(path, Buffer.concat(serializeSafetensors(entries)));
+    expect(() => loadCheckpoint(out)).toThrow(/tensor 'model\.layers\.1\.mlp\.experts\.down_proj' has shape \[8,32,192\], expected \[8,64,96\]/);
   });
 });

@@ -110,21 +110,39 @@ function attentionWeights(src: TensorSource, c: ModelConfig, p: string): Attenti
   };
 }
 
-function moeWeights(src: TensorSource, c: ModelConfig, p: string): MoeLayerWeights {
+/**
+ * The experts of one MoE block in either checkpoint layout: one tensor per expert and projection (the
+ * Hub's usual files), or transformers v5's packed `experts.gate_up_proj` [E, 2I, H] (gate rows first)
+ * and `experts.down_proj` [E, H, I], which the native layer takes as they are.
+ */
+function expertWeights(src: TensorSource, c: ModelConfig, block: string): ExpertWeights {
   const h = c.hiddenSize;
   const i = c.moeIntermediateSize;
   const e = c.routing.numExperts;
+  if (src.has(`${block}.experts.gate_up_proj`)) {
+    return {
+      layout: 'packed',
+      gateUp: src.get(`${block}.experts.gate_up_proj`, [e, 2 * i, h]),
+      down: src.get(`${block}.experts.down_proj`, [e, h, i]),
+    };
+  }
+  // Mixtral names its experts w1 (gate), w3 (up), w2 (down).
+  const [gate, up, down] = c.family === 'mixtral' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
   const ids = Array.from({ length: e }, (_, j) => j);
-  // Mixtral names its experts w1 (gate), w3 (up), w2 (down) under block_sparse_moe.
-  const [block, gate, up, down] =
-    c.family === 'mixtral' ? [`${p}.block_sparse_moe`, 'w1', 'w3', 'w2'] : [`${p}.mlp`, 'gate_proj', 'up_proj', 'down_proj'];
-  const experts: ExpertWeights = {
+  return {
     layout: 'per-expert',
     gate: ids.map((j) => src.get(`${block}.experts.${j}.${gate}.weight`, [i, h])),
     up: ids.map((j) => src.get(`${block}.experts.${j}.${up}.weight`, [i, h])),
     down: ids.map((j) => src.get(`${block}.experts.${j}.${down}.weight`, [h, i])),
   };
-  const weights: MoeLayerWeights = { router: src.get(`${block}.gate.weight`, [e, h]), experts };
+}
+
+function moeWeights(src: TensorSource, c: ModelConfig, p: string): MoeLayerWeights {
+  const h = c.hiddenSize;
+  const e = c.routing.numExperts;
+  // Mixtral's block is block_sparse_moe in the Hub's checkpoints and mlp when saved by transformers v5.
+  const block = c.family === 'mixtral' && !src.has(`${p}.mlp.gate.weight`) ? `${p}.block_sparse_moe` : `${p}.mlp`;
+  const weights: MoeLayerWeights = { router: src.get(`${block}.gate.weight`, [e, h]), experts: expertWeights(src, c, block) };
   const is = c.sharedExpertIntermediateSize;
   if (is > 0) {
     weights.shared = {
