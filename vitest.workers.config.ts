@@ -1,17 +1,23 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { loadModels } from './scripts/lib/dataset';
 
 // Worker + D1 tests inside workerd. Storage is not isolated between tests in this pool version,
 // so test/worker/setup.ts applies migrations before each test and resets storage after. The replay
-// assets must exist: `npm test` builds them first (scripts/build-replay.ts).
+// assets must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
+// artifacts and the replay models reach the tests as bindings (workerd has no file system).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
+  const artifacts = readdirSync('data/artifacts')
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ name: f.slice(0, -'.json'.length), data: (JSON.parse(readFileSync(`data/artifacts/${f}`, 'utf8')) as { data: unknown }).data }));
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0' },
+          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0' },
         },
       }),
     ],

@@ -114,3 +114,10 @@ export class PermissionError extends ConclaveError {
     super(message, 403, 'client', 'permission_error', 'not_allowed', param);
   }
 }
+
+/** The gateway itself failed (its storage or state), not the caller and not an expert. */
+export class GatewayError extends ConclaveError {
+  constructor(message: string, code: string, status = 500) {
+    super(message, status, 'gateway', 'server_error', code);
+  }
+}

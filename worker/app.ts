@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { adminArtifacts } from './admin/artifacts';
 import { adminExpertTest } from './admin/expert-test';
 import { adminExperts } from './admin/experts';
 import { adminHealth } from './admin/health';
@@ -37,6 +38,7 @@ export function createApp() {
   admin.route('/routes', adminHistory);
   admin.route('/keys', adminKeys);
   admin.route('/stats', adminStats);
+  admin.route('/artifacts', adminArtifacts);
   app.route('/admin/api', admin);
   app.route('/admin', dashboard(admin));
   return app;

@@ -14,6 +14,8 @@ export interface Env {
   CACHE_TTL_MS?: string;
   /** Chaos testing only: fraction of routing-history writes made to fail (retries must absorb them). */
   CHAOS_HISTORY_FAILURE_RATE?: string;
+  /** Least time between two bandit versions learned right after feedback (ms, default 10000); tests set 0. */
+  BANDIT_LEARN_INTERVAL_MS?: string;
   /** Routes older than this many days are rolled up into daily aggregates and pruned (default 30). */
   RETENTION_DAYS?: string;
   /** Other secrets named by experts' `api_key_secret`. */
@@ -32,4 +34,10 @@ export type AppEnv = { Bindings: Env; Variables: AppVariables };
 export function cacheTtlMs(env: Env): number {
   const ttl = Number(env.CACHE_TTL_MS ?? '5000');
   return Number.isFinite(ttl) && ttl >= 0 ? ttl : 5000;
+}
+
+/** Least time between bandit versions saved right after feedback; bursts of ratings share one. */
+export function banditIntervalMs(env: Env): number {
+  const ms = Number(env.BANDIT_LEARN_INTERVAL_MS ?? '10000');
+  return Number.isFinite(ms) && ms >= 0 ? ms : 10_000;
 }

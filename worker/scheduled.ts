@@ -1,9 +1,30 @@
 import type { Env } from './env';
 import { rollUpAndPrune } from './history/retention';
+import { learnFromFeedback, type LearningReport } from './learning/learn';
 
-/** The cron job: roll up and prune old history. */
-export async function runScheduled(env: Env, now = Date.now()): Promise<{ pruned: number }> {
-  const pruned = await rollUpAndPrune(env.DB, Number(env.RETENTION_DAYS ?? 30), now);
-  console.log(JSON.stringify({ event: 'scheduled', pruned }));
-  return { pruned };
+export interface ScheduledReport {
+  learned: LearningReport | null;
+  pruned: number | null;
+}
+
+/**
+ * The cron job: the routers learn from the feedback since their last run, then old history is
+ * rolled up and pruned (learning first, so a rating is learned before its route can be pruned).
+ * Each step runs even when the other fails; a failure is logged, and the next run starts again from
+ * the same watermark.
+ */
+export async function runScheduled(env: Env, now = Date.now()): Promise<ScheduledReport> {
+  const learned = await step('learn', () => learnFromFeedback(env.DB));
+  const pruned = await step('retention', () => rollUpAndPrune(env.DB, Number(env.RETENTION_DAYS ?? 30), now));
+  console.log(JSON.stringify({ event: 'scheduled', learned, pruned }));
+  return { learned, pruned };
+}
+
+async function step<T>(name: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (e) {
+    console.error(JSON.stringify({ event: 'scheduled_step_failed', step: name, error: String(e) }));
+    return null;
+  }
 }

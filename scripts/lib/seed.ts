@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SEED_CHUNK_BYTES, splitIntoChunks, utf8Bytes } from '../../worker/db/artifact-chunks';
 import { loadModels, type ModelInfo } from './dataset';
 
 // SQL that seeds a fresh D1: the 29 replay experts with their list prices and the shipped trained
@@ -30,17 +31,30 @@ export function replayExpertsSql(models: ModelInfo[] = loadModels()): string[] {
   );
 }
 
-/** Each `data/artifacts/<name>.json` becomes version 1 of artifact <name> unless one exists. */
+/** Each `data/artifacts/<name>.json` (an ArtifactRecord) becomes version 1 of artifact <name> unless one exists. */
 export function artifactsSql(dir = ARTIFACTS_DIR): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => {
-      const name = f.slice(0, -'.json'.length);
-      const json = readFileSync(join(dir, f), 'utf8');
-      return `INSERT OR IGNORE INTO router_artifacts (name, version, json) SELECT ${sqlString(name)}, 1, ${sqlString(json)} WHERE NOT EXISTS (SELECT 1 FROM router_artifacts WHERE name = ${sqlString(name)});`;
-    });
+    .flatMap((f) => artifactSql(f.slice(0, -'.json'.length), (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { data: unknown }).data, 'seed'));
+}
+
+/**
+ * One artifact version as SQL: `seed` writes version 1 only when the artifact does not exist yet,
+ * `next` adds a version above the newest. The body goes in chunks that each fit a D1 statement and
+ * the header row comes last, so a run cut off half-way leaves no header pointing at missing chunks.
+ */
+export function artifactSql(name: string, data: unknown, mode: 'seed' | 'next'): string[] {
+  const n = sqlString(name);
+  const json = JSON.stringify(data);
+  const chunks = splitIntoChunks(json, SEED_CHUNK_BYTES);
+  const version = mode === 'seed' ? '1' : `(SELECT coalesce(max(version), 0) + 1 FROM router_artifacts WHERE name = ${n})`;
+  const guard = mode === 'seed' ? ` WHERE NOT EXISTS (SELECT 1 FROM router_artifacts WHERE name = ${n})` : '';
+  return [
+    ...chunks.map((body, seq) => `INSERT OR REPLACE INTO router_artifact_chunks (name, version, seq, body) SELECT ${n}, ${version}, ${seq}, ${sqlString(body)}${guard};`),
+    `INSERT INTO router_artifacts (name, version, chunks, bytes) SELECT ${n}, ${version}, ${chunks.length}, ${utf8Bytes(json)}${guard};`,
+  ];
 }
 
 export const GPU_EXPERT_ID = 'gpu-olmoe-demo';

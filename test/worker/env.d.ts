@@ -5,6 +5,10 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** data/artifacts/*.json: the shipped trained router artifacts. */
+      TEST_ARTIFACTS: { name: string; data: unknown }[];
+      /** data/mmlu-pro-routing/models.json: the 29 replay models and their prices. */
+      TEST_MODELS: import('../../scripts/lib/dataset').ModelInfo[];
     }
   }
 }

@@ -1,4 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createDb } from '../../worker/db/client';
+import { saveArtifacts } from '../../worker/db/artifacts';
 import worker from '../../worker/index';
 
 export const API_KEY = 'test-dev-key';
@@ -60,4 +62,17 @@ export function sseEvents(text: string): unknown[] {
     .filter((block) => block.startsWith('data: '))
     .map((block) => block.slice(6))
     .map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
+}
+
+/** The shipped router artifacts as version 1 of each, as `npm start` seeds them. */
+export async function seedArtifacts(): Promise<void> {
+  await saveArtifacts(
+    createDb(env.DB),
+    env.TEST_ARTIFACTS.map((a) => ({ name: a.name, data: a.data, feedbackThrough: 0, basedOn: 0 })),
+  );
+}
+
+/** All 29 replay experts with their list prices, as `npm start` registers them. */
+export async function seedReplayExperts(): Promise<void> {
+  for (const m of env.TEST_MODELS) await replayExpert(m.name, { input_price_per_mtok: m.inputPricePerMTok, output_price_per_mtok: m.outputPricePerMTok });
 }

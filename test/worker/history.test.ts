@@ -79,7 +79,7 @@ describe('routing history', () => {
     await insertRouteRecord(db, record('rt_old2', now - 40 * day + 1000));
     await insertRouteRecord(db, record('rt_old3', now - 35 * day, 'economy'));
     await insertRouteRecord(db, record('rt_new', now - 2 * day));
-    expect(await runScheduled({ ...env, RETENTION_DAYS: '30' }, now)).toEqual({ pruned: 3 });
+    expect(await runScheduled({ ...env, RETENTION_DAYS: '30' }, now)).toMatchObject({ pruned: 3 });
     expect(await count('routes')).toBe(1);
     expect(await count('route_calls')).toBe(1);
     const rollups = await env.DB.prepare('select * from daily_rollups order by day').all<Record<string, unknown>>();

@@ -118,16 +118,34 @@ export const feedback = sqliteTable(
   (t) => [index('feedback_route_idx').on(t.routeId)],
 );
 
-/** Versioned trained router artifacts (profiles, weights, bandit state); the newest version wins. */
+/**
+ * Versioned trained router artifacts (profiles, weights, bandit state); the newest version wins. The
+ * JSON body lives in `router_artifact_chunks`: an artifact is megabytes, a D1 statement at most 100 KB.
+ */
 export const routerArtifacts = sqliteTable(
   'router_artifacts',
   {
     name: text('name').notNull(),
     version: integer('version').notNull(),
     createdAt: integer('created_at').notNull().default(now),
-    json: text('json').notNull(),
+    chunks: integer('chunks').notNull().default(1),
+    bytes: integer('bytes').notNull().default(0),
+    /** The last feedback row this version has learned from (0: trained offline only). */
+    feedbackThrough: integer('feedback_through').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.name, t.version] })],
+);
+
+/** The JSON of an artifact version, in order; written in the same batch as its header row. */
+export const routerArtifactChunks = sqliteTable(
+  'router_artifact_chunks',
+  {
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    seq: integer('seq').notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version, t.seq] })],
 );
 
 /** Old routes rolled up per day, policy and expert by the cron handler before they are pruned. */

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { NotFoundError, PermissionError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { feedback, routes } from '../db/schema';
-import type { AppEnv } from '../env';
+import { banditIntervalMs, type AppEnv } from '../env';
 import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
+import { learnBanditAfterFeedback } from '../learning/learn';
 
 const feedbackSchema = z
   .object({
@@ -19,7 +20,7 @@ const feedbackSchema = z
 
 export const feedbackRoutes = new Hono<AppEnv>();
 
-/** Feedback on a routed answer: stored with the route and learned from by the bandit router. */
+/** Feedback on a routed answer: stored with the route; the bandit learns from it within seconds, the other routers at the next cron run. */
 feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   const input = await readJson(c, feedbackSchema, 'feedback');
   const db = createDb(c.env.DB);
@@ -29,5 +30,6 @@ feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   // A client key may only rate its own routes; the dev key (null) is the local operator.
   if (keyId !== null && route.apiKeyId !== keyId) throw new PermissionError(`route '${input.route_id}' was not made with this key`, 'route_id');
   const [row] = await db.insert(feedback).values({ routeId: route.id, apiKeyId: keyId, score: input.score, comment: input.comment ?? null }).returning();
+  c.executionCtx.waitUntil(learnBanditAfterFeedback(c.env.DB, banditIntervalMs(c.env)));
   return c.json({ id: row!.id, route_id: route.id, score: row!.score }, 201);
 });

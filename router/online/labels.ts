@@ -1,0 +1,55 @@
+import { extractAnswer } from '../aggregate/extract';
+import type { TrainingExample, TrainingOutcome } from '../train';
+
+// Feedback rates the answer a route returned; the routers learn per expert. A rating turns into
+// per-expert outcomes: an expert whose final answer matches the returned one shares its rating; when
+// the returned answer was rated good, an expert that answered differently was wrong; when it was
+// rated bad, a different answer may or may not be right, so it teaches nothing.
+
+/** Ratings at or above this count as "the answer was right". */
+export const GOOD_SCORE = 0.5;
+
+export interface RatedCall {
+  expertId: string;
+  /** Only `expert` calls answered the prompt; aggregators, judges and extractors did something else. */
+  role: string;
+  status: string;
+  response: string | null;
+  costUsd: number;
+}
+
+/** A route as the history holds it, with one feedback rating. */
+export interface RatedRoute {
+  feedbackId: number;
+  prompt: string;
+  /** The text the route returned. */
+  response: string | null;
+  /** The expert whose answer was returned, when one was (votes, `first`). */
+  winner: string | null;
+  score: number;
+  calls: readonly RatedCall[];
+}
+
+export interface LabelledExample extends TrainingExample {
+  feedbackId: number;
+}
+
+/** The per-expert outcomes one rating implies, or null when it implies none. */
+export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
+  const good = route.score >= GOOD_SCORE;
+  const returned = route.response === null ? null : extractAnswer(route.response);
+  const outcomes: Record<string, TrainingOutcome> = {};
+  for (const call of route.calls) {
+    if (call.role !== 'expert' || call.status !== 'ok' || call.response === null || outcomes[call.expertId]) continue;
+    const answer = extractAnswer(call.response);
+    const same =
+      call.expertId === route.winner ||
+      call.response === route.response ||
+      (returned !== null && answer !== null && answer.kind === returned.kind && answer.value === returned.value);
+    // A different answer is known wrong only when the returned one was right and both are comparable.
+    const comparable = returned !== null && answer !== null;
+    if (!same && !(good && comparable)) continue;
+    outcomes[call.expertId] = { correct: same ? good : false, costUsd: call.costUsd, text: call.response };
+  }
+  return Object.keys(outcomes).length ? { feedbackId: route.feedbackId, prompt: route.prompt, outcomes } : null;
+}

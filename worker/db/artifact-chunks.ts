@@ -1,0 +1,41 @@
+// Splitting an artifact's JSON into D1-sized pieces. Pure, so the Node seed script and the Worker
+// cut artifacts the same way.
+
+/**
+ * Largest chunk, in UTF-8 bytes after SQL quoting (a `'` counts twice): a chunk must fit a D1
+ * statement (100 KB) as a literal in the seed file, with room for the INSERT around it.
+ */
+export const MAX_CHUNK_BYTES = 90_000;
+
+/**
+ * Chunk size for SQL seed files run by `wrangler d1 execute --file`: its statement splitter takes
+ * time quadratic in a statement's length (1.4 MB of artifact: ~7 s in 90 KB statements, ~0.5 s in 4 KB).
+ */
+export const SEED_CHUNK_BYTES = 4_000;
+
+/** Consecutive pieces of `text`, each at most `maxBytes` quoted UTF-8 bytes; never splits a surrogate pair. */
+export function splitIntoChunks(text: string, maxBytes = MAX_CHUNK_BYTES): string[] {
+  if (maxBytes < 8) throw new RangeError(`chunk size ${maxBytes} is too small for one character`);
+  const chunks: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length;
+    const width = pair ? 4 : c < 0x80 ? (c === 0x27 ? 2 : 1) : c < 0x800 ? 2 : 3;
+    if (bytes + width > maxBytes) {
+      chunks.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += width;
+    i += pair ? 2 : 1;
+  }
+  chunks.push(text.slice(start));
+  return chunks;
+}
+
+/** UTF-8 size of a string, as the `bytes` column records it. */
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
