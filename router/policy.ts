@@ -52,17 +52,19 @@ export interface RoutingPolicy extends RoutingOverride {
   aggregate: AggregationName;
 }
 
-export const DEFAULT_POLICY: RoutingPolicy = {
-  name: 'auto',
-  strategy: 'all',
-  aggregate: 'first',
-};
+/** Knobs that tune one strategy: meaningless for another, so a layer that switches strategy drops them. */
+const STRATEGY_KNOBS = ['experts', 'k', 'lambda', 'extractor', 'sample'] as const satisfies readonly (keyof RoutingOverride)[];
 
-/** Later layers win: named policy < header < body. Undefined fields never erase earlier ones. */
+/**
+ * Later layers win: named policy < header < body. Undefined fields never erase earlier ones. A layer
+ * that names another strategy starts that strategy's knobs afresh (`auto`'s cascade k does not cut a
+ * request's own `fixed` expert list); cross-cutting knobs (caps, allow / deny, aggregation) carry on.
+ */
 export function resolvePolicy(base: RoutingPolicy, ...overrides: (RoutingOverride | undefined)[]): RoutingPolicy {
   const out: RoutingPolicy = { ...base };
   for (const o of overrides) {
     if (!o) continue;
+    if (o.strategy !== undefined && o.strategy !== out.strategy) for (const knob of STRATEGY_KNOBS) delete out[knob];
     for (const [key, value] of Object.entries(o)) {
       if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
     }

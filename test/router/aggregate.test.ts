@@ -9,7 +9,7 @@ import { SYNTHESIS_SKILL_ARTIFACT } from '../../router/aggregate/synthesis-skill
 import { callCostUsd, tokensOf } from '../../router/cost';
 import { ExpertCallError, QuorumError } from '../../router/errors';
 import { startRoute, type RouteEnvironment } from '../../router/pipeline';
-import { DEFAULT_POLICY, type RoutingOverride } from '../../router/policy';
+import type { RoutingOverride, RoutingPolicy } from '../../router/policy';
 import type {
   Candidate,
   CallOptions,
@@ -110,6 +110,9 @@ function scripted(ranked: Candidate[]): RoutingStrategy {
   return { name: 'fixed', decide: () => ({ strategy: 'fixed', ranked, stages: [ranked] }) };
 }
 
+/** The experts named per test, answered with the first unless the test picks an aggregator. */
+const BASE_POLICY: RoutingPolicy = { name: 'test', strategy: 'fixed', aggregate: 'first' };
+
 const QUESTION = 'Question: Which is right?\nOptions:\nA. one\nB. two\nC. three\nAnswer with the letter of the correct option.';
 
 async function route(
@@ -126,7 +129,7 @@ async function route(
     aggregators: buildAggregators(artifacts ? { artifacts } : {}),
     caller,
   };
-  const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...DEFAULT_POLICY, strategy: 'fixed', ...policy }, env);
+  const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, ...policy }, env);
   const deltas: string[] = [];
   const reading = (async () => {
     for await (const d of run.deltas) deltas.push(d);
@@ -205,7 +208,7 @@ describe('quorum and failing experts', () => {
       aggregators: buildAggregators(),
       caller,
     };
-    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...DEFAULT_POLICY, strategy: 'fixed', aggregate: 'judge', aggregator: 'judge', quorum: 2 }, env);
+    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, aggregate: 'judge', aggregator: 'judge', quorum: 2 }, env);
     const error = await run.result.then(
       () => null,
       (e: unknown) => e,
@@ -243,7 +246,7 @@ describe('synthesize', () => {
       aggregators: buildAggregators(),
       caller,
     };
-    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...DEFAULT_POLICY, strategy: 'fixed', aggregate: 'synthesize', aggregator: 's' }, env);
+    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, aggregate: 'synthesize', aggregator: 's' }, env);
     const reader = run.deltas[Symbol.asyncIterator]();
     // The first token must arrive while the synthesizer is still held mid-answer.
     const first = await Promise.race([reader.next(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000))]);

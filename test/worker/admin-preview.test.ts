@@ -24,7 +24,9 @@ describe('POST /admin/api/policies/preview', () => {
   });
 
   it('decides under a named policy without calling any expert', async () => {
-    const res = await preview({ policy: 'auto' });
+    const saved = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'every-expert', config: { strategy: 'all', aggregate: 'first' } } });
+    expect(saved.status).toBe(201);
+    const res = await preview({ policy: 'every-expert' });
     expect(res.status).toBe(200);
     const p = (await res.json()) as Preview;
     expect(p.strategy).toBe('all');

@@ -82,7 +82,7 @@ describe('retries, fallback, breaker, timeouts', () => {
     await peer('hedge-slow', 'slow-1500', 0.1);
     await peer('hedge-fast', 'echo', 5);
     const t0 = Date.now();
-    const res = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['hedge-slow', 'hedge-fast'], hedge_ms: 50 } });
+    const res = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['hedge-slow', 'hedge-fast'], aggregate: 'first', hedge_ms: 50 } });
     const body = (await res.json()) as Body;
     expect(body.routing!.winner).toBe('hedge-fast');
     expect(Date.now() - t0).toBeLessThan(1400);

@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../router/errors';
-import { DEFAULT_POLICY, resolvePolicy, routingOverrideSchema, type RoutingOverride, type RoutingPolicy } from '../../router/policy';
+import { resolvePolicy, routingOverrideSchema, type RoutingOverride, type RoutingPolicy } from '../../router/policy';
+import { BALANCED, PRESETS } from '../../router/presets';
 import { parseWith } from '../http/validation';
 import type { Registry } from './registry';
 
 /** A saved policy's config: a routing override that must name its strategy and aggregation. */
 export const savedPolicyConfigSchema = routingOverrideSchema.required({ strategy: true, aggregate: true });
 
-/** Policies that exist without a D1 row; a saved policy of the same name replaces one. */
-export const BUILTIN_POLICIES: Record<string, RoutingPolicy> = {
-  auto: DEFAULT_POLICY,
+/**
+ * Policies that exist without a D1 row; a saved policy of the same name replaces one. `auto`, the
+ * default, is the balanced preset: the middle of the measured cost-accuracy frontier.
+ */
+export const BUILTIN_POLICIES: Readonly<Record<string, RoutingPolicy>> = {
+  auto: { ...BALANCED, name: 'auto' },
+  ...Object.fromEntries(PRESETS),
 };
 
 /**

@@ -36,6 +36,8 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   const router = await routerState(db, cacheTtlMs(c.env));
   const caller = new RecordingCaller(registry.experts, adapters(c.env));
   const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller });
+  // From here on every outcome is recorded, so every response, an error included, names its route.
+  c.header('x-route-id', routeId);
 
   let policy: RoutingPolicy | null = null;
   let run: RouteRun;
