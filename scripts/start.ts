@@ -44,7 +44,8 @@ mkdirSync('.wrangler', { recursive: true });
 writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...(gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
 wrangler(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
 
-const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false'], {
+// --test-scheduled: the cron job (learning from feedback, retention) runs locally on GET /__scheduled.
+const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--test-scheduled'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env,
 });
@@ -62,6 +63,7 @@ dev.stdout.on('data', (chunk: Buffer) => {
         `  Models     ${base}/v1/models`,
         `  Admin API  ${base}/admin/api/experts     (Authorization: Bearer ${vars.ADMIN_TOKEN})`,
         `  Health     ${base}/health`,
+        `  Cron job   ${base}/__scheduled   (the routers learn from feedback; retention)`,
         gpu ? `  GPU service ${gpu.url}  (demo MoE checkpoint with RANDOM weights, expert id '${GPU_EXPERT_ID}')` : '  GPU service not running (see above)',
         '  Credentials are in .dev.vars.',
         '',
