@@ -60,6 +60,18 @@ describe('moeForward edge cases', () => {
     expect(r.topkIds.length).toBe(0);
   });
 
+  it('back-to-back calls of different sizes on the thread pool stay bit-identical', () => {
+    // Each call hands out hundreds of tasks; a task lost, or run with another call's arguments, shows here.
+    const spec = { family: 'qwen2_moe', experts: 16, topK: 4, hidden: 64, inter: 200, dtype: 'bf16', layout: 'packed', sharedInter: 96 } as const;
+    const { routing, weights } = randomLayer(spec, 9);
+    const inputs = [1, 3, 70, 5].map((T) => ({ T, x: randomActivations(T, spec.hidden, T) }));
+    const first = inputs.map(({ T, x }) => moeForward(x, T, routing, weights, { device: 'cpu' }).y);
+    for (let round = 0; round < 50; round++) {
+      inputs.forEach(({ T, x }, i) => expect(moeForward(x, T, routing, weights, { device: 'cpu' }).y).toEqual(first[i]));
+    }
+    expect(relativeError(first[2]!, referenceMoeForward(inputs[2]!.x, 70, routing, weights).y)).toBeLessThan(tolerance('bf16', deviceInfo().cpu.defaultIsa));
+  });
+
   it('many tokens on few experts (large per-expert GEMMs) matches the reference', () => {
     const spec = { family: 'qwen3_moe', experts: 4, topK: 2, hidden: 128, inter: 64, dtype: 'bf16', layout: 'packed' } as const;
     const { routing, weights } = randomLayer(spec, 3);

@@ -9,6 +9,7 @@
 #include "js_args.h"
 #include "map_file.h"
 #include "probe.h"
+#include "thread_pool.h"
 
 namespace {
 
@@ -100,7 +101,7 @@ Napi::Value device_info(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < f.flags.size(); ++i) flags.Set(uint32_t(i), f.flags[i]);
   cpu.Set("features", flags);
   if (!f.amx_note.empty()) cpu.Set("amxNote", f.amx_note);
-  cpu.Set("threads", Napi::Number::New(env, cpu_threads()));
+  cpu.Set("threads", Napi::Number::New(env, pool_threads()));
 
   const CudaInfo& c = cuda_info();
   Napi::Object cuda = Napi::Object::New(env);

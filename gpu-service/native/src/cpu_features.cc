@@ -4,8 +4,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <omp.h>
-
 #include <cstdlib>
 
 namespace {
@@ -92,5 +90,3 @@ Isa default_isa() {
   }();
   return isa;
 }
-
-int cpu_threads() { return omp_get_max_threads(); }

@@ -20,6 +20,3 @@ struct CpuFeatures {
 const CpuFeatures& cpu_features();
 // The ISA the kernels use by default: `best`, capped by CONCLAVE_MOE_ISA if set.
 Isa default_isa();
-
-// OpenMP threads the CPU kernels use (OMP_NUM_THREADS or the core count).
-int cpu_threads();

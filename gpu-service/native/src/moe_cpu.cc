@@ -9,6 +9,7 @@
 #include "gemm/kernel.h"
 #include "gemm/parallel.h"
 #include "numeric.h"
+#include "thread_pool.h"
 
 namespace {
 
@@ -22,6 +23,9 @@ struct Group {
   const GemmKernel* down;  // kernel for down (K = I)
   size_t x_packed, h_packed;  // offsets of the packed activation blocks
 };
+
+// Tokens per combine task: enough work per task to dwarf its dispatch.
+constexpr int64_t kCombineTokens = 16;
 
 struct Task {
   int32_t group;
@@ -76,8 +80,8 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
   }
   if (layer.has_shared) add_group(&layer.shared, routed_rows, T);
 
-  // Bound by reference here: inside the parallel region `ws` would name each OpenMP thread's own
-  // (empty) thread_local instance.
+  // Bound by reference here: inside the tasks `ws` would name each worker thread's own (empty)
+  // thread_local instance.
   thread_local Workspace caller_ws;
   Workspace& ws = caller_ws;
   ws.gathered.resize(size_t(total_rows * H));
@@ -89,58 +93,52 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
   const std::vector<Task> down_tasks = split_rows(groups, true);
   const int64_t ngroups = int64_t(groups.size());
 
-#pragma omp parallel
-  {
-    // Gather each group's token rows and pack them for its kernel.
-#pragma omp for schedule(dynamic)
-    for (int64_t gi = 0; gi < ngroups; ++gi) {
-      const Group& g = groups[size_t(gi)];
-      float* dst = ws.gathered.data() + g.row0 * H;
-      for (int64_t i = 0; i < g.rows; ++i) {
-        const int64_t row = g.row0 + i;
-        const int64_t t = row < routed_rows ? eg.tokens[size_t(row)] : row - routed_rows;
-        memcpy(dst + i * H, x + t * H, size_t(H) * sizeof(float));
-      }
-      g.up->pack(dst, g.rows, H, ws.x_packed.data() + g.x_packed);
+  // Gather each group's token rows and pack them for its kernel.
+  parallel_for(ngroups, [&](int64_t gi) {
+    const Group& g = groups[size_t(gi)];
+    float* dst = ws.gathered.data() + g.row0 * H;
+    for (int64_t i = 0; i < g.rows; ++i) {
+      const int64_t row = g.row0 + i;
+      const int64_t t = row < routed_rows ? eg.tokens[size_t(row)] : row - routed_rows;
+      memcpy(dst + i * H, x + t * H, size_t(H) * sizeof(float));
     }
+    g.up->pack(dst, g.rows, H, ws.x_packed.data() + g.x_packed);
+  });
 
-    // gate and up for the same intermediate columns in one task, so silu(gate) * up is formed
-    // while both are in cache.
-    std::vector<float> gate_buf, up_buf;
-#pragma omp for schedule(dynamic)
-    for (size_t ti = 0; ti < up_tasks.size(); ++ti) {
-      const Task& task = up_tasks[ti];
-      const Group& g = groups[size_t(task.group)];
-      const int64_t I = g.mlp->inter(), width = task.n1 - task.n0;
-      gate_buf.resize(size_t(g.rows * width));
-      up_buf.resize(size_t(g.rows * width));
-      const uint8_t* xp = ws.x_packed.data() + g.x_packed;
-      g.up->run(xp, g.rows, H, g.mlp->gate.data, task.n0, task.n1, gate_buf.data(), width);
-      g.up->run(xp, g.rows, H, g.mlp->up.data, task.n0, task.n1, up_buf.data(), width);
-      float* h = ws.inter.data() + g.h_offset;
-      for (int64_t m = 0; m < g.rows; ++m)
-        for (int64_t n = 0; n < width; ++n)
-          h[m * I + task.n0 + n] = silu(gate_buf[size_t(m * width + n)]) * up_buf[size_t(m * width + n)];
-    }
+  // gate and up for the same intermediate columns in one task, so silu(gate) * up is formed
+  // while both are in cache.
+  parallel_for(int64_t(up_tasks.size()), [&](int64_t ti) {
+    thread_local std::vector<float> gate_buf, up_buf;
+    const Task& task = up_tasks[size_t(ti)];
+    const Group& g = groups[size_t(task.group)];
+    const int64_t I = g.mlp->inter(), width = task.n1 - task.n0;
+    gate_buf.resize(size_t(g.rows * width));
+    up_buf.resize(size_t(g.rows * width));
+    const uint8_t* xp = ws.x_packed.data() + g.x_packed;
+    g.up->run(xp, g.rows, H, g.mlp->gate.data, task.n0, task.n1, gate_buf.data(), width);
+    g.up->run(xp, g.rows, H, g.mlp->up.data, task.n0, task.n1, up_buf.data(), width);
+    float* h = ws.inter.data() + g.h_offset;
+    for (int64_t m = 0; m < g.rows; ++m)
+      for (int64_t n = 0; n < width; ++n)
+        h[m * I + task.n0 + n] = silu(gate_buf[size_t(m * width + n)]) * up_buf[size_t(m * width + n)];
+  });
 
-#pragma omp for schedule(dynamic)
-    for (int64_t gi = 0; gi < ngroups; ++gi) {
-      const Group& g = groups[size_t(gi)];
-      g.down->pack(ws.inter.data() + g.h_offset, g.rows, g.mlp->inter(),
-                   ws.h_packed.data() + g.h_packed);
-    }
+  parallel_for(ngroups, [&](int64_t gi) {
+    const Group& g = groups[size_t(gi)];
+    g.down->pack(ws.inter.data() + g.h_offset, g.rows, g.mlp->inter(), ws.h_packed.data() + g.h_packed);
+  });
 
-#pragma omp for schedule(dynamic)
-    for (size_t ti = 0; ti < down_tasks.size(); ++ti) {
-      const Task& task = down_tasks[ti];
-      const Group& g = groups[size_t(task.group)];
-      g.down->run(ws.h_packed.data() + g.h_packed, g.rows, g.mlp->inter(), g.mlp->down.data,
-                  task.n0, task.n1, ws.out.data() + g.row0 * H + task.n0, H);
-    }
+  parallel_for(int64_t(down_tasks.size()), [&](int64_t ti) {
+    const Task& task = down_tasks[size_t(ti)];
+    const Group& g = groups[size_t(task.group)];
+    g.down->run(ws.h_packed.data() + g.h_packed, g.rows, g.mlp->inter(), g.mlp->down.data, task.n0,
+                task.n1, ws.out.data() + g.row0 * H + task.n0, H);
+  });
 
-    // Weighted combine, one token per iteration: deterministic, no atomics.
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < T; ++t) {
+  // Weighted combine per token: deterministic, no atomics.
+  parallel_for((T + kCombineTokens - 1) / kCombineTokens, [&](int64_t chunk) {
+    const int64_t t1 = (chunk + 1) * kCombineTokens < T ? (chunk + 1) * kCombineTokens : T;
+    for (int64_t t = chunk * kCombineTokens; t < t1; ++t) {
       float* yt = out.y + t * H;
       if (layer.has_shared) {
         float scale = 1.0f;
@@ -161,5 +159,5 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
         for (int64_t i = 0; i < H; ++i) yt[i] += w * src[i];
       }
     }
-  }
+  });
 }
