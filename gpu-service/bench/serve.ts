@@ -19,9 +19,14 @@ const { values } = parseArgs({
     decode: { type: 'string', default: '4' },
   },
 });
-const batches = values.batches.split(',').map(Number);
-const promptLen = Number(values.prompt);
-const decodeSteps = Number(values.decode);
+const count = (v: string, flag: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be positive integers, got '${v}'`);
+  return n;
+};
+const batches = values.batches.split(',').map((b) => count(b, '--batches'));
+const promptLen = count(values.prompt, '--prompt');
+const decodeSteps = count(values.decode, '--decode');
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 log(`writing/loading ${BENCH_SPEC.name} (random weights)`);
@@ -95,5 +100,6 @@ const result = {
   decodeSteps,
   results: rows,
 };
-if (values.json) console.log(JSON.stringify(result, null, 2));
+// One line, last on stdout, as bench:moe does, so scripts can parse it.
+if (values.json) console.log(JSON.stringify(result));
 else console.table(rows);

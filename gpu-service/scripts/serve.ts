@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { CheckpointError } from '../src/errors.js';
 import { startServer } from '../src/server/listen.js';
 import { loadService } from '../src/service.js';
-import { positiveInt, resolveModelDir } from './args.js';
+import { intFlag, resolveModelDir } from './args.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,9 +26,9 @@ try {
   const model = loadService(dir, {
     ...(values.name ? { id: values.name } : {}),
     limits: {
-      ...(values['max-batch'] ? { maxBatchSequences: positiveInt(values['max-batch'], '--max-batch', 32) } : {}),
-      ...(values['max-queue'] ? { maxQueue: positiveInt(values['max-queue'], '--max-queue', 64) } : {}),
-      ...(values['max-context'] ? { maxContext: positiveInt(values['max-context'], '--max-context', 4096) } : {}),
+      ...(values['max-batch'] ? { maxBatchSequences: intFlag(values['max-batch'], '--max-batch', 32) } : {}),
+      ...(values['max-queue'] ? { maxQueue: intFlag(values['max-queue'], '--max-queue', 64) } : {}),
+      ...(values['max-context'] ? { maxContext: intFlag(values['max-context'], '--max-context', 4096) } : {}),
     },
     onProgress: (p) =>
       process.stderr.write(
@@ -36,7 +36,7 @@ try {
       ),
   });
   process.stderr.write(`model ${model.id} (${model.runner.config.family}) on ${model.device}\n`);
-  const server = await startServer(model, positiveInt(values.port, '--port', 8090), values.host);
+  const server = await startServer(model, intFlag(values.port, '--port', 8090, 0), values.host);
   console.log(`listening on ${server.url}`);
   let stopping = false;
   const stop = (signal: string) => {
