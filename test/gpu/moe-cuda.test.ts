@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { deviceInfo, linear, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
 import type { DType } from '../../gpu-service/src/moe/index.js';
 import { decode, encode } from '../../gpu-service/src/moe/dtype.js';
-import { randomActivations, randomLayer, relativeError, rng, testCases } from '../../gpu-service/src/moe/fixtures.js';
+import { randomActivations, randomLayer, relativeError, testCases } from '../../gpu-service/src/moe/fixtures.js';
+import { mulberry32 } from '../../gpu-service/src/random.js';
 
 const info = deviceInfo();
 const cuda = info.cuda.available;
@@ -33,7 +34,7 @@ describe('CUDA path', () => {
 
   it.skipIf(!cuda).each(['bf16', 'f16', 'f32'] as const)('linear with %s weights', (dtype) => {
     for (const [T, N, K] of [[1, 7, 32], [70, 96, 64], [3, 130, 200]] as const) {
-      const r = rng(T * N + K);
+      const r = mulberry32(T * N + K);
       const bytes = encode(Float32Array.from({ length: N * K }, () => r() - 0.5), dtype);
       const x = randomActivations(T, K, N);
       const y = linear(x, T, { dtype, shape: [N, K], data: bytes }, { device: 'cuda' });

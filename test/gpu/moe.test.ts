@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { deviceInfo, linear, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
 import type { CpuIsa, DType } from '../../gpu-service/src/moe/index.js';
 import { decode, encode } from '../../gpu-service/src/moe/dtype.js';
-import { randomActivations, randomLayer, relativeError, rng, testCases } from '../../gpu-service/src/moe/fixtures.js';
+import { randomActivations, randomLayer, relativeError, testCases } from '../../gpu-service/src/moe/fixtures.js';
+import { mulberry32 } from '../../gpu-service/src/random.js';
 
 /**
  * Tolerance on max|y - y_ref| / max|y_ref|. Weights decode exactly to f32, so every dtype gets the
@@ -33,7 +34,7 @@ describe.each(isas)('moeForward on cpu (%s)', (isa) => {
 describe.each(isas)('linear on cpu (%s)', (isa) => {
   it.each(['bf16', 'f16', 'f32'] as const)('%s weights, tails and many tokens', (dtype) => {
     for (const [T, N, K] of [[1, 7, 33], [37, 96, 64], [3, 130, 200]] as const) {
-      const r = rng(T * N + K);
+      const r = mulberry32(T * N + K);
       const w = Float32Array.from({ length: N * K }, () => r() - 0.5);
       const bytes = encode(w, dtype);
       const x = randomActivations(T, K, N);

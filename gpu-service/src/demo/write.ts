@@ -4,7 +4,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encode } from '../moe/dtype.js';
 import type { DType, Tensor } from '../moe/types.js';
+import { mulberry32 } from '../random.js';
 import { parseModelConfig, type ModelConfig } from '../checkpoint/config.js';
 import { serializeSafetensors } from '../checkpoint/safetensors.js';
 import { DEMO_SPECS, type DemoSpec, type DemoTokenizer } from './families.js';
@@ -74,59 +76,15 @@ export function checkpointTensors(c: ModelConfig): Array<{ name: string; shape: 
   return out;
 }
 
-/** mulberry32: small, seedable, good enough for random demo weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-function toBf16(v: number): number {
-  f32Scratch[0] = v;
-  const bits = u32Scratch[0]!;
-  return (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
-}
-
-function toF16(v: number): number {
-  f32Scratch[0] = v;
-  const bits = u32Scratch[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = ((bits >>> 23) & 0xff) - 127 + 15;
-  const mant = bits & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    const m = (mant | 0x800000) >> (1 - exp);
-    return sign | ((m + 0x1000) >> 13);
-  }
-  // Round to nearest; a carry out of the mantissa correctly bumps the exponent.
-  return (sign | (exp << 10) | (mant >> 13)) + ((mant >> 12) & 1);
-}
-
 /** Uniform values with the given standard deviation, encoded in `dtype`. */
 function randomTensor(shape: number[], dtype: DType, init: Init, fanIn: number, next: () => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const std = { embed: 1, matrix: 1 / Math.sqrt(fanIn), router: 2 / Math.sqrt(fanIn), norm: 0.1, bias: 0.1 }[init];
   const center = init === 'norm' ? 1 : 0;
   const half = std * Math.sqrt(3);
-  const value = () => center + (next() * 2 - 1) * half;
-  if (dtype === 'f32') {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = value();
-    return { dtype, shape, data: new Uint8Array(a.buffer) };
-  }
-  const a = new Uint16Array(n);
-  const enc = dtype === 'bf16' ? toBf16 : toF16;
-  for (let i = 0; i < n; i++) a[i] = enc(value());
-  return { dtype, shape, data: new Uint8Array(a.buffer) };
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = center + (next() * 2 - 1) * half;
+  return { dtype, shape, data: encode(values, dtype) };
 }
 
 function writeChunks(path: string, chunks: Uint8Array[]): void {
@@ -137,7 +95,7 @@ function writeChunks(path: string, chunks: Uint8Array[]): void {
 export function writeDemoCheckpoint(spec: DemoSpec, out: string, seed = 1234): void {
   const config = parseModelConfig(spec.config, `${spec.name}/config.json`);
   mkdirSync(out, { recursive: true });
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const tensors = checkpointTensors(config).map(({ name, shape, init }) => [name, randomTensor(shape, spec.dtype, init, shape[shape.length - 1]!, next)] as [string, Tensor]);
   const metadata = { format: 'pt', conclave_demo: 'random weights, not a trained model' };
   if (spec.shards <= 1) {

@@ -1,21 +1,12 @@
 // Next-token choice from logits: greedy at temperature 0, else temperature + nucleus (top-p) sampling
 // driven by a per-request seeded generator, so a seeded request samples the same tokens however it is batched.
+import { mulberry32 } from '../random.js';
+
 export interface SamplingParams {
   temperature: number;
   topP: number;
   /** null draws a fresh seed. */
   seed: number | null;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function argmax(logits: Float32Array): number {

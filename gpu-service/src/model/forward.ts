@@ -4,7 +4,8 @@
 import type { ModelWeights } from './weights.js';
 import { kernels } from './kernels.js';
 import type { KvCache } from './kv-cache.js';
-import { decodeInto, rmsNorm, silu } from './numerics.js';
+import { decodeInto } from '../moe/dtype.js';
+import { rmsNorm, silu } from './numerics.js';
 import { applyRope, ropeTable, type RopeTable } from './rope.js';
 
 export interface SequenceStep {
@@ -41,7 +42,7 @@ export class ModelRunner {
     let row = 0;
     for (const s of steps) {
       s.cache.reserve(s.cache.length + s.tokens.length);
-      for (const id of s.tokens) decodeInto(this.weights.embed, id * h, h, x, h * row++);
+      for (const id of s.tokens) decodeInto(this.weights.embed.data, this.weights.embed.dtype, id * h, h, x, h * row++);
     }
     const normed = new Float32Array(total * h);
     const topkIds: Int32Array[] = [];

@@ -67,18 +67,34 @@ export function encode(values: ArrayLike<number>, dtype: DType): Uint8Array {
   return out;
 }
 
+/** Every f16 bit pattern decoded once: the forward pass decodes embedding rows on every step. */
+const F16_TABLE = (() => {
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) t[h] = f16ToF32(h);
+  return t;
+})();
+
+/** Decodes `count` elements of raw little-endian `data`, from element `start`, into `out` at `outOffset`. */
+export function decodeInto(data: Uint8Array, dtype: DType, start: number, count: number, out: Float32Array, outOffset = 0): void {
+  if (dtype === 'f32') {
+    const view = new DataView(data.buffer, data.byteOffset + start * 4, count * 4);
+    for (let i = 0; i < count; i++) out[outOffset + i] = view.getFloat32(i * 4, true);
+    return;
+  }
+  let p = start * 2;
+  if (dtype === 'bf16') {
+    for (let i = 0; i < count; i++, p += 2) {
+      u32[0] = (data[p]! | (data[p + 1]! << 8)) << 16;
+      out[outOffset + i] = f32[0]!;
+    }
+  } else {
+    for (let i = 0; i < count; i++, p += 2) out[outOffset + i] = F16_TABLE[data[p]! | (data[p + 1]! << 8)]!;
+  }
+}
+
 /** Decodes `count` elements starting at element `start` of raw little-endian bytes. */
 export function decode(data: Uint8Array, dtype: DType, start: number, count: number): Float32Array {
   const out = new Float32Array(count);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const es = bytesPerElement(dtype);
-  for (let i = 0; i < count; i++) {
-    const off = (start + i) * es;
-    if (dtype === 'f32') out[i] = view.getFloat32(off, true);
-    else {
-      const h = view.getUint16(off, true);
-      out[i] = dtype === 'bf16' ? bf16ToF32(h) : f16ToF32(h);
-    }
-  }
+  decodeInto(data, dtype, start, count, out);
   return out;
 }

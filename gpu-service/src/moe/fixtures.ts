@@ -1,5 +1,6 @@
 // Random MoE layers of every supported family, dtype and layout, for the tests (test/gpu/moe*)
 // and the benchmark. Seeded, so a failing case reproduces exactly.
+import { mulberry32 } from '../random.js';
 import { encode } from './dtype.js';
 import type { DType, ExpertWeights, MoeFamily, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
 
@@ -13,18 +14,6 @@ export interface LayerSpec {
   layout: 'per-expert' | 'packed';
   /** Shared-expert intermediate size (Qwen2-MoE, DeepSeek); omitted = none. */
   sharedInter?: number;
-}
-
-/** Deterministic uniform [0,1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Each family's routing semantics as its config.json sets them. */
@@ -47,7 +36,7 @@ export function routingFor(family: MoeFamily, experts: number, topK: number): Mo
 }
 
 export function randomActivations(tokens: number, hidden: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: tokens * hidden }, () => r() * 2 - 1);
 }
 
@@ -59,7 +48,7 @@ function randomTensor(shape: number[], scale: number, dtype: DType, r: () => num
 
 export function randomLayer(spec: LayerSpec, seed: number): { routing: MoeRouting; weights: MoeLayerWeights } {
   const { experts: E, hidden: H, inter: I, dtype } = spec;
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const routing = routingFor(spec.family, E, spec.topK);
   // Router rows scaled so logits spread over a few units: distinct, non-tied expert scores.
   const router = randomTensor([E, H], 4 / Math.sqrt(H), dtype, r);

@@ -1,9 +1,11 @@
 // Plain TypeScript reference forward of a whole model: no cache, no batching, one position at a time,
 // every weight decoded on use. Slow and obvious on purpose: the served path is tested against it.
 import type { ModelWeights } from '../model/weights.js';
-import { decodeInto, rmsNorm } from '../model/numerics.js';
+import { decodeInto } from '../moe/dtype.js';
+import { referenceMoeForward } from '../moe/reference.js';
+import { rmsNorm } from '../model/numerics.js';
 import { applyRope, ropeTable } from '../model/rope.js';
-import { referenceLinear, referenceMlp, referenceMoe } from './kernels.js';
+import { referenceLinear, referenceMlp } from './kernels.js';
 
 export interface ReferenceOutput {
   /** [V] logits of the last position. */
@@ -25,7 +27,7 @@ export function referenceForward(m: ModelWeights, ids: number[]): ReferenceOutpu
   const rope = ropeTable(hd, c.ropeTheta, c.ropeScaling);
   const hidden = ids.map((id) => {
     const row = new Float32Array(h);
-    decodeInto(m.embed, id * h, h, row);
+    decodeInto(m.embed.data, m.embed.dtype, id * h, h, row);
     return row;
   });
   const experts: number[][][] = [];
@@ -82,7 +84,7 @@ export function referenceForward(m: ModelWeights, ids: number[]): ReferenceOutpu
       const n = norm(x, layer.postAttentionNorm, c.rmsNormEps);
       let out: Float32Array;
       if (layer.ffn.kind === 'moe') {
-        const r = referenceMoe(n, 1, c.routing, layer.ffn.moe);
+        const r = referenceMoeForward(n, 1, c.routing, layer.ffn.moe);
         out = r.y;
         layerExperts.push(Array.from(r.topkIds));
       } else {
