@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, serializeSafetensors } from '../../gpu-service/src/checkpoint/safetensors.js';
 import type { Tensor } from '../../gpu-service/src/moe/index.js';
@@ -91,7 +91,9 @@ describe('logits CLI', () => {
   it('prints {"logits": [...]} on its last line, equal to the reference', () => {
     const dir = ensureDemoCheckpoint('mixtral');
     const ids = [1, 22557, 1526];
-    const run = spawnSync('npx', ['tsx', 'gpu-service/scripts/logits.ts', '--model', dir, '--ids', ids.join(',')], { encoding: 'utf8' });
+    // The documented form, with DIR relative to where npm is run (the script itself runs in gpu-service/).
+    const args = ['run', '-w', 'gpu-service', 'logits', '--', '--model', relative(process.cwd(), dir), '--ids', ids.join(',')];
+    const run = spawnSync('npm', args, { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const last = run.stdout.trim().split('\n').at(-1)!;
     const { logits } = JSON.parse(last) as { logits: number[] };
