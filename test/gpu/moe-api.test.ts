@@ -1,5 +1,6 @@
 // The addon's boundary: bad inputs raise clear JS errors (never crash the process), the device
 // and ISA report, CONCLAVE_MOE_DEVICE, and mapFile's zero-copy views.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,27 @@ describe('devices', () => {
       process.env.CONCLAVE_MOE_DEVICE = 'cuda';
       expect(() => moeForward(x, 3, routing, weights)).toThrow(/CONCLAVE_MOE_DEVICE asks for cuda but CUDA is unavailable/);
     }
+  });
+});
+
+describe('CONCLAVE_MOE_ISA', () => {
+  // Read once per process, so each case runs in a child.
+  const probe = (isa: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./gpu-service/src/moe/index.ts').then((m) => console.log(m.deviceInfo().cpu.defaultIsa))"], {
+      encoding: 'utf8',
+      env: { ...process.env, CONCLAVE_MOE_ISA: isa },
+    });
+
+  it('caps the default kernels', () => {
+    const run = probe('avx2');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('avx2');
+  });
+
+  it('refuses an unknown name, naming the variable', () => {
+    const run = probe('sse9');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/CONCLAVE_MOE_ISA: unknown ISA 'sse9'/);
   });
 });
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -82,11 +84,15 @@ const CpuFeatures& cpu_features() {
 }
 
 Isa default_isa() {
+  // A typo must not silently leave the cap off: an unknown name is an error on every call.
   static const Isa isa = [] {
     Isa best = cpu_features().best, cap;
     const char* env = std::getenv("CONCLAVE_MOE_ISA");
-    if (env && parse_isa(env, &cap) && cap < best) best = cap;
-    return best;
+    if (!env || !*env) return best;
+    if (!parse_isa(env, &cap))
+      throw std::invalid_argument(std::string("CONCLAVE_MOE_ISA: unknown ISA '") + env +
+                                  "' (expected portable, avx2, avx512, avx512bf16 or amx)");
+    return cap < best ? cap : best;
   }();
   return isa;
 }

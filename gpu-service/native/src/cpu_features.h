@@ -18,5 +18,6 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& cpu_features();
-// The ISA the kernels use by default: `best`, capped by CONCLAVE_MOE_ISA if set.
+// The ISA the kernels use by default: `best`, capped by CONCLAVE_MOE_ISA if set (an unknown name
+// throws std::invalid_argument).
 Isa default_isa();
