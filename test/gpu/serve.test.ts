@@ -108,6 +108,14 @@ describe('API', () => {
     expect(total(after) - total(before)).toBeGreaterThan(count(after) - count(before));
   });
 
+  it('samples the same seeded tokens batched as alone', async () => {
+    const bodies = ['a', 'b b', 'c c c'].map((prompt, i) => ({ prompt, max_tokens: 6, temperature: 0.8, top_p: 0.9, seed: 100 + i }));
+    const alone: string[] = [];
+    for (const b of bodies) alone.push((await json(post(`${s.server.url}/v1/completions`, b))).choices[0].text);
+    const together = await Promise.all(bodies.map(async (b) => (await json(post(`${s.server.url}/v1/completions`, b))).choices[0].text));
+    expect(together).toEqual(alone);
+  });
+
   it('samples reproducibly with a seed, and stops at a stop sequence', async () => {
     const body = { prompt: 'Seeded', max_tokens: 12, temperature: 0.9, top_p: 0.95, seed: 42 };
     const a = await json(post(`${s.server.url}/v1/completions`, body));
@@ -175,6 +183,20 @@ describe('API', () => {
     const reader = res.body!.getReader();
     await reader.read();
     controller.abort();
+    const deadline = Date.now() + 5000;
+    while (s.model.scheduler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(s.model.scheduler.activeCount).toBe(0);
+    expect(generated() - before).toBeLessThan(64);
+  });
+
+  it('cancels a non-streaming generation when the client disconnects', async () => {
+    const generated = () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(s.model.metrics.render())![1]);
+    const before = generated();
+    const controller = new AbortController();
+    const res = post(`${s.server.url}/v1/completions`, { prompt: 'long', max_tokens: 64, temperature: 0 }, controller.signal).catch((e: Error) => e.name);
+    while (s.model.scheduler.activeCount === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    expect(await res).toBe('AbortError');
     const deadline = Date.now() + 5000;
     while (s.model.scheduler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(s.model.scheduler.activeCount).toBe(0);
