@@ -1,7 +1,7 @@
 // Serving throughput of the batched forward pass (the scheduler's per-step work, without HTTP):
 // prefill and decode tokens/s at several batch sizes on a realistic-width Mixtral-layout checkpoint with
 // random weights, and time per output token.
-//   npm run bench:serve -- [--json] [--batches 1,8,32] [--prompt 16] [--decode 4]
+//   npm run bench:serve -- [--json] [--batches 1,8,32] [--prompt 16] [--decode 16]
 import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../src/checkpoint/load.js';
 import { BENCH_SPEC } from '../src/demo/families.js';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     batches: { type: 'string', default: '1,8,32' },
     prompt: { type: 'string', default: '16' },
-    decode: { type: 'string', default: '4' },
+    decode: { type: 'string', default: '16' },
   },
 });
 const count = (v: string, flag: string): number => {
