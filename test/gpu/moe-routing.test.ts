@@ -3,8 +3,8 @@
 // TypeScript reference, which shares the rules it would be checking. An identity router (H = E, f32)
 // makes the router logits equal to x, so each case states its logits directly.
 import { describe, expect, it } from 'vitest';
-import { moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
-import type { MoeFamily, MoeLayerWeights, MoeRouting } from '../../gpu-service/src/moe/index.js';
+import { deviceInfo, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
+import type { MoeDevice, MoeFamily, MoeLayerWeights, MoeRouting } from '../../gpu-service/src/moe/index.js';
 import { encode } from '../../gpu-service/src/moe/dtype.js';
 import { randomLayer, routingFor } from '../../gpu-service/src/moe/fixtures.js';
 
@@ -26,10 +26,14 @@ const softmax = (l: number[]) => {
 };
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
-/** Runs the native layer and the reference on one token with these logits; both must give ids and weights. */
+// The CUDA path runs the same routing code (routing.h); it is held to these cases when a GPU is usable.
+const devices: MoeDevice[] = deviceInfo().cuda.available ? ['cpu', 'cuda'] : ['cpu'];
+
+/** Runs the native layer (every device here) and the reference on one token with these logits. */
 function expectRouting(routing: MoeRouting, weights: MoeLayerWeights, logits: number[], ids: number[], w: number[]): void {
   const x = Float32Array.from(logits);
-  for (const got of [moeForward(x, 1, routing, weights, { device: 'cpu' }), referenceMoeForward(x, 1, routing, weights)]) {
+  const runs = [...devices.map((device) => moeForward(x, 1, routing, weights, { device })), referenceMoeForward(x, 1, routing, weights)];
+  for (const got of runs) {
     expect(Array.from(got.topkIds)).toEqual(ids);
     Array.from(got.topkWeights).forEach((v, j) => expect(v).toBeCloseTo(w[j]!, 5));
   }
