@@ -1,4 +1,4 @@
-// A whole GEMM y[M, N] = x[M, K] . W^T on all OpenMP threads (router logits, linear()).
+// A whole GEMM y[M, N] = x[M, K] . W^T on the thread pool (router logits, linear()).
 #pragma once
 #include <vector>
 
