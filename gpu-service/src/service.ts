@@ -50,7 +50,9 @@ export function loadService(dir: string, opts: ServiceOptions = {}): ServedModel
   const tokenizer = ModelTokenizer.load(dir);
   const runner = new ModelRunner(weights);
   const c = weights.config;
-  const limits = { ...DEFAULT_LIMITS, maxContext: Math.min(DEFAULT_LIMITS.maxContext, c.maxPositions), ...opts.limits };
+  const merged = { ...DEFAULT_LIMITS, maxContext: Math.min(DEFAULT_LIMITS.maxContext, c.maxPositions), ...opts.limits };
+  // Full attention matches the model's sliding-window attention only within the window.
+  const limits = { ...merged, maxContext: Math.min(merged.maxContext, c.slidingWindow ?? Infinity) };
   const id = opts.id ?? basename(dir);
   let scheduler: Scheduler | null = null;
   const metrics = new Metrics(id, c.numLayers, c.routing.numExperts, () => ({

@@ -10,6 +10,7 @@ import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
 import { DEMO_SPECS } from '../../gpu-service/src/demo/families.js';
 import { CheckpointError } from '../../gpu-service/src/errors.js';
 import { ropeTable } from '../../gpu-service/src/model/rope.js';
+import { loadService } from '../../gpu-service/src/service.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'conclave-ckpt-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -128,6 +129,22 @@ describe('bad checkpoints', () => {
     expectCheckpointError(() => loadCheckpoint(dir), /neither model\.safetensors nor model\.safetensors\.index\.json/);
     writeFileSync(join(dir, 'config.json'), '{');
     expectCheckpointError(() => loadCheckpoint(dir), /config\.json: not valid JSON/);
+  });
+});
+
+describe('sliding-window configs', () => {
+  it('reads the window only where the family turns it on', () => {
+    expect(parseModelConfig({ ...DEMO_SPECS.mixtral.config, sliding_window: 1024 }).slidingWindow).toBe(1024);
+    expect(parseModelConfig({ ...DEMO_SPECS.mixtral.config, sliding_window: null }).slidingWindow).toBeNull();
+    expect(parseModelConfig({ ...DEMO_SPECS.qwen2_moe.config, sliding_window: 1024 }).slidingWindow).toBeNull();
+    expect(parseModelConfig({ ...DEMO_SPECS.qwen2_moe.config, sliding_window: 1024, use_sliding_window: true }).slidingWindow).toBe(1024);
+  });
+
+  it('caps the served context at the window, where full attention still equals it', () => {
+    const dir = copyOf('mixtral');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...DEMO_SPECS.mixtral.config, sliding_window: 128 }));
+    expect(loadService(dir).limits.maxContext).toBe(128);
+    expect(loadService(dir, { limits: { maxContext: 1024 } }).limits.maxContext).toBe(128);
   });
 });
 

@@ -30,6 +30,12 @@ export interface ModelConfig {
   ropeTheta: number;
   ropeScaling: RopeScaling;
   maxPositions: number;
+  /**
+   * Sliding-window attention span where the config turns it on (Mixtral's `sliding_window`; Qwen's when
+   * `use_sliding_window`), else null. Attention here is full, which equals the window's up to this many
+   * positions, so the service caps its context at it.
+   */
+  slidingWindow: number | null;
   tieWordEmbeddings: boolean;
   attentionBias: boolean;
   qkNorm: QkNorm;
@@ -93,6 +99,8 @@ const baseSchema = z.object({
   decoder_sparse_step: positive.default(1),
   mlp_only_layers: z.array(z.number().int().nonnegative()).default([]),
   clip_qkv: z.number().positive().nullish(),
+  sliding_window: positive.nullish(),
+  use_sliding_window: z.boolean().default(false),
 });
 
 type RawConfig = z.infer<typeof baseSchema>;
@@ -157,6 +165,7 @@ function toModelConfig(family: ServedFamily, c: RawConfig, file: string): ModelC
     ropeTheta: c.rope_theta,
     ropeScaling: parseRopeScaling(c, file),
     maxPositions: c.max_position_embeddings,
+    slidingWindow: family === 'mixtral' || (isQwen && c.use_sliding_window) ? (c.sliding_window ?? null) : null,
     tieWordEmbeddings: c.tie_word_embeddings,
     // Qwen2 attention always has q/k/v biases; the others default to none.
     attentionBias: family === 'qwen2_moe' ? true : (c.attention_bias ?? false),
