@@ -124,6 +124,7 @@ describe('bad checkpoints', () => {
     expectCheckpointError(() => parseModelConfig({ ...DEMO_SPECS.olmoe.config, hidden_size: 'big' }), /field 'hidden_size'/);
     expectCheckpointError(() => parseModelConfig({ model_type: 'deepseek_v3' }), /deepseek_v3.*not supported yet/);
     expectCheckpointError(() => parseModelConfig({ model_type: 'llama' }), /not a served MoE family/);
+    expectCheckpointError(() => parseModelConfig({ ...DEMO_SPECS.olmoe.config, hidden_act: 'gelu' }), /field 'hidden_act' 'gelu' is not supported/);
     const dir = copyOf('mixtral');
     unlinkSync(join(dir, 'model.safetensors'));
     expectCheckpointError(() => loadCheckpoint(dir), /neither model\.safetensors nor model\.safetensors\.index\.json/);

@@ -99,6 +99,7 @@ const baseSchema = z.object({
   decoder_sparse_step: positive.default(1),
   mlp_only_layers: z.array(z.number().int().nonnegative()).default([]),
   clip_qkv: z.number().positive().nullish(),
+  hidden_act: z.string().default('silu'),
   sliding_window: positive.nullish(),
   use_sliding_window: z.boolean().default(false),
 });
@@ -128,6 +129,8 @@ function required<T>(value: T | undefined, field: string, file: string): T {
 }
 
 function toModelConfig(family: ServedFamily, c: RawConfig, file: string): ModelConfig {
+  // The kernels compute SwiGLU; another activation would be served silently wrong.
+  if (c.hidden_act !== 'silu') throw new CheckpointError(`${file}: field 'hidden_act' '${c.hidden_act}' is not supported (silu)`);
   const numHeads = c.num_attention_heads;
   const numKvHeads = c.num_key_value_heads ?? numHeads;
   if (numHeads % numKvHeads !== 0) {
