@@ -1,16 +1,23 @@
 import type { RoutingPolicy } from './policy';
 
-// Named policies on top of the strategies, each tuned by 5-fold cross-validation on the dev split
+// Named policies on top of the strategies, each chosen by 5-fold cross-validation on the dev split
 // (docs/routing.md has the figures). Plain RoutingPolicy values: a request may still override any
-// field (k, lambda, max_cost_usd, allow / deny).
+// field (k, lambda, quorum, max_cost_usd, allow / deny). Votes are weighted by each expert's
+// predicted log-odds of being right (Candidate.detail.weight).
 
-/** Best quality per dollar: one cheap strong expert, a second opinion when unsure, the strongest on disagreement. */
-export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', aggregate: 'first', lambda: 0.2, k: 3 };
+/**
+ * Best quality per dollar: a cheap strong expert, a cheap second opinion while unsure, the
+ * strongest expert only when the answers leave enough doubt to be worth its price.
+ */
+export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.3, k: 3 };
 
-/** Best answers: the cascade keeps calling strong experts while the answers leave doubt. */
-export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'first', lambda: 0.005, k: 5 };
+/**
+ * Best answers: three cost-effective experts together, and the strongest expert for this prompt
+ * when their answers do not settle it.
+ */
+export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 3 };
 
-/** The middle of the frontier. */
-export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'first', lambda: 0.05, k: 3 };
+/** The middle of the frontier: two cheap experts together, a third and the strongest on doubt. */
+export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 2 };
 
 export const PRESETS: ReadonlyMap<string, RoutingPolicy> = new Map([ECONOMY, QUALITY, BALANCED].map((p) => [p.name, p]));

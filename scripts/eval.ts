@@ -84,9 +84,11 @@ function experts(): ExpertProfile[] {
   }));
 }
 
-const SWEPT: readonly { strategy: StrategyName; aggregate: AggregationName; k: number; colour: string }[] = [
-  { strategy: 'learned', aggregate: 'first', k: 1, colour: '#1f77b4' },
-  { strategy: 'cascade', aggregate: 'first', k: 3, colour: '#ff7f0e' },
+// The learned router alone, the economy-shaped cascade and the quality-shaped one (three rungs together).
+const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: AggregationName; k: number; quorum: number; colour: string }[] = [
+  { label: 'learned', strategy: 'learned', aggregate: 'first', k: 1, quorum: 1, colour: '#1f77b4' },
+  { label: 'cascade k=3', strategy: 'cascade', aggregate: 'weighted-vote', k: 3, quorum: 1, colour: '#ff7f0e' },
+  { label: 'cascade k=4 q=3', strategy: 'cascade', aggregate: 'weighted-vote', k: 4, quorum: 3, colour: '#9467bd' },
 ];
 
 async function main(): Promise<void> {
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   const chosen = policyNamed(args.policy!);
   const override = aggregationOverride();
   const lambdas = args['no-sweep'] ? [] : args.lambdas!.split(',').map(Number);
-  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.strategy} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, lambda })));
+  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, lambda })));
   const named = [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
   const opts = { policies: [...named, ...sweepPolicies], source, includeBaselines: true, ...(override ? { aggregateOverride: override } : {}) } as const;
   const pool = experts();
@@ -118,10 +120,10 @@ async function main(): Promise<void> {
   const metricsOf = (name: string): Metrics => summarize(results.get(name)!, bestSingleCost);
   log(`${setup}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
   log('');
-  log(`${'router'.padEnd(22)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
+  log(`${'router'.padEnd(24)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
   const row = (name: string) => {
     const m = metricsOf(name);
-    log(`${name.padEnd(22)} ${(m.accuracy * 100).toFixed(2).padStart(7)}% ${(m.cost_per_query * 1000).toFixed(4).padStart(8)} ${m.cost_vs_best_single.toFixed(3).padStart(8)} ${m.experts_per_query.toFixed(2).padStart(8)}`);
+    log(`${name.padEnd(24)} ${(m.accuracy * 100).toFixed(2).padStart(7)}% ${(m.cost_per_query * 1000).toFixed(4).padStart(8)} ${m.cost_vs_best_single.toFixed(3).padStart(8)} ${m.experts_per_query.toFixed(2).padStart(8)}`);
   };
   for (const p of named) row(p.name);
   log('--- baselines (chosen on the training split)');
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
     const point = (label: string, name = label): PlotPoint => ({ label, metrics: metricsOf(name) });
     const svg = frontierSvg({
       title: `Cost vs accuracy — ${setup.split(' (')[0]}`,
-      sweeps: SWEPT.map((s) => ({ label: `${s.strategy}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.strategy} λ=${l}`)) })),
+      sweeps: SWEPT.map((s) => ({ label: `${s.label}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.label} λ=${l}`)) })),
       points: [...named.map((p) => point(p.name)), ...['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle'].filter((n) => results.has(n)).map((n) => point(n))],
     });
     mkdirSync(dirname(args.svg), { recursive: true });

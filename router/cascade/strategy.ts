@@ -1,17 +1,20 @@
 import { extractChoice } from '../aggregate/offline';
+import { countVotes, type VoteOutcome } from '../aggregate/tally';
 import type { ArtifactSet } from '../artifacts';
 import { loadRouterModels, parseArtifact } from '../learned/models';
 import { affordable, rankCandidates } from '../learned/select';
-import { notTrained, round, scoreByUtility, type UtilityScore } from '../learned/strategy';
-import type { RoutingPolicy } from '../policy';
+import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
+import type { AggregationName, RoutingPolicy } from '../policy';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
-import { choicePosterior, OPTIONS } from './posterior';
+import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from './posterior';
 
-// `cascade` (FrugalGPT): a ladder of experts from cheap to strong, planned from the prompt. After
-// each stage the answers so far give a posterior on their best choice (agreement between experts,
-// each answer's confidence from its text, the prompt-only prediction); the next stage is called
-// only when its expected accuracy gain is worth its cost: gain > λ · cost per 1k queries.
+// `cascade` (FrugalGPT): a ladder of experts from cheap to strong, planned from the prompt. The
+// first `quorum` rungs are called together; after each stage the answers so far say how likely
+// the answer the policy would return now is right (agreement between experts, each answer's
+// confidence from its text, the prompt-only prediction), and the next stage is called only when
+// the experts ahead could still change that answer and the strongest of them is more likely right
+// by more than λ · the next stage's cost per 1k queries.
 
 export const DEFAULT_CASCADE_LAMBDA = 0.05;
 /** Rungs of the ladder when the policy sets no k. */
@@ -30,22 +33,26 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
       const lambda = policy.lambda ?? DEFAULT_CASCADE_LAMBDA;
       const usable = experts.filter((e) => affordable(e, req.prompt, policy));
       const scores = scoreByUtility(models, req.prompt, usable.length ? usable : experts, lambda);
-      const stages = planLadder(scores, policy.k ?? DEFAULT_CASCADE_STAGES).map((id) => [candidate(id, scores.get(id)!)]);
+      const ladder = planLadder(scores, policy.k ?? DEFAULT_CASCADE_STAGES).map((id) => candidate(id, scores.get(id)!));
+      const stages = stagesOf(ladder, policy.quorum ?? 1);
       const ranked = rankCandidates([...scores].map(([id, s]) => candidate(id, s)));
-      const confidenceOf = (a: ExpertAnswer) => {
-        const p = scores.get(a.expertId)?.p ?? models.predictor.coldStart;
-        return confidence ? confidence.combined(a.expertId, a.text, p) : p;
+      const weights = new Map([...scores].map(([id, s]) => [id, voteWeight(s.p)]));
+      const pOf = (expertId: string) => scores.get(expertId)?.p ?? models.predictor.coldStart;
+      const vote = (a: ExpertAnswer): Vote => {
+        const p = pOf(a.expertId);
+        return { choice: extractChoice(a.text), p: confidence ? confidence.combined(a.expertId, a.text, p) : p };
       };
       const escalate = (answers: ExpertAnswer[], stageIndex: number): boolean => {
-        const next = stages[stageIndex + 1];
-        if (!next) return false;
-        const now = choicePosterior(answers.map((a) => ({ choice: extractChoice(a.text), p: confidenceOf(a) })));
+        const ahead = stages.slice(stageIndex + 1);
+        if (ahead.length === 0) return false;
+        const votes = answers.map(vote);
+        if (!canOverturn(policy.aggregate, answers, votes, weights, ahead.flat().map((c) => c.expertId))) return false;
+        const now = choiceProbability(votes, returnedChoice(policy.aggregate, answers, votes, weights), EFFECTIVE_OPTIONS);
         // A second opinion weaker than the first is worth its price for what it unlocks (agreement
         // settles the question, disagreement calls the strong rung), so the gain is measured
         // against the strongest expert still ahead, the cost is the next stage's.
-        const ahead = stages.slice(stageIndex + 1).flat();
-        const gain = Math.max(...ahead.map((c) => scores.get(c.expertId)!.p)) - now.p;
-        const cost = next.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
+        const gain = Math.max(...ahead.flat().map((c) => pOf(c.expertId))) - now;
+        const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
         return gain > lambda * cost * 1000;
       };
       return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null } };
@@ -54,24 +61,69 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
 }
 
 /**
- * The ladder: the most cost-effective experts first (by P − 0.3·cost, so a cheap strong expert
- * leads and a second opinion follows), then the strongest by P; each rung a distinct expert.
+ * The ladder: the most cost-effective experts (by P − 0.3·cost, so a cheap strong expert and a
+ * cheap second opinion) cheapest first, then the strongest expert by P. Each rung is a distinct expert.
  */
 export function planLadder(scores: ReadonlyMap<string, UtilityScore>, rungs: number): string[] {
-  const ids = [...scores.keys()];
-  const cheap = (id: string) => scores.get(id)!.p - CHEAP_RUNG_LAMBDA * scores.get(id)!.costUsd * 1000;
-  const byValue = [...ids].sort((a, b) => cheap(b) - cheap(a) || (a < b ? -1 : 1));
-  const byP = [...ids].sort((a, b) => scores.get(b)!.p - scores.get(a)!.p || (a < b ? -1 : 1));
-  const ladder = byValue.slice(0, Math.min(2, rungs - 1));
-  for (const id of byP) {
-    if (ladder.length >= rungs) break;
-    if (!ladder.includes(id)) ladder.push(id);
-  }
-  return ladder;
+  const s = (id: string) => scores.get(id)!;
+  const byId = (a: string, b: string) => (a < b ? -1 : 1);
+  const strongest = [...scores.keys()].sort((a, b) => s(b).p - s(a).p || byId(a, b))[0]!;
+  const value = (id: string) => s(id).p - CHEAP_RUNG_LAMBDA * s(id).costUsd * 1000;
+  const cheap = [...scores.keys()]
+    .filter((id) => id !== strongest)
+    .sort((a, b) => value(b) - value(a) || byId(a, b))
+    .slice(0, rungs - 1)
+    .sort((a, b) => s(a).costUsd - s(b).costUsd || byId(a, b));
+  return [...cheap, strongest];
 }
 
-/** A rung: its vote weight is the log-odds of being right against the other options. */
+/**
+ * The ladder as stages: the first `quorum` rungs together (the answers the policy needs before
+ * it may stop, called in parallel), then one rung per stage.
+ */
+export function stagesOf<T>(ladder: readonly T[], quorum: number): T[][] {
+  const together = Math.max(1, Math.min(quorum, ladder.length));
+  return [ladder.slice(0, together), ...ladder.slice(together).map((rung) => [rung])];
+}
+
+/**
+ * The choice the policy's aggregation would return if the cascade stopped now: the vote as the
+ * vote aggregators count it, the last answer for `first`, and for synthesis or judges, which
+ * cannot be foreseen, the most likely choice.
+ */
+export function returnedChoice(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>): string | null {
+  if (aggregate === 'first') return votes[votes.length - 1]?.choice ?? null;
+  const counted = countedVote(aggregate, answers, votes, weights);
+  return counted ? counted.answer : choicePosterior(votes, EFFECTIVE_OPTIONS).choice;
+}
+
+/**
+ * Whether the experts still ahead could change what a vote returns, even all backing its closest
+ * rival. When they cannot (two agreeing experts outweigh the strongest one alone), calling them
+ * would only cost. Other aggregations can always change.
+ */
+export function canOverturn(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>, ahead: readonly string[]): boolean {
+  const counted = countedVote(aggregate, answers, votes, weights);
+  if (!counted) return true;
+  const [leader = 0, rival = 0] = Object.values(counted.tally).sort((a, b) => b - a);
+  const reserve = ahead.reduce((s, id) => s + ballotWeight(aggregate, weights, id), 0);
+  return rival + reserve >= leader;
+}
+
+/** The vote as `vote` / `weighted-vote` count it (the weights also break ties, as live); null for other aggregations. */
+function countedVote(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>): VoteOutcome | null {
+  if (aggregate !== 'vote' && aggregate !== 'weighted-vote') return null;
+  return countVotes(
+    answers.map((a, i) => ({ expertId: a.expertId, answer: votes[i]!.choice, weight: ballotWeight(aggregate, weights, a.expertId) })),
+    weights,
+  );
+}
+
+function ballotWeight(aggregate: AggregationName, weights: ReadonlyMap<string, number>, expertId: string): number {
+  return aggregate === 'weighted-vote' ? (weights.get(expertId) ?? 1) : 1;
+}
+
+/** A rung, with its vote weight for a weighted vote over the stages reached. */
 function candidate(expertId: string, s: UtilityScore): Candidate {
-  const p = Math.min(0.999, Math.max(0.001, s.p));
-  return { expertId, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight: round(Math.log((p * (OPTIONS - 1)) / (1 - p))) } };
+  return { expertId, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight: voteWeight(s.p) } };
 }

@@ -3,6 +3,7 @@ import { InvalidRequestError } from '../errors';
 import type { RoutingPolicy } from '../policy';
 import type { Candidate, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { loadRouterModels, type RouterModels } from './models';
+import { OPTIONS } from '../cascade/posterior';
 import { affordable, chooseExperts, rankCandidates } from './select';
 
 // `learned`: rank experts by expected utility P(correct | prompt) − λ · cost, where P comes from the
@@ -48,12 +49,22 @@ export function createLearnedStrategy(artifacts: ArtifactSet): RoutingStrategy {
       const ranked = rankCandidates(
         experts.map((e): Candidate => {
           const s = scores.get(e.id)!;
-          return { expertId: e.id, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), affordable: affordable(e, req.prompt, policy) ? 1 : 0 } };
+          return { expertId: e.id, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight: voteWeight(s.p), affordable: affordable(e, req.prompt, policy) ? 1 : 0 } };
         }),
       );
       return { strategy: 'learned', ranked, stages: [chooseExperts(ranked, experts, policy, req.prompt, 1)], info: { lambda, artifacts: models.versions } };
     },
   };
+}
+
+/**
+ * Weight of an expert's answer in a weighted vote: the log-odds of it being right against the
+ * other options (naive Bayes over independent voters), so a 70% expert outvotes a 45% one but not
+ * two 65% ones that agree.
+ */
+export function voteWeight(p: number): number {
+  const q = Math.min(0.999, Math.max(0.001, p));
+  return round(Math.log((q * (OPTIONS - 1)) / (1 - q)));
 }
 
 export function round(x: number, digits = 4): number {

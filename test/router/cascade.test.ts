@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
-import { choicePosterior } from '../../router/cascade/posterior';
-import { createCascadeStrategy } from '../../router/cascade/strategy';
+import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS } from '../../router/cascade/posterior';
+import { createCascadeStrategy, returnedChoice, stagesOf } from '../../router/cascade/strategy';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../../router/cascade/answer-confidence';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
@@ -20,6 +20,40 @@ describe('choice posterior', () => {
   });
   it('knows nothing without a choice', () => {
     expect(choicePosterior([{ choice: null, p: 0.9 }])).toEqual({ choice: null, p: 0.1 });
+  });
+  it('gives every choice its probability, the most likely one the posterior', () => {
+    const votes = [{ choice: 'A', p: 0.7 }, { choice: 'B', p: 0.6 }, { choice: 'A', p: 0.5 }];
+    expect(choiceProbability(votes, 'A')).toBeCloseTo(choicePosterior(votes).p, 9);
+    expect(choiceProbability(votes, 'B')).toBeLessThan(choiceProbability(votes, 'A'));
+    const named = choiceProbability(votes, 'A') + choiceProbability(votes, 'B');
+    // The 8 options nobody named share the rest equally.
+    expect(choiceProbability(votes, 'J') * 8 + named).toBeCloseTo(1, 9);
+    expect(choiceProbability(votes, null)).toBe(0);
+  });
+  it('with few effective options, agreement is less conclusive but a lone answer keeps its confidence', () => {
+    const agree = [{ choice: 'A', p: 0.65 }, { choice: 'A', p: 0.65 }];
+    expect(choiceProbability(agree, 'A', EFFECTIVE_OPTIONS)).toBeLessThan(choiceProbability(agree, 'A'));
+    expect(choiceProbability(agree, 'A', EFFECTIVE_OPTIONS)).toBeGreaterThan(0.8);
+    expect(choiceProbability([{ choice: 'A', p: 0.65 }], 'A', EFFECTIVE_OPTIONS)).toBeCloseTo(0.65, 9);
+  });
+});
+
+describe('cascade stages and the answer it would return', () => {
+  it('calls the first quorum rungs together, then one rung per stage', () => {
+    expect(stagesOf(['a', 'b', 'c', 'd'], 3)).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(stagesOf(['a', 'b', 'c'], 1)).toEqual([['a'], ['b'], ['c']]);
+    expect(stagesOf(['a', 'b'], 5)).toEqual([['a', 'b']]);
+  });
+  const said = (expertId: string, letter: string): ExpertAnswer => ({ expertId, text: `The answer is (${letter}).`, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+  const answers = [said('cheap-a', 'B'), said('cheap-b', 'B'), said('strong', 'C')];
+  const votes = answers.map((a) => ({ choice: a.text.at(-3)!, p: a.expertId === 'strong' ? 0.9 : 0.5 }));
+  const weights = new Map([['cheap-a', 1], ['cheap-b', 1], ['strong', 3]]);
+  it('is what the aggregation would answer', () => {
+    expect(returnedChoice('vote', answers, votes, weights)).toBe('B');
+    expect(returnedChoice('weighted-vote', answers, votes, weights)).toBe('C');
+    expect(returnedChoice('first', answers, votes, weights)).toBe('C');
+    expect(returnedChoice('first', answers.slice(0, 2), votes.slice(0, 2), weights)).toBe('B');
+    expect(returnedChoice('synthesize', answers, votes, weights)).toBe(choicePosterior(votes, EFFECTIVE_OPTIONS).choice);
   });
 });
 
@@ -56,6 +90,14 @@ describe('cascade strategy', () => {
     const [a] = cheap.stages.map((s) => s[0]!.expertId);
     expect(cheap.escalate!([answer(a!, 'The answer is (C).')], 0)).toBe(false);
     expect(decide(0.05).escalate!([answer(a!, 'x')], 2)).toBe(false);
+  });
+
+  it('waits for the quorum in its first stage, then stops on agreement and escalates on a split', () => {
+    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 3 }) as RoutingDecision;
+    expect(d.stages.map((s) => s.length)).toEqual([3, 1]);
+    const first = d.stages[0]!.map((c) => c.expertId);
+    expect(d.escalate!(first.map((id) => answer(id, 'The answer is (C).')), 0)).toBe(false);
+    expect(d.escalate!(first.map((id, i) => answer(id, `The answer is (${'CFH'[i]}).`)), 0)).toBe(true);
   });
 
   it('scores answers by their text: committing to a letter beats giving up', () => {

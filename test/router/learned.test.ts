@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
 import { Featurizer, FEATURES_ARTIFACT } from '../../router/features/featurizer';
+import { seededRandom } from '../../router/features/random';
+import { nearest } from '../../router/learned/knn';
 import { baseRates, labelMatrix } from '../../router/learned/labels';
 import { CORRECTNESS_ARTIFACT, CorrectnessPredictor } from '../../router/learned/predictor';
-import { createLearnedStrategy } from '../../router/learned/strategy';
+import { createLearnedStrategy, voteWeight } from '../../router/learned/strategy';
 import type { RoutingPolicy } from '../../router/policy';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
 
@@ -48,6 +50,34 @@ describe('learned correctness predictor', () => {
     const pa = a.predictAll(f);
     const pb = b.predictAll(f);
     pa.forEach((p, i) => expect(pb[i]).toBeCloseTo(p, 5));
+  });
+});
+
+describe('vote weights', () => {
+  it('are the log-odds of being right against the other options: zero at chance, growing with P', () => {
+    expect(voteWeight(0.1)).toBeCloseTo(0, 4);
+    expect(voteWeight(0.5)).toBeCloseTo(Math.log(9), 3);
+    expect(voteWeight(0.7)).toBeGreaterThan(voteWeight(0.65));
+    // Two agreeing 65% experts outvote one 80% expert, one 70% expert outvotes a 45% one.
+    expect(2 * voteWeight(0.65)).toBeGreaterThan(voteWeight(0.8));
+    expect(voteWeight(0.7)).toBeGreaterThan(voteWeight(0.45));
+  });
+});
+
+describe('nearest neighbours', () => {
+  it('are the k most similar rows, best first, as a full sort finds them', () => {
+    const rand = seededRandom(3);
+    const dims = 7; // not a multiple of the scan's four lanes
+    const rows = 300;
+    const embeddings = Float32Array.from({ length: rows * dims }, () => rand() - 0.5);
+    const query = Float32Array.from({ length: dims }, () => rand() - 0.5);
+    const index = { dims, embeddings, labels: { experts: ['a'], rows, values: new Int8Array(rows) }, baseRate: Float64Array.of(0.5) };
+    const sim = (r: number) => embeddings.subarray(r * dims, (r + 1) * dims).reduce((s, v, d) => s + v * query[d]!, 0);
+    const expected = Array.from({ length: rows }, (_, r) => r).sort((a, b) => sim(b) - sim(a)).slice(0, 12);
+    const got = nearest(index, query, 12);
+    expect(got.map((n) => n.row)).toEqual(expected);
+    got.forEach((n) => expect(n.sim).toBeCloseTo(sim(n.row), 5));
+    expect(nearest(index, query, rows + 5)).toHaveLength(rows);
   });
 });
 
