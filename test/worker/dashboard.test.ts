@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ADMIN, call, chat, replayExpert } from './helpers';
+import { tokensOf } from '../../router/cost';
+import { ADMIN, call, chat, replayExpert, seedArtifacts, seedReplayExperts } from './helpers';
 
 // The dashboard's session, CSRF and form handling, through the Worker's fetch handler.
 
@@ -193,9 +194,13 @@ describe('dashboard policies', () => {
     expect(await bad.text()).toMatch(/id="f-k-error"[^>]*>Too small: expected number to be &gt;=1/);
 
     const { RECORDED_PROMPT } = await import('./helpers');
-    const preview = await post('/admin/policies/preview', s, { ...base, prompt: RECORDED_PROMPT });
+    // As a browser posts a textarea: CRLF line ends, which the model must not see.
+    const crlf = RECORDED_PROMPT.replaceAll('\n', '\r\n');
+    expect(tokensOf(crlf)).not.toBe(tokensOf(RECORDED_PROMPT));
+    const preview = await post('/admin/policies/preview', s, { ...base, prompt: crlf });
     expect(preview.status).toBe(200);
     const html = await preview.text();
+    expect(html).toContain(`prompt ≈ ${tokensOf(RECORDED_PROMPT)} tokens`);
     expect(html).toContain('Routing preview');
     expect(html).toMatch(/would call <strong>gemini-1\.5-flash-002, gemma-7b<\/strong>/);
     expect(html).toContain('value="cheap-pair"');
@@ -219,6 +224,27 @@ describe('dashboard policies', () => {
     expect(policy.config).toEqual({ strategy: 'all', aggregate: 'vote', k: 1, hedge_ms: 250 });
     const preview = await post('/admin/policies/preview', s, { ...base, editing: 'fast', strategy: 'fixed', prompt: 'x' });
     expect(await preview.text()).toContain('No routing: strategy &#39;fixed&#39; needs routing.experts');
+  });
+
+  it('edits and previews a built-in policy (auto) and keeps the knobs the form does not show', async () => {
+    await seedArtifacts();
+    await seedReplayExperts();
+    const { BUILTIN_POLICIES } = await import('../../worker/gateway/policies');
+    const { name: _name, ...auto } = BUILTIN_POLICIES.auto!;
+    const s = await session();
+    const form = await (await call('/admin/policies/auto', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(form).toContain('This is a built-in policy');
+    expect(form).toContain(`<option value="${auto.strategy}" selected="">${auto.strategy}</option>`);
+    const { RECORDED_PROMPT } = await import('./helpers');
+    const fields = { ...base, editing: 'auto', strategy: auto.strategy, aggregate: auto.aggregate, k: String(auto.k ?? ''), prompt: RECORDED_PROMPT };
+    const preview = await post('/admin/policies/preview', s, fields);
+    const html = await preview.text();
+    expect(preview.status, html).toBe(200);
+    expect(html).toMatch(new RegExp(`Strategy <strong>${auto.strategy}</strong> would call <strong>[^<]+</strong>`));
+    const saved = await post('/admin/policies/auto', s, { ...fields, max_cost_usd: '0.01' });
+    expect(saved.status).toBe(303);
+    const policy = (await (await call('/admin/api/policies/auto', { admin: true })).json()) as { builtin: boolean; config: Record<string, unknown> };
+    expect(policy).toEqual(expect.objectContaining({ builtin: false, config: { ...auto, max_cost_usd: 0.01 } }));
   });
 });
 

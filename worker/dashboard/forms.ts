@@ -19,9 +19,10 @@ export async function readForm(c: DashboardContext): Promise<FormValues> {
   return out;
 }
 
+/** Trimmed, with line ends as LF: browsers post a textarea's newlines as CRLF, which would reach the model as extra tokens. */
 export function textOf(form: FormValues, name: string): string {
   const v = form[name];
-  return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
+  return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).replace(/\r\n?/g, '\n').trim();
 }
 
 export function valuesOf(form: FormValues, name: string): string[] {

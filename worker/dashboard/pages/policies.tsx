@@ -70,9 +70,12 @@ function formFromPost(f: FormValues): PolicyForm {
   };
 }
 
-/** The posted form as a config, over the keys of the saved one the form does not show. */
+/**
+ * The posted form as a config, over the keys of the saved one the form does not show. A built-in
+ * policy's config is a resolved policy that carries its `name`, which is no config key.
+ */
 function configOf(f: FormValues, base: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !(FORM_KEYS as readonly string[]).includes(k)));
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => k !== 'name' && !(FORM_KEYS as readonly string[]).includes(k)));
   const k = numberOf(f, 'k');
   const cap = numberOf(f, 'max_cost_usd');
   const allow = valuesOf(f, 'allow');
@@ -107,6 +110,9 @@ function Select(props: { attrs: object; options: readonly string[]; value: strin
 function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJson[]; csrf: string; builtin: boolean }) {
   const { v, e } = props;
   const saveAction = v.editing ? `/admin/policies/${seg(v.editing)}` : '/admin/policies';
+  const shown: readonly string[] = [...FORM_KEYS, 'description', 'prompt', ...(v.editing ? [] : ['name'])];
+  // Keys the form has no field for (set through the API) still need their message shown somewhere.
+  const unshown = Object.entries(e).filter(([k]) => k !== '' && !shown.includes(k));
   return (
     <form class="stack" method="post" action={saveAction}>
       <Csrf token={props.csrf} />
@@ -117,12 +123,13 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
         </p>
       ) : Object.keys(e).length ? (
         <p class="notice bad" role="alert">
-          Fix the fields marked below.
+          {unshown.map(([k, m]) => `${k}: ${m}. `).join('')}
+          {unshown.length < Object.keys(e).length ? 'Fix the fields marked below.' : ''}
         </p>
       ) : null}
       {props.builtin ? <p class="notice">This is a built-in policy: saving it stores your version, which then replaces the built-in one.</p> : null}
       {v.editing ? null : (
-        <Field name="name" label="Name" hint="Lower-case letters, digits and . _ - ; clients send it as `model`." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
+        <Field name="name" label="Name" hint="Lower-case letters, digits and . _ - ; clients send it as the request's model." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
       )}
       <Field name="description" label="Description" error={e.description} render={(a) => <input {...a} type="text" value={v.description} />} />
       <div class="row">
@@ -172,7 +179,7 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
         render={(a) => <textarea {...a}>{v.prompt}</textarea>}
       />
       <div>
-        <button type="submit" formaction="/admin/policies/preview">
+        <button type="submit" formaction="/admin/policies/preview#preview">
           Preview routing
         </button>
       </div>
@@ -180,21 +187,31 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
   );
 }
 
+/** The preview, where the form's "Preview routing" lands (#preview), so the answer is in view. */
 function PreviewView(props: { result: ApiResult<RoutePreview> }) {
   const r = props.result;
-  if (!r.ok) {
-    return (
-      <p class="notice bad" role="alert">
-        No routing: {r.error.message}
-      </p>
-    );
-  }
-  const p = r.data;
+  return (
+    <section id="preview" aria-labelledby="preview-h">
+      <h2 id="preview-h">Routing preview</h2>
+      {r.ok ? (
+        <PreviewResult p={r.data} />
+      ) : (
+        <p class="notice bad" role="alert">
+          No routing: {r.error.message}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function PreviewResult(props: { p: RoutePreview }) {
+  const { p } = props;
   const chosen = new Map(p.stages.flatMap((stage, s) => stage.map((c) => [c.expert, { stage: s, over: c.over_budget }] as const)));
   const skills = Array.isArray(p.info?.skills) ? p.info.skills.map(String) : [];
+  const excluded = new Map<string, string[]>();
+  for (const x of p.excluded) excluded.set(x.reason, [...(excluded.get(x.reason) ?? []), x.expert]);
   return (
-    <section aria-labelledby="preview-h">
-      <h2 id="preview-h">Routing preview</h2>
+    <>
       <p role="status">
         Strategy <strong>{p.strategy}</strong> would call{' '}
         <strong>
@@ -243,12 +260,12 @@ function PreviewView(props: { result: ApiResult<RoutePreview> }) {
           </tbody>
         </table>
       </div>
-      {p.excluded.length ? (
+      {[...excluded].map(([reason, xs]) => (
         <p class="muted">
-          Not eligible: {p.excluded.map((x) => `${x.expert} (${x.reason})`).join(', ')}.
+          Not eligible ({reason}): {xs.join(', ')}.
         </p>
-      ) : null}
-    </section>
+      ))}
+    </>
   );
 }
 
@@ -270,6 +287,16 @@ async function formPage(c: DashboardContext, v: PolicyForm, e: FieldErrors, opts
 async function loadPolicy(c: DashboardContext, name: string): Promise<PolicyJson | null> {
   const res = await c.get('api').get<PolicyJson>(`/policies/${seg(name)}`);
   return res.ok ? res.data : null;
+}
+
+/** The list's own columns; a policy's other knobs (lambda, quorum, hedge_ms …) go in one cell. */
+const LISTED_KEYS: readonly string[] = ['name', 'strategy', 'k', 'aggregate', 'aggregator', 'max_cost_usd', 'allow'];
+
+function otherSettings(config: Record<string, unknown>): string {
+  return Object.entries(config)
+    .filter(([k]) => !LISTED_KEYS.includes(k))
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+    .join(' · ');
 }
 
 async function listPage(c: DashboardContext) {
@@ -294,7 +321,9 @@ async function listPage(c: DashboardContext) {
         </p>
         <div class="table-wrap">
           <table>
-            <caption class="muted">Named routing policies; clients pick one with `model`</caption>
+            <caption class="muted">
+              Named routing policies; clients pick one with the request's <code>model</code>
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -308,6 +337,7 @@ async function listPage(c: DashboardContext) {
                   Cost cap
                 </th>
                 <th scope="col">Allowed experts</th>
+                <th scope="col">Other settings</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -324,6 +354,7 @@ async function listPage(c: DashboardContext) {
                   <td>{cell(p.config.aggregator)}</td>
                   <td class="num">{typeof p.config.max_cost_usd === 'number' ? usd(p.config.max_cost_usd) : cell(undefined)}</td>
                   <td>{Array.isArray(p.config.allow) ? p.config.allow.join(', ') : <span class="muted">all</span>}</td>
+                  <td>{otherSettings(p.config) || <span class="muted">–</span>}</td>
                   <td>
                     <div class="actions">
                       <a class="button" href={`/admin/policies/${seg(p.name)}`} aria-label={`Edit or preview ${p.name}`}>
