@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { tokensOf } from '../../router/cost';
 import { ADMIN, call, chat, replayExpert, seedArtifacts, seedReplayExperts } from './helpers';
@@ -245,6 +246,31 @@ describe('dashboard policies', () => {
     expect(saved.status).toBe(303);
     const policy = (await (await call('/admin/api/policies/auto', { admin: true })).json()) as { builtin: boolean; config: Record<string, unknown> };
     expect(policy).toEqual(expect.objectContaining({ builtin: false, config: { ...auto, max_cost_usd: 0.01 } }));
+  });
+});
+
+describe('dashboard router page', () => {
+  it('lists the live artifact versions and learns from pending feedback on request, with CSRF', async () => {
+    await seedArtifacts();
+    await replayExpert('gemini-1.5-pro-002');
+    const s = await session();
+    const page = await (await call('/admin/router', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(page).toContain('<a href="/admin/router" aria-current="page">Router</a>');
+    for (const a of env.TEST_ARTIFACTS) expect(page).toContain(`<th scope="row">${a.name}</th><td class="num">1</td>`);
+    expect(page).toMatch(/<th scope="row">skill-profiles<\/th><td class="num">1<\/td><td class="num">[\d.]+ [kM]B<div class="muted">\d+ chunks<\/div><\/td><td><span class="muted">none yet<\/span><\/td><td>yes<\/td>/);
+    expect(page).toMatch(/<th scope="row">router-features<\/th>.*?no, trained offline/);
+
+    const routeId = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
+    await env.DB.prepare('insert into feedback (route_id, score) values (?, 1)').bind(routeId).run();
+    expect((await post('/admin/router/learn', { cookie: s.cookie }, {})).status).toBe(403);
+    expect((await post('/admin/router/learn', s, {}, 'https://evil.test')).status).toBe(403);
+    const learned = await post('/admin/router/learn', s, {});
+    expect(learned.status).toBe(200);
+    const report = await learned.text();
+    expect(report).toMatch(/Read 1 new rating, 1 of them with per-expert outcomes\. Saved [^<]*skill-profiles@2/);
+    expect(report).toMatch(/<th scope="row">skill-profiles<\/th><td class="num">2<\/td>.*?<td>#1<\/td>/);
+    const again = await (await post('/admin/router/learn', s, {})).text();
+    expect(again).toContain('Nothing saved: no new feedback.');
   });
 });
 

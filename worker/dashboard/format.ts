@@ -23,3 +23,13 @@ export function utc(at: number): string {
 export function price(n: number): string {
   return `$${Number(n.toFixed(4))}`;
 }
+
+/** "1 rating", "2 ratings". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  return n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`;
+}

@@ -8,6 +8,7 @@ import { expertPages } from './pages/experts';
 import { historyPages } from './pages/history';
 import { overviewPage } from './pages/overview';
 import { policyPages } from './pages/policies';
+import { routerPages } from './pages/router';
 import { signInPages, signOutPage } from './pages/sign-in';
 
 /**
@@ -19,7 +20,7 @@ export function dashboard(api: Hono<AppEnv>): Hono<DashboardEnv> {
   const session = requireSession(api);
   app.get('/assets/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   app.route('/', signInPages);
-  for (const section of ['/logout', '/experts', '/policies', '/routes']) app.use(section, session).use(`${section}/*`, session);
+  for (const section of ['/logout', '/experts', '/policies', '/routes', '/router']) app.use(section, session).use(`${section}/*`, session);
   app.get('/', session, overviewPage);
   app.route('/logout', signOutPage);
   app.route('/experts', expertPages);
@@ -27,5 +28,6 @@ export function dashboard(api: Hono<AppEnv>): Hono<DashboardEnv> {
   app.route('/experts', activationPages);
   app.route('/policies', policyPages);
   app.route('/routes', historyPages);
+  app.route('/router', routerPages);
   return app;
 }

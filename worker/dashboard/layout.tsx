@@ -2,13 +2,14 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD, type DashboardContext } from './guard';
 
-export type NavItem = 'overview' | 'experts' | 'policies' | 'routes';
+export type NavItem = 'overview' | 'experts' | 'policies' | 'routes' | 'router';
 
 const NAV: { id: NavItem; href: string; label: string }[] = [
   { id: 'overview', href: '/admin', label: 'Overview' },
   { id: 'experts', href: '/admin/experts', label: 'Experts' },
   { id: 'policies', href: '/admin/policies', label: 'Policies' },
   { id: 'routes', href: '/admin/routes', label: 'Routing history' },
+  { id: 'router', href: '/admin/router', label: 'Router' },
 ];
 
 /** No scripts at all and styles from our own origin only; pages must not be framed or cached. */
