@@ -151,6 +151,22 @@ describe('dashboard experts', () => {
     expect((await call('/admin/api/experts/tgi-local', { admin: true })).status).toBe(404);
   });
 
+  it('draws the live skill profiles as a heat map of every profiled expert × the keywords that separate them most', async () => {
+    const s = await session();
+    const empty = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(empty).toContain('No skill profiles yet');
+    await seedArtifacts();
+    const html = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();
+    const { HEATMAP_KEYWORDS } = await import('../../worker/dashboard/pages/skill-map');
+    const profiled = env.TEST_MODELS.length;
+    expect(html).toContain(`Skill profiles (skill-profiles v1): ${profiled} experts × the ${HEATMAP_KEYWORDS} keywords that separate them most`);
+    const cells = [...html.matchAll(/<rect [^>]+><title>expert ([^,]+), keyword [^:]+: ([+-]?\d+)<\/title><\/rect>/g)];
+    expect(cells).toHaveLength(profiled * HEATMAP_KEYWORDS);
+    expect(new Set(cells.map((m) => m[1]))).toEqual(new Set(env.TEST_MODELS.map((m) => m.name)));
+    // Colours saturate below the most extreme value, and the legend says so.
+    expect(html).toMatch(/≤ -\d+<\/text>.*≥ \+\d+<\/text>/);
+  });
+
   it('tests one expert and shows its answer, latency and cost', async () => {
     await replayExpert('gemini-1.5-pro-002');
     const s = await session();

@@ -31,6 +31,9 @@ button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 .actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; }
 .actions form { margin: 0; }
 td .actions { flex-wrap: nowrap; }
+/* The registry has a dozen columns: its actions wrap so the table fits a laptop screen. */
+table.registry th[scope=row] { min-width: 12rem; }
+table.registry td .actions { flex-wrap: wrap; width: 10.5rem; }
 td .button, td button { padding: .15rem .5rem; font-size: 13px; }
 th[scope=row] .muted { font-weight: 400; font-size: 13px; }
 caption { text-align: left; padding: .35rem .55rem; }
@@ -45,6 +48,7 @@ textarea { min-height: 7rem; }
 .notice { padding: .6rem .9rem; border-radius: 8px; border: 1px solid var(--line); background: var(--panel); margin: .75rem 0; }
 .notice.bad { border-color: var(--bad); color: var(--bad); background: #fff5f5; }
 .notice.good { border-color: var(--good); color: var(--good); background: #f3fbf4; }
+.notice > h2:first-child { margin-top: 0; }
 .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: .9rem; }
 fieldset { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; }
 fieldset.checks { max-height: 16rem; overflow-y: auto; }
@@ -64,7 +68,10 @@ pre.text { white-space: pre-wrap; word-break: break-word; background: var(--pane
 figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 svg.chart { width: 100%; height: auto; display: block; }
+/* Heat maps keep their natural cell size (a 2 × 8 map must not fill the page), shrinking only to fit. */
+svg.chart.heatmap { width: auto; max-width: 100%; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #57606a; }
+svg.chart text.on-dark { fill: #fff; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }

@@ -8,7 +8,9 @@ export function usd(n: number | null | undefined): string {
 
 export function ms(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
-  return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`;
+  if (n >= 10_000) return `${(n / 1000).toFixed(1)} s`;
+  // A replayed or cached answer takes well under a millisecond: "0 ms" would read as not measured.
+  return n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`;
 }
 
 export function pct(n: number | null | undefined): string {
@@ -22,6 +24,11 @@ export function utc(at: number): string {
 
 export function price(n: number): string {
   return `$${Number(n.toFixed(4))}`;
+}
+
+/** A chart axis tick: three significant digits, no trailing zeros (0.05, 0.15, 12.5, 250). */
+export function axisNumber(n: number): string {
+  return String(Number(n.toPrecision(3)));
 }
 
 /** "1 rating", "2 ratings". */

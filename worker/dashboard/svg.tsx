@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { percentile } from '../admin/stats';
 
 // Server-side SVG charts: small pure functions from numbers to markup, no client code. Every chart
 // is an image with a <title> and a <desc> that states what it shows, so a screen reader gets the
@@ -114,10 +115,11 @@ export function ColumnChart(props: { id: string; title: string; desc: string; la
 /** Horizontal bars, one per labelled item, longest first as given. */
 export function BarList(props: { id: string; title: string; desc: string; items: { label: string; value: number; text: string }[] }) {
   const row = 22;
-  const labelW = 230;
+  const labelW = 200;
   const max = Math.max(0, ...props.items.map((i) => i.value)) || 1;
   const height = Math.max(row, props.items.length * row) + 8;
-  const barW = W - labelW - 90;
+  // Room after the longest bar for its text ("100% · 1234 calls · $0.000123").
+  const barW = W - labelW - 200;
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
       <title id={`${props.id}-t`}>{props.title}</title>
@@ -125,7 +127,7 @@ export function BarList(props: { id: string; title: string; desc: string; items:
       {props.items.map((item, i) => (
         <g>
           <text x={labelW - 8} y={i * row + 15} text-anchor="end">
-            {truncate(item.label, 34)}
+            {truncate(item.label, 30)}
           </text>
           <rect x={labelW} y={i * row + 4} width={Math.max(1, (barW * item.value) / max)} height={row - 8} fill={PALETTE[0]} />
           <text x={labelW + (barW * item.value) / max + 6} y={i * row + 15}>
@@ -154,21 +156,60 @@ export function heatColor(value: number, max: number, diverging: boolean): strin
   return mix(WHITE, BLUE, value / max);
 }
 
-/** rows × cols cells; each cell's <title> names its row, column and value for pointer and screen reader users. */
-export function HeatMap(props: { id: string; title: string; desc: string; rows: string[]; cols: string[]; values: number[][]; diverging: boolean; format: (n: number) => string; rowHeader: string; colHeader: string }) {
-  const cell = Math.max(10, Math.min(26, Math.floor(720 / Math.max(1, props.cols.length))));
+/**
+ * Where the colour scale saturates: the 95th percentile of |value|, so one extreme column (a keyword
+ * on thousands of questions) does not wash every other cell out to white.
+ */
+function colourLimit(values: readonly number[]): number {
+  return percentile(values.map(Math.abs).sort((x, y) => x - y), 95) ?? 0;
+}
+
+/**
+ * rows × cols cells; each cell's <title> names its row, column and value for pointer and screen
+ * reader users. `showValues` prints the values in the cells too, for maps small enough to read so.
+ */
+export function HeatMap(props: {
+  id: string;
+  title: string;
+  desc: string;
+  rows: string[];
+  cols: string[];
+  values: number[][];
+  diverging: boolean;
+  format: (n: number) => string;
+  rowHeader: string;
+  colHeader: string;
+  showValues?: boolean;
+}) {
+  const cell = Math.max(10, Math.min(props.showValues ? 40 : 26, Math.floor(720 / Math.max(1, props.cols.length))));
+  const longestCol = Math.max(1, ...props.cols.map((c) => Math.min(c.length, 18)));
+  // Short column labels (expert numbers) stand upright; longer ones lean at 60° so they fit a cell.
+  const lean = longestCol > 3;
   const labelW = Math.min(240, 12 + 6.5 * Math.max(4, ...props.rows.map((r) => Math.min(r.length, 34))));
-  const top = 12 + 6 * Math.max(4, ...props.cols.map((c) => Math.min(c.length, 18)));
-  const width = labelW + cell * props.cols.length + 10;
+  const top = lean ? 12 + 6 * longestCol : 22;
+  // A leaning label reaches past its column: the last one needs room on the right.
+  const width = Math.ceil(labelW + cell * props.cols.length + 10 + (lean ? 3.5 * longestCol : 0));
   const height = top + cell * props.rows.length + 34;
-  const max = Math.max(0, ...props.values.flat().map(Math.abs));
+  const limit = colourLimit(props.values.flat());
+  const saturates = limit < Math.max(0, ...props.values.flat().map(Math.abs));
+  const legend = [...(props.diverging ? [-limit] : []), 0, limit].map((v) => ({
+    v,
+    label: `${saturates && v !== 0 ? (v < 0 ? '≤ ' : '≥ ') : ''}${props.format(v)}`,
+  }));
+  const label = (header: string, name: string) => [header, name].filter(Boolean).join(' ');
   return (
-    <svg class="chart heatmap" viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
+    <svg class="chart heatmap" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
       <title id={`${props.id}-t`}>{props.title}</title>
       <desc id={`${props.id}-d`}>{props.desc}</desc>
-      {props.cols.map((col, j) => (
-        <text transform={`translate(${labelW + j * cell + cell / 2 + 4},${top - 6}) rotate(-60)`}>{truncate(col, 18)}</text>
-      ))}
+      {props.cols.map((col, j) =>
+        lean ? (
+          <text transform={`translate(${labelW + j * cell + cell / 2 + 4},${top - 6}) rotate(-60)`}>{truncate(col, 18)}</text>
+        ) : (
+          <text x={labelW + j * cell + cell / 2} y={top - 8} text-anchor="middle">
+            {col}
+          </text>
+        ),
+      )}
       {props.rows.map((row, i) => (
         <g>
           <text x={labelW - 6} y={top + i * cell + cell / 2 + 4} text-anchor="end">
@@ -177,24 +218,29 @@ export function HeatMap(props: { id: string; title: string; desc: string; rows: 
           {props.cols.map((col, j) => {
             const v = props.values[i]?.[j] ?? 0;
             return (
-              <rect x={labelW + j * cell} y={top + i * cell} width={cell - 1} height={cell - 1} fill={heatColor(v, max, props.diverging)}>
-                <title>{`${props.rowHeader} ${row}, ${props.colHeader} ${col}: ${props.format(v)}`}</title>
-              </rect>
+              <g>
+                <rect x={labelW + j * cell} y={top + i * cell} width={cell - 1} height={cell - 1} fill={heatColor(v, limit, props.diverging)}>
+                  <title>{`${label(props.rowHeader, row)}, ${label(props.colHeader, col)}: ${props.format(v)}`}</title>
+                </rect>
+                {props.showValues ? (
+                  <text class={Math.abs(v) > limit * 0.6 ? 'on-dark' : undefined} x={labelW + j * cell + cell / 2} y={top + i * cell + cell / 2 + 4} text-anchor="middle" aria-hidden="true">
+                    {props.format(v)}
+                  </text>
+                ) : null}
+              </g>
             );
           })}
         </g>
       ))}
       <g transform={`translate(${labelW},${top + props.rows.length * cell + 8})`}>
-        {props.diverging ? (
-          <>
-            <rect width="14" height="14" fill={heatColor(-max, max, true)} />
-            <text x="18" y="11">{props.format(-max)}</text>
-          </>
-        ) : null}
-        <rect x="90" width="14" height="14" fill={heatColor(0, max, props.diverging)} stroke="#d0d7de" />
-        <text x="108" y="11">{props.format(0)}</text>
-        <rect x="160" width="14" height="14" fill={heatColor(max, max, props.diverging)} />
-        <text x="178" y="11">{props.format(max)}</text>
+        {legend.map((l, i) => (
+          <g transform={`translate(${i * 90},0)`}>
+            <rect width="14" height="14" fill={heatColor(l.v, limit, props.diverging)} stroke="#d0d7de" />
+            <text x="18" y="11">
+              {l.label}
+            </text>
+          </g>
+        ))}
       </g>
     </svg>
   );

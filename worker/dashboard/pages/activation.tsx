@@ -26,7 +26,9 @@ function ActivationMap(props: { a: ActivationCounts }) {
         format={(n) => String(Math.round(n))}
         rowHeader=""
         colHeader="expert"
+        showValues
       />
+      <p class="muted">Cell value: how many of the prompt's tokens the layer's router sent to the expert (each token goes to {a.topK} of them).</p>
     </figure>
   );
 }

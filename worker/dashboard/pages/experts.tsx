@@ -107,7 +107,7 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         </p>
       ) : null}
       {props.mode === 'create' ? (
-        <Field name="id" label="Expert id" hint="Letters, digits and . _ : / - ; used as `model` by clients." error={e.id} render={(a) => <input {...a} type="text" value={v.id} autocomplete="off" />} />
+        <Field name="id" label="Expert id" hint="Letters, digits and . _ : / - ; clients send it as the request's model." error={e.id} render={(a) => <input {...a} type="text" value={v.id} autocomplete="off" />} />
       ) : null}
       <div class="row">
         <Field
@@ -246,7 +246,7 @@ async function listPage(c: DashboardContext) {
           </span>
         </p>
         <div class="table-wrap">
-          <table>
+          <table class="registry">
             <caption class="muted">The expert registry</caption>
             <thead>
               <tr>

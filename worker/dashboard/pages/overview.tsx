@@ -1,6 +1,6 @@
 import type { Stats, StatsWindow } from '../../admin/stats';
 import { STATS_WINDOWS } from '../../admin/stats';
-import { ms, pct, usd } from '../format';
+import { axisNumber, counted, ms, pct, usd } from '../format';
 import type { DashboardContext } from '../guard';
 import { Field, renderPage } from '../layout';
 import { BarList, ColumnChart, LineChart } from '../svg';
@@ -40,7 +40,7 @@ function Charts(props: { s: Stats }) {
           desc={`Requests per minute in ${bucketMin}-minute buckets over the ${when} (UTC); peak ${peak(rpm).toFixed(2)}, total ${s.totals.requests}.`}
           labels={labels}
           series={[{ name: 'requests / min', values: rpm }]}
-          yFormat={(n) => (n >= 10 ? n.toFixed(0) : n.toFixed(1))}
+          yFormat={axisNumber}
         />
       </figure>
       <figure>
@@ -51,7 +51,7 @@ function Charts(props: { s: Stats }) {
           desc={`Spend as USD per hour in ${bucketMin}-minute buckets over the ${when}; peak ${usd(peak(cph))} per hour, total ${usd(s.totals.cost_usd)}.`}
           labels={labels}
           values={cph}
-          yFormat={(n) => usd(n)}
+          yFormat={(n) => `$${axisNumber(n)}`}
         />
       </figure>
       <figure>
@@ -66,7 +66,7 @@ function Charts(props: { s: Stats }) {
             { name: 'p95', values: s.buckets.map((b) => b.latency_ms.p95) },
             { name: 'p99', values: s.buckets.map((b) => b.latency_ms.p99) },
           ]}
-          yFormat={(n) => ms(n)}
+          yFormat={(n) => (n >= 10_000 ? ms(n) : `${axisNumber(n)} ms`)}
         />
       </figure>
       <figure>
@@ -74,7 +74,7 @@ function Charts(props: { s: Stats }) {
         <LineChart
           id="accuracy"
           title="Accuracy from client feedback"
-          desc={`Mean feedback score (1 right, 0 wrong) per bucket over the ${when}: ${s.totals.feedback} ratings, overall ${pct(s.totals.accuracy)}. Gaps are buckets without feedback.`}
+          desc={`Mean feedback score (1 right, 0 wrong) per bucket over the ${when}: ${counted(s.totals.feedback, 'rating')}, overall ${pct(s.totals.accuracy)}. Gaps are buckets without feedback.`}
           labels={labels}
           series={[{ name: 'accuracy', values: s.buckets.map((b) => b.accuracy), color: '#2b8a3e' }]}
           yFormat={(n) => pct(n)}
@@ -87,7 +87,7 @@ function Charts(props: { s: Stats }) {
             id="share"
             title="Share of answering calls per expert"
             desc={`Answering calls per expert over the ${when}: ${s.experts.map((e) => `${e.expert} ${pct(e.share)}`).join(', ')}.`}
-            items={s.experts.map((e) => ({ label: e.expert, value: e.calls, text: `${pct(e.share)} · ${e.calls} calls · ${usd(e.cost_usd)}` }))}
+            items={s.experts.map((e) => ({ label: e.expert, value: e.calls, text: `${pct(e.share)} · ${counted(e.calls, 'call')} · ${usd(e.cost_usd)}` }))}
           />
         ) : (
           <p class="muted">No expert was called in this window.</p>
@@ -106,7 +106,7 @@ export async function overviewPage(c: DashboardContext) {
     nav: 'overview',
     children: (
       <>
-        <form class="filters" method="get" action="/admin" aria-label="Time window">
+        <form class="filters" method="get" action="/admin">
           <Field
             name="window"
             label="Time window"
@@ -133,7 +133,7 @@ export async function overviewPage(c: DashboardContext) {
           <Card label="Cost" value={usd(s.totals.cost_usd)} />
           <Card label="Latency p50 / p95" value={`${ms(s.totals.latency_ms.p50)} / ${ms(s.totals.latency_ms.p95)}`} />
           <Card label="Latency p99" value={ms(s.totals.latency_ms.p99)} />
-          <Card label={`Accuracy (${s.totals.feedback} ratings)`} value={pct(s.totals.accuracy)} />
+          <Card label={`Accuracy (${counted(s.totals.feedback, 'rating')})`} value={pct(s.totals.accuracy)} />
         </div>
         <Charts s={s} />
       </>
