@@ -1,6 +1,7 @@
-import { env } from 'cloudflare:test';
+import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { tokensOf } from '../../router/cost';
+import worker from '../../worker/index';
 import { ADMIN, call, chat, replayExpert, seedArtifacts, seedReplayExperts } from './helpers';
 
 // The dashboard's session, CSRF and form handling, through the Worker's fetch handler.
@@ -58,6 +59,16 @@ describe('dashboard sign-in', () => {
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/admin');
     expect(cookie).toContain('Secure');
+  });
+
+  it('leaves Secure off only for plain-HTTP localhost, where the browser would not send it back', async () => {
+    for (const [origin, secure] of [['http://127.0.0.1:8787', false], ['http://localhost:8787', false], ['https://conclave.example', true]] as const) {
+      const req = new Request(`${origin}/admin/login`, { method: 'POST', body: form({ token: ADMIN, next: '/admin' }), headers: { origin } });
+      const cookie = (await worker.fetch(req, env, createExecutionContext())).headers.get('set-cookie')!;
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Strict');
+      expect(cookie.includes('Secure')).toBe(secure);
+    }
   });
 
   it('never redirects off the dashboard after sign-in', async () => {
@@ -195,6 +206,38 @@ describe('dashboard history', () => {
     const bad = await call('/admin/routes?cursor=%%%', { key: null, headers: { cookie: s.cookie } });
     expect(bad.status).toBe(400);
     expect((await call('/admin/routes/rt_missing', { key: null, headers: { cookie: s.cookie } })).status).toBe(404);
+  });
+
+  it('pages the history newest first, keeping the filters on the next page', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const { HISTORY_PAGE_SIZE } = await import('../../worker/dashboard/pages/history');
+    const ids: string[] = [];
+    for (let i = 0; i <= HISTORY_PAGE_SIZE; i++) ids.push((await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!);
+    const s = await session();
+    const routeLinks = (html: string) => [...html.matchAll(/href="\/admin\/routes\/(rt_[^"]+)"/g)].map((m) => m[1]);
+    const first = await (await call('/admin/routes?expert=gemini-1.5-pro-002', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(routeLinks(first)).toHaveLength(HISTORY_PAGE_SIZE);
+    const older = /<a href="(\/admin\/routes\?expert=gemini-1\.5-pro-002&amp;cursor=[^"]+)">Older routes<\/a>/.exec(first)![1]!.replaceAll('&amp;', '&');
+    const second = await (await call(older, { key: null, headers: { cookie: s.cookie } })).text();
+    expect([...routeLinks(first), ...routeLinks(second)].sort()).toEqual([...ids].sort());
+    expect(second).not.toContain('Older routes');
+    expect(second).toContain('>Newest</a>');
+  });
+
+  it('shows the votes of a voted route, each voter’s answer and the feedback given', async () => {
+    const voters = ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'Meta-Llama-3_1-70B-Instruct'];
+    for (const id of voters) await replayExpert(id);
+    const res = await chat({ model: 'auto', routing: { strategy: 'fixed', experts: voters, aggregate: 'vote' } });
+    const routeId = res.headers.get('x-route-id')!;
+    const { routing } = (await res.json()) as { routing: { tally: Record<string, number>; winner: string } };
+    expect((await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0, comment: 'not H' } })).status).toBe(201);
+    const s = await session();
+    const page = await (await call(`/admin/routes/${routeId}`, { key: null, headers: { cookie: s.cookie } })).text();
+    expect(page).toContain('Votes per normalised answer');
+    for (const [answer, votes] of Object.entries(routing.tally)) expect(page).toContain(`<th scope="row">${answer}</th><td class="num">${votes}</td>`);
+    expect(page).toContain(`answer taken from <strong>${routing.winner}</strong>`);
+    for (const id of voters) expect(page).toMatch(new RegExp(`<h3 id="call-\\d+-h">${id.replaceAll('.', '\\.')} <span class="muted">\\(expert, stage 0\\)`));
+    expect(page).toMatch(/score <strong>0<\/strong> \(wrong \/ bad\) · “not H”/);
   });
 });
 
