@@ -1,21 +1,45 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadExamples } from '../../scripts/lib/dataset';
+import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
+import { startServer, type RunningServer } from '../../gpu-service/src/server/listen.js';
+import { loadService } from '../../gpu-service/src/service.js';
+import { SKILL_ARTIFACT } from '../../router/skill/profiles';
+import { loadExamples, loadModels } from '../../scripts/lib/dataset';
+import { GPU_EXPERT_ID, gpuExpertSql } from '../../scripts/lib/seed';
+import { countActivations } from '../../worker/dashboard/moe-trace';
+import { HEATMAP_KEYWORDS } from '../../worker/dashboard/pages/skill-map';
 import { startGateway, type RunningGateway } from '../support/gateway';
 
 // The operator's path through the dashboard in headless Chromium (Debian's package, driven by
-// playwright-core) against the real gateway under `wrangler dev`: sign in, add an expert after a
-// validation error, route a request through the API, find it in the history, open it, sign out.
-// Every page is saved under test-output/screenshots/ for a human look.
+// playwright-core) against the real gateway under `wrangler dev`, seeded like `npm start` (replay
+// experts, trained router artifacts, the GPU service on its demo checkpoint registered as an
+// expert): sign in, add an expert after a validation error, route a request through the API, find
+// it in the history, open it, read the overview, test an expert, read the skill and activation heat
+// maps, preview and save a policy, make the routers learn from the feedback, disable and delete the
+// expert, sign out. Every page is saved under test-output/screenshots/ for a human look.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-output/screenshots';
 const example = loadExamples('data/mmlu-pro-routing/dev.jsonl.gz')[42]!;
+const REPLAY_EXPERTS = loadModels().length;
 
 let gw: RunningGateway;
+let gpu: RunningServer;
 let browser: Browser;
 let page: Page;
+
+/** The GPU service on its demo checkpoint, registered with the SQL `npm start` uses. */
+async function startGpuExpert(): Promise<RunningServer> {
+  const server = await startServer(loadService(ensureDemoCheckpoint('olmoe'), { id: GPU_EXPERT_ID }), 0);
+  const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'conclave', '--local', '--persist-to', gw.persistDir, '--command', gpuExpertSql(server.url)], {
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  if (r.status !== 0) throw new Error(`registering the GPU expert failed:\n${r.stdout}\n${r.stderr}`);
+  return server;
+}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -23,6 +47,7 @@ beforeAll(async () => {
   }
   mkdirSync(SHOTS, { recursive: true });
   gw = await startGateway();
+  gpu = await startGpuExpert();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -33,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await gw?.stop();
+  await gpu?.shutdown();
 });
 
 async function shot(name: string): Promise<void> {
@@ -62,8 +88,20 @@ function focused(what: 'id' | 'text'): Promise<string | undefined> {
   return page.evaluate<string | undefined>(what === 'id' ? 'document.activeElement?.id' : 'document.activeElement?.textContent?.trim()');
 }
 
+/** The `<title>` of every cell of a heat map, in document order (row by row). */
+function heatCells(figure: string): Promise<string[]> {
+  return page.locator(`${figure} svg.heatmap rect > title`).allTextContents();
+}
+
+/** The cells of the table row whose header is `rowHeader`, once the row is there. */
+async function rowCells(rowHeader: string): Promise<string[]> {
+  const row = page.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: rowHeader }) }).first();
+  await row.waitFor();
+  return row.locator('td').allTextContents();
+}
+
 describe('the admin dashboard in a browser', () => {
-  it('signs in, adds an expert past a validation error, finds a routed request in the history, signs out', async () => {
+  it('walks every page: experts, history, overview, heat maps, policies, router learning, sign-out', async () => {
     await page.goto(`${gw.url}/admin/experts`);
     await expect.poll(() => page.url()).toContain('/admin/login?next=%2Fadmin%2Fexperts');
     await expectLabelled();
@@ -74,7 +112,10 @@ describe('the admin dashboard in a browser', () => {
     await page.keyboard.type(gw.adminToken);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${gw.url}/admin/experts`);
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(29);
+    const [cookie] = await page.context().cookies();
+    // Secure is off only because this is plain-HTTP 127.0.0.1 (the worker tests cover the rest).
+    expect(cookie).toMatchObject({ name: 'conclave_admin', httpOnly: true, sameSite: 'Strict', path: '/admin', secure: false });
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 1);
     // The first Tab reaches the skip link, which moves focus to the content.
     await page.keyboard.press('Tab');
     expect(await focused('text')).toBe('Skip to content');
@@ -98,7 +139,7 @@ describe('the admin dashboard in a browser', () => {
     await page.getByLabel('Output price (USD / M tokens)').fill('5');
     await page.getByRole('button', { name: 'Add expert' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard added');
-    await expect.poll(() => page.locator('tbody tr').count()).toBe(30);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 2);
 
     // A request through the public API, answered by the new expert.
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -122,16 +163,145 @@ describe('the admin dashboard in a browser', () => {
     await expectLabelled();
     await shot('04-history');
 
+    const rated = await fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ route_id: routeId, score: 1, comment: 'right answer' }),
+    });
+    expect(rated.status).toBe(201);
     await page.locator(`a[href="/admin/routes/${routeId}"]`).click();
     await page.waitForURL(`${gw.url}/admin/routes/${routeId}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`Route ${routeId}`);
     expect(await page.locator('pre.text').first().textContent()).toBe(example.prompt);
-    expect(await page.locator(`section h3`).first().textContent()).toContain('pro-via-dashboard');
+    expect(await page.locator('section h3').first().textContent()).toContain('pro-via-dashboard');
+    expect(await page.locator('main').textContent()).toContain('“right answer”');
+    await expectLabelled();
     await shot('05-route');
+
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByLabel('Time window').selectOption('6h');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(`${gw.url}/admin?window=6h`);
+    expect(await page.locator('svg[role=img]').count()).toBe(5);
+    expect(await page.locator('.card .value').first().textContent()).toBe('1');
+    expect(await page.locator('.card', { hasText: 'Accuracy (1 rating)' }).locator('.value').textContent()).toBe('100%');
+    expect(await page.locator('#share-d').textContent()).toContain('pro-via-dashboard 100%');
+    await expectLabelled();
+    await shot('06-overview');
+
+    // The expert's health over the last hour: one call, no errors, latencies, closed circuit.
+    await page.getByRole('link', { name: 'Experts' }).click();
+    await page.waitForURL(`${gw.url}/admin/experts`);
+    const health = await rowCells('pro-via-dashboard');
+    expect(health.slice(5, 7)).toEqual(['1', '0%']);
+    expect(health[7]).toMatch(/^[\d.]+ ms$/);
+    expect(health[9]).toBe('closed');
+
+    await page.getByRole('link', { name: 'Test pro-via-dashboard' }).click();
+    await page.getByLabel('Prompt').fill(example.prompt);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.locator('pre.text').textContent()).toBe(example.outcomes['gemini-1.5-pro-002']!.text);
+    expect(await page.locator('dl.facts').textContent()).toMatch(/Latency[\d.]+ msCost\$0\.\d+/);
+    await expectLabelled();
+    await shot('07-expert-test');
+
+    // The seeded skill-profiles artifact: every replay expert × the keywords that separate them most.
+    await page.getByRole('link', { name: 'Back to experts' }).click();
+    await page.waitForURL(`${gw.url}/admin/experts`);
+    const skills = page.locator('figure', { has: page.locator('svg.heatmap') });
+    expect(await skills.locator('figcaption').textContent()).toBe(`Skill profiles (${SKILL_ARTIFACT} v1): ${REPLAY_EXPERTS} experts × the ${HEATMAP_KEYWORDS} keywords that separate them most`);
+    const skillCells = await heatCells('figure');
+    expect(skillCells).toHaveLength(REPLAY_EXPERTS * HEATMAP_KEYWORDS);
+    expect(skillCells[0]).toMatch(/^expert DeepSeek-Coder-V2, keyword \S.*: [+-]?\d+$/);
+    expect(new Set(skillCells.map((t) => t.split(':').at(-1))).size).toBeGreaterThan(10);
+    await skills.scrollIntoViewIfNeeded();
+    await skills.screenshot({ path: `${SHOTS}/08-skill-heatmap.png` });
+
+    // The GPU service's per-layer expert activations for a prompt, as the service itself traced it.
+    const trace = countActivations(
+      await (await fetch(`${gpu.url}/v1/moe/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: example.prompt }) })).json(),
+    );
+    await page.getByRole('link', { name: `Expert activations of ${GPU_EXPERT_ID}` }).click();
+    await page.getByLabel('Prompt to trace').fill(example.prompt);
+    await page.getByRole('button', { name: 'Trace' }).click();
+    await expect
+      .poll(() => page.locator('figcaption').textContent())
+      .toBe(`${GPU_EXPERT_ID}: ${trace.tokens} prompt tokens × top-${trace.topK} routing over ${trace.numExperts} experts in ${trace.layers.length} MoE layers`);
+    expect(await heatCells('figure')).toEqual(trace.layers.flatMap((layer, row) => trace.counts[row]!.map((n, e) => `layer ${layer}, expert ${e}: ${n}`)));
+    await expectLabelled();
+    await shot('09-activations');
+
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.waitForURL(`${gw.url}/admin/policies`);
+    expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(expect.arrayContaining(['autobuilt-in', 'economybuilt-in', 'qualitybuilt-in', 'balancedbuilt-in']));
+    // auto is the balanced preset, knob for knob.
+    expect((await rowCells('auto')).slice(0, 7)).toEqual((await rowCells('balanced')).slice(0, 7));
+    await expectLabelled();
+    await shot('10-policies');
+    await page.getByRole('link', { name: 'New policy' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('cheap-trio');
+    await page.getByLabel('Strategy', { exact: true }).selectOption('all');
+    await page.getByLabel('k (experts to call)').fill('3');
+    await page.getByLabel('Aggregation', { exact: true }).selectOption('vote');
+    await page.getByLabel('Cost cap per request (USD)').fill('0.0002');
+    const allowed = ['gemini-1.5-flash-002', 'gemma-7b', 'Mistral-7B-v0.1', 'jamba-1.5-large'];
+    for (const id of allowed) await page.getByLabel(id, { exact: true }).check();
+    await page.getByLabel('Prompt to preview').fill(example.prompt);
+    await page.getByRole('button', { name: 'Preview routing' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Routing preview' }).count()).toBe(1);
+    // The answer lands in view, below the long form.
+    expect(page.url()).toBe(`${gw.url}/admin/policies/preview#preview`);
+    const previewTop = "document.getElementById('preview-h').getBoundingClientRect().top";
+    expect(await page.evaluate<boolean>(`${previewTop} >= 0 && ${previewTop} < window.innerHeight - 100`)).toBe(true);
+    // `all` takes the 3 cheapest allowed experts; the third does not fit the cost cap with the first two.
+    const preview = page.locator('section[aria-labelledby=preview-h]');
+    expect(await preview.locator('tbody th[scope=row]').allTextContents()).toEqual(allowed);
+    expect(await preview.getByRole('status').textContent()).toContain('would call gemini-1.5-flash-002, gemma-7b; 4 experts eligible');
+    expect((await rowCells('Mistral-7B-v0.1')).at(-1)).toBe('stage 0: over the cost cap, skipped');
+    expect((await rowCells('jamba-1.5-large')).at(-1)).toBe('');
+    await expectLabelled();
+    await shot('11-policy-preview');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('cheap-trio saved');
+
+    // The routers learn from the rating above, on request, by keyboard.
+    await page.getByRole('link', { name: 'Router' }).click();
+    await page.waitForURL(`${gw.url}/admin/router`);
+    expect(await rowCells(SKILL_ARTIFACT).then((c) => [c[0], c[2]])).toEqual(['1', 'none yet']);
+    await expectLabelled();
+    await page.getByRole('button', { name: 'Learn from feedback now' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Read 1 new rating, 1 of them with per-expert outcomes\. Saved .*skill-profiles@2/);
+    expect(await rowCells(SKILL_ARTIFACT).then((c) => [c[0], c[2]])).toEqual(['2', '#1']);
+    await shot('12-router-learned');
+
+    // The learned profiles now have a row for the new expert, which the rating said was right.
+    await page.getByRole('link', { name: 'Experts' }).click();
+    await page.waitForURL(`${gw.url}/admin/experts`);
+    expect(await page.locator('figure figcaption').textContent()).toContain(`(${SKILL_ARTIFACT} v2): ${REPLAY_EXPERTS + 1} experts`);
+    expect((await heatCells('figure')).filter((t) => t.startsWith('expert pro-via-dashboard,'))).toHaveLength(HEATMAP_KEYWORDS);
+
+    await page.getByRole('link', { name: 'Edit pro-via-dashboard' }).click();
+    await page.getByLabel('Skills').fill('math, finance');
+    await expectLabelled();
+    await shot('13-edit-expert');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard saved');
+    expect((await rowCells('pro-via-dashboard'))[4]).toBe('math, finance');
+
+    await page.getByRole('button', { name: 'Disable pro-via-dashboard' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard disabled');
+    expect((await rowCells('pro-via-dashboard'))[2]).toBe('disabled');
+    await page.getByRole('link', { name: 'Delete pro-via-dashboard' }).click();
+    await expectLabelled();
+    await shot('14-delete-expert');
+    await page.getByRole('button', { name: 'Delete pro-via-dashboard' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard deleted');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 1);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You are signed out.');
     await page.goto(`${gw.url}/admin/experts`);
     await expect.poll(() => page.url()).toContain('/admin/login');
-  });
+  }, 240_000);
 });
