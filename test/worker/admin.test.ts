@@ -57,6 +57,11 @@ describe('admin API: policies', () => {
     const list = (await (await call('/admin/api/policies', { admin: true })).json()) as { data: { name: string; builtin: boolean }[] };
     expect(list.data).toContainEqual(expect.objectContaining({ name: 'cheap', builtin: false }));
     expect(list.data).toContainEqual(expect.objectContaining({ name: 'auto', builtin: true }));
+    // A built-in's config is a saved policy's config: it can be sent back as one.
+    const economy = (await (await call('/admin/api/policies/economy', { admin: true })).json()) as { config: Record<string, unknown> };
+    expect(economy.config).not.toHaveProperty('name');
+    const copy = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'my-economy', config: economy.config } });
+    expect(copy.status).toBe(201);
     const replaced = await call('/admin/api/policies/cheap', { method: 'PUT', admin: true, json: { config: { strategy: 'all', k: 2, aggregate: 'first' } } });
     expect(((await replaced.json()) as { config: Json }).config).toMatchObject({ k: 2 });
     expect((await call('/admin/api/policies/cheap', { method: 'DELETE', admin: true })).status).toBe(204);

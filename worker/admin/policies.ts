@@ -8,11 +8,18 @@ import type { AppEnv } from '../env';
 import { BUILTIN_POLICIES, savedPolicyConfigSchema } from '../gateway/policies';
 import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
+import type { RoutingPolicy } from '../../router/policy';
 
 const POLICY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 const policyBody = z.object({ description: z.string().max(2_000).default(''), config: savedPolicyConfigSchema }).strict();
 const policyCreate = policyBody.extend({ name: z.string().regex(POLICY_NAME, 'lower-case letters, digits and . _ - only, at most 64') }).strict();
+
+/** A built-in policy as the API shows it: its config is exactly what a saved policy would store. */
+function builtinJson(policy: RoutingPolicy) {
+  const { name, ...config } = policy;
+  return { name, description: 'built-in', config, builtin: true, updated_at: null };
+}
 
 function policyJson(row: PolicyRow) {
   return { name: row.name, description: row.description, config: row.config, builtin: false, updated_at: new Date(row.updatedAt).toISOString() };
@@ -24,7 +31,7 @@ adminPolicies.get('/', async (c) => {
   const saved = (await listPolicyRows(createDb(c.env.DB))).map(policyJson);
   const builtins = Object.entries(BUILTIN_POLICIES)
     .filter(([name]) => !saved.some((p) => p.name === name))
-    .map(([name, p]) => ({ name, description: 'built-in', config: p, builtin: true, updated_at: null }));
+    .map(([, p]) => builtinJson(p));
   return c.json({ data: [...builtins, ...saved].sort((a, b) => a.name.localeCompare(b.name)) });
 });
 
@@ -33,7 +40,7 @@ adminPolicies.get('/:name', async (c) => {
   if (row) return c.json(policyJson(row));
   const builtin = BUILTIN_POLICIES[c.req.param('name')];
   if (!builtin) throw new NotFoundError('policy', c.req.param('name'));
-  return c.json({ name: builtin.name, description: 'built-in', config: builtin, builtin: true, updated_at: null });
+  return c.json(builtinJson(builtin));
 });
 
 adminPolicies.post('/', async (c) => {

@@ -70,12 +70,9 @@ function formFromPost(f: FormValues): PolicyForm {
   };
 }
 
-/**
- * The posted form as a config, over the keys of the saved one the form does not show. A built-in
- * policy's config is a resolved policy that carries its `name`, which is no config key.
- */
+/** The posted form as a config, over the keys of the saved one the form does not show. */
 function configOf(f: FormValues, base: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => k !== 'name' && !(FORM_KEYS as readonly string[]).includes(k)));
+  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !(FORM_KEYS as readonly string[]).includes(k)));
   const k = numberOf(f, 'k');
   const cap = numberOf(f, 'max_cost_usd');
   const allow = valuesOf(f, 'allow');
