@@ -45,58 +45,40 @@ export function predictKnn(index: KnnIndex, f: PromptFeatures, opts: KnnOptions 
   return correct.map((c, e) => (c + opts.priorWeight * index.baseRate[e]!) / (weight[e]! + opts.priorWeight));
 }
 
-/** The `k` most similar rows, best first: one tight scan of dot products, then a partial selection. */
+/**
+ * The `k` most similar rows, best first (earlier rows first among equals). A scan of dot products,
+ * four lanes at a time (a quarter faster than one accumulator; the scan is most of a decision),
+ * keeping the best k in typed arrays by insertion: after the first few hundred rows almost every
+ * row fails the one comparison with the k-th best.
+ */
 export function nearest(index: KnnIndex, query: Float32Array, k: number): { row: number; sim: number }[] {
+  const { dims, embeddings: emb } = index;
   const count = index.labels.rows;
-  const sims = new Float32Array(count);
-  for (let r = 0; r < count; r++) sims[r] = dot(index.embeddings, r * index.dims, query, index.dims);
-  // The k-th largest similarity as a threshold, then only rows above it are sorted.
-  const threshold = count > k ? kthLargest(Float32Array.from(sims), k) : -Infinity;
-  const best: { row: number; sim: number }[] = [];
-  for (let r = 0; r < count; r++) if (sims[r]! >= threshold) best.push({ row: r, sim: sims[r]! });
-  return best.sort((a, b) => b.sim - a.sim || a.row - b.row).slice(0, k);
-}
-
-/** rows[offset …] · query, four lanes at a time (a quarter faster than one accumulator: the scan is most of a decision). */
-function dot(rows: Float32Array, offset: number, query: Float32Array, dims: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let d = 0;
-  for (; d + 3 < dims; d += 4) {
-    s0 += rows[offset + d]! * query[d]!;
-    s1 += rows[offset + d + 1]! * query[d + 1]!;
-    s2 += rows[offset + d + 2]! * query[d + 2]!;
-    s3 += rows[offset + d + 3]! * query[d + 3]!;
-  }
-  for (; d < dims; d++) s0 += rows[offset + d]! * query[d]!;
-  return s0 + s1 + s2 + s3;
-}
-
-/** Quickselect (Hoare), in place. */
-function kthLargest(values: Float32Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
-      }
+  const size = Math.min(k, count);
+  const bestSim = new Float32Array(size).fill(-Infinity);
+  const bestRow = new Int32Array(size).fill(-1);
+  for (let r = 0, o = 0; r < count; r++, o += dims) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let d = 0;
+    for (; d + 3 < dims; d += 4) {
+      s0 += emb[o + d]! * query[d]!;
+      s1 += emb[o + d + 1]! * query[d + 1]!;
+      s2 += emb[o + d + 2]! * query[d + 2]!;
+      s3 += emb[o + d + 3]! * query[d + 3]!;
     }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
+    for (; d < dims; d++) s0 += emb[o + d]! * query[d]!;
+    const sim = Math.fround(s0 + s1 + s2 + s3);
+    if (size === 0 || sim <= bestSim[size - 1]!) continue;
+    let i = size - 1;
+    for (; i > 0 && bestSim[i - 1]! < sim; i--) {
+      bestSim[i] = bestSim[i - 1]!;
+      bestRow[i] = bestRow[i - 1]!;
+    }
+    bestSim[i] = sim;
+    bestRow[i] = r;
   }
-  return values[target]!;
+  return Array.from(bestRow, (row, i) => ({ row, sim: bestSim[i]! }));
 }
