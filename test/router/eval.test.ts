@@ -60,12 +60,19 @@ describe('baselines and metrics', () => {
     expect(m).toEqual({ accuracy: 0.5, cost_per_query: 3, cost_vs_best_single: 0.5, experts_per_query: 1.5 });
   });
 
-  it('draws the frontier with every point', () => {
+  it('draws the frontier with every point, listing the ones far outside the sweeps instead of squashing the axis', () => {
     const metrics = { accuracy: 0.7, cost_per_query: 0.0005, cost_vs_best_single: 1, experts_per_query: 1 };
-    const svg = frontierSvg({ title: 't', sweeps: [{ label: 'learned', colour: '#000', points: [{ label: 'a', metrics }, { label: 'b', metrics: { ...metrics, accuracy: 0.6, cost_per_query: 0.0001 } }] }], points: [{ label: 'best-single', metrics }] });
+    const svg = frontierSvg({
+      title: 't',
+      sweeps: [{ label: 'learned', colour: '#000', points: [{ label: 'a', metrics }, { label: 'b', metrics: { ...metrics, accuracy: 0.6, cost_per_query: 0.0001 } }] }],
+      points: [{ label: 'best-single', metrics }, { label: 'oracle', metrics: { ...metrics, accuracy: 0.95, cost_vs_best_single: 0.14 } }],
+    });
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('best-single');
+    expect(svg).toContain('best-single  70.0%, 1.00× cost');
+    expect(svg).toContain('oracle  95.0%, 0.14× cost');
+    // Two swept points and best-single are drawn; the oracle, 25 points above the sweeps, is only listed.
     expect(svg.match(/<circle/g)).toHaveLength(3);
+    expect(svg).not.toContain('>90%<');
   });
 });
 
