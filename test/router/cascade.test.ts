@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS } from '../../router/cascade/posterior';
-import { createCascadeStrategy, returnedChoice, stagesOf } from '../../router/cascade/strategy';
+import { canOverturn, createCascadeStrategy, returnedChoice, stagesOf } from '../../router/cascade/strategy';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../../router/cascade/answer-confidence';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
@@ -54,6 +54,18 @@ describe('cascade stages and the answer it would return', () => {
     expect(returnedChoice('first', answers, votes, weights)).toBe('C');
     expect(returnedChoice('first', answers.slice(0, 2), votes.slice(0, 2), weights)).toBe('B');
     expect(returnedChoice('synthesize', answers, votes, weights)).toBe(choicePosterior(votes, EFFECTIVE_OPTIONS).choice);
+  });
+  it('knows when the experts ahead cannot overturn a vote, whatever they answer', () => {
+    const pair = answers.slice(0, 2);
+    const w = new Map([['cheap-a', 2.8], ['cheap-b', 2.8], ['strong', 3.1], ['other', 2.9]]);
+    // Two agreeing cheap experts outweigh the strongest alone, not the strongest and another together.
+    expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong'])).toBe(false);
+    expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong', 'other'])).toBe(true);
+    expect(canOverturn('vote', pair, votes.slice(0, 2), w, ['strong'])).toBe(false);
+    expect(canOverturn('vote', pair, votes.slice(0, 2), w, ['strong', 'other'])).toBe(true);
+    // A split can always be decided by the next answer; `first` returns the next answer itself.
+    expect(canOverturn('weighted-vote', [answers[0]!, answers[2]!], [votes[0]!, votes[2]!], w, ['other'])).toBe(true);
+    expect(canOverturn('first', pair, votes.slice(0, 2), w, ['strong'])).toBe(true);
   });
 });
 
