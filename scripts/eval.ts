@@ -7,7 +7,9 @@
 //
 // Options: --folds K, --aggregate first|vote|weighted-vote|synthesize|judge, --source pred|text,
 // --svg PATH (frontier plot, default docs/routing-frontier.svg), --lambdas 0,0.05,…, --no-sweep,
-// --aggregator-url URL --aggregator-model M (synthesize / judge through a live expert).
+// --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
+// (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
+// (route only the first N questions; training is unchanged).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -15,13 +17,16 @@ import { parseArgs } from 'node:util';
 import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
 import { frontierSvg, type PlotPoint } from '../router/eval/frontier';
+import type { LiveAggregator } from '../router/eval/live';
 import type { OfflineAggregation } from '../router/eval/replay';
 import type { Metrics } from '../router/eval/types';
 import { AGGREGATION_NAMES, STRATEGY_NAMES, type AggregationName, type RoutingPolicy, type StrategyName } from '../router/policy';
 import { round } from '../router/learned/strategy';
 import { PRESETS } from '../router/presets';
+import { isConclaveError } from '../router/errors';
 import type { ExpertProfile } from '../router/types';
 import { DEFAULT_DATA, loadExamples, loadModels } from './lib/dataset';
+import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,11 +42,13 @@ const { values: args } = parseArgs({
     'no-sweep': { type: 'boolean', default: false },
     'aggregator-url': { type: 'string' },
     'aggregator-model': { type: 'string' },
+    'aggregator-key-env': { type: 'string' },
+    'aggregator-price': { type: 'string', default: '0,0' },
+    limit: { type: 'string' },
   },
   strict: true,
 });
 
-const LIVE_AGGREGATIONS: readonly AggregationName[] = ['synthesize', 'judge', 'layers'];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 function fail(message: string): never {
@@ -56,17 +63,22 @@ function policyNamed(name: string): RoutingPolicy {
   return fail(`unknown policy '${name}': use one of ${[...PRESETS.keys(), ...STRATEGY_NAMES].join(', ')}`);
 }
 
-function aggregationOverride(): OfflineAggregation | undefined {
+/** --aggregate: a vote kind replayed on recorded answers, or synthesis / judging through a live expert. */
+function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggregator } {
   const name = args.aggregate;
-  if (name === undefined) return undefined;
+  if (name === undefined) return {};
   if (!(AGGREGATION_NAMES as readonly string[]).includes(name)) fail(`unknown aggregation '${name}': one of ${AGGREGATION_NAMES.join(', ')}`);
-  if (LIVE_AGGREGATIONS.includes(name as AggregationName)) {
-    if (!args['aggregator-url'] || !args['aggregator-model']) {
-      fail(`aggregation '${name}' writes a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote)`);
-    }
-    fail(`aggregation '${name}' through a live expert is not wired into the offline eval yet (needs aggregateWithCaller from router/aggregate)`);
-  }
-  return name as OfflineAggregation;
+  if (name === 'layers') fail(`aggregation 'layers' has the experts answer again after seeing each other, which recorded answers cannot do; evaluate it in the gateway`);
+  if (name !== 'synthesize' && name !== 'judge') return { override: name as OfflineAggregation };
+  const url = args['aggregator-url'];
+  const model = args['aggregator-model'];
+  if (!url || !model) fail(`aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote)`);
+  const [input, output] = args['aggregator-price']!.split(',').map(Number);
+  if (!Number.isFinite(input) || !Number.isFinite(output) || input! < 0 || output! < 0) fail(`--aggregator-price is IN,OUT in USD per million tokens, not '${args['aggregator-price']}'`);
+  const keyEnv = args['aggregator-key-env'];
+  if (keyEnv && !process.env[keyEnv]) fail(`--aggregator-key-env names ${keyEnv}, which is not set`);
+  const caller = liveCaller({ url, model, ...(keyEnv ? { keyEnv } : {}), inputPricePerMTok: input!, outputPricePerMTok: output! });
+  return { live: { kind: name, caller, expertId: LIVE_EXPERT_ID } };
 }
 
 function experts(): ExpertProfile[] {
@@ -94,11 +106,21 @@ const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: Aggreg
 async function main(): Promise<void> {
   const source = args.source === 'text' ? 'text' : args.source === 'pred' ? 'pred' : fail(`--source is pred or text, not '${args.source}'`);
   const chosen = policyNamed(args.policy!);
-  const override = aggregationOverride();
-  const lambdas = args['no-sweep'] ? [] : args.lambdas!.split(',').map(Number);
+  const { override, live } = aggregationChoice();
+  const limit = args.limit === undefined ? undefined : Number(args.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) fail(`--limit must be a positive integer, not '${args.limit}'`);
+  // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy.
+  const lambdas = args['no-sweep'] || live ? [] : args.lambdas!.split(',').map(Number);
   const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, lambda })));
-  const named = [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
-  const opts = { policies: [...named, ...sweepPolicies], source, includeBaselines: true, ...(override ? { aggregateOverride: override } : {}) } as const;
+  const named = live ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
+  const opts = {
+    policies: [...named, ...sweepPolicies],
+    source,
+    includeBaselines: true,
+    ...(override ? { aggregateOverride: override } : {}),
+    ...(live ? { live } : {}),
+    ...(limit !== undefined ? { routeAtMost: limit } : {}),
+  } as const;
   const pool = experts();
 
   const data = loadExamples(args.data!);
@@ -118,7 +140,9 @@ async function main(): Promise<void> {
 
   const bestSingleCost = summarize(results.get('best-single')!, 0).cost_per_query;
   const metricsOf = (name: string): Metrics => summarize(results.get(name)!, bestSingleCost);
-  log(`${setup}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const routed = limit !== undefined ? `; the first ${limit} questions routed` : '';
+  const aggregated = live ? `; ${live.kind} by '${args['aggregator-model']}' at ${args['aggregator-url']}` : '';
+  log(`${setup}${routed}${aggregated}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
   log('');
   log(`${'router'.padEnd(24)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
   const row = (name: string) => {
@@ -151,4 +175,5 @@ async function main(): Promise<void> {
   if (args.json) log(JSON.stringify({ policy: chosen.name, accuracy: round(m.accuracy), cost_per_query: round(m.cost_per_query, 8), cost_vs_best_single: round(m.cost_vs_best_single), experts_per_query: round(m.experts_per_query), extraction_agreement: agreement === null ? null : round(agreement) }));
 }
 
-main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+// An expert's failure is its message; anything else is a bug and keeps its stack.
+main().catch((e: unknown) => fail(isConclaveError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)));

@@ -8,12 +8,17 @@ import {
   SYNTHESIS_SKILL_ARTIFACT,
   type SynthesisSkillRanking,
 } from '../router/aggregate/synthesis-skill';
+import { measureLiveSynthesisSkill } from '../router/aggregate/synthesis-skill-live';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels } from './lib/dataset';
+import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 // Measures every recorded model's synthesis skill on the dev split (offline proxy, see
 // router/aggregate/synthesis-skill.ts) and writes the ranking as the `synthesis-skill` artifact
 // that picks the aggregator when a policy names none.
 //   npx tsx scripts/synthesis-skill.ts [--data …] [--sets 3] [--seed 1] [--out data/artifacts/synthesis-skill.json]
+// With --live-url URL --live-model M [--live-key-env VAR] [--limit 200] it instead measures one live
+// OpenAI-compatible expert's synthesis skill on the first sets (the production prompt, a real call
+// per set) and prints it; no artifact is written.
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +27,12 @@ const { values } = parseArgs({
     sets: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: 'data/artifacts/synthesis-skill.json' },
+    'live-url': { type: 'string' },
+    'live-model': { type: 'string' },
+    'live-key-env': { type: 'string' },
+    limit: { type: 'string', default: '200' },
   },
+  strict: true,
 });
 
 const setsPerQuestion = Number(values.sets);
@@ -33,6 +43,16 @@ const questions = loadExamples(values.data);
 const models = loadModels(values.models);
 const names = models.map((m) => m.name);
 const tasks = sampleSynthesisTasks(questions, { models: names, setsPerQuestion, seed });
+if (values['live-url']) {
+  if (!values['live-model']) throw new Error('--live-url needs --live-model');
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
+  const caller = liveCaller({ url: values['live-url'], model: values['live-model'], ...(values['live-key-env'] ? { keyEnv: values['live-key-env'] } : {}), inputPricePerMTok: 0, outputPricePerMTok: 0 });
+  const [entry] = await measureLiveSynthesisSkill(caller, [LIVE_EXPERT_ID], tasks.slice(0, limit));
+  console.log(`live synthesis skill of '${values['live-model']}' at ${values['live-url']}: ${entry!.skill.toFixed(3)} on ${entry!.tasks} sets (${entry!.failures ?? 0} failed calls)`);
+  console.log(JSON.stringify({ model: values['live-model'], skill: entry!.skill, tasks: entry!.tasks, failures: entry!.failures ?? 0 }));
+  process.exit(0);
+}
 const modelIds = new Map(models.map((m) => [m.name, m.modelId]));
 const ranking = measureOfflineSynthesisSkill(questions, tasks, names).map((e) => ({ ...e, skill: Number(e.skill.toFixed(4)), modelId: modelIds.get(e.model)! }));
 

@@ -3,8 +3,9 @@ import type { RoutingPolicy } from '../policy';
 import { buildStrategies } from '../strategies';
 import { train, type TrainOptions } from '../train';
 import type { ExpertProfile } from '../types';
-import { baselineRouters, strategyRouter, summarizeTraining, type Router, type TrainingSummary } from './baselines';
+import { baselineRouters, pricesOf, strategyRouter, summarizeTraining, type Router, type TrainingSummary } from './baselines';
 import { kFolds, trainIndices } from './folds';
+import { withLiveAggregation, type LiveAggregator } from './live';
 import type { OfflineAggregation, ReplayOptions } from './replay';
 import type { EvalExample, QuestionResult } from './types';
 
@@ -18,8 +19,12 @@ export interface EvalOptions {
   source: ReplayOptions['source'];
   /** Replaces each policy's aggregation (the CLI's --aggregate). */
   aggregateOverride?: OfflineAggregation;
+  /** Synthesis or judging through a live expert, replacing each policy's aggregation. */
+  live?: LiveAggregator;
   train?: Partial<TrainOptions>;
   includeBaselines: boolean;
+  /** Route only the first N questions of the data (live aggregators make a call per question); training is unchanged. */
+  routeAtMost?: number;
 }
 
 export type ResultsByRouter = Map<string, QuestionResult[]>;
@@ -36,7 +41,10 @@ export function routersFor(artifacts: ArtifactSet, summary: TrainingSummary, exp
   const routers: Router[] = opts.policies.map((policy) => {
     const strategy = strategies.get(policy.strategy);
     if (!strategy) throw new Error(`strategy '${policy.strategy}' is not built`);
-    return strategyRouter(policy.name, strategy, experts, policy, { aggregation: offlineAggregation(policy, opts.aggregateOverride), source: opts.source, competence: summary.accuracy });
+    // Under a live aggregator the cascade still escalates on the vote of its answers so far.
+    const aggregation = opts.live ? 'vote' : offlineAggregation(policy, opts.aggregateOverride);
+    const router = strategyRouter(policy.name, strategy, experts, policy, { aggregation, source: opts.source, competence: summary.accuracy });
+    return opts.live ? withLiveAggregation(router, opts.live, pricesOf(experts)) : router;
   });
   return opts.includeBaselines ? [...routers, ...baselineRouters(summary, experts, opts.source)] : routers;
 }
@@ -47,7 +55,7 @@ export async function evaluateSplit(trainSet: readonly EvalExample[], testSet: r
   const out: ResultsByRouter = new Map();
   for (const router of routers) {
     const results: QuestionResult[] = [];
-    for (const x of testSet) results.push(await router.run(x));
+    for (const x of testSet.slice(0, opts.routeAtMost ?? testSet.length)) results.push(await router.run(x));
     out.set(router.name, results);
   }
   return out;
@@ -59,11 +67,13 @@ export async function crossValidate(examples: readonly EvalExample[], folds: num
   const n = examples.length;
   for (const [f, test] of kFolds(n, folds).entries()) {
     onFold?.(f);
+    const routed = test.filter((i) => i < (opts.routeAtMost ?? n));
+    if (routed.length === 0) continue;
     const results = await evaluateSplit(
       trainIndices(n, test).map((i) => examples[i]!),
-      test.map((i) => examples[i]!),
+      routed.map((i) => examples[i]!),
       experts,
-      opts,
+      { ...opts, routeAtMost: undefined },
     );
     for (const [name, rs] of results) pooled.set(name, [...(pooled.get(name) ?? []), ...rs]);
   }

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 //   invalid-json         200 with a body that is not JSON
 //   flaky-<n>            fails with 503 n times (per model string), then echoes
 //   params               answers with the sampling parameters it received, as JSON
+//   say:<text>           answers <text> (a scripted judge or synthesizer)
 
 export interface PeerStats {
   requests: number;
@@ -60,7 +61,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   stats.requests++;
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const reply = model === 'params' ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null }) : `echo: ${last}`;
+  const said = /^say:([\s\S]*)$/.exec(model);
+  const reply = said ? said[1]! : model === 'params' ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null }) : `echo: ${last}`;
 
   const status = /^status-(\d{3})$/.exec(model);
   if (status) return json(res, Number(status[1]), { error: { message: `injected ${status[1]}`, type: 'server_error' } });
