@@ -17,6 +17,7 @@ try {
   console.log(`  direct   p50 ${ms(latency.direct.p50)}  p99 ${ms(latency.direct.p99)}`);
   console.log(`  gateway  p50 ${ms(latency.gateway.p50)}  p99 ${ms(latency.gateway.p99)}`);
   console.log(`  added    p50 ${ms(latency.added.p50)}  p99 ${ms(latency.added.p99)}`);
+  console.log(`  of which the Worker's own time (Server-Timing) p50 ${ms(latency.workerOwn.p50)}  p99 ${ms(latency.workerOwn.p99)}; the rest is the local runtime (wrangler dev's proxy, the history write sharing the cores)`);
   console.log(`load: ${load.requests} requests at ${load.connections} concurrent`);
   console.log(`  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`);
   console.log(`  added p50 ${load.addedLatency.p50} ms, p99 ${load.addedLatency.p99} ms; error rate ${(load.errorRate * 100).toFixed(2)}%`);

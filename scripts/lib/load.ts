@@ -11,6 +11,8 @@ export interface LatencyFigures {
   direct: { p50: number; p99: number };
   gateway: { p50: number; p99: number };
   added: { p50: number; p99: number };
+  /** The Worker's own time per request (Server-Timing `gateway`): added latency without wrangler dev's local proxy. */
+  workerOwn: { p50: number; p99: number };
 }
 
 export interface LoadFigures {
@@ -53,28 +55,32 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function timeOne(url: string, payload: string, auth: string | null): Promise<number> {
+/** Round-trip ms, and the gateway's own ms from its Server-Timing header (NaN for the direct peer). */
+async function timeOne(url: string, payload: string, auth: string | null): Promise<{ ms: number; ownMs: number }> {
   const t0 = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: payload });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  return performance.now() - t0;
+  const own = /gateway;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+  return { ms: performance.now() - t0, ownMs: own ? Number(own[1]) : NaN };
 }
 
 /** Sequential, interleaved direct and gateway calls so both see the same machine state. */
 export async function measureAddedLatency(b: Bench, requests = 1000): Promise<LatencyFigures> {
   const direct: number[] = [];
   const gateway: number[] = [];
+  const own: number[] = [];
   for (let i = 0; i < 50; i++) await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey); // warm-up
   for (let i = 0; i < requests; i++) {
-    direct.push(await timeOne(`${b.peer.url}/v1/chat/completions`, body, null));
-    gateway.push(await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey));
+    direct.push((await timeOne(`${b.peer.url}/v1/chat/completions`, body, null)).ms);
+    const g = await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey);
+    gateway.push(g.ms);
+    own.push(g.ownMs);
   }
-  direct.sort((x, y) => x - y);
-  gateway.sort((x, y) => x - y);
+  for (const xs of [direct, gateway, own]) xs.sort((x, y) => x - y);
   const d = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
   const g = { p50: percentile(gateway, 50), p99: percentile(gateway, 99) };
-  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 } };
+  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: { p50: percentile(own, 50), p99: percentile(own, 99) } };
 }
 
 async function cannon(url: string, payload: string, headers: Record<string, string>, amount: number, connections: number) {

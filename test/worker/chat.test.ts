@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { expertWallMs } from '../../worker/gateway/routing-summary';
+import type { CallRecord } from '../../worker/history/record';
 import { addExpert, call, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
 
 interface Routing {
@@ -18,6 +20,24 @@ async function routeRows(id: string) {
   const calls = await env.DB.prepare('select * from route_calls where route_id = ? order by id').bind(id).all<Record<string, unknown>>();
   return { route, calls: calls.results };
 }
+
+describe('the gateway\'s own time', () => {
+  const span = (startedAt: number, latencyMs: number) => ({ startedAt, latencyMs }) as CallRecord;
+
+  it('counts overlapping expert calls once', () => {
+    expect(expertWallMs([])).toBe(0);
+    expect(expertWallMs([span(100, 50), span(120, 10), span(140, 30), span(300, 5)])).toBe(75);
+  });
+
+  it('is reported in routing.gateway_ms and Server-Timing, within the request\'s latency', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const res = await chat({ model: 'gemini-1.5-pro-002' });
+    const routing = ((await res.json()) as { routing: { latency_ms: number; gateway_ms: number } }).routing;
+    expect(routing.gateway_ms).toBeGreaterThanOrEqual(0);
+    expect(routing.gateway_ms).toBeLessThanOrEqual(routing.latency_ms);
+    expect(res.headers.get('server-timing')).toBe(`gateway;dur=${routing.gateway_ms}, total;dur=${routing.latency_ms}`);
+  });
+});
 
 describe('POST /v1/chat/completions', () => {
   beforeEach(async () => {

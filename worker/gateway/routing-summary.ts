@@ -37,6 +37,8 @@ export interface RoutingSummary {
   aggregation_detail?: Record<string, unknown>;
   total_cost_usd: number;
   latency_ms: number;
+  /** The gateway's own share of latency_ms: the time no expert call was in flight. */
+  gateway_ms: number;
   ttft_ms?: number;
 }
 
@@ -100,8 +102,22 @@ export function summarise(args: {
     ...(agg?.detail ? { aggregation_detail: agg.detail } : {}),
     total_cost_usd: totalCost(calls),
     latency_ms: round(args.latencyMs),
+    gateway_ms: round(Math.max(0, args.latencyMs - expertWallMs(calls))),
     ...(args.ttftMs !== null ? { ttft_ms: round(args.ttftMs) } : {}),
   };
+}
+
+/** Wall time with at least one expert call in flight (calls overlap when parallel or hedged). */
+export function expertWallMs(calls: readonly CallRecord[]): number {
+  const spans = calls.map((c) => [c.startedAt, c.startedAt + c.latencyMs] as const).sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [from, to] of spans) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total;
 }
 
 function round(ms: number): number {

@@ -77,7 +77,8 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
         routing,
       },
       200,
-      { 'x-route-id': routeId },
+      // Standard Server-Timing: what the gateway itself added, apart from waiting for experts.
+      { 'x-route-id': routeId, 'server-timing': `gateway;dur=${routing.gateway_ms}, total;dur=${routing.latency_ms}` },
     );
   }
   return streamResponse(c, { routeId, createdAt, t0, body, run, policy: activePolicy, caller, record });
