@@ -121,3 +121,61 @@ export async function runLoad(b: Bench, requests = 10_000, connections = 100): P
     lostRecords: Math.max(0, ok - recorded),
   };
 }
+
+export interface TtftFigures {
+  aggregation: string;
+  /** Client-side ms to the first content delta, and to the end of the stream. */
+  ttft: { p50: number; p99: number };
+  total: { p50: number; p99: number };
+}
+
+/** Peer experts with known delays: the first byte of `fast` after 50 ms, `slow` after 300 ms, the synthesizer's after 100 ms. */
+const TTFT_EXPERTS = { 'ttft-fast': 'slow-50', 'ttft-slow': 'slow-300', 'ttft-synth': 'slow-100' } as const;
+
+/**
+ * Time to first token per aggregation, streamed through the gateway over two experts of known
+ * delay: `first` can stream after the fast one, votes only after both, a synthesis after both plus
+ * the synthesizer's own first byte.
+ */
+export async function measureTtft(b: Bench, requests = 20): Promise<TtftFigures[]> {
+  for (const [id, model] of Object.entries(TTFT_EXPERTS)) {
+    const res = await fetch(`${b.gw.url}/admin/api/experts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${b.gw.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, provider: 'openai', model, endpoint_url: b.peer.url }),
+    });
+    if (res.status !== 201) throw new Error(`registering ${id} failed: ${res.status} ${await res.text()}`);
+  }
+  const routings = { first: {}, vote: {}, synthesize: { aggregator: 'ttft-synth' } } as const;
+  const out: TtftFigures[] = [];
+  for (const [aggregation, extra] of Object.entries(routings)) {
+    const routing = { strategy: 'fixed', experts: ['ttft-fast', 'ttft-slow'], aggregate: aggregation, ...extra };
+    const payload = JSON.stringify({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }], routing });
+    const ttft: number[] = [];
+    const total: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const t = await timeStream(`${b.gw.url}/v1/chat/completions`, payload, b.gw.apiKey);
+      ttft.push(t.ttftMs);
+      total.push(t.totalMs);
+    }
+    ttft.sort((x, y) => x - y);
+    total.sort((x, y) => x - y);
+    out.push({ aggregation, ttft: { p50: percentile(ttft, 50), p99: percentile(ttft, 99) }, total: { p50: percentile(total, 50), p99: percentile(total, 99) } });
+  }
+  return out;
+}
+
+async function timeStream(url: string, payload: string, auth: string): Promise<{ ttftMs: number; totalMs: number }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` }, body: payload });
+  if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let ttftMs = NaN;
+  let text = '';
+  for await (const chunk of res.body) {
+    text += decoder.decode(chunk, { stream: true });
+    // The first chunk with content text (the role-only opener does not count).
+    if (Number.isNaN(ttftMs) && /"content":"[^"]/.test(text)) ttftMs = performance.now() - t0;
+  }
+  return { ttftMs, totalMs: performance.now() - t0 };
+}
