@@ -36,7 +36,11 @@ export async function latestArtifactHeaders(db: Db, names?: readonly string[]): 
 
 /** The newest version of every artifact (or of the named ones), parsed. */
 export async function latestArtifacts(db: Db, names?: readonly string[]): Promise<StoredArtifact[]> {
-  const headers = await latestArtifactHeaders(db, names);
+  return artifactsOf(db, await latestArtifactHeaders(db, names));
+}
+
+/** The versions these headers name, their chunks read in one batch and parsed. */
+export async function artifactsOf(db: Db, headers: readonly ArtifactHeader[]): Promise<StoredArtifact[]> {
   if (headers.length === 0) return [];
   const [first, ...rest] = headers.map((h) =>
     db

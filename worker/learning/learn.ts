@@ -4,7 +4,7 @@ import { LEARNABLE_ARTIFACTS, learnArtifact, type LearnableArtifact } from '../.
 import { BANDIT_ARTIFACT } from '../../router/bandit/linucb';
 import { FEATURES_ARTIFACT } from '../../router/features/featurizer';
 import { createDb } from '../db/client';
-import { advanceWatermark, latestArtifactHeaders, latestArtifacts, pruneArtifactVersions, saveArtifacts, type NewArtifact } from '../db/artifacts';
+import { advanceWatermark, artifactsOf, latestArtifactHeaders, pruneArtifactVersions, saveArtifacts, type ArtifactHeader, type NewArtifact } from '../db/artifacts';
 import { invalidateRouterState } from '../gateway/router-state';
 import { ratedRoutesAfter } from './rated-routes';
 
@@ -30,25 +30,26 @@ export interface LearningReport {
 
 export async function learnFromFeedback(d1: D1Database, names: readonly LearnableArtifact[] = LEARNABLE_ARTIFACTS): Promise<LearningReport> {
   const db = createDb(d1);
-  const stored = await latestArtifacts(db, [FEATURES_ARTIFACT, ...names]);
-  const byName = new Map(stored.map((a) => [a.name, a]));
-  const targets = names.filter((n) => byName.has(n));
-  if (targets.length === 0 || !byName.has(FEATURES_ARTIFACT)) return { feedback: 0, examples: 0, saved: [], skipped: 'no trained artifacts to learn into' };
-  const watermark = Math.min(...targets.map((n) => byName.get(n)!.feedbackThrough));
+  // Headers first: the megabytes of artifact bodies are read only when there is feedback to learn.
+  const headers = await latestArtifactHeaders(db, [FEATURES_ARTIFACT, ...names]);
+  const features = headers.find((h) => h.name === FEATURES_ARTIFACT);
+  const targets = headers.filter((h): h is ArtifactHeader & { name: LearnableArtifact } => (names as readonly string[]).includes(h.name));
+  if (!features || targets.length === 0) return { feedback: 0, examples: 0, saved: [], skipped: 'no trained artifacts to learn into' };
+  const watermark = Math.min(...targets.map((h) => h.feedbackThrough));
   const rated = await ratedRoutesAfter(db, watermark, FEEDBACK_PER_RUN);
   if (rated.length === 0) return { feedback: 0, examples: 0, saved: [], skipped: 'no new feedback' };
   const through = rated.at(-1)!.feedbackId;
   const examples = rated.map(labelRatedRoute).filter((x): x is LabelledExample => x !== null);
-  const artifacts: ArtifactSet = byName;
-  const updates: NewArtifact[] = [];
-  const caughtUp: string[] = [];
-  for (const name of targets) {
-    const current = byName.get(name)!;
-    if (current.feedbackThrough >= through) continue;
-    const unseen = examples.filter((x) => x.feedbackId > current.feedbackThrough);
-    if (unseen.length) updates.push({ name, data: learnArtifact(artifacts, name, unseen), feedbackThrough: through, basedOn: current.version });
-    else caughtUp.push(name);
-  }
+  const behind = targets.filter((h) => h.feedbackThrough < through);
+  const learning = behind.filter((h) => examples.some((x) => x.feedbackId > h.feedbackThrough));
+  const caughtUp = behind.filter((h) => !learning.includes(h));
+  const artifacts: ArtifactSet = new Map((await artifactsOf(db, learning.length ? [features, ...learning] : [])).map((a) => [a.name, a]));
+  const updates: NewArtifact[] = learning.map((h) => ({
+    name: h.name,
+    data: learnArtifact(artifacts, h.name, examples.filter((x) => x.feedbackId > h.feedbackThrough)),
+    feedbackThrough: through,
+    basedOn: h.version,
+  }));
   let saved: string[];
   try {
     saved = (await saveArtifacts(db, updates)).map((h) => `${h.name}@${h.version}`);
@@ -57,7 +58,7 @@ export async function learnFromFeedback(d1: D1Database, names: readonly Learnabl
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(String(e))) return { feedback: rated.length, examples: examples.length, saved: [], skipped: 'another run learned from this feedback first' };
     throw e;
   }
-  for (const name of caughtUp) await advanceWatermark(db, name, byName.get(name)!.version, through);
+  for (const h of caughtUp) await advanceWatermark(db, h.name, h.version, through);
   invalidateRouterState();
   const pruned = await pruneArtifactVersions(db);
   const report: LearningReport = { feedback: rated.length, examples: examples.length, saved, ...(saved.length ? {} : { skipped: 'the new feedback implied no per-expert outcomes' }) };
@@ -65,15 +66,13 @@ export async function learnFromFeedback(d1: D1Database, names: readonly Learnabl
   return report;
 }
 
-/** The bandit learns from a rating within seconds; runs closer together than this are left to the next one. */
-export const DEFAULT_BANDIT_INTERVAL_MS = 10_000;
-
 /**
  * Called off the critical path after a rating is stored: the bandit absorbs all pending feedback,
- * unless it saved a version moments ago (then the next rating or the cron picks this one up).
+ * unless it saved a version less than `intervalMs` ago (then the next rating or the cron picks this
+ * one up).
  * Never throws: a failure is logged and the cron retries from the same watermark.
  */
-export async function learnBanditAfterFeedback(d1: D1Database, intervalMs = DEFAULT_BANDIT_INTERVAL_MS, now = Date.now()): Promise<LearningReport | null> {
+export async function learnBanditAfterFeedback(d1: D1Database, intervalMs: number, now = Date.now()): Promise<LearningReport | null> {
   try {
     const [header] = await latestArtifactHeaders(createDb(d1), [BANDIT_ARTIFACT]);
     if (!header || now - header.createdAt < intervalMs) return null;
