@@ -30,14 +30,18 @@ export interface AppVariables {
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-/** Cache lifetime for per-isolate registry and artifact caches. */
-export function cacheTtlMs(env: Env): number {
-  const ttl = Number(env.CACHE_TTL_MS ?? '5000');
-  return Number.isFinite(ttl) && ttl >= 0 ? ttl : 5000;
+/** A non-negative millisecond setting from a var, or its default when unset or malformed. */
+function msSetting(value: string | undefined, fallback: number): number {
+  const ms = Number(value ?? fallback);
+  return Number.isFinite(ms) && ms >= 0 ? ms : fallback;
 }
 
-/** Least time between bandit versions saved right after feedback; bursts of ratings share one. */
+/** Cache lifetime for per-isolate registry and artifact caches. */
+export function cacheTtlMs(env: Env): number {
+  return msSetting(env.CACHE_TTL_MS, 5_000);
+}
+
+/** Least time between bandit versions saved right after feedback, so a burst of ratings shares one. */
 export function banditIntervalMs(env: Env): number {
-  const ms = Number(env.BANDIT_LEARN_INTERVAL_MS ?? '10000');
-  return Number.isFinite(ms) && ms >= 0 ? ms : 10_000;
+  return msSetting(env.BANDIT_LEARN_INTERVAL_MS, 10_000);
 }

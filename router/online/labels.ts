@@ -42,12 +42,9 @@ export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
   for (const call of route.calls) {
     if (call.role !== 'expert' || call.status !== 'ok' || call.response === null || outcomes[call.expertId]) continue;
     const answer = extractAnswer(call.response);
-    const same =
-      call.expertId === route.winner ||
-      call.response === route.response ||
-      (returned !== null && answer !== null && answer.kind === returned.kind && answer.value === returned.value);
-    // A different answer is known wrong only when the returned one was right and both are comparable.
     const comparable = returned !== null && answer !== null;
+    const same = call.expertId === route.winner || call.response === route.response || (comparable && answer.kind === returned.kind && answer.value === returned.value);
+    // A different answer is known wrong only when the returned one was right and both are comparable.
     if (!same && !(good && comparable)) continue;
     outcomes[call.expertId] = { correct: same ? good : false, costUsd: call.costUsd, text: call.response };
   }

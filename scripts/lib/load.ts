@@ -55,6 +55,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** p50 and p99 of samples (sorted here). */
+function p50p99(samples: number[]): { p50: number; p99: number } {
+  samples.sort((x, y) => x - y);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
 /** Round-trip ms, and the gateway's own ms from its Server-Timing header (NaN for the direct peer). */
 async function timeOne(url: string, payload: string, auth: string | null): Promise<{ ms: number; ownMs: number }> {
   const t0 = performance.now();
@@ -77,10 +83,9 @@ export async function measureAddedLatency(b: Bench, requests = 1000): Promise<La
     gateway.push(g.ms);
     own.push(g.ownMs);
   }
-  for (const xs of [direct, gateway, own]) xs.sort((x, y) => x - y);
-  const d = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
-  const g = { p50: percentile(gateway, 50), p99: percentile(gateway, 99) };
-  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: { p50: percentile(own, 50), p99: percentile(own, 99) } };
+  const d = p50p99(direct);
+  const g = p50p99(gateway);
+  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: p50p99(own) };
 }
 
 async function cannon(url: string, payload: string, headers: Record<string, string>, amount: number, connections: number) {
@@ -158,9 +163,7 @@ export async function measureTtft(b: Bench, requests = 20): Promise<TtftFigures[
       ttft.push(t.ttftMs);
       total.push(t.totalMs);
     }
-    ttft.sort((x, y) => x - y);
-    total.sort((x, y) => x - y);
-    out.push({ aggregation, ttft: { p50: percentile(ttft, 50), p99: percentile(ttft, 99) }, total: { p50: percentile(total, 50), p99: percentile(total, 99) } });
+    out.push({ aggregation, ttft: p50p99(ttft), total: p50p99(total) });
   }
   return out;
 }

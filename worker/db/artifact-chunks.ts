@@ -2,14 +2,14 @@
 // cut artifacts the same way.
 
 /**
- * Largest chunk, in UTF-8 bytes after SQL quoting (a `'` counts twice): a chunk must fit a D1
- * statement (100 KB) as a literal in the seed file, with room for the INSERT around it.
+ * Largest chunk the Worker writes, in UTF-8 bytes after SQL quoting (a `'` counts twice): small
+ * enough that even as a literal it fits a D1 statement (100 KB) with the INSERT around it.
  */
 export const MAX_CHUNK_BYTES = 90_000;
 
 /**
  * Chunk size for SQL seed files run by `wrangler d1 execute --file`: its statement splitter takes
- * time quadratic in a statement's length (1.4 MB of artifact: ~7 s in 90 KB statements, ~0.5 s in 4 KB).
+ * time that grows faster than a statement's length (1.4 MB of artifact: ~7 s in 90 KB statements, ~0.5 s in 4 KB).
  */
 export const SEED_CHUNK_BYTES = 4_000;
 

@@ -78,7 +78,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
       },
       200,
       // Standard Server-Timing: what the gateway itself added, apart from waiting for experts.
-      { 'x-route-id': routeId, 'server-timing': `gateway;dur=${routing.gateway_ms}, total;dur=${routing.latency_ms}` },
+      { 'server-timing': `gateway;dur=${routing.gateway_ms}, total;dur=${routing.latency_ms}` },
     );
   }
   return streamResponse(c, { routeId, createdAt, t0, body, run, policy: activePolicy, caller, record });
