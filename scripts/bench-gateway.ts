@@ -18,7 +18,8 @@ try {
   console.log(`  direct   p50 ${ms(latency.direct.p50)}  p99 ${ms(latency.direct.p99)}`);
   console.log(`  gateway  p50 ${ms(latency.gateway.p50)}  p99 ${ms(latency.gateway.p99)}`);
   console.log(`  added    p50 ${ms(latency.added.p50)}  p99 ${ms(latency.added.p99)}`);
-  console.log(`  of which the Worker's own time (Server-Timing) p50 ${ms(latency.workerOwn.p50)}  p99 ${ms(latency.workerOwn.p99)}; the rest is the local runtime (wrangler dev's proxy, the history write sharing the cores)`);
+  console.log(`  of which the Worker's own time (Server-Timing) p50 ${ms(latency.workerOwn.p50)}  p99 ${ms(latency.workerOwn.p99)}; the rest is the local runtime`);
+  console.log(`  a bare GET /health through the same local runtime: p50 ${ms(latency.health.p50)}  p99 ${ms(latency.health.p99)}`);
   console.log('time to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
   for (const t of ttft) console.log(`  ${t.aggregation.padEnd(11)} ttft p50 ${ms(t.ttft.p50)}  p99 ${ms(t.ttft.p99)}   whole stream p50 ${ms(t.total.p50)}`);
   console.log(`load: ${load.requests} requests at ${load.connections} concurrent`);

@@ -13,6 +13,8 @@ export interface LatencyFigures {
   added: { p50: number; p99: number };
   /** The Worker's own time per request (Server-Timing `gateway`): added latency without wrangler dev's local proxy. */
   workerOwn: { p50: number; p99: number };
+  /** A bare `GET /health` through the same runtime: the floor the local proxy sets. */
+  health: { p50: number; p99: number };
 }
 
 export interface LoadFigures {
@@ -76,16 +78,20 @@ export async function measureAddedLatency(b: Bench, requests = 1000): Promise<La
   const direct: number[] = [];
   const gateway: number[] = [];
   const own: number[] = [];
+  const health: number[] = [];
   for (let i = 0; i < 50; i++) await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey); // warm-up
   for (let i = 0; i < requests; i++) {
     direct.push((await timeOne(`${b.peer.url}/v1/chat/completions`, body, null)).ms);
     const g = await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey);
     gateway.push(g.ms);
     own.push(g.ownMs);
+    const t0 = performance.now();
+    await (await fetch(`${b.gw.url}/health`)).arrayBuffer();
+    health.push(performance.now() - t0);
   }
   const d = p50p99(direct);
   const g = p50p99(gateway);
-  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: p50p99(own) };
+  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: p50p99(own), health: p50p99(health) };
 }
 
 async function cannon(url: string, payload: string, headers: Record<string, string>, amount: number, connections: number) {
