@@ -5,7 +5,7 @@ import { decodeFloat32, encodeFloat32 } from '../features/codec';
 import type { PromptFeatures } from '../features/featurizer';
 import { buildVocabulary, tfidf, vocabularyOf, type Vocabulary } from '../features/vocabulary';
 import { labelMatrix } from '../learned/labels';
-import { predictLogReg, sigmoid, trainLogReg, type LogRegModel, type LogRegOptions } from '../learned/logreg';
+import { logitOf, predictLogReg, sigmoid, trainLogReg, type LogRegModel, type LogRegOptions } from '../learned/logreg';
 
 // FrugalGPT's answer scorer: P(this answer is right | the answer's own text). Hedging, giving up
 // without a letter, or rambling far longer than usual all predict a wrong answer, for any prompt.
@@ -47,12 +47,17 @@ export class AnswerConfidence {
    * the prompt-only prediction stands.
    */
   combined(expertId: string, text: string, promptP: number): number {
+    return sigmoid(this.textLogit(expertId, text) + logitOf(promptP));
+  }
+
+  /** What the text alone adds to the expert's base-rate log-odds; 0 without a model for the expert. */
+  textLogit(expertId: string, text: string): number {
     const e = this.indexOf.get(expertId);
-    if (e === undefined) return promptP;
+    if (e === undefined) return 0;
     const width = this.vocab.terms.length + DENSE + 1;
     const model: LogRegModel = { experts: [expertId], sparseDims: this.vocab.terms.length, denseDims: DENSE, weights: this.weights.subarray(e * width, (e + 1) * width) };
     const pa = predictLogReg(model, answerFeatures(text, this.vocab))[0]!;
-    return sigmoid(logitOf(pa) + logitOf(promptP) - this.baseLogit[e]!);
+    return logitOf(pa) - this.baseLogit[e]!;
   }
 
   toArtifact(): AnswerConfidenceArtifact {
@@ -102,9 +107,4 @@ export function trainAnswerConfidence(examples: readonly RecordedTexts[], expert
     return logitOf(rate);
   });
   return new AnswerConfidence(vocab, experts, weights, baseLogit);
-}
-
-function logitOf(p: number): number {
-  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-  return Math.log(q / (1 - q));
 }

@@ -78,3 +78,9 @@ function logit(w: Float32Array, row: number, f: PromptFeatures, sparseDims: numb
 export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
+
+/** The inverse of sigmoid, clamped so a certain 0 or 1 stays finite. */
+export function logitOf(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
