@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const STRATEGY_NAMES = ['fixed', 'all', 'skill', 'learned', 'cascade', 'bandit'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-export const AGGREGATION_NAMES = ['first', 'vote', 'weighted-vote', 'synthesize', 'judge', 'layers'] as const;
+export const AGGREGATION_NAMES = ['first', 'vote', 'weighted-vote', 'stacked-vote', 'synthesize', 'judge', 'layers'] as const;
 export type AggregationName = (typeof AGGREGATION_NAMES)[number];
 
 const expertId = z.string().min(1).max(128);

@@ -11,6 +11,8 @@ import { warmStartBandit } from './bandit/warm-start';
 import { ANSWER_CONFIDENCE_ARTIFACT, trainAnswerConfidence } from './cascade/answer-confidence';
 import { learnLexicon, localKeywords } from './skill/keywords';
 import { SKILL_ARTIFACT, trainSkillProfiles } from './skill/profiles';
+import { VOTE_STACKER_ARTIFACT } from './stacker/model';
+import { trainVoteStacker } from './stacker/train';
 
 // Trains every router artifact from recorded outcomes. Pure: `npm start` seeds D1 with what it
 // returns for the shipped training split, and the Worker's cron calls it with routing-history rows.
@@ -85,6 +87,7 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     lexicon.keywords,
   );
   const confidence = trainAnswerConfidence(examples, experts);
+  const stacker = trainVoteStacker(examples, set.features, set.labels, { sparseDims: featurizer.vocab.terms.length, logreg: opts.logreg, knn: opts.knn, blend: opts.blend });
   const record = (name: string, data: unknown): ArtifactRecord => ({ name, version: opts.version, createdAt: opts.createdAt, data });
   return [
     record(FEATURES_ARTIFACT, featurizer.toArtifact()),
@@ -94,6 +97,7 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     record(BANDIT_ARTIFACT, banditToArtifact(warmStartBandit(set.features, set.labels))),
     // History rows without answer texts train no answer scorer; the cascade then uses the prompt alone.
     ...(confidence ? [record(ANSWER_CONFIDENCE_ARTIFACT, confidence.toArtifact())] : []),
+    ...(stacker ? [record(VOTE_STACKER_ARTIFACT, stacker)] : []),
   ];
 }
 

@@ -5,6 +5,7 @@ import { loadRouterModels, parseArtifact } from '../learned/models';
 import { affordable, rankCandidates } from '../learned/select';
 import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
 import type { AggregationName, RoutingPolicy } from '../policy';
+import { StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from './posterior';
@@ -26,6 +27,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
   const models = loadRouterModels(artifacts);
   const record = artifacts.get(ANSWER_CONFIDENCE_ARTIFACT);
   const confidence = record ? parseArtifact(record, AnswerConfidence.fromArtifact) : null;
+  const stacked = StackedVote.load(artifacts);
   return {
     name: 'cascade',
     decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): RoutingDecision {
@@ -42,12 +44,30 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
         const p = pOf(a.expertId);
         return { choice: extractChoice(a.text), p: confidence ? confidence.combined(a.expertId, a.text, p) : p };
       };
+      // Without a fitted stacker the stacked vote counts as a weighted vote, and so does this rule.
+      const aggregate = policy.aggregate === 'stacked-vote' && !stacked ? 'weighted-vote' : policy.aggregate;
+      /** P(the answer the policy would return now is right). */
+      const sureNow = (answers: ExpertAnswer[], ahead: string[]): number | null => {
+        if (aggregate === 'stacked-vote') {
+          const outcome = stacked!.decide(
+            req.prompt,
+            answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text })),
+            pOf,
+          );
+          return outcome.choice === null ? 0 : outcome.p;
+        }
+        const votes = answers.map(vote);
+        if (!canOverturn(aggregate, answers, votes, weights, ahead)) return null;
+        return choiceProbability(votes, returnedChoice(aggregate, answers, votes, weights), EFFECTIVE_OPTIONS);
+      };
       const escalate = (answers: ExpertAnswer[], stageIndex: number): boolean => {
         const ahead = stages.slice(stageIndex + 1);
         if (ahead.length === 0) return false;
-        const votes = answers.map(vote);
-        if (!canOverturn(policy.aggregate, answers, votes, weights, ahead.flat().map((c) => c.expertId))) return false;
-        const now = choiceProbability(votes, returnedChoice(policy.aggregate, answers, votes, weights), EFFECTIVE_OPTIONS);
+        const now = sureNow(
+          answers,
+          ahead.flat().map((c) => c.expertId),
+        );
+        if (now === null) return false; // the experts ahead could not change the vote
         // A second opinion weaker than the first is worth its price for what it unlocks (agreement
         // settles the question, disagreement calls the strong rung), so the gain is measured
         // against the strongest expert still ahead, the cost is the next stage's.
@@ -55,7 +75,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
         const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
         return gain > lambda * cost * 1000;
       };
-      return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null } };
+      return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null, stacked_vote: stacked !== null } };
     },
   };
 }

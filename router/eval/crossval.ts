@@ -1,5 +1,6 @@
 import type { ArtifactSet } from '../artifacts';
 import type { RoutingPolicy } from '../policy';
+import { StackedVote } from '../stacker/vote';
 import { buildStrategies } from '../strategies';
 import { train, type TrainOptions } from '../train';
 import type { ExpertProfile } from '../types';
@@ -32,18 +33,19 @@ export type ResultsByRouter = Map<string, QuestionResult[]>;
 /** Offline aggregation of a policy (the live-only kinds are refused by the caller before this). */
 export function offlineAggregation(policy: RoutingPolicy, override?: OfflineAggregation): OfflineAggregation {
   const kind = override ?? policy.aggregate;
-  if (kind === 'first' || kind === 'vote' || kind === 'weighted-vote') return kind;
+  if (kind === 'first' || kind === 'vote' || kind === 'weighted-vote' || kind === 'stacked-vote') return kind;
   throw new Error(`aggregation '${kind}' needs a live expert (synthesize / judge / layers cannot replay recorded answers)`);
 }
 
 export function routersFor(artifacts: ArtifactSet, summary: TrainingSummary, experts: ExpertProfile[], opts: EvalOptions): Router[] {
   const strategies = buildStrategies(artifacts);
+  const stacked = StackedVote.load(artifacts);
   const routers: Router[] = opts.policies.map((policy) => {
     const strategy = strategies.get(policy.strategy);
     if (!strategy) throw new Error(`strategy '${policy.strategy}' is not built`);
     // Under a live aggregator the cascade still escalates on the vote of its answers so far.
     const aggregation = opts.live ? 'vote' : offlineAggregation(policy, opts.aggregateOverride);
-    const router = strategyRouter(policy.name, strategy, experts, policy, { aggregation, source: opts.source, competence: summary.accuracy });
+    const router = strategyRouter(policy.name, strategy, experts, policy, { aggregation, source: opts.source, competence: summary.accuracy, stacked });
     return opts.live ? withLiveAggregation(router, opts.live, pricesOf(experts)) : router;
   });
   return opts.includeBaselines ? [...routers, ...baselineRouters(summary, experts, opts.source)] : routers;

@@ -1,5 +1,6 @@
-import { aggregateRecorded, measureExtractionAgreement } from '../aggregate/offline';
+import { aggregateRecorded, extractChoice, measureExtractionAgreement } from '../aggregate/offline';
 import { callCostUsd, tokensOf, type Prices } from '../cost';
+import type { StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, RoutingDecision } from '../types';
 import type { EvalExample, QuestionResult } from './types';
 
@@ -7,7 +8,7 @@ import type { EvalExample, QuestionResult } from './types';
 // expert "answers" with its recorded text, later stages run only while the decision's `escalate`
 // asks for them (exactly as router/pipeline.ts does), and the answers are aggregated.
 
-export type OfflineAggregation = 'first' | 'vote' | 'weighted-vote';
+export type OfflineAggregation = 'first' | 'vote' | 'weighted-vote' | 'stacked-vote';
 
 export interface ReplayOptions {
   aggregation: OfflineAggregation;
@@ -15,19 +16,24 @@ export interface ReplayOptions {
   source: 'pred' | 'text';
   /** Training accuracy per expert: the vote's tie-break. */
   competence?: ReadonlyMap<string, number>;
+  /** The fitted stacked vote; without one `stacked-vote` counts as `weighted-vote`, as live. */
+  stacked?: StackedVote | null;
 }
 
 export function playDecision(decision: RoutingDecision, example: EvalExample, prices: ReadonlyMap<string, Prices>, opts: ReplayOptions): QuestionResult {
   const answers: ExpertAnswer[] = [];
   const weights = new Map<string, number>();
+  const promptP = new Map<string, number>();
   for (let s = 0; s < decision.stages.length; s++) {
     if (s > 0 && !(decision.escalate?.(answers, s - 1) ?? false)) break;
     for (const c of decision.stages[s]!) {
       const answer = recordedAnswer(example, c.expertId, prices);
       if (!answer) continue;
       answers.push(answer);
-      const w = voteWeight(c);
+      const w = detailNumber(c, 'weight');
       if (w !== undefined) weights.set(c.expertId, w);
+      const p = detailNumber(c, 'p');
+      if (p !== undefined) promptP.set(c.expertId, p);
     }
   }
   const costUsd = answers.reduce((sum, a) => sum + a.costUsd, 0);
@@ -45,9 +51,17 @@ export function playDecision(decision: RoutingDecision, example: EvalExample, pr
     text: a.text,
     ...(weights.has(a.expertId) ? { weight: weights.get(a.expertId)! } : {}),
   }));
-  const result = aggregateRecorded(opts.aggregation, voters, { source: opts.source, ...(opts.competence ? { competence: opts.competence } : {}) });
-  const correct = result.answer !== null && result.answer === example.answer;
   const { agree, total } = measureExtractionAgreement(voters);
+  if (opts.aggregation === 'stacked-vote' && opts.stacked) {
+    const outcome = opts.stacked.decide(
+      example.prompt,
+      voters.map((v) => ({ expertId: v.expertId, choice: opts.source === 'pred' ? v.pred : extractChoice(v.text), text: v.text })),
+      (id) => promptP.get(id),
+    );
+    return { correct: outcome.choice !== null && outcome.choice === example.answer, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
+  }
+  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, voters, { source: opts.source, ...(opts.competence ? { competence: opts.competence } : {}) });
+  const correct = result.answer !== null && result.answer === example.answer;
   return { correct, costUsd, called, answer: result.answer, extraction: { agree, total } };
 }
 
@@ -60,8 +74,8 @@ export function recordedAnswer(example: EvalExample, expertId: string, prices: R
   return { expertId, text: o.text, usage, costUsd: callCostUsd(p, usage), latencyMs: 0 };
 }
 
-/** A strategy may attach a vote weight (e.g. predicted log-odds of being right) to a candidate. */
-function voteWeight(c: Candidate): number | undefined {
-  const w = c.detail?.['weight'];
-  return typeof w === 'number' ? w : undefined;
+/** What a strategy attached to a candidate: a vote weight (predicted log-odds of being right), P(correct). */
+function detailNumber(c: Candidate, key: 'weight' | 'p'): number | undefined {
+  const v = c.detail?.[key];
+  return typeof v === 'number' ? v : undefined;
 }

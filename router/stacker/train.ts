@@ -1,0 +1,190 @@
+import { extractChoice } from '../aggregate/offline';
+import { trainAnswerConfidence } from '../cascade/answer-confidence';
+import type { PromptFeatures } from '../features/featurizer';
+import { seededRandom } from '../features/random';
+import { kFolds, trainIndices } from '../eval/folds';
+import { buildKnnIndex, type KnnOptions } from '../learned/knn';
+import { baseRates, labelMatrix, type LabelMatrix } from '../learned/labels';
+import { logitOf, trainLogReg, type LogRegOptions } from '../learned/logreg';
+import { CorrectnessPredictor } from '../learned/predictor';
+import { LETTERS, type StackBallot, type VoteStackerArtifact } from './model';
+
+// Fits the stacked vote. Its inputs must look at training time as they will at routing time, so
+// each training answer's prompt-only P and text score come from models fitted without that
+// question (cross-fitting): fitted in-sample, the kNN sees the question itself and the vote would
+// learn to trust predictions far more than they deserve.
+
+export interface StackerTrainingOptions {
+  /** Experts fitted one by one: the most accurate ones, which the presets call. */
+  poolSize: number;
+  /** Committees sampled per training question (random subsets of the pool). */
+  committees: number;
+  /** Inner folds of the cross-fit. */
+  folds: number;
+  epochs: number;
+  learningRate: number;
+  seed: number;
+}
+
+export const DEFAULT_STACKER_OPTIONS: StackerTrainingOptions = { poolSize: 7, committees: 8, folds: 3, epochs: 150, learningRate: 0.3, seed: 17 };
+
+export interface StackerExample {
+  prompt: string;
+  outcomes: Readonly<Record<string, { correct: boolean; text?: string } | undefined>>;
+}
+
+/** What the shared prompt models were fitted with, so the inner fits match them. */
+export interface PromptModelOptions {
+  sparseDims: number;
+  logreg: LogRegOptions;
+  knn: KnnOptions;
+  blend: number;
+}
+
+/** Null when no expert of the pool has recorded answer texts (history rows without them). */
+export function trainVoteStacker(examples: readonly StackerExample[], features: readonly PromptFeatures[], labels: LabelMatrix, models: PromptModelOptions, opts: StackerTrainingOptions = DEFAULT_STACKER_OPTIONS): VoteStackerArtifact | null {
+  const pool = poolOf(examples, labels, opts.poolSize);
+  if (pool.length === 0) return null;
+  const ballots = crossFitBallots(examples, features, pool, models, opts);
+  const answers = examples.map(rightChoice);
+  return fitStacker(ballots, answers, pool, opts);
+}
+
+/** The most accurate experts among those with answer texts, at most `size`. */
+export function poolOf(examples: readonly StackerExample[], labels: LabelMatrix, size: number): string[] {
+  const rates = baseRates(labels);
+  const withTexts = (id: string) => examples.filter((x) => x.outcomes[id]?.text !== undefined).length >= 50;
+  return labels.experts
+    .map((id, e) => ({ id, rate: rates[e]! }))
+    .filter((x) => withTexts(x.id))
+    .sort((a, b) => b.rate - a.rate || (a.id < b.id ? -1 : 1))
+    .slice(0, size)
+    .map((x) => x.id);
+}
+
+/** The right letter, as the answers state it: the choice most correct answers name. */
+export function rightChoice(x: StackerExample): string | null {
+  const counts = new Map<string, number>();
+  for (const o of Object.values(x.outcomes)) {
+    if (!o?.correct || o.text === undefined) continue;
+    const c = extractChoice(o.text);
+    if (c) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [c, n] of counts) if (best === null || n > counts.get(best)!) best = c;
+  return best;
+}
+
+/** Per question, the pool experts' answers with out-of-fold prompt and text scores (null: not called). */
+export function crossFitBallots(examples: readonly StackerExample[], features: readonly PromptFeatures[], pool: readonly string[], models: PromptModelOptions, opts: StackerTrainingOptions): (StackBallot | null)[][] {
+  const out: (StackBallot | null)[][] = examples.map(() => pool.map(() => null));
+  for (const test of kFolds(examples.length, opts.folds, opts.seed)) {
+    const fit = trainIndices(examples.length, test);
+    const fitLabels = labelMatrix(
+      pool,
+      fit.map((i) => examples[i]!.outcomes),
+    );
+    const fitFeatures = fit.map((i) => features[i]!);
+    const predictor = new CorrectnessPredictor(trainLogReg(fitFeatures, fitLabels, models.sparseDims, models.logreg), buildKnnIndex(fitFeatures, fitLabels), models.knn, models.blend);
+    const confidence = trainAnswerConfidence(
+      fit.map((i) => examples[i]!),
+      pool,
+    );
+    for (const i of test) {
+      const p = predictor.predict(features[i]!, pool);
+      pool.forEach((id, e) => {
+        const text = examples[i]!.outcomes[id]?.text;
+        if (text === undefined) return;
+        out[i]![e] = { expertId: id, choice: extractChoice(text), promptLogit: logitOf(p.get(id)!), textLogit: confidence?.textLogit(id, text) ?? 0 };
+      });
+    }
+  }
+  return out;
+}
+
+// Parameter layout: per pool expert [bias, prompt, text, textSure, both, missing, presence], then
+// the "none of them" bias, then one prior per letter.
+const PER_EXPERT = 7;
+
+interface Candidate {
+  /** (parameter index, feature value) pairs. */
+  terms: [number, number][];
+}
+
+interface Committee {
+  candidates: Candidate[];
+  /** Index of the right candidate; the last one ("none of them") when no answer is right. */
+  right: number;
+}
+
+function committeeOf(ballots: readonly StackBallot[], answer: string | null, pool: readonly string[]): Committee {
+  const otherAt = pool.length * PER_EXPERT;
+  const letterAt = otherAt + 1;
+  const byChoice = new Map<string, [number, number][]>();
+  const other: [number, number][] = [[otherAt, 1]];
+  for (const b of ballots) {
+    const at = pool.indexOf(b.expertId) * PER_EXPERT;
+    other.push([at + 6, 1]);
+    if (b.choice === null) {
+      other.push([at + 5, 1]);
+      continue;
+    }
+    const terms = byChoice.get(b.choice) ?? [[letterAt + LETTERS.indexOf(b.choice), 1]];
+    terms.push([at, 1], [at + 1, b.promptLogit], [at + 2, b.textLogit], [at + 3, Math.max(0, b.textLogit)], [at + 4, (b.promptLogit * b.textLogit) / 4]);
+    byChoice.set(b.choice, terms);
+  }
+  const choices = [...byChoice.keys()];
+  const right = answer !== null && byChoice.has(answer) ? choices.indexOf(answer) : choices.length;
+  return { candidates: [...choices.map((c) => ({ terms: byChoice.get(c)! })), { terms: other }], right };
+}
+
+/** Maximum likelihood of the right candidate (softmax over candidates), AdaGrad, full batch. */
+function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonly (string | null)[], pool: readonly string[], opts: StackerTrainingOptions): VoteStackerArtifact {
+  const rand = seededRandom(opts.seed);
+  const committees: Committee[] = [];
+  ballots.forEach((row, i) => {
+    const present = row.filter((b): b is StackBallot => b !== null);
+    if (present.length === 0) return;
+    for (let c = 0; c < opts.committees; c++) {
+      const subset = present.filter(() => rand() < 0.5);
+      if (subset.length > 0) committees.push(committeeOf(subset, answers[i]!, pool));
+    }
+  });
+  const dims = pool.length * PER_EXPERT + 1 + LETTERS.length;
+  const w = new Float64Array(dims);
+  for (let e = 0; e < pool.length; e++) w[e * PER_EXPERT] = 1;
+  const g2 = new Float64Array(dims).fill(1e-8);
+  const scores: number[] = [];
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const g = new Float64Array(dims);
+    for (const { candidates, right } of committees) {
+      scores.length = 0;
+      for (const c of candidates) scores.push(c.terms.reduce((s, [k, x]) => s + w[k]! * x, 0));
+      const max = Math.max(...scores);
+      let total = 0;
+      for (let c = 0; c < scores.length; c++) total += scores[c] = Math.exp(scores[c]! - max);
+      candidates.forEach((c, ci) => {
+        const residual = (ci === right ? 1 : 0) - scores[ci]! / total;
+        for (const [k, x] of c.terms) g[k]! += residual * x;
+      });
+    }
+    for (let k = 0; k < dims; k++) {
+      const gk = g[k]! / Math.max(1, committees.length);
+      g2[k]! += gk * gk;
+      // A little shrinkage keeps weights of rarely seen features bounded.
+      w[k] = (w[k]! + (opts.learningRate * gk) / Math.sqrt(g2[k]!)) * (1 - 1e-4);
+    }
+  }
+  const round = (x: number) => Math.round(x * 1e5) / 1e5;
+  const otherAt = pool.length * PER_EXPERT;
+  return {
+    experts: Object.fromEntries(
+      pool.map((id, e) => {
+        const at = e * PER_EXPERT;
+        return [id, { bias: round(w[at]!), prompt: round(w[at + 1]!), text: round(w[at + 2]!), textSure: round(w[at + 3]!), both: round(w[at + 4]!), missing: round(w[at + 5]!), presence: round(w[at + 6]!) }];
+      }),
+    ),
+    otherBias: round(w[otherAt]!),
+    letterPrior: [...LETTERS].map((_, l) => round(w[otherAt + 1 + l]!)),
+  };
+}

@@ -1,0 +1,55 @@
+import type { ArtifactSet } from '../artifacts';
+import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
+import { logitOf } from '../learned/logreg';
+import { loadRouterModels, parseArtifact, type RouterModels } from '../learned/models';
+import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type StackedOutcome } from './model';
+
+// The stacked vote over live or recorded answers: turns each answer into a ballot (its choice,
+// the prompt-only P of its expert, what its text says) and lets the fitted stacker count them.
+// Shared by the `stacked-vote` aggregator, the cascade's stopping rule and the offline replay.
+
+export interface StackAnswer {
+  expertId: string;
+  /** The letter the answer commits to, or null. */
+  choice: string | null;
+  text: string;
+}
+
+/** P(correct | prompt) per expert when the caller already has it (the routing decision's). */
+export type PromptP = (expertId: string) => number | undefined;
+
+export class StackedVote {
+  constructor(
+    readonly stacker: VoteStacker,
+    private readonly confidence: AnswerConfidence | null,
+    private readonly models: RouterModels | null,
+  ) {}
+
+  /** Null when the artifacts hold no stacker (history without answer texts, nothing seeded). */
+  static load(artifacts: ArtifactSet): StackedVote | null {
+    const record = artifacts.get(VOTE_STACKER_ARTIFACT);
+    if (!record) return null;
+    const confidence = artifacts.get(ANSWER_CONFIDENCE_ARTIFACT);
+    return new StackedVote(parseArtifact(record, VoteStacker.fromArtifact), confidence ? parseArtifact(confidence, AnswerConfidence.fromArtifact) : null, loadRouterModels(artifacts));
+  }
+
+  ballots(prompt: string, answers: readonly StackAnswer[], known: PromptP = () => undefined): StackBallot[] {
+    let computed: Map<string, number> | null = null;
+    const promptP = (id: string): number => {
+      const p = known(id);
+      if (p !== undefined) return p;
+      // Strategies without a correctness prediction (skill, fixed, all): compute it once here.
+      if (!this.models) return 0.5;
+      computed ??= this.models.predictor.predict(
+        this.models.featurizer.features(prompt),
+        answers.map((a) => a.expertId),
+      );
+      return computed.get(id) ?? this.models.predictor.coldStart;
+    };
+    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text) ?? 0 }));
+  }
+
+  decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {
+    return this.stacker.decide(this.ballots(prompt, answers, known));
+  }
+}

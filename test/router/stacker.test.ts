@@ -1,0 +1,177 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ArtifactSet } from '../../router/artifacts';
+import { extractChoice } from '../../router/aggregate/extract';
+import { stackedVoteOnAnswers } from '../../router/aggregate/stacked-vote';
+import { createCascadeStrategy } from '../../router/cascade/strategy';
+import { seededRandom } from '../../router/features/random';
+import { logitOf } from '../../router/learned/logreg';
+import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type VoteStackerArtifact } from '../../router/stacker/model';
+import { StackedVote } from '../../router/stacker/vote';
+import { train, type TrainingExample } from '../../router/train';
+import type { ExpertAnswer, RoutingDecision } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+
+const params = (bias: number, over: Partial<VoteStackerArtifact['experts'][string]> = {}) => ({ bias, prompt: 0, text: 0, textSure: 0, both: 0, missing: 0, presence: 0, ...over });
+
+const ARTIFACT: VoteStackerArtifact = {
+  experts: { strong: params(2, { prompt: 1, presence: -0.5 }), weak: params(0.5, { missing: 1 }) },
+  otherBias: 0,
+  letterPrior: [0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+};
+const ballot = (expertId: string, choice: string | null, promptLogit = 0, textLogit = 0): StackBallot => ({ expertId, choice, promptLogit, textLogit });
+
+describe('VoteStacker', () => {
+  const stacker = new VoteStacker(ARTIFACT);
+
+  it('adds each answer’s score to its choice, the letter prior once, and normalises with "none of them"', () => {
+    const out = stacker.decide([ballot('strong', 'B', 1), ballot('weak', 'A'), ballot('weak', 'A')]);
+    expect(out.scores).toEqual({ B: 3, A: 1.1 });
+    expect(out.choice).toBe('B');
+    expect(out.champion).toBe('strong');
+    const other = -0.5; // strong's presence; the weak answers both named a letter
+    expect(out.p).toBeCloseTo(Math.exp(3) / (Math.exp(3) + Math.exp(1.1) + Math.exp(other)), 9);
+  });
+
+  it('lets agreeing answers outvote a stronger one, and makes a missing letter count for "none of them"', () => {
+    const out = stacker.decide([ballot('strong', 'B'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A')]);
+    expect(out.choice).toBe('A');
+    const gaveUp = stacker.decide([ballot('strong', 'B'), ballot('weak', null)]);
+    const silent = stacker.decide([ballot('strong', 'B')]);
+    expect(gaveUp.p).toBeLessThan(silent.p);
+  });
+
+  it('knows nothing when no answer names a letter', () => {
+    expect(stacker.decide([ballot('weak', null)])).toMatchObject({ choice: null, p: 0, champion: null });
+  });
+
+  it('scores an expert it was not fitted on with the mean of the fitted ones', () => {
+    expect(stacker.params('newcomer')).toEqual({ bias: 1.25, prompt: 0.5, text: 0, textSure: 0, both: 0, missing: 0.5, presence: -0.25 });
+  });
+
+  it('refuses an artifact of the wrong shape', () => {
+    expect(() => VoteStacker.fromArtifact({ ...ARTIFACT, letterPrior: [0, 0] })).toThrow();
+    expect(() => VoteStacker.fromArtifact({ ...ARTIFACT, experts: { a: { bias: 1 } } })).toThrow();
+  });
+});
+
+// Synthetic history: 'steady' is right 70% of the time whatever it writes; 'telling' only 58%,
+// but its text says when it is sure ("certain") and then it is right 95% of the time; 'lucky'
+// is right or wrong at random, on prompts that are all different, so only a model that saw the
+// question itself could predict it.
+function synthetic(n: number, seed: number): (TrainingExample & { answer: string })[] {
+  const rand = seededRandom(seed);
+  const letter = () => 'ABCDEFGHIJ'[Math.floor(rand() * 10)]!;
+  return Array.from({ length: n }, (_, i) => {
+    const answer = letter();
+    const wrong = () => {
+      let l = letter();
+      while (l === answer) l = letter();
+      return l;
+    };
+    const says = (right: boolean, extra = '') => ({ correct: right, text: `Reasoning ${extra}. The answer is (${right ? answer : wrong()}).` });
+    const sure = rand() < 0.5;
+    return {
+      answer,
+      prompt: `Question ${i}: ${Array.from({ length: 6 }, () => `w${Math.floor(rand() * 5000)}`).join(' ')}\nAnswer with the letter.`,
+      outcomes: {
+        steady: says(rand() < 0.7),
+        telling: sure ? says(rand() < 0.95, 'certain') : says(rand() < 0.2, 'maybe'),
+        lucky: says(rand() < 0.5),
+      },
+    };
+  });
+}
+
+describe('trainVoteStacker (through train)', () => {
+  const fitted = synthetic(900, 3);
+  const held = synthetic(600, 4);
+  let artifacts: ArtifactSet;
+  let stacked: StackedVote;
+  beforeAll(() => {
+    artifacts = artifactSet(train(fitted, { featurizer: { vocabulary: { minDf: 2, maxDfRatio: 0.5, maxTerms: 2000 }, dims: 16, seed: 7 } }));
+    stacked = StackedVote.load(artifacts)!;
+  });
+
+  it('learns to trust a text that says it is sure, and not a prompt prediction that only fits what it saw', () => {
+    const a = (artifacts.get(VOTE_STACKER_ARTIFACT)!.data as VoteStackerArtifact).experts;
+    expect(Object.keys(a).sort()).toEqual(['lucky', 'steady', 'telling']);
+    expect(a['telling']!.text + a['telling']!.textSure).toBeGreaterThan(0.5);
+    // Cross-fitted: a kNN that saw each question itself would make 'lucky' look predictable and
+    // its prompt term would swing the vote; fitted on predictions made without the question, it
+    // hardly moves a ballot.
+    const swing = held.map((x) => a['lucky']!.prompt * stacked.ballots(x.prompt, [{ expertId: 'lucky', choice: 'A', text: x.outcomes['lucky']!.text! }])[0]!.promptLogit);
+    const mean = swing.reduce((s, v) => s + v, 0) / swing.length;
+    expect(Math.sqrt(swing.reduce((s, v) => s + (v - mean) ** 2, 0) / swing.length)).toBeLessThan(0.2);
+  });
+
+  it('beats a plain majority on held-out questions, and its P is calibrated', () => {
+    let stackedRight = 0;
+    let majorityRight = 0;
+    let pSum = 0;
+    for (const x of held) {
+      const answers = Object.entries(x.outcomes).map(([expertId, o]) => ({ expertId, text: o.text!, choice: /\(([A-J])\)/.exec(o.text!)![1]! }));
+      const out = stacked.decide(x.prompt, answers);
+      stackedRight += out.choice === x.answer ? 1 : 0;
+      pSum += out.p;
+      const counts = new Map<string, number>();
+      for (const a of answers) counts.set(a.choice, (counts.get(a.choice) ?? 0) + 1);
+      // Ties go to the earliest answer, as the vote aggregators break them without weights.
+      const top = Math.max(...counts.values());
+      majorityRight += answers.find((a) => counts.get(a.choice) === top)!.choice === x.answer ? 1 : 0;
+    }
+    // Following the sure texts of one and the other otherwise is worth ~0.82 here; a majority ~0.78.
+    expect(stackedRight / held.length).toBeGreaterThan(majorityRight / held.length + 0.03);
+    expect(Math.abs(pSum / held.length - stackedRight / held.length)).toBeLessThan(0.06);
+  });
+});
+
+const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+
+describe('stacked-vote aggregation', () => {
+  const stacked = new StackedVote(new VoteStacker(ARTIFACT), null, null);
+  const decision = (pStrong: number): RoutingDecision => ({
+    strategy: 'fixed',
+    ranked: [
+      { expertId: 'strong', score: 1, detail: { p: pStrong } },
+      { expertId: 'weak', score: 0, detail: { p: 0.5 } },
+      { expertId: 'weak2', score: 0, detail: { p: 0.5 } },
+    ],
+    stages: [],
+  });
+  const answers = [answer('weak', 'The answer is (A).'), answer('weak2', 'Answer: A'), answer('strong', 'Thinking it through, the answer is (B).')];
+
+  it('returns the stacker’s choice in its champion’s words, with the prompt-only P the decision carries', () => {
+    const sure = stackedVoteOnAnswers(stacked, 'q', answers, decision(0.95));
+    expect(sure).toMatchObject({ aggregation: 'stacked-vote', winner: 'strong', text: 'Thinking it through, the answer is (B).', detail: { answer: 'B', stacked: true } });
+    expect(sure.tally?.['B']).toBeCloseTo(2 + logitOf(0.95), 4);
+    // The same answers, a strong expert the router doubts for this prompt: the agreeing pair wins,
+    // in the words of the newcomer (scored with the fitted experts' mean, a higher bias than weak's).
+    expect(stackedVoteOnAnswers(stacked, 'q', answers, decision(0.05))).toMatchObject({ winner: 'weak2', detail: { answer: 'A' } });
+  });
+
+  it('counts as a weighted vote without a fitted stacker, and says so', () => {
+    const out = stackedVoteOnAnswers(null, 'q', answers, decision(0.95));
+    expect(out).toMatchObject({ aggregation: 'stacked-vote', detail: { stacked: false } });
+    expect(out.tally).toEqual({ A: 1, B: 0.95 });
+  });
+});
+
+describe('cascade with the stacked vote', () => {
+  const experts = replayExperts();
+  let artifacts: ArtifactSet;
+  beforeAll(() => {
+    artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
+  });
+
+  it('stops when the stacked vote of the first stage is sure and calls the strongest expert when it is split', () => {
+    const x = devSlice(1250, 1251)[0]!;
+    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.02, k: 4, quorum: 3 }) as RoutingDecision;
+    expect(d.info).toMatchObject({ stacked_vote: true });
+    const first = d.stages[0]!.map((c) => c.expertId);
+    // Their recorded answers to this question, made to name the letters each case needs.
+    const naming = (id: string, letter: string) => answer(id, x.outcomes[id]!.text.replace(/\(([A-J])\)/g, `(${letter})`));
+    expect(first.map((id) => extractChoice(naming(id, 'C').text))).toEqual(['C', 'C', 'C']);
+    expect(d.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
+    expect(d.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
+  });
+});
