@@ -2,8 +2,10 @@ import type { RoutingPolicy } from './policy';
 
 // Named policies on top of the strategies, each chosen by 5-fold cross-validation on the dev split
 // (docs/routing.md has the figures). Plain RoutingPolicy values: a request may still override any
-// field (k, lambda, quorum, max_cost_usd, allow / deny). Votes are weighted by each expert's
-// predicted log-odds of being right (Candidate.detail.weight).
+// field (k, lambda, quorum, max_cost_usd, allow / deny). Economy's votes are weighted by each
+// expert's predicted log-odds of being right (Candidate.detail.weight); balanced and quality count
+// them with the stacked vote fitted on recorded outcomes (router/stacker), which also tells their
+// cascades how sure the answers so far are.
 
 /**
  * Best quality per dollar: a cheap strong expert, a cheap second opinion while unsure, the
@@ -15,11 +17,12 @@ export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', ag
 
 /**
  * Best answers: three cost-effective experts together, and the strongest expert for this prompt
- * when their answers do not settle it.
+ * unless the stacked vote of the three is already surer than it by λ · its cost (λ = 0.05: smaller
+ * values cost more for the same accuracy; calling it on every question adds 0.1 point for 0.45×).
  */
-export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 3 };
+export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.05, k: 4, quorum: 3 };
 
-/** The middle of the frontier: two cheap experts together, a third and the strongest on doubt. */
-export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 2 };
+/** The middle of the frontier: two cheap experts together, a third and the strongest while the stacked vote is unsure. */
+export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.1, k: 4, quorum: 2 };
 
 export const PRESETS: ReadonlyMap<string, RoutingPolicy> = new Map([ECONOMY, QUALITY, BALANCED].map((p) => [p.name, p]));

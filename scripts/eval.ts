@@ -5,7 +5,7 @@
 //   npm run eval -- --policy economy                         5-fold CV on the dev split
 //   npm run eval -- --train a.jsonl.gz --data b.jsonl.gz --policy quality --json
 //
-// Options: --folds K, --aggregate first|vote|weighted-vote|synthesize|judge, --source pred|text,
+// Options: --folds K, --aggregate first|vote|weighted-vote|stacked-vote|synthesize|judge, --source pred|text,
 // --svg PATH (frontier plot, default docs/routing-frontier.svg), --lambdas 0,0.05,…, --no-sweep,
 // --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
 // (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
@@ -72,7 +72,7 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
   if (name !== 'synthesize' && name !== 'judge') return { override: name as OfflineAggregation };
   const url = args['aggregator-url'];
   const model = args['aggregator-model'];
-  if (!url || !model) fail(`aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote)`);
+  if (!url || !model) fail(`aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote, stacked-vote)`);
   const [input, output] = args['aggregator-price']!.split(',').map(Number);
   if (!Number.isFinite(input) || !Number.isFinite(output) || input! < 0 || output! < 0) fail(`--aggregator-price is IN,OUT in USD per million tokens, not '${args['aggregator-price']}'`);
   const keyEnv = args['aggregator-key-env'];
@@ -96,11 +96,11 @@ function experts(): ExpertProfile[] {
   }));
 }
 
-// The learned router alone, the economy-shaped cascade and the quality-shaped one (three rungs together).
+// The learned router alone, the economy-shaped cascade and the quality-shaped one (three rungs together, stacked vote).
 const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: AggregationName; k: number; quorum: number; colour: string }[] = [
   { label: 'learned', strategy: 'learned', aggregate: 'first', k: 1, quorum: 1, colour: '#1f77b4' },
   { label: 'cascade k=3', strategy: 'cascade', aggregate: 'weighted-vote', k: 3, quorum: 1, colour: '#ff7f0e' },
-  { label: 'cascade k=4 q=3', strategy: 'cascade', aggregate: 'weighted-vote', k: 4, quorum: 3, colour: '#9467bd' },
+  { label: 'cascade k=4 q=3', strategy: 'cascade', aggregate: 'stacked-vote', k: 4, quorum: 3, colour: '#9467bd' },
 ];
 
 async function main(): Promise<void> {
