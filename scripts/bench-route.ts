@@ -1,6 +1,7 @@
 // Micro-benchmark of routing decisions as the Worker makes them: artifacts parsed from their JSON
 // (data/artifacts/, written by scripts/train-artifacts.ts), 30 eligible experts, one decision per
-// prompt, CPU time per decision (mean / p50 / p99), plus the artifact load time.
+// prompt, CPU time per decision (mean / p50 / p99), plus the artifact load time; for cascades also
+// each escalation check on the recorded answers of the first stage (the stacked vote's, for quality).
 //
 //   npx tsx scripts/bench-route.ts [--artifacts data/artifacts] [--prompts 1000]
 
@@ -47,9 +48,8 @@ const experts: ExpertProfile[] = models.map((m) => ({
 // A 30th expert the artifacts never saw (registered after training): every strategy must cope.
 experts.push({ ...experts[0]!, id: 'unseen-expert', inputPricePerMTok: 0.5, outputPricePerMTok: 1.5 });
 
-const prompts = loadExamples(DEFAULT_DATA)
-  .slice(0, Number(args.prompts))
-  .map((x) => x.prompt);
+const examples = loadExamples(DEFAULT_DATA).slice(0, Number(args.prompts));
+const prompts = examples.map((x) => x.prompt);
 const policies: RoutingPolicy[] = [
   { name: 'skill (local, k=3)', strategy: 'skill', aggregate: 'vote', k: 3 },
   { name: 'learned (λ=0.05)', strategy: 'learned', aggregate: 'first', lambda: 0.05 },
@@ -76,7 +76,25 @@ async function main(): Promise<void> {
       times.push(performance.now() - t);
     }
     process.stdout.write(`${policy.name.padEnd(22)} ${stats(times)}\n`);
+    if (policy.strategy === 'cascade') process.stdout.write(`${'  escalation check'.padEnd(22)} ${stats(await escalationTimes(policy))}\n`);
   }
+}
+
+/** CPU time of `escalate` after the first stage, the first stage answering with its recorded texts. */
+async function escalationTimes(policy: RoutingPolicy): Promise<number[]> {
+  const strategy = strategies.get(policy.strategy)!;
+  const times: number[] = [];
+  for (const x of examples) {
+    const d = await strategy.decide({ prompt: x.prompt, messages: [] }, experts, policy);
+    const answers = d.stages[0]!.flatMap((c) => {
+      const o = x.outcomes[c.expertId];
+      return o ? [{ expertId: c.expertId, text: o.text, usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0, latencyMs: 0 }] : [];
+    });
+    const t = performance.now();
+    d.escalate?.(answers, 0);
+    times.push(performance.now() - t);
+  }
+  return times;
 }
 
 void main();
