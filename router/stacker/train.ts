@@ -51,7 +51,7 @@ export function trainVoteStacker(examples: readonly StackerExample[], features: 
 }
 
 /** The most accurate experts among those with answer texts, at most `size`. */
-export function poolOf(examples: readonly StackerExample[], labels: LabelMatrix, size: number): string[] {
+function poolOf(examples: readonly StackerExample[], labels: LabelMatrix, size: number): string[] {
   const rates = baseRates(labels);
   const withTexts = (id: string) => examples.filter((x) => x.outcomes[id]?.text !== undefined).length >= 50;
   return labels.experts
@@ -63,7 +63,7 @@ export function poolOf(examples: readonly StackerExample[], labels: LabelMatrix,
 }
 
 /** The right letter, as the answers state it: the choice most correct answers name. */
-export function rightChoice(x: StackerExample): string | null {
+function rightChoice(x: StackerExample): string | null {
   const counts = new Map<string, number>();
   for (const o of Object.values(x.outcomes)) {
     if (!o?.correct || o.text === undefined) continue;
@@ -76,7 +76,7 @@ export function rightChoice(x: StackerExample): string | null {
 }
 
 /** Per question, the pool experts' answers with out-of-fold prompt and text scores (null: not called). */
-export function crossFitBallots(examples: readonly StackerExample[], features: readonly PromptFeatures[], pool: readonly string[], models: PromptModelOptions, opts: StackerTrainingOptions): (StackBallot | null)[][] {
+function crossFitBallots(examples: readonly StackerExample[], features: readonly PromptFeatures[], pool: readonly string[], models: PromptModelOptions, opts: StackerTrainingOptions): (StackBallot | null)[][] {
   const out: (StackBallot | null)[][] = examples.map(() => pool.map(() => null));
   for (const test of kFolds(examples.length, opts.folds, opts.seed)) {
     const fit = trainIndices(examples.length, test);
