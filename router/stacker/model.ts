@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { OPTION_FEATURES } from './options';
 
 // The stacked vote: a conditional-logit model over the choices the answers name, fitted on
 // recorded outcomes. Each answer adds to its choice a score of its own — a bias per expert plus
 // learned multiples of its prompt-only log-odds and of what its own text says (the answer scorer's
 // log-odds minus the expert's base rate; its positive part and its product with the prompt's
-// separately) — and a learned prior per letter. "None of the named
+// separately) — a learned prior per letter, and what the options' own texts say about each
+// (options.ts). "None of the named
 // choices" is one more candidate whose score grows with who answered (and who gave no letter).
 // Unlike the naive-Bayes vote, how much to trust each signal of each expert is learned, which is
 // what lifts a vote of these models from ~74% to ~75% on the dev split (docs/routing.md).
@@ -34,6 +36,8 @@ export const voteStackerSchema = z.object({
   otherBias: z.number(),
   /** Prior score per letter A–J. */
   letterPrior: z.array(z.number()).length(LETTERS.length),
+  /** The option prior (options.ts) and how much of its score a named letter gets. */
+  options: z.object({ weights: z.array(z.number()).length(OPTION_FEATURES), scale: z.number() }),
 });
 export type VoteStackerArtifact = z.infer<typeof voteStackerSchema>;
 
@@ -78,7 +82,8 @@ export class VoteStacker {
     return p.bias + p.prompt * b.promptLogit + p.text * b.textLogit + p.textSure * Math.max(0, b.textLogit) + (p.both * b.promptLogit * b.textLogit) / 4;
   }
 
-  decide(ballots: readonly StackBallot[]): StackedOutcome {
+  /** `optionScores`: the option prior's score per letter index (options.ts); none when the prompt lists no options. */
+  decide(ballots: readonly StackBallot[], optionScores: readonly number[] = []): StackedOutcome {
     const scores: Record<string, number> = {};
     const champions = new Map<string, { expertId: string; score: number }>();
     let other = this.artifact.otherBias;
@@ -87,7 +92,7 @@ export class VoteStacker {
       other += p.presence + (b.choice === null ? p.missing : 0);
       if (b.choice === null) continue;
       const c = this.contribution(b);
-      scores[b.choice] = (scores[b.choice] ?? this.artifact.letterPrior[LETTERS.indexOf(b.choice)] ?? 0) + c;
+      scores[b.choice] = (scores[b.choice] ?? this.priorOf(b.choice, optionScores)) + c;
       const best = champions.get(b.choice);
       if (!best || c > best.score) champions.set(b.choice, { expertId: b.expertId, score: c });
     }
@@ -98,6 +103,12 @@ export class VoteStacker {
     const max = Math.max(other, ...Object.values(scores));
     const total = Math.exp(other - max) + named.reduce((s, c) => s + Math.exp(scores[c]! - max), 0);
     return { choice, p: Math.exp(scores[choice]! - max) / total, scores, champion: champions.get(choice)!.expertId };
+  }
+
+  /** What a letter scores before any answer backs it: its prior and what its option's text says. */
+  private priorOf(choice: string, optionScores: readonly number[]): number {
+    const at = LETTERS.indexOf(choice);
+    return (this.artifact.letterPrior[at] ?? 0) + this.artifact.options.scale * (optionScores[at] ?? 0);
   }
 
   static fromArtifact(data: unknown): VoteStacker {

@@ -8,6 +8,7 @@ import { baseRates, labelMatrix, type LabelMatrix } from '../learned/labels';
 import { logitOf, trainLogReg, type LogRegOptions } from '../learned/logreg';
 import { CorrectnessPredictor } from '../learned/predictor';
 import { LETTERS, type StackBallot, type VoteStackerArtifact } from './model';
+import { fitOptionPrior, optionScores } from './options';
 
 // Fits the stacked vote. Its inputs must look at training time as they will at routing time, so
 // each training answer's prompt-only P and text score come from models fitted without that
@@ -47,7 +48,13 @@ export function trainVoteStacker(examples: readonly StackerExample[], features: 
   if (pool.length === 0) return null;
   const ballots = crossFitBallots(examples, features, pool, models, opts);
   const answers = examples.map(rightChoice);
-  return fitStacker(ballots, answers, pool, opts);
+  // Fitted in-sample: 12 weights over every option of thousands of questions do not overfit.
+  const optionWeights = fitOptionPrior(
+    examples.map((x) => x.prompt),
+    answers,
+  );
+  const options = examples.map((x) => optionScores(x.prompt, optionWeights));
+  return fitStacker(ballots, answers, options, optionWeights, pool, opts);
 }
 
 /** The most accurate experts among those with answer texts, at most `size`. */
@@ -103,7 +110,7 @@ function crossFitBallots(examples: readonly StackerExample[], features: readonly
 }
 
 // Parameter layout: per pool expert [bias, prompt, text, textSure, both, missing, presence], then
-// the "none of them" bias, then one prior per letter.
+// the "none of them" bias, one prior per letter, and the scale of the option prior's score.
 const PER_EXPERT = 7;
 
 interface Candidate {
@@ -117,9 +124,10 @@ interface Committee {
   right: number;
 }
 
-function committeeOf(ballots: readonly StackBallot[], answer: string | null, pool: readonly string[]): Committee {
+function committeeOf(ballots: readonly StackBallot[], answer: string | null, options: readonly number[], pool: readonly string[]): Committee {
   const otherAt = pool.length * PER_EXPERT;
   const letterAt = otherAt + 1;
+  const optionAt = letterAt + LETTERS.length;
   const byChoice = new Map<string, [number, number][]>();
   const other: [number, number][] = [[otherAt, 1]];
   for (const b of ballots) {
@@ -129,7 +137,11 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, poo
       other.push([at + 5, 1]);
       continue;
     }
-    const terms = byChoice.get(b.choice) ?? [[letterAt + LETTERS.indexOf(b.choice), 1]];
+    const letter = LETTERS.indexOf(b.choice);
+    const terms = byChoice.get(b.choice) ?? [
+      [letterAt + letter, 1],
+      [optionAt, options[letter] ?? 0],
+    ];
     terms.push([at, 1], [at + 1, b.promptLogit], [at + 2, b.textLogit], [at + 3, Math.max(0, b.textLogit)], [at + 4, (b.promptLogit * b.textLogit) / 4]);
     byChoice.set(b.choice, terms);
   }
@@ -139,7 +151,7 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, poo
 }
 
 /** Maximum likelihood of the right candidate (softmax over candidates), AdaGrad, full batch. */
-function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonly (string | null)[], pool: readonly string[], opts: StackerTrainingOptions): VoteStackerArtifact {
+function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonly (string | null)[], options: readonly number[][], optionWeights: number[], pool: readonly string[], opts: StackerTrainingOptions): VoteStackerArtifact {
   const rand = seededRandom(opts.seed);
   const committees: Committee[] = [];
   ballots.forEach((row, i) => {
@@ -147,10 +159,10 @@ function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonl
     if (present.length === 0) return;
     for (let c = 0; c < opts.committees; c++) {
       const subset = present.filter(() => rand() < 0.5);
-      if (subset.length > 0) committees.push(committeeOf(subset, answers[i]!, pool));
+      if (subset.length > 0) committees.push(committeeOf(subset, answers[i]!, options[i]!, pool));
     }
   });
-  const dims = pool.length * PER_EXPERT + 1 + LETTERS.length;
+  const dims = pool.length * PER_EXPERT + 1 + LETTERS.length + 1;
   const w = new Float64Array(dims);
   for (let e = 0; e < pool.length; e++) w[e * PER_EXPERT] = 1;
   const g2 = new Float64Array(dims).fill(1e-8);
@@ -186,5 +198,6 @@ function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonl
     ),
     otherBias: round(w[otherAt]!),
     letterPrior: [...LETTERS].map((_, l) => round(w[otherAt + 1 + l]!)),
+    options: { weights: optionWeights, scale: round(w[otherAt + 1 + LETTERS.length]!) },
   };
 }

@@ -3,6 +3,7 @@ import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-
 import { logitOf } from '../learned/logreg';
 import { loadRouterModels, parseArtifact, type RouterModels } from '../learned/models';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type StackedOutcome } from './model';
+import { optionScores } from './options';
 
 // The stacked vote over live or recorded answers: turns each answer into a ballot (its choice,
 // the prompt-only P of its expert, what its text says) and lets the fitted stacker count them.
@@ -50,6 +51,6 @@ export class StackedVote {
   }
 
   decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {
-    return this.stacker.decide(this.ballots(prompt, answers, known));
+    return this.stacker.decide(this.ballots(prompt, answers, known), optionScores(prompt, this.stacker.artifact.options.weights));
   }
 }

@@ -6,6 +6,7 @@ import { createCascadeStrategy } from '../../router/cascade/strategy';
 import { seededRandom } from '../../router/features/random';
 import { logitOf } from '../../router/learned/logreg';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type VoteStackerArtifact } from '../../router/stacker/model';
+import { fitOptionPrior, OPTION_FEATURES, optionFeatures, optionScores, parseOptions } from '../../router/stacker/options';
 import { StackedVote } from '../../router/stacker/vote';
 import { train, type TrainingExample } from '../../router/train';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
@@ -17,6 +18,7 @@ const ARTIFACT: VoteStackerArtifact = {
   experts: { strong: params(2, { prompt: 1, presence: -0.5 }), weak: params(0.5, { missing: 1 }) },
   otherBias: 0,
   letterPrior: [0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+  options: { weights: new Array<number>(OPTION_FEATURES).fill(0), scale: 0 },
 };
 const ballot = (expertId: string, choice: string | null, promptLogit = 0, textLogit = 0): StackBallot => ({ expertId, choice, promptLogit, textLogit });
 
@@ -51,6 +53,54 @@ describe('VoteStacker', () => {
   it('refuses an artifact of the wrong shape', () => {
     expect(() => VoteStacker.fromArtifact({ ...ARTIFACT, letterPrior: [0, 0] })).toThrow();
     expect(() => VoteStacker.fromArtifact({ ...ARTIFACT, experts: { a: { bias: 1 } } })).toThrow();
+  });
+});
+
+describe('option prior', () => {
+  const prompt = (options: string[]) => `Question: How much?\nOptions:\n${options.map((o, i) => `${'ABCDEFGHIJ'[i]}. ${o}`).join('\n')}\nAnswer with the letter of the correct option.`;
+
+  it('reads the options of the canonical prompt, and none from a prompt without them', () => {
+    expect(parseOptions(prompt(['one', 'two', 'three']))).toEqual({ question: 'Question: How much?', options: ['one', 'two', 'three'] });
+    expect(parseOptions('Write a poem about the sea.').options).toEqual([]);
+    expect(optionFeatures('Write a poem about the sea.')).toEqual([]);
+    expect(optionScores('Write a poem about the sea.', new Array<number>(OPTION_FEATURES).fill(1))).toEqual([]);
+  });
+
+  it('describes each option: longest, repeated, in the middle of the numbers', () => {
+    const f = optionFeatures(prompt(['10 m', '20 m', '30 m', '40 m', '50 m', '20 m', 'none of these choices at all']));
+    expect(f).toHaveLength(7);
+    expect(f.every((row) => row.length === OPTION_FEATURES)).toBe(true);
+    expect(f.map((row) => row[1])).toEqual([0, 0, 0, 0, 0, 0, 1]); // longest
+    expect(f.map((row) => row[4])).toEqual([0, 1, 0, 0, 0, 1, 0]); // repeats another option
+    expect(f[2]![10]).toBeGreaterThan(f[0]![10]!); // 30 m sits in the middle of the values
+    expect(f[6]![11]).toBe(0); // carries no number
+  });
+
+  it('learns what the right options look like and prefers it on new questions', () => {
+    const rand = seededRandom(9);
+    const make = () => {
+      const right = Math.floor(rand() * 6);
+      const options = Array.from({ length: 6 }, (_, i) => (i === right ? 'a fairly long and specific answer' : `short ${Math.floor(rand() * 1000)}`));
+      return { prompt: prompt(options), answer: 'ABCDEFGHIJ'[right]! };
+    };
+    const train = Array.from({ length: 300 }, make);
+    const weights = fitOptionPrior(
+      train.map((x) => x.prompt),
+      train.map((x) => x.answer),
+    );
+    const held = Array.from({ length: 100 }, make);
+    const right = held.filter((x) => {
+      const scores = optionScores(x.prompt, weights);
+      return 'ABCDEFGHIJ'[scores.indexOf(Math.max(...scores))] === x.answer;
+    }).length;
+    expect(right).toBeGreaterThan(95);
+  });
+
+  it('adds its score to a named letter, scaled', () => {
+    const stacker = new VoteStacker({ ...ARTIFACT, options: { weights: new Array<number>(OPTION_FEATURES).fill(0), scale: 2 } });
+    const out = stacker.decide([ballot('weak', 'A'), ballot('weak', 'B')], [0, 1]);
+    expect(out.scores).toEqual({ A: 0.6, B: 2.5 });
+    expect(out.choice).toBe('B');
   });
 });
 
