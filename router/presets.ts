@@ -18,7 +18,7 @@ export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', ag
 /**
  * Best answers: three cost-effective experts together, and the strongest expert for this prompt
  * unless the stacked vote of the three is already surer than it by λ · its cost (λ = 0.05: smaller
- * values cost more for the same accuracy; calling it on every question adds 0.1 point for 0.45×).
+ * values cost more for the same accuracy; calling it on every question adds nothing for 0.45×).
  */
 export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.05, k: 4, quorum: 3 };
 
