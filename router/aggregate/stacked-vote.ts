@@ -1,5 +1,5 @@
 import type { ArtifactSet } from '../artifacts';
-import { StackedVote } from '../stacker/vote';
+import { promptPOf, StackedVote } from '../stacker/vote';
 import type { AggregationResult, ExpertAnswer, RoutingDecision } from '../types';
 import { extractChoice } from './extract';
 import { startAggregation } from './run';
@@ -12,23 +12,19 @@ import { voteOnAnswers } from './vote';
  * answer texts in the training data yet) it counts as `weighted-vote`, and says so in its detail.
  */
 export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
-  if (!stacked || answers.every((a) => extractChoice(a.text) === null)) {
+  const choices = answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text }));
+  if (!stacked || choices.every((c) => c.choice === null)) {
     const fallback = voteOnAnswers('weighted-vote', answers, decision);
     return { ...fallback, aggregation: 'stacked-vote', detail: { ...fallback.detail, stacked: false } };
   }
-  const promptP = new Map(decision.ranked.flatMap((c) => (typeof c.detail?.['p'] === 'number' ? [[c.expertId, c.detail['p']] as const] : [])));
-  const outcome = stacked.decide(
-    prompt,
-    answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text })),
-    (id) => promptP.get(id),
-  );
+  const outcome = stacked.decide(prompt, choices, promptPOf(decision.ranked));
   const winner = outcome.champion!;
   return {
     aggregation: 'stacked-vote',
     text: answers.find((a) => a.expertId === winner)!.text,
     winner,
     tally: outcome.scores,
-    detail: { answer: outcome.choice, p: Math.round(outcome.p * 1e4) / 1e4, votes: Object.fromEntries(answers.map((a) => [a.expertId, extractChoice(a.text)])), stacked: true },
+    detail: { answer: outcome.choice, p: Math.round(outcome.p * 1e4) / 1e4, votes: Object.fromEntries(choices.map((c) => [c.expertId, c.choice])), stacked: true },
   };
 }
 

@@ -1,6 +1,6 @@
 import { aggregateRecorded, extractChoice, measureExtractionAgreement } from '../aggregate/offline';
 import { callCostUsd, tokensOf, type Prices } from '../cost';
-import type { StackedVote } from '../stacker/vote';
+import { promptPOf, type StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, RoutingDecision } from '../types';
 import type { EvalExample, QuestionResult } from './types';
 
@@ -23,17 +23,14 @@ export interface ReplayOptions {
 export function playDecision(decision: RoutingDecision, example: EvalExample, prices: ReadonlyMap<string, Prices>, opts: ReplayOptions): QuestionResult {
   const answers: ExpertAnswer[] = [];
   const weights = new Map<string, number>();
-  const promptP = new Map<string, number>();
   for (let s = 0; s < decision.stages.length; s++) {
     if (s > 0 && !(decision.escalate?.(answers, s - 1) ?? false)) break;
     for (const c of decision.stages[s]!) {
       const answer = recordedAnswer(example, c.expertId, prices);
       if (!answer) continue;
       answers.push(answer);
-      const w = detailNumber(c, 'weight');
+      const w = voteWeight(c);
       if (w !== undefined) weights.set(c.expertId, w);
-      const p = detailNumber(c, 'p');
-      if (p !== undefined) promptP.set(c.expertId, p);
     }
   }
   const costUsd = answers.reduce((sum, a) => sum + a.costUsd, 0);
@@ -56,7 +53,7 @@ export function playDecision(decision: RoutingDecision, example: EvalExample, pr
     const outcome = opts.stacked.decide(
       example.prompt,
       voters.map((v) => ({ expertId: v.expertId, choice: opts.source === 'pred' ? v.pred : extractChoice(v.text), text: v.text })),
-      (id) => promptP.get(id),
+      promptPOf(decision.ranked),
     );
     return { correct: outcome.choice !== null && outcome.choice === example.answer, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
   }
@@ -74,8 +71,8 @@ export function recordedAnswer(example: EvalExample, expertId: string, prices: R
   return { expertId, text: o.text, usage, costUsd: callCostUsd(p, usage), latencyMs: 0 };
 }
 
-/** What a strategy attached to a candidate: a vote weight (predicted log-odds of being right), P(correct). */
-function detailNumber(c: Candidate, key: 'weight' | 'p'): number | undefined {
-  const v = c.detail?.[key];
-  return typeof v === 'number' ? v : undefined;
+/** A strategy may attach a vote weight (e.g. predicted log-odds of being right) to a candidate. */
+function voteWeight(c: Candidate): number | undefined {
+  const w = c.detail?.['weight'];
+  return typeof w === 'number' ? w : undefined;
 }

@@ -62,6 +62,14 @@ export interface StackedOutcome {
   champion: string | null;
 }
 
+/** The parameters an answer's score multiplies, in the order of `ballotFeatures`. */
+export const BALLOT_PARAMS = ['bias', 'prompt', 'text', 'textSure', 'both'] as const satisfies readonly (keyof StackerParams)[];
+
+/** What an answer brings to its choice, one value per BALLOT_PARAMS entry (fitting uses the same). */
+export function ballotFeatures(b: StackBallot): number[] {
+  return [1, b.promptLogit, b.textLogit, Math.max(0, b.textLogit), (b.promptLogit * b.textLogit) / 4];
+}
+
 export class VoteStacker {
   /** Parameters for an expert the stacker was not fitted on: the mean of the fitted ones. */
   readonly fallback: StackerParams;
@@ -79,7 +87,8 @@ export class VoteStacker {
   /** The score one answer adds to its choice. */
   contribution(b: StackBallot): number {
     const p = this.params(b.expertId);
-    return p.bias + p.prompt * b.promptLogit + p.text * b.textLogit + p.textSure * Math.max(0, b.textLogit) + (p.both * b.promptLogit * b.textLogit) / 4;
+    const f = ballotFeatures(b);
+    return BALLOT_PARAMS.reduce((s, key, i) => s + p[key] * f[i]!, 0);
   }
 
   /** `optionScores`: the option prior's score per letter index (options.ts); none when the prompt lists no options. */

@@ -1,3 +1,5 @@
+import { fitChoiceModel } from './fit';
+
 // What the options of a multiple-choice prompt say about which one is right, before anyone
 // answers. Distractors are written around the right option: it tends to be the longest, to share
 // words with the other options, and, when the options are numbers, to sit in the middle of their
@@ -82,32 +84,13 @@ export function optionScores(prompt: string, weights: readonly number[]): number
   return optionFeatures(prompt).map((f) => f.reduce((s, v, k) => s + v * weights[k]!, 0));
 }
 
-/** Maximum likelihood of the right option (softmax over the options), AdaGrad, full batch. */
+/** The option prior: the softmax over each question's options that best picks the right one. */
 export function fitOptionPrior(prompts: readonly string[], answers: readonly (string | null)[], epochs = 100, learningRate = 0.3): number[] {
-  const rows = prompts.flatMap((p, i) => {
+  const groups = prompts.flatMap((p, i) => {
     const right = answers[i] === null ? -1 : 'ABCDEFGHIJ'.indexOf(answers[i]!);
     const features = optionFeatures(p);
-    return right >= 0 && right < features.length ? [{ features, right }] : [];
+    return right >= 0 && right < features.length ? [{ candidates: features.map((f) => f.map((v, k) => [k, v] as const)), right }] : [];
   });
-  const w = new Float64Array(OPTION_FEATURES);
-  const g2 = new Float64Array(OPTION_FEATURES).fill(1e-8);
-  for (let epoch = 0; epoch < epochs && rows.length; epoch++) {
-    const g = new Float64Array(OPTION_FEATURES);
-    for (const { features, right } of rows) {
-      const scores = features.map((f) => f.reduce((s, v, k) => s + v * w[k]!, 0));
-      const max = Math.max(...scores);
-      const exp = scores.map((s) => Math.exp(s - max));
-      const total = exp.reduce((a, b) => a + b, 0);
-      features.forEach((f, c) => {
-        const residual = (c === right ? 1 : 0) - exp[c]! / total;
-        f.forEach((v, k) => (g[k]! += residual * v));
-      });
-    }
-    for (let k = 0; k < OPTION_FEATURES; k++) {
-      const gk = g[k]! / rows.length;
-      g2[k]! += gk * gk;
-      w[k]! += (learningRate * gk) / Math.sqrt(g2[k]!);
-    }
-  }
+  const w = fitChoiceModel(groups, OPTION_FEATURES, { epochs, learningRate, shrink: 0 });
   return [...w].map((x) => Math.round(x * 1e5) / 1e5);
 }

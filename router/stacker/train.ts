@@ -7,7 +7,8 @@ import { buildKnnIndex, type KnnOptions } from '../learned/knn';
 import { baseRates, labelMatrix, type LabelMatrix } from '../learned/labels';
 import { logitOf, trainLogReg, type LogRegOptions } from '../learned/logreg';
 import { CorrectnessPredictor } from '../learned/predictor';
-import { LETTERS, type StackBallot, type VoteStackerArtifact } from './model';
+import { fitChoiceModel, type ChoiceGroup } from './fit';
+import { ballotFeatures, LETTERS, type StackBallot, type VoteStackerArtifact } from './model';
 import { fitOptionPrior, optionScores } from './options';
 
 // Fits the stacked vote. Its inputs must look at training time as they will at routing time, so
@@ -113,18 +114,7 @@ function crossFitBallots(examples: readonly StackerExample[], features: readonly
 // the "none of them" bias, one prior per letter, and the scale of the option prior's score.
 const PER_EXPERT = 7;
 
-interface Candidate {
-  /** (parameter index, feature value) pairs. */
-  terms: [number, number][];
-}
-
-interface Committee {
-  candidates: Candidate[];
-  /** Index of the right candidate; the last one ("none of them") when no answer is right. */
-  right: number;
-}
-
-function committeeOf(ballots: readonly StackBallot[], answer: string | null, options: readonly number[], pool: readonly string[]): Committee {
+function committeeOf(ballots: readonly StackBallot[], answer: string | null, options: readonly number[], pool: readonly string[]): ChoiceGroup {
   const otherAt = pool.length * PER_EXPERT;
   const letterAt = otherAt + 1;
   const optionAt = letterAt + LETTERS.length;
@@ -142,18 +132,18 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, opt
       [letterAt + letter, 1],
       [optionAt, options[letter] ?? 0],
     ];
-    terms.push([at, 1], [at + 1, b.promptLogit], [at + 2, b.textLogit], [at + 3, Math.max(0, b.textLogit)], [at + 4, (b.promptLogit * b.textLogit) / 4]);
+    ballotFeatures(b).forEach((x, i) => terms.push([at + i, x]));
     byChoice.set(b.choice, terms);
   }
   const choices = [...byChoice.keys()];
   const right = answer !== null && byChoice.has(answer) ? choices.indexOf(answer) : choices.length;
-  return { candidates: [...choices.map((c) => ({ terms: byChoice.get(c)! })), { terms: other }], right };
+  return { candidates: [...choices.map((c) => byChoice.get(c)!), other], right };
 }
 
-/** Maximum likelihood of the right candidate (softmax over candidates), AdaGrad, full batch. */
+/** Fits the stacked vote over random committees of each question's answers. */
 function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonly (string | null)[], options: readonly number[][], optionWeights: number[], pool: readonly string[], opts: StackerTrainingOptions): VoteStackerArtifact {
   const rand = seededRandom(opts.seed);
-  const committees: Committee[] = [];
+  const committees: ChoiceGroup[] = [];
   ballots.forEach((row, i) => {
     const present = row.filter((b): b is StackBallot => b !== null);
     if (present.length === 0) return;
@@ -163,30 +153,9 @@ function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonl
     }
   });
   const dims = pool.length * PER_EXPERT + 1 + LETTERS.length + 1;
-  const w = new Float64Array(dims);
-  for (let e = 0; e < pool.length; e++) w[e * PER_EXPERT] = 1;
-  const g2 = new Float64Array(dims).fill(1e-8);
-  const scores: number[] = [];
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    const g = new Float64Array(dims);
-    for (const { candidates, right } of committees) {
-      scores.length = 0;
-      for (const c of candidates) scores.push(c.terms.reduce((s, [k, x]) => s + w[k]! * x, 0));
-      const max = Math.max(...scores);
-      let total = 0;
-      for (let c = 0; c < scores.length; c++) total += scores[c] = Math.exp(scores[c]! - max);
-      candidates.forEach((c, ci) => {
-        const residual = (ci === right ? 1 : 0) - scores[ci]! / total;
-        for (const [k, x] of c.terms) g[k]! += residual * x;
-      });
-    }
-    for (let k = 0; k < dims; k++) {
-      const gk = g[k]! / Math.max(1, committees.length);
-      g2[k]! += gk * gk;
-      // A little shrinkage keeps weights of rarely seen features bounded.
-      w[k] = (w[k]! + (opts.learningRate * gk) / Math.sqrt(g2[k]!)) * (1 - 1e-4);
-    }
-  }
+  const init = new Float64Array(dims);
+  for (let e = 0; e < pool.length; e++) init[e * PER_EXPERT] = 1;
+  const w = fitChoiceModel(committees, dims, { epochs: opts.epochs, learningRate: opts.learningRate, shrink: 1e-4, init });
   const round = (x: number) => Math.round(x * 1e5) / 1e5;
   const otherAt = pool.length * PER_EXPERT;
   return {

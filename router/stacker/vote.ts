@@ -2,6 +2,7 @@ import type { ArtifactSet } from '../artifacts';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
 import { logitOf } from '../learned/logreg';
 import { loadRouterModels, parseArtifact, type RouterModels } from '../learned/models';
+import type { Candidate } from '../types';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type StackedOutcome } from './model';
 import { optionScores } from './options';
 
@@ -18,6 +19,12 @@ export interface StackAnswer {
 
 /** P(correct | prompt) per expert when the caller already has it (the routing decision's). */
 export type PromptP = (expertId: string) => number | undefined;
+
+/** The P(correct) a strategy attached to its candidates (`detail.p`), where it did. */
+export function promptPOf(candidates: readonly Candidate[]): PromptP {
+  const p = new Map(candidates.flatMap((c) => (typeof c.detail?.['p'] === 'number' ? [[c.expertId, c.detail['p']] as const] : [])));
+  return (id) => p.get(id);
+}
 
 export class StackedVote {
   constructor(
