@@ -37,6 +37,13 @@ export const routingOverrideSchema = z
     extractor: z.enum(['local', 'llm']),
     /** Sample experts in proportion to score instead of deterministic top-k. */
     sample: z.boolean(),
+    /**
+     * For `cascade`: what tells it the answers so far are good enough. `vote`: each answer's
+     * naive-Bayes log-odds (prompt, text, option prior) summed per choice, stopping early when the
+     * experts ahead could not overturn the vote; `stacked`: the stacked vote's posterior. Defaults
+     * to `stacked` when the policy aggregates with `stacked-vote`, else `vote`.
+     */
+    stop_on: z.enum(['vote', 'stacked']),
     /** Fire the next-ranked expert too when the first is slow (latency-sensitive policies). */
     hedge_ms: z.number().int().min(1).max(600_000),
   })
@@ -53,7 +60,7 @@ export interface RoutingPolicy extends RoutingOverride {
 }
 
 /** Knobs that tune one strategy: meaningless for another, so a layer that switches strategy drops them. */
-const STRATEGY_KNOBS = ['experts', 'k', 'lambda', 'extractor', 'sample'] as const satisfies readonly (keyof RoutingOverride)[];
+const STRATEGY_KNOBS = ['experts', 'k', 'lambda', 'extractor', 'sample', 'stop_on'] as const satisfies readonly (keyof RoutingOverride)[];
 
 /**
  * Later layers win: named policy < header < body. Undefined fields never erase earlier ones. A layer

@@ -96,10 +96,10 @@ function experts(): ExpertProfile[] {
   }));
 }
 
-// The learned router alone, the economy-shaped cascade and the quality-shaped one (three rungs together, stacked vote).
-const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: AggregationName; k: number; quorum: number; colour: string }[] = [
+// The learned router alone, the economy-shaped cascade (stopping on the vote) and the quality-shaped one (three rungs together, stopping on the stacked vote).
+const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: AggregationName; k: number; quorum: number; stop_on?: 'vote'; colour: string }[] = [
   { label: 'learned', strategy: 'learned', aggregate: 'first', k: 1, quorum: 1, colour: '#1f77b4' },
-  { label: 'cascade k=3', strategy: 'cascade', aggregate: 'weighted-vote', k: 3, quorum: 1, colour: '#ff7f0e' },
+  { label: 'cascade k=3', strategy: 'cascade', aggregate: 'stacked-vote', k: 3, quorum: 1, stop_on: 'vote', colour: '#ff7f0e' },
   { label: 'cascade k=4 q=3', strategy: 'cascade', aggregate: 'stacked-vote', k: 4, quorum: 3, colour: '#9467bd' },
 ];
 
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) fail(`--limit must be a positive integer, not '${args.limit}'`);
   // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy.
   const lambdas = args['no-sweep'] || live ? [] : args.lambdas!.split(',').map(Number);
-  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, lambda })));
+  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, ...(s.stop_on ? { stop_on: s.stop_on } : {}), lambda })));
   const named = live ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
   const opts = {
     policies: [...named, ...sweepPolicies],

@@ -1,10 +1,12 @@
 import { extractChoice } from '../aggregate/offline';
 import { countVotes, type VoteOutcome } from '../aggregate/tally';
 import type { ArtifactSet } from '../artifacts';
+import { logitOf, sigmoid } from '../learned/logreg';
 import { loadRouterModels, parseArtifact } from '../learned/models';
 import { affordable, rankCandidates } from '../learned/select';
 import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
 import type { AggregationName, RoutingPolicy } from '../policy';
+import { optionEvidence } from '../stacker/options';
 import { StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
@@ -13,7 +15,8 @@ import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from
 // `cascade` (FrugalGPT): a ladder of experts from cheap to strong, planned from the prompt. The
 // first `quorum` rungs are called together; after each stage the answers so far say how likely
 // the answer the policy would return now is right (agreement between experts, each answer's
-// confidence from its text, the prompt-only prediction), and the next stage is called only when
+// confidence from its text, the prompt-only prediction, what the option prior says of the choice
+// it names; or the stacked vote's posterior, per `stop_on`), and the next stage is called only when
 // the experts ahead could still change that answer and the strongest of them is more likely right
 // by more than λ · the next stage's cost per 1k queries.
 
@@ -40,15 +43,23 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
       const ranked = rankCandidates([...scores].map(([id, s]) => candidate(id, s)));
       const weights = new Map([...scores].map(([id, s]) => [id, voteWeight(s.p)]));
       const pOf = (expertId: string) => scores.get(expertId)?.p ?? models.predictor.coldStart;
+      let options: number[] | null = null;
       const vote = (a: ExpertAnswer): Vote => {
         const p = pOf(a.expertId);
-        return { choice: extractChoice(a.text), p: confidence ? confidence.combined(a.expertId, a.text, p) : p };
+        const choice = extractChoice(a.text);
+        // Evidence adds as log-odds: the prompt's, the answer text's, and what the options' own
+        // texts say of the choice it names (the option prior, fitted with the stacked vote).
+        options ??= stacked ? stacked.optionScores(req.prompt) : [];
+        const logit = logitOf(confidence ? confidence.combined(a.expertId, a.text, p) : p) + optionEvidence(options, choice);
+        return { choice, p: sigmoid(logit) };
       };
-      // Without a fitted stacker the stacked vote counts as a weighted vote, and so does this rule.
-      const aggregate = policy.aggregate === 'stacked-vote' && !stacked ? 'weighted-vote' : policy.aggregate;
+      const stopOnStacked = stacked !== null && (policy.stop_on ?? (policy.aggregate === 'stacked-vote' ? 'stacked' : 'vote')) === 'stacked';
+      // The vote rule counts a stacked vote as the weighted vote it refines (so the overturn check
+      // applies), as does the aggregator itself without a fitted stacker.
+      const aggregate = policy.aggregate === 'stacked-vote' && !stopOnStacked ? 'weighted-vote' : policy.aggregate;
       /** P(the answer the policy would return now is right). */
       const sureNow = (answers: ExpertAnswer[], ahead: string[]): number | null => {
-        if (aggregate === 'stacked-vote') {
+        if (stopOnStacked) {
           const outcome = stacked!.decide(
             req.prompt,
             answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text })),
@@ -75,7 +86,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
         const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
         return gain > lambda * cost * 1000;
       };
-      return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null, stacked_vote: stacked !== null } };
+      return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null, stacked_vote: stacked !== null, stop_on: stopOnStacked ? 'stacked' : 'vote' } };
     },
   };
 }

@@ -84,6 +84,20 @@ export function optionScores(prompt: string, weights: readonly number[]): number
   return optionFeatures(prompt).map((f) => f.reduce((s, v, k) => s + v * weights[k]!, 0));
 }
 
+/**
+ * The option prior as evidence for one named choice: log(π (N − 1) / (1 − π)), π its softmax
+ * probability among the N options. Zero for a uniform prior, an unlisted letter or no options, so
+ * adding it to an answer's log-odds of being right is Bayes' rule with the prior in place of 1/N.
+ */
+export function optionEvidence(scores: readonly number[], choice: string | null): number {
+  const at = choice === null ? -1 : 'ABCDEFGHIJ'.indexOf(choice);
+  if (at < 0 || at >= scores.length || scores.length < 2) return 0;
+  const max = Math.max(...scores);
+  const total = scores.reduce((s, v) => s + Math.exp(v - max), 0);
+  const pi = Math.min(1 - 1e-6, Math.max(1e-6, Math.exp(scores[at]! - max) / total));
+  return Math.log((pi * (scores.length - 1)) / (1 - pi));
+}
+
 /** The option prior: the softmax over each question's options that best picks the right one. */
 export function fitOptionPrior(prompts: readonly string[], answers: readonly (string | null)[], epochs = 100, learningRate = 0.3): number[] {
   const groups = prompts.flatMap((p, i) => {

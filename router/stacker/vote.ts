@@ -58,6 +58,11 @@ export class StackedVote {
   }
 
   decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {
-    return this.stacker.decide(this.ballots(prompt, answers, known), optionScores(prompt, this.stacker.artifact.options.weights));
+    return this.stacker.decide(this.ballots(prompt, answers, known), this.optionScores(prompt));
+  }
+
+  /** The fitted option prior's score per option of the prompt (options.ts); empty without options. */
+  optionScores(prompt: string): number[] {
+    return optionScores(prompt, this.stacker.artifact.options.weights);
   }
 }

@@ -6,7 +6,7 @@ import { createCascadeStrategy } from '../../router/cascade/strategy';
 import { seededRandom } from '../../router/features/random';
 import { logitOf } from '../../router/learned/logreg';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type VoteStackerArtifact } from '../../router/stacker/model';
-import { fitOptionPrior, OPTION_FEATURES, optionFeatures, optionScores, parseOptions } from '../../router/stacker/options';
+import { fitOptionPrior, OPTION_FEATURES, optionEvidence, optionFeatures, optionScores, parseOptions } from '../../router/stacker/options';
 import { StackedVote } from '../../router/stacker/vote';
 import { train, type TrainingExample } from '../../router/train';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
@@ -94,6 +94,16 @@ describe('option prior', () => {
       return 'ABCDEFGHIJ'[scores.indexOf(Math.max(...scores))] === x.answer;
     }).length;
     expect(right).toBeGreaterThan(95);
+  });
+
+  it('turns into Bayes evidence for a named choice: log(π (N − 1) / (1 − π)), nothing when it knows nothing', () => {
+    // π(B) = 1/2 among four options: its odds against one of three others are 3.
+    expect(optionEvidence([0, Math.log(3), 0, 0], 'B')).toBeCloseTo(Math.log(3), 10);
+    expect(optionEvidence([0, Math.log(3), 0, 0], 'A')).toBeCloseTo(Math.log(1 / 6) + Math.log(3) - Math.log(5 / 6), 10);
+    expect(optionEvidence([0.7, 0.7, 0.7], 'C')).toBeCloseTo(0, 12); // a uniform prior says nothing
+    expect(optionEvidence([], 'A')).toBe(0); // no options listed
+    expect(optionEvidence([1, 2], 'E')).toBe(0); // a letter beyond the list
+    expect(optionEvidence([1, 2], null)).toBe(0);
   });
 
   it('adds its score to a named letter, scaled', () => {
@@ -223,5 +233,40 @@ describe('cascade with the stacked vote', () => {
     expect(first.map((id) => extractChoice(naming(id, 'C').text))).toEqual(['C', 'C', 'C']);
     expect(d.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
     expect(d.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
+  });
+
+  it('stopping on the vote weighs what the option prior says of the choice an answer names', () => {
+    // An option prior that trusts only "the longest option": C here, by far.
+    const stacker = artifacts.get(VOTE_STACKER_ARTIFACT)!;
+    const data = stacker.data as VoteStackerArtifact;
+    const withWeights = (weights: number[]) => new Map(artifacts).set(VOTE_STACKER_ARTIFACT, { ...stacker, data: { ...data, options: { ...data.options, weights } } });
+    const longest = new Array<number>(OPTION_FEATURES).fill(0);
+    longest[1] = 8;
+    const withPrior = withWeights(longest);
+    const prompt = 'Question: Which one?\nOptions:\nA. red\nB. blue\nC. the long and careful answer that is right\nD. green\nAnswer with the letter of the correct option.';
+    const economy = { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', stop_on: 'vote', lambda: 0, k: 3 } as const;
+    const d = createCascadeStrategy(withPrior).decide({ prompt, messages: [] }, experts, economy) as RoutingDecision;
+    const first = d.stages[0]![0]!.expertId;
+    const says = (letter: string) => [answer(first, `Let me think. The answer is (${letter}).`)];
+    expect(d.escalate!(says('C'), 0)).toBe(false); // the prior backs it: surer than anyone ahead
+    expect(d.escalate!(says('A'), 0)).toBe(true); // the prior all but rules it out
+    // The same answers under a prior that knows nothing: the cascade cannot tell them apart.
+    const plain = createCascadeStrategy(withWeights(new Array<number>(OPTION_FEATURES).fill(0))).decide({ prompt, messages: [] }, experts, economy) as RoutingDecision;
+    expect(plain.escalate!(says('C'), 0)).toBe(plain.escalate!(says('A'), 0));
+  });
+
+  it('stops on the stacked vote by default for a stacked-vote policy, and on the vote when stop_on says so', () => {
+    const x = devSlice(1250, 1251)[0]!;
+    const shape = { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0, k: 4, quorum: 3 } as const;
+    const decide = (policy: Parameters<ReturnType<typeof createCascadeStrategy>['decide']>[2]) => createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, policy) as RoutingDecision;
+    expect(decide(shape).info).toMatchObject({ stop_on: 'stacked' });
+    expect(decide({ ...shape, aggregate: 'weighted-vote' }).info).toMatchObject({ stop_on: 'vote' });
+    const voted = decide({ ...shape, stop_on: 'vote' });
+    expect(voted.info).toMatchObject({ stop_on: 'vote' });
+    const first = voted.stages[0]!.map((c) => c.expertId);
+    const naming = (id: string, letter: string) => answer(id, x.outcomes[id]!.text.replace(/\(([A-J])\)/g, `(${letter})`));
+    // Three agreeing answers outweigh the strongest expert ahead: the vote rule stops even at λ = 0.
+    expect(voted.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
+    expect(voted.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
   });
 });

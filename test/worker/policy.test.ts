@@ -70,6 +70,14 @@ describe('routing policies', () => {
     expect(((await res.json()) as Body).error!.param).toBe('routing.strategy');
   });
 
+  it('a cascade stopping rule that is neither vote nor stacked is rejected, naming the field', async () => {
+    const res = await chat({ model: 'economy', routing: { stop_on: 'sometimes' } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Body;
+    expect(body.error!.param).toBe('routing.stop_on');
+    expect(body.error!.message).toMatch(/vote|stacked/);
+  });
+
   it('a malformed x-routing-policy header is a 400 naming the header', async () => {
     const res = await chat({ model: 'pinned' }, { headers: { 'x-routing-policy': '{nope' } });
     expect(res.status).toBe(400);
