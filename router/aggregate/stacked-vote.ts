@@ -1,7 +1,6 @@
 import type { ArtifactSet } from '../artifacts';
-import { promptPOf, StackedVote } from '../stacker/vote';
+import { promptPOf, stackAnswersOf, StackedVote } from '../stacker/vote';
 import type { AggregationResult, ExpertAnswer, RoutingDecision } from '../types';
-import { extractChoice } from './extract';
 import { startAggregation } from './run';
 import type { Aggregator } from './types';
 import { voteOnAnswers } from './vote';
@@ -12,7 +11,7 @@ import { voteOnAnswers } from './vote';
  * answer texts in the training data yet) it counts as `weighted-vote`, and says so in its detail.
  */
 export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
-  const choices = answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text }));
+  const choices = stackAnswersOf(answers);
   if (!stacked || choices.every((c) => c.choice === null)) {
     const fallback = voteOnAnswers('weighted-vote', answers, decision);
     return { ...fallback, aggregation: 'stacked-vote', detail: { ...fallback.detail, stacked: false } };

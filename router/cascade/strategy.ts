@@ -7,7 +7,7 @@ import { affordable, rankCandidates } from '../learned/select';
 import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
 import type { AggregationName, RoutingPolicy } from '../policy';
 import { optionEvidence } from '../stacker/options';
-import { StackedVote } from '../stacker/vote';
+import { stackAnswersOf, StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from './posterior';
@@ -60,11 +60,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
       /** P(the answer the policy would return now is right). */
       const sureNow = (answers: ExpertAnswer[], ahead: string[]): number | null => {
         if (stopOnStacked) {
-          const outcome = stacked!.decide(
-            req.prompt,
-            answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text })),
-            pOf,
-          );
+          const outcome = stacked!.decide(req.prompt, stackAnswersOf(answers), pOf);
           return outcome.choice === null ? 0 : outcome.p;
         }
         const votes = answers.map(vote);

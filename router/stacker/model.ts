@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPTION_FEATURES } from './options';
+import { LETTERS, OPTION_FEATURES } from './options';
 
 // The stacked vote: a conditional-logit model over the choices the answers name, fitted on
 // recorded outcomes. Each answer adds to its choice a score of its own — a bias per expert plus
@@ -12,8 +12,6 @@ import { OPTION_FEATURES } from './options';
 // what lifts the quality preset from 73.9% to 75.5% on the dev split (docs/routing.md).
 
 export const VOTE_STACKER_ARTIFACT = 'vote-stacker';
-
-export const LETTERS = 'ABCDEFGHIJ';
 
 const paramsSchema = z.object({
   bias: z.number(),

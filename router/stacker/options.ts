@@ -10,6 +10,9 @@ import { fitChoiceModel } from './fit';
 /** Features per option, in this order. */
 export const OPTION_FEATURES = 12;
 
+/** The letters options are listed under, in order. */
+export const LETTERS = 'ABCDEFGHIJ';
+
 const OPTION_LINE = /^([A-J])[.)]\s+(.*)$/;
 
 /** The option texts of a prompt laid out as "Options:\nA. …\nB. …" (empty when it has none). */
@@ -20,7 +23,7 @@ export function parseOptions(prompt: string): { question: string; options: strin
   for (const line of prompt.slice(at + '\nOptions:\n'.length).split('\n')) {
     const m = OPTION_LINE.exec(line.trim());
     if (!m) continue;
-    if (m[1] !== 'ABCDEFGHIJ'[options.length]) break; // the list ended (or is not one)
+    if (m[1] !== LETTERS[options.length]) break; // the list ended (or is not one)
     options.push(m[2]!);
   }
   return { question: prompt.slice(0, at), options };
@@ -90,7 +93,7 @@ export function optionScores(prompt: string, weights: readonly number[]): number
  * adding it to an answer's log-odds of being right is Bayes' rule with the prior in place of 1/N.
  */
 export function optionEvidence(scores: readonly number[], choice: string | null): number {
-  const at = choice === null ? -1 : 'ABCDEFGHIJ'.indexOf(choice);
+  const at = choice === null ? -1 : LETTERS.indexOf(choice);
   if (at < 0 || at >= scores.length || scores.length < 2) return 0;
   const max = Math.max(...scores);
   const total = scores.reduce((s, v) => s + Math.exp(v - max), 0);
@@ -101,7 +104,7 @@ export function optionEvidence(scores: readonly number[], choice: string | null)
 /** The option prior: the softmax over each question's options that best picks the right one. */
 export function fitOptionPrior(prompts: readonly string[], answers: readonly (string | null)[], epochs = 100, learningRate = 0.3): number[] {
   const groups = prompts.flatMap((p, i) => {
-    const right = answers[i] === null ? -1 : 'ABCDEFGHIJ'.indexOf(answers[i]!);
+    const right = answers[i] === null ? -1 : LETTERS.indexOf(answers[i]!);
     const features = optionFeatures(p);
     return right >= 0 && right < features.length ? [{ candidates: features.map((f) => f.map((v, k) => [k, v] as const)), right }] : [];
   });

@@ -8,8 +8,8 @@ import { baseRates, labelMatrix, type LabelMatrix } from '../learned/labels';
 import { logitOf, trainLogReg, type LogRegOptions } from '../learned/logreg';
 import { CorrectnessPredictor } from '../learned/predictor';
 import { fitChoiceModel, type ChoiceGroup } from './fit';
-import { ballotFeatures, LETTERS, type StackBallot, type VoteStackerArtifact } from './model';
-import { fitOptionPrior, optionScores } from './options';
+import { ballotFeatures, type StackBallot, type VoteStackerArtifact } from './model';
+import { fitOptionPrior, LETTERS, optionScores } from './options';
 
 // Fits the stacked vote. Its inputs must look at training time as they will at routing time, so
 // each training answer's prompt-only P and text score come from models fitted without that

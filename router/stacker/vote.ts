@@ -1,3 +1,4 @@
+import { extractChoice } from '../aggregate/extract';
 import type { ArtifactSet } from '../artifacts';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
 import { logitOf } from '../learned/logreg';
@@ -15,6 +16,11 @@ export interface StackAnswer {
   /** The letter the answer commits to, or null. */
   choice: string | null;
   text: string;
+}
+
+/** Live answers as the stacked vote reads them: each with the letter its text commits to. */
+export function stackAnswersOf(answers: readonly { expertId: string; text: string }[]): StackAnswer[] {
+  return answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text }));
 }
 
 /** P(correct | prompt) per expert when the caller already has it (the routing decision's). */
