@@ -46,8 +46,10 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     wrangler(['d1', 'execute', 'conclave', '--local', '--persist-to', persistDir, '--file', file]);
   }
   const port = await freePort();
+  // Each wrangler dev needs its own inspector port, or a second gateway (another suite, another checkout) fails to start.
+  const inspectorPort = await freePort();
   const vars = { ADMIN_TOKEN: adminToken, DEV_API_KEY: apiKey, ...opts.vars };
-  const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, '--show-interactive-dev-session=false', '--env-file', '/dev/null'];
+  const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir, '--show-interactive-dev-session=false', '--env-file', '/dev/null'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn('npx', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
