@@ -5,19 +5,21 @@ import type { AggregationResult, CallOptions, CallRole, ChatMessage, ExpertAnswe
 // caller records them in the routing history; they are also listed in the result's
 // `detail.calls` so the response's usage and cost can be summed without that history.
 
+/** As listed in `detail.calls`: snake_case like the rest of the response's JSON. */
 export interface AggregatorCall {
-  expertId: string;
+  expert: string;
   role: CallRole;
   stage: number;
-  usage: Usage;
-  costUsd: number;
-  latencyMs: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
 }
 
 /** Wraps a caller so every successful call is appended to `log`. */
 export function loggingCaller(caller: ExpertCaller, log: AggregatorCall[]): ExpertCaller {
   const record = (a: ExpertAnswer, opts: CallOptions): ExpertAnswer => {
-    log.push({ expertId: a.expertId, role: opts.role, stage: opts.stage, usage: a.usage, costUsd: a.costUsd, latencyMs: a.latencyMs });
+    log.push({ expert: a.expertId, role: opts.role, stage: opts.stage, prompt_tokens: a.usage.promptTokens, completion_tokens: a.usage.completionTokens, cost_usd: a.costUsd, latency_ms: a.latencyMs });
     return a;
   };
   return {
@@ -30,12 +32,13 @@ export function loggingCaller(caller: ExpertCaller, log: AggregatorCall[]): Expe
 }
 
 const aggregatorCallSchema = z.object({
-  expertId: z.string(),
+  expert: z.string(),
   role: z.enum(['expert', 'aggregator', 'judge', 'extractor']),
   stage: z.number(),
-  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
-  costUsd: z.number(),
-  latencyMs: z.number(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  cost_usd: z.number(),
+  latency_ms: z.number(),
 });
 
 /** The aggregator's own calls listed in a result (none for votes and `first`). */
@@ -55,7 +58,10 @@ export interface CostSummary {
 
 /** Usage and cost of a routed request: the experts' answers plus the aggregator's own calls. */
 export function summariseCost(answers: readonly ExpertAnswer[], aggregation: AggregationResult): CostSummary {
-  const calls: { usage: Usage; costUsd: number }[] = [...answers, ...aggregatorCalls(aggregation)];
+  const calls: { usage: Usage; costUsd: number }[] = [
+    ...answers,
+    ...aggregatorCalls(aggregation).map((c) => ({ usage: { promptTokens: c.prompt_tokens, completionTokens: c.completion_tokens }, costUsd: c.cost_usd })),
+  ];
   const expertsCostUsd = answers.reduce((s, a) => s + a.costUsd, 0);
   const costUsd = calls.reduce((s, c) => s + c.costUsd, 0);
   return {

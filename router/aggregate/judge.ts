@@ -57,11 +57,11 @@ export function judgeAggregator(ranking: SynthesisSkillRanking | null): Aggregat
       startAggregation(async (push) => {
         const calls: AggregatorCall[] = [];
         const choice = chooseAggregator(ctx, ranking);
-        const about = { judge: choice.expertId, chosenBy: choice.chosenBy, calls };
+        const about = { judge: choice.expertId, chosen_by: choice.chosenBy, calls };
         if (ctx.answers.length === 1) {
           const only = ctx.answers[0]!;
           push(only.text);
-          return { aggregation: 'judge', text: only.text, winner: only.expertId, detail: { ...about, judgeSkipped: 'single answer' } };
+          return { aggregation: 'judge', text: only.text, winner: only.expertId, detail: { ...about, judge_skipped: 'single answer' } };
         }
         let problem: string;
         try {
@@ -84,7 +84,7 @@ export function judgeAggregator(ranking: SynthesisSkillRanking | null): Aggregat
         }
         const vote = voteOnAnswers('vote', ctx.answers, ctx.decision);
         push(vote.text);
-        return { ...vote, aggregation: 'judge', detail: { ...vote.detail, ...about, judgeError: problem, degradedTo: 'vote' } };
+        return { ...vote, aggregation: 'judge', detail: { ...vote.detail, ...about, judge_error: problem, degraded_to: 'vote' } };
       }),
   };
 }

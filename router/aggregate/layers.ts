@@ -16,7 +16,7 @@ interface RoundRecord {
   round: number;
   /** Each expert's extracted final answer that round (null: none stated). */
   answers: Record<string, string | null>;
-  failures: { expertId: string; error: string }[];
+  failures: { expert: string; error: string }[];
 }
 
 /**
@@ -47,7 +47,7 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
           const messages = aggregatorMessages(SYNTHESIS_PROMPT, ctx.request.messages, current.map((a) => a.text));
           const settled = await Promise.allSettled(proposers.map((id) => caller.complete(id, messages, { role: 'expert', stage: base + round, ...signal })));
           const next = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-          const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ expertId: proposers[i]!, error: errorMessage(r.reason) }] : []));
+          const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ expert: proposers[i]!, error: errorMessage(r.reason) }] : []));
           history.push({ round, answers: finalAnswers(next), failures });
           if (next.length < quorum || next.length === 0) {
             stoppedAfter = round - 1;
@@ -61,7 +61,7 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
           { aggregation: 'layers', candidates: current, decision: ctx.decision, choice: chooseAggregator(ctx, ranking), stage: base + rounds + 1, calls },
           push,
         );
-        return { ...result, detail: { ...result.detail, rounds: history, ...(stoppedAfter !== null ? { stoppedAfterRound: stoppedAfter } : {}) } };
+        return { ...result, detail: { ...result.detail, rounds: history, ...(stoppedAfter !== null ? { stopped_after_round: stoppedAfter } : {}) } };
       }),
   };
 }

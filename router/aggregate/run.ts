@@ -3,7 +3,7 @@ import type { AggregationResult } from '../types';
 import type { AggregationRun } from './types';
 
 /**
- * Runs an aggregation that pushes the final text as it is produced. Adds `firstDeltaMs` (time from
+ * Runs an aggregation that pushes the final text as it is produced. Adds `first_delta_ms` (time from
  * the start of aggregation to its first delta, the aggregator's share of time to first token) to
  * the result's detail, and ends the delta stream with the result: closed on success, failed with
  * the same error otherwise, so a streaming client never sees a silently truncated answer.
@@ -17,7 +17,7 @@ export function startAggregation(produce: (push: (delta: string) => void) => Pro
     firstDeltaMs ??= Date.now() - started;
     out.push(delta);
   };
-  const result = produce(push).then((r) => ({ ...r, detail: { ...r.detail, firstDeltaMs } }));
+  const result = produce(push).then((r) => ({ ...r, detail: { ...r.detail, first_delta_ms: firstDeltaMs } }));
   result.then(
     () => out.close(),
     (e: unknown) => out.fail(e),

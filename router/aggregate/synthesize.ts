@@ -57,7 +57,7 @@ export interface SynthesisInputs {
  */
 export async function synthesizeOrVote(call: Omit<SynthesisCall, 'candidates' | 'expertId' | 'stage'>, inputs: SynthesisInputs, push: (delta: string) => void): Promise<AggregationResult> {
   const { candidates, choice, calls } = inputs;
-  const about = { synthesizer: choice.expertId, chosenBy: choice.chosenBy, inputs: candidates.map((a) => a.expertId) };
+  const about = { synthesizer: choice.expertId, chosen_by: choice.chosenBy, inputs: candidates.map((a) => a.expertId) };
   let started = false;
   try {
     const answer = await streamSynthesis({ ...call, expertId: choice.expertId, candidates: candidates.map((a) => a.text), stage: inputs.stage }, (d) => {
@@ -70,7 +70,7 @@ export async function synthesizeOrVote(call: Omit<SynthesisCall, 'candidates' | 
     if (started) throw e;
     const vote = voteOnAnswers('vote', candidates, inputs.decision);
     push(vote.text);
-    return { ...vote, aggregation: inputs.aggregation, detail: { ...vote.detail, ...about, synthesisError: errorMessage(e), degradedTo: 'vote', calls } };
+    return { ...vote, aggregation: inputs.aggregation, detail: { ...vote.detail, ...about, synthesis_error: errorMessage(e), degraded_to: 'vote', calls } };
   }
 }
 

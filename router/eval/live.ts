@@ -29,7 +29,7 @@ export function withLiveAggregation(router: Router, live: LiveAggregator, prices
       if (answers.length < 2) return routed;
       const log: AggregatorCall[] = [];
       const out = await aggregateWithCaller(live.kind, x.prompt, answers, loggingCaller(live.caller, log), live.expertId);
-      const aggregatorCost = log.reduce((s, c) => s + c.costUsd, 0);
+      const aggregatorCost = log.reduce((s, c) => s + c.cost_usd, 0);
       return { ...routed, answer: out.answer, correct: out.answer !== null && out.answer === x.answer, costUsd: routed.costUsd + aggregatorCost };
     },
   };

@@ -27,14 +27,14 @@ describe('the official openai client against the running gateway', () => {
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain('Meta-Llama-3_1-70B-Instruct');
 
-    let route: { route: { id: string; status: string }; calls: { expertId: string; status: string }[] } | null = null;
+    let route: { route: { id: string; status: string }; calls: { expert: string; status: string }[] } | null = null;
     for (let i = 0; i < 50 && !route; i++) {
       const res = await fetch(`${gw.url}/admin/api/routes/${routeId}`, { headers: { authorization: `Bearer ${gw.adminToken}` } });
       if (res.status === 200) route = (await res.json()) as typeof route;
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(route!.route.status).toBe('ok');
-    expect(route!.calls).toEqual([expect.objectContaining({ expertId: 'gemini-1.5-pro-002', status: 'ok' })]);
+    expect(route!.calls).toEqual([expect.objectContaining({ expert: 'gemini-1.5-pro-002', status: 'ok' })]);
   });
 
   it('routes by a preset from the artifacts seeded like npm start does, and the bandit learns from a rating', async () => {

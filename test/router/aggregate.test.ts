@@ -258,8 +258,8 @@ describe('synthesize', () => {
 
     const outcome = await run.result;
     expect(outcome.aggregation).toMatchObject({ aggregation: 'synthesize', text: 'Weighing the candidates, the answer is (C).' });
-    expect(outcome.aggregation.detail).toMatchObject({ synthesizer: 's', chosenBy: 'policy', inputs: ['a', 'b', 'c'] });
-    expect(typeof outcome.aggregation.detail?.['firstDeltaMs']).toBe('number');
+    expect(outcome.aggregation.detail).toMatchObject({ synthesizer: 's', chosen_by: 'policy', inputs: ['a', 'b', 'c'] });
+    expect(typeof outcome.aggregation.detail?.['first_delta_ms']).toBe('number');
     const synthesis = caller.calls.find((c) => c.expertId === 's')!;
     expect([synthesis.role, synthesis.stage]).toEqual(['aggregator', 1]);
     // The aggregator sees the question and every answer, told that some may be wrong.
@@ -278,14 +278,14 @@ describe('synthesize', () => {
     expect(cost.usage.promptTokens).toBe(all.reduce((s, a) => s + a.usage.promptTokens, 0));
     expect(cost.usage.completionTokens).toBe(all.reduce((s, a) => s + a.usage.completionTokens, 0));
     expect(cost.aggregationCostUsd).toBeCloseTo(all[3]!.costUsd, 12);
-    expect(aggregatorCalls(outcome.aggregation)).toEqual([{ expertId: 's', role: 'aggregator', stage: 1, usage: all[3]!.usage, costUsd: all[3]!.costUsd, latencyMs: 5 }]);
+    expect(aggregatorCalls(outcome.aggregation)).toEqual([{ expert: 's', role: 'aggregator', stage: 1, prompt_tokens: all[3]!.usage.promptTokens, completion_tokens: all[3]!.usage.completionTokens, cost_usd: all[3]!.costUsd, latency_ms: 5 }]);
   });
 
   it('degrades to a vote when the synthesizer fails before writing anything', async () => {
     const { outcome, deltas } = await route({ ...experts, s: fails('HTTP 503') }, ['a', 'b', 'c'], { aggregate: 'synthesize', aggregator: 's' });
     expect(outcome.aggregation).toMatchObject({ aggregation: 'synthesize', winner: 'b', tally: { B: 1, C: 2 } });
-    expect(outcome.aggregation.detail).toMatchObject({ degradedTo: 'vote', synthesizer: 's' });
-    expect(String(outcome.aggregation.detail?.['synthesisError'])).toContain('HTTP 503');
+    expect(outcome.aggregation.detail).toMatchObject({ degraded_to: 'vote', synthesizer: 's' });
+    expect(String(outcome.aggregation.detail?.['synthesis_error'])).toContain('HTTP 503');
     expect(deltas).toEqual(['The answer is (C).']);
   });
 
@@ -302,11 +302,11 @@ describe('synthesize', () => {
       ],
     ]);
     const { caller, outcome } = await route({ ...experts, s: says('The answer is (C).') }, ['a', 'b', 'c'], { aggregate: 'synthesize' }, artifacts);
-    expect(outcome.aggregation.detail).toMatchObject({ synthesizer: 's', chosenBy: 'synthesis-skill' });
+    expect(outcome.aggregation.detail).toMatchObject({ synthesizer: 's', chosen_by: 'synthesis-skill' });
     expect(caller.calls.at(-1)).toMatchObject({ expertId: 's', role: 'aggregator' });
     // Without a ranking: the router's best-ranked eligible expert.
     const unranked = await route({ ...experts, s: says('x') }, [{ expertId: 'a', score: 1 }, { expertId: 'c', score: 5 }], { aggregate: 'synthesize' });
-    expect(unranked.outcome.aggregation.detail).toMatchObject({ synthesizer: 'a', chosenBy: 'routing-rank' });
+    expect(unranked.outcome.aggregation.detail).toMatchObject({ synthesizer: 'a', chosen_by: 'routing-rank' });
   });
 
   it('trims hidden reasoning and keeps the end of long answers', () => {
@@ -332,7 +332,7 @@ describe('judge', () => {
   it('degrades to a vote when the verdict has no ranking', async () => {
     const { outcome } = await route({ ...experts, j: says('They all look fine to me.') }, ['a', 'b', 'c'], { aggregate: 'judge', aggregator: 'j' });
     expect(outcome.aggregation).toMatchObject({ aggregation: 'judge', winner: 'a', tally: { A: 2, B: 1 } });
-    expect(outcome.aggregation.detail).toMatchObject({ degradedTo: 'vote', judgeError: 'the judge gave no ranking' });
+    expect(outcome.aggregation.detail).toMatchObject({ degraded_to: 'vote', judge_error: 'the judge gave no ranking' });
   });
 
   it('parses rankings leniently and completes partial ones', () => {
@@ -380,10 +380,10 @@ describe('layers', () => {
   it('stops refining when a round falls below the quorum and synthesizes the last complete round', async () => {
     const flaky: Script = (_m, opts) => (opts.stage === 0 ? { chunks: ['The answer is (B).'] } : { chunks: [], fail: 'rate limited' });
     const { caller, outcome } = await route({ a: flaky, b: says('The answer is (B).'), s: says('The answer is (B).') }, ['a', 'b'], { aggregate: 'layers', aggregator: 's', rounds: 3, quorum: 2 });
-    expect(outcome.aggregation.detail).toMatchObject({ stoppedAfterRound: 0 });
+    expect(outcome.aggregation.detail).toMatchObject({ stopped_after_round: 0 });
     const synthesis = caller.calls.at(-1)!;
     expect([synthesis.expertId, synthesis.stage]).toEqual(['s', 4]);
-    expect((outcome.aggregation.detail?.['rounds'] as unknown[])[1]).toEqual({ round: 1, answers: { b: 'B' }, failures: [{ expertId: 'a', error: "expert 'a': rate limited" }] });
+    expect((outcome.aggregation.detail?.['rounds'] as unknown[])[1]).toEqual({ round: 1, answers: { b: 'B' }, failures: [{ expert: 'a', error: "expert 'a': rate limited" }] });
   });
 });
 

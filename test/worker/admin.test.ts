@@ -103,7 +103,7 @@ describe('admin API: routing history', () => {
 
     const one = (await (await call(`/admin/api/routes/${ids[0]}`, { admin: true })).json()) as { route: Json; calls: Json[]; feedback: unknown[] };
     expect(one.route.id).toBe(ids[0]);
-    expect(one.calls).toEqual([expect.objectContaining({ expertId: 'gemini-1.5-pro-002', role: 'expert', status: 'ok' })]);
+    expect(one.calls).toEqual([expect.objectContaining({ expert: 'gemini-1.5-pro-002', role: 'expert', status: 'ok' })]);
     expect(one.feedback).toEqual([]);
   });
 

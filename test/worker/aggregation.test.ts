@@ -8,7 +8,7 @@ interface Body {
   choices: { message: { content: string } }[];
   usage: { prompt_tokens: number; completion_tokens: number };
   routing: { aggregation: string; winner?: string; tally?: Record<string, number>; calls: { expert: string; role: string; status: string; cost_usd: number }[]; total_cost_usd: number };
-  error?: { code: string; experts: { expertId: string }[] };
+  error?: { code: string; experts: { expert: string }[] };
 }
 
 const voters = ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'Meta-Llama-3_1-70B-Instruct'];
@@ -57,6 +57,6 @@ describe('aggregation in the gateway', () => {
     expect(res.status).toBe(502);
     const body = (await res.json()) as Body;
     expect(body.error!.code).toBe('quorum_not_met');
-    expect(body.error!.experts.map((e) => e.expertId).sort()).toEqual(['down-1', 'down-2']);
+    expect(body.error!.experts.map((e) => e.expert).sort()).toEqual(['down-1', 'down-2']);
   });
 });

@@ -123,10 +123,10 @@ describe('POST /v1/chat/completions', () => {
     await addExpert({ id: 'peer-500', provider: 'openai', model: 'status-500', endpoint_url: inject('peerUrl') });
     const res = await chat({ model: 'peer-500', messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(502);
-    const body = (await res.json()) as { error: { code: string; message: string; source: string; experts: { expertId: string; error: string }[] } };
+    const body = (await res.json()) as { error: { code: string; message: string; source: string; experts: { expert: string; error: string }[] } };
     expect(body.error.source).toBe('expert');
     expect(body.error.code).toBe('quorum_not_met');
-    expect(body.error.experts[0]!.expertId).toBe('peer-500');
+    expect(body.error.experts[0]!.expert).toBe('peer-500');
     expect(body.error.experts[0]!.error).toMatch(/HTTP 500/);
     const id = res.headers.get('x-route-id');
     const rows = await env.DB.prepare('select * from routes').all<Record<string, unknown>>();

@@ -8,7 +8,7 @@ import { addExpert, chat } from './helpers';
 interface Body {
   choices?: { message: { content: string } }[];
   routing?: { experts: { id: string; status: string }[]; calls: { expert: string; status: string; error?: string }[]; winner?: string };
-  error?: { code: string; message: string; source: string; experts?: { expertId: string; error: string }[] };
+  error?: { code: string; message: string; source: string; experts?: { expert: string; error: string }[] };
 }
 
 const peer = (id: string, model: string, price = 1) => addExpert({ id, provider: 'openai', model, endpoint_url: inject('peerUrl'), input_price_per_mtok: price, output_price_per_mtok: price });
@@ -94,7 +94,7 @@ describe('retries, fallback, breaker, timeouts', () => {
     expect(res.status).toBe(502);
     const body = (await res.json()) as Body;
     expect(body.error!.source).toBe('expert');
-    expect(body.error!.experts![0]!.expertId).toBe('garbled-d');
+    expect(body.error!.experts![0]!.expert).toBe('garbled-d');
   });
 
   it('the policy fallback answers when no chosen expert could', async () => {

@@ -5,6 +5,7 @@ import { createDb } from '../db/client';
 import { getRouteWithCalls, listRoutes } from '../db/history';
 import type { AppEnv } from '../env';
 import { parseWith } from '../http/validation';
+import { callJson, feedbackJson, routeJson, type RouteDetailJson } from './route-view';
 
 const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime().transform((s) => Date.parse(s))]);
 
@@ -28,12 +29,13 @@ export const adminHistory = new Hono<AppEnv>();
 adminHistory.get('/', async (c) => {
   const q = parseWith(routeQuery, c.req.query(), 'query');
   const page = await listRoutes(createDb(c.env.DB), { ...q, apiKeyId: q.key });
-  return c.json({ data: page.routes, next_cursor: page.nextCursor });
+  return c.json({ data: page.routes.map(routeJson), next_cursor: page.nextCursor });
 });
 
-/** One route with every call made for it and the feedback given. */
+/** One route with every call made for it, in the order they started, and the feedback given. */
 adminHistory.get('/:id', async (c) => {
   const found = await getRouteWithCalls(createDb(c.env.DB), c.req.param('id'));
   if (!found) throw new NotFoundError('route', c.req.param('id'));
-  return c.json(found);
+  const calls = [...found.calls].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  return c.json({ route: routeJson(found.route), calls: calls.map(callJson), feedback: found.feedback.map(feedbackJson) } satisfies RouteDetailJson);
 });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import { getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
 import type { AppEnv } from '../env';
 import { readJson } from '../http/validation';
 
@@ -46,6 +46,12 @@ function columns(input: z.infer<typeof keyPatch>) {
 export const adminKeys = new Hono<AppEnv>();
 
 adminKeys.get('/', async (c) => c.json({ data: (await listKeys(createDb(c.env.DB))).map(keyJson) }));
+
+adminKeys.get('/:id', async (c) => {
+  const row = await getKey(createDb(c.env.DB), c.req.param('id'));
+  if (!row) throw new NotFoundError('key', c.req.param('id'));
+  return c.json(keyJson(row));
+});
 
 /** The key itself is in this response only; D1 keeps its SHA-256. */
 adminKeys.post('/', async (c) => {

@@ -18,7 +18,7 @@ export function pct(n: number | null | undefined): string {
 }
 
 /** UTC, to the second: operators compare it with logs, which are in UTC. */
-export function utc(at: number): string {
+export function utc(at: number | string): string {
   return new Date(at).toISOString().replace('T', ' ').slice(0, 19);
 }
 

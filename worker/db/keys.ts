@@ -24,6 +24,11 @@ export async function insertKey(db: Db, row: typeof apiKeys.$inferInsert): Promi
   return created!;
 }
 
+export async function getKey(db: Db, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+  return row ?? null;
+}
+
 export function listKeys(db: Db): Promise<ApiKeyRow[]> {
   return db.select().from(apiKeys).orderBy(apiKeys.createdAt);
 }

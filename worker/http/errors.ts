@@ -12,7 +12,7 @@ export function errorBody(e: ConclaveError) {
       code: e.code,
       param: e.param,
       source: e.source,
-      ...(e instanceof QuorumError ? { experts: e.reasons } : {}),
+      ...(e instanceof QuorumError ? { experts: e.reasons.map((r) => ({ expert: r.expertId, error: r.error })) } : {}),
     },
   };
 }

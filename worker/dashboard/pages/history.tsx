@@ -1,33 +1,14 @@
 import { Hono } from 'hono';
-import type { getRouteWithCalls, RouteRow } from '../../db/history';
+import type { CallJson, CandidateJson, FeedbackJson, RouteDetailJson, RouteJson } from '../../admin/route-view';
 import { seg } from '../api-client';
 import { ms, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { Field, notFoundPage, renderPage } from '../layout';
 
-type RouteDetail = NonNullable<Awaited<ReturnType<typeof getRouteWithCalls>>>;
-
 export const HISTORY_PAGE_SIZE = 25;
 
 const FILTERS = ['policy', 'expert', 'key', 'status', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
-
-interface ScoredCandidate {
-  expertId: string;
-  score: number;
-  detail?: Record<string, number | string>;
-}
-
-/** The decision as recorded (JSON from D1): candidates are checked, not trusted. */
-function candidates(value: unknown): ScoredCandidate[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((c): c is ScoredCandidate => typeof c === 'object' && c !== null && typeof (c as ScoredCandidate).expertId === 'string');
-}
-
-function stagesOf(decision: Record<string, unknown> | null): ScoredCandidate[][] {
-  const stages = decision?.stages;
-  return Array.isArray(stages) ? stages.map(candidates) : [];
-}
 
 /** datetime-local gives minutes without a zone; the page says times are UTC, so it is read as UTC. */
 function utcMillis(local: string): string | undefined {
@@ -70,7 +51,7 @@ function FilterForm(props: { f: Filters }) {
   );
 }
 
-function RouteTable(props: { routes: RouteRow[] }) {
+function RouteTable(props: { routes: RouteJson[] }) {
   return (
     <div class="table-wrap">
       <table>
@@ -94,23 +75,23 @@ function RouteTable(props: { routes: RouteRow[] }) {
           {props.routes.map((r) => (
             <tr>
               <th scope="row">
-                <a href={`/admin/routes/${seg(r.id)}`} aria-label={`Route ${r.id} at ${utc(r.createdAt)}`}>
-                  {utc(r.createdAt)}
+                <a href={`/admin/routes/${seg(r.id)}`} aria-label={`Route ${r.id} at ${utc(r.created_at)}`}>
+                  {utc(r.created_at)}
                 </a>
               </th>
-              <td>{r.apiKeyId ?? <span class="muted">dev key</span>}</td>
+              <td>{r.api_key_id ?? <span class="muted">dev key</span>}</td>
               <td>
                 {r.policy}
                 <div class="muted">
                   {r.strategy} → {r.aggregation}
                 </div>
               </td>
-              <td>{stagesOf(r.decisionJson).flat().map((c) => c.expertId).join(', ') || <span class="muted">none</span>}</td>
+              <td>{(r.decision?.stages ?? []).flat().map((c) => c.expert).join(', ') || <span class="muted">none</span>}</td>
               <td>
-                <span class={`pill ${r.status}`}>{r.status === 'ok' ? 'ok' : `${r.httpStatus} ${r.errorCode ?? 'error'}`}</span>
+                <span class={`pill ${r.status}`}>{r.status === 'ok' ? 'ok' : `${r.http_status} ${r.error?.code ?? 'error'}`}</span>
               </td>
-              <td class="num">{ms(r.latencyMs)}</td>
-              <td class="num">{usd(r.costUsd)}</td>
+              <td class="num">{ms(r.latency_ms)}</td>
+              <td class="num">{usd(r.cost_usd)}</td>
             </tr>
           ))}
         </tbody>
@@ -122,7 +103,7 @@ function RouteTable(props: { routes: RouteRow[] }) {
 async function listPage(c: DashboardContext) {
   const f = Object.fromEntries(FILTERS.map((k) => [k, (c.req.query(k) ?? '').trim()])) as Filters;
   const cursor = c.req.query('cursor');
-  const res = await c.get('api').get<{ data: RouteRow[]; next_cursor: string | null }>('/routes', {
+  const res = await c.get('api').get<{ data: RouteJson[]; next_cursor: string | null }>('/routes', {
     policy: f.policy,
     expert: f.expert,
     key: f.key,
@@ -161,16 +142,16 @@ async function listPage(c: DashboardContext) {
   });
 }
 
-function Facts(props: { r: RouteDetail['route'] }) {
+function Facts(props: { r: RouteJson }) {
   const r = props.r;
   return (
     <dl class="facts">
       <dt>Route id</dt>
       <dd>{r.id}</dd>
       <dt>Time (UTC)</dt>
-      <dd>{utc(r.createdAt)}</dd>
+      <dd>{utc(r.created_at)}</dd>
       <dt>API key</dt>
-      <dd>{r.apiKeyId ?? 'dev key'}</dd>
+      <dd>{r.api_key_id ?? 'dev key'}</dd>
       <dt>Model asked for</dt>
       <dd>{r.model}</dd>
       <dt>Policy</dt>
@@ -179,28 +160,28 @@ function Facts(props: { r: RouteDetail['route'] }) {
       </dd>
       <dt>Status</dt>
       <dd>
-        <span class={`pill ${r.status}`}>{r.status}</span> HTTP {r.httpStatus}
-        {r.errorMessage ? ` · ${r.errorSource ?? ''} error ${r.errorCode ?? ''}: ${r.errorMessage}` : ''}
+        <span class={`pill ${r.status}`}>{r.status}</span> HTTP {r.http_status}
+        {r.error ? ` · ${r.error.source ?? ''} error ${r.error.code ?? ''}: ${r.error.message}` : ''}
       </dd>
       <dt>Latency</dt>
       <dd>
-        {ms(r.latencyMs)}
-        {r.ttftMs !== null ? ` (first token after ${ms(r.ttftMs)})` : ''}
+        {ms(r.latency_ms)}
+        {r.ttft_ms !== null ? ` (first token after ${ms(r.ttft_ms)})` : ''}
         {r.stream ? ' · streamed' : ''}
       </dd>
       <dt>Tokens</dt>
       <dd>
-        {r.promptTokens} in / {r.completionTokens} out
+        {r.usage.prompt_tokens} in / {r.usage.completion_tokens} out
       </dd>
       <dt>Cost</dt>
-      <dd>{usd(r.costUsd)}</dd>
+      <dd>{usd(r.cost_usd)}</dd>
     </dl>
   );
 }
 
-function Decision(props: { decision: Record<string, unknown> | null }) {
-  const ranked = candidates(props.decision?.ranked);
-  const chosen = new Set(stagesOf(props.decision).flat().map((c) => c.expertId));
+function Decision(props: { decision: RouteJson['decision'] }) {
+  const ranked: CandidateJson[] = props.decision?.ranked ?? [];
+  const chosen = new Set((props.decision?.stages ?? []).flat().map((c) => c.expert));
   if (ranked.length === 0) return <p class="muted">No routing decision was made (the request failed before routing).</p>;
   return (
     <div class="table-wrap">
@@ -219,8 +200,8 @@ function Decision(props: { decision: Record<string, unknown> | null }) {
         <tbody>
           {ranked.map((c) => (
             <tr>
-              <th scope="row">{c.expertId}</th>
-              <td>{chosen.has(c.expertId) ? 'yes' : ''}</td>
+              <th scope="row">{c.expert}</th>
+              <td>{chosen.has(c.expert) ? 'yes' : ''}</td>
               <td class="num">{Number(c.score.toFixed(6))}</td>
               <td>{c.detail ? Object.entries(c.detail).map(([k, v]) => `${k} ${v}`).join(' · ') : ''}</td>
             </tr>
@@ -231,7 +212,7 @@ function Decision(props: { decision: Record<string, unknown> | null }) {
   );
 }
 
-function Calls(props: { calls: RouteDetail['calls'] }) {
+function Calls(props: { calls: CallJson[] }) {
   if (props.calls.length === 0) return <p class="muted">No expert was called.</p>;
   return (
     <>
@@ -264,7 +245,7 @@ function Calls(props: { calls: RouteDetail['calls'] }) {
             {props.calls.map((call) => (
               <tr>
                 <th scope="row">
-                  <a href={`#call-${call.id}`}>{call.expertId}</a>
+                  <a href={`#call-${call.id}`}>{call.expert}</a>
                 </th>
                 <td>{call.role}</td>
                 <td class="num">{call.stage}</td>
@@ -272,11 +253,11 @@ function Calls(props: { calls: RouteDetail['calls'] }) {
                   <span class={`pill ${call.status}`}>{call.status}</span>
                 </td>
                 <td class="num">{call.attempts}</td>
-                <td class="num">{ms(call.latencyMs)}</td>
+                <td class="num">{ms(call.latency_ms)}</td>
                 <td class="num">
-                  {call.promptTokens} / {call.completionTokens}
+                  {call.usage.prompt_tokens} / {call.usage.completion_tokens}
                 </td>
-                <td class="num">{usd(call.costUsd)}</td>
+                <td class="num">{usd(call.cost_usd)}</td>
               </tr>
             ))}
           </tbody>
@@ -285,9 +266,9 @@ function Calls(props: { calls: RouteDetail['calls'] }) {
       {props.calls.map((call) => (
         <section id={`call-${call.id}`} aria-labelledby={`call-${call.id}-h`}>
           <h3 id={`call-${call.id}-h`}>
-            {call.expertId} <span class="muted">({call.role}, stage {call.stage})</span>
+            {call.expert} <span class="muted">({call.role}, stage {call.stage})</span>
           </h3>
-          {call.response !== null ? <pre class="text">{call.response}</pre> : <p class="error">{call.errorMessage ?? call.status}</p>}
+          {call.response !== null ? <pre class="text">{call.response}</pre> : <p class="error">{call.error?.message ?? call.status}</p>}
         </section>
       ))}
     </>
@@ -345,13 +326,13 @@ function Aggregation(props: { detail: Record<string, unknown> | null; aggregatio
   );
 }
 
-function Feedback(props: { feedback: RouteDetail['feedback'] }) {
+function Feedback(props: { feedback: FeedbackJson[] }) {
   if (props.feedback.length === 0) return <p class="muted">No feedback given.</p>;
   return (
     <ul>
       {props.feedback.map((f) => (
         <li>
-          {utc(f.createdAt)}: score <strong>{f.score}</strong> {f.score >= 0.5 ? '(right / good)' : '(wrong / bad)'}
+          {utc(f.created_at)}: score <strong>{f.score}</strong> {f.score >= 0.5 ? '(right / good)' : '(wrong / bad)'}
           {f.comment ? ` · “${f.comment}”` : ''}
         </li>
       ))}
@@ -361,7 +342,7 @@ function Feedback(props: { feedback: RouteDetail['feedback'] }) {
 
 async function routePage(c: DashboardContext) {
   const id = c.req.param('id')!;
-  const res = await c.get('api').get<RouteDetail>(`/routes/${seg(id)}`);
+  const res = await c.get('api').get<RouteDetailJson>(`/routes/${seg(id)}`);
   if (!res.ok) return notFoundPage(c, `Route '${id}'`, 'routes');
   const { route: r, calls, feedback } = res.data;
   return renderPage(c, {
@@ -376,11 +357,11 @@ async function routePage(c: DashboardContext) {
         <h2>Prompt</h2>
         <pre class="text">{r.prompt}</pre>
         <h2>Answer returned</h2>
-        {r.response !== null ? <pre class="text">{r.response}</pre> : <p class="error">{r.errorMessage ?? 'No answer.'}</p>}
+        {r.response !== null ? <pre class="text">{r.response}</pre> : <p class="error">{r.error?.message ?? 'No answer.'}</p>}
         <h2>Routing decision</h2>
-        <Decision decision={r.decisionJson} />
+        <Decision decision={r.decision} />
         <h2>Votes or synthesis</h2>
-        <Aggregation detail={r.aggregationJson} aggregation={r.aggregation} />
+        <Aggregation detail={r.aggregation_detail} aggregation={r.aggregation} />
         <h2>Calls and answers</h2>
         <Calls calls={calls} />
         <h2>Feedback</h2>
