@@ -189,29 +189,26 @@ export function writeGguf(path: string, metadata: Map<string, MetadataValue>, te
   const { header, offsets } = encodeHeader(metadata, tensors);
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
+  let size = 0;
   try {
-    let pos = writeAll(fd, header);
+    size = writeAll(fd, header);
     const zeros = new Uint8Array(ALIGNMENT);
     tensors.forEach((t, i) => {
       const start = header.length + offsets[i]!;
-      if (pos < start) pos += writeAll(fd, zeros.subarray(0, start - pos));
+      if (size < start) size += writeAll(fd, zeros.subarray(0, start - size));
       let written = 0;
       for (const chunk of t.chunks()) written += writeAll(fd, chunk);
       if (written !== tensorBytes(t)) throw new Error(`GGUF: tensor '${t.name}' produced ${written} bytes, its shape [${t.shape}] of ${t.dtype} needs ${tensorBytes(t)}`);
-      pos += written;
+      size += written;
     });
-    closeSync(fd);
-    renameSync(tmp, path);
-    return pos;
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
+    closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
+  closeSync(fd);
+  renameSync(tmp, path);
+  return size;
 }
 
 function writeAll(fd: number, bytes: Uint8Array): number {
