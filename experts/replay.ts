@@ -20,9 +20,10 @@ export function createReplayAdapter(store: ReplayStore): ExpertAdapter {
       const recorded = await store.lookup(prompt).catch((e: unknown) => {
         throw new ExpertCallError(expert.id, `replay store unavailable: ${e instanceof Error ? e.message : String(e)}`, { source: 'gateway', kind: 'config' });
       });
-      if (!recorded) throw new ExpertCallError(expert.id, 'prompt not recorded: replay experts only answer prompts from the MMLU-Pro routing data', { kind: 'not_recorded' });
+      // The client asked what no one recorded: its miss, not the expert's failure (health, breakers).
+      if (!recorded) throw new ExpertCallError(expert.id, 'prompt not recorded: replay experts only answer prompts from the MMLU-Pro routing data', { kind: 'not_recorded', source: 'client' });
       const text = recorded.answers[expert.model];
-      if (text === undefined) throw new ExpertCallError(expert.id, `model '${expert.model}' has no recorded answer for question ${recorded.id}`, { kind: 'not_recorded' });
+      if (text === undefined) throw new ExpertCallError(expert.id, `model '${expert.model}' has no recorded answer for question ${recorded.id}`, { kind: 'not_recorded', source: 'client' });
       const usage = { promptTokens: tokensOf(prompt), completionTokens: tokensOf(text) };
       return { expertId: expert.id, text, usage, costUsd: callCostUsd(expert, usage) };
     });

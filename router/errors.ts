@@ -40,7 +40,10 @@ export class NotFoundError extends ConclaveError {
   }
 }
 
-/** A call to one expert failed; `source` says whether the expert or the gateway was at fault. */
+/**
+ * A call to one expert failed; `source` says who was at fault: the expert, the gateway, or the
+ * client (asked something this expert cannot answer, like a prompt a replay expert never recorded).
+ */
 export class ExpertCallError extends ConclaveError {
   constructor(
     readonly expertId: string,
@@ -48,14 +51,14 @@ export class ExpertCallError extends ConclaveError {
     options: {
       /** HTTP status the expert answered with; 0 when it never answered. */
       upstreamStatus?: number;
-      source?: 'expert' | 'gateway';
+      source?: 'expert' | 'gateway' | 'client';
       kind?: 'http' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted';
       retryable?: boolean;
       retryAfterMs?: number | null;
     } = {},
   ) {
     const source = options.source ?? 'expert';
-    super(`expert '${expertId}': ${message}`, source === 'expert' ? 502 : 500, source, 'expert_error', options.kind ?? 'http');
+    super(`expert '${expertId}': ${message}`, source === 'expert' ? 502 : source === 'client' ? 422 : 500, source, source === 'client' ? 'invalid_request_error' : 'expert_error', options.kind ?? 'http');
     this.upstreamStatus = options.upstreamStatus ?? 0;
     this.kind = options.kind ?? 'http';
     this.retryable = options.retryable ?? false;
@@ -67,17 +70,21 @@ export class ExpertCallError extends ConclaveError {
   readonly retryAfterMs: number | null;
 }
 
-/** Too few experts answered for the policy's quorum; carries every expert's reason. */
+/**
+ * Too few experts answered for the policy's quorum; carries every expert's reason. When every
+ * expert failed for the client's own reason (a prompt no replay expert recorded), the client failed.
+ */
 export class QuorumError extends ConclaveError {
   constructor(
     readonly needed: number,
-    readonly reasons: { expertId: string; error: string }[],
+    readonly reasons: { expertId: string; error: string; source: string }[],
   ) {
+    const clients = reasons.length > 0 && reasons.every((r) => r.source === 'client');
     super(
       `${needed} expert answer(s) needed, fewer arrived: ` + reasons.map((r) => `${r.expertId}: ${r.error}`).join('; '),
-      502,
-      'expert',
-      'expert_error',
+      clients ? 422 : 502,
+      clients ? 'client' : 'expert',
+      clients ? 'invalid_request_error' : 'expert_error',
       'quorum_not_met',
     );
   }

@@ -263,7 +263,7 @@ function expertOptions(ctx: RunContext, stage: number): CallOptions {
 }
 
 function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {
-  return new QuorumError(quorum, failures.map((f) => ({ expertId: f.expertId, error: f.error.message })));
+  return new QuorumError(quorum, failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source })));
 }
 
 function asConclave(e: unknown, expertId: string): ConclaveError {

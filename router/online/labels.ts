@@ -1,10 +1,12 @@
-import { extractAnswer } from '../aggregate/extract';
+import { extractAnswer, type ExtractedAnswer } from '../aggregate/extract';
 import type { TrainingExample, TrainingOutcome } from '../train';
 
 // Feedback rates the answer a route returned; the routers learn per expert. A rating turns into
 // per-expert outcomes: an expert whose final answer matches the returned one shares its rating; when
 // the returned answer was rated good, an expert that answered differently was wrong; when it was
-// rated bad, a different answer may or may not be right, so it teaches nothing.
+// rated bad, a different answer may or may not be right, so it teaches nothing. When the rater also
+// gave the right answer, every expert's answer is compared with it instead: right or wrong, each
+// expert that stated an answer is labelled, whatever the route returned.
 
 /** Ratings at or above this count as "the answer was right". */
 export const GOOD_SCORE = 0.5;
@@ -27,6 +29,8 @@ export interface RatedRoute {
   /** The expert whose answer was returned, when one was (votes, `first`). */
   winner: string | null;
   score: number;
+  /** The right answer, when the rater gave it (a letter, a number or a short text). */
+  answer: string | null;
   calls: readonly RatedCall[];
 }
 
@@ -34,8 +38,16 @@ export interface LabelledExample extends TrainingExample {
   feedbackId: number;
 }
 
+/** The rater's answer as an extracted one: a bare letter ("C", "(c)") is an option, else as any reply. */
+export function expectedAnswer(raw: string): ExtractedAnswer | null {
+  const letter = /^\s*\(?([A-Ja-j])\)?\.?\s*$/.exec(raw);
+  return letter ? { kind: 'choice', value: letter[1]!.toUpperCase() } : extractAnswer(raw);
+}
+
 /** The per-expert outcomes one rating implies, or null when it implies none. */
 export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
+  const truth = route.answer === null ? null : expectedAnswer(route.answer);
+  if (truth) return labelAgainst(route, truth);
   const good = route.score >= GOOD_SCORE;
   const returned = route.response === null ? null : extractAnswer(route.response);
   const outcomes: Record<string, TrainingOutcome> = {};
@@ -47,6 +59,18 @@ export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
     // A different answer is known wrong only when the returned one was right and both are comparable.
     if (!same && !(good && comparable)) continue;
     outcomes[call.expertId] = { correct: same ? good : false, costUsd: call.costUsd, text: call.response };
+  }
+  return Object.keys(outcomes).length ? { feedbackId: route.feedbackId, prompt: route.prompt, outcomes } : null;
+}
+
+/** Each expert that stated an answer was right exactly when it is the rater's answer. */
+function labelAgainst(route: RatedRoute, truth: ExtractedAnswer): LabelledExample | null {
+  const outcomes: Record<string, TrainingOutcome> = {};
+  for (const call of route.calls) {
+    if (call.role !== 'expert' || call.status !== 'ok' || call.response === null || outcomes[call.expertId]) continue;
+    const answer = extractAnswer(call.response);
+    if (answer === null) continue;
+    outcomes[call.expertId] = { correct: answer.kind === truth.kind && answer.value === truth.value, costUsd: call.costUsd, text: call.response };
   }
   return Object.keys(outcomes).length ? { feedbackId: route.feedbackId, prompt: route.prompt, outcomes } : null;
 }

@@ -25,8 +25,8 @@ function expertCall(expertId: string, over: Partial<RatedCall> = {}): RatedCall 
   return { expertId, role: 'expert', status: 'ok', response: recorded[expertId]!.text, costUsd: 0.001, ...over };
 }
 
-function ratedRoute(score: number, calls: RatedCall[], winner = right[0]!): RatedRoute {
-  return { feedbackId: 7, prompt: question.prompt, response: recorded[winner]!.text, winner, score, calls };
+function ratedRoute(score: number, calls: RatedCall[], winner = right[0]!, answer: string | null = null): RatedRoute {
+  return { feedbackId: 7, prompt: question.prompt, response: recorded[winner]!.text, winner, score, answer, calls };
 }
 
 describe('labels from a rating', () => {
@@ -48,7 +48,34 @@ describe('labels from a rating', () => {
   it('ignores aggregators, judges, failed calls, and routes with no answer', () => {
     const judged = labelRatedRoute(ratedRoute(1, [expertCall(right[0]!), expertCall(right[1]!, { role: 'judge' }), expertCall(wrong[0]!, { status: 'error', response: null })]))!;
     expect(Object.keys(judged.outcomes)).toEqual([right[0]]);
-    expect(labelRatedRoute({ feedbackId: 1, prompt: 'p', response: null, winner: null, score: 1, calls: [expertCall(right[0]!, { status: 'timeout', response: null })] })).toBeNull();
+    expect(labelRatedRoute({ feedbackId: 1, prompt: 'p', response: null, winner: null, score: 1, answer: null, calls: [expertCall(right[0]!, { status: 'timeout', response: null })] })).toBeNull();
+  });
+});
+
+describe('labels from a rating with the right answer', () => {
+  const letter = (id: string) => recorded[id]!.pred!;
+
+  it('a bad rating that names the right answer still teaches which experts had it', () => {
+    // The route returned a wrong answer (rated 0); the rater says which letter was right.
+    const x = labelRatedRoute(ratedRoute(0, [expertCall(right[0]!), expertCall(right[1]!), expertCall(wrong[0]!)], wrong[0]!, letter(right[0]!)))!;
+    expect(x.outcomes[right[0]!]!.correct).toBe(true);
+    expect(x.outcomes[right[1]!]!.correct).toBe(true);
+    expect(x.outcomes[wrong[0]!]!.correct).toBe(false);
+  });
+
+  it('the answer wins over the score, and accepts "(c)" or "The answer is C"', () => {
+    const wrongLetter = letter(wrong[0]!);
+    for (const given of [wrongLetter, `(${wrongLetter.toLowerCase()})`, `The answer is ${wrongLetter}`]) {
+      const x = labelRatedRoute(ratedRoute(1, [expertCall(right[0]!), expertCall(wrong[0]!)], right[0]!, given))!;
+      expect(x.outcomes[right[0]!]!.correct, given).toBe(false);
+      expect(x.outcomes[wrong[0]!]!.correct, given).toBe(true);
+    }
+  });
+
+  it('free-form answers compare as numbers', () => {
+    const call = (id: string, text: string): RatedCall => ({ expertId: id, role: 'expert', status: 'ok', response: text, costUsd: 0 });
+    const x = labelRatedRoute({ feedbackId: 3, prompt: 'p', response: 'x', winner: 'a', score: 0, answer: '1,200', calls: [call('a', 'The answer is 1200.'), call('b', '\\boxed{1199}')] })!;
+    expect(x.outcomes).toMatchObject({ a: { correct: true }, b: { correct: false } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { call, replayExpert } from './helpers';
+import { call, chat, replayExpert } from './helpers';
 
 // Stats and expert health both read the routing history; rows are written straight into D1 with
 // chosen times, so windows and buckets are exact.
@@ -102,5 +102,15 @@ describe('GET /admin/api/experts/health', () => {
     // Mounted before /experts/:id, which still serves real ids.
     expect((await call('/admin/api/experts/a', { admin: true })).status).toBe(200);
     expect((await call('/admin/api/experts/health', { key: null })).status).toBe(401);
+  });
+
+  it('does not count the client’s misses (a prompt the replay never recorded) as the expert’s errors', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    expect((await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'What is the capital of France?' }] })).status).toBe(422);
+    expect((await chat({ model: 'gemini-1.5-pro-002' })).status).toBe(200);
+    const { data } = (await (await call('/admin/api/experts/health', { admin: true })).json()) as { data: { expert: string; calls: number; errors: number }[] };
+    expect(data).toEqual([expect.objectContaining({ expert: 'gemini-1.5-pro-002', calls: 1, errors: 0, error_rate: 0 })]);
+    const miss = await env.DB.prepare("select status, error_source from route_calls where status = 'error'").all();
+    expect(miss.results).toEqual([{ status: 'error', error_source: 'client' }]);
   });
 });

@@ -149,11 +149,12 @@ describe('POST /v1/chat/completions', () => {
     expect(rows.results).toEqual([{ status: 'error', error_source: 'expert' }]);
   });
 
-  it('a prompt that was never recorded is a clear not-recorded error, not an invented answer', async () => {
+  it('a prompt that was never recorded is the client’s clear not-recorded error, not an invented answer', async () => {
     const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
-    expect(res.status).toBe(502);
-    const body = (await res.json()) as { error: { message: string } };
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { message: string; source: string } };
     expect(body.error.message).toMatch(/not recorded/);
+    expect(body.error.source).toBe('client');
   });
 
   it('matches the recorded prompt after whitespace normalisation', async () => {

@@ -1,22 +1,64 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createDb } from '../../worker/db/client';
+import { ratedRoutesAfter } from '../../worker/learning/rated-routes';
 import { call, chat, replayExpert } from './helpers';
+
+async function ratedRoute(): Promise<string> {
+  await replayExpert('gemini-1.5-pro-002');
+  return (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
+}
 
 describe('POST /v1/feedback', () => {
   it('stores feedback on a route and shows it with the route', async () => {
-    await replayExpert('gemini-1.5-pro-002');
-    const routeId = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
+    const routeId = await ratedRoute();
     const res = await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 1, comment: 'right' } });
     expect(res.status).toBe(201);
     const one = (await (await call(`/admin/api/routes/${routeId}`, { admin: true })).json()) as { feedback: { score: number; comment: string }[] };
-    expect(one.feedback).toEqual([expect.objectContaining({ score: 1, comment: 'right' })]);
+    expect(one.feedback).toEqual([expect.objectContaining({ score: 1, comment: 'right', answer: null })]);
+  });
+
+  it('rating a route again replaces the rating: the latest counts, in the history and in accuracy', async () => {
+    const routeId = await ratedRoute();
+    expect((await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0 } })).status).toBe(201);
+    const again = await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 1 } });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ route_id: routeId, score: 1, replaced: true });
+    const one = (await (await call(`/admin/api/routes/${routeId}`, { admin: true })).json()) as { feedback: { score: number }[] };
+    expect(one.feedback.map((f) => f.score)).toEqual([1]);
+    const stats = (await (await call('/admin/api/stats?window=1h', { admin: true })).json()) as { totals: { feedback: number; accuracy: number } };
+    expect(stats.totals).toMatchObject({ feedback: 1, accuracy: 1 });
+  });
+
+  it('each key keeps its own rating of a route it may rate', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const key = ((await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'client' } })).json()) as { key: string }).key;
+    const routeId = (await chat({ model: 'gemini-1.5-pro-002' }, { key })).headers.get('x-route-id')!;
+    await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0 }, key });
+    await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0.2 } });
+    await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 1 }, key });
+    const rows = await env.DB.prepare('select api_key_id is null as dev, score from feedback where route_id = ? order by id').bind(routeId).all<{ dev: number; score: number }>();
+    expect(rows.results).toEqual([
+      { dev: 1, score: 0.2 },
+      { dev: 0, score: 1 },
+    ]);
+  });
+
+  it('takes the right answer, shows it with the route, and hands it to the learners', async () => {
+    const routeId = await ratedRoute();
+    const res = await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0, answer: ' C ' } });
+    expect(await res.json()).toMatchObject({ score: 0, answer: 'C', replaced: false });
+    const one = (await (await call(`/admin/api/routes/${routeId}`, { admin: true })).json()) as { feedback: { answer: string }[] };
+    expect(one.feedback[0]!.answer).toBe('C');
+    const [rated] = await ratedRoutesAfter(createDb(env.DB), 0, 10);
+    expect(rated).toMatchObject({ answer: 'C', score: 0 });
+    expect((await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0, answer: '' } })).status).toBe(400);
   });
 
   it('refuses an unknown route, a score outside [0, 1] and another key’s route', async () => {
     expect((await call('/v1/feedback', { method: 'POST', json: { route_id: 'rt_nope', score: 1 } })).status).toBe(404);
     expect((await call('/v1/feedback', { method: 'POST', json: { route_id: 'rt_nope', score: 3 } })).status).toBe(400);
-    await replayExpert('gemini-1.5-pro-002');
-    const routeId = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
+    const routeId = await ratedRoute();
     const key = ((await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'other' } })).json()) as { key: string }).key;
     expect((await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0 }, key })).status).toBe(403);
     const n = await env.DB.prepare('select count(*) as n from feedback').first<{ n: number }>();

@@ -9,11 +9,11 @@ import { chat, replayExpert } from './helpers';
 
 const count = async (table: string) => (await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>())!.n;
 
-function record(id: string, createdAt: number, policy = 'auto'): RouteRecord {
+function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string | null = null): RouteRecord {
   return {
     id,
     createdAt,
-    apiKeyId: null,
+    apiKeyId,
     model: policy,
     policy,
     strategy: 'fixed',
@@ -77,7 +77,7 @@ describe('routing history', () => {
     const db = createDb(env.DB);
     await insertRouteRecord(db, record('rt_old1', now - 40 * day));
     await insertRouteRecord(db, record('rt_old2', now - 40 * day + 1000));
-    await insertRouteRecord(db, record('rt_old3', now - 35 * day, 'economy'));
+    await insertRouteRecord(db, record('rt_old3', now - 35 * day, 'economy', 'key_a'));
     await insertRouteRecord(db, record('rt_new', now - 2 * day));
     expect(await runScheduled({ ...env, RETENTION_DAYS: '30' }, now)).toMatchObject({ pruned: 3 });
     expect(await count('routes')).toBe(1);
@@ -86,6 +86,11 @@ describe('routing history', () => {
     expect(rollups.results).toEqual([
       expect.objectContaining({ day: '2026-10-13', policy: 'auto', expert_id: 'a', calls: 2, errors: 0, prompt_tokens: 6, completion_tokens: 8, cost_usd: 1 }),
       expect.objectContaining({ day: '2026-10-18', policy: 'economy', calls: 1 }),
+    ]);
+    const perKey = await env.DB.prepare('select day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd from daily_route_rollups order by day').all();
+    expect(perKey.results).toEqual([
+      { day: '2026-10-13', policy: 'auto', api_key_id: '', requests: 2, errors: 0, prompt_tokens: 6, completion_tokens: 8, cost_usd: 1 },
+      { day: '2026-10-18', policy: 'economy', api_key_id: 'key_a', requests: 1, errors: 0, prompt_tokens: 3, completion_tokens: 4, cost_usd: 0.5 },
     ]);
   });
 });

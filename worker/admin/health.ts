@@ -11,7 +11,10 @@ export const HEALTH_WINDOW_MS = 60 * 60 * 1000;
 
 export interface ExpertHealth {
   expert: string;
-  /** Answering calls in the window, hedged losers (cancelled) left out: they say nothing about health. */
+  /**
+   * Answering calls in the window. Left out, as they say nothing about the expert's health: hedged
+   * losers (cancelled) and the client's misses (a prompt a replay expert never recorded).
+   */
   calls: number;
   errors: number;
   error_rate: number | null;
@@ -29,14 +32,14 @@ export async function expertHealth(db: Db, now = Date.now()): Promise<ExpertHeal
     listExpertRows(db),
     // Through the routes' time index: route_calls has none on created_at alone.
     db
-      .select({ expert: routeCalls.expertId, status: routeCalls.status, latency: routeCalls.latencyMs })
+      .select({ expert: routeCalls.expertId, status: routeCalls.status, source: routeCalls.errorSource, latency: routeCalls.latencyMs })
       .from(routeCalls)
       .where(and(eq(routeCalls.role, 'expert'), gte(routeCalls.createdAt, since), inArray(routeCalls.routeId, db.select({ id: routes.id }).from(routes).where(gte(routes.createdAt, since))))),
   ]);
   const circuits = breakerStates();
   const byExpert = new Map<string, { calls: number; errors: number; ok: number[] }>();
   for (const c of calls) {
-    if (c.status === 'cancelled') continue;
+    if (c.status === 'cancelled' || c.source === 'client') continue;
     let s = byExpert.get(c.expert);
     if (!s) byExpert.set(c.expert, (s = { calls: 0, errors: 0, ok: [] }));
     s.calls++;

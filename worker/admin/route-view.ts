@@ -58,6 +58,7 @@ export interface FeedbackJson {
   id: number;
   api_key_id: string | null;
   score: number;
+  answer: string | null;
   comment: string | null;
   created_at: string;
 }
@@ -133,5 +134,5 @@ export function callJson(c: CallRow): CallJson {
 }
 
 export function feedbackJson(f: FeedbackRow): FeedbackJson {
-  return { id: f.id, api_key_id: f.apiKeyId, score: f.score, comment: f.comment, created_at: iso(f.createdAt) };
+  return { id: f.id, api_key_id: f.apiKeyId, score: f.score, answer: f.answer, comment: f.comment, created_at: iso(f.createdAt) };
 }

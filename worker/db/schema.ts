@@ -112,10 +112,13 @@ export const feedback = sqliteTable(
     routeId: text('route_id').notNull().references(() => routes.id, { onDelete: 'cascade' }),
     apiKeyId: text('api_key_id'),
     score: real('score').notNull(),
+    /** The right answer, when the rater gave it: the learners compare every expert's answer with it. */
+    answer: text('answer'),
     comment: text('comment'),
     createdAt: integer('created_at').notNull().default(now),
   },
-  (t) => [index('feedback_route_idx').on(t.routeId)],
+  // One rating per route and key: a new rating replaces the old one (worker/db/feedback.ts).
+  (t) => [index('feedback_route_idx').on(t.routeId, t.apiKeyId)],
 );
 
 /**
@@ -163,4 +166,24 @@ export const dailyRollups = sqliteTable(
     latencyMsSum: real('latency_ms_sum').notNull(),
   },
   (t) => [primaryKey({ columns: [t.day, t.policy, t.expertId] })],
+);
+
+/**
+ * Old routes rolled up per day, policy and API key ('' for the dev key) before they are pruned, in
+ * the same batch as the per-expert rollup: spend per key and policy outlives the retention window.
+ */
+export const dailyRouteRollups = sqliteTable(
+  'daily_route_rollups',
+  {
+    day: text('day').notNull(),
+    policy: text('policy').notNull(),
+    apiKeyId: text('api_key_id').notNull(),
+    requests: integer('requests').notNull(),
+    errors: integer('errors').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    latencyMsSum: real('latency_ms_sum').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.policy, t.apiKeyId] })],
 );

@@ -1,8 +1,8 @@
 const DAY_MS = 86_400_000;
 
 /**
- * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and deletes
- * them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
+ * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and
+ * daily_route_rollups (per day, policy and key: spend per key outlives the routes) and deletes them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
  * twice or lost. Returns the number of routes pruned.
  */
 export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now = Date.now(), maxDays = 31): Promise<number> {
@@ -27,11 +27,24 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
              cost_usd = cost_usd + excluded.cost_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
         )
         .bind(dayEnd),
+      d1
+        .prepare(
+          `insert into daily_route_rollups (day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
+           select date(created_at / 1000, 'unixepoch'), policy, coalesce(api_key_id, ''), count(*), sum(status != 'ok'),
+                  sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms)
+           from routes where created_at < ?1
+           group by 1, 2, 3
+           on conflict (day, policy, api_key_id) do update set
+             requests = requests + excluded.requests, errors = errors + excluded.errors,
+             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+             cost_usd = cost_usd + excluded.cost_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+        )
+        .bind(dayEnd),
       d1.prepare('delete from route_calls where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
       d1.prepare('delete from feedback where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
       d1.prepare('delete from routes where created_at < ?1').bind(dayEnd),
     ]);
-    pruned += results[3]?.meta.changes ?? 0;
+    pruned += results.at(-1)?.meta.changes ?? 0;
   }
   return pruned;
 }

@@ -7,7 +7,7 @@ import { feedback, routeCalls, routes } from '../db/schema';
 export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): Promise<RatedRoute[]> {
   const page = db.select({ routeId: feedback.routeId }).from(feedback).where(gt(feedback.id, afterId)).orderBy(asc(feedback.id)).limit(limit);
   const rated = await db
-    .select({ feedbackId: feedback.id, score: feedback.score, routeId: routes.id, prompt: routes.prompt, response: routes.response, aggregation: routes.aggregationJson })
+    .select({ feedbackId: feedback.id, score: feedback.score, answer: feedback.answer, routeId: routes.id, prompt: routes.prompt, response: routes.response, aggregation: routes.aggregationJson })
     .from(feedback)
     .innerJoin(routes, eq(routes.id, feedback.routeId))
     .where(gt(feedback.id, afterId))
@@ -28,6 +28,7 @@ export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): 
     response: r.response,
     winner: typeof r.aggregation?.winner === 'string' ? r.aggregation.winner : null,
     score: r.score,
+    answer: r.answer,
     calls: byRoute.get(r.routeId) ?? [],
   }));
 }

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError, PermissionError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { feedback, routes } from '../db/schema';
+import { rateRoute } from '../db/feedback';
+import { routes } from '../db/schema';
 import { banditIntervalMs, type AppEnv } from '../env';
 import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
@@ -14,13 +15,17 @@ const feedbackSchema = z
     route_id: z.string().min(1).max(64),
     /** 1 = the answer was right / good, 0 = wrong / bad. */
     score: z.number().min(0).max(1),
+    /** The right answer (a letter, a number, a short text): the routers learn which experts gave it. */
+    answer: z.string().trim().min(1).max(2_000).optional(),
     comment: z.string().max(2_000).optional(),
   })
   .strict();
 
 export const feedbackRoutes = new Hono<AppEnv>();
 
-/** Feedback on a routed answer: stored with the route; the bandit learns from it within seconds, the other routers at the next cron run. */
+/**
+ * Feedback on a routed answer, one per route and key (rating again replaces it): stored with the
+ * route; the bandit learns from it within seconds, the other routers at the next cron run. */
 feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   const input = await readJson(c, feedbackSchema, 'feedback');
   const db = createDb(c.env.DB);
@@ -29,7 +34,7 @@ feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   const keyId = c.get('apiKeyId');
   // A client key may only rate its own routes; the dev key (null) is the local operator.
   if (keyId !== null && route.apiKeyId !== keyId) throw new PermissionError(`route '${input.route_id}' was not made with this key`, 'route_id');
-  const [row] = await db.insert(feedback).values({ routeId: route.id, apiKeyId: keyId, score: input.score, comment: input.comment ?? null }).returning();
+  const { row, replaced } = await rateRoute(db, { routeId: route.id, apiKeyId: keyId, score: input.score, answer: input.answer ?? null, comment: input.comment ?? null });
   c.executionCtx.waitUntil(learnBanditAfterFeedback(c.env.DB, banditIntervalMs(c.env)));
-  return c.json({ id: row!.id, route_id: route.id, score: row!.score }, 201);
+  return c.json({ id: row.id, route_id: route.id, score: row.score, answer: row.answer, replaced }, replaced ? 200 : 201);
 });

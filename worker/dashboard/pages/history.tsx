@@ -333,7 +333,9 @@ function Feedback(props: { feedback: FeedbackJson[] }) {
       {props.feedback.map((f) => (
         <li>
           {utc(f.created_at)}: score <strong>{f.score}</strong> {f.score >= 0.5 ? '(right / good)' : '(wrong / bad)'}
+          {f.answer ? ` · right answer: ${f.answer}` : ''}
           {f.comment ? ` · “${f.comment}”` : ''}
+          {f.api_key_id ? <span class="muted"> · key {f.api_key_id}</span> : null}
         </li>
       ))}
     </ul>
