@@ -1,19 +1,16 @@
-// AVX2 + FMA + F16C kernels (8 lanes). Register tile of 3 tokens x 4 weight rows; weights are
-// decoded in registers, each decoded vector feeds 3 FMAs.
+// AVX2 + FMA + F16C micro-kernel (8 lanes) for driver.h. Register tile of 3 tokens x 4 weight rows;
+// weights are decoded in registers, each decoded vector feeds 3 FMAs.
 #include <immintrin.h>
 
 #include <cstring>
 
+#include "gemm/driver.h"
 #include "gemm/kernel.h"
 #include "numeric.h"
 
 namespace {
 
-constexpr int MR = 3, NR = 4;
-
 int64_t round8(int64_t k) { return (k + 7) & ~int64_t(7); }
-
-size_t packed_bytes(int64_t M, int64_t K) { return size_t(M * round8(K)) * sizeof(float); }
 
 // Rows padded to a multiple of 8 with zeros, so the k loop has no scalar tail on the x side.
 void pack(const float* x, int64_t M, int64_t K, void* dst) {
@@ -50,72 +47,55 @@ __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
   return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-template <DType DT, int mr, int nr>
-void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
-          int64_t ldy) {
-  constexpr int64_t es = int64_t(dtype_size(DT));
-  __m256 acc[mr][NR];
-  #pragma GCC unroll 8
-  for (int i = 0; i < mr; ++i)
+template <DType DT>
+struct Micro {
+  using XT = float;
+  static constexpr int MR = 3, NR = 4;
+  static constexpr int64_t kTokenBlock = 64;
+  static constexpr int64_t kWeightBytes = int64_t(dtype_size(DT));
+  static int64_t padded_k(int64_t K) { return round8(K); }
+
+  template <int mr, int nr>
+  static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
+                   int64_t ldy) {
+    __m256 acc[mr][NR];
     #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
-  const int64_t Kfull = K & ~int64_t(7);
-  for (int64_t k = 0; k < Kp; k += 8) {
-    __m256 wv[nr];
-    #pragma GCC unroll 8
-    for (int j = 0; j < nr; ++j) {
-      const uint8_t* p = w + j * wstride + k * es;
-      wv[j] = k < Kfull ? load8<DT>(p) : load_tail<DT>(p, K - k);
+    for (int i = 0; i < mr; ++i)
+      #pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
+    const int64_t Kfull = K & ~int64_t(7);
+    for (int64_t k = 0; k < Kp; k += 8) {
+      __m256 wv[nr];
+      #pragma GCC unroll 8
+      for (int j = 0; j < nr; ++j) {
+        const uint8_t* p = w + j * wstride + k * kWeightBytes;
+        wv[j] = k < Kfull ? load8<DT>(p) : load_tail<DT>(p, K - k);
+      }
+      #pragma GCC unroll 8
+      for (int i = 0; i < mr; ++i) {
+        const __m256 xv = _mm256_loadu_ps(x + i * Kp + k);
+        #pragma GCC unroll 8
+        for (int j = 0; j < nr; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+      }
     }
     #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i) {
-      const __m256 xv = _mm256_loadu_ps(x + i * Kp + k);
+      alignas(16) float s[4];
+      _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
       #pragma GCC unroll 8
-      for (int j = 0; j < nr; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+      for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
     }
   }
-  #pragma GCC unroll 8
-  for (int i = 0; i < mr; ++i) {
-    alignas(16) float s[4];
-    _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-    #pragma GCC unroll 8
-    for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
-  }
-}
-
-template <DType DT, int mr>
-void tile_n(int nr, const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t ws, float* y,
-            int64_t ldy) {
-  switch (nr) {
-    case 4: return tile<DT, mr, 4>(x, Kp, K, w, ws, y, ldy);
-    case 3: return tile<DT, mr, 3>(x, Kp, K, w, ws, y, ldy);
-    case 2: return tile<DT, mr, 2>(x, Kp, K, w, ws, y, ldy);
-    default: return tile<DT, mr, 1>(x, Kp, K, w, ws, y, ldy);
-  }
-}
+};
 
 template <DType DT>
-void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
-         int64_t ldy) {
-  const float* x = static_cast<const float*>(xp);
-  const int64_t Kp = round8(K), ws = K * int64_t(dtype_size(DT));
-  for (int64_t n = n0; n < n1; n += NR) {
-    const int nr = int(n1 - n < NR ? n1 - n : NR);
-    for (int64_t m = 0; m < M; m += MR) {
-      const int mr = int(M - m < MR ? M - m : MR);
-      const float* xb = x + m * Kp;
-      float* yb = y + m * ldy + (n - n0);
-      const uint8_t* wb = w + n * ws;
-      if (mr == 3) tile_n<DT, 3>(nr, xb, Kp, K, wb, ws, yb, ldy);
-      else if (mr == 2) tile_n<DT, 2>(nr, xb, Kp, K, wb, ws, yb, ldy);
-      else tile_n<DT, 1>(nr, xb, Kp, K, wb, ws, yb, ldy);
-    }
-  }
+constexpr GemmKernel kernel(const char* name) {
+  return {name, packed_bytes<Micro<DT>>, pack, run<Micro<DT>>};
 }
 
-const GemmKernel kBf16 = {"avx2-bf16", packed_bytes, pack, run<DType::BF16>};
-const GemmKernel kF16 = {"avx2-f16", packed_bytes, pack, run<DType::F16>};
-const GemmKernel kF32 = {"avx2-f32", packed_bytes, pack, run<DType::F32>};
+const GemmKernel kBf16 = kernel<DType::BF16>("avx2-bf16");
+const GemmKernel kF16 = kernel<DType::F16>("avx2-f16");
+const GemmKernel kF32 = kernel<DType::F32>("avx2-f32");
 
 }  // namespace
 

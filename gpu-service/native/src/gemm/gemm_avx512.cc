@@ -1,21 +1,16 @@
-// AVX-512 kernels (16 lanes, f32 FMA). Register tile of 4 tokens x 4 weight rows, 32 k per step.
-// bf16 is decoded with one shift or one mask per 16 weights: the even elements of a 32-element
-// load are `v << 16`, the odd ones `v & 0xffff0000`. The activations are packed once in the same
-// even/odd order, so no shuffles are needed in the inner loop.
+// AVX-512 micro-kernel (16 lanes, f32 FMA) for driver.h. Register tile of 4 tokens x 4 weight rows,
+// 32 k per step. bf16 is decoded with one shift or one mask per 16 weights: the even elements of a
+// 32-element load are `v << 16`, the odd ones `v & 0xffff0000`. The activations are packed once in
+// the same even/odd order, so no shuffles are needed in the inner loop.
 #include <immintrin.h>
 
-#include <cstring>
-
+#include "gemm/avx512_reduce.h"
+#include "gemm/driver.h"
 #include "gemm/kernel.h"
-#include "numeric.h"
 
 namespace {
 
-constexpr int MR = 4, NR = 4;
-
 int64_t round32(int64_t k) { return (k + 31) & ~int64_t(31); }
-
-size_t packed_bytes(int64_t M, int64_t K) { return size_t(M * round32(K)) * sizeof(float); }
 
 // Rows padded with zeros to a multiple of 32; bf16 layout deinterleaves each 32-block.
 template <bool kEvenOdd>
@@ -54,94 +49,59 @@ void load32(const uint8_t* p, __mmask32 mask, __m512& lo, __m512& hi) {
   }
 }
 
-// Horizontal sums of four accumulators in one 128-bit result (lane j = sum of r_j).
-__m128 hsum4(__m512 r0, __m512 r1, __m512 r2, __m512 r3) {
-  const __m512 t0 = _mm512_add_ps(_mm512_unpacklo_ps(r0, r1), _mm512_unpackhi_ps(r0, r1));
-  const __m512 t1 = _mm512_add_ps(_mm512_unpacklo_ps(r2, r3), _mm512_unpackhi_ps(r2, r3));
-  const __m512 u = _mm512_add_ps(
-      _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t1))),
-      _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t1))));
-  const __m256 v = _mm256_add_ps(_mm512_castps512_ps256(u), _mm512_extractf32x8_ps(u, 1));
-  return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-}
-
-template <DType DT, int mr, int nr>
-void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
-          int64_t ldy) {
-  constexpr int64_t es = int64_t(dtype_size(DT));
-  __m512 acc[mr][NR];
-  #pragma GCC unroll 8
-  for (int i = 0; i < mr; ++i)
-    #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
-  for (int64_t k = 0; k < Kp; k += 32) {
-    const int64_t left = K - k;
-    const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
-    __m512 lo[nr], hi[nr];
-    #pragma GCC unroll 8
-    for (int j = 0; j < nr; ++j) load32<DT>(w + j * wstride + k * es, mask, lo[j], hi[j]);
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) {
-      const __m512 xl = _mm512_loadu_ps(x + i * Kp + k);
-      const __m512 xh = _mm512_loadu_ps(x + i * Kp + k + 16);
-      #pragma GCC unroll 8
-      for (int j = 0; j < nr; ++j) {
-        acc[i][j] = _mm512_fmadd_ps(xl, lo[j], acc[i][j]);
-        acc[i][j] = _mm512_fmadd_ps(xh, hi[j], acc[i][j]);
-      }
-    }
-  }
-  #pragma GCC unroll 8
-  for (int i = 0; i < mr; ++i) {
-    alignas(16) float s[4];
-    _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-    #pragma GCC unroll 8
-    for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
-  }
-}
-
-template <DType DT, int mr>
-void tile_n(int nr, const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t ws, float* y,
-            int64_t ldy) {
-  switch (nr) {
-    case 4: return tile<DT, mr, 4>(x, Kp, K, w, ws, y, ldy);
-    case 3: return tile<DT, mr, 3>(x, Kp, K, w, ws, y, ldy);
-    case 2: return tile<DT, mr, 2>(x, Kp, K, w, ws, y, ldy);
-    default: return tile<DT, mr, 1>(x, Kp, K, w, ws, y, ldy);
-  }
-}
-
 template <DType DT>
-void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
-         int64_t ldy) {
-  const float* x = static_cast<const float*>(xp);
-  const int64_t Kp = round32(K), ws = K * int64_t(dtype_size(DT));
+struct Micro {
+  using XT = float;
+  static constexpr int MR = 4, NR = 4;
   // Token blocks of 64 keep the packed activations being swept (64 x Kp floats) in L2 while the
   // weight rows of this call's range stream past them.
-  constexpr int64_t MB = 64;
-  for (int64_t mb = 0; mb < M; mb += MB) {
-    const int64_t me = mb + MB < M ? mb + MB : M;
-    for (int64_t n = n0; n < n1; n += NR) {
-      const int nr = int(n1 - n < NR ? n1 - n : NR);
-      for (int64_t m = mb; m < me; m += MR) {
-        const int mr = int(me - m < MR ? me - m : MR);
-        const float* xb = x + m * Kp;
-        float* yb = y + m * ldy + (n - n0);
-        const uint8_t* wb = w + n * ws;
-        switch (mr) {
-          case 4: tile_n<DT, 4>(nr, xb, Kp, K, wb, ws, yb, ldy); break;
-          case 3: tile_n<DT, 3>(nr, xb, Kp, K, wb, ws, yb, ldy); break;
-          case 2: tile_n<DT, 2>(nr, xb, Kp, K, wb, ws, yb, ldy); break;
-          default: tile_n<DT, 1>(nr, xb, Kp, K, wb, ws, yb, ldy); break;
+  static constexpr int64_t kTokenBlock = 64;
+  static constexpr int64_t kWeightBytes = int64_t(dtype_size(DT));
+  static int64_t padded_k(int64_t K) { return round32(K); }
+
+  template <int mr, int nr>
+  static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
+                   int64_t ldy) {
+    __m512 acc[mr][NR];
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; ++i)
+      #pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < Kp; k += 32) {
+      const int64_t left = K - k;
+      const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+      __m512 lo[nr], hi[nr];
+      #pragma GCC unroll 8
+      for (int j = 0; j < nr; ++j) load32<DT>(w + j * wstride + k * kWeightBytes, mask, lo[j], hi[j]);
+      #pragma GCC unroll 8
+      for (int i = 0; i < mr; ++i) {
+        const __m512 xl = _mm512_loadu_ps(x + i * Kp + k);
+        const __m512 xh = _mm512_loadu_ps(x + i * Kp + k + 16);
+        #pragma GCC unroll 8
+        for (int j = 0; j < nr; ++j) {
+          acc[i][j] = _mm512_fmadd_ps(xl, lo[j], acc[i][j]);
+          acc[i][j] = _mm512_fmadd_ps(xh, hi[j], acc[i][j]);
         }
       }
     }
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; ++i) {
+      alignas(16) float s[4];
+      _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+      #pragma GCC unroll 8
+      for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
+    }
   }
+};
+
+template <DType DT>
+constexpr GemmKernel kernel(const char* name) {
+  return {name, packed_bytes<Micro<DT>>, pack<DT == DType::BF16>, run<Micro<DT>>};
 }
 
-const GemmKernel kBf16 = {"avx512-bf16", packed_bytes, pack<true>, run<DType::BF16>};
-const GemmKernel kF16 = {"avx512-f16", packed_bytes, pack<false>, run<DType::F16>};
-const GemmKernel kF32 = {"avx512-f32", packed_bytes, pack<false>, run<DType::F32>};
+const GemmKernel kBf16 = kernel<DType::BF16>("avx512-bf16");
+const GemmKernel kF16 = kernel<DType::F16>("avx512-f16");
+const GemmKernel kF32 = kernel<DType::F32>("avx512-f32");
 
 }  // namespace
 

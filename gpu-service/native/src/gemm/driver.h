@@ -1,0 +1,62 @@
+// The one blocking loop of the SIMD GEMM kernels (AVX2, AVX-512, AVX512-BF16), as llamafile's tinyBLAS
+// does it: each ISA file supplies a micro-kernel and instantiates run<Micro> once per weight dtype.
+// A micro-kernel is a struct with
+//   using XT;                                 // element of the packed activations
+//   static constexpr int MR, NR;              // register tile: MR tokens x NR weight rows
+//   static constexpr int64_t kTokenBlock;     // tokens swept per pass over a weight row block
+//   static constexpr int64_t kWeightBytes;    // bytes per weight element
+//   static int64_t padded_k(int64_t K);       // row length of the packed activations
+//   template <int mr, int nr> static void tile(const XT* x, int64_t Kp, int64_t K, const uint8_t* w,
+//                                              int64_t wstride, float* y, int64_t ldy);
+// tile<mr, nr> computes y[i][j] = x row i . w row j over the whole of K for i < mr, j < nr. Each
+// output's accumulation order depends on K alone, never on the tile shape or blocking, so every
+// row of a batch gets the same bits as when computed on its own.
+//
+// Included only by the ISA files and kept in an anonymous namespace: each one gets its own copy,
+// compiled with its own flags, that the linker can never hand to code running on another ISA.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <utility>
+
+namespace {
+
+template <class Micro>
+using TileFn = void (*)(const typename Micro::XT*, int64_t, int64_t, const uint8_t*, int64_t, float*, int64_t);
+
+template <class Micro, int mr, int nr>
+void tile_entry(const typename Micro::XT* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t ws, float* y,
+                int64_t ldy) {
+  Micro::template tile<mr, nr>(x, Kp, K, w, ws, y, ldy);
+}
+
+// tiles[(mr - 1) * NR + nr - 1] = tile<mr, nr>: every edge tile is a full instantiation.
+template <class Micro, size_t... I>
+constexpr std::array<TileFn<Micro>, sizeof...(I)> tile_table(std::index_sequence<I...>) {
+  return {&tile_entry<Micro, int(I / Micro::NR) + 1, int(I % Micro::NR) + 1>...};
+}
+
+// The GemmKernel::run contract (kernel.h): rows [n0, n1) of W for every token.
+template <class Micro>
+void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y, int64_t ldy) {
+  static constexpr auto tiles = tile_table<Micro>(std::make_index_sequence<Micro::MR * Micro::NR>());
+  const auto* x = static_cast<const typename Micro::XT*>(xp);
+  const int64_t Kp = Micro::padded_k(K), ws = K * Micro::kWeightBytes;
+  for (int64_t mb = 0; mb < M; mb += Micro::kTokenBlock) {
+    const int64_t me = M - mb > Micro::kTokenBlock ? mb + Micro::kTokenBlock : M;
+    for (int64_t n = n0; n < n1; n += Micro::NR) {
+      const int nr = int(n1 - n < Micro::NR ? n1 - n : Micro::NR);
+      for (int64_t m = mb; m < me; m += Micro::MR) {
+        const int mr = int(me - m < Micro::MR ? me - m : Micro::MR);
+        tiles[size_t((mr - 1) * Micro::NR + nr - 1)](x + m * Kp, Kp, K, w + n * ws, ws, y + m * ldy + (n - n0), ldy);
+      }
+    }
+  }
+}
+
+template <class Micro>
+size_t packed_bytes(int64_t M, int64_t K) {
+  return size_t(M * Micro::padded_k(K)) * sizeof(typename Micro::XT);
+}
+
+}  // namespace
