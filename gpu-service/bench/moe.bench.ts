@@ -1,12 +1,17 @@
 // Sparse-MoE layer benchmark (issue #5): `npm run bench:moe -- [--device cpu|cuda] [--json]
-// [--models mixtral,olmoe,qwen3] [--tokens 1,4,16]`. Not a test: it prints a table (and with
-// --json one JSON array on its last line). Layer shapes of real models, bf16 weights, timed with a
-// cold last-level cache (as when serving a model far larger than it).
-import { readFileSync } from 'node:fs';
-import { deviceInfo, moeForward, referenceMoeForward } from '../src/moe/index.js';
+// [--models mixtral,olmoe,qwen3] [--tokens 1,4,16] [--rounds 3] [--no-peer]`. Not a test: it prints a
+// table (and with --json one JSON array on its last line). Layer shapes of real models, bf16 weights,
+// timed with a cold last-level cache (as when serving a model far larger than it). On the CPU a
+// Hugging Face-style PyTorch block (torch-peer.ts) runs on the same weights and activations when python3
+// has torch: the two engines alternate, `--rounds` times per row, and the ratio is reported as a range.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode, deviceInfo, encode, mapFile, moeForward, referenceMoeForward } from '../src/moe/index.js';
 import type { MoeDevice, MoeLayerWeights, MoeRouting, Tensor } from '../src/moe/index.js';
 import { randomActivations, routingFor } from '../src/moe/fixtures.js';
 import { measureBandwidth, measurePeak } from '../src/moe/probe.js';
+import { TorchPeer } from './torch-peer.js';
 
 interface Shape {
   model: string;
@@ -24,6 +29,11 @@ const SHAPES: Shape[] = [
   { model: 'Qwen3-30B-A3B', key: 'qwen3', hidden: 2048, inter: 768, experts: 128, topK: 8, family: 'qwen3_moe' },
 ];
 const DEFAULT_TOKENS = [1, 4, 16, 64, 256, 1024];
+/** Runs per timing: at least this many and this long, at most 30; the median counts. */
+const MIN_RUNS = 5;
+const MIN_MS = 1000;
+/** A token agrees with PyTorch when max|y - y_torch| / max|y_torch| over its row is below this (bf16 compute on both sides). */
+const PEER_TOLERANCE = 3e-2;
 
 interface Row {
   model: string;
@@ -40,9 +50,23 @@ interface Row {
   gflops: number;
   fractionOfPeak: number;
   speedupVsReference: number;
+  /** PyTorch's median ms (median over rounds) and its time over ours per round: > 1 means faster than PyTorch. */
+  torchMs?: number;
+  speedupVsTorch?: { min: number; median: number; max: number };
+  /** Fraction of tokens whose output agrees with PyTorch's within PEER_TOLERANCE. */
+  torchAgreement?: number;
 }
 
-function args(): { device: MoeDevice; json: boolean; models: string[]; tokens: number[] } {
+interface Options {
+  device: MoeDevice;
+  json: boolean;
+  models: string[];
+  tokens: number[];
+  rounds: number;
+  peer: boolean;
+}
+
+function args(): Options {
   const a = process.argv.slice(2);
   const value = (flag: string) => {
     const i = a.indexOf(flag);
@@ -50,35 +74,43 @@ function args(): { device: MoeDevice; json: boolean; models: string[]; tokens: n
   };
   const device = (value('--device') ?? 'cpu') as MoeDevice;
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got ${device}`);
+  const rounds = Number(value('--rounds') ?? 3);
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${value('--rounds')}`);
   return {
     device,
     json: a.includes('--json'),
     models: (value('--models') ?? SHAPES.map((s) => s.key).join(',')).split(','),
-    tokens: (value('--tokens')?.split(',').map(Number) ?? DEFAULT_TOKENS),
+    tokens: value('--tokens')?.split(',').map(Number) ?? DEFAULT_TOKENS,
+    rounds,
+    peer: !a.includes('--no-peer'),
   };
 }
 
-/** Random bf16 weights without a per-element encode: sign and mantissa random, |w| in [2^-7, 2^-6). */
-function bf16Tensor(shape: number[]): Tensor {
-  const n = shape.reduce((x, y) => x * y, 1);
+/** Random bf16 bits without a per-element encode: sign and mantissa random, |w| in [2^-7, 2^-6) (`exponent` 0x3c00). */
+function bf16Bits(n: number, exponent = 0x3c00): Uint16Array {
   const bits = new Uint16Array(n);
   let s = 0x9e3779b9 ^ n;
   for (let i = 0; i < n; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    bits[i] = (s & 0x807f) | 0x3c00;
+    bits[i] = (s & 0x807f) | exponent;
   }
-  return { dtype: 'bf16', shape, data: new Uint8Array(bits.buffer) };
+  return bits;
 }
 
-function layer(shape: Shape): MoeLayerWeights {
+/** Writes one packed bf16 layer as raw files in `dir` and maps them: both engines read the same pages. */
+function writeLayer(dir: string, shape: Shape): MoeLayerWeights {
   const { hidden: H, inter: I, experts: E } = shape;
-  // The router gets real spread so tokens pick different experts, as trained routers do.
-  const router = bf16Tensor([E, H]);
-  const rb = new Uint16Array(router.data.buffer);
-  for (let i = 0; i < rb.length; i++) rb[i] = (rb[i]! & 0x807f) | 0x3e00;
-  return { router, experts: { layout: 'packed', gateUp: bf16Tensor([E, 2 * I, H]), down: bf16Tensor([E, H, I]) } };
+  mkdirSync(dir, { recursive: true });
+  const tensor = (name: string, dims: number[], exponent?: number): Tensor => {
+    const path = join(dir, `${name}.bin`);
+    writeFileSync(path, bf16Bits(dims.reduce((x, y) => x * y, 1), exponent));
+    return { dtype: 'bf16', shape: dims, data: mapFile(path) };
+  };
+  // The router gets real spread (|w| in [2^-3, 2^-2)) so tokens pick different experts, as trained routers do.
+  const router = tensor('router', [E, H], 0x3e00);
+  return { router, experts: { layout: 'packed', gateUp: tensor('gate_up', [E, 2 * I, H]), down: tensor('down', [E, H, I]) } };
 }
 
 function median(xs: number[]): number {
@@ -102,11 +134,11 @@ function llcBytes(): number {
   return 512 << 20;
 }
 
-function time(fn: () => void, flush: Buffer | undefined, minRuns: number, minMs: number): number {
+function time(fn: () => void, flush: Buffer | undefined): number {
   fn(); // warm-up: page-in of weights, workspace growth
   const times: number[] = [];
   let spent = 0;
-  while (times.length < minRuns || spent < minMs) {
+  while (times.length < MIN_RUNS || spent < MIN_MS) {
     flush?.fill(times.length & 0xff); // evict the weights (not timed)
     const t = performance.now();
     fn();
@@ -117,7 +149,34 @@ function time(fn: () => void, flush: Buffer | undefined, minRuns: number, minMs:
   return median(times);
 }
 
-function main(): void {
+/** Fraction of the T rows of [T,H] outputs that agree within PEER_TOLERANCE (relative to the row's max). */
+function agreement(ours: Float32Array, theirs: Float32Array, T: number, H: number): number {
+  let agree = 0;
+  for (let t = 0; t < T; t++) {
+    let diff = 0;
+    let ref = 0;
+    for (let i = t * H; i < (t + 1) * H; i++) {
+      diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
+      ref = Math.max(ref, Math.abs(theirs[i]!));
+    }
+    if (diff <= PEER_TOLERANCE * ref) agree++;
+  }
+  return agree / T;
+}
+
+const pct = (f: number) => `${(100 * f).toFixed(0)}%`;
+
+function formatRow(r: Row): string {
+  const vsTorch = r.speedupVsTorch
+    ? `${r.torchMs!.toFixed(2)} | ${r.speedupVsTorch.median.toFixed(2)}x (${r.speedupVsTorch.min.toFixed(2)}–${r.speedupVsTorch.max.toFixed(2)}) | ${pct(r.torchAgreement!)} |`
+    : '– | – | – |';
+  return (
+    `| ${r.model} | ${r.tokens} | ${r.medianMs.toFixed(2)} | ${(r.weightBytes / 1e6).toFixed(0)} MB | ${r.effectiveGBps.toFixed(1)} | ` +
+    `${pct(r.fractionOfBandwidth)} | ${r.gflops.toFixed(1)} | ${pct(r.fractionOfPeak)} | ${vsTorch} ${r.speedupVsReference.toFixed(0)}x |`
+  );
+}
+
+async function main(): Promise<void> {
   const opts = args();
   const info = deviceInfo();
   const log = (s: string) => {
@@ -130,64 +189,107 @@ function main(): void {
   const peakKind = peak.bf16 ? 'bf16' : 'f32 FMA (no bf16 dot-product hardware here)';
   log(`device: ${opts.device}${opts.device === 'cuda' ? ` (${info.cuda.name})` : ` (${info.cpu.threads} threads, ISA ${info.cpu.defaultIsa})`}`);
   log(`measured bandwidth (triad): ${bandwidth.toFixed(1)} GB/s; peak ${peakKind}: ${peakGflops.toFixed(0)} GFLOP/s`);
+  // The PyTorch peer is a CPU block: it runs beside the CPU path only.
+  const peer = opts.device === 'cpu' && opts.peer ? await TorchPeer.start(info.cpu.threads) : opts.peer ? 'not a CPU run' : '--no-peer';
+  if (typeof peer === 'string') log(`PyTorch peer skipped: ${peer}`);
+  else log(`PyTorch ${peer.version} peer: Hugging Face-style bf16 block, ${info.cpu.threads} threads, ${opts.rounds} alternating rounds per row`);
+  log('| model | T | median ms | weights read | GB/s | % of triad | GFLOP/s | % of peak | PyTorch ms | vs PyTorch (range) | same output | vs reference |');
+  log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   // CPU: overwrite twice the last-level cache before each timed run (device memory has no such issue).
   const flush = opts.device === 'cpu' ? Buffer.alloc(2 * llcBytes()) : undefined;
+  const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'conclave-bench-moe-'));
 
   const rows: Row[] = [];
-  for (const shape of SHAPES.filter((s) => opts.models.includes(s.key))) {
-    const weights = layer(shape);
-    const routing = routingFor(shape.family, shape.experts, shape.topK);
-    const { hidden: H, inter: I, experts: E, topK: K } = shape;
-    const expertBytes = 3 * H * I * 2;
-    const modelRows: Row[] = [];
-    for (const T of opts.tokens) {
-      const x = randomActivations(T, H, T);
-      const probe = moeForward(x, T, routing, weights, { device: opts.device });
-      const active = new Set(probe.topkIds).size;
-      const weightBytes = active * expertBytes + E * H * 2;
-      const ms = time(() => moeForward(x, T, routing, weights, { device: opts.device }), flush, 5, 1000);
-      const flops = 2 * T * (K * 3 * H * I + E * H);
-      const row: Row = {
-        model: shape.model,
-        device: opts.device,
-        tokens: T,
-        hidden: H,
-        inter: I,
-        experts: E,
-        topK: K,
-        medianMs: ms,
-        weightBytes,
-        effectiveGBps: weightBytes / ms / 1e6,
-        fractionOfBandwidth: weightBytes / ms / 1e6 / bandwidth,
-        gflops: flops / ms / 1e6,
-        fractionOfPeak: flops / ms / 1e6 / peakGflops,
-        speedupVsReference: NaN,
-      };
-      modelRows.push(row);
+  try {
+    for (const shape of SHAPES.filter((s) => opts.models.includes(s.key))) {
+      const dir = join(scratch, shape.key);
+      const weights = writeLayer(dir, shape);
+      const routing = routingFor(shape.family, shape.experts, shape.topK);
+      const { hidden: H, inter: I, experts: E, topK: K } = shape;
+      if (typeof peer !== 'string') await peer.load({ dir, experts: E, hidden: H, inter: I, topK: K, normTopkProb: routing.normTopkProb });
+      const expertBytes = 3 * H * I * 2;
+      const modelRows: Row[] = [];
+      for (const T of opts.tokens) {
+        // bf16-representable activations: the PyTorch block takes x in bf16, so both see the same values.
+        const x = decode(encode(randomActivations(T, H, T), 'bf16'), 'bf16', 0, T * H);
+        const xPath = join(dir, `x${T}.bin`);
+        writeFileSync(xPath, x);
+        const run = () => moeForward(x, T, routing, weights, { device: opts.device });
+        const probe = run();
+        const active = new Set(probe.topkIds).size;
+        const weightBytes = active * expertBytes + E * H * 2;
+        const ours: number[] = [];
+        const ratios: number[] = [];
+        const theirs: number[] = [];
+        let torchY: Float32Array | undefined;
+        for (let round = 0; round < (typeof peer === 'string' ? 1 : opts.rounds); round++) {
+          if (typeof peer === 'string') {
+            ours.push(time(run, flush));
+            continue;
+          }
+          // Alternate which engine goes first, so neither always inherits the other's warm caches or load.
+          const timeTorch = async () => {
+            const t = await peer.time(xPath, T, flush!.length, MIN_RUNS, MIN_MS);
+            theirs.push(t.ms);
+            torchY = t.y;
+          };
+          if (round % 2 === 0) {
+            ours.push(time(run, flush));
+            await timeTorch();
+          } else {
+            await timeTorch();
+            ours.push(time(run, flush));
+          }
+          ratios.push(theirs[round]! / ours[round]!);
+        }
+        const ms = median(ours);
+        const flops = 2 * T * (K * 3 * H * I + E * H);
+        const row: Row = {
+          model: shape.model,
+          device: opts.device,
+          tokens: T,
+          hidden: H,
+          inter: I,
+          experts: E,
+          topK: K,
+          medianMs: ms,
+          weightBytes,
+          effectiveGBps: weightBytes / ms / 1e6,
+          fractionOfBandwidth: weightBytes / ms / 1e6 / bandwidth,
+          gflops: flops / ms / 1e6,
+          fractionOfPeak: flops / ms / 1e6 / peakGflops,
+          speedupVsReference: NaN,
+        };
+        if (torchY) {
+          row.torchMs = median(theirs);
+          row.speedupVsTorch = { min: Math.min(...ratios), median: median(ratios), max: Math.max(...ratios) };
+          row.torchAgreement = agreement(probe.y, torchY, T, H);
+        }
+        modelRows.push(row);
+      }
+      // Naive per-token reference, timed on 2 tokens and scaled linearly (it is per-token by design).
+      // Timed after the native rows: its hundreds of MB of garbage keep V8's background GC threads
+      // busy for a while, which on a small machine would steal cores from the native runs.
+      const refX = randomActivations(2, H, 1);
+      const refStart = performance.now();
+      referenceMoeForward(refX, 2, routing, weights);
+      const refMsPerToken = (performance.now() - refStart) / 2;
+      for (const row of modelRows) {
+        row.speedupVsReference = (refMsPerToken * row.tokens) / row.medianMs;
+        rows.push(row);
+        log(formatRow(row));
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
-    // Naive per-token reference, timed on 2 tokens and scaled linearly (it is per-token by design).
-    // Timed after the native rows: its hundreds of MB of garbage keep V8's background GC threads
-    // busy for a while, which on a small machine would steal cores from the native runs.
-    const refX = randomActivations(2, H, 1);
-    const refStart = performance.now();
-    referenceMoeForward(refX, 2, routing, weights);
-    const refMsPerToken = (performance.now() - refStart) / 2;
-    for (const row of modelRows) {
-      row.speedupVsReference = (refMsPerToken * row.tokens) / row.medianMs;
-      rows.push(row);
-      log(
-        `| ${row.model} | ${row.tokens} | ${row.medianMs.toFixed(2)} | ${(row.weightBytes / 1e6).toFixed(1)} MB | ${row.effectiveGBps.toFixed(1)} | ` +
-          `${(100 * row.fractionOfBandwidth).toFixed(0)}% | ${row.gflops.toFixed(1)} | ${(100 * row.fractionOfPeak).toFixed(1)}% | ${row.speedupVsReference.toFixed(0)}x |`,
-      );
-    }
+  } finally {
+    if (typeof peer !== 'string') peer.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
   if (opts.json) console.log(JSON.stringify(rows.map((r) => ({ ...r, bandwidthGBps: bandwidth, peakGflops, peakKind }))));
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   // e.g. `--device cuda` without a usable GPU: say why instead of a stack trace.
   console.error(`bench:moe: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
-}
+});
