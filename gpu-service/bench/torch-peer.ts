@@ -1,10 +1,11 @@
 // The PyTorch side of `bench:moe`: starts moe_torch.py (a Hugging Face-style MoE block, bf16) once and
 // times it on the same weight files and activations as the native layer. Absent when python3 cannot
 // import torch (Debian: `apt-get install -y python3-torch`); the bench then runs without it.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'moe_torch.py');
@@ -31,7 +32,7 @@ export class TorchPeer {
   version = '';
 
   private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
     reader: Interface,
   ) {
     this.lines = reader[Symbol.asyncIterator]();
