@@ -1,116 +1,92 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { buildReplay } from './build-replay';
+import { banner } from './lib/banner';
+import { loadModels } from './lib/dataset';
+import { ensureDevVars } from './lib/dev-vars';
+import { startGpuService, type RunningGpuService } from './lib/gpu-service';
+import { freePort } from './lib/ports';
+import { TOOL_ENV, wranglerQuietly } from './lib/quiet';
 import { artifactsSql, GPU_EXPERT_ID, gpuExpertSql, replayExpertsSql } from './lib/seed';
 
 // `npm start`: everything a newcomer needs, offline: .dev.vars, replay assets, local D1 migrated
-// and seeded, then `wrangler dev` on http://127.0.0.1:8787.
+// and seeded, the GPU service, then `wrangler dev`. A few progress lines, then the banner.
 
-const PORT = Number(process.env.PORT ?? 8787);
-const GPU_PORT = Number(process.env.GPU_PORT ?? 8090);
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+const USAGE = `npm start [-- --no-gpu]
 
-function wrangler(args: string[]): void {
-  const r = spawnSync('npx', ['wrangler', ...args], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  if (r.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed (exit ${r.status})`);
+Runs Conclave locally and offline: local D1, the 29 replay experts, the GPU service on a demo checkpoint.
+
+  --no-gpu    do not start the GPU service (nor register its expert)
+  --help      this text
+
+Environment: PORT (gateway, default 8787), GPU_PORT (GPU service, default 8090).`;
+
+const { values: flags } = parseArgs({ options: { 'no-gpu': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
-function ensureDevVars(): Record<string, string> {
-  const path = '.dev.vars';
-  const vars: Record<string, string> = {};
-  if (existsSync(path)) {
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-      if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
-    }
-  }
-  let changed = false;
-  for (const name of ['ADMIN_TOKEN', 'DEV_API_KEY']) {
-    if (!vars[name]) {
-      vars[name] = `${name === 'ADMIN_TOKEN' ? 'adm' : 'sk-dev'}-${randomBytes(18).toString('base64url')}`;
-      changed = true;
-    }
-  }
-  if (changed) writeFileSync(path, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-  return vars;
-}
+const PORT = portFromEnv('PORT', 8787);
+const GPU_PORT = portFromEnv('GPU_PORT', 8090);
+const step = (line: string) => console.log(`· ${line}`);
 
 const vars = ensureDevVars();
+step('credentials in .dev.vars');
 await buildReplay();
-wrangler(['d1', 'migrations', 'apply', 'conclave', '--local']);
-const gpu = await startGpuService();
+wranglerQuietly(['d1', 'migrations', 'apply', 'conclave', '--local']);
+step('local D1 migrated');
+const gpu = flags['no-gpu'] ? { error: 'started with --no-gpu' } : await startGpuService(GPU_PORT, GPU_EXPERT_ID);
+if ('url' in gpu) step(`GPU service on ${gpu.url}`);
+else if (!flags['no-gpu']) console.warn(`GPU service not started, continuing without it: ${gpu.error.trim()}`);
+const experts = loadModels().length;
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...(gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
-wrangler(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
+writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
+wranglerQuietly(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
+step(`registry seeded: ${experts} replay experts and the trained router artifacts${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
+step(`starting the gateway on http://127.0.0.1:${PORT}`);
+serve('url' in gpu ? gpu : null);
 
-// --test-scheduled: the cron job (learning from feedback, retention) runs locally on GET /__scheduled.
-const dev = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--show-interactive-dev-session=false', '--test-scheduled'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env,
-});
-let announced = false;
-dev.stdout.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && /Ready on/i.test(chunk.toString())) {
-    announced = true;
-    const base = `http://127.0.0.1:${PORT}`;
-    console.log(
-      [
-        '',
-        'Conclave is running (local D1, 29 replay experts).',
-        `  API        ${base}/v1/chat/completions   (Authorization: Bearer ${vars.DEV_API_KEY})`,
-        `  Models     ${base}/v1/models`,
-        `  Admin API  ${base}/admin/api/experts     (Authorization: Bearer ${vars.ADMIN_TOKEN})`,
-        `  Health     ${base}/health`,
-        `  Cron job   ${base}/__scheduled   (the routers learn from feedback; retention)`,
-        gpu ? `  GPU service ${gpu.url}  (demo MoE checkpoint with RANDOM weights, expert id '${GPU_EXPERT_ID}')` : '  GPU service not running (see above)',
-        '  Credentials are in .dev.vars.',
-        '',
-      ].join('\n'),
-    );
-  }
-});
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    dev.kill(sig);
-    gpu?.child.kill('SIGTERM');
+function serve(gpuService: RunningGpuService | null): void {
+  // --test-scheduled: the cron job (learning from feedback, retention) runs locally on GET /__scheduled.
+  // Its own inspector port: another wrangler dev on this machine may hold the default one.
+  void freePort().then((inspectorPort) => {
+    const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--test-scheduled'];
+    const dev = spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'], env: TOOL_ENV });
+    // wrangler's own start-up lines are kept back (shown if it dies first); request logs after the banner pass through.
+    let startup = '';
+    let ready = false;
+    const onOutput = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      if (ready) return void stream.write(chunk);
+      startup += chunk.toString();
+      if (!/Ready on/i.test(startup)) return;
+      ready = true;
+      const gpuFacts = gpuService ? { url: gpuService.url, expertId: GPU_EXPERT_ID } : { skipped: flags['no-gpu'] ? 'started with --no-gpu' : 'failed to start, see above' };
+      console.log(banner({ base: `http://127.0.0.1:${PORT}`, adminToken: vars.ADMIN_TOKEN!, apiKey: vars.DEV_API_KEY!, experts, gpu: gpuFacts }));
+    };
+    dev.stdout.on('data', onOutput(process.stdout));
+    dev.stderr.on('data', onOutput(process.stderr));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(sig, () => {
+        dev.kill(sig);
+        gpuService?.child.kill('SIGTERM');
+      });
+    }
+    dev.on('exit', (code) => {
+      if (!ready) process.stderr.write(startup);
+      gpuService?.child.kill('SIGTERM');
+      process.exit(code ?? 0);
+    });
   });
 }
-dev.on('exit', (code) => {
-  gpu?.child.kill('SIGTERM');
-  process.exit(code ?? 0);
-});
 
-/**
- * The GPU service on the demo checkpoint (CPU here unless a GPU is present). The gateway still
- * starts without it: a failed native build or a taken port is reported, not fatal.
- */
-async function startGpuService(): Promise<{ url: string; child: ChildProcess } | null> {
-  // node directly (not npx tsx) so SIGTERM reaches the server and it can drain in-flight streams.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', String(GPU_PORT), '--name', GPU_EXPERT_ID], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-  });
-  return new Promise((resolve) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      console.warn('GPU service did not start within 60 s; continuing without it');
-      child.kill('SIGTERM');
-      resolve(null);
-    }, 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, child });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      console.warn(`GPU service exited (${code}); continuing without it`);
-      resolve(null);
-    });
-  });
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = Number(raw ?? fallback);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    console.error(`${name} must be a port number (1-65535), got '${raw}'`);
+    process.exit(2);
+  }
+  return port;
 }

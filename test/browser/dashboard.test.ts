@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
 import { startServer, type RunningServer } from '../../gpu-service/src/server/listen.js';
 import { loadService } from '../../gpu-service/src/service.js';
 import { SKILL_ARTIFACT } from '../../router/skill/profiles';
+import { CHROMIUM_ARGS, ensureChromium } from '../../scripts/lib/browser';
 import { loadExamples, loadModels } from '../../scripts/lib/dataset';
 import { GPU_EXPERT_ID, gpuExpertSql } from '../../scripts/lib/seed';
 import { countActivations } from '../../worker/dashboard/moe-trace';
@@ -20,7 +21,6 @@ import { startGateway, type RunningGateway } from '../support/gateway';
 // maps, preview and save a policy, make the routers learn from the feedback, disable and delete the
 // expert, sign out. Every page is saved under test-output/screenshots/ for a human look.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-output/screenshots';
 const example = loadExamples('data/mmlu-pro-routing/dev.jsonl.gz')[42]!;
 const REPLAY_EXPERTS = loadModels().length;
@@ -42,16 +42,11 @@ async function startGpuExpert(): Promise<RunningServer> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
-  }
+  const executablePath = ensureChromium();
   mkdirSync(SHOTS, { recursive: true });
   gw = await startGateway();
   gpu = await startGpuExpert();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
 }, 180_000);
 

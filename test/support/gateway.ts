@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/lib/ports';
 import { artifactsSql, replayExpertsSql } from '../../scripts/lib/seed';
+
+export { freePort };
 
 // Runs the real gateway for Node-side tests (OpenAI client, browser, load): `wrangler dev` on a free
 // loopback port over its own throw-away local D1, migrated and seeded like `npm start` does.
@@ -18,17 +20,6 @@ export interface RunningGateway {
 }
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function wrangler(args: string[]): void {
   const r = spawnSync('npx', ['wrangler', ...args], { env, encoding: 'utf8' });
