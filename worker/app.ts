@@ -7,6 +7,7 @@ import { adminHistory } from './admin/history';
 import { adminKeys } from './admin/keys';
 import { adminPolicies } from './admin/policies';
 import { adminPreview } from './admin/preview';
+import { adminSpend } from './admin/spend';
 import { adminStats } from './admin/stats';
 import { dashboard } from './dashboard';
 import type { AppEnv } from './env';
@@ -38,6 +39,7 @@ export function createApp() {
   admin.route('/routes', adminHistory);
   admin.route('/keys', adminKeys);
   admin.route('/stats', adminStats);
+  admin.route('/spend', adminSpend);
   admin.route('/artifacts', adminArtifacts);
   app.route('/admin/api', admin);
   app.route('/admin', dashboard(admin));

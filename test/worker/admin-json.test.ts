@@ -38,6 +38,7 @@ describe('admin JSON is snake_case everywhere', () => {
       ['keys', await json('/admin/api/keys')],
       ['key', await json(`/admin/api/keys/${key.id}`)],
       ['stats', await json('/admin/api/stats')],
+      ['spend', await json('/admin/api/spend?by=expert')],
       ['artifacts', await json('/admin/api/artifacts')],
     ];
     const route = bodies.find(([n]) => n === 'route')![1] as { route: { decision: { ranked: { expert: string }[] }; aggregation_detail: Record<string, unknown> } };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import { keySpendNow, type KeySpend } from '../db/spend';
 import type { AppEnv } from '../env';
 import { readJson } from '../http/validation';
 
@@ -17,7 +18,8 @@ const limits = {
 const keyPatch = z.object({ name: z.string().min(1).max(128), ...limits }).partial().strict();
 const keyCreate = keyPatch.required({ name: true });
 
-function keyJson(row: ApiKeyRow) {
+/** A key as the API shows it; `spend` is what it spent today and this month (UTC), against its budgets. */
+function keyJson(row: ApiKeyRow, spent: KeySpend = { todayUsd: 0, monthUsd: 0 }) {
   return {
     id: row.id,
     name: row.name,
@@ -29,6 +31,7 @@ function keyJson(row: ApiKeyRow) {
     rpm_limit: row.rpmLimit,
     created_at: new Date(row.createdAt).toISOString(),
     revoked_at: row.revokedAt ? new Date(row.revokedAt).toISOString() : null,
+    spend: { today_usd: spent.todayUsd, month_usd: spent.monthUsd },
   };
 }
 
@@ -45,12 +48,16 @@ function columns(input: z.infer<typeof keyPatch>) {
 
 export const adminKeys = new Hono<AppEnv>();
 
-adminKeys.get('/', async (c) => c.json({ data: (await listKeys(createDb(c.env.DB))).map(keyJson) }));
+adminKeys.get('/', async (c) => {
+  const [keys, spent] = await Promise.all([listKeys(createDb(c.env.DB)), keySpendNow(c.env.DB)]);
+  return c.json({ data: keys.map((k) => keyJson(k, spent.get(k.id))) });
+});
 
 adminKeys.get('/:id', async (c) => {
-  const row = await getKey(createDb(c.env.DB), c.req.param('id'));
-  if (!row) throw new NotFoundError('key', c.req.param('id'));
-  return c.json(keyJson(row));
+  const id = c.req.param('id');
+  const [row, spent] = await Promise.all([getKey(createDb(c.env.DB), id), keySpendNow(c.env.DB, new Date(), id)]);
+  if (!row) throw new NotFoundError('key', id);
+  return c.json(keyJson(row, spent.get(id)));
 });
 
 /** The key itself is in this response only; D1 keeps its SHA-256. */

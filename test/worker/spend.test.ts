@@ -1,0 +1,106 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createDb } from '../../worker/db/client';
+import { insertRouteRecord } from '../../worker/db/history';
+import type { CallRecord, RouteRecord } from '../../worker/history/record';
+import { runScheduled } from '../../worker/scheduled';
+import { call, chat, replayExpert } from './helpers';
+
+const DAY = 86_400_000;
+
+function call_(expertId: string, at: number, cost: number, status: CallRecord['status'] = 'ok'): CallRecord {
+  return { expertId, role: 'expert', stage: 0, status, startedAt: at, latencyMs: 5, usage: { promptTokens: 10, completionTokens: 2 }, costUsd: cost, attempts: 1, text: status === 'ok' ? 'x' : null, error: null };
+}
+
+function route(id: string, at: number, apiKeyId: string | null, policy: string, calls: CallRecord[]): RouteRecord {
+  const cost = calls.reduce((s, c) => s + c.costUsd, 0);
+  return {
+    id, createdAt: at, apiKeyId, model: policy, policy, strategy: 'fixed', aggregation: 'vote', policyJson: {}, prompt: 'p', messages: [], response: 'r', stream: false,
+    status: 'ok', httpStatus: 200, error: null, latencyMs: 5, ttftMs: null, usage: { promptTokens: 10 * calls.length, completionTokens: 2 * calls.length }, costUsd: cost,
+    decision: null, aggregationDetail: null, calls,
+  };
+}
+
+interface SpendBody {
+  by: string;
+  period: string;
+  since: string;
+  until: string;
+  total_cost_usd: number;
+  totals: Record<string, unknown>[];
+  data: Record<string, unknown>[];
+}
+
+const get = async (qs: string) => {
+  const res = await call(`/admin/api/spend?${qs}`, { admin: true });
+  return { status: res.status, body: (await res.json()) as SpendBody & { error?: { param: string } } };
+};
+
+describe('GET /admin/api/spend', () => {
+  it('per key, policy and expert, per day and month, live history and rolled-up days together', async () => {
+    const now = Date.UTC(2026, 11, 4, 12);
+    const db = createDb(env.DB);
+    const keyA = ((await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'team-a' } })).json()) as { id: string }).id;
+    // 40 days ago (rolled up by the cron job below), then two days in this month.
+    await insertRouteRecord(db, route('r_old', now - 40 * DAY, keyA, 'economy', [call_('a', now - 40 * DAY, 0.5)]));
+    await insertRouteRecord(db, route('r_1', now - 1 * DAY, keyA, 'economy', [call_('a', now - DAY, 0.25), call_('b', now - DAY, 0.125)]));
+    await insertRouteRecord(db, route('r_2', now, null, 'quality', [call_('b', now, 1), call_('c', now, 0, 'error')]));
+    await runScheduled({ ...env, RETENTION_DAYS: '30' }, now);
+
+    const byKeyDay = await get('by=key&period=day&since=2026-10-20&until=2026-12-04');
+    expect(byKeyDay.status).toBe(200);
+    expect(byKeyDay.body.data).toEqual([
+      { period: '2026-10-25', key: keyA, name: 'team-a', requests: 1, errors: 0, prompt_tokens: 10, completion_tokens: 2, cost_usd: 0.5 },
+      { period: '2026-12-03', key: keyA, name: 'team-a', requests: 1, errors: 0, prompt_tokens: 20, completion_tokens: 4, cost_usd: 0.375 },
+      { period: '2026-12-04', key: null, name: 'dev key', requests: 1, errors: 0, prompt_tokens: 20, completion_tokens: 4, cost_usd: 1 },
+    ]);
+    expect(byKeyDay.body.totals.map((t) => [t.name, t.cost_usd])).toEqual([
+      ['dev key', 1],
+      ['team-a', 0.875],
+    ]);
+    expect(byKeyDay.body.total_cost_usd).toBe(1.875);
+
+    const byPolicyMonth = await get('by=policy&period=month&since=2026-10-01&until=2026-12-31');
+    expect(byPolicyMonth.body.data.map((r) => [r.period, r.policy, r.cost_usd])).toEqual([
+      ['2026-10', 'economy', 0.5],
+      ['2026-12', 'quality', 1],
+      ['2026-12', 'economy', 0.375],
+    ]);
+
+    const byExpert = await get('by=expert&period=month&since=2026-10-01&until=2026-12-31');
+    expect(byExpert.body.totals.map((t) => [t.expert, t.requests, t.errors, t.cost_usd])).toEqual([
+      ['b', 2, 0, 1.125],
+      ['a', 2, 0, 0.75],
+      ['c', 1, 1, 0],
+    ]);
+    const onlyA = await get(`by=key&period=month&key=${keyA}&since=2026-10-01&until=2026-12-31`);
+    expect(onlyA.body.totals).toEqual([expect.objectContaining({ key: keyA, cost_usd: 0.875, requests: 2 })]);
+    const dev = await get('by=key&period=month&key=dev&since=2026-10-01&until=2026-12-31');
+    expect(dev.body.totals).toEqual([expect.objectContaining({ key: null, cost_usd: 1 })]);
+  });
+
+  it('defaults to the last 30 days, and names a bad window or filter', async () => {
+    const res = await get('');
+    expect(res.body).toMatchObject({ by: 'key', period: 'day', data: [], totals: [], total_cost_usd: 0 });
+    expect((Date.parse(res.body.until) - Date.parse(res.body.since)) / DAY).toBe(29);
+    expect((await get('since=2026-12-05&until=2026-12-01')).body.error!.param).toBe('since');
+    expect((await get('since=2020-01-01&until=2026-12-01')).body.error!.param).toBe('since');
+    expect((await get('since=yesterday')).body.error!.param).toBe('since');
+    expect((await get('by=policy&expert=a')).body.error!.param).toBe('expert');
+    expect((await get('by=team')).status).toBe(400);
+  });
+});
+
+describe('keys show their spend against their budgets', () => {
+  it('today and this month, in the list and for one key', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'budgeted', daily_budget_usd: 1, monthly_budget_usd: 10 } })).json()) as { id: string; key: string };
+    expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: created.key })).status).toBe(200);
+    const one = (await (await call(`/admin/api/keys/${created.id}`, { admin: true })).json()) as { daily_budget_usd: number; spend: { today_usd: number; month_usd: number } };
+    expect(one.daily_budget_usd).toBe(1);
+    expect(one.spend.today_usd).toBeGreaterThan(0);
+    expect(one.spend.month_usd).toBe(one.spend.today_usd);
+    const list = (await (await call('/admin/api/keys', { admin: true })).json()) as { data: { id: string; spend: { today_usd: number } }[] };
+    expect(list.data.find((k) => k.id === created.id)!.spend.today_usd).toBe(one.spend.today_usd);
+  });
+});
