@@ -103,6 +103,8 @@ export class RateLimitError extends ConclaveError {
   constructor(
     message: string,
     readonly retryAfterMs: number,
+    /** The limiter's window, for `x-ratelimit-*` headers on the 429. */
+    readonly window: { limit: number; remaining: number; resetMs: number } | null = null,
   ) {
     super(message, 429, 'client', 'rate_limit_error', 'rate_limit_exceeded');
   }

@@ -38,10 +38,25 @@ describe('API keys', () => {
     const limited = await chat({ model: 'gemini-1.5-pro-002' }, { key });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     const body = (await limited.json()) as { error: { type: string; code: string } };
     expect(body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
     const calls = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
     expect(calls!.n).toBe(2);
+  });
+
+  it('tell the client its limit on every answer with the x-ratelimit-* headers, streamed or not', async () => {
+    const { key } = await createKey({ name: 'rpm-headers', rpm_limit: 3 });
+    const first = await chat({ model: 'gemini-1.5-pro-002' }, { key });
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    expect(first.headers.get('x-ratelimit-reset-requests')).toMatch(/^(59|60)s$/);
+    const streamed = await chat({ model: 'gemini-1.5-pro-002', stream: true }, { key });
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    expect(streamed.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    // A key without a limit gets none, rather than a made-up one.
+    const { key: open } = await createKey({ name: 'no-rpm' });
+    expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: open })).headers.has('x-ratelimit-limit-requests')).toBe(false);
   });
 
   it('enforce a daily budget with a 402-style error', async () => {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConclaveError, QuorumError, RateLimitError } from '../../router/errors';
+import { rateLimitHeaders } from '../limits/headers';
 
 /** OpenAI-style error body; `source` says who failed (client, gateway or expert). */
 export function errorBody(e: ConclaveError) {
@@ -18,7 +19,8 @@ export function errorBody(e: ConclaveError) {
 }
 
 export function errorResponse(c: Context, e: ConclaveError): Response {
-  const headers: Record<string, string> = e instanceof RateLimitError ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))) } : {};
+  const headers: Record<string, string> =
+    e instanceof RateLimitError ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))), ...(e.window ? rateLimitHeaders(e.window) : {}) } : {};
   return c.json(errorBody(e), e.status as ContentfulStatusCode, headers);
 }
 

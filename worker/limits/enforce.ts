@@ -5,13 +5,18 @@ import type { Db } from '../db/client';
 import type { ApiKeyRow } from '../db/keys';
 import { routes } from '../db/schema';
 import type { Env } from '../env';
+import type { RateDecision } from './rate-limiter';
 
-/** Requests-per-minute through the key's Durable Object counter; throws 429 with Retry-After. */
-export async function enforceRateLimit(env: Env, key: ApiKeyRow): Promise<void> {
-  if (!key.rpmLimit) return;
+/**
+ * Requests-per-minute through the key's Durable Object counter: the decision (for the
+ * `x-ratelimit-*` headers), or null for a key without a limit; throws 429 with Retry-After.
+ */
+export async function enforceRateLimit(env: Env, key: ApiKeyRow): Promise<RateDecision | null> {
+  if (!key.rpmLimit) return null;
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key.id));
-  const { allowed, retryAfterMs } = await stub.hit(key.rpmLimit);
-  if (!allowed) throw new RateLimitError(`rate limit of ${key.rpmLimit} requests per minute reached for key '${key.name}'`, retryAfterMs);
+  const decision = await stub.hit(key.rpmLimit);
+  if (!decision.allowed) throw new RateLimitError(`rate limit of ${key.rpmLimit} requests per minute reached for key '${key.name}'`, decision.retryAfterMs, decision);
+  return decision;
 }
 
 /** Spend so far today and this month (UTC) against the key's budgets; throws 402 when used up. */

@@ -18,6 +18,7 @@ import type { RouteRecord } from '../history/record';
 import { writeRouteRecord } from '../history/writer';
 import { requireApiKey } from '../http/auth';
 import { applyKeyScope, enforceBudget, enforceRateLimit } from '../limits/enforce';
+import { rateLimitHeaders } from '../limits/headers';
 import { errorBody } from '../http/errors';
 import { readJson } from '../http/validation';
 
@@ -47,7 +48,8 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
     if (key) {
       // Everything a key is limited by is checked before any expert is called.
       policy = applyKeyScope(key, body.model, policy);
-      await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
+      const [rate] = await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
+      if (rate) for (const [name, value] of Object.entries(rateLimitHeaders(rate))) c.header(name, value);
     }
     run = await startRoute({ prompt, messages, ...samplingOf(body) }, policy, { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
   } catch (e) {
@@ -161,9 +163,8 @@ function streamResponse(
       controller.close();
     },
   });
-  return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-route-id': s.routeId },
-  });
+  // c.newResponse keeps the headers already set on the context (x-route-id, x-ratelimit-*).
+  return c.newResponse(stream, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
 }
 
 function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: number } {
