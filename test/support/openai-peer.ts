@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 //   flaky-<n>            fails with 503 n times (per model string), then echoes
 //   params               answers with the sampling parameters it received, as JSON
 //   say:<text>           answers <text> (a scripted judge or synthesizer)
+//   long-<n>             answers n characters (multi-byte ones included) ending "The answer is (B)."
 
 export interface PeerStats {
   requests: number;
@@ -62,7 +63,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
   const said = /^say:([\s\S]*)$/.exec(model);
-  const reply = said ? said[1]! : model === 'params' ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null }) : `echo: ${last}`;
+  const long = /^long-(\d+)$/.exec(model);
+  const reply = said
+    ? said[1]!
+    : long
+      ? longAnswer(Number(long[1]))
+      : model === 'params'
+        ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null })
+        : `echo: ${last}`;
 
   const status = /^status-(\d{3})$/.exec(model);
   if (status) return json(res, Number(status[1]), { error: { message: `injected ${status[1]}`, type: 'server_error' } });
@@ -108,6 +116,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   }
   res.write(`data: ${JSON.stringify({ id: 'peer-1', object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
   res.end('data: [DONE]\n\n');
+}
+
+/** n UTF-16 units of one-, two- and three-byte characters (a space every 1,000, so it streams in ~n/1,000 chunks), then a final answer. */
+export function longAnswer(n: number): string {
+  const end = ' The answer is (B).';
+  const word = 'aé€'.repeat(333) + ' ';
+  return word.repeat(Math.ceil(n / word.length)).slice(0, Math.max(0, n - end.length)) + end;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,4 +1,4 @@
-// Splitting an artifact's JSON into D1-sized pieces. Pure, so the Node seed script and the Worker
+// Splitting text into D1-sized pieces (artifact JSON, long history texts). Pure, so the Node seed script and the Worker
 // cut artifacts the same way.
 
 /**
@@ -18,21 +18,30 @@ export function splitIntoChunks(text: string, maxBytes = MAX_CHUNK_BYTES): strin
   if (maxBytes < 8) throw new RangeError(`chunk size ${maxBytes} is too small for one character`);
   const chunks: string[] = [];
   let start = 0;
+  do {
+    const end = utf8PrefixLength(text, maxBytes, start, true);
+    chunks.push(text.slice(start, end));
+    start = end;
+  } while (start < text.length);
+  return chunks;
+}
+
+/**
+ * The end index of the longest piece of `text` from `start` that fits `maxBytes` UTF-8 bytes
+ * (`quoted`: a `'` counts twice, as in an SQL literal), never splitting a surrogate pair.
+ */
+export function utf8PrefixLength(text: string, maxBytes: number, start = 0, quoted = false): number {
   let bytes = 0;
-  for (let i = 0; i < text.length; ) {
+  let i = start;
+  while (i < text.length) {
     const c = text.charCodeAt(i);
     const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length;
-    const width = pair ? 4 : c < 0x80 ? (c === 0x27 ? 2 : 1) : c < 0x800 ? 2 : 3;
-    if (bytes + width > maxBytes) {
-      chunks.push(text.slice(start, i));
-      start = i;
-      bytes = 0;
-    }
+    const width = pair ? 4 : c < 0x80 ? (quoted && c === 0x27 ? 2 : 1) : c < 0x800 ? 2 : 3;
+    if (bytes + width > maxBytes) break;
     bytes += width;
     i += pair ? 2 : 1;
   }
-  chunks.push(text.slice(start));
-  return chunks;
+  return i;
 }
 
 /** UTF-8 size of a string, as the `bytes` column records it. */
