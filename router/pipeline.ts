@@ -2,6 +2,7 @@ import type { Aggregator } from './aggregate/types';
 import { Channel } from './channel';
 import { estimateCostUsd, tokensOf } from './cost';
 import { eligibleExperts } from './eligibility';
+import { estimateRouteCostUsd } from './estimate';
 import { ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
 import type { RoutingPolicy } from './policy';
 import type {
@@ -25,6 +26,11 @@ export interface RouteEnvironment {
   aggregators: ReadonlyMap<string, Aggregator>;
   caller: ExpertCaller;
   isHealthy?: (expertId: string) => boolean;
+  /**
+   * Awaited once the plan is known and before the first expert call, with its estimated cost
+   * (router/estimate.ts); throws to refuse the request. The gateway reserves a key's budget here.
+   */
+  admit?: (estimateUsd: number) => Promise<void>;
 }
 
 export interface ExpertFailure {
@@ -74,6 +80,8 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
       'routing.max_cost_usd',
     );
   }
+
+  await env.admit?.(estimateRouteCostUsd(req, policy, decision, env.experts));
 
   const out = new Channel<string>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));

@@ -4,8 +4,8 @@ export interface Env {
   /** Static assets: the replay answer shards built by scripts/build-replay.ts. */
   ASSETS: Fetcher;
   ADMIN_TOKEN: string;
-  /** Per-key requests-per-minute counters (worker/limits/rate-limiter.ts). */
-  RATE_LIMITER: DurableObjectNamespace<import('./limits/rate-limiter').RateLimiter>;
+  /** Per-key limits: requests per minute and spend budgets (worker/limits/key-limiter.ts). */
+  KEY_LIMITER: DurableObjectNamespace<import('./limits/key-limiter').KeyLimiter>;
   /** Accepted as an API key in addition to the keys in D1: for local development and tests. */
   DEV_API_KEY?: string;
   HF_TOKEN?: string;

@@ -2,7 +2,7 @@ import { createApp } from './app';
 import type { Env } from './env';
 import { runScheduled } from './scheduled';
 
-export { RateLimiter } from './limits/rate-limiter';
+export { KeyLimiter } from './limits/key-limiter';
 
 const app = createApp();
 

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { startOpenAiPeer, type OpenAiPeer } from '../../test/support/openai-peer';
 import { startGateway, type RunningGateway } from '../../test/support/gateway';
+import { queryLocalD1 } from '../../test/support/local-d1';
 
 // Measures what the gateway adds: sequential latency over a direct call to the same loopback
 // OpenAI peer, and throughput / tail latency / errors / lost routing records under load.
@@ -99,12 +99,7 @@ async function cannon(url: string, payload: string, headers: Record<string, stri
 }
 
 function countRoutes(gw: RunningGateway): number {
-  const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'conclave', '--local', '--persist-to', gw.persistDir, '--json', '--command', 'select count(*) as n from routes'], {
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-  });
-  if (r.status !== 0) throw new Error(`counting routes failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { results: { n: number }[] }[])[0]!.results[0]!.n;
+  return queryLocalD1<{ n: number }>(gw.persistDir, 'select count(*) as n from routes')[0]!.n;
 }
 
 /** `requests` at `connections` concurrent through the gateway; records counted once writes settle. */

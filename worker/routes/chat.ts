@@ -17,7 +17,8 @@ import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
 import type { RouteRecord } from '../history/record';
 import { writeRouteRecord } from '../history/writer';
 import { requireApiKey } from '../http/auth';
-import { applyKeyScope, enforceBudget, enforceRateLimit } from '../limits/enforce';
+import { KeyAdmission } from '../limits/admission';
+import { applyKeyScope } from '../limits/enforce';
 import { rateLimitHeaders } from '../limits/headers';
 import { errorBody } from '../http/errors';
 import { readJson } from '../http/validation';
@@ -36,7 +37,8 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   const registry = await loadRegistry(db, cacheTtlMs(c.env));
   const router = await routerState(db, cacheTtlMs(c.env));
   const caller = new RecordingCaller(registry.experts, adapters(c.env));
-  const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller });
+  const admission = new KeyAdmission(c.env, c.get('apiKey'));
+  const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller, admission });
   // From here on every outcome is recorded, so every response, an error included, names its route.
   c.header('x-route-id', routeId);
 
@@ -45,13 +47,11 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   try {
     policy = resolveRequestPolicy(registry, body.model, headerPolicy, body.routing);
     const key = c.get('apiKey');
-    if (key) {
-      // Everything a key is limited by is checked before any expert is called.
-      policy = applyKeyScope(key, body.model, policy);
-      const [rate] = await Promise.all([enforceRateLimit(c.env, key), enforceBudget(db, key)]);
-      if (rate) for (const [name, value] of Object.entries(rateLimitHeaders(rate))) c.header(name, value);
-    }
-    run = await startRoute({ prompt, messages, ...samplingOf(body) }, policy, { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy }, c.req.raw.signal);
+    if (key) policy = applyKeyScope(key, body.model, policy);
+    // The key's rate limit and budget are decided once the plan is known, before any expert is called.
+    const routeEnv = { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
+    run = await startRoute({ prompt, messages, ...samplingOf(body) }, policy, routeEnv, c.req.raw.signal);
+    if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
   } catch (e) {
     record(policy, null, null, e, null);
     throw e;
@@ -91,7 +91,7 @@ type Recorder = (policy: RoutingPolicy | null, run: RouteRun | null, outcome: Ro
 /** Builds the routing summary and hands the history write to waitUntil, off the critical path. */
 function recorder(
   c: Context<AppEnv>,
-  r: { routeId: string; createdAt: number; t0: number; body: ChatRequest; messages: ChatMessage[]; prompt: string; caller: RecordingCaller },
+  r: { routeId: string; createdAt: number; t0: number; body: ChatRequest; messages: ChatMessage[]; prompt: string; caller: RecordingCaller; admission: KeyAdmission },
 ): Recorder {
   return (policy, run, outcome, error, ttftMs) => {
     const latencyMs = performance.now() - r.t0;
@@ -124,6 +124,8 @@ function recorder(
       calls: [...r.caller.records],
     };
     c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry, { chaosFailureRate: Number(c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) }));
+    const settled = r.admission.settle(entry.costUsd);
+    if (settled) c.executionCtx.waitUntil(settled);
     return routing;
   };
 }
