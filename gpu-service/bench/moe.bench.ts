@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decode, deviceInfo, encode, mapFile, moeForward, referenceMoeForward } from '../src/moe/index.js';
+import { bindMoeLayer, decode, deviceInfo, encode, mapFile, moeForward, referenceMoeForward } from '../src/moe/index.js';
 import type { MoeDevice, MoeLayerWeights, MoeRouting, Tensor } from '../src/moe/index.js';
 import { randomActivations, routingFor } from '../src/moe/fixtures.js';
 import { measureBandwidth, measurePeak } from '../src/moe/probe.js';
@@ -55,6 +55,14 @@ interface Row {
   speedupVsTorch?: { min: number; median: number; max: number };
   /** Fraction of tokens whose output agrees with PyTorch's within PEER_TOLERANCE. */
   torchAgreement?: number;
+  /** Per-call cost outside the kernels (a T = 0 call), µs: validating the weights every call vs a bound layer. */
+  callOverheadUs?: CallOverhead;
+}
+
+interface CallOverhead {
+  perExpertEveryCall: number;
+  packedEveryCall: number;
+  bound: number;
 }
 
 interface Options {
@@ -111,6 +119,50 @@ function writeLayer(dir: string, shape: Shape): MoeLayerWeights {
   // The router gets real spread (|w| in [2^-3, 2^-2)) so tokens pick different experts, as trained routers do.
   const router = tensor('router', [E, H], 0x3e00);
   return { router, experts: { layout: 'packed', gateUp: tensor('gate_up', [E, 2 * I, H]), down: tensor('down', [E, H, I]) } };
+}
+
+/** The same layer as one tensor per expert and projection, the Hub checkpoints' layout (views, no copies). */
+function perExpertViews(w: MoeLayerWeights, shape: Shape): MoeLayerWeights {
+  if (w.experts.layout !== 'packed') return w;
+  const { hidden: H, inter: I, experts: E } = shape;
+  const gu = w.experts.gateUp.data;
+  const dn = w.experts.down.data;
+  const view = (data: Uint8Array, start: number, rows: number, cols: number): Tensor => ({
+    dtype: 'bf16',
+    shape: [rows, cols],
+    data: data.subarray(start * 2, (start + rows * cols) * 2),
+  });
+  const ids = Array.from({ length: E }, (_, e) => e);
+  return {
+    router: w.router,
+    experts: {
+      layout: 'per-expert',
+      gate: ids.map((e) => view(gu, e * 2 * I * H, I, H)),
+      up: ids.map((e) => view(gu, (e * 2 + 1) * I * H, I, H)),
+      down: ids.map((e) => view(dn, e * H * I, H, I)),
+    },
+  };
+}
+
+/** Median µs of a T = 0 call (nothing for the kernels to do: what is left is the call's own cost), over 7 batches. */
+function callUs(call: () => void): number {
+  const batches: number[] = [];
+  for (let b = 0; b < 7; b++) {
+    const t = performance.now();
+    for (let i = 0; i < 100; i++) call();
+    batches.push(((performance.now() - t) / 100) * 1000);
+  }
+  return median(batches);
+}
+
+function callOverhead(routing: MoeRouting, weights: MoeLayerWeights, shape: Shape, device: MoeDevice): CallOverhead {
+  const none = new Float32Array(0);
+  const layer = bindMoeLayer(routing, weights, { device });
+  const bound = callUs(() => layer.forward(none, 0));
+  layer.dispose();
+  // Validating every call means uploading every call on CUDA: measured on the CPU path only.
+  const everyCall = (w: MoeLayerWeights) => (device === 'cpu' ? callUs(() => moeForward(none, 0, routing, w, { device })) : NaN);
+  return { perExpertEveryCall: everyCall(perExpertViews(weights, shape)), packedEveryCall: everyCall(weights), bound };
 }
 
 function median(xs: number[]): number {
@@ -200,6 +252,7 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'conclave-bench-moe-'));
 
   const rows: Row[] = [];
+  const overheadLines: string[] = [];
   try {
     for (const shape of SHAPES.filter((s) => opts.models.includes(s.key))) {
       const dir = join(scratch, shape.key);
@@ -208,13 +261,18 @@ async function main(): Promise<void> {
       const { hidden: H, inter: I, experts: E, topK: K } = shape;
       if (typeof peer !== 'string') await peer.load({ dir, experts: E, hidden: H, inter: I, topK: K, normTopkProb: routing.normTopkProb });
       const expertBytes = 3 * H * I * 2;
+      const overhead = callOverhead(routing, weights, shape, opts.device);
+      overheadLines.push(
+        `| ${shape.model} | ${overhead.perExpertEveryCall.toFixed(1)} | ${overhead.packedEveryCall.toFixed(1)} | ${overhead.bound.toFixed(1)} |`,
+      );
+      const layer = bindMoeLayer(routing, weights, { device: opts.device });
       const modelRows: Row[] = [];
       for (const T of opts.tokens) {
         // bf16-representable activations: the PyTorch block takes x in bf16, so both see the same values.
         const x = decode(encode(randomActivations(T, H, T), 'bf16'), 'bf16', 0, T * H);
         const xPath = join(dir, `x${T}.bin`);
         writeFileSync(xPath, x);
-        const run = () => moeForward(x, T, routing, weights, { device: opts.device });
+        const run = () => layer.forward(x, T);
         const probe = run();
         const active = new Set(probe.topkIds).size;
         const weightBytes = active * expertBytes + E * H * 2;
@@ -259,6 +317,7 @@ async function main(): Promise<void> {
           gflops: flops / ms / 1e6,
           fractionOfPeak: flops / ms / 1e6 / peakGflops,
           speedupVsReference: NaN,
+          callOverheadUs: overhead,
         };
         if (torchY) {
           row.torchMs = median(theirs);
@@ -279,12 +338,17 @@ async function main(): Promise<void> {
         rows.push(row);
         log(formatRow(row));
       }
+      layer.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
     if (typeof peer !== 'string') peer.close();
     rmSync(scratch, { recursive: true, force: true });
   }
+  log('\nPer-call cost outside the kernels (a T = 0 call, median µs):\n');
+  log('| model | validating the weights every call, one tensor per expert | same, packed tensors | bound layer |');
+  log('| --- | ---: | ---: | ---: |');
+  overheadLines.forEach(log);
   if (opts.json) console.log(JSON.stringify(rows.map((r) => ({ ...r, bandwidthGBps: bandwidth, peakGflops, peakKind }))));
 }
 

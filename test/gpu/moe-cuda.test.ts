@@ -1,7 +1,7 @@
 // The CUDA path held to the same reference tests as the CPU. Skipped, with a visible message, on
 // machines without a usable GPU (the addon then still loads and runs on the CPU).
 import { describe, expect, it } from 'vitest';
-import { deviceInfo, linear, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
+import { bindMoeLayer, deviceInfo, linear, moeForward, referenceMoeForward } from '../../gpu-service/src/moe/index.js';
 import type { DType } from '../../gpu-service/src/moe/index.js';
 import { decode, encode } from '../../gpu-service/src/moe/dtype.js';
 import { randomActivations, randomLayer, relativeError, testCases } from '../../gpu-service/src/moe/fixtures.js';
@@ -48,5 +48,37 @@ describe('CUDA path', () => {
         }
       expect(relativeError(y, ref)).toBeLessThan(TOLERANCE[dtype]);
     }
+  });
+
+  it.skipIf(!cuda)('refuses shapes the kernels cannot run when binding, before anything is uploaded or queued', () => {
+    const bad = randomLayer({ family: 'mixtral', experts: 8, topK: 2, hidden: 12, inter: 16, dtype: 'bf16', layout: 'packed' }, 3);
+    const before = deviceInfo().cuda.allocatedBytes;
+    expect(() => bindMoeLayer(bad.routing, bad.weights, { device: 'cuda' })).toThrow(RangeError);
+    expect(() => moeForward(randomActivations(2, 12, 1), 2, bad.routing, bad.weights, { device: 'cuda' })).toThrow(/hidden size \(12\) must be a multiple of 8 on CUDA/);
+    expect(() => linear(new Float32Array(12), 1, { dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(/K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA/);
+    expect(deviceInfo().cuda.allocatedBytes).toBe(before);
+    // Nothing of the refused calls is left on the stream: the next call is right.
+    const { spec, tokens } = testCases()[0]!;
+    const { routing, weights } = randomLayer(spec, 7);
+    const x = randomActivations(tokens, spec.hidden, 11);
+    expect(relativeError(moeForward(x, tokens, routing, weights, { device: 'cuda' }).y, referenceMoeForward(x, tokens, routing, weights).y)).toBeLessThan(TOLERANCE[spec.dtype]);
+  });
+
+  it.skipIf(!cuda)('keeps a layer\'s weights on the device while it is bound, and frees them on dispose', () => {
+    const spec = { family: 'olmoe', experts: 16, topK: 4, hidden: 64, inter: 32, dtype: 'bf16', layout: 'packed' } as const;
+    const { routing, weights } = randomLayer(spec, 2);
+    const x = randomActivations(8, spec.hidden, 2);
+    moeForward(x, 8, routing, weights, { device: 'cuda' }); // sizes the scratch buffers for this shape
+    const before = deviceInfo().cuda.allocatedBytes!;
+    const layer = bindMoeLayer(routing, weights, { device: 'cuda' });
+    const weightBytes = 3 * spec.experts * spec.hidden * spec.inter * 2;
+    expect(deviceInfo().cuda.allocatedBytes! - before).toBeGreaterThanOrEqual(weightBytes);
+    const first = layer.forward(x, 8);
+    for (let i = 0; i < 5; i++) expect(layer.forward(x, 8).y).toEqual(first.y);
+    layer.dispose();
+    expect(deviceInfo().cuda.allocatedBytes).toBe(before);
+    // One-shot calls bind and dispose each time: nothing accumulates.
+    for (let i = 0; i < 10; i++) moeForward(x, 8, routing, weights, { device: 'cuda' });
+    expect(deviceInfo().cuda.allocatedBytes).toBe(before);
   });
 });

@@ -53,7 +53,7 @@ struct Packed {
   int64_t experts, rows;
 };
 
-Packed parse_packed(const Napi::Value& v, const std::string& name) {
+Packed parse_packed(const Napi::Value& v, const std::string& name, PinnedBuffers* pins) {
   const Napi::Object o = as_object(v, name);
   const Napi::Value shape = o.Get("shape");
   if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 3)
@@ -65,16 +65,16 @@ Packed parse_packed(const Napi::Value& v, const std::string& name) {
   Napi::Object flat = Napi::Object::New(v.Env());
   flat.Set("dtype", o.Get("dtype"));
   Napi::Array fs = Napi::Array::New(v.Env(), 2);
-  fs.Set(0u, Napi::Number::New(v.Env(), double(e * r)));
+  fs.Set(0u, Napi::Number::New(v.Env(), double(checked_mul(v.Env(), e, r, name + ": rows"))));
   fs.Set(1u, Napi::Number::New(v.Env(), double(c)));
   flat.Set("shape", fs);
   flat.Set("data", o.Get("data"));
-  return {parse_matrix(flat, name), e, r};
+  return {parse_matrix(flat, name, pins), e, r};
 }
 
-ExpertMlp parse_mlp(const Napi::Object& o, const std::string& name, int64_t hidden) {
-  ExpertMlp m{parse_matrix(o.Get("gate"), name + ".gate"), parse_matrix(o.Get("up"), name + ".up"),
-              parse_matrix(o.Get("down"), name + ".down")};
+ExpertMlp parse_mlp(const Napi::Object& o, const std::string& name, int64_t hidden, PinnedBuffers* pins) {
+  ExpertMlp m{parse_matrix(o.Get("gate"), name + ".gate", pins), parse_matrix(o.Get("up"), name + ".up", pins),
+              parse_matrix(o.Get("down"), name + ".down", pins)};
   const int64_t I = m.gate.rows;
   expect_shape(o.Env(), m.gate, I, hidden, name + ".gate");
   expect_shape(o.Env(), m.up, I, hidden, name + ".up");
@@ -85,9 +85,16 @@ ExpertMlp parse_mlp(const Napi::Object& o, const std::string& name, int64_t hidd
 
 }  // namespace
 
+int64_t checked_mul(const Napi::Env& env, int64_t a, int64_t b, const std::string& what) {
+  int64_t out;
+  if (__builtin_mul_overflow(a, b, &out))
+    range_error(env, what + " overflows: " + std::to_string(a) + " x " + std::to_string(b));
+  return out;
+}
+
 const char* dtype_name(DType t) { return t == DType::BF16 ? "bf16" : t == DType::F16 ? "f16" : "f32"; }
 
-MatrixView parse_matrix(const Napi::Value& v, const std::string& name) {
+MatrixView parse_matrix(const Napi::Value& v, const std::string& name, PinnedBuffers* pins) {
   const Napi::Env env = v.Env();
   const Napi::Object o = as_object(v, name);
   MatrixView m;
@@ -109,11 +116,15 @@ MatrixView parse_matrix(const Napi::Value& v, const std::string& name) {
   if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
     type_error(env, name + ".data must be a Uint8Array");
   const Napi::Uint8Array bytes = data.As<Napi::Uint8Array>();
-  if (bytes.ByteLength() != m.bytes())
+  // Checked before MatrixView::bytes() may be used anywhere: [2^40, 2^24] bf16 would wrap to 0 bytes.
+  const int64_t needed = checked_mul(env, checked_mul(env, m.rows, m.cols, name + ": element count"),
+                                     int64_t(dtype_size(m.dtype)), name + ": byte size");
+  if (int64_t(bytes.ByteLength()) != needed)
     range_error(env, name + ".data has " + std::to_string(bytes.ByteLength()) + " bytes, shape " +
                          shape_str(m.rows, m.cols) + " of " + dtype_name(m.dtype) + " needs " +
-                         std::to_string(m.bytes()));
+                         std::to_string(needed));
   m.data = bytes.Data();
+  if (pins) pins->add(bytes);
   return m;
 }
 
@@ -168,13 +179,13 @@ Routing parse_routing(const Napi::Value& v) {
   return r;
 }
 
-MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights) {
+MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights, PinnedBuffers* pins) {
   const Napi::Env env = weights.Env();
   MoeLayer L;
   L.routing = parse_routing(routing);
   const int64_t E = L.routing.num_experts;
   const Napi::Object w = as_object(weights, "weights");
-  L.router = parse_matrix(w.Get("router"), "weights.router");
+  L.router = parse_matrix(w.Get("router"), "weights.router", pins);
   L.hidden = L.router.cols;
   if (L.hidden == 0) range_error(env, "weights.router: hidden size is 0");
   expect_shape(env, L.router, E, L.hidden, "weights.router");
@@ -203,9 +214,9 @@ MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights) {
       const std::string idx = "[" + std::to_string(e) + "]";
       Napi::Object one = Napi::Object::New(env);
       for (const char* p : parts) one.Set(p, ex.Get(p).As<Napi::Array>().Get(uint32_t(e)));
-      ExpertMlp m{parse_matrix(one.Get("gate"), "weights.experts.gate" + idx),
-                  parse_matrix(one.Get("up"), "weights.experts.up" + idx),
-                  parse_matrix(one.Get("down"), "weights.experts.down" + idx)};
+      ExpertMlp m{parse_matrix(one.Get("gate"), "weights.experts.gate" + idx, pins),
+                  parse_matrix(one.Get("up"), "weights.experts.up" + idx, pins),
+                  parse_matrix(one.Get("down"), "weights.experts.down" + idx, pins)};
       const int64_t I = m.gate.rows;
       if (I == 0) range_error(env, "weights.experts.gate" + idx + ": intermediate size is 0");
       expect_shape(env, m.gate, I, L.hidden, "weights.experts.gate" + idx);
@@ -214,8 +225,8 @@ MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights) {
       L.experts.push_back(m);
     }
   } else if (layout == "packed") {
-    const Packed gu = parse_packed(ex.Get("gateUp"), "weights.experts.gateUp");
-    const Packed dn = parse_packed(ex.Get("down"), "weights.experts.down");
+    const Packed gu = parse_packed(ex.Get("gateUp"), "weights.experts.gateUp", pins);
+    const Packed dn = parse_packed(ex.Get("down"), "weights.experts.down", pins);
     if (gu.experts != E || dn.experts != E)
       range_error(env, "weights.experts: packed tensors must have numExperts (" + std::to_string(E) +
                            ") as their first dim");
@@ -248,11 +259,11 @@ MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights) {
   if (!shared.IsUndefined() && !shared.IsNull()) {
     const Napi::Object s = as_object(shared, "weights.shared");
     L.has_shared = true;
-    L.shared = parse_mlp(s, "weights.shared", L.hidden);
+    L.shared = parse_mlp(s, "weights.shared", L.hidden, pins);
     const Napi::Value sg = s.Get("sharedGate");
     if (!sg.IsUndefined() && !sg.IsNull()) {
       L.has_shared_gate = true;
-      L.shared_gate = parse_matrix(sg, "weights.shared.sharedGate");
+      L.shared_gate = parse_matrix(sg, "weights.shared.sharedGate", pins);
       expect_shape(env, L.shared_gate, 1, L.hidden, "weights.shared.sharedGate");
     }
   }
@@ -265,8 +276,9 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
   if (!x.IsTypedArray() || x.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     type_error(env, "x must be a Float32Array");
   const int64_t T = as_count(tokens, "tokens");
+  if (T > kMaxTokens) range_error(env, "tokens must be at most " + std::to_string(kMaxTokens) + ", got " + std::to_string(T));
   const Napi::Float32Array xa = x.As<Napi::Float32Array>();
-  if (int64_t(xa.ElementLength()) != T * hidden)
+  if (int64_t(xa.ElementLength()) != checked_mul(env, T, hidden, "tokens x hidden"))
     range_error(env, "x has " + std::to_string(xa.ElementLength()) + " values, expected tokens (" +
                          std::to_string(T) + ") x hidden (" + std::to_string(hidden) + ")");
   // NaN/Inf policy: reject, naming the first bad element. A NaN would otherwise pick arbitrary
@@ -279,4 +291,26 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
                            ": inputs must be finite");
   *token_count = T;
   return p;
+}
+
+Device parse_device(const Napi::Value& v) {
+  if (!v.IsUndefined() && !v.IsNull() && !v.IsString()) type_error(v.Env(), "device must be a string");
+  try {
+    return resolve_device(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+  } catch (const std::invalid_argument& e) {
+    type_error(v.Env(), e.what());
+  }
+}
+
+Isa parse_cpu_isa(const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return default_isa();
+  if (!v.IsString()) type_error(v.Env(), "cpuIsa must be a string");
+  const std::string s = v.As<Napi::String>().Utf8Value();
+  Isa isa;
+  if (!parse_isa(s, &isa))
+    type_error(v.Env(), "cpuIsa: unknown ISA '" + s + "' (expected portable, avx2, avx512, avx512bf16 or amx)");
+  if (isa > cpu_features().best)
+    range_error(v.Env(), "cpuIsa '" + s + "' is not supported by this CPU (best: " +
+                             std::string(isa_name(cpu_features().best)) + ")");
+  return isa;
 }

@@ -1,20 +1,37 @@
 // Conversion and validation of JavaScript arguments at the addon's entry. Every check happens
 // here, before any kernel runs, and failures throw a TypeError/RangeError naming the argument.
+// Every size product is computed with overflow checks: shapes come from untrusted headers.
 #pragma once
 #include <napi.h>
 
 #include <string>
 
+#include "cpu_features.h"
+#include "device.h"
 #include "moe_layer.h"
+#include "pinned_buffers.h"
 
-// { dtype, shape, data: Uint8Array } -> view (no copy). `name` prefixes error messages.
-MatrixView parse_matrix(const Napi::Value& v, const std::string& name);
+// Most tokens per call: expert groups index tokens with int32.
+constexpr int64_t kMaxTokens = (int64_t(1) << 31) - 1;
+
+// { dtype, shape, data: Uint8Array } -> view (no copy). `name` prefixes error messages. The buffer
+// behind `data` is added to `pins` when given.
+MatrixView parse_matrix(const Napi::Value& v, const std::string& name, PinnedBuffers* pins = nullptr);
 
 Routing parse_routing(const Napi::Value& v);
 
 // Validates every tensor against the routing (E) and the router's hidden size.
-MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights);
+MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights, PinnedBuffers* pins);
 
-// Checks x is a Float32Array of tokens * hidden finite values; returns its data (no copy).
+// Checks x is a Float32Array of tokens * hidden finite values, tokens <= kMaxTokens; returns its data
+// (no copy).
 const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, int64_t hidden,
                                int64_t* token_count);
+
+// a * b, throwing a RangeError naming `what` when it does not fit in int64.
+int64_t checked_mul(const Napi::Env& env, int64_t a, int64_t b, const std::string& what);
+
+// Optional device argument ("cpu" | "cuda" | undefined: CONCLAVE_MOE_DEVICE, else CUDA when usable).
+Device parse_device(const Napi::Value& v);
+// Optional CPU ISA cap (undefined: the default ISA); refuses names this CPU cannot run.
+Isa parse_cpu_isa(const Napi::Value& v);

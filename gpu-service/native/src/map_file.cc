@@ -1,5 +1,8 @@
-// Read-only memory map exposed as an external ArrayBuffer: safetensors weights become views into
-// the page cache, never copies. The mapping lives until the buffer is garbage collected.
+// Memory map exposed as an external ArrayBuffer: safetensors weights become views into the page
+// cache, never copies. The mapping lives until the buffer is garbage collected. JavaScript cannot
+// make a typed array read-only, so the pages are mapped copy-on-write (private, writable, nothing
+// reserved up front): a write into the array changes this process's copy of that page only, where a
+// read-only mapping would kill the process with SIGSEGV. The file itself is never written.
 #include "map_file.h"
 
 #include <fcntl.h>
@@ -26,7 +29,7 @@ Napi::Value map_file(const Napi::CallbackInfo& info) {
     close(fd);
     return Napi::Uint8Array::New(env, 0);
   }
-  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
   const int map_errno = errno;
   close(fd);  // the mapping keeps the file alive
   if (p == MAP_FAILED) throw Napi::Error::New(env, "mapFile: mmap of '" + path + "' failed: " + strerror(map_errno));

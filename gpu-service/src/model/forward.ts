@@ -2,7 +2,7 @@
 // [T,H] activation, so each projection and each MoE block is a single kernel call shared by all requests.
 // Attention stays per sequence (each reads its own cache).
 import type { ModelWeights } from './weights.js';
-import { kernels } from './kernels.js';
+import { bindModel, type BoundModel } from './bound.js';
 import type { KvCache } from './kv-cache.js';
 import { decodeInto } from '../moe/dtype.js';
 import { rmsNorm, silu } from './numerics.js';
@@ -24,10 +24,18 @@ export interface BatchResult {
 
 export class ModelRunner {
   private readonly rope: RopeTable;
+  /** The weights bound to the native kernels once, here, at load. */
+  private readonly ops: BoundModel;
 
   constructor(readonly weights: ModelWeights) {
     const c = weights.config;
     this.rope = ropeTable(c.headDim, c.ropeTheta, c.ropeScaling);
+    this.ops = bindModel(weights);
+  }
+
+  /** Frees the kernels' device memory now rather than at garbage collection. */
+  dispose(): void {
+    this.ops.dispose();
   }
 
   get config() {
@@ -49,21 +57,22 @@ export class ModelRunner {
     const topkWeights: Float32Array[] = [];
     for (let l = 0; l < c.numLayers; l++) {
       const layer = this.weights.layers[l]!;
+      const ops = this.ops.layers[l]!;
       rmsNorm(x, total, h, layer.inputNorm, c.rmsNormEps, normed);
       const attn = this.attention(l, normed, total, steps);
       for (let i = 0; i < x.length; i++) x[i] = x[i]! + attn[i]!;
       rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
       let ffn: Float32Array;
-      if (layer.ffn.kind === 'moe') {
-        const r = kernels.moeForward(normed, total, c.routing, layer.ffn.moe);
+      if (ops.ffn.kind === 'moe') {
+        const r = ops.ffn.moe.forward(normed, total);
         ffn = r.y;
         topkIds.push(r.topkIds);
         topkWeights.push(r.topkWeights);
       } else {
-        const g = kernels.linear(normed, total, layer.ffn.mlp.gate);
-        const u = kernels.linear(normed, total, layer.ffn.mlp.up);
+        const g = ops.ffn.gate.forward(normed, total);
+        const u = ops.ffn.up.forward(normed, total);
         for (let i = 0; i < g.length; i++) g[i] = silu(g[i]!) * u[i]!;
-        ffn = kernels.linear(g, total, layer.ffn.mlp.down);
+        ffn = ops.ffn.down.forward(g, total);
         topkIds.push(new Int32Array(0));
         topkWeights.push(new Float32Array(0));
       }
@@ -78,7 +87,7 @@ export class ModelRunner {
       last.set(x.subarray((end - 1) * h, end * h), i * h);
     });
     rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
-    const logits = kernels.linear(last, steps.length, this.weights.lmHead);
+    const logits = this.ops.lmHead.forward(last, steps.length);
     const v = c.vocabSize;
     return { logits: steps.map((_, i) => logits.slice(i * v, (i + 1) * v)), topkIds, topkWeights };
   }
@@ -87,12 +96,13 @@ export class ModelRunner {
   private attention(l: number, normed: Float32Array, total: number, steps: SequenceStep[]): Float32Array {
     const c = this.weights.config;
     const a = this.weights.layers[l]!.attention;
+    const ops = this.ops.layers[l]!.attention;
     const hd = c.headDim;
     const qDim = c.numHeads * hd;
     const kvDim = c.numKvHeads * hd;
-    const q = kernels.linear(normed, total, a.q);
-    const k = kernels.linear(normed, total, a.k);
-    const v = kernels.linear(normed, total, a.v);
+    const q = ops.q.forward(normed, total);
+    const k = ops.k.forward(normed, total);
+    const v = ops.v.forward(normed, total);
     addBias(q, a.qBias);
     addBias(k, a.kBias);
     addBias(v, a.vBias);
@@ -142,7 +152,7 @@ export class ModelRunner {
         }
       }
     }
-    return kernels.linear(out, total, a.o);
+    return ops.o.forward(out, total);
   }
 }
 

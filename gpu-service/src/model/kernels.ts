@@ -1,20 +1,22 @@
 // The serving code's single door to the compute kernels: the native sparse-MoE addon (issue #5) through
-// its public module. Everything the forward pass multiplies by a weight matrix goes through here.
-import { linear, mapFile, moeDevice, moeForward } from '../moe/index.js';
-import type { MoeDevice, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from '../moe/types.js';
+// its public module. Everything the forward pass multiplies by a weight matrix is bound here, once, at load.
+import { bindLinear, bindMoeLayer, mapFile, moeDevice } from '../moe/index.js';
+import type { LinearOp, MoeDevice, MoeLayerOp, MoeLayerWeights, MoeRouting, Tensor } from '../moe/types.js';
 
 export interface Kernels {
-  linear(x: Float32Array, tokens: number, w: Tensor): Float32Array;
-  moeForward(x: Float32Array, tokens: number, routing: MoeRouting, weights: MoeLayerWeights): MoeForwardResult;
-  /** Read-only memory map of a checkpoint shard (no copy). */
+  /** W [N,K] validated (and on CUDA uploaded) once; forward(x, T) = x · Wᵀ. */
+  bindLinear(w: Tensor): LinearOp;
+  /** One MoE block's weights validated (and on CUDA uploaded) once; forward(x, T) runs the block. */
+  bindMoeLayer(routing: MoeRouting, weights: MoeLayerWeights): MoeLayerOp;
+  /** Memory map of a checkpoint shard (no copy). */
   mapFile(path: string): Uint8Array;
   /** The device the kernels run on: CUDA when usable, else CPU (CONCLAVE_MOE_DEVICE overrides). */
   device(): MoeDevice;
 }
 
 export const kernels: Kernels = {
-  linear: (x, tokens, w) => linear(x, tokens, w),
-  moeForward: (x, tokens, routing, weights) => moeForward(x, tokens, routing, weights),
+  bindLinear: (w) => bindLinear(w),
+  bindMoeLayer: (routing, weights) => bindMoeLayer(routing, weights),
   mapFile,
   device: moeDevice,
 };

@@ -1,17 +1,51 @@
 // Public face of the native sparse-MoE layer (issue #5). The serving code imports only this
 // module and ./types.ts.
 import { native } from './native.js';
-import type { DeviceInfo, MoeDevice, MoeForwardOptions, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
+import type {
+  BindOptions,
+  CallOptions,
+  DeviceInfo,
+  LinearOp,
+  MoeDevice,
+  MoeForwardOptions,
+  MoeForwardResult,
+  MoeLayerOp,
+  MoeLayerWeights,
+  MoeRouting,
+  Tensor,
+} from './types.js';
 
 export type * from './types.js';
 export { referenceMoeForward } from './reference.js';
 export { bf16ToF32, decode, encode, f16ToF32, f32ToBf16, f32ToF16 } from './dtype.js';
 
 /**
- * One MoE layer: y[T,H] plus the expert-activation trace (topkIds / topkWeights). Tensors cross
- * into the addon without copies. Throws TypeError/RangeError naming the bad argument; non-finite
- * values in x are rejected (RangeError naming the token), NaN in weights propagates to y.
+ * Binds one MoE layer's weights once, at load: every descriptor is parsed and validated here (and on
+ * CUDA the weights are uploaded), so each forward() passes only the activations. The handle keeps
+ * the weights' buffers alive; dispose() frees device memory now rather than at garbage collection.
+ * Throws TypeError/RangeError naming the bad argument.
  */
+export function bindMoeLayer(routing: MoeRouting, weights: MoeLayerWeights, opts: BindOptions = {}): MoeLayerOp {
+  const layer = new (native().MoeLayer)(routing, weights, opts.device);
+  return {
+    device: layer.device,
+    // Non-finite values in x are rejected (RangeError naming the token), NaN in weights propagates to y.
+    forward: (x, tokens, call: CallOptions = {}) => layer.forward(x, tokens, call.cpuIsa),
+    dispose: () => layer.dispose(),
+  };
+}
+
+/** Binds W [N,K] (bf16/f16/f32) once; forward(x, T) = x[T,K] · Wᵀ (attention projections, LM head). */
+export function bindLinear(w: Tensor, opts: BindOptions = {}): LinearOp {
+  const op = new (native().Linear)(w, opts.device);
+  return {
+    device: op.device,
+    forward: (x, tokens, call: CallOptions = {}) => op.forward(x, tokens, call.cpuIsa),
+    dispose: () => op.dispose(),
+  };
+}
+
+/** One MoE layer in one call: binds, runs and releases (tests, one-off use; serving binds at load). */
 export function moeForward(
   x: Float32Array,
   tokens: number,
@@ -19,15 +53,28 @@ export function moeForward(
   weights: MoeLayerWeights,
   opts: MoeForwardOptions = {},
 ): MoeForwardResult {
-  return native().moeForward(x, tokens, routing, weights, opts.device, opts.cpuIsa);
+  const layer = bindMoeLayer(routing, weights, opts);
+  try {
+    return layer.forward(x, tokens, opts);
+  } finally {
+    layer.dispose();
+  }
 }
 
-/** y[T,N] = x[T,K] · Wᵀ for W [N,K] in bf16/f16/f32 (attention projections, LM head). */
+/** y[T,N] = x[T,K] · Wᵀ in one call: binds, runs and releases. */
 export function linear(x: Float32Array, tokens: number, w: Tensor, opts: MoeForwardOptions = {}): Float32Array {
-  return native().linear(x, tokens, w, opts.device, opts.cpuIsa);
+  const op = bindLinear(w, opts);
+  try {
+    return op.forward(x, tokens, opts);
+  } finally {
+    op.dispose();
+  }
 }
 
-/** Memory-maps a file read-only; the bytes are an external buffer (no copy) unmapped on GC. */
+/**
+ * Memory-maps a file (no copy; unmapped on GC). The pages are private copy-on-write: the file is
+ * never written, and a stray write into the array stays in this process instead of crashing it.
+ */
 export function mapFile(path: string): Uint8Array {
   return native().mapFile(path);
 }

@@ -6,16 +6,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeviceInfo, MoeDevice, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
 
+/** A native handle over weights validated and bound once (and on CUDA, uploaded once). */
+interface NativeBound<R> {
+  readonly device: MoeDevice;
+  forward(x: Float32Array, tokens: number, cpuIsa: string | undefined): R;
+  dispose(): void;
+}
+export type NativeMoeLayer = NativeBound<MoeForwardResult>;
+export type NativeLinear = NativeBound<Float32Array>;
+
 export interface NativeAddon {
-  moeForward(
-    x: Float32Array,
-    tokens: number,
-    routing: MoeRouting,
-    weights: MoeLayerWeights,
-    device: MoeDevice | undefined,
-    cpuIsa: string | undefined,
-  ): MoeForwardResult;
-  linear(x: Float32Array, tokens: number, w: Tensor, device: MoeDevice | undefined, cpuIsa: string | undefined): Float32Array;
+  MoeLayer: new (routing: MoeRouting, weights: MoeLayerWeights, device: MoeDevice | undefined) => NativeMoeLayer;
+  Linear: new (w: Tensor, device: MoeDevice | undefined) => NativeLinear;
   mapFile(path: string): Uint8Array;
   resolveDevice(device: MoeDevice | undefined): MoeDevice;
   deviceInfo(): DeviceInfo;

@@ -65,12 +65,32 @@ export type MoeDevice = 'cpu' | 'cuda';
 /** CPU kernel families, lowest to highest; each implies the ones before it. */
 export type CpuIsa = 'portable' | 'avx2' | 'avx512' | 'avx512bf16' | 'amx';
 
-export interface MoeForwardOptions {
+export interface BindOptions {
   /** Overrides CONCLAVE_MOE_DEVICE and the automatic choice (CUDA when usable). */
   device?: MoeDevice;
+}
+
+export interface CallOptions {
   /** Caps the CPU kernels at this ISA (default: the best the CPU has, or CONCLAVE_MOE_ISA). */
   cpuIsa?: CpuIsa;
 }
+
+export type MoeForwardOptions = BindOptions & CallOptions;
+
+/** Weights bound once (validated; on CUDA uploaded); calls pass only activations. */
+interface BoundOp<R> {
+  /** Where forward() runs, fixed when bound. */
+  readonly device: MoeDevice;
+  forward(x: Float32Array, tokens: number, opts?: CallOptions): R;
+  /** Frees device memory and the hold on the weight buffers now; forward() then throws. */
+  dispose(): void;
+}
+
+/** A bound MoE layer (bindMoeLayer): forward(x [T,H], T). */
+export type MoeLayerOp = BoundOp<MoeForwardResult>;
+
+/** A bound weight matrix W [N,K] (bindLinear): forward(x [T,K], T) = x · Wᵀ [T,N]. */
+export type LinearOp = BoundOp<Float32Array>;
 
 /** What the native addon found on this machine. */
 export interface DeviceInfo {
@@ -93,6 +113,8 @@ export interface DeviceInfo {
     memoryBytes?: number;
     /** Dense bf16 tensor-core peak from SM count x clock x per-SM rate (datasheet rate, not measured). */
     peakBf16Gflops?: number;
+    /** Device memory the addon holds now: bound weights and scratch. */
+    allocatedBytes?: number;
     /** Why CUDA is not available. */
     reason?: string;
   };

@@ -1,6 +1,8 @@
 // Host-callable face of the CUDA path. Implemented by the .cu files when the addon is built with
-// nvcc, and by cuda_stub.cc otherwise, so the rest of the addon never needs #ifdefs.
+// nvcc, and by cuda_stub.cc otherwise, so the rest of the addon never needs #ifdefs. Shapes and
+// token counts are checked before these are called (cuda_limits.h).
 #pragma once
+#include <memory>
 #include <string>
 
 #include "moe_layer.h"
@@ -18,8 +20,28 @@ struct CudaInfo {
 // Probed once (the CUDA runtime is only touched on first use).
 const CudaInfo& cuda_info();
 
-// Same contracts as the CPU functions in cpu_ops.h. Throw std::runtime_error on CUDA failures.
-void moe_forward_cuda(const MoeLayer& layer, const float* x, int64_t tokens, const MoeOutput& out);
+// Device copies of a bound layer's / matrix's weights, uploaded once when bound and freed with
+// the handle that owns them.
+struct CudaMoeLayer;
+struct CudaMatrix;
+void destroy(CudaMoeLayer* layer);
+void destroy(CudaMatrix* matrix);
+struct CudaDeleter {
+  void operator()(CudaMoeLayer* p) const { destroy(p); }
+  void operator()(CudaMatrix* p) const { destroy(p); }
+};
+using CudaMoeLayerPtr = std::unique_ptr<CudaMoeLayer, CudaDeleter>;
+using CudaMatrixPtr = std::unique_ptr<CudaMatrix, CudaDeleter>;
+
+// Throw std::runtime_error on CUDA failures (nothing stays allocated).
+CudaMoeLayerPtr cuda_bind_moe(const MoeLayer& layer);
+CudaMatrixPtr cuda_bind_matrix(const MatrixView& w);
+
+// Same contracts as the CPU functions in cpu_ops.h.
+void moe_forward_cuda(const CudaMoeLayer& layer, const float* x, int64_t tokens, const MoeOutput& out);
+void linear_cuda(const CudaMatrix& w, const float* x, int64_t tokens, float* y);
+
 // STREAM-style triad on the device, GB/s.
 double cuda_stream_triad(size_t bytes);
-void linear_cuda(const float* x, int64_t tokens, const MatrixView& w, float* y);
+// Device memory the addon holds right now (bound weights and scratch), bytes.
+size_t cuda_allocated_bytes();

@@ -4,6 +4,7 @@
 
 #include "cuda/check.cuh"
 #include "cuda/cuda_api.h"
+#include "cuda/device_buffer.cuh"
 
 namespace {
 
@@ -58,19 +59,16 @@ const CudaInfo& cuda_info() {
 double cuda_stream_triad(size_t bytes) {
   if (!cuda_info().available) throw std::runtime_error("measureBandwidth: " + cuda_info().reason);
   const size_t n = bytes / 3 / sizeof(float);
-  float *a, *b, *c;
-  CUDA_CHECK(cudaMalloc(&a, n * sizeof(float)));
-  CUDA_CHECK(cudaMalloc(&b, n * sizeof(float)));
-  CUDA_CHECK(cudaMalloc(&c, n * sizeof(float)));
-  CUDA_CHECK(cudaMemset(b, 0, n * sizeof(float)));
-  CUDA_CHECK(cudaMemset(c, 0, n * sizeof(float)));
+  const DeviceBuffer a(n * sizeof(float)), b(n * sizeof(float)), c(n * sizeof(float));
+  CUDA_CHECK(cudaMemset(b.get(), 0, n * sizeof(float)));
+  CUDA_CHECK(cudaMemset(c.get(), 0, n * sizeof(float)));
   cudaEvent_t start, stop;
   CUDA_CHECK(cudaEventCreate(&start));
   CUDA_CHECK(cudaEventCreate(&stop));
   float best_ms = 1e30f;
   for (int rep = 0; rep < 10; ++rep) {
     CUDA_CHECK(cudaEventRecord(start));
-    triad_kernel<<<1024, 256>>>(a, b, c, n);
+    triad_kernel<<<1024, 256>>>(a.as<float>(), b.as<float>(), c.as<float>(), n);
     CUDA_CHECK(cudaEventRecord(stop));
     CUDA_CHECK(cudaEventSynchronize(stop));
     float ms = 0;
@@ -79,8 +77,5 @@ double cuda_stream_triad(size_t bytes) {
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
-  cudaFree(a);
-  cudaFree(b);
-  cudaFree(c);
   return 3.0 * n * sizeof(float) / (best_ms * 1e-3) / 1e9;
 }

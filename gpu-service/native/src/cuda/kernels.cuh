@@ -4,16 +4,9 @@
 
 #include <cstdint>
 
+#include "cuda_limits.h"
 #include "routing.h"
 #include "tensor.h"
-
-// Token rows per GEMM tile. Each expert's rows are padded to a multiple of it (the "alignment"
-// step of vLLM's moe_align_block_size), so every tile belongs to exactly one expert.
-constexpr int kTileM = 64;
-
-// Upper bound on tiles for `rows` routed rows over `groups` experts (each adds at most one
-// partial tile); lets the host launch without reading the routing back.
-inline int64_t max_tiles(int64_t rows, int64_t groups) { return (rows + kTileM - 1) / kTileM + groups; }
 
 // logits[T, E] = x[T, H] . w[E, H]^T in f32 (router, and the Qwen2-MoE shared-expert gate).
 void launch_router_logits(DType dtype, const float* x, const void* w, int64_t T, int32_t E, int64_t H,
@@ -39,7 +32,8 @@ void launch_gather(DType act, const float* x, int64_t H, const int32_t* row_toke
 // Grouped GEMM over tiles: for tile t of expert e = tile_expert[t],
 //   plain:   out[r, n] (f32)            = sum_k a[r, k] * w0[e][n, k]
 //   gate_up: out[r, n] (activation type) = silu(a . w0[e]^T) * (a . w1[e]^T)
-// a, w in `dtype` (bf16/f16: tensor cores via WMMA, f32: SIMT FMA). Requires K % 8 == 0.
+// a, w in `dtype` (bf16/f16: tensor cores via WMMA, f32: SIMT FMA). K % 8 == 0 and tiles <= 65535
+// (checked at the entry, cuda_limits.h).
 struct GroupedGemm {
   DType dtype;
   const void* a;

@@ -1,0 +1,69 @@
+#include "linear_js.h"
+
+#include "cpu_ops.h"
+#include "cuda/cuda_api.h"
+#include "cuda_limits.h"
+#include "js_args.h"
+
+namespace {
+
+class LinearJs : public Napi::ObjectWrap<LinearJs> {
+ public:
+  explicit LinearJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearJs>(info) {
+    const Napi::Env env = info.Env();
+    if (info.Length() < 1) throw Napi::TypeError::New(env, "new Linear(w, device?) needs the weights");
+    w_ = parse_matrix(info[0], "w", &pins_);
+    if (w_.cols == 0) throw Napi::RangeError::New(env, "w: K (shape[1]) is 0");
+    device_ = parse_device(info[1]);
+    if (device_ == Device::Cuda) {
+      const std::string why = cuda_unsupported(w_, "w");
+      if (!why.empty()) throw Napi::RangeError::New(env, why);
+      cuda_ = cuda_bind_matrix(w_);
+      pins_.clear();
+    }
+  }
+
+  // forward(x, tokens, cpuIsa?) -> y [tokens, N]
+  Napi::Value forward(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    if (disposed_) throw Napi::Error::New(env, "Linear.forward: the weights were disposed");
+    int64_t T = 0;
+    const float* x = parse_activations(info[0], info[1], w_.cols, &T);
+    const Isa isa = parse_cpu_isa(info[2]);
+    if (device_ == Device::Cuda && T > cuda_max_tokens(w_))
+      throw Napi::RangeError::New(env, "tokens (" + std::to_string(T) + ") exceeds the " +
+                                           std::to_string(cuda_max_tokens(w_)) + " one CUDA call can take");
+    pins_.check_attached(env, "Linear.forward");
+    Napi::Float32Array y = Napi::Float32Array::New(env, size_t(checked_mul(env, T, w_.rows, "tokens x N")));
+    if (T > 0 && w_.rows > 0) {
+      if (device_ == Device::Cuda) linear_cuda(*cuda_, x, T, y.Data());
+      else linear_cpu(x, T, w_, isa, y.Data());
+    }
+    return y;
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    disposed_ = true;
+    cuda_.reset();
+    pins_.clear();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_name(device_)); }
+
+ private:
+  MatrixView w_;
+  PinnedBuffers pins_;
+  Device device_ = Device::Cpu;
+  CudaMatrixPtr cuda_;
+  bool disposed_ = false;
+};
+
+}  // namespace
+
+Napi::Function define_linear(Napi::Env env) {
+  return LinearJs::DefineClass(env, "Linear",
+                               {LinearJs::InstanceMethod<&LinearJs::forward>("forward"),
+                                LinearJs::InstanceMethod<&LinearJs::dispose>("dispose"),
+                                LinearJs::InstanceAccessor<&LinearJs::device>("device")});
+}

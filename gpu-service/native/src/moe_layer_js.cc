@@ -1,0 +1,77 @@
+#include "moe_layer_js.h"
+
+#include "cpu_ops.h"
+#include "cuda/cuda_api.h"
+#include "cuda_limits.h"
+#include "js_args.h"
+
+namespace {
+
+class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
+ public:
+  explicit MoeLayerJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MoeLayerJs>(info) {
+    const Napi::Env env = info.Env();
+    if (info.Length() < 2) throw Napi::TypeError::New(env, "new MoeLayer(routing, weights, device?) needs 2 arguments");
+    layer_ = parse_layer(info[0], info[1], &pins_);
+    device_ = parse_device(info[2]);
+    if (device_ == Device::Cuda) {
+      const std::string why = cuda_unsupported(layer_);
+      if (!why.empty()) throw Napi::RangeError::New(env, "weights: " + why);
+      cuda_ = cuda_bind_moe(layer_);
+      pins_.clear();  // the device copies are all a CUDA layer reads
+    }
+  }
+
+  // forward(x, tokens, cpuIsa?) -> { y, topkIds, topkWeights }
+  Napi::Value forward(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    if (disposed_) throw Napi::Error::New(env, "MoeLayer.forward: the layer was disposed");
+    int64_t T = 0;
+    const float* x = parse_activations(info[0], info[1], layer_.hidden, &T);
+    const Isa isa = parse_cpu_isa(info[2]);
+    if (device_ == Device::Cuda && T > cuda_max_tokens(layer_))
+      throw Napi::RangeError::New(env, "tokens (" + std::to_string(T) + ") exceeds the " +
+                                           std::to_string(cuda_max_tokens(layer_)) + " one CUDA call of this layer can take");
+    pins_.check_attached(env, "MoeLayer.forward");
+    const size_t k = size_t(layer_.routing.top_k);
+    Napi::Float32Array y = Napi::Float32Array::New(env, size_t(T * layer_.hidden));
+    Napi::Int32Array ids = Napi::Int32Array::New(env, size_t(T) * k);
+    Napi::Float32Array weights = Napi::Float32Array::New(env, size_t(T) * k);
+    if (T > 0) {
+      const MoeOutput out{y.Data(), ids.Data(), weights.Data()};
+      if (device_ == Device::Cuda) moe_forward_cuda(*cuda_, x, T, out);
+      else moe_forward_cpu(layer_, x, T, isa, out);
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("y", y);
+    result.Set("topkIds", ids);
+    result.Set("topkWeights", weights);
+    return result;
+  }
+
+  // Frees the device copies and lets go of the host buffers now rather than at garbage collection.
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    disposed_ = true;
+    cuda_.reset();
+    pins_.clear();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_name(device_)); }
+
+ private:
+  MoeLayer layer_;
+  PinnedBuffers pins_;
+  Device device_ = Device::Cpu;
+  CudaMoeLayerPtr cuda_;
+  bool disposed_ = false;
+};
+
+}  // namespace
+
+Napi::Function define_moe_layer(Napi::Env env) {
+  return MoeLayerJs::DefineClass(env, "MoeLayer",
+                                 {MoeLayerJs::InstanceMethod<&MoeLayerJs::forward>("forward"),
+                                  MoeLayerJs::InstanceMethod<&MoeLayerJs::dispose>("dispose"),
+                                  MoeLayerJs::InstanceAccessor<&MoeLayerJs::device>("device")});
+}
