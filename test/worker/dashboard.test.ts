@@ -199,13 +199,36 @@ describe('dashboard history', () => {
     const list = await (await call('/admin/routes?status=ok', { key: null, headers: { cookie: s.cookie } })).text();
     expect(list).toContain(`href="/admin/routes/${routeId}"`);
     expect(list).toContain('gemini-1.5-pro-002');
+    expect(list).toContain('Search prompts and answers');
+    const found = await (await call('/admin/routes?q=moral+impulse', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(found).toContain(`href="/admin/routes/${routeId}"`);
+    const none = await (await call('/admin/routes?q=photosynthesis', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(none).toContain('No routes match.');
     const page = await (await call(`/admin/routes/${routeId}`, { key: null, headers: { cookie: s.cookie } })).text();
     expect(page).toContain('<h2>Prompt</h2>');
-    expect(page).toContain('Every call made for this route');
+    expect(page).toContain('Every call made for this route, in the order they started');
+    expect(page).toContain('<title id="calls-timeline-t">Time line of the calls</title>');
     expect(page).toContain('No feedback given.');
     const bad = await call('/admin/routes?cursor=%%%', { key: null, headers: { cookie: s.cookie } });
     expect(bad.status).toBe(400);
     expect((await call('/admin/routes/rt_missing', { key: null, headers: { cookie: s.cookie } })).status).toBe(404);
+  });
+
+  it('filters by key and policy from lists of the keys and policies there are', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'mobile-app' } })).json()) as { id: string; key: string };
+    const mine = (await chat({ model: 'gemini-1.5-pro-002' }, { key: created.key })).headers.get('x-route-id')!;
+    const dev = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
+    const s = await session();
+    const list = await (await call('/admin/routes', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(list).toContain(`<option value="${created.id}">mobile-app (${created.id})</option>`);
+    expect(list).toContain('<option value="economy">economy</option>');
+    const byKey = await (await call(`/admin/routes?key=${created.id}`, { key: null, headers: { cookie: s.cookie } })).text();
+    expect(byKey).toContain(`href="/admin/routes/${mine}"`);
+    expect(byKey).not.toContain(`href="/admin/routes/${dev}"`);
+    expect(byKey).toContain('<td>mobile-app</td>');
+    const byPolicy = await (await call('/admin/routes?policy=economy', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(byPolicy).toContain('No routes match.');
   });
 
   it('pages the history newest first, keeping the filters on the next page', async () => {

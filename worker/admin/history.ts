@@ -5,7 +5,7 @@ import { createDb } from '../db/client';
 import { getRouteWithCalls, listRoutes } from '../db/history';
 import type { AppEnv } from '../env';
 import { parseWith } from '../http/validation';
-import { callJson, feedbackJson, routeJson, type RouteDetailJson } from './route-view';
+import { calledJson, callJson, feedbackJson, routeJson, type RouteDetailJson } from './route-view';
 
 const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime().transform((s) => Date.parse(s))]);
 
@@ -15,6 +15,8 @@ const routeQuery = z
     model: z.string().max(128).optional(),
     expert: z.string().max(128).optional(),
     key: z.string().max(64).optional(),
+    /** Full-text search over prompts and answers: every word must appear (`"a phrase"`, `pre*`). */
+    q: z.string().trim().min(1).max(500).optional(),
     status: z.enum(['ok', 'error']).optional(),
     since: time.optional(),
     until: time.optional(),
@@ -29,7 +31,7 @@ export const adminHistory = new Hono<AppEnv>();
 adminHistory.get('/', async (c) => {
   const q = parseWith(routeQuery, c.req.query(), 'query');
   const page = await listRoutes(createDb(c.env.DB), { ...q, apiKeyId: q.key });
-  return c.json({ data: page.routes.map(routeJson), next_cursor: page.nextCursor });
+  return c.json({ data: page.routes.map((r) => ({ ...routeJson(r), called: calledJson(r.called) })), next_cursor: page.nextCursor });
 });
 
 /** One route with every call made for it, in the order they started, and the feedback given. */

@@ -63,6 +63,11 @@ export interface FeedbackJson {
   created_at: string;
 }
 
+/** A listed route: the route and who it really called (not the planned cascade stages). */
+export interface ListedRouteJson extends RouteJson {
+  called: { expert: string; role: string; status: string }[];
+}
+
 export interface RouteDetailJson {
   route: RouteJson;
   /** The calls actually made, in the order they started. */
@@ -135,4 +140,11 @@ export function callJson(c: CallRow): CallJson {
 
 export function feedbackJson(f: FeedbackRow): FeedbackJson {
   return { id: f.id, api_key_id: f.apiKeyId, score: f.score, answer: f.answer, comment: f.comment, created_at: iso(f.createdAt) };
+}
+
+/** The calls summary listRoutes selects as JSON text. */
+export function calledJson(text: string | null): ListedRouteJson['called'] {
+  if (!text) return [];
+  const parsed = JSON.parse(text) as unknown;
+  return Array.isArray(parsed) ? (parsed as ListedRouteJson['called']) : [];
 }

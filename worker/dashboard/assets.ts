@@ -41,7 +41,7 @@ form.stack { display: grid; gap: .9rem; max-width: 760px; }
 .field { display: grid; gap: .25rem; align-content: start; }
 .field label, fieldset legend { font-weight: 600; }
 .field .hint { color: var(--muted); font-size: 13px; }
-input[type=text], input[type=number], input[type=url], input[type=password], input[type=datetime-local], select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 6px; width: 100%; background: #fff; color: var(--fg); }
+input[type=text], input[type=search], input[type=number], input[type=url], input[type=password], input[type=datetime-local], select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 6px; width: 100%; background: #fff; color: var(--fg); }
 textarea { min-height: 7rem; }
 .field.invalid input, .field.invalid select, .field.invalid textarea { border-color: var(--bad); border-width: 2px; }
 .error { color: var(--bad); font-weight: 600; font-size: 14px; }
@@ -76,4 +76,8 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1r
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 .pager { display: flex; gap: 1rem; margin-top: .75rem; }
+ul.called { list-style: none; margin: 0; padding: 0; }
+ul.called .pill { margin-left: .3rem; }
+table.history td.prompt { min-width: 16rem; max-width: 30rem; }
+.filters .field:first-child { min-width: 16rem; flex: 1; }
 `;

@@ -7,6 +7,7 @@ import { MAX_CHUNK_BYTES, splitIntoChunks, utf8Bytes, utf8PrefixLength } from '.
 import type { Db } from './client';
 import { D1_MAX_BOUND_PARAMS } from './d1-limits';
 import { feedback, routeCalls, routes } from './schema';
+import { calledColumn, routeMatches } from './search';
 
 // A route and its calls are written in one D1 batch (one transaction) cut to D1's limits: at most
 // 100 bound parameters and MAX_CHUNK_BYTES of values per statement, every row under 2 MB. Long
@@ -173,6 +174,8 @@ export interface RouteFilters {
   status?: 'ok' | 'error' | undefined;
   apiKeyId?: string | undefined;
   expert?: string | undefined;
+  /** Full-text search over prompts and answers. */
+  q?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
   /** Opaque cursor from the previous page. */
@@ -181,9 +184,11 @@ export interface RouteFilters {
 }
 
 export type RouteRow = typeof routes.$inferSelect;
+/** A listed route with the calls it made (JSON text: [{expert, role, status}]). */
+export type ListedRoute = RouteRow & { called: string | null };
 
 /** Newest first, keyset-paged on (created_at, id) so pages stay stable while rows arrive. */
-export async function listRoutes(db: Db, f: RouteFilters): Promise<{ routes: RouteRow[]; nextCursor: string | null }> {
+export async function listRoutes(db: Db, f: RouteFilters): Promise<{ routes: ListedRoute[]; nextCursor: string | null }> {
   const where: SQL[] = [];
   if (f.policy) where.push(eq(routes.policy, f.policy));
   if (f.model) where.push(eq(routes.model, f.model));
@@ -191,6 +196,7 @@ export async function listRoutes(db: Db, f: RouteFilters): Promise<{ routes: Rou
   if (f.apiKeyId) where.push(eq(routes.apiKeyId, f.apiKeyId));
   if (f.since !== undefined) where.push(gte(routes.createdAt, f.since));
   if (f.until !== undefined) where.push(lte(routes.createdAt, f.until));
+  if (f.q) where.push(routeMatches(f.q));
   if (f.expert) {
     where.push(inArray(routes.id, db.select({ id: routeCalls.routeId }).from(routeCalls).where(eq(routeCalls.expertId, f.expert))));
   }
@@ -199,7 +205,7 @@ export async function listRoutes(db: Db, f: RouteFilters): Promise<{ routes: Rou
     where.push(or(lt(routes.createdAt, at), and(eq(routes.createdAt, at), lt(routes.id, id)))!);
   }
   const rows = await db
-    .select()
+    .select({ ...getTableColumns(routes), called: calledColumn })
     .from(routes)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(routes.createdAt), desc(routes.id))

@@ -1,14 +1,20 @@
 import { Hono } from 'hono';
-import type { CallJson, CandidateJson, FeedbackJson, RouteDetailJson, RouteJson } from '../../admin/route-view';
+import type { ListedRouteJson } from '../../admin/route-view';
 import { seg } from '../api-client';
 import { ms, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Field, notFoundPage, renderPage } from '../layout';
+import { Field, renderPage } from '../layout';
+import { routePage } from './route';
 
 export const HISTORY_PAGE_SIZE = 25;
 
-const FILTERS = ['policy', 'expert', 'key', 'status', 'since', 'until'] as const;
+const FILTERS = ['q', 'policy', 'expert', 'key', 'status', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
+
+interface Choices {
+  policies: string[];
+  keys: { id: string; name: string }[];
+}
 
 /** datetime-local gives minutes without a zone; the page says times are UTC, so it is read as UTC. */
 function utcMillis(local: string): string | undefined {
@@ -17,23 +23,33 @@ function utcMillis(local: string): string | undefined {
   return Number.isFinite(t) ? String(t) : local;
 }
 
-function FilterForm(props: { f: Filters }) {
-  const { f } = props;
+function Options(props: { value: string; choices: { value: string; label: string }[] }) {
   return (
-    <form class="filters" method="get" action="/admin/routes" role="search" aria-label="Filter routes">
-      <Field name="policy" label="Policy" render={(a) => <input {...a} type="text" value={f.policy} />} />
-      <Field name="expert" label="Expert" render={(a) => <input {...a} type="text" value={f.expert} />} />
-      <Field name="key" label="API key id" render={(a) => <input {...a} type="text" value={f.key} />} />
+    <>
+      <option value="">any</option>
+      {props.choices.map((o) => (
+        <option value={o.value} selected={props.value === o.value}>
+          {o.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+function FilterForm(props: { f: Filters; choices: Choices }) {
+  const { f, choices } = props;
+  return (
+    <form class="filters" method="get" action="/admin/routes" role="search" aria-label="Search and filter routes">
+      <Field name="q" label="Search prompts and answers" hint='All words must appear; "a phrase", prefix*' render={(a) => <input {...a} type="search" value={f.q} />} />
+      <Field name="policy" label="Policy" render={(a) => <select {...a}>{<Options value={f.policy} choices={choices.policies.map((p) => ({ value: p, label: p }))} />}</select>} />
+      <Field name="key" label="API key" render={(a) => <select {...a}>{<Options value={f.key} choices={choices.keys.map((k) => ({ value: k.id, label: `${k.name} (${k.id})` }))} />}</select>} />
+      <Field name="expert" label="Expert called" render={(a) => <input {...a} type="text" value={f.expert} />} />
       <Field
         name="status"
         label="Status"
         render={(a) => (
           <select {...a}>
-            {['', 'ok', 'error'].map((s) => (
-              <option value={s} selected={f.status === s}>
-                {s || 'any'}
-              </option>
-            ))}
+            <Options value={f.status} choices={['ok', 'error'].map((s) => ({ value: s, label: s }))} />
           </select>
         )}
       />
@@ -41,7 +57,7 @@ function FilterForm(props: { f: Filters }) {
       <Field name="until" label="To (UTC)" render={(a) => <input {...a} type="datetime-local" value={f.until} />} />
       <div class="actions">
         <button class="primary" type="submit">
-          Filter
+          Search
         </button>
         <a class="button" href="/admin/routes">
           Clear
@@ -51,17 +67,39 @@ function FilterForm(props: { f: Filters }) {
   );
 }
 
-function RouteTable(props: { routes: RouteJson[] }) {
+/** The experts a route really called, failures marked; aggregators and judges named by role. */
+function Called(props: { called: ListedRouteJson['called'] }) {
+  if (props.called.length === 0) return <span class="muted">none</span>;
+  return (
+    <ul class="called">
+      {props.called.map((c) => (
+        <li>
+          {c.expert}
+          {c.role !== 'expert' ? <span class="muted"> ({c.role})</span> : null}
+          {c.status !== 'ok' ? <span class={`pill ${c.status}`}>{c.status}</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function excerpt(text: string, max = 90): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function RouteTable(props: { routes: ListedRouteJson[]; keyNames: Map<string, string> }) {
   return (
     <div class="table-wrap">
-      <table>
+      <table class="history">
         <caption class="muted">Routed requests, newest first</caption>
         <thead>
           <tr>
             <th scope="col">Time (UTC)</th>
+            <th scope="col">Prompt</th>
             <th scope="col">Key</th>
             <th scope="col">Policy</th>
-            <th scope="col">Experts</th>
+            <th scope="col">Experts called</th>
             <th scope="col">Status</th>
             <th scope="col" class="num">
               Latency
@@ -79,14 +117,20 @@ function RouteTable(props: { routes: RouteJson[] }) {
                   {utc(r.created_at)}
                 </a>
               </th>
-              <td>{r.api_key_id ?? <span class="muted">dev key</span>}</td>
+              <td class="prompt">
+                {excerpt(r.prompt)}
+                {r.response !== null ? <div class="muted">→ {excerpt(r.response, 60)}</div> : null}
+              </td>
+              <td>{r.api_key_id ? (props.keyNames.get(r.api_key_id) ?? r.api_key_id) : <span class="muted">dev key</span>}</td>
               <td>
                 {r.policy}
                 <div class="muted">
                   {r.strategy} → {r.aggregation}
                 </div>
               </td>
-              <td>{(r.decision?.stages ?? []).flat().map((c) => c.expert).join(', ') || <span class="muted">none</span>}</td>
+              <td>
+                <Called called={r.called} />
+              </td>
               <td>
                 <span class={`pill ${r.status}`}>{r.status === 'ok' ? 'ok' : `${r.http_status} ${r.error?.code ?? 'error'}`}</span>
               </td>
@@ -100,19 +144,29 @@ function RouteTable(props: { routes: RouteJson[] }) {
   );
 }
 
+async function choices(c: DashboardContext): Promise<Choices> {
+  const api = c.get('api');
+  const [policies, keys] = await Promise.all([api.get<{ data: { name: string }[] }>('/policies'), api.get<{ data: { id: string; name: string }[] }>('/keys')]);
+  return { policies: policies.ok ? policies.data.data.map((p) => p.name) : [], keys: keys.ok ? keys.data.data : [] };
+}
+
 async function listPage(c: DashboardContext) {
   const f = Object.fromEntries(FILTERS.map((k) => [k, (c.req.query(k) ?? '').trim()])) as Filters;
   const cursor = c.req.query('cursor');
-  const res = await c.get('api').get<{ data: RouteJson[]; next_cursor: string | null }>('/routes', {
-    policy: f.policy,
-    expert: f.expert,
-    key: f.key,
-    status: f.status,
-    since: utcMillis(f.since),
-    until: utcMillis(f.until),
-    cursor,
-    limit: String(HISTORY_PAGE_SIZE),
-  });
+  const [res, options] = await Promise.all([
+    c.get('api').get<{ data: ListedRouteJson[]; next_cursor: string | null }>('/routes', {
+      q: f.q,
+      policy: f.policy,
+      expert: f.expert,
+      key: f.key,
+      status: f.status,
+      since: utcMillis(f.since),
+      until: utcMillis(f.until),
+      cursor,
+      limit: String(HISTORY_PAGE_SIZE),
+    }),
+    choices(c),
+  ]);
   const filterQs = new URLSearchParams(Object.entries(f).filter(([, v]) => v !== ''));
   const older = res.ok && res.data.next_cursor ? `/admin/routes?${new URLSearchParams([...filterQs, ['cursor', res.data.next_cursor]])}` : null;
   return renderPage(c, {
@@ -121,7 +175,7 @@ async function listPage(c: DashboardContext) {
     ...(res.ok ? {} : { status: 400 as const }),
     children: (
       <>
-        <FilterForm f={f} />
+        <FilterForm f={f} choices={options} />
         {!res.ok ? (
           <p class="notice bad" role="alert">
             {res.error.message}
@@ -131,243 +185,12 @@ async function listPage(c: DashboardContext) {
             No routes match.
           </p>
         ) : (
-          <RouteTable routes={res.data.data} />
+          <RouteTable routes={res.data.data} keyNames={new Map(options.keys.map((k) => [k.id, k.name]))} />
         )}
         <nav class="pager" aria-label="Pages">
           {cursor ? <a href={`/admin/routes${filterQs.size ? `?${filterQs}` : ''}`}>Newest</a> : null}
           {older ? <a href={older}>Older routes</a> : null}
         </nav>
-      </>
-    ),
-  });
-}
-
-function Facts(props: { r: RouteJson }) {
-  const r = props.r;
-  return (
-    <dl class="facts">
-      <dt>Route id</dt>
-      <dd>{r.id}</dd>
-      <dt>Time (UTC)</dt>
-      <dd>{utc(r.created_at)}</dd>
-      <dt>API key</dt>
-      <dd>{r.api_key_id ?? 'dev key'}</dd>
-      <dt>Model asked for</dt>
-      <dd>{r.model}</dd>
-      <dt>Policy</dt>
-      <dd>
-        {r.policy} ({r.strategy} → {r.aggregation})
-      </dd>
-      <dt>Status</dt>
-      <dd>
-        <span class={`pill ${r.status}`}>{r.status}</span> HTTP {r.http_status}
-        {r.error ? ` · ${r.error.source ?? ''} error ${r.error.code ?? ''}: ${r.error.message}` : ''}
-      </dd>
-      <dt>Latency</dt>
-      <dd>
-        {ms(r.latency_ms)}
-        {r.ttft_ms !== null ? ` (first token after ${ms(r.ttft_ms)})` : ''}
-        {r.stream ? ' · streamed' : ''}
-      </dd>
-      <dt>Tokens</dt>
-      <dd>
-        {r.usage.prompt_tokens} in / {r.usage.completion_tokens} out
-      </dd>
-      <dt>Cost</dt>
-      <dd>{usd(r.cost_usd)}</dd>
-    </dl>
-  );
-}
-
-function Decision(props: { decision: RouteJson['decision'] }) {
-  const ranked: CandidateJson[] = props.decision?.ranked ?? [];
-  const chosen = new Set((props.decision?.stages ?? []).flat().map((c) => c.expert));
-  if (ranked.length === 0) return <p class="muted">No routing decision was made (the request failed before routing).</p>;
-  return (
-    <div class="table-wrap">
-      <table>
-        <caption class="muted">Every eligible expert as the strategy scored it; chosen ones are marked</caption>
-        <thead>
-          <tr>
-            <th scope="col">Expert</th>
-            <th scope="col">Chosen</th>
-            <th scope="col" class="num">
-              Score
-            </th>
-            <th scope="col">Why (score parts)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ranked.map((c) => (
-            <tr>
-              <th scope="row">{c.expert}</th>
-              <td>{chosen.has(c.expert) ? 'yes' : ''}</td>
-              <td class="num">{Number(c.score.toFixed(6))}</td>
-              <td>{c.detail ? Object.entries(c.detail).map(([k, v]) => `${k} ${v}`).join(' · ') : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function Calls(props: { calls: CallJson[] }) {
-  if (props.calls.length === 0) return <p class="muted">No expert was called.</p>;
-  return (
-    <>
-      <div class="table-wrap">
-        <table>
-          <caption class="muted">Every call made for this route</caption>
-          <thead>
-            <tr>
-              <th scope="col">Expert</th>
-              <th scope="col">Role</th>
-              <th scope="col" class="num">
-                Stage
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Attempts
-              </th>
-              <th scope="col" class="num">
-                Latency
-              </th>
-              <th scope="col" class="num">
-                Tokens in / out
-              </th>
-              <th scope="col" class="num">
-                Cost
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.calls.map((call) => (
-              <tr>
-                <th scope="row">
-                  <a href={`#call-${call.id}`}>{call.expert}</a>
-                </th>
-                <td>{call.role}</td>
-                <td class="num">{call.stage}</td>
-                <td>
-                  <span class={`pill ${call.status}`}>{call.status}</span>
-                </td>
-                <td class="num">{call.attempts}</td>
-                <td class="num">{ms(call.latency_ms)}</td>
-                <td class="num">
-                  {call.usage.prompt_tokens} / {call.usage.completion_tokens}
-                </td>
-                <td class="num">{usd(call.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {props.calls.map((call) => (
-        <section id={`call-${call.id}`} aria-labelledby={`call-${call.id}-h`}>
-          <h3 id={`call-${call.id}-h`}>
-            {call.expert} <span class="muted">({call.role}, stage {call.stage})</span>
-          </h3>
-          {call.response !== null ? <pre class="text">{call.response}</pre> : <p class="error">{call.error?.message ?? call.status}</p>}
-        </section>
-      ))}
-    </>
-  );
-}
-
-function Aggregation(props: { detail: Record<string, unknown> | null; aggregation: string }) {
-  const d = props.detail;
-  if (!d) return <p class="muted">No aggregation result (the request failed).</p>;
-  const { winner, tally, ...rest } = d;
-  const votes = tally && typeof tally === 'object' ? Object.entries(tally as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number') : [];
-  return (
-    <>
-      <p>
-        Aggregation <strong>{props.aggregation}</strong>
-        {typeof winner === 'string' ? (
-          <>
-            ; answer taken from <strong>{winner}</strong>
-          </>
-        ) : null}
-        .
-      </p>
-      {votes.length ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="muted">Votes per normalised answer</caption>
-            <thead>
-              <tr>
-                <th scope="col">Answer</th>
-                <th scope="col" class="num">
-                  Votes
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {votes
-                .sort((a, b) => b[1] - a[1])
-                .map(([answer, n]) => (
-                  <tr>
-                    <th scope="row">{answer}</th>
-                    <td class="num">{Number(n.toFixed(4))}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      {Object.keys(rest).length ? (
-        <details>
-          <summary>Aggregation details</summary>
-          <pre class="text">{JSON.stringify(rest, null, 2)}</pre>
-        </details>
-      ) : null}
-    </>
-  );
-}
-
-function Feedback(props: { feedback: FeedbackJson[] }) {
-  if (props.feedback.length === 0) return <p class="muted">No feedback given.</p>;
-  return (
-    <ul>
-      {props.feedback.map((f) => (
-        <li>
-          {utc(f.created_at)}: score <strong>{f.score}</strong> {f.score >= 0.5 ? '(right / good)' : '(wrong / bad)'}
-          {f.answer ? ` · right answer: ${f.answer}` : ''}
-          {f.comment ? ` · “${f.comment}”` : ''}
-          {f.api_key_id ? <span class="muted"> · key {f.api_key_id}</span> : null}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-async function routePage(c: DashboardContext) {
-  const id = c.req.param('id')!;
-  const res = await c.get('api').get<RouteDetailJson>(`/routes/${seg(id)}`);
-  if (!res.ok) return notFoundPage(c, `Route '${id}'`, 'routes');
-  const { route: r, calls, feedback } = res.data;
-  return renderPage(c, {
-    title: `Route ${r.id}`,
-    nav: 'routes',
-    children: (
-      <>
-        <p>
-          <a href="/admin/routes">← Routing history</a>
-        </p>
-        <Facts r={r} />
-        <h2>Prompt</h2>
-        <pre class="text">{r.prompt}</pre>
-        <h2>Answer returned</h2>
-        {r.response !== null ? <pre class="text">{r.response}</pre> : <p class="error">{r.error?.message ?? 'No answer.'}</p>}
-        <h2>Routing decision</h2>
-        <Decision decision={r.decision} />
-        <h2>Votes or synthesis</h2>
-        <Aggregation detail={r.aggregation_detail} aggregation={r.aggregation} />
-        <h2>Calls and answers</h2>
-        <Calls calls={calls} />
-        <h2>Feedback</h2>
-        <Feedback feedback={feedback} />
       </>
     ),
   });
