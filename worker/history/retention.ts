@@ -42,9 +42,10 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
         .bind(dayEnd),
       d1.prepare('delete from route_calls where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
       d1.prepare('delete from feedback where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
-      d1.prepare('delete from routes where created_at < ?1').bind(dayEnd),
+      // Rows returned, not meta.changes: that also counts the search index's trigger writes.
+      d1.prepare('delete from routes where created_at < ?1 returning id').bind(dayEnd),
     ]);
-    pruned += results.at(-1)?.meta.changes ?? 0;
+    pruned += results.at(-1)?.results.length ?? 0;
   }
   return pruned;
 }
