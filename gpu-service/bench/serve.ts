@@ -1,105 +1,171 @@
-// Serving throughput of the batched forward pass (the scheduler's per-step work, without HTTP):
-// prefill and decode tokens/s at several batch sizes on a realistic-width Mixtral-layout checkpoint with
-// random weights, and time per output token.
-//   npm run bench:serve -- [--json] [--batches 1,8,32] [--prompt 16] [--decode 16]
-import { parseArgs } from 'node:util';
-import { loadCheckpoint } from '../src/checkpoint/load.js';
-import { BENCH_SPEC } from '../src/demo/families.js';
+// Serving throughput, Conclave alone or side by side with llama.cpp: prefill and decode tokens/s at
+// several batch sizes (llama.cpp: parallel sequences), time per output token and resident memory, on
+// realistic-width random-weight checkpoints (Mixtral layout; OLMoE's 64-expert top-8 layer shape).
+// Each engine runs in its own process with the same thread count and prompt ids; with --runs > 1 the
+// engines alternate and every figure is reported as a median with its range.
+//   npm run bench:serve -- [--peer llama.cpp] [--json] [--models mixtral,olmoe] [--batches 1,8,32]
+//                          [--prompt 16] [--decode 16] [--threads N] [--runs R]
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { loadConfig } from '../src/checkpoint/load.js';
+import type { ModelConfig } from '../src/checkpoint/config.js';
+import { BENCH_SPECS } from '../src/demo/families.js';
 import { ensureCheckpoint } from '../src/demo/write.js';
-import { argmax } from '../src/engine/sampler.js';
-import { ModelRunner } from '../src/model/forward.js';
+import { exportGguf } from '../src/gguf/export.js';
 import { kernels } from '../src/model/kernels.js';
-import { KvCache } from '../src/model/kv-cache.js';
+import { bytesPerElement } from '../src/moe/dtype.js';
+import { measureBandwidth } from '../src/moe/probe.js';
+import { ensureLlamaCpp } from '../src/peer/llama-cpp.js';
+import type { EngineName, EngineRow, RunSpec } from './serve/engine.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    peer: { type: 'string' },
+    models: { type: 'string', default: 'mixtral,olmoe' },
     batches: { type: 'string', default: '1,8,32' },
     prompt: { type: 'string', default: '16' },
     decode: { type: 'string', default: '16' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    runs: { type: 'string' },
   },
 });
-const count = (v: string, flag: string): number => {
+const count = (v: string, flag: string, min = 1): number => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be positive integers, got '${v}'`);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${flag} must be integers >= ${min}, got '${v}'`);
   return n;
 };
-const batches = values.batches.split(',').map((b) => count(b, '--batches'));
-const promptLen = count(values.prompt, '--prompt');
-const decodeSteps = count(values.decode, '--decode');
+if (values.peer !== undefined && values.peer !== 'llama.cpp') throw new Error(`--peer must be 'llama.cpp', got '${values.peer}'`);
+const models = values.models.split(',') as Array<keyof typeof BENCH_SPECS>;
+for (const m of models) if (!(m in BENCH_SPECS)) throw new Error(`--models must name ${Object.keys(BENCH_SPECS).join(', ')}, got '${m}'`);
+const threads = count(values.threads, '--threads');
+const runs = count(values.runs ?? (values.peer ? '2' : '1'), '--runs');
+const engines: EngineName[] = values.peer ? ['conclave', 'llama.cpp'] : ['conclave'];
+const base = {
+  batches: values.batches.split(',').map((b) => count(b, '--batches')),
+  promptLength: count(values.prompt, '--prompt'),
+  decodeTokens: count(values.decode, '--decode', 2),
+  threads,
+};
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-log(`writing/loading ${BENCH_SPEC.name} (random weights)`);
-const weights = loadCheckpoint(ensureCheckpoint(BENCH_SPEC));
-const c = weights.config;
-const runner = new ModelRunner(weights);
+// The triad, like the engines, runs on `threads` threads (the native pool reads this once, at first use).
+process.env.OMP_NUM_THREADS = String(threads);
 
-interface Row {
-  batch: number;
-  promptTokens: number;
-  prefillSeconds: number;
-  prefillTokensPerSecond: number;
-  decodeTokens: number;
-  decodeSeconds: number;
-  decodeTokensPerSecond: number;
-  /** Mean wall time between two output tokens of one sequence. */
-  timePerOutputTokenMs: number;
+interface Model {
+  name: string;
+  dir: string;
+  gguf: string;
+  config: ModelConfig;
+  /** Bytes of weights one decode step of one sequence reads (its experts, attention, LM head). */
+  activeBytes: number;
 }
 
-// One untimed pass first: it faults the memory-mapped weights in, which is load time, not serving time.
-await runner.forward([{ cache: new KvCache(c.numLayers, c.numKvHeads * c.headDim, 4), tokens: [1, 2, 3, 4] }]);
+function activeBytes(c: ModelConfig, bytes: number): number {
+  const h = c.hiddenSize;
+  const attention = (2 * c.numHeads + 2 * c.numKvHeads) * c.headDim * h;
+  const moe = c.routing.numExperts * h + c.routing.topK * 3 * h * c.moeIntermediateSize + (c.sharedExpertIntermediateSize ? 3 * h * c.sharedExpertIntermediateSize + h : 0);
+  const layers = c.sparseLayers.reduce((a, sparse) => a + attention + (sparse ? moe : 3 * h * c.denseIntermediateSize), 0);
+  return (layers + c.vocabSize * h + h) * bytes;
+}
 
-const rows: Row[] = [];
-for (const batch of batches) {
-  const caches = Array.from({ length: batch }, () => new KvCache(c.numLayers, c.numKvHeads * c.headDim, promptLen + decodeSteps + 1));
-  // Distinct prompts so sequences route to different experts, as real traffic does.
-  const prompts = caches.map((_, s) => Array.from({ length: promptLen }, (_, i) => 1 + ((s * 7919 + i * 104729) % (c.vocabSize - 1))));
-  let t = performance.now();
-  let out = await runner.forward(caches.map((cache, s) => ({ cache, tokens: prompts[s]! })));
-  const prefillSeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  for (let step = 0; step < decodeSteps; step++) {
-    const next = out.logits.map((l) => argmax(l));
-    out = await runner.forward(caches.map((cache, s) => ({ cache, tokens: [next[s]!] })));
+function prepare(key: keyof typeof BENCH_SPECS): Model {
+  const spec = BENCH_SPECS[key];
+  log(`writing/loading ${spec.name} (random weights)`);
+  const dir = ensureCheckpoint(spec);
+  const gguf = `${dir}.gguf`;
+  if (values.peer && !existsSync(gguf)) {
+    log(`exporting ${gguf}`);
+    exportGguf(dir, gguf);
   }
-  const decodeSeconds = (performance.now() - t) / 1000;
-  const row: Row = {
-    batch,
-    promptTokens: batch * promptLen,
-    prefillSeconds,
-    prefillTokensPerSecond: (batch * promptLen) / prefillSeconds,
-    decodeTokens: batch * decodeSteps,
-    decodeSeconds,
-    decodeTokensPerSecond: (batch * decodeSteps) / decodeSeconds,
-    timePerOutputTokenMs: (decodeSeconds / decodeSteps) * 1000,
-  };
-  rows.push(row);
-  log(
-    `batch ${batch}: prefill ${row.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, ` +
-      `TPOT ${row.timePerOutputTokenMs.toFixed(1)} ms`,
-  );
+  const config = loadConfig(dir);
+  return { name: spec.name, dir, gguf, config, activeBytes: activeBytes(config, bytesPerElement(spec.dtype)) };
 }
 
-const result = {
-  model: BENCH_SPEC.name,
-  randomWeights: true,
-  device: kernels.device(),
-  config: {
-    family: c.family,
-    hiddenSize: c.hiddenSize,
-    layers: c.numLayers,
-    heads: c.numHeads,
-    kvHeads: c.numKvHeads,
-    experts: c.routing.numExperts,
-    topK: c.routing.topK,
-    moeIntermediateSize: c.moeIntermediateSize,
-    vocabSize: c.vocabSize,
-    dtype: BENCH_SPEC.dtype,
-  },
-  promptLength: promptLen,
-  decodeSteps,
-  results: rows,
+const child = join(dirname(fileURLToPath(import.meta.url)), 'serve', 'child.ts');
+
+async function runEngine(engine: EngineName, m: Model): Promise<EngineRow[]> {
+  const spec: RunSpec = { ...base, vocabSize: m.config.vocabSize };
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, engine, engine === 'conclave' ? m.dir : m.gguf, JSON.stringify(spec)], {
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    maxBuffer: 1 << 20,
+  }).catch((e: Error & { stderr?: string }) => {
+    throw new Error(`${engine} on ${m.name} failed: ${e.stderr?.trim() || e.message}`);
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as EngineRow[];
+}
+
+if (values.peer) await ensureLlamaCpp(log);
+const prepared = models.map(prepare);
+const triad = measureBandwidth();
+log(`triad on ${threads} thread(s): ${triad.toFixed(1)} GB/s; conclave device: ${kernels.device()}`);
+
+type Key = `${EngineName}|${string}|${number}`;
+const samples = new Map<Key, EngineRow[]>();
+for (let r = 0; r < runs; r++) {
+  for (const m of prepared) {
+    // Alternate which engine goes first, so neither always meets the machine in the same state.
+    for (const engine of r % 2 === 0 ? engines : [...engines].reverse()) {
+      log(`run ${r + 1}/${runs}: ${engine} on ${m.name}`);
+      for (const row of await runEngine(engine, m)) {
+        const key: Key = `${engine}|${m.name}|${row.batch}`;
+        samples.set(key, [...(samples.get(key) ?? []), row]);
+        log(`  batch ${row.batch}: prefill ${row.prefill_tokens_per_s.toFixed(1)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s, TPOT ${row.tpot_ms.toFixed(1)} ms, RSS ${row.rss_mb.toFixed(0)} MB`);
+      }
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-// One line, last on stdout, as bench:moe does, so scripts can parse it.
-if (values.json) console.log(JSON.stringify(result));
-else console.table(rows);
+const fmt = (xs: number[], digits = 1) => {
+  const m = median(xs).toFixed(digits);
+  return xs.length > 1 ? `${m} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : m;
+};
+
+const lines = ['| model | batch | engine | prefill tok/s | decode tok/s | TPOT ms | RSS MB | decode GB/s (% of triad) |', '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+const json: Array<Record<string, unknown>> = [];
+for (const m of prepared) {
+  for (const batch of base.batches) {
+    for (const engine of engines) {
+      const rows = samples.get(`${engine}|${m.name}|${batch}`)!;
+      const pick = (f: keyof EngineRow) => rows.map((r) => r[f]);
+      // At batch 1 a decode step reads each active weight once: bytes / TPOT against the triad.
+      const gbs = rows.map((r) => m.activeBytes / (r.tpot_ms / 1000) / 1e9);
+      const bw = batch === 1 ? `${fmt(gbs)} (${((median(gbs) / triad) * 100).toFixed(0)}%)` : '';
+      lines.push(`| ${m.name} | ${batch} | ${engine} | ${fmt(pick('prefill_tokens_per_s'))} | ${fmt(pick('decode_tokens_per_s'))} | ${fmt(pick('tpot_ms'))} | ${fmt(pick('rss_mb'), 0)} | ${bw} |`);
+      json.push({
+        engine,
+        model: m.name,
+        batch,
+        prefill_tokens_per_s: median(pick('prefill_tokens_per_s')),
+        decode_tokens_per_s: median(pick('decode_tokens_per_s')),
+        tpot_ms: median(pick('tpot_ms')),
+        rss_mb: median(pick('rss_mb')),
+        threads,
+        runs: rows.length,
+        ...(batch === 1 ? { decode_weight_gb_per_s: median(gbs), triad_gb_per_s: triad } : {}),
+      });
+    }
+    if (engines.length === 2) {
+      // Ratios pair the two engines' runs of the same round, so a noisy round moves both.
+      const ours = samples.get(`conclave|${m.name}|${batch}`)!;
+      const theirs = samples.get(`llama.cpp|${m.name}|${batch}`)!;
+      const ratio = (f: keyof EngineRow, inverse = false) =>
+        fmt(
+          ours.map((o, i) => (inverse ? theirs[i]![f] / o[f] : o[f] / theirs[i]![f])),
+          2,
+        );
+      lines.push(`| ${m.name} | ${batch} | **conclave ÷ llama.cpp** | ${ratio('prefill_tokens_per_s')}× | ${ratio('decode_tokens_per_s')}× | ${ratio('tpot_ms', true)}× faster | ${ratio('rss_mb')}× | |`);
+    }
+  }
+}
+console.log(lines.join('\n'));
+// One line, last on stdout, so scripts can parse it.
+if (values.json) console.log(JSON.stringify(json));

@@ -92,6 +92,29 @@ describe('text stream', () => {
     expect(out.join('') + s.flush()).toBe('🚀');
     expect(out.slice(0, -1).join('')).not.toContain('\uFFFD');
   });
+
+  it.each([
+    ['Llama', llama],
+    ['Qwen', qwen],
+  ])('decodes a constant window per token however long the completion (%s)', (_, tokenizer) => {
+    // Re-decoding the whole completion per token made a 2,048-token answer cost O(n^2) decodes.
+    const long = tokenizer.encode(`${TEXT} `.repeat(40), false);
+    const s = new TextStream(tokenizer, []);
+    const decode = tokenizer.decode.bind(tokenizer);
+    let widest = 0;
+    tokenizer.decode = (ids: number[], skip?: boolean) => {
+      widest = Math.max(widest, ids.length);
+      return decode(ids, skip);
+    };
+    try {
+      const text = long.map((id) => s.push(id)).join('') + s.flush();
+      expect(text).toBe(decode(long));
+    } finally {
+      tokenizer.decode = decode;
+    }
+    expect(long.length).toBeGreaterThan(500);
+    expect(widest).toBeLessThanOrEqual(8);
+  });
 });
 
 describe('sampler', () => {

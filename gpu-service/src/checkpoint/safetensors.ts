@@ -84,18 +84,25 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   return { tensors, metadata };
 }
 
-/** Serialises tensors to the safetensors format (header padded to 8 bytes, as the reference writer does). */
-export function serializeSafetensors(tensors: Array<[string, Tensor]>, metadata: Record<string, string> = {}): Uint8Array[] {
+/** The length prefix and JSON header of a safetensors file whose data section holds `entries` in order. */
+export function safetensorsHeader(entries: Array<{ name: string; dtype: DType; shape: number[] }>, metadata: Record<string, string> = {}): Uint8Array[] {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
-  for (const [name, t] of tensors) {
-    header[name] = { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+  for (const { name, dtype, shape } of entries) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+    header[name] = { dtype: SAFETENSORS_DTYPE[dtype], shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = JSON.stringify(header);
+  // Padded to 8 bytes, as the reference writer does.
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  return [prefix, headerBytes, ...tensors.map(([, t]) => t.data)];
+  return [prefix, headerBytes];
+}
+
+/** Serialises tensors to the safetensors format. */
+export function serializeSafetensors(tensors: Array<[string, Tensor]>, metadata: Record<string, string> = {}): Uint8Array[] {
+  return [...safetensorsHeader(tensors.map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })), metadata), ...tensors.map(([, t]) => t.data)];
 }

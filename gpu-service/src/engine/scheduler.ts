@@ -17,6 +17,8 @@ export interface GenerationRequest {
   stop: string[];
   /** Collect each prompt token's expert choices per MoE layer. */
   trace?: boolean;
+  /** Generate maxTokens whatever is sampled, end-of-sequence tokens included (benchmarks, as vLLM's ignore_eos). */
+  ignoreEos?: boolean;
   signal?: AbortSignal;
 }
 
@@ -224,7 +226,7 @@ export class Scheduler {
     }
     const token = seq.sampler.next(logits);
     seq.generated++;
-    if (this.eos.has(token)) {
+    if (this.eos.has(token) && !seq.req.ignoreEos) {
       this.finish(seq, 'stop');
       return true;
     }

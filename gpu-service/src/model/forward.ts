@@ -6,7 +6,7 @@ import { bindModel, type BoundModel } from './bound.js';
 import type { KvCache } from './kv-cache.js';
 import { decodeInto } from '../moe/dtype.js';
 import { rmsNorm, silu } from './numerics.js';
-import { applyRope, ropeTable, type RopeTable } from './rope.js';
+import { ropeAngles, ropeTable, rotateHalf, type RopeTable } from './rope.js';
 
 export interface SequenceStep {
   cache: KvCache;
@@ -26,11 +26,17 @@ export class ModelRunner {
   private readonly rope: RopeTable;
   /** The weights bound to the native kernels once, here, at load. */
   private readonly ops: BoundModel;
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
+  /** Attention scores of one query head, reused across heads, tokens and steps (grown as contexts grow). */
+  private scores = new Float64Array(256);
 
   constructor(readonly weights: ModelWeights) {
     const c = weights.config;
     this.rope = ropeTable(c.headDim, c.ropeTheta, c.ropeScaling);
     this.ops = bindModel(weights);
+    this.cos = new Float64Array(c.headDim / 2);
+    this.sin = new Float64Array(c.headDim / 2);
   }
 
   /** Frees the kernels' device memory now rather than at garbage collection. */
@@ -89,7 +95,8 @@ export class ModelRunner {
     rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
     const logits = this.ops.lmHead.forward(last, steps.length);
     const v = c.vocabSize;
-    return { logits: steps.map((_, i) => logits.slice(i * v, (i + 1) * v)), topkIds, topkWeights };
+    // Views, not copies: each call's logits are a fresh array that nothing else writes.
+    return { logits: steps.map((_, i) => logits.subarray(i * v, (i + 1) * v)), topkIds, topkWeights };
   }
 
   /** Self-attention of layer `l` for all new tokens; appends their keys/values to each sequence's cache. */
@@ -116,6 +123,7 @@ export class ModelRunner {
     const out = new Float32Array(total * qDim);
     const scale = 1 / Math.sqrt(hd);
     const group = c.numHeads / c.numKvHeads;
+    const { cos, sin } = this;
     let row = 0;
     for (const s of steps) {
       const keys = s.cache.keys[l]!;
@@ -123,30 +131,32 @@ export class ModelRunner {
       const start = s.cache.length;
       for (let j = 0; j < s.tokens.length; j++, row++) {
         const pos = start + j;
-        for (let hh = 0; hh < c.numHeads; hh++) applyRope(q, row * qDim + hh * hd, hd, pos, this.rope);
-        for (let hh = 0; hh < c.numKvHeads; hh++) applyRope(k, row * kvDim + hh * hd, hd, pos, this.rope);
+        ropeAngles(pos, this.rope, cos, sin);
+        for (let hh = 0; hh < c.numHeads; hh++) rotateHalf(q, row * qDim + hh * hd, cos, sin);
+        for (let hh = 0; hh < c.numKvHeads; hh++) rotateHalf(k, row * kvDim + hh * hd, cos, sin);
         keys.set(k.subarray(row * kvDim, (row + 1) * kvDim), pos * kvDim);
         values.set(v.subarray(row * kvDim, (row + 1) * kvDim), pos * kvDim);
-        const scores = new Float32Array(pos + 1);
+        if (this.scores.length <= pos) this.scores = new Float64Array(2 * (pos + 1));
+        const scores = this.scores;
         for (let hh = 0; hh < c.numHeads; hh++) {
           const qo = row * qDim + hh * hd;
           const ko = Math.floor(hh / group) * hd;
           let max = -Infinity;
-          for (let p = 0; p <= pos; p++) {
+          for (let p = 0, kp = ko; p <= pos; p++, kp += kvDim) {
             let dot = 0;
-            const kp = p * kvDim + ko;
             for (let i = 0; i < hd; i++) dot += q[qo + i]! * keys[kp + i]!;
-            scores[p] = dot * scale;
-            if (scores[p]! > max) max = scores[p]!;
+            const score = dot * scale;
+            scores[p] = score;
+            if (score > max) max = score;
           }
           let sum = 0;
           for (let p = 0; p <= pos; p++) {
-            scores[p] = Math.exp(scores[p]! - max);
-            sum += scores[p]!;
+            const e = Math.exp(scores[p]! - max);
+            scores[p] = e;
+            sum += e;
           }
-          for (let p = 0; p <= pos; p++) {
+          for (let p = 0, vp = ko; p <= pos; p++, vp += kvDim) {
             const w = scores[p]! / sum;
-            const vp = p * kvDim + ko;
             for (let i = 0; i < hd; i++) out[qo + i] = out[qo + i]! + w * values[vp + i]!;
           }
         }

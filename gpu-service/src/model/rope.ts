@@ -46,16 +46,30 @@ export function ropeTable(headDim: number, theta: number, scaling: RopeScaling):
   }
 }
 
-/** Rotates one head vector in place at `pos` (first half pairs with second half, as in HF Llama). */
-export function applyRope(v: Float32Array, offset: number, headDim: number, pos: number, table: RopeTable): void {
-  const half = headDim / 2;
-  for (let i = 0; i < half; i++) {
+/** cos and sin of every frequency at `pos`, times the table's scale, into `cos` and `sin` [headDim/2]. */
+export function ropeAngles(pos: number, table: RopeTable, cos: Float64Array, sin: Float64Array): void {
+  for (let i = 0; i < table.invFreq.length; i++) {
     const angle = pos * table.invFreq[i]!;
-    const cos = Math.cos(angle) * table.scale;
-    const sin = Math.sin(angle) * table.scale;
+    cos[i] = Math.cos(angle) * table.scale;
+    sin[i] = Math.sin(angle) * table.scale;
+  }
+}
+
+/** Rotates one head vector in place by angles from ropeAngles (first half pairs with second half, as in HF Llama). */
+export function rotateHalf(v: Float32Array, offset: number, cos: Float64Array, sin: Float64Array): void {
+  const half = cos.length;
+  for (let i = 0; i < half; i++) {
     const a = v[offset + i]!;
     const b = v[offset + half + i]!;
-    v[offset + i] = a * cos - b * sin;
-    v[offset + half + i] = b * cos + a * sin;
+    v[offset + i] = a * cos[i]! - b * sin[i]!;
+    v[offset + half + i] = b * cos[i]! + a * sin[i]!;
   }
+}
+
+/** Rotates one head vector in place at `pos`. */
+export function applyRope(v: Float32Array, offset: number, headDim: number, pos: number, table: RopeTable): void {
+  const cos = new Float64Array(headDim / 2);
+  const sin = new Float64Array(headDim / 2);
+  ropeAngles(pos, table, cos, sin);
+  rotateHalf(v, offset, cos, sin);
 }
