@@ -5,6 +5,7 @@ import { adminExperts } from './admin/experts';
 import { adminHealth } from './admin/health';
 import { adminHistory } from './admin/history';
 import { adminKeys } from './admin/keys';
+import { adminMetrics } from './admin/metrics';
 import { adminPolicies } from './admin/policies';
 import { adminPreview } from './admin/preview';
 import { adminSpend } from './admin/spend';
@@ -40,6 +41,7 @@ export function createApp() {
   admin.route('/keys', adminKeys);
   admin.route('/stats', adminStats);
   admin.route('/spend', adminSpend);
+  admin.route('/metrics', adminMetrics);
   admin.route('/artifacts', adminArtifacts);
   app.route('/admin/api', admin);
   app.route('/admin', dashboard(admin));

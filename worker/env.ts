@@ -18,6 +18,20 @@ export interface Env {
   BANDIT_LEARN_INTERVAL_MS?: string;
   /** Routes older than this many days are rolled up into daily aggregates and pruned (default 30). */
   RETENTION_DAYS?: string;
+  /** OTLP/HTTP traces endpoint (JSON), e.g. http://collector:4318/v1/traces; unset: no traces. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  /** Headers for it, `key=value,key2=value2` (an auth token, say). */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** The traces' service.name (default conclave-gateway). */
+  OTEL_SERVICE_NAME?: string;
+  /** Receives each finished route record (batched JSON POSTs); unset: no webhook. */
+  ROUTE_WEBHOOK_URL?: string;
+  /** Signs the webhook's requests (HMAC-SHA256). */
+  ROUTE_WEBHOOK_SECRET?: string;
+  /** Longest a finished route waits for its batch to be sent (ms, default 1000). */
+  EXPORT_BATCH_MS?: string;
+  /** Records per batch at most (default 100). */
+  EXPORT_BATCH_SIZE?: string;
   /** Other secrets named by experts' `api_key_secret`. */
   [secret: string]: unknown;
 }
@@ -44,4 +58,14 @@ export function cacheTtlMs(env: Env): number {
 /** Least time between bandit versions saved right after feedback, so a burst of ratings shares one. */
 export function banditIntervalMs(env: Env): number {
   return msSetting(env.BANDIT_LEARN_INTERVAL_MS, 10_000);
+}
+
+/** How long a finished route waits for its export batch (traces, webhook). */
+export function exportBatchMs(env: Env): number {
+  return msSetting(env.EXPORT_BATCH_MS, 1_000);
+}
+
+/** Records per export batch at most (at least 1). */
+export function exportBatchSize(env: Env): number {
+  return Math.max(1, Math.floor(msSetting(env.EXPORT_BATCH_SIZE, 100)));
 }

@@ -15,6 +15,7 @@ import { assetReplayStore } from '../gateway/replay-store';
 import { routerState } from '../gateway/router-state';
 import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
 import type { RouteRecord } from '../history/record';
+import { emitRouteRecord } from '../export/sinks';
 import { writeRouteRecord } from '../history/writer';
 import { requireApiKey } from '../http/auth';
 import { KeyAdmission } from '../limits/admission';
@@ -124,6 +125,7 @@ function recorder(
       calls: [...r.caller.records],
     };
     c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry, { chaosFailureRate: Number(c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) }));
+    emitRouteRecord(c.env, (p) => c.executionCtx.waitUntil(p), entry);
     const settled = r.admission.settle(entry.costUsd);
     if (settled) c.executionCtx.waitUntil(settled);
     return routing;

@@ -1,0 +1,61 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { exposition } from '../../worker/admin/prometheus';
+import { runScheduled } from '../../worker/scheduled';
+import { call, chat, replayExpert } from './helpers';
+
+// GET /admin/api/metrics: the gateway in Prometheus text format, from D1, counters that survive
+// retention.
+
+const SAMPLE = /^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*"(,[a-z_]+="(?:[^"\\]|\\.)*")*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+
+function parse(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.trimEnd().split('\n')) {
+    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    const m = SAMPLE.exec(line);
+    expect(m, `not an exposition line: ${line}`).not.toBeNull();
+    out.set(`${m![1]}${m![2] ?? ''}`, Number(m![5]));
+  }
+  return out;
+}
+
+async function scrape(): Promise<Map<string, number>> {
+  const res = await call('/admin/api/metrics', { admin: true });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+  const text = await res.text();
+  expect(text).toContain('# TYPE conclave_routes_total counter');
+  return parse(text);
+}
+
+describe('Prometheus metrics', () => {
+  it('counts routes, calls, tokens and cost by policy and expert, and the counters survive retention', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await chat({ model: 'gemini-1.5-pro-002' });
+    await chat({ model: 'gemini-1.5-pro-002' });
+    await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'never recorded' }] });
+    const before = await scrape();
+    expect(before.get('conclave_routes_total{policy="gemini-1.5-pro-002",outcome="ok"}')).toBe(2);
+    expect(before.get('conclave_routes_total{policy="gemini-1.5-pro-002",outcome="failed"}')).toBe(1);
+    expect(before.get('conclave_expert_calls_total{expert="gemini-1.5-pro-002",outcome="ok"}')).toBe(2);
+    expect(before.get('conclave_route_cost_usd_total{policy="gemini-1.5-pro-002"}')).toBeGreaterThan(0);
+    expect(before.get('conclave_route_latency_ms_count{policy="gemini-1.5-pro-002"}')).toBe(3);
+    expect(before.get('conclave_experts{state="enabled"}')).toBe(1);
+    expect(before.get('conclave_expert_circuit_open{expert="gemini-1.5-pro-002"}')).toBe(0);
+
+    await runScheduled({ ...env, RETENTION_DAYS: '0' }, Date.now() + 1000);
+    const after = await scrape();
+    for (const name of [...before.keys()].filter((k) => k.includes('_total'))) expect(after.get(name), name).toBeCloseTo(before.get(name)!, 12);
+    expect(after.get('conclave_route_latency_ms_count{policy="gemini-1.5-pro-002"}')).toBeUndefined();
+  });
+
+  it('needs the admin token', async () => {
+    expect((await call('/admin/api/metrics', { key: null })).status).toBe(401);
+  });
+
+  it('escapes label values and writes non-finite numbers as Prometheus does', () => {
+    const text = exposition([{ name: 'x', help: 'a\nb', type: 'gauge', samples: [{ labels: { e: 'a"b\\c\nd' }, value: Number.NaN }] }]);
+    expect(text).toBe('# HELP x a\\nb\n# TYPE x gauge\nx{e="a\\"b\\\\c\\nd"} NaN\n');
+  });
+});

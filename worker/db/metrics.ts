@@ -1,0 +1,53 @@
+// Totals for the Prometheus endpoint, straight from D1: the live history plus what retention rolled
+// up, so every counter only grows (rollup and delete commit in one batch). Outcomes are only `ok`
+// and `failed`, and tokens and cost carry no outcome: the rollups keep no finer split, and a label
+// whose total shrank at retention would read as a counter reset.
+
+export interface Totals {
+  /** Policy or expert. */
+  name: string;
+  ok: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+type Row = { name: string; ok: number; failed: number; pt: number; ct: number; cost: number };
+const toTotals = (rows: Row[]): Totals[] => rows.map((r) => ({ name: r.name, ok: r.ok, failed: r.failed, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
+
+/** Routes per policy. */
+export async function routeTotals(d1: D1Database): Promise<Totals[]> {
+  const { results } = await d1
+    .prepare(
+      `select name, sum(ok) as ok, sum(failed) as failed, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost from (
+         select policy as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from routes group by 1
+         union all
+         select policy, sum(requests - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from daily_route_rollups group by 1
+       ) group by 1 order by 1`,
+    )
+    .all<Row>();
+  return toTotals(results);
+}
+
+/** Calls per expert, every role (answering, aggregating, judging). */
+export async function callTotals(d1: D1Database): Promise<Totals[]> {
+  const { results } = await d1
+    .prepare(
+      `select name, sum(ok) as ok, sum(failed) as failed, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost from (
+         select expert_id as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from route_calls group by 1
+         union all
+         select expert_id, sum(calls - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from daily_rollups group by 1
+       ) group by 1 order by 1`,
+    )
+    .all<Row>();
+  return toTotals(results);
+}
+
+/** Latencies of the routes finished in the last `windowMs`, ascending, per policy. */
+export async function recentLatencies(d1: D1Database, windowMs: number, now = Date.now()): Promise<Map<string, number[]>> {
+  const { results } = await d1.prepare('select policy, latency_ms as ms from routes where created_at >= ? order by latency_ms').bind(now - windowMs).all<{ policy: string; ms: number }>();
+  const out = new Map<string, number[]>();
+  for (const r of results) out.set(r.policy, [...(out.get(r.policy) ?? []), r.ms]);
+  return out;
+}
