@@ -1,21 +1,27 @@
-// Prints the last-position logits of a token sequence as one JSON line `{"logits":[...]}`.
-//   npm run -w gpu-service logits -- --model DIR --ids 1,2,3 [--reference]
-// --reference runs the plain TypeScript reference forward instead of the served kernels.
-import { parseArgs } from 'node:util';
+// Prints the last-position logits of a token sequence (usage below, or --help).
 import { loadCheckpoint } from '../src/checkpoint/load.js';
 import { ModelRunner } from '../src/model/forward.js';
 import { KvCache } from '../src/model/kv-cache.js';
 import { referenceForward } from '../src/reference/forward.js';
-import { resolveModelDir } from './args.js';
+import { cli, FAMILIES, resolveModelDir } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = cli(
+  `Prints the last-position logits of a token sequence as one JSON line {"logits": [...]}.
+
+Usage: npm run -w gpu-service logits -- (--model DIR | --demo FAMILY) --ids 1,2,3 [--reference]
+
+  --model DIR     a Hugging Face checkpoint folder
+  --demo FAMILY   a demo checkpoint: ${FAMILIES.join(', ')} (default olmoe)
+  --ids LIST      comma-separated token ids
+  --reference     run the plain TypeScript reference forward instead of the served kernels
+  -h, --help      this text`,
+  {
     model: { type: 'string' },
     demo: { type: 'string' },
     ids: { type: 'string' },
     reference: { type: 'boolean', default: false },
   },
-});
+);
 
 try {
   const ids = (values.ids ?? '').split(',').filter((s) => s.trim() !== '').map(Number);

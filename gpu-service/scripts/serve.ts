@@ -1,23 +1,39 @@
-// Serves one MoE checkpoint over the OpenAI-compatible API.
-//   npm run -w gpu-service serve -- [--model DIR | --demo olmoe] [--port 8090] [--host 127.0.0.1]
-// Prints `listening on http://HOST:PORT` when ready; SIGTERM/SIGINT finish in-flight streams, then exit 0.
-import { parseArgs } from 'node:util';
+// Serves one MoE checkpoint over the OpenAI-compatible API. Prints `listening on http://HOST:PORT`
+// when ready; SIGTERM/SIGINT finish in-flight streams, then exit 0.
 import { CheckpointError } from '../src/errors.js';
 import { startServer } from '../src/server/listen.js';
-import { loadService } from '../src/service.js';
-import { intFlag, resolveModelDir } from './args.js';
+import { DEFAULT_LIMITS, loadService } from '../src/service.js';
+import { cli, FAMILIES, intFlag, resolveModelDir } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string', default: process.env.CONCLAVE_GPU_MODEL },
-    demo: { type: 'string' },
-    port: { type: 'string', default: process.env.PORT ?? '8090' },
-    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
-    name: { type: 'string' },
-    'max-batch': { type: 'string' },
-    'max-queue': { type: 'string' },
-    'max-context': { type: 'string' },
-  },
+const USAGE = `Serves one sparse-MoE checkpoint over an OpenAI-compatible API: POST /v1/chat/completions and
+/v1/completions (JSON or SSE), POST /v1/moe/trace, GET /v1/models, /health and /metrics (Prometheus).
+
+Usage: npm run -w gpu-service serve -- [options]
+
+  --model DIR        a Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json);
+                     env CONCLAVE_GPU_MODEL
+  --demo FAMILY      a tiny random-weight demo checkpoint instead, written on first use:
+                     ${FAMILIES.join(', ')} (the default when no --model is given: olmoe)
+  --port N           port to listen on (default 8090, env PORT; 0 picks a free one)
+  --host ADDR        address to listen on (default 127.0.0.1, env HOST)
+  --name ID          the model id it answers as (default: the checkpoint folder's name)
+  --max-batch N      sequences per forward pass (default ${DEFAULT_LIMITS.maxBatchSequences})
+  --max-queue N      requests waiting for a batch slot before it answers 429 (default ${DEFAULT_LIMITS.maxQueue})
+  --max-context N    tokens per sequence, prompt and completion (default ${DEFAULT_LIMITS.maxContext}, at most the checkpoint's)
+  -h, --help         this text
+
+Request fields it cannot honour (tools, logprobs, penalties, response_format, n > 1, …) are refused
+with a 400 naming the field, never silently ignored.`;
+
+const values = cli(USAGE, {
+  model: { type: 'string', default: process.env.CONCLAVE_GPU_MODEL },
+  demo: { type: 'string' },
+  port: { type: 'string', default: process.env.PORT ?? '8090' },
+  host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+  name: { type: 'string' },
+  'max-batch': { type: 'string' },
+  'max-queue': { type: 'string' },
+  'max-context': { type: 'string' },
 });
 
 try {

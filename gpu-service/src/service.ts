@@ -55,7 +55,7 @@ export function loadService(dir: string, opts: ServiceOptions = {}): ServedModel
   const limits = { ...merged, maxContext: Math.min(merged.maxContext, c.slidingWindow ?? Infinity) };
   const id = opts.id ?? basename(dir);
   let scheduler: Scheduler | null = null;
-  const metrics = new Metrics(id, c.numLayers, c.routing.numExperts, () => ({
+  const metrics = new Metrics(id, c.routing.numExperts, () => ({
     queueDepth: scheduler?.queueDepth ?? 0,
     active: scheduler?.activeCount ?? 0,
   }));

@@ -98,13 +98,13 @@ describe('API', () => {
     const prompts = ['one', 'two two', 'three three three', 'four', 'five five'];
     const alone: string[] = [];
     for (const p of prompts) alone.push((await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text);
-    const before = s.model.metrics.render();
+    const before = await s.model.metrics.render();
     const together = await Promise.all(prompts.map(async (p) => (await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text));
     expect(together).toEqual(alone);
     // Some forward pass carried more than one request.
-    const count = (m: string) => Number(/conclave_batch_sequences_bucket\{le="1"\} (\d+)/.exec(m)![1]);
-    const total = (m: string) => Number(/conclave_batch_sequences_count (\d+)/.exec(m)![1]);
-    const after = s.model.metrics.render();
+    const count = (m: string) => Number(/conclave_batch_sequences_bucket\{le="1",model="olmoe-demo"\} (\d+)/.exec(m)![1]);
+    const total = (m: string) => Number(/conclave_batch_sequences_count\{model="olmoe-demo"\} (\d+)/.exec(m)![1]);
+    const after = await s.model.metrics.render();
     expect(total(after) - total(before)).toBeGreaterThan(count(after) - count(before));
   });
 
@@ -148,8 +148,31 @@ describe('API', () => {
     for (const name of ['conclave_generation_tokens_total', 'conclave_generation_tokens_per_second', 'conclave_prompt_tokens_per_second', 'conclave_queue_depth', 'conclave_batch_sequences_bucket', 'conclave_batch_tokens_count']) {
       expect(text).toContain(name);
     }
-    expect(text).toMatch(/conclave_moe_expert_activations_total\{model="olmoe-demo",layer="1",expert="\d"\} \d+/);
-    expect(text).toMatch(/conclave_requests_total\{model="olmoe-demo",route="\/v1\/completions",status="200"\} \d+/);
+    expect(text).toMatch(/conclave_moe_expert_activations_total\{layer="1",expert="\d",model="olmoe-demo"\} \d+/);
+    expect(text).toMatch(/conclave_requests_total\{route="\/v1\/completions",status="200",model="olmoe-demo"\} \d+/);
+    // prom-client's process metrics come with it.
+    expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
+    expect(text).toContain('# TYPE conclave_generation_tokens_total counter');
+  });
+
+  it('refuses a field it would ignore with a 400 naming it, as the gateway does', async () => {
+    const refused = async (path: string, body: Record<string, unknown>) => {
+      const res = await post(`${s.server.url}${path}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      return (await json(res)).error as { param: string; code: string; message: string };
+    };
+    const chat = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
+    expect(await refused('/v1/chat/completions', { ...chat, presence_penalty: 0.5 })).toMatchObject({ param: 'presence_penalty', code: 'unsupported_parameter', message: expect.stringContaining('not supported') });
+    expect((await refused('/v1/chat/completions', { ...chat, tools: [] })).param).toBe('tools');
+    expect((await refused('/v1/chat/completions', { ...chat, response_format: { type: 'json_object' } })).param).toBe('response_format');
+    expect((await refused('/v1/chat/completions', { ...chat, logprobs: true })).param).toBe('logprobs');
+    expect((await refused('/v1/chat/completions', { messages: [{ role: 'user', content: 'hi', name: 'ann' }] })).param).toBe('messages.0.name');
+    expect((await refused('/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })).param).toBe('stream_options.continuous_usage_stats');
+    expect((await refused('/v1/completions', { prompt: 'hi', echo: true })).param).toBe('echo');
+    expect((await refused('/v1/completions', { prompt: 'hi', n: 2 })).param).toBe('n');
+    // What it honours still works.
+    const ok = await post(`${s.server.url}/v1/chat/completions`, { ...chat, temperature: 0, top_p: 0.9, seed: 1, stop: ['x'], model: 'anything', n: 1, max_completion_tokens: 2 });
+    expect(ok.status).toBe(200);
   });
 
   it('rejects invalid bodies and requests over the limits with OpenAI error bodies', async () => {
@@ -176,8 +199,8 @@ describe('API', () => {
   });
 
   it('cancels a generation when the client disconnects', async () => {
-    const generated = () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(s.model.metrics.render())![1]);
-    const before = generated();
+    const generated = async () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(await s.model.metrics.render())![1]);
+    const before = await generated();
     const controller = new AbortController();
     const res = await post(`${s.server.url}/v1/completions`, { prompt: 'long', max_tokens: 64, temperature: 0, stream: true }, controller.signal);
     const reader = res.body!.getReader();
@@ -186,12 +209,12 @@ describe('API', () => {
     const deadline = Date.now() + 5000;
     while (s.model.scheduler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(s.model.scheduler.activeCount).toBe(0);
-    expect(generated() - before).toBeLessThan(64);
+    expect((await generated()) - before).toBeLessThan(64);
   });
 
   it('cancels a non-streaming generation when the client disconnects', async () => {
-    const generated = () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(s.model.metrics.render())![1]);
-    const before = generated();
+    const generated = async () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(await s.model.metrics.render())![1]);
+    const before = await generated();
     const controller = new AbortController();
     const res = post(`${s.server.url}/v1/completions`, { prompt: 'long', max_tokens: 64, temperature: 0 }, controller.signal).catch((e: Error) => e.name);
     while (s.model.scheduler.activeCount === 0) await new Promise((r) => setTimeout(r, 5));
@@ -200,7 +223,7 @@ describe('API', () => {
     const deadline = Date.now() + 5000;
     while (s.model.scheduler.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(s.model.scheduler.activeCount).toBe(0);
-    expect(generated() - before).toBeLessThan(64);
+    expect((await generated()) - before).toBeLessThan(64);
   });
 
   it('fails only the requests of a crashing forward pass and keeps serving', async () => {

@@ -20,6 +20,10 @@ async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const param = [...issue.path, issue.keys[0]!].join('.');
+      throw new InvalidRequestError(`${param} is not supported by this service (it would be ignored); remove it`, param, 'unsupported_parameter');
+    }
     const param = issue.path.length ? issue.path.join('.') : null;
     throw new InvalidRequestError(`${param ?? 'body'}: ${issue.message}`, param);
   }
@@ -221,7 +225,7 @@ export function createApp(model: ServedModel): Hono {
     );
   });
 
-  app.get('/metrics', (c) => c.text(model.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.body(await model.metrics.render(), 200, { 'content-type': model.metrics.contentType }));
 
   return app;
 }

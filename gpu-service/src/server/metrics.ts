@@ -1,35 +1,12 @@
-// Prometheus text exposition of the serving metrics: token throughput, queue, batch sizes and
-// per-layer expert activation counts (from the MoE kernels' top-k output).
+// Prometheus metrics of the serving engine through prom-client: token throughput, queue, batch
+// sizes, HTTP requests and per-layer expert activation counts (from the MoE kernels' top-k output),
+// plus Node's process metrics. Each served model has its own registry, labelled with its id.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SchedulerObserver, StepStats } from '../engine/scheduler.js';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 /** Window over which tokens/s gauges are computed. */
 const RATE_WINDOW_S = 10;
-
-class Histogram {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-
-  constructor(private readonly buckets: number[]) {
-    this.counts = buckets.map(() => 0);
-  }
-
-  observe(v: number): void {
-    this.buckets.forEach((b, i) => {
-      if (v <= b) this.counts[i]!++;
-    });
-    this.sum += v;
-    this.count++;
-  }
-
-  render(name: string, help: string): string[] {
-    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
-    this.buckets.forEach((b, i) => lines.push(`${name}_bucket{le="${b}"} ${this.counts[i]}`));
-    lines.push(`${name}_bucket{le="+Inf"} ${this.count}`, `${name}_sum ${this.sum}`, `${name}_count ${this.count}`);
-    return lines;
-  }
-}
 
 export interface QueueState {
   queueDepth: number;
@@ -37,81 +14,66 @@ export interface QueueState {
 }
 
 export class Metrics implements SchedulerObserver {
-  private promptTokens = 0;
-  private decodeTokens = 0;
-  private readonly requests = new Map<string, number>();
-  private readonly batchSequences = new Histogram(BATCH_BUCKETS);
-  private readonly batchTokens = new Histogram(BATCH_BUCKETS);
+  readonly registry = new Registry();
   private readonly recent: Array<{ at: number; prompt: number; decode: number }> = [];
-  /** [layer][expert] activation counts. */
-  private readonly experts: number[][];
+  private readonly promptTokens: Counter;
+  private readonly decodeTokens: Counter;
+  private readonly batchSequences: Histogram;
+  private readonly batchTokens: Histogram;
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly activations: Counter<'layer' | 'expert'>;
 
   constructor(
-    private readonly model: string,
-    numLayers: number,
+    model: string,
     private readonly numExperts: number,
-    private readonly queue: () => QueueState,
+    queue: () => QueueState,
   ) {
-    this.experts = Array.from({ length: numLayers }, () => new Array<number>(numExperts).fill(0));
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ model });
+    collectDefaultMetrics({ register: this.registry });
+    this.promptTokens = new Counter({ name: 'conclave_prompt_tokens_total', help: 'Prompt tokens processed (prefill).', registers });
+    this.decodeTokens = new Counter({ name: 'conclave_generation_tokens_total', help: 'Tokens generated (sampled).', registers });
+    const rate = (pick: (r: { prompt: number; decode: number }) => number) => () => {
+      const since = performance.now() / 1000 - RATE_WINDOW_S;
+      return this.recent.filter((r) => r.at >= since).reduce((a, r) => a + pick(r), 0) / RATE_WINDOW_S;
+    };
+    const prefillRate = rate((r) => r.prompt);
+    const decodeRate = rate((r) => r.decode);
+    new Gauge({ name: 'conclave_prompt_tokens_per_second', help: `Prefill tokens per second over the last ${RATE_WINDOW_S} s.`, registers, collect() { this.set(prefillRate()); } });
+    new Gauge({ name: 'conclave_generation_tokens_per_second', help: `Decode tokens per second over the last ${RATE_WINDOW_S} s.`, registers, collect() { this.set(decodeRate()); } });
+    new Gauge({ name: 'conclave_queue_depth', help: 'Requests waiting for a batch slot.', registers, collect() { this.set(queue().queueDepth); } });
+    new Gauge({ name: 'conclave_active_sequences', help: 'Requests in the running batch.', registers, collect() { this.set(queue().active); } });
+    this.batchSequences = new Histogram({ name: 'conclave_batch_sequences', help: 'Requests per forward pass.', buckets: BATCH_BUCKETS, registers });
+    this.batchTokens = new Histogram({ name: 'conclave_batch_tokens', help: 'Tokens per forward pass (prompt chunks + decode tokens).', buckets: BATCH_BUCKETS, registers });
+    this.requests = new Counter({ name: 'conclave_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers });
+    this.activations = new Counter({ name: 'conclave_moe_expert_activations_total', help: 'Tokens routed to each expert, per MoE layer.', labelNames: ['layer', 'expert'], registers });
   }
 
   onStep(s: StepStats): void {
-    this.promptTokens += s.promptTokens;
-    this.decodeTokens += s.generatedTokens;
+    this.promptTokens.inc(s.promptTokens);
+    this.decodeTokens.inc(s.generatedTokens);
     this.batchSequences.observe(s.sequences);
     this.batchTokens.observe(s.batchTokens);
     const now = performance.now() / 1000;
     this.recent.push({ at: now, prompt: s.promptTokens, decode: s.generatedTokens });
     while (this.recent.length > 0 && this.recent[0]!.at < now - RATE_WINDOW_S) this.recent.shift();
     s.topkIds.forEach((ids, layer) => {
-      const counts = this.experts[layer]!;
-      for (const e of ids) if (e >= 0 && e < this.numExperts) counts[e]!++;
+      const counts = new Map<number, number>();
+      for (const e of ids) if (e >= 0 && e < this.numExperts) counts.set(e, (counts.get(e) ?? 0) + 1);
+      for (const [expert, n] of counts) this.activations.inc({ layer: String(layer), expert: String(expert) }, n);
     });
   }
 
   countRequest(route: string, status: number): void {
-    const key = `route="${route}",status="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    this.requests.inc({ route, status: String(status) });
   }
 
-  render(): string {
-    const m = `model="${this.model}"`;
-    const now = performance.now() / 1000;
-    const window = this.recent.filter((r) => r.at >= now - RATE_WINDOW_S);
-    const rate = (pick: (r: { prompt: number; decode: number }) => number) => window.reduce((a, r) => a + pick(r), 0) / RATE_WINDOW_S;
-    const q = this.queue();
-    const lines = [
-      '# HELP conclave_prompt_tokens_total Prompt tokens processed (prefill).',
-      '# TYPE conclave_prompt_tokens_total counter',
-      `conclave_prompt_tokens_total{${m}} ${this.promptTokens}`,
-      '# HELP conclave_generation_tokens_total Tokens generated (sampled).',
-      '# TYPE conclave_generation_tokens_total counter',
-      `conclave_generation_tokens_total{${m}} ${this.decodeTokens}`,
-      `# HELP conclave_prompt_tokens_per_second Prefill tokens per second over the last ${RATE_WINDOW_S} s.`,
-      '# TYPE conclave_prompt_tokens_per_second gauge',
-      `conclave_prompt_tokens_per_second{${m}} ${rate((r) => r.prompt)}`,
-      `# HELP conclave_generation_tokens_per_second Decode tokens per second over the last ${RATE_WINDOW_S} s.`,
-      '# TYPE conclave_generation_tokens_per_second gauge',
-      `conclave_generation_tokens_per_second{${m}} ${rate((r) => r.decode)}`,
-      '# HELP conclave_queue_depth Requests waiting for a batch slot.',
-      '# TYPE conclave_queue_depth gauge',
-      `conclave_queue_depth{${m}} ${q.queueDepth}`,
-      '# HELP conclave_active_sequences Requests in the running batch.',
-      '# TYPE conclave_active_sequences gauge',
-      `conclave_active_sequences{${m}} ${q.active}`,
-      ...this.batchSequences.render('conclave_batch_sequences', 'Requests per forward pass.'),
-      ...this.batchTokens.render('conclave_batch_tokens', 'Tokens per forward pass (prompt chunks + decode tokens).'),
-      '# HELP conclave_requests_total HTTP requests by route and status.',
-      '# TYPE conclave_requests_total counter',
-      ...[...this.requests].map(([k, v]) => `conclave_requests_total{${m},${k}} ${v}`),
-      '# HELP conclave_moe_expert_activations_total Tokens routed to each expert, per MoE layer.',
-      '# TYPE conclave_moe_expert_activations_total counter',
-    ];
-    this.experts.forEach((counts, layer) => {
-      counts.forEach((n, e) => {
-        if (n > 0) lines.push(`conclave_moe_expert_activations_total{${m},layer="${layer}",expert="${e}"} ${n}`);
-      });
-    });
-    return lines.join('\n') + '\n';
+  /** The exposition text (prom-client's format, `contentType`). */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

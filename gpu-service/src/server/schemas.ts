@@ -1,14 +1,17 @@
-// Request bodies of the OpenAI-compatible API (the subset served: one choice, text content).
+// Request bodies of the OpenAI-compatible API (the subset served: one choice, text content). Every
+// object is strict: a field the service would ignore (tools, logprobs, penalties, response_format,
+// a message's name, …) is refused with a 400 naming it, as the gateway does, never silently dropped.
 import { z } from 'zod';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const textPart = z.object({ type: z.literal('text'), text: z.string() }).strict();
 
-export const messageSchema = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  // Assistant turns with tool calls may carry null content.
-  content: z.union([z.string(), z.array(textPart)]).nullish(),
-  name: z.string().optional(),
-});
+export const messageSchema = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    // Assistant turns with tool calls may carry null content.
+    content: z.union([z.string(), z.array(textPart)]).nullish(),
+  })
+  .strict();
 
 const sampling = {
   // Any model name is accepted: clients such as @huggingface/inference send their endpoint URL here.
@@ -19,20 +22,24 @@ const sampling = {
   seed: z.number().int().nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullish(),
   n: z.literal(1).nullish(),
 };
 
-export const chatRequestSchema = z.object({
-  ...sampling,
-  messages: z.array(messageSchema).min(1),
-  max_completion_tokens: z.number().int().min(1).nullish(),
-});
+export const chatRequestSchema = z
+  .object({
+    ...sampling,
+    messages: z.array(messageSchema).min(1),
+    max_completion_tokens: z.number().int().min(1).nullish(),
+  })
+  .strict();
 
-export const completionRequestSchema = z.object({
-  ...sampling,
-  prompt: z.union([z.string(), z.array(z.string()).length(1), z.array(z.number().int().nonnegative()).min(1)]),
-});
+export const completionRequestSchema = z
+  .object({
+    ...sampling,
+    prompt: z.union([z.string(), z.array(z.string()).length(1), z.array(z.number().int().nonnegative()).min(1)]),
+  })
+  .strict();
 
 export const traceRequestSchema = z
   .object({
@@ -41,6 +48,7 @@ export const traceRequestSchema = z
     messages: z.array(messageSchema).min(1).optional(),
     input_ids: z.array(z.number().int().nonnegative()).min(1).optional(),
   })
+  .strict()
   .refine((b) => [b.prompt, b.messages, b.input_ids].filter((v) => v !== undefined).length === 1, {
     message: 'exactly one of prompt, messages, input_ids is required',
   });
