@@ -1,32 +1,100 @@
-import { measureAddedLatency, measureTtft, runLoad, startBench } from './lib/load';
+import { startGateway } from '../test/support/gateway';
+import { measureTtft, registerExpert, runLoad } from './lib/load';
+import { measureOverhead, type Spread, type Target, type TargetFigures } from './lib/overhead';
+import { startPassthroughNode, startPassthroughWorker, startPeerProcess, startPortkey } from './lib/services';
 
-// `npm run bench:gateway [-- --json] [--requests N] [--connections C] [--sequential N]`
+// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--load N] [--json]`
+//
+// One run, side by side against the same loopback OpenAI peer: Conclave (a key made in the admin
+// API; one expert, and `auto`) beside a pass-through Worker under the same wrangler dev, and
+// Portkey's open-source gateway beside a pass-through Node server. Then the load run that counts
+// lost routing records, and time to first token per aggregation.
 
 const args = process.argv.slice(2);
 const num = (flag: string, fallback: number) => {
   const i = args.indexOf(flag);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+const opts = { rounds: num('--rounds', 5), requestsPerRound: num('--requests', 200), seconds: num('--seconds', 5), connections: [1, 50] };
 
-const bench = await startBench();
+const messages = [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }];
+const bodies = (extra: Record<string, unknown>) => ({ body: JSON.stringify({ messages, ...extra }), streamBody: JSON.stringify({ messages, stream: true, ...extra }) });
+
+// Every process started is stopped on the way out, also when a start or a measurement fails.
+const started: { stop(): Promise<void> }[] = [];
+const start = async <T extends { stop(): Promise<void> }>(s: Promise<T>): Promise<T> => {
+  const service = await s;
+  started.push(service);
+  return service;
+};
+process.once('SIGINT', () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(130)));
 try {
-  const latency = await measureAddedLatency(bench, num('--sequential', 1000));
+  const peer = await start(startPeerProcess());
+  const gw = await start(startGateway({ seed: false }));
+  const worker = await start(startPassthroughWorker(peer.url));
+  const node = await start(startPassthroughNode(peer.url));
+  const portkey = await start(startPortkey());
+  await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
+  const key = await storedKey(gw.url, gw.adminToken);
+  const bearer = { authorization: `Bearer ${key}` };
+  const targets: Target[] = [
+    { name: 'pass-through Worker', floor: null, url: `${worker.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
+    { name: 'Conclave, one expert', floor: 'pass-through Worker', url: `${gw.url}/v1/chat/completions`, headers: bearer, ...bodies({ model: 'peer-echo' }) },
+    { name: 'Conclave, auto (fixed)', floor: 'pass-through Worker', url: `${gw.url}/v1/chat/completions`, headers: bearer, ...bodies({ model: 'auto', routing: { strategy: 'fixed', experts: ['peer-echo'] } }) },
+    { name: 'pass-through Node', floor: null, url: `${node.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
+    {
+      name: 'Portkey 1.15.2',
+      floor: 'pass-through Node',
+      url: `${portkey.url}/v1/chat/completions`,
+      headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${peer.url}/v1` },
+      ...bodies({ model: 'echo' }),
+    },
+  ];
+  const figures = await measureOverhead(targets, opts, (line) => console.error(line));
+  console.log(`\nOverhead side by side (${opts.rounds} rounds; ranges are min-max over rounds; the peer answers at once):\n`);
+  printTable(figures);
+  printGoals(figures);
+
+  const bench = { peer, gw, close: async () => undefined };
   const ttft = await measureTtft(bench);
-  const load = await runLoad(bench, num('--requests', 10_000), num('--connections', 100));
-  const ms = (x: number) => `${x.toFixed(2)} ms`;
-  console.log(`added latency over a direct call (${latency.requests} sequential requests):`);
-  console.log(`  direct   p50 ${ms(latency.direct.p50)}  p99 ${ms(latency.direct.p99)}`);
-  console.log(`  gateway  p50 ${ms(latency.gateway.p50)}  p99 ${ms(latency.gateway.p99)}`);
-  console.log(`  added    p50 ${ms(latency.added.p50)}  p99 ${ms(latency.added.p99)}`);
-  console.log(`  of which the Worker's own time (Server-Timing) p50 ${ms(latency.workerOwn.p50)}  p99 ${ms(latency.workerOwn.p99)}; the rest is the local runtime`);
-  console.log(`  a bare GET /health through the same local runtime: p50 ${ms(latency.health.p50)}  p99 ${ms(latency.health.p99)}`);
-  console.log('time to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
-  for (const t of ttft) console.log(`  ${t.aggregation.padEnd(11)} ttft p50 ${ms(t.ttft.p50)}  p99 ${ms(t.ttft.p99)}   whole stream p50 ${ms(t.total.p50)}`);
-  console.log(`load: ${load.requests} requests at ${load.connections} concurrent`);
-  console.log(`  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`);
-  console.log(`  added p50 ${load.addedLatency.p50} ms, p99 ${load.addedLatency.p99} ms; error rate ${(load.errorRate * 100).toFixed(2)}%`);
+  console.log('\ntime to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
+  for (const t of ttft) console.log(`  ${t.aggregation.padEnd(11)} ttft p50 ${t.ttft.p50.toFixed(1)} ms  p99 ${t.ttft.p99.toFixed(1)} ms   whole stream p50 ${t.total.p50.toFixed(1)} ms`);
+  const load = await runLoad(bench, num('--load', 10_000), 100);
+  console.log(`\nload: ${load.requests} requests at ${load.connections} concurrent (the DEV_API_KEY, one expert)`);
+  console.log(`  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, error rate ${(load.errorRate * 100).toFixed(2)}%`);
   console.log(`  routes recorded ${load.routesRecorded} of ${load.okResponses} answered; lost ${load.lostRecords}`);
-  if (args.includes('--json')) console.log(JSON.stringify({ latency, ttft, load }));
+  if (args.includes('--json')) console.log(JSON.stringify({ overhead: figures, ttft, load }));
 } finally {
-  await bench.close();
+  for (const s of started) await s.stop();
+}
+
+async function storedKey(url: string, adminToken: string): Promise<string> {
+  const res = await fetch(`${url}/admin/api/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+  if (res.status !== 201) throw new Error(`creating a key failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
+function fmt(s: Spread | null, digits: number, unit = ''): string {
+  if (!s) return '—';
+  const f = (x: number) => `${x >= 0 && unit === ' ms' ? '+' : ''}${x.toFixed(digits)}`;
+  return `${f(s.median)}${unit} (${f(s.min)}…${f(s.max)})`;
+}
+
+function printTable(figures: TargetFigures[]): void {
+  console.log('| | p50 / p90 / p99 | added p50 over its floor | req/s, 1 conn. (ratio to floor) | req/s, 50 conn. (ratio to floor) | first token p50 | added first token |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const f of figures) {
+    const rps = (c: number) => `${f.rps[c]!.value.median.toFixed(0)}${f.rps[c]!.ratio ? ` (${fmt(f.rps[c]!.ratio, 2)})` : ''}`;
+    const lat = `${f.latency.p50.toFixed(2)} / ${f.latency.p90.toFixed(2)} / ${f.latency.p99.toFixed(2)} ms`;
+    console.log(`| ${f.name} | ${lat} | ${fmt(f.addedP50, 2, ' ms')} | ${rps(1)} | ${rps(50)} | ${f.ttft.p50.toFixed(2)} ms | ${fmt(f.addedTtftP50, 2, ' ms')} |`);
+  }
+}
+
+/** Issue #15's goals for Conclave, judged on the medians over rounds. */
+function printGoals(figures: TargetFigures[]): void {
+  console.log('\ngoals (median over rounds): added p50 <= 0.8 ms, >= 0.75 of the floor\'s req/s at 1 and 50 connections, first token <= +1 ms');
+  for (const f of figures.filter((x) => x.name.startsWith('Conclave'))) {
+    const checks = [f.addedP50!.median <= 0.8, f.rps[1]!.ratio!.median >= 0.75, f.rps[50]!.ratio!.median >= 0.75, f.addedTtftP50!.median <= 1];
+    console.log(`  ${f.name}: ${checks.map((ok) => (ok ? 'met' : 'NOT met')).join(', ')}`);
+  }
 }

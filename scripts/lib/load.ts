@@ -1,21 +1,11 @@
 import autocannon from 'autocannon';
-import { startOpenAiPeer, type OpenAiPeer } from '../../test/support/openai-peer';
+import { percentile } from './overhead';
+import { startOpenAiPeer } from '../../test/support/openai-peer';
 import { startGateway, type RunningGateway } from '../../test/support/gateway';
 import { queryLocalD1 } from '../../test/support/local-d1';
 
-// Measures what the gateway adds: sequential latency over a direct call to the same loopback
-// OpenAI peer, and throughput / tail latency / errors / lost routing records under load.
-
-export interface LatencyFigures {
-  requests: number;
-  direct: { p50: number; p99: number };
-  gateway: { p50: number; p99: number };
-  added: { p50: number; p99: number };
-  /** The Worker's own time per request (Server-Timing `gateway`): added latency without wrangler dev's local proxy. */
-  workerOwn: { p50: number; p99: number };
-  /** A bare `GET /health` through the same runtime: the floor the local proxy sets. */
-  health: { p50: number; p99: number };
-}
+// Load through the gateway: throughput, tail latency, errors and lost routing records, and time to
+// first token per aggregation. (Overhead side by side with other gateways: overhead.ts.)
 
 export interface LoadFigures {
   requests: number;
@@ -32,7 +22,7 @@ export interface LoadFigures {
 }
 
 export interface Bench {
-  peer: OpenAiPeer;
+  peer: { url: string };
   gw: RunningGateway;
   close(): Promise<void>;
 }
@@ -41,57 +31,24 @@ export interface Bench {
 export async function startBench(vars: Record<string, string> = {}): Promise<Bench> {
   const peer = await startOpenAiPeer();
   const gw = await startGateway({ seed: false, vars });
+  await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
+  return { peer, gw, close: async () => (await gw.stop(), await peer.close()) };
+}
+
+export async function registerExpert(gw: RunningGateway, expert: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${gw.url}/admin/api/experts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 }),
+    body: JSON.stringify(expert),
   });
-  if (res.status !== 201) throw new Error(`registering the peer failed: ${res.status} ${await res.text()}`);
-  return { peer, gw, close: async () => (await gw.stop(), await peer.close()) };
+  if (res.status !== 201) throw new Error(`registering ${String(expert['id'])} failed: ${res.status} ${await res.text()}`);
 }
 
 const body = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }] });
 const gatewayBody = body.replace('"echo"', '"peer-echo"');
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** p50 and p99 of samples (sorted here). */
 function p50p99(samples: number[]): { p50: number; p99: number } {
-  samples.sort((x, y) => x - y);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
-/** Round-trip ms, and the gateway's own ms from its Server-Timing header (NaN for the direct peer). */
-async function timeOne(url: string, payload: string, auth: string | null): Promise<{ ms: number; ownMs: number }> {
-  const t0 = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: payload });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  const own = /gateway;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
-  return { ms: performance.now() - t0, ownMs: own ? Number(own[1]) : NaN };
-}
-
-/** Sequential, interleaved direct and gateway calls so both see the same machine state. */
-export async function measureAddedLatency(b: Bench, requests = 1000): Promise<LatencyFigures> {
-  const direct: number[] = [];
-  const gateway: number[] = [];
-  const own: number[] = [];
-  const health: number[] = [];
-  for (let i = 0; i < 50; i++) await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey); // warm-up
-  for (let i = 0; i < requests; i++) {
-    direct.push((await timeOne(`${b.peer.url}/v1/chat/completions`, body, null)).ms);
-    const g = await timeOne(`${b.gw.url}/v1/chat/completions`, gatewayBody, b.gw.apiKey);
-    gateway.push(g.ms);
-    own.push(g.ownMs);
-    const t0 = performance.now();
-    await (await fetch(`${b.gw.url}/health`)).arrayBuffer();
-    health.push(performance.now() - t0);
-  }
-  const d = p50p99(direct);
-  const g = p50p99(gateway);
-  return { requests, direct: d, gateway: g, added: { p50: g.p50 - d.p50, p99: g.p99 - d.p99 }, workerOwn: p50p99(own), health: p50p99(health) };
 }
 
 async function cannon(url: string, payload: string, headers: Record<string, string>, amount: number, connections: number) {
@@ -144,14 +101,7 @@ const TTFT_EXPERTS = { 'ttft-fast': 'slow-50', 'ttft-slow': 'slow-300', 'ttft-sy
  * the synthesizer's own first byte.
  */
 export async function measureTtft(b: Bench, requests = 20): Promise<TtftFigures[]> {
-  for (const [id, model] of Object.entries(TTFT_EXPERTS)) {
-    const res = await fetch(`${b.gw.url}/admin/api/experts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${b.gw.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, provider: 'openai', model, endpoint_url: b.peer.url }),
-    });
-    if (res.status !== 201) throw new Error(`registering ${id} failed: ${res.status} ${await res.text()}`);
-  }
+  for (const [id, model] of Object.entries(TTFT_EXPERTS)) await registerExpert(b.gw, { id, provider: 'openai', model, endpoint_url: b.peer.url });
   const routings = { first: {}, vote: {}, synthesize: { aggregator: 'ttft-synth' } } as const;
   const out: TtftFigures[] = [];
   for (const [aggregation, extra] of Object.entries(routings)) {
