@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import { loadModels } from './scripts/lib/dataset';
+import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 
 // Worker + D1 tests inside workerd. Storage is not isolated between tests in this pool version,
 // so test/worker/setup.ts applies migrations before each test and resets storage after. The replay
@@ -17,7 +18,7 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0' },
+          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0', ANTHROPIC_API_KEY: ANTHROPIC_PEER_KEY },
         },
       }),
     ],

@@ -4,6 +4,7 @@ import { estimateCostUsd, tokensOf } from './cost';
 import { eligibleExperts } from './eligibility';
 import { estimateRouteCostUsd } from './estimate';
 import { ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
+import type { StreamDelta } from './params';
 import type { RoutingPolicy } from './policy';
 import type {
   AggregationResult,
@@ -48,8 +49,8 @@ export interface RouteOutcome {
 
 export interface RouteRun {
   decision: RoutingDecision;
-  /** The final answer's text as it is produced. */
-  deltas: AsyncIterable<string>;
+  /** The final answer as it is produced: its text, and tool-call pieces on a route that calls one expert. */
+  deltas: AsyncIterable<StreamDelta>;
   /** Settles when the answer is complete; rejects with a ConclaveError (quorum, expert, …). */
   result: Promise<RouteOutcome>;
 }
@@ -83,7 +84,7 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
 
   await env.admit?.(estimateRouteCostUsd(req, policy, decision, env.experts));
 
-  const out = new Channel<string>();
+  const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
   const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
   const result =
@@ -100,7 +101,7 @@ interface RunContext {
   decision: RoutingDecision;
   budget: Budget;
   signal: AbortSignal | undefined;
-  out: Channel<string>;
+  out: Channel<StreamDelta>;
   /** Experts already called for this request, so replacements never repeat one. */
   used: Set<string>;
   /** Answers needed: the policy's quorum, capped at the experts the decision plans to call. */
@@ -267,6 +268,7 @@ function expertOptions(ctx: RunContext, stage: number): CallOptions {
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.req.maxTokens !== undefined ? { maxTokens: ctx.req.maxTokens } : {}),
     ...(ctx.req.temperature !== undefined ? { temperature: ctx.req.temperature } : {}),
+    ...(ctx.req.params ? { params: ctx.req.params } : {}),
   };
 }
 

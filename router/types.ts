@@ -1,21 +1,32 @@
 // The contract between the gateway (worker/), the router (this folder) and the expert adapters
 // (experts/). Pure types: no Workers or Node imports, so the router runs in both.
 
+import type { Capability } from './capabilities';
+import type { ExpertParams, StreamDelta, ToolCall } from './params';
 import type { RoutingPolicy } from './policy';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** One part of a message's content: text, or an image by URL (`data:` URLs included). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
 export interface ChatMessage {
   role: ChatRole;
+  /** The message's text: what routers, replay and aggregators read. */
   content: string;
+  /** The content in order with its images, when it has any (adapters send these instead of `content`). */
+  parts?: ContentPart[];
+  /** An assistant turn's function calls. */
+  toolCalls?: ToolCall[];
+  /** A `tool` turn: the id of the call it answers. */
+  toolCallId?: string;
 }
-
-export type ProviderKind = 'hf' | 'openai' | 'replay';
 
 /** What the router knows about one expert: a registry row without secrets. */
 export interface ExpertProfile {
   id: string;
-  provider: ProviderKind;
+  /** A kind in the provider registry (experts/providers.ts). */
+  provider: string;
   /** Model id at the provider (for `replay`: the model name in the recorded data). */
   model: string;
   /** Custom OpenAI-compatible / TGI endpoint; null for the provider's default. */
@@ -28,12 +39,19 @@ export interface ExpertProfile {
   skills: string[];
   tags: string[];
   enabled: boolean;
+  /** What the expert supports beyond plain text (tools, JSON output, images, …); none when absent. */
+  capabilities?: Capability[];
+  /** `embedding` experts serve /v1/embeddings only and are never routed chat; `chat` when absent. */
+  task?: 'chat' | 'embedding';
 }
 
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
 }
+
+/** Why an expert stopped, as it reported it (OpenAI's names: `stop`, `length`, `tool_calls`, `content_filter`). */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 /** A successful call of one expert. */
 export interface ExpertAnswer {
@@ -42,6 +60,12 @@ export interface ExpertAnswer {
   usage: Usage;
   costUsd: number;
   latencyMs: number;
+  /** As the expert reported it; `stop` when it reported none. */
+  finishReason?: FinishReason;
+  /** Function calls the expert asked for (only when the request offered tools). */
+  toolCalls?: ToolCall[];
+  /** Choices after the first, when the request asked for n > 1. */
+  moreChoices?: { text: string; finishReason: FinishReason; toolCalls?: ToolCall[] }[];
 }
 
 /** Who a call was made for: an answering expert, or an aggregator / judge / skill extractor. */
@@ -54,11 +78,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   maxTokens?: number;
   temperature?: number;
+  /** The client's own request fields for an answering expert (its adapter sends what its protocol has). */
+  params?: ExpertParams;
 }
 
-/** A started streaming call: text deltas as they arrive, then the whole answer. */
+/** A started streaming call: text (and tool-call) deltas as they arrive, then the whole answer. */
 export interface ExpertStream {
-  deltas: AsyncIterable<string>;
+  deltas: AsyncIterable<StreamDelta>;
   /** Resolves once the stream ends; rejects with the call's error. */
   done: Promise<ExpertAnswer>;
 }
@@ -105,6 +131,8 @@ export interface RouteRequest {
   /** Sampling knobs the client asked for, passed to every answering expert. */
   maxTokens?: number;
   temperature?: number;
+  /** The client's other request fields, passed to every answering expert. */
+  params?: ExpertParams;
 }
 
 export interface RoutingStrategy {

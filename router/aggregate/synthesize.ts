@@ -8,6 +8,7 @@ import { startAggregation } from './run';
 import type { SynthesisSkillRanking } from './synthesis-skill';
 import type { Aggregator } from './types';
 import { voteOnAnswers } from './vote';
+import { textOf } from '../params';
 
 export interface SynthesisCall {
   caller: ExpertCaller;
@@ -31,8 +32,9 @@ export async function streamSynthesis(call: SynthesisCall, push: (delta: string)
   s.done.catch(() => undefined);
   let streamed = false;
   for await (const delta of s.deltas) {
-    streamed ||= delta.length > 0;
-    push(delta);
+    const text = textOf(delta);
+    streamed ||= text.length > 0;
+    push(text);
   }
   const answer = await s.done;
   // An adapter that delivers the answer only at the end still yields its text.

@@ -8,6 +8,7 @@ import { trimReasoning } from '../../router/aggregate/prompts';
 import { SYNTHESIS_SKILL_ARTIFACT } from '../../router/aggregate/synthesis-skill';
 import { callCostUsd, tokensOf } from '../../router/cost';
 import { ExpertCallError, QuorumError } from '../../router/errors';
+import { textOf } from '../../router/params';
 import { startRoute, type RouteEnvironment } from '../../router/pipeline';
 import type { RoutingOverride, RoutingPolicy } from '../../router/policy';
 import type {
@@ -132,7 +133,7 @@ async function route(
   const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, ...policy }, env);
   const deltas: string[] = [];
   const reading = (async () => {
-    for await (const d of run.deltas) deltas.push(d);
+    for await (const d of run.deltas) deltas.push(textOf(d));
   })();
   const outcome = await run.result;
   await reading;

@@ -12,8 +12,13 @@ import type { AddressInfo } from 'node:net';
 //   invalid-json         200 with a body that is not JSON
 //   flaky-<n>            fails with 503 n times (per model string), then echoes
 //   params               answers with the sampling parameters it received, as JSON
+//   request              answers with the whole request body it received (minus stream fields), as JSON
+//   length               answers "echo: …" cut short, finish_reason `length`
+//   tool                 calls the first offered tool with {"q": <last user message>}, finish_reason
+//                        `tool_calls` (streamed as an id/name delta, then the arguments in two pieces)
 //   say:<text>           answers <text> (a scripted judge or synthesizer)
 //   long-<n>             answers n characters (multi-byte ones included) ending "The answer is (B)."
+// Any model answers `n` choices when asked. POST /v1/embeddings answers a 4-dimensional vector per input.
 
 export interface PeerStats {
   requests: number;
@@ -31,7 +36,10 @@ interface ChatBody {
   max_tokens?: number;
   temperature?: number;
   stream?: boolean;
-  messages?: { role: string; content: string }[];
+  stream_options?: unknown;
+  n?: number;
+  tools?: { function: { name: string } }[];
+  messages?: { role: string; content: string | { type: string; text?: string }[] | null }[];
 }
 
 export async function startOpenAiPeer(port = 0): Promise<OpenAiPeer> {
@@ -54,23 +62,34 @@ export async function startOpenAiPeer(port = 0): Promise<OpenAiPeer> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStats, failuresLeft: Map<string, number>): Promise<void> {
   if (req.method === 'GET' && req.url === '/stats') return json(res, 200, stats);
-  if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return json(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
+  const isChat = req.url?.endsWith('/chat/completions');
+  if (req.method !== 'POST' || !(isChat || req.url?.endsWith('/embeddings'))) return json(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatBody;
+  const raw = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  if (!isChat) return embeddings(res, stats, raw);
+  const body = raw as ChatBody;
   const model = body.model ?? 'echo';
   stats.requests++;
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
-  const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const lastContent = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const last = typeof lastContent === 'string' ? lastContent : (lastContent ?? []).map((p) => p.text ?? '').join('');
   const said = /^say:([\s\S]*)$/.exec(model);
   const long = /^long-(\d+)$/.exec(model);
+  const { stream: _s, stream_options: _o, ...request } = raw;
   const reply = said
     ? said[1]!
     : long
       ? longAnswer(Number(long[1]))
       : model === 'params'
         ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null })
-        : `echo: ${last}`;
+        : model === 'request'
+          ? JSON.stringify(request)
+          : model === 'length'
+            ? `echo: ${last}`.slice(0, 8)
+            : `echo: ${last}`;
+  const finish = model === 'length' ? 'length' : 'stop';
+  const tool = model === 'tool' ? body.tools?.[0]?.function.name : undefined;
 
   const status = /^status-(\d{3})$/.exec(model);
   if (status) return json(res, Number(status[1]), { error: { message: `injected ${status[1]}`, type: 'server_error' } });
@@ -95,25 +114,39 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   }
   const usage = { prompt_tokens: Math.ceil(last.length / 4), completion_tokens: Math.ceil(reply.length / 4) };
   usage.prompt_tokens ||= 1;
+  const args = JSON.stringify({ q: last });
+  const call = tool ? { id: 'call_peer_1', type: 'function', function: { name: tool, arguments: args } } : null;
   if (!body.stream) {
+    const choice = (index: number) =>
+      call
+        ? { index, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }
+        : { index, message: { role: 'assistant', content: index ? `${reply} (${index + 1})` : reply }, finish_reason: finish };
     return json(res, 200, {
       id: 'peer-1',
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+      choices: Array.from({ length: body.n ?? 1 }, (_, i) => choice(i)),
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const words = reply.split(/(?<=\s)/);
-  const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    `data: ${JSON.stringify({ id: 'peer-1', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
-  res.write(chunk({ role: 'assistant', content: '' }));
-  for (const [i, w] of words.entries()) {
-    if (model === 'broken-stream' && i === 2) return void res.destroy();
-    res.write(chunk({ content: w }));
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, index = 0) =>
+    `data: ${JSON.stringify({ id: 'peer-1', object: 'chat.completion.chunk', created: 0, model, choices: [{ index, delta, finish_reason: finishReason }] })}\n\n`;
+  res.write(chunk({ role: 'assistant', content: call ? null : '' }));
+  if (call) {
+    const half = Math.ceil(args.length / 2);
+    res.write(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: tool, arguments: '' } }] }));
+    res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, half) } }] }));
+    res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }));
+  } else {
+    for (const [i, w] of reply.split(/(?<=\s)/).entries()) {
+      if (model === 'broken-stream' && i === 2) return void res.destroy();
+      res.write(chunk({ content: w }));
+    }
   }
+  res.write(chunk({}, call ? 'tool_calls' : finish));
+  for (let i = 1; i < (body.n ?? 1); i++) res.write(chunk({ content: `${reply} (${i + 1})` }, finish, i));
   res.write(`data: ${JSON.stringify({ id: 'peer-1', object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
   res.end('data: [DONE]\n\n');
 }
@@ -123,6 +156,19 @@ export function longAnswer(n: number): string {
   const end = ' The answer is (B).';
   const word = 'aé€'.repeat(333) + ' ';
   return word.repeat(Math.ceil(n / word.length)).slice(0, Math.max(0, n - end.length)) + end;
+}
+
+/** Deterministic 4-dimensional vectors: length, vowels, digits, spaces of each input. */
+function embeddings(res: ServerResponse, stats: PeerStats, body: Record<string, unknown>): void {
+  stats.requests++;
+  const inputs = typeof body['input'] === 'string' ? [body['input']] : (body['input'] as string[]);
+  const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+  json(res, 200, {
+    object: 'list',
+    model: body['model'],
+    data: inputs.map((s, index) => ({ object: 'embedding', index, embedding: [s.length, count(s, /[aeiou]/gi), count(s, /\d/g), count(s, / /g)] })),
+    usage: { prompt_tokens: inputs.reduce((n, s) => n + Math.ceil(s.length / 4), 0), total_tokens: inputs.reduce((n, s) => n + Math.ceil(s.length / 4), 0) },
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

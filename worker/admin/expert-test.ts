@@ -1,14 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createAdapters, type ExpertAdapter } from '../../experts';
 import { NotFoundError } from '../../router/errors';
-import type { ProviderKind } from '../../router/types';
 import { createDb } from '../db/client';
-import { cacheTtlMs, type AppEnv, type Env } from '../env';
+import { cacheTtlMs, type AppEnv } from '../env';
+import { gatewayAdapters } from '../gateway/adapters';
 import { RecordingCaller } from '../gateway/caller';
 import { MAX_MESSAGE_CHARS } from '../gateway/openai-schema';
 import { loadRegistry } from '../gateway/registry';
-import { assetReplayStore } from '../gateway/replay-store';
 import { readJson } from '../http/validation';
 
 export const expertTestSchema = z
@@ -17,15 +15,6 @@ export const expertTestSchema = z
     max_tokens: z.number().int().min(1).max(4096).optional(),
   })
   .strict();
-
-/** The adapters the gateway calls experts through, wired to this Worker's secrets and replay assets. */
-export function gatewayAdapters(env: Env): Record<ProviderKind, ExpertAdapter> {
-  return createAdapters({
-    hfToken: env.HF_TOKEN,
-    secret: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
-    replay: assetReplayStore(env.ASSETS),
-  });
-}
 
 export const adminExpertTest = new Hono<AppEnv>();
 

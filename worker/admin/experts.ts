@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { NotFoundError, ConclaveError } from '../../router/errors';
+import { PROVIDER_KINDS, providerSpec } from '../../experts';
+import { CAPABILITIES } from '../../router/capabilities';
+import { NotFoundError, ConclaveError, InvalidRequestError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { deleteExpert, getExpertRow, insertExpert, listExpertRows, updateExpert, type ExpertRow } from '../db/experts';
 import type { AppEnv } from '../env';
@@ -10,7 +12,7 @@ import { readJson } from '../http/validation';
 export const EXPERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 const fields = {
-  provider: z.enum(['hf', 'openai', 'replay']),
+  provider: z.enum(PROVIDER_KINDS),
   model: z.string().min(1).max(256),
   endpoint_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
   api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like MY_ENDPOINT_KEY').nullable(),
@@ -19,14 +21,15 @@ const fields = {
   skills: z.array(z.string().min(1).max(64)).max(256),
   tags: z.array(z.string().min(1).max(64)).max(64),
   enabled: z.boolean(),
+  capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length),
+  task: z.enum(['chat', 'embedding']),
   description: z.string().max(2_000),
 };
 
 export const expertCreateSchema = z
   .object({ id: z.string().regex(EXPERT_ID, 'letters, digits and . _ : / - only, at most 128'), ...fields })
-  .partial({ endpoint_url: true, api_key_secret: true, skills: true, tags: true, enabled: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
-  .strict()
-  .refine((e) => e.provider !== 'openai' || !!e.endpoint_url, { message: "provider 'openai' needs endpoint_url", path: ['endpoint_url'] });
+  .partial({ endpoint_url: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
+  .strict();
 
 export const expertPatchSchema = z.object(fields).partial().strict();
 
@@ -44,6 +47,8 @@ export function expertJson(row: ExpertRow) {
     skills: row.skills,
     tags: row.tags,
     enabled: row.enabled,
+    capabilities: row.capabilities,
+    task: row.task,
     description: row.description,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
@@ -61,8 +66,21 @@ function toColumns(p: ExpertPatch) {
     ...(p.skills !== undefined ? { skills: p.skills } : {}),
     ...(p.tags !== undefined ? { tags: p.tags } : {}),
     ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+    ...(p.capabilities !== undefined ? { capabilities: p.capabilities } : {}),
+    ...(p.task !== undefined ? { task: p.task } : {}),
     ...(p.description !== undefined ? { description: p.description } : {}),
   };
+}
+
+/** What the provider registry says an expert of this kind may be: endpoint rule, capabilities, embeddings. */
+function checkAgainstProvider(e: { provider: string; endpointUrl: string | null; capabilities: readonly string[]; task: 'chat' | 'embedding' }): void {
+  const spec = providerSpec(e.provider)!;
+  const invalid = (field: string, message: string) => new InvalidRequestError(`expert.${field}: ${message}`, 'invalid_field', field);
+  if (spec.endpoint === 'required' && !e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' needs endpoint_url`);
+  if (spec.endpoint === 'none' && e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' takes no endpoint_url`);
+  const unsupported = e.capabilities.filter((c) => !(spec.capabilities as readonly string[]).includes(c));
+  if (unsupported.length) throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
+  if (e.task === 'embedding' && !spec.embeddings) throw invalid('task', `provider '${e.provider}' serves no embeddings`);
 }
 
 export const adminExperts = new Hono<AppEnv>();
@@ -77,6 +95,7 @@ adminExperts.get('/:id', async (c) => {
 
 adminExperts.post('/', async (c) => {
   const input = await readJson(c, expertCreateSchema, 'expert');
+  checkAgainstProvider({ provider: input.provider, endpointUrl: input.endpoint_url ?? null, capabilities: input.capabilities ?? [], task: input.task ?? 'chat' });
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id)) throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
   const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
@@ -89,11 +108,12 @@ adminExperts.patch('/:id', async (c) => {
   const db = createDb(c.env.DB);
   const current = await getExpertRow(db, c.req.param('id'));
   if (!current) throw new NotFoundError('expert', c.req.param('id'));
-  const provider = patch.provider ?? current.provider;
-  const endpoint = patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl;
-  if (provider === 'openai' && !endpoint) {
-    throw new ConclaveError("expert.endpoint_url: provider 'openai' needs endpoint_url", 400, 'client', 'invalid_request_error', 'invalid_field', 'endpoint_url');
-  }
+  checkAgainstProvider({
+    provider: patch.provider ?? current.provider,
+    endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
+    capabilities: patch.capabilities ?? current.capabilities,
+    task: patch.task ?? current.task,
+  });
   const row = await updateExpert(db, current.id, toColumns(patch));
   invalidateRegistry();
   return c.json(expertJson(row!));

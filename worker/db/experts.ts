@@ -18,6 +18,8 @@ export function toProfile(row: ExpertRow): ExpertProfile {
     skills: row.skills,
     tags: row.tags,
     enabled: row.enabled,
+    capabilities: row.capabilities,
+    task: row.task,
   };
 }
 

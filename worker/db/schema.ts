@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { ProviderKind } from '../../experts/providers';
+import type { Capability } from '../../router/capabilities';
 
 // The one place the D1 schema is defined; `npm run db:generate` writes migrations/ from it.
 
@@ -8,7 +10,8 @@ const now = sql`(unixepoch('subsec') * 1000)`;
 /** The expert registry. */
 export const experts = sqliteTable('experts', {
   id: text('id').primaryKey(),
-  provider: text('provider', { enum: ['hf', 'openai', 'replay'] }).notNull(),
+  /** A kind in the provider registry (experts/providers.ts). */
+  provider: text('provider').$type<ProviderKind>().notNull(),
   model: text('model').notNull(),
   endpointUrl: text('endpoint_url'),
   /** Name of the Worker secret holding this expert's API key (for `openai` endpoints). */
@@ -18,6 +21,10 @@ export const experts = sqliteTable('experts', {
   skills: text('skills', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  /** What the expert supports beyond plain text; routing filters on these. */
+  capabilities: text('capabilities', { mode: 'json' }).$type<Capability[]>().notNull().default(sql`'[]'`),
+  /** `embedding` experts serve /v1/embeddings and are never routed chat. */
+  task: text('task', { enum: ['chat', 'embedding'] }).notNull().default('chat'),
   description: text('description').notNull().default(''),
   createdAt: integer('created_at').notNull().default(now),
   updatedAt: integer('updated_at').notNull().default(now),

@@ -1,7 +1,8 @@
-import type { ExpertAdapter } from '../../experts';
+import { providerSpec, type EmbeddingAnswer, type ExpertAdapter } from '../../experts';
 import { abortedCallError } from '../../experts/shared';
 import { ConclaveError, ExpertCallError, NotFoundError } from '../../router/errors';
-import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile, ExpertStream, ProviderKind } from '../../router/types';
+import type { StreamDelta } from '../../router/params';
+import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile, ExpertStream } from '../../router/types';
 import type { CallRecord } from '../history/record';
 import { breakers as isolateBreakers, type BreakerRegistry } from '../resilience/breaker';
 import { DEFAULT_RETRY, retryDelay, sleep, type RetryPolicy } from '../resilience/retry';
@@ -30,7 +31,7 @@ export class RecordingCaller implements ExpertCaller {
 
   constructor(
     registry: readonly ExpertProfile[],
-    private readonly adapters: Record<ProviderKind, ExpertAdapter>,
+    private readonly adapters: Record<string, ExpertAdapter>,
     opts: CallerOptions = {},
   ) {
     this.byId = new Map(registry.map((e) => [e.id, e]));
@@ -39,30 +40,60 @@ export class RecordingCaller implements ExpertCaller {
     this.breakers = opts.breakers ?? isolateBreakers;
   }
 
+  /** The first expert whose streamed call produced output: who a streaming answer is coming from. */
+  streamedBy: string | null = null;
+
   /** Whether routing may choose this expert now (its circuit is not open). */
   readonly isHealthy = (expertId: string): boolean => this.breakers.allows(expertId);
 
-  private expert(expertId: string): ExpertProfile {
+  private expert(expertId: string): { expert: ExpertProfile; adapter: ExpertAdapter } {
     const expert = this.byId.get(expertId);
     if (!expert) throw new NotFoundError('expert', expertId);
     if (!expert.enabled) throw new ExpertCallError(expertId, 'expert is disabled', { source: 'gateway', kind: 'config' });
-    return expert;
+    const adapter = this.adapters[expert.provider];
+    if (!adapter) throw new ExpertCallError(expertId, `provider '${expert.provider}' is not in the provider registry`, { source: 'gateway', kind: 'config' });
+    return { expert, adapter };
   }
 
-  async complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
+  complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
+    return this.withRetries(expertId, opts, (expert, adapter, signal) => adapter.complete(expert, messages, { ...opts, signal }), (answer, startedAt, attempts) => this.recordOk(answer, opts, startedAt, attempts));
+  }
+
+  /** Embeddings from an expert whose protocol has them, with the same timeouts, retries, breaker and record. */
+  embed(expertId: string, input: string[], opts: { signal?: AbortSignal; dimensions?: number }): Promise<EmbeddingAnswer> {
+    const callOpts: CallOptions = { role: 'expert', stage: 0, ...(opts.signal ? { signal: opts.signal } : {}) };
+    return this.withRetries(
+      expertId,
+      callOpts,
+      (expert, adapter, signal) => {
+        if (!adapter.embed) throw new ExpertCallError(expertId, `provider '${expert.provider}' serves no embeddings`, { source: 'gateway', kind: 'config' });
+        return adapter.embed(expert, input, { ...opts, signal });
+      },
+      (answer, startedAt, attempts) =>
+        this.records.push({ expertId, role: 'expert', stage: 0, status: 'ok', startedAt, latencyMs: answer.latencyMs, usage: answer.usage, costUsd: answer.costUsd, attempts, text: null, error: null }),
+    );
+  }
+
+  /** One call, retried while its failure is retryable and time is left; the outcome is recorded either way. */
+  private async withRetries<T>(
+    expertId: string,
+    opts: CallOptions,
+    call: (expert: ExpertProfile, adapter: ExpertAdapter, signal: AbortSignal) => Promise<T>,
+    recordOk: (result: T, startedAt: number, attempts: number) => void,
+  ): Promise<T> {
     const startedAt = Date.now();
     const t0 = performance.now();
     let attempt = 0;
     try {
-      const expert = this.expert(expertId);
+      const { expert, adapter } = this.expert(expertId);
       for (;;) {
         attempt++;
         this.breakers.begin(expertId);
         try {
-          const answer = await this.adapters[expert.provider].complete(expert, messages, { ...opts, signal: this.attemptSignal(opts.signal) });
+          const result = await call(expert, adapter, this.attemptSignal(opts.signal));
           this.breakers.record(expertId, true);
-          this.recordOk(answer, opts, startedAt, attempt);
-          return answer;
+          recordOk(result, startedAt, attempt);
+          return result;
         } catch (e) {
           const error = this.afterFailure(expertId, e, opts);
           const delay = opts.signal?.aborted ? null : retryDelay(error, attempt, this.retry);
@@ -84,19 +115,20 @@ export class RecordingCaller implements ExpertCaller {
     const done = new Promise<ExpertAnswer>((resolve, reject) => (settle = { resolve, reject }));
     done.catch(() => undefined);
     const self = this;
-    async function* deltas(): AsyncIterable<string> {
+    async function* deltas(): AsyncIterable<StreamDelta> {
       let attempt = 0;
       let finished = false;
       try {
-        const expert = self.expert(expertId);
+        const { expert, adapter } = self.expert(expertId);
         for (;;) {
           attempt++;
           self.breakers.begin(expertId);
-          const inner = self.adapters[expert.provider].stream(expert, messages, { ...opts, signal: self.attemptSignal(opts.signal) });
+          const inner = adapter.stream(expert, messages, { ...opts, signal: self.attemptSignal(opts.signal) });
           let yielded = false;
           try {
             for await (const delta of inner.deltas) {
               yielded = true;
+              self.streamedBy ??= expertId;
               yield delta;
             }
             const answer = await inner.done;
@@ -146,6 +178,7 @@ export class RecordingCaller implements ExpertCaller {
   }
 
   private recordOk(answer: ExpertAnswer, opts: CallOptions, startedAt: number, attempts: number): void {
+    const dropped = droppedParams(this.byId.get(answer.expertId)!, opts);
     this.records.push({
       expertId: answer.expertId,
       role: opts.role,
@@ -158,6 +191,9 @@ export class RecordingCaller implements ExpertCaller {
       attempts,
       text: answer.text,
       error: null,
+      finishReason: answer.finishReason ?? 'stop',
+      ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}),
+      ...(dropped.length ? { droppedParams: dropped } : {}),
     });
   }
 
@@ -179,6 +215,13 @@ export class RecordingCaller implements ExpertCaller {
     });
     return error;
   }
+}
+
+/** The client's fields the expert's protocol cannot carry (its adapter leaves them out). */
+function droppedParams(expert: ExpertProfile, opts: CallOptions): string[] {
+  if (!opts.params) return [];
+  const carried: readonly string[] = providerSpec(expert.provider)?.params ?? [];
+  return Object.keys(opts.params).filter((k) => !carried.includes(k));
 }
 
 /** Server errors, rate limits, timeouts, network and protocol failures; not a client-side 4xx or an unknown prompt. */

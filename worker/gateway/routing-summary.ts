@@ -29,6 +29,9 @@ export interface RoutingSummary {
     prompt_tokens: number;
     completion_tokens: number;
     cost_usd: number;
+    finish_reason?: string;
+    /** Request fields the expert's protocol has no place for, so they were not sent to it. */
+    dropped_params?: string[];
     error?: string;
     error_source?: string;
   }[];
@@ -95,6 +98,8 @@ export function summarise(args: {
       prompt_tokens: c.usage.promptTokens,
       completion_tokens: c.usage.completionTokens,
       cost_usd: c.costUsd,
+      ...(c.finishReason ? { finish_reason: c.finishReason } : {}),
+      ...(c.droppedParams ? { dropped_params: c.droppedParams } : {}),
       ...(c.error ? { error: c.error.message, error_source: c.error.source } : {}),
     })),
     ...(agg?.winner ? { winner: agg.winner } : {}),

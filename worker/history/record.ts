@@ -1,4 +1,5 @@
-import type { CallRole, Usage } from '../../router/types';
+import type { ToolCall } from '../../router/params';
+import type { CallRole, FinishReason, Usage } from '../../router/types';
 
 /** One expert call as the gateway saw it, for `routing` and for route_calls. */
 export interface CallRecord {
@@ -13,6 +14,11 @@ export interface CallRecord {
   attempts: number;
   text: string | null;
   error: { message: string; source: string; upstreamStatus: number } | null;
+  /** As the expert reported it, for a call that answered. */
+  finishReason?: FinishReason;
+  toolCalls?: ToolCall[];
+  /** Request fields the expert's protocol has no place for, so they were not sent. */
+  droppedParams?: string[];
 }
 
 /** Everything written for one request: the route row and its calls. */

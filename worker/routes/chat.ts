@@ -1,21 +1,23 @@
 import { Hono, type Context } from 'hono';
-import { createAdapters } from '../../experts';
 import { ConclaveError, InvalidRequestError } from '../../router/errors';
 import { lastUserContent } from '../../router/messages';
 import { startRoute, type RouteOutcome, type RouteRun } from '../../router/pipeline';
 import type { RoutingPolicy } from '../../router/policy';
 import type { ChatMessage } from '../../router/types';
 import { createDb } from '../db/client';
-import { cacheTtlMs, type AppEnv, type Env } from '../env';
+import { cacheTtlMs, type AppEnv } from '../env';
+import { gatewayAdapters } from '../gateway/adapters';
 import { RecordingCaller } from '../gateway/caller';
-import { chatRequestSchema, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
+import { answeringCall, completionChoices, deltaJson, openAiUsage } from '../gateway/completion';
+import { expertsForRequest } from '../gateway/features';
+import { chatRequestSchema, expertParamsOf, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
 import { parsePolicyHeader, resolveRequestPolicy } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
-import { assetReplayStore } from '../gateway/replay-store';
 import { routerState } from '../gateway/router-state';
 import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
 import type { RouteRecord } from '../history/record';
 import { emitRouteRecord } from '../export/sinks';
+import { newRouteId } from '../history/route-id';
 import { writeRouteRecord } from '../history/writer';
 import { requireApiKey } from '../http/auth';
 import { KeyAdmission } from '../limits/admission';
@@ -32,12 +34,13 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   const routeId = newRouteId(createdAt);
   const body = await readJson(c, chatRequestSchema);
   const messages = normaliseMessages(body);
+  const params = expertParamsOf(body);
   const prompt = lastUserMessage(messages);
   const headerPolicy = parsePolicyHeader(c.req.header('x-routing-policy'));
   const db = createDb(c.env.DB);
   const registry = await loadRegistry(db, cacheTtlMs(c.env));
   const router = await routerState(db, cacheTtlMs(c.env));
-  const caller = new RecordingCaller(registry.experts, adapters(c.env));
+  const caller = new RecordingCaller(registry.experts, gatewayAdapters(c.env));
   const admission = new KeyAdmission(c.env, c.get('apiKey'));
   const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller, admission });
   // From here on every outcome is recorded, so every response, an error included, names its route.
@@ -49,9 +52,10 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
     policy = resolveRequestPolicy(registry, body.model, headerPolicy, body.routing);
     const key = c.get('apiKey');
     if (key) policy = applyKeyScope(key, body.model, policy);
+    const experts = expertsForRequest(registry.experts, policy, params, messages, body.stream === true);
     // The key's rate limit and budget are decided once the plan is known, before any expert is called.
-    const routeEnv = { experts: registry.experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
-    run = await startRoute({ prompt, messages, ...samplingOf(body) }, policy, routeEnv, c.req.raw.signal);
+    const routeEnv = { experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
+    run = await startRoute({ prompt, messages, ...samplingOf(body), ...(params ? { params } : {}) }, policy, routeEnv, c.req.raw.signal);
     if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
   } catch (e) {
     record(policy, null, null, e, null);
@@ -68,15 +72,15 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
       throw e;
     }
     const routing = record(activePolicy, run, outcome, null, null);
-    const usage = totalUsage(caller.records);
+    const answering = answeringCall(outcome, caller.records);
     return c.json(
       {
         id: `chatcmpl-${routeId}`,
         object: 'chat.completion',
         created: Math.floor(createdAt / 1000),
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: outcome.aggregation.text }, finish_reason: 'stop', logprobs: null }],
-        usage: openAiUsage(usage),
+        model: answering?.expertId ?? body.model,
+        choices: completionChoices(outcome, answering),
+        usage: openAiUsage(totalUsage(caller.records)),
         routing,
       },
       200,
@@ -138,25 +142,34 @@ function streamResponse(
   s: { routeId: string; createdAt: number; t0: number; body: ChatRequest; run: RouteRun; policy: RoutingPolicy; caller: RecordingCaller; record: Recorder },
 ): Response {
   const encoder = new TextEncoder();
-  const base = { id: `chatcmpl-${s.routeId}`, object: 'chat.completion.chunk', created: Math.floor(s.createdAt / 1000), model: s.body.model };
   const includeUsage = s.body.stream_options?.include_usage === true;
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       const send = (data: unknown) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
-      send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      // Chunks name the expert the answer comes from: the one streaming it, or (text pushed whole
+      // after an aggregation) the winner, known by then.
+      let base: { id: string; object: string; created: number; model: string } | null = null;
+      const opened = async () => {
+        if (base) return base;
+        const model = s.caller.streamedBy ?? answeringCall(await s.run.result, s.caller.records)?.expertId ?? s.body.model;
+        base = { id: `chatcmpl-${s.routeId}`, object: 'chat.completion.chunk', created: Math.floor(s.createdAt / 1000), model };
+        send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+        return base;
+      };
       let ttftMs: number | null = null;
       try {
         for await (const delta of s.run.deltas) {
           ttftMs ??= performance.now() - s.t0;
-          send({ ...base, choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] });
+          send({ ...(await opened()), choices: [{ index: 0, delta: deltaJson(delta), finish_reason: null }] });
         }
         const outcome = await s.run.result;
+        const head = await opened();
         const routing = s.record(s.policy, s.run, outcome, null, ttftMs);
-        const finish = { index: 0, delta: {}, finish_reason: 'stop' };
+        const finish = { index: 0, delta: {}, finish_reason: answeringCall(outcome, s.caller.records)?.finishReason ?? 'stop' };
         if (includeUsage) {
-          send({ ...base, choices: [finish] });
-          send({ ...base, choices: [], usage: openAiUsage(totalUsage(s.caller.records)), routing });
-        } else send({ ...base, choices: [finish], routing });
+          send({ ...head, choices: [finish] });
+          send({ ...head, choices: [], usage: openAiUsage(totalUsage(s.caller.records)), routing });
+        } else send({ ...head, choices: [finish], routing });
       } catch (e) {
         // The stream already started with 200: the error travels as an event and the record says so.
         const error = e instanceof ConclaveError ? e : new ConclaveError('stream failed', 500, 'gateway', 'server_error', 'internal_error');
@@ -176,26 +189,8 @@ function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: numb
   return { ...(maxTokens != null ? { maxTokens } : {}), ...(body.temperature != null ? { temperature: body.temperature } : {}) };
 }
 
-function openAiUsage(u: { promptTokens: number; completionTokens: number }) {
-  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
-}
-
 function lastUserMessage(messages: ChatMessage[]): string {
   const prompt = lastUserContent(messages);
   if (prompt === null) throw new InvalidRequestError('messages must contain at least one user message', 'no_user_message', 'messages');
   return prompt;
-}
-
-function adapters(env: Env) {
-  return createAdapters({
-    hfToken: env.HF_TOKEN,
-    secret: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
-    replay: assetReplayStore(env.ASSETS),
-  });
-}
-
-/** Time-ordered, unguessable route ids: `rt_` + ms timestamp (base36) + 64 random bits. */
-function newRouteId(now: number): string {
-  const rand = crypto.getRandomValues(new Uint8Array(8));
-  return `rt_${now.toString(36)}${[...rand].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { PROVIDER_KINDS, PROVIDERS } from '../../../experts';
+import { CAPABILITIES } from '../../../router/capabilities';
 import type { expertJson } from '../../admin/experts';
 import { expertCreateSchema, expertPatchSchema } from '../../admin/experts';
 import type { ExpertHealth } from '../../admin/health';
@@ -6,7 +8,7 @@ import { createDb } from '../../db/client';
 import { cacheTtlMs } from '../../env';
 import { routerState } from '../../gateway/router-state';
 import { seg } from '../api-client';
-import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, type FieldErrors, type FormValues } from '../forms';
+import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { ms, pct, price } from '../format';
 import { Csrf, Field, notFoundPage, renderPage } from '../layout';
@@ -14,8 +16,6 @@ import { isGpuExpert } from '../moe-trace';
 import { SkillHeatMap, skillMatrix } from './skill-map';
 
 export type ExpertJson = ReturnType<typeof expertJson>;
-
-const PROVIDERS = ['replay', 'hf', 'openai'] as const;
 
 const NOTICES: Record<string, string> = {
   added: 'added',
@@ -37,6 +37,8 @@ interface ExpertForm {
   skills: string;
   tags: string;
   enabled: boolean;
+  capabilities: string[];
+  task: string;
   description: string;
 }
 
@@ -51,6 +53,8 @@ const EMPTY_FORM: ExpertForm = {
   skills: '',
   tags: '',
   enabled: true,
+  capabilities: [],
+  task: 'chat',
   description: '',
 };
 
@@ -66,13 +70,15 @@ function formOf(e: ExpertJson): ExpertForm {
     skills: e.skills.join(', '),
     tags: e.tags.join(', '),
     enabled: e.enabled,
+    capabilities: e.capabilities,
+    task: e.task,
     description: e.description,
   };
 }
 
 function formFromPost(f: FormValues): ExpertForm {
-  const keys = Object.keys(EMPTY_FORM).filter((k) => k !== 'enabled') as Exclude<keyof ExpertForm, 'enabled'>[];
-  return { ...(Object.fromEntries(keys.map((k) => [k, textOf(f, k)])) as Omit<ExpertForm, 'enabled'>), enabled: textOf(f, 'enabled') === 'on' };
+  const keys = Object.keys(EMPTY_FORM).filter((k) => k !== 'enabled' && k !== 'capabilities') as Exclude<keyof ExpertForm, 'enabled' | 'capabilities'>[];
+  return { ...(Object.fromEntries(keys.map((k) => [k, textOf(f, k)])) as Omit<ExpertForm, 'enabled' | 'capabilities'>), enabled: textOf(f, 'enabled') === 'on', capabilities: valuesOf(f, 'capabilities') };
 }
 
 /** The API body for a posted form; values are passed on as typed so the API's schema judges them. */
@@ -87,6 +93,8 @@ function bodyOf(f: FormValues) {
     skills: listOf(f, 'skills'),
     tags: listOf(f, 'tags'),
     enabled: textOf(f, 'enabled') === 'on',
+    capabilities: valuesOf(f, 'capabilities'),
+    task: textOf(f, 'task') || 'chat',
     description: textOf(f, 'description'),
   };
 }
@@ -116,9 +124,9 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
           error={e.provider}
           render={(a) => (
             <select {...a}>
-              {PROVIDERS.map((p) => (
+              {PROVIDER_KINDS.map((p) => (
                 <option value={p} selected={v.provider === p}>
-                  {p}
+                  {p} — {PROVIDERS[p].label}
                 </option>
               ))}
             </select>
@@ -129,7 +137,7 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
       <Field
         name="endpoint_url"
         label="Endpoint URL"
-        hint="OpenAI-compatible server (TGI, vLLM, the GPU service). Required for provider openai."
+        hint={PROVIDER_KINDS.map((p) => `${p}: ${PROVIDERS[p].endpointHint}`).join(' ')}
         error={e.endpoint_url}
         render={(a) => <input {...a} type="url" value={v.endpoint_url} placeholder="https://…" />}
       />
@@ -142,6 +150,31 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         <Field name="skills" label="Skills" hint="Comma-separated." error={e.skills} render={(a) => <input {...a} type="text" value={v.skills} />} />
         <Field name="tags" label="Tags" hint="Comma-separated; tag gpu-service marks the GPU service." error={e.tags} render={(a) => <input {...a} type="text" value={v.tags} />} />
       </div>
+      <fieldset class="field">
+        <legend>Capabilities (requests that need one are routed only to experts that have it)</legend>
+        {CAPABILITIES.map((cap) => (
+          <label>
+            <input type="checkbox" name="capabilities" value={cap} checked={v.capabilities.includes(cap)} /> {cap}{' '}
+            <span class="muted">({PROVIDER_KINDS.filter((p) => (PROVIDERS[p].capabilities as readonly string[]).includes(cap)).join(', ')})</span>
+          </label>
+        ))}
+        {e.capabilities ? <span class="error">{e.capabilities}</span> : null}
+      </fieldset>
+      <Field
+        name="task"
+        label="Task"
+        hint={`Embedding experts serve /v1/embeddings only (providers: ${PROVIDER_KINDS.filter((p) => PROVIDERS[p].embeddings).join(', ')}).`}
+        error={e.task}
+        render={(a) => (
+          <select {...a}>
+            {['chat', 'embedding'].map((t) => (
+              <option value={t} selected={v.task === t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        )}
+      />
       <Field name="description" label="Description" error={e.description} render={(a) => <textarea {...a} rows={2}>{v.description}</textarea>} />
       <div class="field">
         <label>

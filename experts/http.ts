@@ -1,0 +1,64 @@
+import { ExpertCallError } from '../router/errors';
+import { abortedCallError } from './shared';
+
+// Plain-fetch calls for adapters that speak a provider's HTTP protocol themselves.
+
+/** Retry-After as seconds or an HTTP date, in ms; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** Overloaded / rate-limited / server-side statuses are worth another attempt. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** POSTs JSON; a non-2xx answer or a network failure becomes a typed ExpertCallError. */
+export async function postJson(expertId: string, url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal | undefined, fetcher: typeof fetch = fetch): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetcher(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+  } catch (e) {
+    if (signal?.aborted) throw abortedCallError(expertId, signal);
+    throw new ExpertCallError(expertId, `network error: ${e instanceof Error ? e.message : String(e)}`, { kind: 'network', retryable: true });
+  }
+  if (res.ok) return res;
+  const text = await res.text().catch(() => '');
+  throw new ExpertCallError(expertId, `HTTP ${res.status}: ${errorMessageOf(text)}`, {
+    upstreamStatus: res.status,
+    retryable: isRetryableStatus(res.status),
+    retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+  });
+}
+
+/** The provider's own error message when its body has one (OpenAI and Anthropic both nest it in `error`). */
+function errorMessageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.slice(0, 500) || 'no body';
+}
+
+/** Reads a JSON body; a malformed one is the expert's protocol failure. */
+export async function readJsonBody<T>(expertId: string, res: Response, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return (await res.json()) as T;
+  } catch (e) {
+    if (signal?.aborted) throw abortedCallError(expertId, signal);
+    throw new ExpertCallError(expertId, `malformed response: ${e instanceof Error ? e.message : String(e)}`, { kind: 'protocol' });
+  }
+}
+
+/** Base URL + path, accepting endpoints given with or without their `/v1`. */
+export function endpointPath(endpoint: string, path: string): string {
+  const base = endpoint.replace(/\/+$/, '').replace(/\/chat\/completions$/, '');
+  return /\/v1$/.test(base) ? `${base}${path}` : `${base}/v1${path}`;
+}
