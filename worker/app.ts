@@ -15,6 +15,7 @@ import type { AppEnv } from './env';
 import { requireAdmin } from './http/auth';
 import { errorResponse, onError } from './http/errors';
 import { chatRoutes } from './routes/chat';
+import { embeddingRoutes } from './routes/embeddings';
 import { modelRoutes } from './routes/models';
 import { feedbackRoutes } from './routes/feedback';
 import { NotFoundError } from '../router/errors';
@@ -25,6 +26,7 @@ export function createApp() {
   app.notFound((c) => errorResponse(c, new NotFoundError('path', `${c.req.method} ${c.req.path}`)));
   app.get('/health', (c) => c.json({ status: 'ok', service: 'conclave' }));
   app.route('/', chatRoutes);
+  app.route('/', embeddingRoutes);
   app.route('/', modelRoutes);
   app.route('/', feedbackRoutes);
   const admin = new Hono<AppEnv>();
