@@ -12,6 +12,7 @@ import { adminSpend } from './admin/spend';
 import { adminStats } from './admin/stats';
 import { dashboard } from './dashboard';
 import type { AppEnv } from './env';
+import { openApiDocument } from './gateway/openapi';
 import { requireAdmin } from './http/auth';
 import { errorResponse, onError } from './http/errors';
 import { chatRoutes } from './routes/chat';
@@ -25,6 +26,7 @@ export function createApp() {
   app.onError(onError);
   app.notFound((c) => errorResponse(c, new NotFoundError('path', `${c.req.method} ${c.req.path}`)));
   app.get('/health', (c) => c.json({ status: 'ok', service: 'conclave' }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.route('/', chatRoutes);
   app.route('/', embeddingRoutes);
   app.route('/', modelRoutes);

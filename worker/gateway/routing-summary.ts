@@ -1,49 +1,12 @@
+import type { z } from 'zod';
 import type { RouteOutcome } from '../../router/pipeline';
 import type { RoutingPolicy } from '../../router/policy';
 import type { RoutingDecision, Usage } from '../../router/types';
 import type { CallRecord } from '../history/record';
+import type { routingSummarySchema } from './response-schemas';
 
 /** The `routing` object of a response: what was decided, called, and what it cost. */
-export interface RoutingSummary {
-  route_id: string;
-  policy: string;
-  strategy: string;
-  aggregation: string;
-  experts: {
-    id: string;
-    score: number;
-    detail?: Record<string, number | string>;
-    status: string;
-    latency_ms: number | null;
-    prompt_tokens: number;
-    completion_tokens: number;
-    cost_usd: number;
-    error?: string;
-  }[];
-  calls: {
-    expert: string;
-    role: string;
-    stage: number;
-    status: string;
-    latency_ms: number;
-    prompt_tokens: number;
-    completion_tokens: number;
-    cost_usd: number;
-    finish_reason?: string;
-    /** Request fields the expert's protocol has no place for, so they were not sent to it. */
-    dropped_params?: string[];
-    error?: string;
-    error_source?: string;
-  }[];
-  winner?: string;
-  tally?: Record<string, number>;
-  aggregation_detail?: Record<string, unknown>;
-  total_cost_usd: number;
-  latency_ms: number;
-  /** The gateway's own share of latency_ms: the time no expert call was in flight. */
-  gateway_ms: number;
-  ttft_ms?: number;
-}
+export type RoutingSummary = z.infer<typeof routingSummarySchema>;
 
 export function totalUsage(calls: readonly CallRecord[]): Usage {
   return calls.reduce(

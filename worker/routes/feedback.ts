@@ -10,7 +10,7 @@ import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
 import { learnBanditAfterFeedback } from '../learning/learn';
 
-const feedbackSchema = z
+export const feedbackSchema = z
   .object({
     route_id: z.string().min(1).max(64),
     /** 1 = the answer was right / good, 0 = wrong / bad. */
