@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import { invalidateKeys } from '../gateway/key-cache';
 import { keySpendNow, type KeySpend } from '../db/spend';
 import type { AppEnv } from '../env';
 import { readJson } from '../http/validation';
@@ -77,6 +78,7 @@ adminKeys.post('/', async (c) => {
 adminKeys.patch('/:id', async (c) => {
   const input = await readJson(c, keyPatch, 'key');
   const row = await updateKey(createDb(c.env.DB), c.req.param('id'), columns(input));
+  invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));
   return c.json(keyJson(row));
 });
@@ -84,6 +86,7 @@ adminKeys.patch('/:id', async (c) => {
 /** Revokes (the row stays so history keeps naming the key). */
 adminKeys.delete('/:id', async (c) => {
   const row = await updateKey(createDb(c.env.DB), c.req.param('id'), { revokedAt: Date.now() });
+  invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));
   return c.json(keyJson(row));
 });

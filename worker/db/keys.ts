@@ -10,11 +10,11 @@ export async function hashKey(key: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function findActiveKey(db: Db, key: string): Promise<ApiKeyRow | null> {
+export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | null> {
   const rows = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, await hashKey(key)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
   return rows[0] ?? null;
 }

@@ -2,6 +2,7 @@ import type { ExpertProfile } from '../../router/types';
 import type { Db } from '../db/client';
 import { listExpertRows, toProfile } from '../db/experts';
 import { listPolicyRows, type PolicyRow } from '../db/policies';
+import { IsolateCache } from './isolate-cache';
 
 /** The registry as a request sees it: experts and saved policies. */
 export interface Registry {
@@ -10,23 +11,20 @@ export interface Registry {
 }
 
 /**
- * Cached per isolate so a chat request costs no D1 read on the hot path. Admin writes in this
- * isolate invalidate it at once; other isolates see changes within the TTL.
+ * Cached per isolate and revalidated off the critical path, so a chat request costs no D1 read.
+ * Admin writes in this isolate invalidate it at once; other isolates see changes within the TTL.
  */
-let cached: { at: number; registry: Promise<Registry> } | null = null;
+let db: Db | null = null;
+const cache = new IsolateCache<Registry>(async () => {
+  const [experts, policies] = await Promise.all([listExpertRows(db!), listPolicyRows(db!)]);
+  return { experts: experts.map(toProfile), policies: new Map(policies.map((p) => [p.name, p])) };
+});
 
-export function loadRegistry(db: Db, ttlMs: number, now = Date.now()): Promise<Registry> {
-  if (cached && now - cached.at < ttlMs) return cached.registry;
-  const registry = Promise.all([listExpertRows(db), listPolicyRows(db)]).then(([experts, policies]) => ({
-    experts: experts.map(toProfile),
-    policies: new Map(policies.map((p) => [p.name, p])),
-  }));
-  cached = { at: now, registry };
-  // A failed load must not be served from the cache.
-  registry.catch(() => (cached = null));
-  return registry;
+export function loadRegistry(from: Db, ttlMs: number, background?: (p: Promise<unknown>) => void): Promise<Registry> {
+  db = from;
+  return cache.get(ttlMs, background);
 }
 
 export function invalidateRegistry(): void {
-  cached = null;
+  cache.invalidate();
 }

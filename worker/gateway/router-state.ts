@@ -8,7 +8,8 @@ import { artifactVersions, latestArtifacts } from '../db/artifacts';
 
 /**
  * Trained artifacts and the strategies built from them, per isolate. Versions are re-checked once
- * the cache TTL has passed; when the cron job saves a new version, the next check hot-swaps it.
+ * the cache TTL has passed, in the background when the caller passes `background` (waitUntil), so
+ * requests keep routing with the loaded artifacts meanwhile; a new version is hot-swapped.
  */
 
 interface RouterState {
@@ -22,9 +23,13 @@ interface RouterState {
 let state: RouterState | null = null;
 let loading: Promise<RouterState> | null = null;
 
-export async function routerState(db: Db, ttlMs: number, now = Date.now()): Promise<RouterState> {
+export async function routerState(db: Db, ttlMs: number, background?: (p: Promise<unknown>) => void, now = Date.now()): Promise<RouterState> {
   if (state && now - state.checkedAt < ttlMs) return state;
   loading ??= refresh(db, now).finally(() => (loading = null));
+  if (state && background && ttlMs > 0) {
+    background(loading.catch((e: unknown) => console.warn(JSON.stringify({ event: 'artifacts_refresh_failed', error: String(e) }))));
+    return state;
+  }
   return loading;
 }
 

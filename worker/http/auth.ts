@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { AuthError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { findActiveKey } from '../db/keys';
-import type { AppEnv } from '../env';
+import { cacheTtlMs, type AppEnv } from '../env';
+import { activeKey } from '../gateway/key-cache';
 
 /** Constant-time string comparison over SHA-256 digests, so length does not leak either. */
 export async function safeEqual(a: string, b: string): Promise<boolean> {
@@ -29,7 +29,7 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('apiKey', null);
     return next();
   }
-  const row = await findActiveKey(createDb(c.env.DB), key);
+  const row = await activeKey(createDb(c.env.DB), key, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   if (!row) throw new AuthError('invalid API key');
   c.set('apiKeyId', row.id);
   c.set('apiKey', row);

@@ -38,8 +38,8 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, async (c) => {
   const prompt = lastUserMessage(messages);
   const headerPolicy = parsePolicyHeader(c.req.header('x-routing-policy'));
   const db = createDb(c.env.DB);
-  const registry = await loadRegistry(db, cacheTtlMs(c.env));
-  const router = await routerState(db, cacheTtlMs(c.env));
+  const registry = await loadRegistry(db, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
+  const router = await routerState(db, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   const caller = new RecordingCaller(registry.experts, gatewayAdapters(c.env));
   const admission = new KeyAdmission(c.env, c.get('apiKey'));
   const record = recorder(c, { routeId, createdAt, t0, body, messages, prompt, caller, admission });

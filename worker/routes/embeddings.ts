@@ -30,7 +30,7 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, async (c) => {
   const body = await readJson(c, embeddingsRequestSchema);
   const input = typeof body.input === 'string' ? [body.input] : body.input;
   const db = createDb(c.env.DB);
-  const registry = await loadRegistry(db, cacheTtlMs(c.env));
+  const registry = await loadRegistry(db, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   const expert = registry.experts.find((e) => e.id === body.model && e.enabled);
   if (!expert) throw new NotFoundError('model', body.model, `model '${body.model}' is not an enabled expert; embedding experts are listed by GET /v1/models with task 'embedding'`, 'model_not_found');
   if (expert.task !== 'embedding') throw new InvalidRequestError(`expert '${expert.id}' is a chat model: register an expert with task 'embedding' for /v1/embeddings`, 'not_an_embedding_model', 'model');

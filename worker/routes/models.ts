@@ -30,7 +30,7 @@ function policyNames(registry: Registry): string[] {
 
 /** OpenAI model list: routing policies (kind `policy`) and enabled experts (kind `expert`). */
 modelRoutes.get('/v1/models', requireApiKey, async (c) => {
-  const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env));
+  const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   const data = [...policyNames(registry).map(policyJson), ...registry.experts.filter((e) => e.enabled).map(expertJson)];
   return c.json({ object: 'list', data });
 });
@@ -38,7 +38,7 @@ modelRoutes.get('/v1/models', requireApiKey, async (c) => {
 /** One model: a policy (a saved one shadows a built-in of its name) or an enabled expert. */
 modelRoutes.get('/v1/models/:id{.+}', requireApiKey, async (c) => {
   const id = c.req.param('id');
-  const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env));
+  const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   if (policyNames(registry).includes(id)) return c.json(policyJson(id));
   const expert = registry.experts.find((e) => e.id === id && e.enabled);
   if (!expert) throw new NotFoundError('model', id, `model '${id}' is neither a routing policy nor an enabled expert; GET /v1/models lists both`, 'model_not_found');
