@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { insertRouteRecord } from '../../worker/db/history';
+import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history';
+import { enqueueRouteRecord, MAX_BATCH_ROUTES } from '../../worker/history/batcher';
 import type { RouteRecord } from '../../worker/history/record';
 import { writeRouteRecord } from '../../worker/history/writer';
 import { runScheduled } from '../../worker/scheduled';
@@ -41,13 +42,33 @@ function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string
 describe('routing history', () => {
   it('retries a failed write and never writes a route twice', async () => {
     let failures = 2;
-    const write = async (r: RouteRecord) => {
-      await insertRouteRecord(createDb(env.DB), r);
+    const write = async (rs: RouteRecord[]) => {
+      await insertRouteRecords(createDb(env.DB), rs);
       if (failures-- > 0) throw new Error('acknowledgement lost');
     };
     expect(await writeRouteRecord(env.DB, record('rt_x', Date.now()), { write, baseDelayMs: 1 })).toBe(true);
     expect(await count('routes')).toBe(1);
     expect(await count('route_calls')).toBe(1);
+  });
+
+  it('writes concurrent routes in shared batches, and a record that poisons its batch loses no other', async () => {
+    const batches: string[][] = [];
+    const write = async (rs: RouteRecord[]) => {
+      batches.push(rs.map((r) => r.id));
+      if (rs.some((r) => r.id === 'rt_bad')) throw new Error('row too big');
+      await insertRouteRecords(createDb(env.DB), rs);
+    };
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const flushes: Promise<unknown>[] = [];
+    const ids = [...Array.from({ length: MAX_BATCH_ROUTES + 4 }, (_, i) => `rt_b${i}`), 'rt_bad'];
+    for (const id of ids) enqueueRouteRecord(env.DB, record(id, Date.now()), (p) => flushes.push(p), { write, attempts: 2, baseDelayMs: 1 });
+    await Promise.all(flushes);
+    // Two batches (a full one, then the rest); the second failed whole and was written route by route.
+    expect(flushes).toHaveLength(2);
+    expect(batches[0]).toHaveLength(MAX_BATCH_ROUTES);
+    expect(await count('routes')).toBe(ids.length - 1);
+    expect(JSON.parse(error.mock.calls[0]![0] as string)).toMatchObject({ event: 'route_write_failed', routeId: 'rt_bad' });
+    error.mockRestore();
   });
 
   it('logs the whole record when every attempt fails', async () => {

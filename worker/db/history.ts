@@ -37,9 +37,14 @@ type RouteText = keyof typeof ROUTE_TEXT_BYTES;
 type Value = string | number | boolean | null;
 
 /** Writes a route and all its calls atomically (one D1 batch). Idempotent on the route id. */
-export async function insertRouteRecord(db: Db, r: RouteRecord): Promise<void> {
-  const [first, ...rest] = [...routeStatements(db, r), db.delete(routeCalls).where(eq(routeCalls.routeId, r.id)), ...callStatements(db, r)];
-  await db.batch([first!, ...rest]);
+export function insertRouteRecord(db: Db, r: RouteRecord): Promise<void> {
+  return insertRouteRecords(db, [r]);
+}
+
+/** Writes several routes with their calls in one D1 batch: one round trip, one transaction. Idempotent. */
+export async function insertRouteRecords(db: Db, records: readonly RouteRecord[]): Promise<void> {
+  const [first, ...rest] = records.flatMap((r) => [...routeStatements(db, r), db.delete(routeCalls).where(eq(routeCalls.routeId, r.id)), ...callStatements(db, r)]);
+  if (first) await db.batch([first, ...rest]);
 }
 
 function routeStatements(db: Db, r: RouteRecord): BatchItem<'sqlite'>[] {

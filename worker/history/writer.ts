@@ -1,5 +1,5 @@
 import { createDb } from '../db/client';
-import { insertRouteRecord } from '../db/history';
+import { insertRouteRecords } from '../db/history';
 import type { RouteRecord } from './record';
 
 export interface WriteOptions {
@@ -8,32 +8,47 @@ export interface WriteOptions {
   maxDelayMs?: number;
   /** Fraction of write attempts made to fail on purpose (chaos testing); 0 in production. */
   chaosFailureRate?: number;
-  write?: (record: RouteRecord) => Promise<void>;
+  write?: (records: RouteRecord[]) => Promise<void>;
 }
 
 /**
- * Writes a route off the request's critical path (the caller hands the promise to waitUntil).
- * The write is idempotent, so failed attempts are retried with exponential backoff and jitter; a
- * record that still cannot be written is logged whole as one structured line, never dropped silently.
+ * Writes routes off the request's critical path (the caller hands the promise to waitUntil). The
+ * write is idempotent, so failed attempts are retried with exponential backoff and jitter; a batch
+ * that still fails is written route by route, so one bad record cannot take the others with it,
+ * and a record that still cannot be written is logged whole as one structured line, never dropped
+ * silently. Resolves to the number of routes written.
  */
+export async function writeRouteRecords(d1: D1Database, records: RouteRecord[], opts: WriteOptions = {}): Promise<number> {
+  if (await attemptWrites(d1, records, opts)) return records.length;
+  if (records.length === 1) {
+    console.error(JSON.stringify({ event: 'route_write_failed', routeId: records[0]!.id, record: records[0] }));
+    return 0;
+  }
+  let written = 0;
+  for (const record of records) written += await writeRouteRecords(d1, [record], opts);
+  return written;
+}
+
+/** One route: the same as a batch of one. */
 export async function writeRouteRecord(d1: D1Database, record: RouteRecord, opts: WriteOptions = {}): Promise<boolean> {
+  return (await writeRouteRecords(d1, [record], opts)) === 1;
+}
+
+async function attemptWrites(d1: D1Database, records: RouteRecord[], opts: WriteOptions): Promise<boolean> {
   const attempts = opts.attempts ?? 8;
   const base = opts.baseDelayMs ?? 25;
   const cap = opts.maxDelayMs ?? 2_000;
   const chaos = opts.chaosFailureRate ?? 0;
-  const write = opts.write ?? ((r: RouteRecord) => insertRouteRecord(createDb(d1), r));
-  let lastError: unknown;
+  const write = opts.write ?? ((r: RouteRecord[]) => insertRouteRecords(createDb(d1), r));
   for (let i = 0; i < attempts; i++) {
     try {
       if (chaos > 0 && Math.random() < chaos) throw new Error('injected D1 write failure');
-      await write(record);
+      await write(records);
       return true;
     } catch (e) {
-      lastError = e;
-      console.warn(JSON.stringify({ event: 'route_write_retry', routeId: record.id, attempt: i + 1, error: String(e) }));
+      console.warn(JSON.stringify({ event: 'route_write_retry', routeIds: records.map((r) => r.id), attempt: i + 1, error: String(e) }));
       if (i + 1 < attempts) await new Promise((r) => setTimeout(r, Math.min(cap, base * 2 ** i) * (0.5 + Math.random() / 2)));
     }
   }
-  console.error(JSON.stringify({ event: 'route_write_failed', routeId: record.id, error: String(lastError), record }));
   return false;
 }

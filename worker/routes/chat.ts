@@ -18,7 +18,7 @@ import { summarise, totalCost, totalUsage } from '../gateway/routing-summary';
 import type { RouteRecord } from '../history/record';
 import { emitRouteRecord } from '../export/sinks';
 import { newRouteId } from '../history/route-id';
-import { writeRouteRecord } from '../history/writer';
+import { enqueueRouteRecord } from '../history/batcher';
 import { requireApiKey } from '../http/auth';
 import { KeyAdmission } from '../limits/admission';
 import { applyKeyScope } from '../limits/enforce';
@@ -128,7 +128,7 @@ function recorder(
       aggregationDetail: outcome ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail } : null,
       calls: [...r.caller.records],
     };
-    c.executionCtx.waitUntil(writeRouteRecord(c.env.DB, entry, { chaosFailureRate: Number(c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) }));
+    enqueueRouteRecord(c.env.DB, entry, (p) => c.executionCtx.waitUntil(p), { chaosFailureRate: Number(c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) });
     emitRouteRecord(c.env, (p) => c.executionCtx.waitUntil(p), entry);
     const settled = r.admission.settle(entry.costUsd);
     if (settled) c.executionCtx.waitUntil(settled);

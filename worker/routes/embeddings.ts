@@ -9,7 +9,7 @@ import { embeddingsRequestSchema } from '../gateway/openai-schema';
 import { loadRegistry } from '../gateway/registry';
 import { totalCost, totalUsage } from '../gateway/routing-summary';
 import { newRouteId } from '../history/route-id';
-import { writeRouteRecord } from '../history/writer';
+import { enqueueRouteRecord } from '../history/batcher';
 import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
@@ -52,8 +52,9 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, async (c) => {
   } finally {
     const settled = admission.settle(totalCost(caller.records));
     if (settled) c.executionCtx.waitUntil(settled);
-    c.executionCtx.waitUntil(
-      writeRouteRecord(c.env.DB, {
+    enqueueRouteRecord(
+      c.env.DB,
+      {
         id: routeId,
         createdAt,
         apiKeyId: c.get('apiKeyId'),
@@ -76,7 +77,8 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, async (c) => {
         decision: null,
         aggregationDetail: null,
         calls: [...caller.records],
-      }),
+      },
+      (p) => c.executionCtx.waitUntil(p),
     );
   }
 });

@@ -1,0 +1,34 @@
+import type { RouteRecord } from './record';
+import { writeRouteRecords, type WriteOptions } from './writer';
+
+/**
+ * Route records wait a few milliseconds in the isolate so that concurrent requests share one D1
+ * batch (one round trip, one transaction) instead of one write each. The request that opens a
+ * batch owns its flush and hands it to waitUntil, which keeps the isolate alive until the batch is
+ * written; requests that join an open batch are covered by that. No promise crosses requests.
+ */
+export const BATCH_WINDOW_MS = 10;
+/** Routes per batch: each is a few statements, and a D1 batch is best kept to a few hundred. */
+export const MAX_BATCH_ROUTES = 25;
+
+interface OpenBatch {
+  records: RouteRecord[];
+}
+
+let open: OpenBatch | null = null;
+
+export function enqueueRouteRecord(d1: D1Database, record: RouteRecord, waitUntil: (p: Promise<unknown>) => void, opts: WriteOptions = {}): void {
+  if (open && open.records.length < MAX_BATCH_ROUTES) {
+    open.records.push(record);
+    return;
+  }
+  const batch: OpenBatch = { records: [record] };
+  open = batch;
+  waitUntil(
+    (async () => {
+      await new Promise((r) => setTimeout(r, BATCH_WINDOW_MS));
+      if (open === batch) open = null;
+      await writeRouteRecords(d1, batch.records, opts);
+    })(),
+  );
+}
