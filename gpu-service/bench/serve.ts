@@ -101,8 +101,9 @@ async function runEngine(engine: EngineName, m: Model): Promise<EngineRow[]> {
 
 if (values.peer) await ensureLlamaCpp(log);
 const prepared = models.map(prepare);
-const triad = measureBandwidth();
-log(`triad on ${threads} thread(s): ${triad.toFixed(1)} GB/s; conclave device: ${kernels.device()}`);
+// On CUDA the weights stream from device memory: its triad is the one to compare with.
+const triad = kernels.device() === 'cuda' ? measureBandwidth(1 << 30, 'cuda') : measureBandwidth();
+log(`triad (${kernels.device() === 'cuda' ? 'device memory' : `${threads} thread(s)`}): ${triad.toFixed(1)} GB/s; conclave device: ${kernels.device()}`);
 
 type Key = `${EngineName}|${string}|${number}`;
 const samples = new Map<Key, EngineRow[]>();
