@@ -40,6 +40,8 @@ export interface AppVariables {
   /** The API key a chat request was authenticated with (null for the dev key). */
   apiKeyId: string | null;
   apiKey: import('./db/keys').ApiKeyRow | null;
+  /** The route a /v1 request is recorded as (worker/http/route-recorder.ts). */
+  route: import('./http/route-recorder').RouteRecorder;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

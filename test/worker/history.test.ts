@@ -4,7 +4,7 @@ import { createDb } from '../../worker/db/client';
 import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history';
 import { enqueueRouteRecord, MAX_BATCH_ROUTES } from '../../worker/history/batcher';
 import type { RouteRecord } from '../../worker/history/record';
-import { writeRouteRecord } from '../../worker/history/writer';
+import { writeRouteRecords } from '../../worker/history/writer';
 import { runScheduled } from '../../worker/scheduled';
 import { chat, replayExpert } from './helpers';
 
@@ -46,7 +46,7 @@ describe('routing history', () => {
       await insertRouteRecords(createDb(env.DB), rs);
       if (failures-- > 0) throw new Error('acknowledgement lost');
     };
-    expect(await writeRouteRecord(env.DB, record('rt_x', Date.now()), { write, baseDelayMs: 1 })).toBe(true);
+    expect(await writeRouteRecords(env.DB, [record('rt_x', Date.now())], { write, baseDelayMs: 1 })).toBe(1);
     expect(await count('routes')).toBe(1);
     expect(await count('route_calls')).toBe(1);
   });
@@ -73,8 +73,8 @@ describe('routing history', () => {
 
   it('logs the whole record when every attempt fails', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const ok = await writeRouteRecord(env.DB, record('rt_lost', Date.now()), { write: () => Promise.reject(new Error('D1 down')), attempts: 3, baseDelayMs: 1 });
-    expect(ok).toBe(false);
+    const written = await writeRouteRecords(env.DB, [record('rt_lost', Date.now())], { write: () => Promise.reject(new Error('D1 down')), attempts: 3, baseDelayMs: 1 });
+    expect(written).toBe(0);
     const logged = JSON.parse(error.mock.calls[0]![0] as string) as { event: string; record: { id: string } };
     expect(logged).toMatchObject({ event: 'route_write_failed', record: { id: 'rt_lost' } });
     error.mockRestore();

@@ -29,11 +29,6 @@ export async function writeRouteRecords(d1: D1Database, records: RouteRecord[], 
   return written;
 }
 
-/** One route: the same as a batch of one. */
-export async function writeRouteRecord(d1: D1Database, record: RouteRecord, opts: WriteOptions = {}): Promise<boolean> {
-  return (await writeRouteRecords(d1, [record], opts)) === 1;
-}
-
 async function attemptWrites(d1: D1Database, records: RouteRecord[], opts: WriteOptions): Promise<boolean> {
   const attempts = opts.attempts ?? 8;
   const base = opts.baseDelayMs ?? 25;
