@@ -12,6 +12,27 @@ function form(fields: Record<string, string>): URLSearchParams {
   return new URLSearchParams(fields);
 }
 
+/** What a browser would post from the page's first form: text inputs, selected options, ticked boxes, the CSRF field. */
+function formFields(html: string): URLSearchParams {
+  const page = html.slice(html.indexOf('<form class="stack"'));
+  const body = page.slice(0, page.indexOf('</form>'));
+  const out = new URLSearchParams();
+  const unescape = (v: string) => v.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+  for (const m of body.matchAll(/<input ([^>]*)>/g)) {
+    const attrs = m[1]!;
+    const name = /name="([^"]*)"/.exec(attrs)?.[1];
+    if (!name) continue;
+    if (/type="checkbox"/.test(attrs) && !/checked=""/.test(attrs)) continue;
+    out.append(name, unescape(/value="([^"]*)"/.exec(attrs)?.[1] ?? ''));
+  }
+  for (const m of body.matchAll(/<select [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const selected = /<option value="([^"]*)" selected="">/.exec(m[2]!) ?? /<option value="([^"]*)"/.exec(m[2]!);
+    out.append(m[1]!, unescape(selected?.[1] ?? ''));
+  }
+  for (const m of body.matchAll(/<textarea [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) out.append(m[1]!, unescape(m[2]!));
+  return out;
+}
+
 async function signIn(token = ADMIN): Promise<Response> {
   return call('/admin/login', { method: 'POST', key: null, body: form({ token, next: '/admin/experts' }), headers: { origin: ORIGIN } });
 }
@@ -24,10 +45,10 @@ async function session(): Promise<{ cookie: string; csrf: string }> {
   return { cookie, csrf };
 }
 
-function post(path: string, s: { cookie: string; csrf?: string }, fields: Record<string, string>, origin: string | null = ORIGIN) {
+function post(path: string, s: { cookie: string; csrf?: string }, fields: Record<string, string>, origin: string | null = ORIGIN, body?: URLSearchParams) {
   const headers: Record<string, string> = { cookie: s.cookie };
   if (origin) headers.origin = origin;
-  return call(path, { method: 'POST', key: null, headers, body: form({ ...(s.csrf ? { _csrf: s.csrf } : {}), ...fields }) });
+  return call(path, { method: 'POST', key: null, headers, body: body ?? form({ ...(s.csrf ? { _csrf: s.csrf } : {}), ...fields }) });
 }
 
 describe('dashboard sign-in', () => {
@@ -298,18 +319,37 @@ describe('dashboard policies', () => {
     expect(await dup.text()).toMatch(/id="f-name-error"[^>]*>policy &#39;cheap-pair&#39; already exists/);
   });
 
-  it('keeps config keys the form does not show when saving an edit', async () => {
-    await replayExpert('gemma-7b');
-    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'fast', config: { strategy: 'all', aggregate: 'first', hedge_ms: 250 } } });
+  it('puts every routing knob on the form: a policy with all of them set saves back unchanged', async () => {
+    for (const id of ['gemma-7b', 'gemini-1.5-flash-002', 'gemini-1.5-pro-002']) await replayExpert(id);
+    const { KNOBS } = await import('../../worker/dashboard/policy-knobs');
+    const { routingOverrideSchema } = await import('../../router/policy');
+    const config = {
+      strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemma-7b'], k: 2, allow: ['gemini-1.5-pro-002', 'gemma-7b'], deny: ['gemini-1.5-flash-002'], max_cost_usd: 0.02,
+      timeout_ms: 9000, aggregate: 'judge', aggregator: 'gemini-1.5-pro-002', quorum: 2, fallback: 'gemma-7b', lambda: 0.3, rounds: 2, extractor: 'llm', sample: true, stop_on: 'stacked', hedge_ms: 250,
+    };
+    // The test sets every knob the schema has, so a knob added later fails here until it is on the form.
+    expect(Object.keys(config).sort()).toEqual(Object.keys(routingOverrideSchema.shape).sort());
+    expect(KNOBS.map((k) => k.name).sort()).toEqual(Object.keys(config).sort());
+    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'everything', description: 'all knobs', config } });
     const s = await session();
-    expect((await post('/admin/policies/fast', s, { ...base, editing: 'fast', k: '1' })).status).toBe(303);
-    const policy = (await (await call('/admin/api/policies/fast', { admin: true })).json()) as { config: Record<string, unknown> };
-    expect(policy.config).toEqual({ strategy: 'all', aggregate: 'vote', k: 1, hedge_ms: 250 });
+    const html = await (await call('/admin/policies/everything', { key: null, headers: { cookie: s.cookie } })).text();
+    for (const k of KNOBS) expect(html, k.name).toMatch(new RegExp(`name="${k.name}"`));
+    const resaved = await post('/admin/policies/everything', s, {}, ORIGIN, formFields(html));
+    expect(resaved.status).toBe(303);
+    const policy = (await (await call('/admin/api/policies/everything', { admin: true })).json()) as { config: Record<string, unknown> };
+    expect(policy.config).toEqual(config);
+    // Clearing a field unsets its knob.
+    const cleared = formFields(html);
+    cleared.set('hedge_ms', '');
+    cleared.delete('deny');
+    await post('/admin/policies/everything', s, {}, ORIGIN, cleared);
+    const { hedge_ms: _h, deny: _d, ...rest } = config;
+    expect(((await (await call('/admin/api/policies/everything', { admin: true })).json()) as { config: unknown }).config).toEqual(rest);
     const preview = await post('/admin/policies/preview', s, { ...base, editing: 'fast', strategy: 'fixed', prompt: 'x' });
     expect(await preview.text()).toContain('No routing: strategy &#39;fixed&#39; needs routing.experts');
   });
 
-  it('edits and previews a built-in policy (auto) and keeps the knobs the form does not show', async () => {
+  it('edits and previews a built-in policy (auto) and keeps every knob it had', async () => {
     await seedArtifacts();
     await seedReplayExperts();
     const { BUILTIN_POLICIES } = await import('../../worker/gateway/policies');
@@ -319,12 +359,14 @@ describe('dashboard policies', () => {
     expect(form).toContain('This is a built-in policy');
     expect(form).toContain(`<option value="${auto.strategy}" selected="">${auto.strategy}</option>`);
     const { RECORDED_PROMPT } = await import('./helpers');
-    const fields = { ...base, editing: 'auto', strategy: auto.strategy, aggregate: auto.aggregate, k: String(auto.k ?? ''), prompt: RECORDED_PROMPT };
-    const preview = await post('/admin/policies/preview', s, fields);
+    const fields = formFields(form);
+    fields.set('prompt', RECORDED_PROMPT);
+    const preview = await post('/admin/policies/preview', s, {}, ORIGIN, fields);
     const html = await preview.text();
     expect(preview.status, html).toBe(200);
     expect(html).toMatch(new RegExp(`Strategy <strong>${auto.strategy}</strong> would call <strong>[^<]+</strong>`));
-    const saved = await post('/admin/policies/auto', s, { ...fields, max_cost_usd: '0.01' });
+    fields.set('max_cost_usd', '0.01');
+    const saved = await post('/admin/policies/auto', s, {}, ORIGIN, fields);
     expect(saved.status).toBe(303);
     const policy = (await (await call('/admin/api/policies/auto', { admin: true })).json()) as { builtin: boolean; config: Record<string, unknown> };
     expect(policy).toEqual(expect.objectContaining({ builtin: false, config: { ...auto, max_cost_usd: 0.01 } }));

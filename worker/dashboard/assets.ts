@@ -52,6 +52,8 @@ textarea { min-height: 7rem; }
 .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: .9rem; }
 fieldset { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; }
 fieldset.checks { max-height: 16rem; overflow-y: auto; }
+fieldset.knobs { display: grid; gap: .75rem; }
+fieldset.knobs > legend { font-size: 1.05rem; }
 fieldset.checks label { display: block; font-weight: 400; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; }
 .filters .field { min-width: 9rem; }

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { AGGREGATION_NAMES, STRATEGY_NAMES } from '../../../router/policy';
 import type { RoutePreview } from '../../admin/preview';
 import { savedPolicyConfigSchema } from '../../gateway/policies';
 import { seg, type ApiResult } from '../api-client';
-import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
+import { apiFieldErrors, fieldErrors, readForm, textOf, type FieldErrors, type FormValues } from '../forms';
 import { usd } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { configFromPost, KNOBS, knobValuesFromPost, knobValuesOf, type Knob, type KnobGroup, type KnobValues } from '../policy-knobs';
 import type { ExpertJson } from './experts';
 
 interface PolicyJson {
@@ -17,98 +17,114 @@ interface PolicyJson {
   updated_at: string | null;
 }
 
-/** The config keys this form edits; any other key a policy has (set through the API) is kept as it is. */
-const FORM_KEYS = ['strategy', 'aggregate', 'k', 'aggregator', 'max_cost_usd', 'allow', 'experts'] as const;
-
 interface PolicyForm {
   /** The policy being edited; empty for a new one. */
   editing: string;
   name: string;
   description: string;
-  strategy: string;
-  aggregate: string;
-  k: string;
-  aggregator: string;
-  max_cost_usd: string;
-  allow: string[];
-  experts: string;
+  knobs: KnobValues;
   prompt: string;
 }
 
 function formOf(p: PolicyJson | null): PolicyForm {
-  const cfg = p?.config ?? {};
-  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   return {
     editing: p?.name ?? '',
     name: p?.name ?? '',
     description: p?.description ?? '',
-    strategy: str(cfg.strategy ?? 'all'),
-    aggregate: str(cfg.aggregate ?? 'first'),
-    k: str(cfg.k),
-    aggregator: str(cfg.aggregator),
-    max_cost_usd: str(cfg.max_cost_usd),
-    allow: Array.isArray(cfg.allow) ? cfg.allow.map(String) : [],
-    experts: Array.isArray(cfg.experts) ? cfg.experts.map(String).join(', ') : '',
+    knobs: knobValuesOf({ strategy: 'all', aggregate: 'first', ...p?.config }),
     prompt: '',
   };
 }
 
 function formFromPost(f: FormValues): PolicyForm {
-  const t = (k: string) => textOf(f, k);
-  return {
-    editing: t('editing'),
-    name: t('name'),
-    description: t('description'),
-    strategy: t('strategy'),
-    aggregate: t('aggregate'),
-    k: t('k'),
-    aggregator: t('aggregator'),
-    max_cost_usd: t('max_cost_usd'),
-    allow: valuesOf(f, 'allow'),
-    experts: t('experts'),
-    prompt: t('prompt'),
-  };
+  return { editing: textOf(f, 'editing'), name: textOf(f, 'name'), description: textOf(f, 'description'), knobs: knobValuesFromPost(f), prompt: textOf(f, 'prompt') };
 }
 
-/** The posted form as a config, over the keys of the saved one the form does not show. */
-function configOf(f: FormValues, base: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.fromEntries(Object.entries(base).filter(([k]) => !(FORM_KEYS as readonly string[]).includes(k)));
-  const k = numberOf(f, 'k');
-  const cap = numberOf(f, 'max_cost_usd');
-  const allow = valuesOf(f, 'allow');
-  const experts = listOf(f, 'experts');
-  const aggregator = textOf(f, 'aggregator');
-  return {
-    ...kept,
-    strategy: textOf(f, 'strategy'),
-    aggregate: textOf(f, 'aggregate'),
-    ...(k !== undefined ? { k } : {}),
-    ...(aggregator ? { aggregator } : {}),
-    ...(cap !== undefined ? { max_cost_usd: cap } : {}),
-    // No box ticked means no restriction, not "no expert".
-    ...(allow.length ? { allow } : {}),
-    ...(experts.length ? { experts } : {}),
-  };
-}
+/** strategy and aggregate: a saved policy always names them, so their lists offer no "default". */
+const REQUIRED = new Set(Object.entries(savedPolicyConfigSchema.shape).filter(([, f]) => !f.safeParse(undefined).success).map(([k]) => k));
 
-function Select(props: { attrs: object; options: readonly string[]; value: string; empty?: string }) {
+const GROUPS: { id: KnobGroup; legend: string }[] = [
+  { id: 'choose', legend: 'Which experts to call' },
+  { id: 'combine', legend: 'How to combine their answers' },
+  { id: 'limits', legend: 'Limits' },
+];
+
+function Options(props: { options: readonly string[]; value: string; empty?: string }) {
   return (
-    <select {...props.attrs}>
+    <>
       {props.empty !== undefined ? <option value="">{props.empty}</option> : null}
       {props.options.map((o) => (
         <option value={o} selected={o === props.value}>
           {o}
         </option>
       ))}
-    </select>
+    </>
+  );
+}
+
+/** One knob's control, as its type calls for. */
+function KnobField(props: { knob: Knob; value: string | string[] | undefined; error: string | undefined; experts: ExpertJson[] }) {
+  const { knob: k, error } = props;
+  const text = typeof props.value === 'string' ? props.value : '';
+  const c = k.control;
+  if (c.kind === 'experts' && !c.ordered) {
+    const ticked = Array.isArray(props.value) ? props.value : [];
+    return (
+      <fieldset class="checks" aria-describedby={error ? `${k.name}-error` : undefined}>
+        <legend>{k.label}</legend>
+        {props.experts.map((x, i) => (
+          <label>
+            <input type="checkbox" name={k.name} value={x.id} id={`${k.name}-${i}`} checked={ticked.includes(x.id)} /> {x.id}
+            {x.enabled ? '' : ' (disabled)'}
+          </label>
+        ))}
+        {error ? (
+          <span class="error" id={`${k.name}-error`}>
+            {error}
+          </span>
+        ) : null}
+      </fieldset>
+    );
+  }
+  const hint = k.hint ? { hint: k.hint } : {};
+  return (
+    <Field
+      name={k.name}
+      label={k.label}
+      {...hint}
+      error={error}
+      render={(a) =>
+        c.kind === 'select' ? (
+          <select {...a}>
+            <Options options={c.options} value={text} {...(REQUIRED.has(k.name) ? {} : { empty: '— default —' })} />
+          </select>
+        ) : c.kind === 'boolean' ? (
+          <select {...a}>
+            <option value="">— default (no) —</option>
+            <option value="true" selected={text === 'true'}>
+              yes
+            </option>
+            <option value="false" selected={text === 'false'}>
+              no
+            </option>
+          </select>
+        ) : c.kind === 'expert' ? (
+          <select {...a}>
+            <Options options={props.experts.map((x) => x.id)} value={text} empty={k.name === 'aggregator' ? '— chosen automatically —' : '— none —'} />
+          </select>
+        ) : (
+          <input {...a} type="text" {...(c.kind === 'number' ? { inputmode: c.integer ? 'numeric' : 'decimal' } : {})} value={text} />
+        )
+      }
+    />
   );
 }
 
 function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJson[]; csrf: string; builtin: boolean }) {
   const { v, e } = props;
   const saveAction = v.editing ? `/admin/policies/${seg(v.editing)}` : '/admin/policies';
-  const shown: readonly string[] = [...FORM_KEYS, 'description', 'prompt', ...(v.editing ? [] : ['name'])];
-  // Keys the form has no field for (set through the API) still need their message shown somewhere.
+  const shown: readonly string[] = [...KNOBS.map((k) => k.name), 'description', 'prompt', ...(v.editing ? [] : ['name'])];
+  // Errors the form has no field for still need their message shown somewhere.
   const unshown = Object.entries(e).filter(([k]) => k !== '' && !shown.includes(k));
   return (
     <form class="stack" method="post" action={saveAction}>
@@ -129,36 +145,28 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
         <Field name="name" label="Name" hint="Lower-case letters, digits and . _ - ; clients send it as the request's model." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
       )}
       <Field name="description" label="Description" error={e.description} render={(a) => <input {...a} type="text" value={v.description} />} />
-      <div class="row">
-        <Field name="strategy" label="Strategy" error={e.strategy} render={(a) => <Select attrs={a} options={STRATEGY_NAMES} value={v.strategy} />} />
-        <Field name="k" label="k (experts to call)" hint="Empty: the strategy's default." error={e.k} render={(a) => <input {...a} type="text" inputmode="numeric" value={v.k} />} />
-        <Field name="aggregate" label="Aggregation" error={e.aggregate} render={(a) => <Select attrs={a} options={AGGREGATION_NAMES} value={v.aggregate} />} />
-        <Field
-          name="aggregator"
-          label="Aggregator expert"
-          hint="Synthesizes or judges."
-          error={e.aggregator}
-          render={(a) => <Select attrs={a} options={props.experts.map((x) => x.id)} value={v.aggregator} empty="— chosen automatically —" />}
-        />
-      </div>
-      <div class="row">
-        <Field name="max_cost_usd" label="Cost cap per request (USD)" hint="Empty: no cap." error={e.max_cost_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.max_cost_usd} />} />
-        <Field name="experts" label="Experts to call, in order (strategy fixed)" hint="Comma-separated ids." error={e.experts} render={(a) => <input {...a} type="text" value={v.experts} />} />
-      </div>
-      <fieldset class="checks" aria-describedby={e.allow ? 'allow-error' : undefined}>
-        <legend>Allowed experts (none ticked: all)</legend>
-        {props.experts.map((x, i) => (
-          <label>
-            <input type="checkbox" name="allow" value={x.id} id={`allow-${i}`} checked={v.allow.includes(x.id)} /> {x.id}
-            {x.enabled ? '' : ' (disabled)'}
-          </label>
-        ))}
-        {e.allow ? (
-          <span class="error" id="allow-error">
-            {e.allow}
-          </span>
-        ) : null}
-      </fieldset>
+      {GROUPS.map((g) => {
+        const knobs = KNOBS.filter((k) => k.group === g.id);
+        const plain = knobs.filter((k) => !(k.control.kind === 'experts' && !k.control.ordered));
+        const sets = knobs.filter((k) => !plain.includes(k));
+        return (
+          <fieldset class="knobs">
+            <legend>{g.legend}</legend>
+            <div class="row">
+              {plain.map((k) => (
+                <KnobField knob={k} value={v.knobs[k.name]} error={e[k.name]} experts={props.experts} />
+              ))}
+            </div>
+            {sets.length ? (
+              <div class="row">
+                {sets.map((k) => (
+                  <KnobField knob={k} value={v.knobs[k.name]} error={e[k.name]} experts={props.experts} />
+                ))}
+              </div>
+            ) : null}
+          </fieldset>
+        );
+      })}
       <div class="actions">
         <button class="primary" type="submit">
           Save policy
@@ -387,17 +395,15 @@ policyPages.get('/:name', async (c) => {
   return p ? formPage(c, formOf(p), {}, { builtin: p.builtin }) : notFoundPage(c, `Policy '${c.req.param('name')}'`, 'policies');
 });
 
-/** Validates the posted config with the API's own schema; the saved policy's other keys are kept. */
-async function postedConfig(c: DashboardContext, form: FormValues) {
-  const editing = textOf(form, 'editing');
-  const base = editing ? ((await loadPolicy(c, editing))?.config ?? {}) : {};
-  return savedPolicyConfigSchema.safeParse(configOf(form, base));
+/** Validates the posted config with the API's own schema: every knob is on the form, so it is the whole config. */
+function postedConfig(form: FormValues) {
+  return savedPolicyConfigSchema.safeParse(configFromPost(form));
 }
 
 policyPages.post('/preview', async (c) => {
   const form = await readForm(c);
   const v = formFromPost(form);
-  const parsed = await postedConfig(c, form);
+  const parsed = postedConfig(form);
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   if (!v.prompt) return formPage(c, v, { prompt: 'enter a prompt to preview' }, { status: 400 });
   const preview = await c.get('api').post<RoutePreview>('/policies/preview', { prompt: v.prompt, config: parsed.data, name: v.editing || v.name || '(unsaved)' });
@@ -407,7 +413,7 @@ policyPages.post('/preview', async (c) => {
 policyPages.post('/', async (c) => {
   const form = await readForm(c);
   const v = formFromPost(form);
-  const parsed = await postedConfig(c, form);
+  const parsed = postedConfig(form);
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   const res = await c.get('api').post<PolicyJson>('/policies', { name: v.name, description: v.description, config: parsed.data });
   if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: res.status === 409 ? 409 : 400 });
@@ -417,7 +423,7 @@ policyPages.post('/', async (c) => {
 policyPages.post('/:name', async (c) => {
   const form = await readForm(c);
   const v = { ...formFromPost(form), editing: c.req.param('name') };
-  const parsed = await postedConfig(c, { ...form, editing: v.editing });
+  const parsed = postedConfig(form);
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   const res = await c.get('api').put<PolicyJson>(`/policies/${seg(v.editing)}`, { description: v.description, config: parsed.data });
   if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: 400 });
