@@ -47,6 +47,8 @@ function columns(input: z.infer<typeof keyPatch>) {
   };
 }
 
+export type KeyJson = ReturnType<typeof keyJson>;
+
 export const adminKeys = new Hono<AppEnv>();
 
 adminKeys.get('/', async (c) => {

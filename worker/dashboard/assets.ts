@@ -80,6 +80,9 @@ dl.facts dd { margin: 0; }
 .pager { display: flex; gap: 1rem; margin-top: .75rem; }
 ul.called { list-style: none; margin: 0; padding: 0; }
 ul.called .pill { margin-left: .3rem; }
+span.budget { display: inline-flex; flex-wrap: wrap; gap: .15rem .4rem; align-items: center; }
+span.budget meter { width: 7rem; }
+pre.secret { user-select: all; font-size: 15px; }
 table.history td.prompt { min-width: 16rem; max-width: 30rem; }
 .filters .field:first-child { min-width: 16rem; flex: 1; }
 `;

@@ -65,3 +65,8 @@ export function apiFieldErrors(error: ApiError, prefix = ''): FieldErrors {
   const message = param ? error.message.replace(/^[\w.]+: /, '') : error.message;
   return { [param]: message };
 }
+
+/** A query value that names one of the choices (own keys only: `toString` is no choice), or the default. */
+export function choiceOf<K extends string>(value: string | undefined, choices: Record<K, unknown>, fallback: K): K {
+  return value !== undefined && Object.hasOwn(choices, value) ? (value as K) : fallback;
+}

@@ -2,13 +2,15 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD, type DashboardContext } from './guard';
 
-export type NavItem = 'overview' | 'experts' | 'policies' | 'routes' | 'router';
+export type NavItem = 'overview' | 'experts' | 'policies' | 'routes' | 'keys' | 'spend' | 'router';
 
 const NAV: { id: NavItem; href: string; label: string }[] = [
   { id: 'overview', href: '/admin', label: 'Overview' },
   { id: 'experts', href: '/admin/experts', label: 'Experts' },
   { id: 'policies', href: '/admin/policies', label: 'Policies' },
   { id: 'routes', href: '/admin/routes', label: 'Routing history' },
+  { id: 'keys', href: '/admin/keys', label: 'API keys' },
+  { id: 'spend', href: '/admin/spend', label: 'Spend' },
   { id: 'router', href: '/admin/router', label: 'Router' },
 ];
 
@@ -41,7 +43,7 @@ export function Csrf(props: { token: string }) {
 }
 
 /** A signed-in page: skip link, navigation, sign-out, then the page's own content in <main>. */
-export function renderPage(c: DashboardContext, opts: { title: string; nav: NavItem; status?: 200 | 400 | 404 | 409 | 502; children: Child }) {
+export function renderPage(c: DashboardContext, opts: { title: string; nav: NavItem | null; status?: 200 | 400 | 404 | 409 | 502; children: Child }) {
   const csrf = c.get('csrf');
   const page = (
     <Document title={opts.title}>
@@ -77,8 +79,20 @@ export function renderPage(c: DashboardContext, opts: { title: string; nav: NavI
   return c.html(page, opts.status ?? 200, SECURITY_HEADERS);
 }
 
-export function notFoundPage(c: DashboardContext, what: string, nav: NavItem) {
-  return renderPage(c, { title: 'Not found', nav, status: 404, children: <p class="notice bad">{what} does not exist (any more).</p> });
+export function notFoundPage(c: DashboardContext, what: string, nav: NavItem | null) {
+  return renderPage(c, {
+    title: 'Not found',
+    nav,
+    status: 404,
+    children: (
+      <>
+        <p class="notice bad">{what} does not exist (any more).</p>
+        <p>
+          <a href="/admin">Back to the overview</a>
+        </p>
+      </>
+    ),
+  });
 }
 
 /** A page outside the session (sign-in). */

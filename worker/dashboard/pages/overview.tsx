@@ -2,6 +2,7 @@ import type { Stats, StatsWindow } from '../../admin/stats';
 import { STATS_WINDOWS } from '../../admin/stats';
 import { axisNumber, counted, ms, pct, usd } from '../format';
 import type { DashboardContext } from '../guard';
+import { choiceOf } from '../forms';
 import { Field, renderPage } from '../layout';
 import { BarList, ColumnChart, LineChart } from '../svg';
 
@@ -13,7 +14,7 @@ function tick(at: number, window: StatsWindow): string {
   return window === '7d' ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(11, 16);
 }
 
-function Card(props: { label: string; value: string }) {
+export function Card(props: { label: string; value: string }) {
   return (
     <div class="card">
       <div class="muted">{props.label}</div>
@@ -98,8 +99,7 @@ function Charts(props: { s: Stats }) {
 }
 
 export async function overviewPage(c: DashboardContext) {
-  const requested = c.req.query('window') ?? '1h';
-  const window: StatsWindow = requested in STATS_WINDOWS ? (requested as StatsWindow) : '1h';
+  const window = choiceOf<StatsWindow>(c.req.query('window'), STATS_WINDOWS, '1h');
   const s = await c.get('api').must<Stats>('/stats', { window });
   return renderPage(c, {
     title: 'Overview',

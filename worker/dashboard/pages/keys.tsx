@@ -1,0 +1,344 @@
+import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { KeyJson } from '../../admin/keys';
+import type { SpendLine } from '../../admin/spend';
+import { seg } from '../api-client';
+import { apiFieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
+import { usd, utc } from '../format';
+import type { DashboardContext, DashboardEnv } from '../guard';
+import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { ColumnChart } from '../svg';
+
+// API keys: create one (its secret shown once), set its scope and limits, see what it spent against
+// its budgets, revoke it. Everything through the admin API's /keys and /spend.
+
+interface Choices {
+  policies: string[];
+  experts: string[];
+}
+
+/** Spent against a budget: the figure, and a bar when there is a budget to fill. */
+function Budget(props: { spent: number; budget: number | null; label: string }) {
+  if (props.budget === null) return <span>{usd(props.spent)}</span>;
+  const share = props.budget > 0 ? Math.min(1, props.spent / props.budget) : 1;
+  return (
+    <span class="budget">
+      {usd(props.spent)} <span class="muted">of {usd(props.budget)}</span>
+      <meter min="0" max="1" low={0.7} high={0.9} optimum={0} value={share} aria-label={`${props.label}: ${Math.round(share * 100)}% of the budget used`} />
+    </span>
+  );
+}
+
+function scope(list: string[] | null): string {
+  return list ? list.join(', ') : 'all';
+}
+
+function KeyTable(props: { keys: KeyJson[]; csrf: string }) {
+  return (
+    <div class="table-wrap">
+      <table class="keys">
+        <caption class="muted">API keys; a key is shown only when it is created (its SHA-256 is stored)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">May use</th>
+            <th scope="col" class="num">
+              Requests / min
+            </th>
+            <th scope="col">Spent today</th>
+            <th scope="col">Spent this month</th>
+            <th scope="col">Status</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.keys.map((k) => (
+            <tr>
+              <th scope="row">
+                <a href={`/admin/keys/${seg(k.id)}`}>{k.name}</a>
+                <div class="muted">
+                  {k.prefix}… · {k.id}
+                </div>
+              </th>
+              <td>
+                policies: {scope(k.allowed_policies)}
+                <div class="muted">experts: {scope(k.allowed_experts)}</div>
+              </td>
+              <td class="num">{k.rpm_limit ?? <span class="muted">no limit</span>}</td>
+              <td>
+                <Budget spent={k.spend.today_usd} budget={k.daily_budget_usd} label={`${k.name} today`} />
+              </td>
+              <td>
+                <Budget spent={k.spend.month_usd} budget={k.monthly_budget_usd} label={`${k.name} this month`} />
+              </td>
+              <td>{k.revoked_at ? <span class="pill error">revoked</span> : <span class="pill ok">active</span>}</td>
+              <td>
+                <div class="actions">
+                  <a class="button" href={`/admin/keys/${seg(k.id)}`} aria-label={`Edit ${k.name}`}>
+                    Edit
+                  </a>
+                  {k.revoked_at ? null : (
+                    <form method="post" action={`/admin/keys/${seg(k.id)}/revoke`}>
+                      <Csrf token={props.csrf} />
+                      <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>
+                        Revoke
+                      </button>
+                    </form>
+                  )}
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+interface KeyForm {
+  name: string;
+  allowed_policies: string[];
+  allowed_experts: string[];
+  daily_budget_usd: string;
+  monthly_budget_usd: string;
+  rpm_limit: string;
+}
+
+const str = (n: number | null) => (n === null ? '' : String(n));
+
+function formOf(k: KeyJson | null): KeyForm {
+  return {
+    name: k?.name ?? '',
+    allowed_policies: k?.allowed_policies ?? [],
+    allowed_experts: k?.allowed_experts ?? [],
+    daily_budget_usd: str(k?.daily_budget_usd ?? null),
+    monthly_budget_usd: str(k?.monthly_budget_usd ?? null),
+    rpm_limit: str(k?.rpm_limit ?? null),
+  };
+}
+
+function formFromPost(f: FormValues): KeyForm {
+  return {
+    name: textOf(f, 'name'),
+    allowed_policies: valuesOf(f, 'allowed_policies'),
+    allowed_experts: valuesOf(f, 'allowed_experts'),
+    daily_budget_usd: textOf(f, 'daily_budget_usd'),
+    monthly_budget_usd: textOf(f, 'monthly_budget_usd'),
+    rpm_limit: textOf(f, 'rpm_limit'),
+  };
+}
+
+/** The API body: an empty limit is no limit (null), no box ticked is no restriction (null). */
+function bodyOf(f: FormValues) {
+  const limit = (name: string) => numberOf(f, name) ?? null;
+  const list = (name: string) => (valuesOf(f, name).length ? valuesOf(f, name) : null);
+  return {
+    name: textOf(f, 'name'),
+    allowed_policies: list('allowed_policies'),
+    allowed_experts: list('allowed_experts'),
+    daily_budget_usd: limit('daily_budget_usd'),
+    monthly_budget_usd: limit('monthly_budget_usd'),
+    rpm_limit: limit('rpm_limit'),
+  };
+}
+
+function Checks(props: { name: 'allowed_policies' | 'allowed_experts'; legend: string; options: string[]; ticked: string[]; error: string | undefined }) {
+  return (
+    <fieldset class="checks" aria-describedby={props.error ? `${props.name}-error` : undefined}>
+      <legend>{props.legend}</legend>
+      {props.options.map((o, i) => (
+        <label>
+          <input type="checkbox" name={props.name} value={o} id={`${props.name}-${i}`} checked={props.ticked.includes(o)} /> {o}
+        </label>
+      ))}
+      {props.error ? (
+        <span class="error" id={`${props.name}-error`}>
+          {props.error}
+        </span>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function KeyFormView(props: { action: string; v: KeyForm; e: FieldErrors; choices: Choices; csrf: string; submit: string }) {
+  const { v, e } = props;
+  return (
+    <form class="stack" method="post" action={props.action}>
+      <Csrf token={props.csrf} />
+      {e[''] ? (
+        <p class="notice bad" role="alert">
+          {e['']}
+        </p>
+      ) : null}
+      <Field name="name" label="Name" hint="Who or what uses it (a team, an app)." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
+      <div class="row">
+        <Field name="daily_budget_usd" label="Daily budget (USD)" hint="Empty: none. UTC days." error={e.daily_budget_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.daily_budget_usd} />} />
+        <Field name="monthly_budget_usd" label="Monthly budget (USD)" hint="Empty: none." error={e.monthly_budget_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.monthly_budget_usd} />} />
+        <Field name="rpm_limit" label="Requests per minute" hint="Empty: no limit." error={e.rpm_limit} render={(a) => <input {...a} type="text" inputmode="numeric" value={v.rpm_limit} />} />
+      </div>
+      <div class="row">
+        <Checks name="allowed_policies" legend="Policies and models it may name (none ticked: all)" options={props.choices.policies} ticked={v.allowed_policies} error={e.allowed_policies} />
+        <Checks name="allowed_experts" legend="Experts it may reach (none ticked: all)" options={props.choices.experts} ticked={v.allowed_experts} error={e.allowed_experts} />
+      </div>
+      <div class="actions">
+        <button class="primary" type="submit">
+          {props.submit}
+        </button>
+        <a class="button" href="/admin/keys">
+          Cancel
+        </a>
+      </div>
+    </form>
+  );
+}
+
+async function choices(c: DashboardContext): Promise<Choices> {
+  const api = c.get('api');
+  const [policies, experts] = await Promise.all([api.must<{ data: { name: string }[] }>('/policies'), api.must<{ data: { id: string }[] }>('/experts')]);
+  // A key may also name an expert directly as its model.
+  const names = [...policies.data.map((p) => p.name), ...experts.data.map((x) => x.id)];
+  return { policies: names, experts: experts.data.map((x) => x.id) };
+}
+
+async function listPage(c: DashboardContext, created?: { key: KeyJson & { key: string } }) {
+  const keys = await c.get('api').must<{ data: KeyJson[] }>('/keys');
+  const done = c.req.query('done');
+  const who = c.req.query('name');
+  return renderPage(c, {
+    title: 'API keys',
+    nav: 'keys',
+    ...(created ? { status: 200 as const } : {}),
+    children: (
+      <>
+        {created ? (
+          <section class="notice good" role="status" aria-labelledby="created-h">
+            <h2 id="created-h">Key {created.key.name} created</h2>
+            <p>Copy it now: it is shown only this once.</p>
+            <pre class="text secret">{created.key.key}</pre>
+          </section>
+        ) : done && who && ['saved', 'revoked'].includes(done) ? (
+          <p class="notice good" role="status">
+            Key <strong>{who}</strong> {done}.
+          </p>
+        ) : null}
+        <p>
+          <a class="button primary" href="/admin/keys/new">
+            New key
+          </a>
+        </p>
+        {keys.data.length ? <KeyTable keys={keys.data} csrf={c.get('csrf')} /> : <p class="notice">No keys yet: the gateway accepts only DEV_API_KEY (local) until you create one.</p>}
+      </>
+    ),
+  });
+}
+
+function formPage(c: DashboardContext, opts: { title: string; action: string; v: KeyForm; e: FieldErrors; choices: Choices; submit: string; status?: 200 | 400; extra?: Child }) {
+  return renderPage(c, {
+    title: opts.title,
+    nav: 'keys',
+    status: opts.status ?? 200,
+    children: (
+      <>
+        <p>
+          <a href="/admin/keys">← API keys</a>
+        </p>
+        <KeyFormView action={opts.action} v={opts.v} e={opts.e} choices={opts.choices} csrf={c.get('csrf')} submit={opts.submit} />
+        {opts.extra}
+      </>
+    ),
+  });
+}
+
+/** What the key spent per day over the last 30 days. */
+async function SpendChart(props: { c: DashboardContext; apiKey: KeyJson }) {
+  const res = await props.c.get('api').get<{ since: string; until: string; data: SpendLine[] }>('/spend', { by: 'key', period: 'day', key: props.apiKey.id });
+  if (!res.ok) return null;
+  const days: string[] = [];
+  for (let t = Date.parse(`${res.data.since}T00:00:00Z`); t <= Date.parse(`${res.data.until}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  const byDay = new Map(res.data.data.map((r) => [r.period!, r.cost_usd]));
+  const total = res.data.data.reduce((s, r) => s + r.cost_usd, 0);
+  return (
+    <figure>
+      <figcaption>
+        Spend per day, last 30 days (UTC): {usd(total)} in {res.data.data.reduce((s, r) => s + r.requests, 0)} requests
+      </figcaption>
+      <ColumnChart id="key-spend" title={`${props.apiKey.name}: spend per day`} desc={`Total ${usd(total)} from ${res.data.since} to ${res.data.until}`} labels={days.map((d) => d.slice(5))} values={days.map((d) => byDay.get(d) ?? 0)} yFormat={(n) => usd(n)} />
+    </figure>
+  );
+}
+
+async function editPage(c: DashboardContext, id: string, v?: KeyForm, e: FieldErrors = {}) {
+  const res = await c.get('api').get<KeyJson>(`/keys/${seg(id)}`);
+  if (!res.ok) return notFoundPage(c, `Key '${id}'`, 'keys');
+  const k = res.data;
+  return formPage(c, {
+    title: `Key ${k.name}`,
+    action: `/admin/keys/${seg(id)}`,
+    v: v ?? formOf(k),
+    e,
+    choices: await choices(c),
+    submit: 'Save limits',
+    status: Object.keys(e).length ? 400 : 200,
+    extra: (
+      <>
+        <h2>Spend against budget</h2>
+        <dl class="facts">
+          <dt>Today (UTC)</dt>
+          <dd>
+            <Budget spent={k.spend.today_usd} budget={k.daily_budget_usd} label="Today" />
+          </dd>
+          <dt>This month</dt>
+          <dd>
+            <Budget spent={k.spend.month_usd} budget={k.monthly_budget_usd} label="This month" />
+          </dd>
+          <dt>Created</dt>
+          <dd>{utc(k.created_at)}</dd>
+          <dt>Status</dt>
+          <dd>{k.revoked_at ? `revoked ${utc(k.revoked_at)}` : 'active'}</dd>
+        </dl>
+        <SpendChart c={c} apiKey={k} />
+        {k.revoked_at ? null : (
+          <form method="post" action={`/admin/keys/${seg(id)}/revoke`}>
+            <Csrf token={c.get('csrf')} />
+            <button type="submit" class="danger">
+              Revoke this key
+            </button>
+          </form>
+        )}
+      </>
+    ),
+  });
+}
+
+export const keyPages = new Hono<DashboardEnv>();
+
+keyPages.get('/', (c) => listPage(c));
+
+keyPages.get('/new', async (c) => formPage(c, { title: 'New API key', action: '/admin/keys', v: formOf(null), e: {}, choices: await choices(c), submit: 'Create key' }));
+
+/** Created: the list, with the secret shown this once (never in a URL, so never in a log). */
+keyPages.post('/', async (c) => {
+  const form = await readForm(c);
+  const body = bodyOf(form);
+  const res = await c.get('api').post<KeyJson & { key: string }>('/keys', body);
+  if (!res.ok) return formPage(c, { title: 'New API key', action: '/admin/keys', v: formFromPost(form), e: apiFieldErrors(res.error), choices: await choices(c), submit: 'Create key', status: 400 });
+  return listPage(c, { key: res.data });
+});
+
+keyPages.get('/:id', (c) => editPage(c, c.req.param('id')));
+
+keyPages.post('/:id', async (c) => {
+  const id = c.req.param('id');
+  const form = await readForm(c);
+  const res = await c.get('api').patch<KeyJson>(`/keys/${seg(id)}`, bodyOf(form));
+  if (!res.ok) return res.status === 404 ? notFoundPage(c, `Key '${id}'`, 'keys') : editPage(c, id, formFromPost(form), apiFieldErrors(res.error));
+  return c.redirect(`/admin/keys?done=saved&name=${encodeURIComponent(res.data.name)}`, 303);
+});
+
+keyPages.post('/:id/revoke', async (c) => {
+  const id = c.req.param('id');
+  const res = await c.get('api').delete(`/keys/${seg(id)}`);
+  if (!res.ok) return notFoundPage(c, `Key '${id}'`, 'keys');
+  const key = await c.get('api').get<KeyJson>(`/keys/${seg(id)}`);
+  return c.redirect(`/admin/keys?done=revoked&name=${encodeURIComponent(key.ok ? key.data.name : id)}`, 303);
+});

@@ -1,0 +1,169 @@
+import type { SpendLine } from '../../admin/spend';
+import { seg } from '../api-client';
+import { choiceOf } from '../forms';
+import { pct, usd } from '../format';
+import type { DashboardContext } from '../guard';
+import { Field, renderPage } from '../layout';
+import { BarList, ColumnChart } from '../svg';
+import { Card } from './overview';
+
+// What the gateway spent, per key, policy or expert, per UTC day or month (GET /admin/api/spend).
+
+const BY = { key: 'API key', policy: 'Policy', expert: 'Expert' } as const;
+const PERIOD = { day: 'Day (last 30 days)', month: 'Month (last 12 months)' } as const;
+type By = keyof typeof BY;
+type Period = keyof typeof PERIOD;
+
+interface SpendBody {
+  by: By;
+  period: Period;
+  since: string;
+  until: string;
+  total_cost_usd: number;
+  totals: SpendLine[];
+  data: SpendLine[];
+}
+
+function groupName(line: SpendLine, by: By): string {
+  return by === 'key' ? (line.name ?? 'dev key') : ((by === 'policy' ? line.policy : line.expert) ?? '');
+}
+
+/** Every day or month of the window, so a quiet one shows as a gap rather than disappearing. */
+function periodsOf(since: string, until: string, period: Period): string[] {
+  const out: string[] = [];
+  const last = period === 'day' ? until : until.slice(0, 7);
+  for (let t = Date.parse(`${since}T00:00:00Z`); ; ) {
+    const d = new Date(t);
+    const label = period === 'day' ? d.toISOString().slice(0, 10) : d.toISOString().slice(0, 7);
+    if (label > last) break;
+    if (out.at(-1) !== label) out.push(label);
+    t = period === 'day' ? t + 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  }
+  return out;
+}
+
+function Totals(props: { s: SpendBody }) {
+  const { s } = props;
+  const noun = s.by === 'expert' ? 'Calls' : 'Requests';
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="muted">
+          Totals from {s.since} to {s.until} (UTC), most spent first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">{BY[s.by]}</th>
+            <th scope="col" class="num">
+              {noun}
+            </th>
+            <th scope="col" class="num">
+              Failed
+            </th>
+            <th scope="col" class="num">
+              Tokens in / out
+            </th>
+            <th scope="col" class="num">
+              Spent
+            </th>
+            <th scope="col" class="num">
+              Share
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.totals.map((t) => (
+            <tr>
+              <th scope="row">{s.by === 'key' && t.key ? <a href={`/admin/keys/${seg(t.key)}`}>{groupName(t, s.by)}</a> : groupName(t, s.by)}</th>
+              <td class="num">{t.requests}</td>
+              <td class="num">{t.errors}</td>
+              <td class="num">
+                {t.prompt_tokens} / {t.completion_tokens}
+              </td>
+              <td class="num">{usd(t.cost_usd)}</td>
+              <td class="num">{pct(s.total_cost_usd ? t.cost_usd / s.total_cost_usd : null)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export async function spendPage(c: DashboardContext) {
+  const by = choiceOf(c.req.query('by'), BY, 'key');
+  const period = choiceOf(c.req.query('period'), PERIOD, 'day');
+  const s = await c.get('api').must<SpendBody>('/spend', { by, period });
+  const periods = periodsOf(s.since, s.until, period);
+  const perPeriod = new Map<string, number>();
+  for (const line of s.data) perPeriod.set(line.period!, (perPeriod.get(line.period!) ?? 0) + line.cost_usd);
+  return renderPage(c, {
+    title: 'Spend',
+    nav: 'spend',
+    children: (
+      <>
+        <form class="filters" method="get" action="/admin/spend">
+          <Field
+            name="by"
+            label="Per"
+            render={(a) => (
+              <select {...a}>
+                {(Object.keys(BY) as By[]).map((b) => (
+                  <option value={b} selected={b === by}>
+                    {BY[b]}
+                  </option>
+                ))}
+              </select>
+            )}
+          />
+          <Field
+            name="period"
+            label="Over"
+            render={(a) => (
+              <select {...a}>
+                {(Object.keys(PERIOD) as Period[]).map((p) => (
+                  <option value={p} selected={p === period}>
+                    {PERIOD[p]}
+                  </option>
+                ))}
+              </select>
+            )}
+          />
+          <div>
+            <button class="primary" type="submit">
+              Show
+            </button>
+          </div>
+        </form>
+        <div class="cards">
+          <Card label="Spent" value={usd(s.total_cost_usd)} />
+          <Card label={s.by === 'expert' ? 'Calls' : 'Requests'} value={String(s.totals.reduce((n, t) => n + t.requests, 0))} />
+          <Card label={`${BY[by]}s with spend`} value={String(s.totals.length)} />
+        </div>
+        <div class="charts">
+          <figure>
+            <figcaption>Spend per {period} (UTC)</figcaption>
+            <ColumnChart
+              id="spend-periods"
+              title={`Spend per ${period}`}
+              desc={`${usd(s.total_cost_usd)} from ${s.since} to ${s.until}`}
+              labels={periods.map((p) => (period === 'day' ? p.slice(5) : p))}
+              values={periods.map((p) => perPeriod.get(p) ?? 0)}
+              yFormat={(n) => usd(n)}
+            />
+          </figure>
+          <figure>
+            <figcaption>Spend per {BY[by].toLowerCase()}</figcaption>
+            <BarList
+              id="spend-groups"
+              title={`Spend per ${BY[by].toLowerCase()}`}
+              desc={s.totals.map((t) => `${groupName(t, by)} ${usd(t.cost_usd)}`).join(', ') || 'no spend'}
+              items={s.totals.slice(0, 12).map((t) => ({ label: groupName(t, by), value: t.cost_usd, text: usd(t.cost_usd) }))}
+            />
+          </figure>
+        </div>
+        {s.totals.length ? <Totals s={s} /> : <p class="notice">Nothing was spent in this window.</p>}
+      </>
+    ),
+  });
+}
