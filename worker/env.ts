@@ -10,6 +10,8 @@ export interface Env {
   DEV_API_KEY?: string;
   HF_TOKEN?: string;
   GPU_SERVICE_URL?: string;
+  /** Seconds an exact-match answer is kept in the response cache (default 3600; 0 turns it off). */
+  RESPONSE_CACHE_TTL_S?: string;
   /** How long an isolate trusts its cached registry and router artifacts (ms); tests set 0. */
   CACHE_TTL_MS?: string;
   /** Chaos testing only: fraction of routing-history writes made to fail (retries must absorb them). */

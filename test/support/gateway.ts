@@ -6,7 +6,8 @@ import { artifactsSql, replayExpertsSql } from '../../scripts/lib/seed';
 import { startWranglerDev, wranglerEnv } from './wrangler-dev';
 
 // Runs the real gateway for Node-side tests (OpenAI client, browser, load): `wrangler dev` on a free
-// loopback port over its own throw-away local D1, migrated and seeded like `npm start` does.
+// loopback port over its own throw-away local D1, migrated and seeded like `npm start` does. The
+// response cache is off unless a test turns it on: tests repeat requests and expect them answered.
 
 export interface RunningGateway {
   url: string;
@@ -32,7 +33,7 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     writeFileSync(file, [...replayExpertsSql(), ...artifactsSql()].join('\n'));
     wrangler(['d1', 'execute', 'conclave', '--local', '--persist-to', persistDir, '--file', file]);
   }
-  const dev = await startWranglerDev(['--persist-to', persistDir], { ADMIN_TOKEN: adminToken, DEV_API_KEY: apiKey, ...opts.vars });
+  const dev = await startWranglerDev(['--persist-to', persistDir], { ADMIN_TOKEN: adminToken, DEV_API_KEY: apiKey, RESPONSE_CACHE_TTL_S: '0', ...opts.vars });
   return {
     url: dev.url,
     adminToken,

@@ -37,6 +37,8 @@ export interface RouteJson {
   /** What the strategy planned: every eligible expert scored, and the stages it would call. */
   decision: { ranked: CandidateJson[]; stages: CandidateJson[][]; info?: unknown } | null;
   aggregation_detail: Record<string, unknown> | null;
+  /** `hit` when the exact-match response cache answered, `miss` when it was consulted in vain. */
+  cache: 'hit' | 'miss' | null;
 }
 
 export interface CallJson {
@@ -118,6 +120,7 @@ export function routeJson(r: RouteRow): RouteJson {
     cost_usd: r.costUsd,
     decision: decisionJson(r.decisionJson ?? null),
     aggregation_detail: r.aggregationJson ?? null,
+    cache: r.cache ?? null,
   };
 }
 

@@ -66,6 +66,7 @@ function routeStatements(db: Db, r: RouteRecord): BatchItem<'sqlite'>[] {
     promptTokens: r.usage.promptTokens,
     completionTokens: r.usage.completionTokens,
     costUsd: r.costUsd,
+    cache: r.cache ?? null,
   };
   const texts: Record<RouteText, string | null> = {
     errorMessage: r.error ? boundText(r.error.message, ROUTE_TEXT_BYTES.errorMessage) : null,

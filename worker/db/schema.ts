@@ -84,6 +84,8 @@ export const routes = sqliteTable(
     costUsd: real('cost_usd').notNull().default(0),
     decisionJson: text('decision_json', { mode: 'json' }).$type<Record<string, unknown>>(),
     aggregationJson: text('aggregation_json', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** The exact-match response cache: `hit` (answered from it, nothing called), `miss`, or null when not consulted. */
+    cache: text('cache', { enum: ['hit', 'miss'] }),
   },
   (t) => [index('routes_created_idx').on(t.createdAt), index('routes_policy_idx').on(t.policy, t.createdAt), index('routes_key_idx').on(t.apiKeyId, t.createdAt)],
 );

@@ -45,4 +45,6 @@ export interface RouteRecord {
   decision: Record<string, unknown> | null;
   aggregationDetail: Record<string, unknown> | null;
   calls: CallRecord[];
+  /** Whether the exact-match response cache answered (`hit`) or was consulted in vain (`miss`). */
+  cache?: 'hit' | 'miss' | null;
 }

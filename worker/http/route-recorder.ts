@@ -30,8 +30,10 @@ export class RouteRecorder {
   admission: KeyAdmission | null = null;
   /** Set by a handler that answers with a stream: it finishes the record when the stream ends. */
   streaming = false;
-  /** The aggregation name to record when there is no routing run (embeddings). */
+  /** The aggregation name to record when there is no routing run (embeddings, cache hits). */
   aggregation: string | null = null;
+  /** What the exact-match response cache did for this request, when it was consulted. */
+  cache: 'hit' | 'miss' | null = null;
 
   constructor(private readonly c: Context<AppEnv>) {
     this.id = newRouteId(this.createdAt);
@@ -49,7 +51,8 @@ export class RouteRecorder {
     const calls = this.caller?.records ?? [];
     const decision = this.run?.decision ?? { strategy: this.policy?.strategy ?? 'none', ranked: [], stages: [] };
     const effective = this.policy ?? { name: req.model, strategy: 'fixed' as const, aggregate: 'first' as const };
-    const routing = summarise({ routeId: this.id, policy: effective, decision, calls, outcome, latencyMs, ttftMs });
+    const summary = summarise({ routeId: this.id, policy: effective, decision, calls, outcome, latencyMs, ttftMs });
+    const routing = this.cache ? { ...summary, cache: this.cache } : summary;
     this.finished = routing;
     const err = error instanceof ConclaveError ? error : error ? new ConclaveError(String(error), 500, 'gateway', 'server_error', 'internal_error') : null;
     const entry: RouteRecord = {
@@ -75,6 +78,7 @@ export class RouteRecorder {
       decision: this.run ? { ranked: decision.ranked, stages: decision.stages, ...(decision.info ? { info: decision.info } : {}) } : null,
       aggregationDetail: outcome ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail } : null,
       calls: [...calls],
+      cache: this.cache,
     };
     const waitUntil = (p: Promise<unknown>) => this.c.executionCtx.waitUntil(p);
     enqueueRouteRecord(this.c.env.DB, entry, waitUntil, { chaosFailureRate: Number(this.c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) });

@@ -13,6 +13,7 @@ import { expertsForRequest } from '../gateway/features';
 import { chatRequestSchema, expertParamsOf, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
 import { parsePolicyHeader, resolveRequestPolicy } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
+import { ResponseCache, type CachedAnswer } from '../gateway/response-cache';
 import { routerState } from '../gateway/router-state';
 import { totalUsage } from '../gateway/routing-summary';
 import { requireApiKey } from '../http/auth';
@@ -22,6 +23,7 @@ import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
 import { applyKeyScope } from '../limits/enforce';
 import { rateLimitHeaders } from '../limits/headers';
+import { answerFromCache } from './cached-answer';
 
 export const chatRoutes = new Hono<AppEnv>();
 
@@ -43,6 +45,18 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const key = c.get('apiKey');
   if (key) policy = route.policy = applyKeyScope(key, body.model, policy);
   const experts = expertsForRequest(registry.experts, policy, params, messages, body.stream === true);
+  const cache = await ResponseCache.open(c.env, c.req.header('cache-control'), c.get('apiKeyId'), policy, body);
+  const hit = await cache?.lookup();
+  if (hit) {
+    // Nothing is spent, but the request counts against the key's rate limit.
+    await admission.admit(0);
+    return answerFromCache(c, route, body, hit);
+  }
+  if (cache) {
+    route.cache = 'miss';
+    c.header('x-conclave-cache', 'miss');
+  }
+  const remember = (answer: CachedAnswer) => cache && c.executionCtx.waitUntil(cache.store(answer));
   // A client that goes away stops the expert calls made for it.
   const gone = new AbortController();
   const signal = AbortSignal.any([c.req.raw.signal, gone.signal]);
@@ -51,17 +65,20 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const run = (route.run = await startRoute({ prompt, messages, ...samplingOf(body), ...(params ? { params } : {}) }, policy, routeEnv, signal));
   if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
 
-  if (body.stream) return streamAnswer(c, route, body, run, gone);
+  if (body.stream) return streamAnswer(c, route, body, run, gone, remember);
   const outcome = await run.result;
   const routing = route.finish(outcome, null, null);
   const answering = answeringCall(outcome, caller.records);
+  const model = answering?.expertId ?? body.model;
+  const choices = completionChoices(outcome, answering);
+  remember({ route_id: route.id, model, choices });
   return c.json(
     {
       id: `chatcmpl-${route.id}`,
       object: 'chat.completion',
       created: Math.floor(route.createdAt / 1000),
-      model: answering?.expertId ?? body.model,
-      choices: completionChoices(outcome, answering),
+      model,
+      choices,
       usage: openAiUsage(totalUsage(caller.records)),
       routing,
     },
@@ -72,7 +89,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
 });
 
 /** SSE in OpenAI's chunk format; the last chunk carries usage (when asked) and `routing`. */
-function streamAnswer(c: Context<AppEnv>, route: RouteRecorder, body: ChatRequest, run: RouteRun, gone: AbortController): Response {
+function streamAnswer(c: Context<AppEnv>, route: RouteRecorder, body: ChatRequest, run: RouteRun, gone: AbortController, remember: (answer: CachedAnswer) => void): Response {
   route.streaming = true;
   const caller = route.caller!;
   const includeUsage = body.stream_options?.include_usage === true;
@@ -101,7 +118,9 @@ function streamAnswer(c: Context<AppEnv>, route: RouteRecorder, body: ChatReques
       const outcome = await run.result;
       const base = await opened();
       const routing = route.finish(outcome, null, ttftMs);
-      const finish = { index: 0, delta: {}, finish_reason: answeringCall(outcome, caller.records)?.finishReason ?? 'stop' };
+      const answering = answeringCall(outcome, caller.records);
+      remember({ route_id: route.id, model: base.model, choices: completionChoices(outcome, answering) });
+      const finish = { index: 0, delta: {}, finish_reason: answering?.finishReason ?? 'stop' };
       if (includeUsage) {
         await send({ ...base, choices: [finish] });
         await send({ ...base, choices: [], usage: openAiUsage(totalUsage(caller.records)), routing });

@@ -1,0 +1,50 @@
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { RouteOutcome } from '../../router/pipeline';
+import type { AppEnv } from '../env';
+import { openAiUsage } from '../gateway/completion';
+import type { ChatRequest } from '../gateway/openai-schema';
+import type { CachedAnswer } from '../gateway/response-cache';
+import type { RouteRecorder } from '../http/route-recorder';
+
+/**
+ * A request answered from the response cache: no expert is called, so nothing is spent (usage and
+ * cost are 0); `routing.cache` is `hit`, the route is recorded as such, and it names the route
+ * whose answer it repeats. Streamed requests get the answer as one content chunk.
+ */
+export function answerFromCache(c: Context<AppEnv>, route: RouteRecorder, body: ChatRequest, hit: CachedAnswer): Response {
+  route.cache = 'hit';
+  route.aggregation = 'cache';
+  const first = hit.choices[0];
+  const outcome: RouteOutcome = {
+    aggregation: { aggregation: 'cache', text: first?.message.content ?? '', winner: hit.model, detail: { cached_route_id: hit.route_id } },
+    answers: [],
+    failures: [],
+    overBudget: [],
+  };
+  c.header('x-conclave-cache', 'hit');
+  const base = { id: `chatcmpl-${route.id}`, created: Math.floor(route.createdAt / 1000), model: hit.model };
+  const usage = openAiUsage({ promptTokens: 0, completionTokens: 0 });
+  if (!body.stream) {
+    const routing = route.finish(outcome, null, null);
+    const choices = hit.choices.map((ch) => ({ ...ch, message: { role: 'assistant', ...ch.message, refusal: null }, logprobs: null }));
+    return c.json({ ...base, object: 'chat.completion', choices, usage, routing });
+  }
+  route.streaming = true;
+  return streamSSE(c, async (stream) => {
+    const chunk = { ...base, object: 'chat.completion.chunk' };
+    const send = (data: unknown) => stream.writeSSE({ data: JSON.stringify(data) });
+    const message = first?.message;
+    await send({ ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    const ttftMs = route.elapsedMs;
+    if (message?.content) await send({ ...chunk, choices: [{ index: 0, delta: { content: message.content }, finish_reason: null }] });
+    if (message?.tool_calls?.length) await send({ ...chunk, choices: [{ index: 0, delta: { tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }, finish_reason: null }] });
+    const routing = route.finish(outcome, null, ttftMs);
+    const finish = { index: 0, delta: {}, finish_reason: first?.finish_reason ?? 'stop' };
+    if (body.stream_options?.include_usage) {
+      await send({ ...chunk, choices: [finish] });
+      await send({ ...chunk, choices: [], usage, routing });
+    } else await send({ ...chunk, choices: [finish], routing });
+    await stream.writeSSE({ data: '[DONE]' });
+  });
+}
