@@ -31,6 +31,8 @@ export interface ExpertProfile {
   model: string;
   /** Custom OpenAI-compatible / TGI endpoint; null for the provider's default. */
   endpointUrl: string | null;
+  /** More endpoints serving the same model (replicas of endpointUrl); the gateway balances across them all. */
+  replicaUrls?: string[];
   /** Name of the secret holding the endpoint's API key, when it needs one. */
   apiKeySecret: string | null;
   /** USD per million tokens. */

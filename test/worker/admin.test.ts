@@ -41,6 +41,22 @@ describe('admin API: experts', () => {
     expect(await bad({ id: 'bad id!', provider: 'replay', model: 'm' })).toBe('id');
     expect(await bad({ id: 'x', provider: 'replay', model: 'm', input_price_per_mtok: -1 })).toBe('input_price_per_mtok');
     expect(await bad({ id: 'x', provider: 'replay', model: 'm', surprise: 1 })).toBe('surprise');
+    expect(await bad({ id: 'x', provider: 'hf', model: 'm', replica_urls: ['http://127.0.0.1:9'] })).toBe('replica_urls');
+    expect(await bad({ id: 'x', provider: 'openai', model: 'm', endpoint_url: 'http://a:1', replica_urls: ['http://a:1'] })).toBe('replica_urls');
+    expect(await bad({ id: 'x', provider: 'openai', model: 'm', endpoint_url: 'http://a:1', replica_urls: ['ftp://b:1'] })).toBe('replica_urls.0');
+  });
+
+  it("keeps an expert's replicas, and refuses replicas without the endpoint they replicate", async () => {
+    const created = await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'gpu-replicated', provider: 'openai', model: 'm', endpoint_url: 'http://127.0.0.1:9', replica_urls: ['http://127.0.0.1:10', 'http://127.0.0.1:11'] },
+    });
+    expect(await created.json()).toMatchObject({ endpoint_url: 'http://127.0.0.1:9', replica_urls: ['http://127.0.0.1:10', 'http://127.0.0.1:11'] });
+    const cleared = await call('/admin/api/experts/gpu-replicated', { method: 'PATCH', admin: true, json: { endpoint_url: null } });
+    expect(cleared.status).toBe(400);
+    const patched = await call('/admin/api/experts/gpu-replicated', { method: 'PATCH', admin: true, json: { replica_urls: [] } });
+    expect(((await patched.json()) as Json).replica_urls).toEqual([]);
   });
 
   it('refuses a duplicate id with 409', async () => {

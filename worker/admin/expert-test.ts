@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
-import { gatewayAdapters } from '../gateway/adapters';
-import { RecordingCaller } from '../gateway/caller';
+import { gatewayCaller } from '../gateway/adapters';
 import { MAX_MESSAGE_CHARS } from '../gateway/openai-schema';
 import { loadRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
@@ -29,7 +28,7 @@ adminExpertTest.post('/:id/test', async (c) => {
   const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env));
   const expert = registry.experts.find((e) => e.id === id);
   if (!expert) throw new NotFoundError('expert', id);
-  const caller = new RecordingCaller([{ ...expert, enabled: true }], gatewayAdapters(c.env));
+  const caller = gatewayCaller(c.env, [{ ...expert, enabled: true }]);
   const answer = await caller.complete(id, [{ role: 'user', content: input.prompt }], {
     role: 'expert',
     stage: 0,

@@ -15,6 +15,8 @@ const fields = {
   provider: z.enum(PROVIDER_KINDS),
   model: z.string().min(1).max(256),
   endpoint_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  /** Replicas of endpoint_url: more servers of the same model, balanced by the gateway. */
+  replica_urls: z.array(z.url({ protocol: /^https?$/ }).max(2048)).max(32),
   api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like MY_ENDPOINT_KEY').nullable(),
   input_price_per_mtok: z.number().min(0).max(10_000),
   output_price_per_mtok: z.number().min(0).max(10_000),
@@ -28,7 +30,7 @@ const fields = {
 
 export const expertCreateSchema = z
   .object({ id: z.string().regex(EXPERT_ID, 'letters, digits and . _ : / - only, at most 128'), ...fields })
-  .partial({ endpoint_url: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
+  .partial({ endpoint_url: true, replica_urls: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
   .strict();
 
 export const expertPatchSchema = z.object(fields).partial().strict();
@@ -41,6 +43,7 @@ export function expertJson(row: ExpertRow) {
     provider: row.provider,
     model: row.model,
     endpoint_url: row.endpointUrl,
+    replica_urls: row.replicaUrls,
     api_key_secret: row.apiKeySecret,
     input_price_per_mtok: row.inputPricePerMTok,
     output_price_per_mtok: row.outputPricePerMTok,
@@ -60,6 +63,7 @@ function toColumns(p: ExpertPatch) {
     ...(p.provider !== undefined ? { provider: p.provider } : {}),
     ...(p.model !== undefined ? { model: p.model } : {}),
     ...(p.endpoint_url !== undefined ? { endpointUrl: p.endpoint_url } : {}),
+    ...(p.replica_urls !== undefined ? { replicaUrls: p.replica_urls } : {}),
     ...(p.api_key_secret !== undefined ? { apiKeySecret: p.api_key_secret } : {}),
     ...(p.input_price_per_mtok !== undefined ? { inputPricePerMTok: p.input_price_per_mtok } : {}),
     ...(p.output_price_per_mtok !== undefined ? { outputPricePerMTok: p.output_price_per_mtok } : {}),
@@ -73,11 +77,13 @@ function toColumns(p: ExpertPatch) {
 }
 
 /** What the provider registry says an expert of this kind may be: endpoint rule, capabilities, embeddings. */
-function checkAgainstProvider(e: { provider: string; endpointUrl: string | null; capabilities: readonly string[]; task: 'chat' | 'embedding' }): void {
+function checkAgainstProvider(e: { provider: string; endpointUrl: string | null; replicaUrls: readonly string[]; capabilities: readonly string[]; task: 'chat' | 'embedding' }): void {
   const spec = providerSpec(e.provider)!;
   const invalid = (field: string, message: string) => new InvalidRequestError(`expert.${field}: ${message}`, 'invalid_field', field);
   if (spec.endpoint === 'required' && !e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' needs endpoint_url`);
   if (spec.endpoint === 'none' && e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' takes no endpoint_url`);
+  if (e.replicaUrls.length > 0 && !e.endpointUrl) throw invalid('replica_urls', 'replicas need the endpoint_url they replicate');
+  if (new Set([e.endpointUrl, ...e.replicaUrls]).size !== e.replicaUrls.length + 1) throw invalid('replica_urls', 'lists an endpoint twice');
   const unsupported = e.capabilities.filter((c) => !(spec.capabilities as readonly string[]).includes(c));
   if (unsupported.length) throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
   if (e.task === 'embedding' && !spec.embeddings) throw invalid('task', `provider '${e.provider}' serves no embeddings`);
@@ -95,7 +101,7 @@ adminExperts.get('/:id', async (c) => {
 
 adminExperts.post('/', async (c) => {
   const input = await readJson(c, expertCreateSchema, 'expert');
-  checkAgainstProvider({ provider: input.provider, endpointUrl: input.endpoint_url ?? null, capabilities: input.capabilities ?? [], task: input.task ?? 'chat' });
+  checkAgainstProvider({ provider: input.provider, endpointUrl: input.endpoint_url ?? null, replicaUrls: input.replica_urls ?? [], capabilities: input.capabilities ?? [], task: input.task ?? 'chat' });
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id)) throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
   const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
@@ -111,6 +117,7 @@ adminExperts.patch('/:id', async (c) => {
   checkAgainstProvider({
     provider: patch.provider ?? current.provider,
     endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
+    replicaUrls: patch.replica_urls ?? current.replicaUrls,
     capabilities: patch.capabilities ?? current.capabilities,
     task: patch.task ?? current.task,
   });

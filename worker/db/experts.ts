@@ -12,6 +12,7 @@ export function toProfile(row: ExpertRow): ExpertProfile {
     provider: row.provider,
     model: row.model,
     endpointUrl: row.endpointUrl,
+    replicaUrls: row.replicaUrls,
     apiKeySecret: row.apiKeySecret,
     inputPricePerMTok: row.inputPricePerMTok,
     outputPricePerMTok: row.outputPricePerMTok,

@@ -14,6 +14,8 @@ export const experts = sqliteTable('experts', {
   provider: text('provider').$type<ProviderKind>().notNull(),
   model: text('model').notNull(),
   endpointUrl: text('endpoint_url'),
+  /** More endpoints serving the same model as endpoint_url (replicas), balanced by the gateway. */
+  replicaUrls: text('replica_urls', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   /** Name of the Worker secret holding this expert's API key (for `openai` endpoints). */
   apiKeySecret: text('api_key_secret'),
   inputPricePerMTok: real('input_price_per_mtok').notNull().default(0),

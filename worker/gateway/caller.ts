@@ -6,12 +6,16 @@ import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfil
 import type { CallRecord } from '../history/record';
 import { breakers as isolateBreakers, type BreakerRegistry } from '../resilience/breaker';
 import { DEFAULT_RETRY, retryDelay, sleep, type RetryPolicy } from '../resilience/retry';
+import { replicas as isolateReplicas, replicaUrls, ReplicaBalancer, takesReplicaOut, type Replica } from './replicas';
 
 export interface CallerOptions {
   retry?: RetryPolicy;
   /** Each attempt's own deadline, inside the request's. */
   attemptTimeoutMs?: number;
   breakers?: BreakerRegistry;
+  replicas?: ReplicaBalancer;
+  /** How replicas' health checks reach them: the adapters' own fetch. */
+  fetch?: typeof fetch;
 }
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -28,6 +32,8 @@ export class RecordingCaller implements ExpertCaller {
   private readonly retry: RetryPolicy;
   private readonly attemptTimeoutMs: number;
   private readonly breakers: BreakerRegistry;
+  private readonly replicas: ReplicaBalancer;
+  private readonly fetcher: typeof fetch;
 
   constructor(
     registry: readonly ExpertProfile[],
@@ -38,13 +44,18 @@ export class RecordingCaller implements ExpertCaller {
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     this.breakers = opts.breakers ?? isolateBreakers;
+    this.replicas = opts.replicas ?? (opts.breakers ? new ReplicaBalancer(opts.breakers) : isolateReplicas);
+    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** The first expert whose streamed call produced output: who a streaming answer is coming from. */
   streamedBy: string | null = null;
 
-  /** Whether routing may choose this expert now (its circuit is not open). */
-  readonly isHealthy = (expertId: string): boolean => this.breakers.allows(expertId);
+  /** Whether routing may choose this expert now: its circuit (or one of its replicas') allows it. */
+  readonly isHealthy = (expertId: string): boolean => {
+    const expert = this.byId.get(expertId);
+    return expert ? this.replicas.healthy(expert) : this.breakers.allows(expertId);
+  };
 
   private expert(expertId: string): { expert: ExpertProfile; adapter: ExpertAdapter } {
     const expert = this.byId.get(expertId);
@@ -86,19 +97,26 @@ export class RecordingCaller implements ExpertCaller {
     let attempt = 0;
     try {
       const { expert, adapter } = this.expert(expertId);
+      const tried = new Set<string | null>();
       for (;;) {
         attempt++;
-        this.breakers.begin(expertId);
+        let replica: Replica | null = null;
         try {
-          const result = await call(expert, adapter, this.attemptSignal(opts.signal));
-          this.breakers.record(expertId, true);
+          replica = await this.replicas.choose(expert, tried, this.fetcher);
+          tried.add(replica.url);
+          this.breakers.begin(replica.key);
+          this.replicas.begin(replica.url);
+          const result = await call(onReplica(expert, replica), adapter, this.attemptSignal(opts.signal));
+          this.breakers.record(replica.key, true);
           recordOk(result, startedAt, attempt);
           return result;
         } catch (e) {
-          const error = this.afterFailure(expertId, e, opts);
-          const delay = opts.signal?.aborted ? null : retryDelay(error, attempt, this.retry);
+          const error = this.afterFailure(expert, replica, e, opts);
+          const delay = opts.signal?.aborted ? null : this.retryDelay(expert, replica, tried, error, attempt);
           if (delay === null) throw error;
           await sleep(delay, opts.signal);
+        } finally {
+          if (replica) this.replicas.end(replica.url);
         }
       }
     } catch (e) {
@@ -120,28 +138,35 @@ export class RecordingCaller implements ExpertCaller {
       let finished = false;
       try {
         const { expert, adapter } = self.expert(expertId);
+        const tried = new Set<string | null>();
         for (;;) {
           attempt++;
-          self.breakers.begin(expertId);
-          const inner = adapter.stream(expert, messages, { ...opts, signal: self.attemptSignal(opts.signal) });
+          let replica: Replica | null = null;
           let yielded = false;
           try {
+            replica = await self.replicas.choose(expert, tried, self.fetcher);
+            tried.add(replica.url);
+            self.breakers.begin(replica.key);
+            self.replicas.begin(replica.url);
+            const inner = adapter.stream(onReplica(expert, replica), messages, { ...opts, signal: self.attemptSignal(opts.signal) });
             for await (const delta of inner.deltas) {
               yielded = true;
               self.streamedBy ??= expertId;
               yield delta;
             }
             const answer = await inner.done;
-            self.breakers.record(expertId, true);
+            self.breakers.record(replica.key, true);
             self.recordOk(answer, opts, startedAt, attempt);
             finished = true;
             settle.resolve(answer);
             return;
           } catch (e) {
-            const error = self.afterFailure(expertId, e, opts);
-            const delay = yielded || opts.signal?.aborted ? null : retryDelay(error, attempt, self.retry);
+            const error = self.afterFailure(expert, replica, e, opts);
+            const delay = yielded || opts.signal?.aborted ? null : self.retryDelay(expert, replica, tried, error, attempt);
             if (delay === null) throw error;
             await sleep(delay, opts.signal);
+          } finally {
+            if (replica) self.replicas.end(replica.url);
           }
         }
       } catch (e) {
@@ -166,15 +191,31 @@ export class RecordingCaller implements ExpertCaller {
     return request ? AbortSignal.any([request, timeout]) : timeout;
   }
 
-  /** Counts the failure against the expert's circuit when it says something about the expert's health. */
-  private afterFailure(expertId: string, e: unknown, opts: CallOptions): ConclaveError {
+  /**
+   * Counts the failure against the circuit of the replica that failed (the expert's own with one
+   * endpoint) when it says something about its health; a replica that is gone or refusing work is
+   * taken out of the expert's rotation at once.
+   */
+  private afterFailure(expert: ExpertProfile, replica: Replica | null, e: unknown, opts: CallOptions): ConclaveError {
+    const expertId = expert.id;
     const error = e instanceof ConclaveError ? e : new ExpertCallError(expertId, String(e), { source: 'gateway', kind: 'protocol' });
-    if (error instanceof ExpertCallError && countsAgainstHealth(error) && !opts.signal?.aborted) this.breakers.record(expertId, false);
+    if (replica && !opts.signal?.aborted) {
+      // A gone or draining replica leaves the rotation until its health check passes; the breaker
+      // judges the rest (errors, timeouts, rate limits) as for any expert.
+      if (replicaUrls(expert).length > 1 && takesReplicaOut(error)) this.replicas.takeOut(replica.url);
+      else if (error instanceof ExpertCallError && countsAgainstHealth(error)) this.breakers.record(replica.key, false);
+    }
     // A per-attempt timeout is worth another try; the request's own deadline is not.
     if (error instanceof ExpertCallError && error.kind === 'timeout' && !error.retryable && !opts.signal?.aborted) {
       return new ExpertCallError(expertId, 'attempt timed out', { kind: 'timeout', retryable: true });
     }
     return error;
+  }
+
+  /** The policy's delay, except that after a replica failed, one not tried yet in this call takes over at once. */
+  private retryDelay(expert: ExpertProfile, replica: Replica | null, tried: ReadonlySet<string | null>, error: unknown, attempt: number): number | null {
+    const delay = retryDelay(error, attempt, this.retry);
+    return delay !== null && replica && replicaUrls(expert).some((u) => !tried.has(u)) ? 0 : delay;
   }
 
   private recordOk(answer: ExpertAnswer, opts: CallOptions, startedAt: number, attempts: number): void {
@@ -215,6 +256,11 @@ export class RecordingCaller implements ExpertCaller {
     });
     return error;
   }
+}
+
+/** The expert as one attempt calls it: at the chosen replica's endpoint. */
+function onReplica(expert: ExpertProfile, replica: Replica): ExpertProfile {
+  return replica.url === expert.endpointUrl ? expert : { ...expert, endpointUrl: replica.url };
 }
 
 /** The client's fields the expert's protocol cannot carry (its adapter leaves them out). */

@@ -6,8 +6,7 @@ import { startRoute, type RouteRun } from '../../router/pipeline';
 import type { ChatMessage } from '../../router/types';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
-import { gatewayAdapters } from '../gateway/adapters';
-import { RecordingCaller } from '../gateway/caller';
+import { gatewayCaller } from '../gateway/adapters';
 import { answeringCall, completionChoices, deltaJson, openAiUsage } from '../gateway/completion';
 import { expertsForRequest } from '../gateway/features';
 import { chatRequestSchema, expertParamsOf, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
@@ -38,7 +37,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const db = createDb(c.env.DB);
   const background = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const [registry, router] = await Promise.all([loadRegistry(db, cacheTtlMs(c.env), background), routerState(db, cacheTtlMs(c.env), background)]);
-  const caller = (route.caller = new RecordingCaller(registry.experts, gatewayAdapters(c.env)));
+  const caller = (route.caller = gatewayCaller(c.env, registry.experts));
   const admission = (route.admission = new KeyAdmission(c.env, c.get('apiKey')));
 
   let policy = (route.policy = resolveRequestPolicy(registry, body.model, headerPolicy, body.routing));

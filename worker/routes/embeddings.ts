@@ -3,8 +3,7 @@ import { callCostUsd, tokensOf } from '../../router/cost';
 import { InvalidRequestError, NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
-import { gatewayAdapters } from '../gateway/adapters';
-import { RecordingCaller } from '../gateway/caller';
+import { gatewayCaller } from '../gateway/adapters';
 import { embeddingsRequestSchema } from '../gateway/openai-schema';
 import { loadRegistry } from '../gateway/registry';
 import { requireApiKey } from '../http/auth';
@@ -37,7 +36,7 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, recordRoute, async (c) => 
   const admission = (route.admission = new KeyAdmission(c.env, key));
   await admission.admit(callCostUsd(expert, { promptTokens: input.reduce((n, t) => n + tokensOf(t), 0), completionTokens: 0 }));
   if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
-  const caller = (route.caller = new RecordingCaller(registry.experts, gatewayAdapters(c.env)));
+  const caller = (route.caller = gatewayCaller(c.env, registry.experts));
   const answer = await caller.embed(expert.id, input, { signal: c.req.raw.signal, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
   route.finish(null, null, null);
   const data = answer.vectors.map((v, index) => ({ object: 'embedding', index, embedding: body.encoding_format === 'base64' ? base64Floats(v) : v }));

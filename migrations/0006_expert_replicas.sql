@@ -1,0 +1,1 @@
+ALTER TABLE `experts` ADD `replica_urls` text DEFAULT '[]' NOT NULL;
