@@ -82,6 +82,31 @@ describe('bound layers', () => {
   });
 });
 
+describe('output arrays', () => {
+  it('are never recycled while JavaScript still holds them', () => {
+    // Outputs of 64 KiB and more come from native blocks that collected arrays hand back; a block
+    // reused too early would overwrite a result still in use.
+    const child = runChild(
+      `import { bindLinear } from './gpu-service/src/moe/index.ts';
+       const [N, K] = [1024, 64];
+       const w = Float32Array.from({ length: N * K }, (_, i) => ((i * 7) % 13 - 6) / 8);
+       const op = bindLinear({ dtype: 'f32', shape: [N, K], data: new Uint8Array(w.buffer) }, { device: 'cpu' });
+       const kept = [];
+       for (let i = 0; i < 40; i++) {
+         const T = 32 + (i % 3);
+         const y = op.forward(Float32Array.from({ length: T * K }, (_, j) => ((j + i) % 5) - 2), T);
+         if (i % 4 === 0) kept.push([y, y.slice()]);
+         globalThis.gc();
+         await new Promise((r) => setImmediate(r));
+       }
+       console.log(kept.every(([y, copy]) => y.every((v, j) => v === copy[j])) ? 'intact' : 'overwritten');`,
+      ['--expose-gc'],
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('intact');
+  });
+});
+
 describe('entry hardening', () => {
   it('refuses a shape whose byte size overflows (2^40 x 2^24 bf16 wrapped to 0 bytes and was accepted)', () => {
     const huge = { dtype: 'bf16' as const, shape: [2 ** 40, 2 ** 24], data: new Uint8Array(0) };

@@ -4,6 +4,7 @@
 #include "cuda/cuda_api.h"
 #include "cuda_limits.h"
 #include "js_args.h"
+#include "result_pool.h"
 
 namespace {
 
@@ -34,7 +35,7 @@ class LinearJs : public Napi::ObjectWrap<LinearJs> {
       throw Napi::RangeError::New(env, "tokens (" + std::to_string(T) + ") exceeds the " +
                                            std::to_string(cuda_max_tokens(w_)) + " one CUDA call can take");
     pins_.check_attached(env, "Linear.forward");
-    Napi::Float32Array y = Napi::Float32Array::New(env, size_t(checked_mul(env, T, w_.rows, "tokens x N")));
+    Napi::Float32Array y = pooled_float32(env, size_t(checked_mul(env, T, w_.rows, "tokens x N")));
     if (T > 0 && w_.rows > 0) {
       if (device_ == Device::Cuda) linear_cuda(*cuda_, x, T, y.Data());
       else linear_cpu(x, T, w_, isa, y.Data());

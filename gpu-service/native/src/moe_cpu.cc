@@ -9,6 +9,7 @@
 #include "gemm/kernel.h"
 #include "gemm/parallel.h"
 #include "numeric.h"
+#include "silu_mul.h"
 #include "thread_pool.h"
 
 namespace {
@@ -37,8 +38,6 @@ struct Workspace {
   std::vector<float> gathered, inter, out;
   std::vector<uint8_t> x_packed, h_packed;
 };
-
-float silu(float v) { return v / (1.0f + expf(-v)); }
 
 std::vector<Task> split_rows(const std::vector<Group>& groups, bool down) {
   std::vector<Task> tasks;
@@ -119,8 +118,7 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
     g.up->run(xp, g.rows, H, g.mlp->up.data, task.n0, task.n1, up_buf.data(), width);
     float* h = ws.inter.data() + g.h_offset;
     for (int64_t m = 0; m < g.rows; ++m)
-      for (int64_t n = 0; n < width; ++n)
-        h[m * I + task.n0 + n] = silu(gate_buf[size_t(m * width + n)]) * up_buf[size_t(m * width + n)];
+      silu_mul(gate_buf.data() + m * width, up_buf.data() + m * width, h + m * I + task.n0, width, isa);
   });
 
   parallel_for(ngroups, [&](int64_t gi) {

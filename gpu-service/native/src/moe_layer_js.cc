@@ -4,6 +4,7 @@
 #include "cuda/cuda_api.h"
 #include "cuda_limits.h"
 #include "js_args.h"
+#include "result_pool.h"
 
 namespace {
 
@@ -34,9 +35,9 @@ class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
                                            std::to_string(cuda_max_tokens(layer_)) + " one CUDA call of this layer can take");
     pins_.check_attached(env, "MoeLayer.forward");
     const size_t k = size_t(layer_.routing.top_k);
-    Napi::Float32Array y = Napi::Float32Array::New(env, size_t(T * layer_.hidden));
-    Napi::Int32Array ids = Napi::Int32Array::New(env, size_t(T) * k);
-    Napi::Float32Array weights = Napi::Float32Array::New(env, size_t(T) * k);
+    Napi::Float32Array y = pooled_float32(env, size_t(T * layer_.hidden));
+    Napi::Int32Array ids = pooled_int32(env, size_t(T) * k);
+    Napi::Float32Array weights = pooled_float32(env, size_t(T) * k);
     if (T > 0) {
       const MoeOutput out{y.Data(), ids.Data(), weights.Data()};
       if (device_ == Device::Cuda) moe_forward_cuda(*cuda_, x, T, out);

@@ -7,14 +7,17 @@
 //   static constexpr int64_t kWeightBytes;    // bytes per weight element
 //   static int64_t padded_k(int64_t K);       // row length of the packed activations
 //   template <int mr, int nr> static void tile(const XT* x, int64_t Kp, int64_t K, const uint8_t* w,
-//                                              int64_t wstride, float* y, int64_t ldy);
-// tile<mr, nr> computes y[i][j] = x row i . w row j over the whole of K for i < mr, j < nr. Each
+//                                              int64_t wstride, float* y, int64_t ldy, const uint8_t* next);
+// tile<mr, nr> computes y[i][j] = x row i . w row j over the whole of K for i < mr, j < nr, and when
+// `next` is set prefetches the NR weight rows from there, at the k it has reached (prefetch_rows). Each
 // output's accumulation order depends on K alone, never on the tile shape or blocking, so every
 // row of a batch gets the same bits as when computed on its own.
 //
 // Included only by the ISA files and kept in an anonymous namespace: each one gets its own copy,
 // compiled with its own flags, that the linker can never hand to code running on another ISA.
 #pragma once
+#include <immintrin.h>
+
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -22,12 +25,24 @@
 namespace {
 
 template <class Micro>
-using TileFn = void (*)(const typename Micro::XT*, int64_t, int64_t, const uint8_t*, int64_t, float*, int64_t);
+using TileFn = void (*)(const typename Micro::XT*, int64_t, int64_t, const uint8_t*, int64_t, float*, int64_t,
+                        const uint8_t*);
 
 template <class Micro, int mr, int nr>
 void tile_entry(const typename Micro::XT* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t ws, float* y,
-                int64_t ldy) {
-  Micro::template tile<mr, nr>(x, Kp, K, w, ws, y, ldy);
+                int64_t ldy, const uint8_t* next) {
+  Micro::template tile<mr, nr>(x, Kp, K, w, ws, y, ldy, next);
+}
+
+// Weight rows are read once from memory, by the first tile of a row block, in NR interleaved streams
+// that each end at a page (a 4 KiB row): too short for the hardware prefetchers. That tile therefore
+// fetches the next block's rows at the same k, one block ahead, past the call's last row too (the next
+// call's rows of the same matrix, usually; a prefetch never faults).
+template <int NR>
+inline void prefetch_rows(const uint8_t* next, int64_t wstride, int64_t byte_offset) {
+  if (!next) return;
+  #pragma GCC unroll 8
+  for (int j = 0; j < NR; ++j) _mm_prefetch(reinterpret_cast<const char*>(next + j * wstride + byte_offset), _MM_HINT_T0);
 }
 
 // tiles[(mr - 1) * NR + nr - 1] = tile<mr, nr>: every edge tile is a full instantiation.
@@ -46,9 +61,12 @@ void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int
     const int64_t me = M - mb > Micro::kTokenBlock ? mb + Micro::kTokenBlock : M;
     for (int64_t n = n0; n < n1; n += Micro::NR) {
       const int nr = int(n1 - n < Micro::NR ? n1 - n : Micro::NR);
+      // Only the first pass over this row block reads it from memory; later ones find it in cache.
+      const uint8_t* next = mb == 0 ? w + (n + Micro::NR) * ws : nullptr;
       for (int64_t m = mb; m < me; m += Micro::MR) {
         const int mr = int(me - m < Micro::MR ? me - m : Micro::MR);
-        tiles[size_t((mr - 1) * Micro::NR + nr - 1)](x + m * Kp, Kp, K, w + n * ws, ws, y + m * ldy + (n - n0), ldy);
+        tiles[size_t((mr - 1) * Micro::NR + nr - 1)](x + m * Kp, Kp, K, w + n * ws, ws, y + m * ldy + (n - n0), ldy,
+                                                     m == mb ? next : nullptr);
       }
     }
   }

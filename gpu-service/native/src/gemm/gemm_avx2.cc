@@ -57,7 +57,7 @@ struct Micro {
 
   template <int mr, int nr>
   static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
-                   int64_t ldy) {
+                   int64_t ldy, const uint8_t* next) {
     __m256 acc[mr][NR];
     #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i)
@@ -65,6 +65,7 @@ struct Micro {
       for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
     const int64_t Kfull = K & ~int64_t(7);
     for (int64_t k = 0; k < Kp; k += 8) {
+      prefetch_rows<NR>(next, wstride, k * kWeightBytes);
       __m256 wv[nr];
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) {

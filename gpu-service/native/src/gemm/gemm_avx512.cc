@@ -61,7 +61,7 @@ struct Micro {
 
   template <int mr, int nr>
   static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
-                   int64_t ldy) {
+                   int64_t ldy, const uint8_t* next) {
     __m512 acc[mr][NR];
     #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i)
@@ -70,6 +70,7 @@ struct Micro {
     for (int64_t k = 0; k < Kp; k += 32) {
       const int64_t left = K - k;
       const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+      prefetch_rows<NR>(next, wstride, k * kWeightBytes);
       __m512 lo[nr], hi[nr];
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) load32<DT>(w + j * wstride + k * kWeightBytes, mask, lo[j], hi[j]);

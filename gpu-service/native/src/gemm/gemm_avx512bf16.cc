@@ -1,8 +1,15 @@
-// AVX512-BF16 micro-kernel for bf16 weights, for driver.h: vdpbf16ps multiplies 32 bf16 pairs per
-// instruction with f32 accumulation, twice the FMA rate of the f32 path and no decoding. The
-// activations are rounded to bf16 (round-to-nearest-even) when packed, which is why bf16 results
-// carry a bf16 tolerance.
+// AVX512-BF16 kernels for bf16 weights: vdpbf16ps multiplies 32 bf16 pairs per instruction with f32
+// accumulation, twice the FMA rate of the f32 path and no decoding. The activations are rounded to
+// bf16 (round-to-nearest-even) when packed, which is why bf16 results carry a bf16 tolerance.
+//  - few tokens: a driver.h micro-kernel (dot products along K straight from the checkpoint rows,
+//    reduced across lanes at the end), which reads each weight once and needs no repacking;
+//  - many tokens (an expert's prefill rows): the outer-product form oneDNN's brgemm uses. Each call's
+//    64 weight rows are first transposed into k-pair-major ("VNNI") order, so one 16-lane load
+//    holds a k pair of 16 output columns and every token's pair is a broadcast: 6 tokens x 64 columns
+//    of accumulators per step, no lane reductions, and half the cache traffic per multiply.
 #include <immintrin.h>
+
+#include <vector>
 
 #include "gemm/avx512_reduce.h"
 #include "gemm/driver.h"
@@ -22,14 +29,14 @@ void pack(const float* x, int64_t M, int64_t K, void* dst) {
 
 struct Micro {
   using XT = uint16_t;
-  static constexpr int MR = 4, NR = 4;
+  static constexpr int MR = 4, NR = 6;
   static constexpr int64_t kTokenBlock = 64;  // keeps the swept activation block in L2
   static constexpr int64_t kWeightBytes = 2;
   static int64_t padded_k(int64_t K) { return round32(K); }
 
   template <int mr, int nr>
   static void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
-                   int64_t ldy) {
+                   int64_t ldy, const uint8_t* next) {
     __m512 acc[mr][NR];
     #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i)
@@ -38,6 +45,7 @@ struct Micro {
     for (int64_t k = 0; k < Kp; k += 32) {
       const int64_t left = K - k;
       const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+      prefetch_rows<NR>(next, wstride, k * 2);
       __m512bh wv[nr];
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j)
@@ -51,16 +59,124 @@ struct Micro {
     }
     #pragma GCC unroll 8
     for (int i = 0; i < mr; ++i) {
-      alignas(16) float s[4];
+      alignas(16) float s[8];
       _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
+      _mm_store_ps(s + 4, hsum4(acc[i][4], acc[i][5], acc[i][5], acc[i][5]));
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
     }
   }
 };
 
+// ---- outer-product kernel
+
+constexpr int64_t kPanelCols = 64;  // weight rows per packed panel: one GemmKernel::run call (kRowsPerTask)
+constexpr int64_t kPackAhead = 256;  // elements (8 lines of a row) the panel packing prefetches ahead
+
+// In-register transpose of 16 x 16 32-bit elements: r[j] = row j in, r[i] = column i out.
+void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512i ab_lo = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88), ab_hi = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+    const __m512i cd_lo = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88), cd_hi = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+    t[i] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0x88);
+    t[i + 8] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0xdd);
+    t[i + 4] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0x88);
+    t[i + 12] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// Weight rows [0, rows) (rows <= 64, K bf16 each, row stride K) -> panel[kp][64] of 32-bit k pairs,
+// zero past K and past `rows`.
+void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
+  const int64_t Kp = round32(K);
+  for (int64_t c0 = 0; c0 < kPanelCols; c0 += 16) {
+    for (int64_t k0 = 0; k0 < Kp; k0 += 32) {
+      const __mmask32 mask = K - k0 >= 32 ? ~__mmask32(0) : (__mmask32(1) << (K - k0)) - 1;
+      __m512i r[16];
+      for (int j = 0; j < 16; ++j) {
+        const uint8_t* src = w + ((c0 + j) * K + k0) * 2;
+        // The rows come from memory: keep requests for the next few lines of each in flight.
+        if (k0 + kPackAhead < K) _mm_prefetch(reinterpret_cast<const char*>(src + kPackAhead * 2), _MM_HINT_T0);
+        r[j] = c0 + j < rows ? _mm512_maskz_loadu_epi16(mask, src) : _mm512_setzero_si512();
+      }
+      transpose16(r);
+      for (int i = 0; i < 16; ++i) _mm512_storeu_si512(panel + (k0 / 2 + i) * kPanelCols + c0, r[i]);
+    }
+  }
+}
+
+// y[i][c] for i < mr tokens, the panel's 64 columns (stores masked to `cols`).
+template <int mr>
+void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy) {
+  constexpr int NV = int(kPanelCols / 16);
+  __m512 acc[mr][NV];
+  #pragma GCC unroll 8
+  for (int i = 0; i < mr; ++i)
+    #pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (int64_t kp = 0; kp < Kp / 2; ++kp) {
+    __m512bh b[NV];
+    #pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * kPanelCols + v * 16);
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; ++i) {
+      const __m512bh a = (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + i * Kp + 2 * kp));
+      #pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], a, b[v]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const int64_t left = cols - v * 16;
+    if (left <= 0) break;
+    const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; ++i) _mm512_mask_storeu_ps(y + i * ldy + v * 16, mask, acc[i][v]);
+  }
+}
+
+void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
+                int64_t ldy) {
+  constexpr int MR = 6;
+  const uint16_t* x = static_cast<const uint16_t*>(xp);
+  const int64_t Kp = round32(K);
+  thread_local std::vector<uint32_t> panel;
+  panel.resize(size_t(Kp / 2 * kPanelCols));
+  for (int64_t n = n0; n < n1; n += kPanelCols) {
+    const int64_t cols = n1 - n < kPanelCols ? n1 - n : kPanelCols;
+    pack_panel(w + n * K * 2, K, cols, panel.data());
+    for (int64_t m = 0; m < M; m += MR) {
+      const uint16_t* xb = x + m * Kp;
+      float* yb = y + m * ldy + (n - n0);
+      switch (M - m < MR ? M - m : MR) {
+        case 6: panel_tile<6>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        case 5: panel_tile<5>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        case 4: panel_tile<4>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        case 3: panel_tile<3>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        case 2: panel_tile<2>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        default: panel_tile<1>(xb, Kp, panel.data(), cols, yb, ldy); break;
+      }
+    }
+  }
+}
+
 const GemmKernel kBf16 = {"avx512bf16", packed_bytes<Micro>, pack, run<Micro>};
+const GemmKernel kBf16Panels = {"avx512bf16-panels", packed_bytes<Micro>, pack, run_panels};
 
 }  // namespace
 
 const GemmKernel* gemm_avx512bf16(DType dtype) { return dtype == DType::BF16 ? &kBf16 : nullptr; }
+
+const GemmKernel* gemm_avx512bf16_panels(DType dtype) { return dtype == DType::BF16 ? &kBf16Panels : nullptr; }

@@ -19,6 +19,9 @@ struct GemmKernel {
               float* y, int64_t ldy);
 };
 
+// Tokens from which the AVX512-BF16 panel kernel beats the dot-product one.
+constexpr int64_t kPanelMinTokens = 16;
+
 // The fastest kernel for this ISA level, weight dtype and problem shape (AMX wants whole tiles).
 const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_t K);
 
@@ -27,4 +30,6 @@ const GemmKernel* gemm_portable(DType dtype);
 const GemmKernel* gemm_avx2(DType dtype);
 const GemmKernel* gemm_avx512(DType dtype);
 const GemmKernel* gemm_avx512bf16(DType dtype);
+// Outer-product AVX512-BF16 kernel over weight panels repacked per call: for many tokens.
+const GemmKernel* gemm_avx512bf16_panels(DType dtype);
 const GemmKernel* gemm_amx(DType dtype);

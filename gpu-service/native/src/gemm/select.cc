@@ -5,6 +5,9 @@ const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_
   // fast (the call is bandwidth-bound) and need no tile padding.
   if (isa >= Isa::Amx && M >= 16 && N % 16 == 0 && K % 32 == 0)
     if (const GemmKernel* k = gemm_amx(dtype)) return *k;
+  // From kPanelMinTokens tokens the panel kernel's transpose of the weight rows is repaid (measured).
+  if (isa >= Isa::Avx512Bf16 && M >= kPanelMinTokens)
+    if (const GemmKernel* k = gemm_avx512bf16_panels(dtype)) return *k;
   if (isa >= Isa::Avx512Bf16)
     if (const GemmKernel* k = gemm_avx512bf16(dtype)) return *k;
   if (isa >= Isa::Avx512)
