@@ -43,7 +43,7 @@ async function startGpuExpert(): Promise<RunningServer> {
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  for (const dir of ['', '/laptop', '/phone']) mkdirSync(SHOTS + dir, { recursive: true });
   gw = await startGateway();
   gpu = await startGpuExpert();
   browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
@@ -146,8 +146,8 @@ describe('the admin dashboard in a browser', () => {
     const routeId = res.headers.get('x-route-id')!;
 
     await page.getByRole('link', { name: 'Routing history' }).click();
-    await page.getByLabel('Expert', { exact: true }).fill('pro-via-dashboard');
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByLabel('Expert called').fill('pro-via-dashboard');
+    await page.getByRole('button', { name: 'Search' }).click();
     // The history row is written after the response (waitUntil): reload until it is there.
     await expect
       .poll(async () => {
@@ -170,8 +170,58 @@ describe('the admin dashboard in a browser', () => {
     expect(await page.locator('pre.text').first().textContent()).toBe(example.prompt);
     expect(await page.locator('section h3').first().textContent()).toContain('pro-via-dashboard');
     expect(await page.locator('main').textContent()).toContain('“right answer”');
+    // The calls really made, on a time line.
+    expect(await page.locator('#calls-timeline-t').textContent()).toBe('Time line of the calls');
     await expectLabelled();
     await shot('05-route');
+
+    // Full-text search over prompts and answers finds it by words of its question.
+    await page.getByRole('link', { name: 'Routing history' }).click();
+    const words = example.prompt.split(/\s+/).filter((w) => /^[a-z]{6,}$/i.test(w)).slice(0, 2).join(' ');
+    await page.getByLabel('Search prompts and answers').fill(words);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator(`a[href="/admin/routes/${routeId}"]`).count()).toBe(1);
+    await page.getByLabel('Search prompts and answers').fill('zzzunfindable');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('No routes match.');
+
+    // An API key: created with its secret shown once, it answers, and its spend shows against its budget.
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('link', { name: 'New key' }).click();
+    await page.getByLabel('Name').fill('browser-team');
+    await page.getByLabel('Daily budget (USD)').fill('2');
+    await page.getByLabel('Requests per minute').fill('30');
+    await expectLabelled();
+    await shot('15-new-key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.locator('pre.secret').textContent())!;
+    expect(secret).toMatch(/^sk-cv-/);
+    await shot('16-key-created');
+    const keyed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'pro-via-dashboard', messages: [{ role: 'user', content: example.prompt }] }),
+    });
+    expect(keyed.status).toBe(200);
+    expect(keyed.headers.get('x-ratelimit-remaining-requests')).toBe('29');
+    await expect
+      .poll(async () => {
+        await page.goto(`${gw.url}/admin/keys`);
+        return page.locator('tr', { hasText: 'browser-team' }).locator('meter').first().getAttribute('value');
+      })
+      .not.toBe('0');
+    await expectLabelled();
+    await shot('17-keys');
+    await page.getByRole('link', { name: 'Edit browser-team' }).click();
+    expect(await page.locator('#key-spend-t').textContent()).toBe('browser-team: spend per day');
+    await shot('18-key');
+
+    await page.getByRole('link', { name: 'Spend', exact: true }).click();
+    await page.getByLabel('Per').selectOption('expert');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.locator('tbody th', { hasText: 'pro-via-dashboard' }).count()).toBe(1);
+    await expectLabelled();
+    await shot('19-spend');
 
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByLabel('Time window').selectOption('6h');
@@ -294,9 +344,77 @@ describe('the admin dashboard in a browser', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard deleted');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 1);
 
+    await page.goto(`${gw.url}/admin/no-such-page`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
+    expect(await page.getByRole('navigation', { name: 'Dashboard' }).count()).toBe(1);
+    await shot('20-not-found');
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You are signed out.');
     await page.goto(`${gw.url}/admin/experts`);
     await expect.poll(() => page.url()).toContain('/admin/login');
-  }, 240_000);
+  }, 300_000);
+
+  it('every page at a laptop and a phone size: nothing scrolls sideways but tables, no action out of reach', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${gw.url}/admin/login`);
+    await shotAt('login', 'laptop');
+    await page.getByLabel('Admin token').fill(gw.adminToken);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${gw.url}/admin`);
+    const routes = (await (await fetch(`${gw.url}/admin/api/routes?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { data: { id: string }[] };
+    const keys = (await (await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { data: { id: string }[] };
+    const pages: Record<string, string> = {
+      overview: '/admin',
+      experts: '/admin/experts',
+      'expert-new': '/admin/experts/new',
+      'expert-test': `/admin/experts/${GPU_EXPERT_ID}/test`,
+      activation: `/admin/experts/${GPU_EXPERT_ID}/activation`,
+      policies: '/admin/policies',
+      'policy-auto': '/admin/policies/auto',
+      history: '/admin/routes',
+      route: `/admin/routes/${routes.data[0]!.id}`,
+      keys: '/admin/keys',
+      'key-new': '/admin/keys/new',
+      key: `/admin/keys/${keys.data[0]!.id}`,
+      spend: '/admin/spend',
+      router: '/admin/router',
+      'not-found': '/admin/no-such-page',
+    };
+    const problems: string[] = [];
+    for (const [viewport, size] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(size);
+      for (const [name, path] of Object.entries(pages)) {
+        await page.goto(`${gw.url}${path}`);
+        await shotAt(name, viewport);
+        const layout = (await page.evaluate(LAYOUT_PROBLEMS)) as string[];
+        problems.push(...layout.map((p) => `${viewport} ${path}: ${p}`));
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 300_000);
 });
+
+const VIEWPORTS = { laptop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
+
+async function shotAt(name: string, viewport: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}/${viewport}/${name}.png`, fullPage: true });
+}
+
+/**
+ * The page itself never scrolls sideways (wide tables scroll inside their own frame), and every
+ * action in a table is within the frame's visible part without scrolling it.
+ */
+const LAYOUT_PROBLEMS = `(() => {
+  const out = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth + 1) out.push('the page scrolls sideways (' + doc.scrollWidth + ' > ' + doc.clientWidth + ')');
+  if (window.innerWidth >= 1000) {
+    for (const el of document.querySelectorAll('td .actions a, td .actions button')) {
+      const frame = el.closest('.table-wrap').getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      if (r.right > frame.right + 1 || r.left < frame.left - 1) out.push('action "' + el.textContent.trim() + '" is cut off');
+    }
+  }
+  return out;
+})()`;
