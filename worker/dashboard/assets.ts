@@ -18,7 +18,7 @@ header.top nav a:hover { background: #21262d; }
 header.top form { margin-left: auto; }
 header.top button { background: transparent; color: #e6edf3; border: 1px solid #57606a; }
 main { padding: 1.25rem; max-width: 1400px; }
-h1 { font-size: 1.5rem; margin: .25rem 0 1rem; }
+h1 { font-size: 1.5rem; margin: .25rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.75rem 0 .6rem; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: .4rem .55rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -31,9 +31,10 @@ button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 .actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; }
 .actions form { margin: 0; }
 td .actions { flex-wrap: nowrap; }
-/* The registry has a dozen columns: its actions wrap so the table fits a laptop screen. */
-table.registry th[scope=row] { min-width: 12rem; }
-table.registry td .actions { flex-wrap: wrap; width: 10.5rem; }
+/* The registry has many columns: its actions stack in one narrow column so the table fits a laptop screen. */
+table.registry th[scope=row] { min-width: 11rem; }
+table.registry td .actions { flex-direction: column; align-items: stretch; }
+table.registry td .actions .button, table.registry td .actions button { width: 100%; text-align: center; }
 td .button, td button { padding: .15rem .5rem; font-size: 13px; }
 th[scope=row] .muted { font-weight: 400; font-size: 13px; }
 caption { text-align: left; padding: .35rem .55rem; }
@@ -66,17 +67,19 @@ pre.text { white-space: pre-wrap; word-break: break-word; background: var(--pane
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: .75rem; margin-bottom: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 .card .value { font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 1rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); gap: 1rem; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 svg.chart { width: 100%; height: auto; display: block; }
 /* Heat maps keep their natural cell size (a 2 × 8 map must not fill the page), shrinking only to fit. */
 svg.chart.heatmap { width: auto; max-width: 100%; }
+/* A few rows of calls: drawn near their natural size, not blown up to the page's width. */
+svg.chart.timeline { max-width: 800px; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #57606a; }
 svg.chart text.on-dark { fill: #fff; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; }
+dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .pager { display: flex; gap: 1rem; margin-top: .75rem; }
 ul.called { list-style: none; margin: 0; padding: 0; }
 ul.called .pill { margin-left: .3rem; }

@@ -25,7 +25,7 @@ export function Timeline(props: { id: string; calls: TimelineCall[]; totalMs: nu
   const height = TOP + props.calls.length * ROW + 6;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * end);
   return (
-    <svg class="chart" viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
+    <svg class="chart timeline" viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
       <title id={`${props.id}-t`}>Time line of the calls</title>
       <desc id={`${props.id}-d`}>
         {props.calls.map((c) => `${c.label}: started after ${ms(c.startMs)}, ${c.status} after ${ms(c.durationMs)}`).join('; ')}

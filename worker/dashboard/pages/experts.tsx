@@ -202,9 +202,8 @@ function ExpertRowView(props: { e: ExpertJson; h: ExpertHealth | undefined; csrf
         {e.id}
         {e.description ? <div class="muted">{e.description}</div> : null}
       </th>
-      <td>{e.provider}</td>
       <td>
-        {e.model}
+        {e.provider}: {e.model}
         {e.endpoint_url ? <div class="muted">{e.endpoint_url}</div> : null}
       </td>
       <td>
@@ -216,8 +215,9 @@ function ExpertRowView(props: { e: ExpertJson; h: ExpertHealth | undefined; csrf
       <td>{e.skills.length ? e.skills.join(', ') : <span class="muted">–</span>}</td>
       <td class="num">{h?.calls ?? 0}</td>
       <td class="num">{pct(h?.error_rate)}</td>
-      <td class="num">{ms(h?.p50_ms)}</td>
-      <td class="num">{ms(h?.p95_ms)}</td>
+      <td class="num">
+        {ms(h?.p50_ms)} / {ms(h?.p95_ms)}
+      </td>
       <td>
         <span class={`pill ${h?.circuit ?? 'closed'}`}>{h?.circuit ?? 'closed'}</span>
       </td>
@@ -284,8 +284,7 @@ async function listPage(c: DashboardContext) {
             <thead>
               <tr>
                 <th scope="col">Expert</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Model / endpoint</th>
+                <th scope="col">Provider: model</th>
                 <th scope="col">State</th>
                 <th scope="col" class="num">
                   Price in / out ($/Mtok)
@@ -298,10 +297,7 @@ async function listPage(c: DashboardContext) {
                   Error rate
                 </th>
                 <th scope="col" class="num">
-                  p50
-                </th>
-                <th scope="col" class="num">
-                  p95
+                  p50 / p95
                 </th>
                 <th scope="col">Circuit</th>
                 <th scope="col">Actions</th>
