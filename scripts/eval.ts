@@ -4,9 +4,12 @@
 //
 //   npm run eval -- --policy economy                         5-fold CV on the dev split
 //   npm run eval -- --train a.jsonl.gz --data b.jsonl.gz --policy quality --json
+//   npm run eval -- --models data/zeroeval-routing/models.json --data data/zeroeval-routing/dev.jsonl.gz
 //
-// Options: --folds K, --aggregate first|vote|weighted-vote|stacked-vote|synthesize|judge, --source pred|text,
-// --svg PATH (frontier plot, default docs/routing-frontier.svg), --lambdas 0,0.05,…, --no-sweep,
+// Options: --models FILE (the pool and its prices, default the MMLU-Pro one), --folds K,
+// --aggregate first|vote|weighted-vote|stacked-vote|synthesize|judge, --source pred|text,
+// --svg PATH (frontier plot, default eval-output/routing-frontier.svg: git-ignored, so a run never
+// rewrites the committed docs/routing-frontier.svg unless asked to), --lambdas 0,0.05,…, --no-sweep,
 // --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
 // (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
 // (route only the first N questions; training is unchanged).
@@ -25,19 +28,20 @@ import { round } from '../router/learned/strategy';
 import { PRESETS } from '../router/presets';
 import { isConclaveError } from '../router/errors';
 import type { ExpertProfile } from '../router/types';
-import { DEFAULT_DATA, loadExamples, loadModels } from './lib/dataset';
+import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, type RoutingExample } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
     data: { type: 'string', default: DEFAULT_DATA },
+    models: { type: 'string', default: DEFAULT_MODELS },
     policy: { type: 'string', default: 'economy' },
     folds: { type: 'string', default: '5' },
     aggregate: { type: 'string' },
     source: { type: 'string', default: 'pred' },
     json: { type: 'boolean', default: false },
-    svg: { type: 'string', default: 'docs/routing-frontier.svg' },
+    svg: { type: 'string', default: 'eval-output/routing-frontier.svg' },
     lambdas: { type: 'string', default: '0,0.01,0.02,0.05,0.1,0.2,0.3,0.5,1' },
     'no-sweep': { type: 'boolean', default: false },
     'aggregator-url': { type: 'string' },
@@ -82,7 +86,7 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
 }
 
 function experts(): ExpertProfile[] {
-  return loadModels().map((m) => ({
+  return loadModels(args.models).map((m) => ({
     id: m.name,
     provider: 'replay',
     model: m.name,
@@ -94,6 +98,14 @@ function experts(): ExpertProfile[] {
     tags: [],
     enabled: true,
   }));
+}
+
+/** Every expert the data recorded must have a price in --models, or its cost would silently count as 0. */
+function unpriced(pool: ExpertProfile[], examples: RoutingExample[]): void {
+  const priced = new Set(pool.map((e) => e.id));
+  const missing = new Set<string>();
+  for (const x of examples) for (const name of Object.keys(x.outcomes)) if (!priced.has(name)) missing.add(name);
+  if (missing.size) fail(`${args.models} has no price for ${missing.size} model(s) the data recorded: ${[...missing].slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''} (pass --models with the data's models.json)`);
 }
 
 // The learned router alone, the economy-shaped cascade (stopping on the vote) and the quality-shaped one (three rungs together, stopping on the stacked vote).
@@ -124,16 +136,17 @@ async function main(): Promise<void> {
   const pool = experts();
 
   const data = loadExamples(args.data!);
+  const trainSet = args.train && args.train !== args.data ? loadExamples(args.train) : undefined;
+  unpriced(pool, [...data, ...(trainSet ?? [])]);
   const started = performance.now();
   let results: ResultsByRouter;
   let setup: string;
-  if (!args.train || args.train === args.data) {
+  if (!trainSet) {
     const folds = Number(args.folds);
     if (!Number.isInteger(folds) || folds < 2) fail('--folds must be an integer ≥ 2');
     setup = `${folds}-fold cross-validation on ${args.data} (${data.length} questions)`;
     results = await crossValidate(data, folds, pool, opts, (f) => process.stderr.write(`fold ${f + 1}/${folds}…\n`));
   } else {
-    const trainSet = loadExamples(args.train);
     setup = `trained on ${args.train} (${trainSet.length}), routed ${args.data} (${data.length})`;
     results = await evaluateSplit(trainSet, data, pool, opts);
   }
