@@ -17,6 +17,10 @@ export function createReplayAdapter(store: ReplayStore): ExpertAdapter {
   async function complete(expert: ExpertProfile, messages: ChatMessage[]): Promise<ExpertAnswer> {
     return timed(async () => {
       const prompt = lastUserPrompt(expert.id, messages);
+      // Each question was recorded alone. A conversation around it (an aggregator's instructions
+      // and candidates, earlier turns) was never asked, so replaying the bare question's answer
+      // would pass off a recorded answer as, say, a synthesis.
+      if (messages.length !== 1) throw new ExpertCallError(expert.id, `prompt not recorded: replay experts only answer a recorded question sent alone as one user message (this conversation has ${messages.length} messages)`, { kind: 'not_recorded', source: 'client' });
       const recorded = await store.lookup(prompt).catch((e: unknown) => {
         throw new ExpertCallError(expert.id, `replay store unavailable: ${e instanceof Error ? e.message : String(e)}`, { source: 'gateway', kind: 'config' });
       });

@@ -157,6 +157,14 @@ describe('POST /v1/chat/completions', () => {
     expect(body.error.source).toBe('client');
   });
 
+  it('a recorded question inside a conversation it was not recorded in is not replayed as if answered there', async () => {
+    const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'system', content: 'Synthesize these responses: …' }, { role: 'user', content: RECORDED_PROMPT }] });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { message: string; source: string } };
+    expect(body.error.message).toMatch(/not recorded.*2 messages/);
+    expect(body.error.source).toBe('client');
+  });
+
   it('matches the recorded prompt after whitespace normalisation', async () => {
     const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: `  ${RECORDED_PROMPT.replaceAll('\n', '\n\n  ')}  ` }] });
     expect(res.status).toBe(200);
