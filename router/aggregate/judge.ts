@@ -82,7 +82,7 @@ export function judgeAggregator(ranking: SynthesisSkillRanking | null): Aggregat
         } catch (e) {
           problem = errorMessage(e);
         }
-        const vote = voteOnAnswers('vote', ctx.answers, ctx.decision);
+        const vote = voteOnAnswers('vote', ctx.answers, ctx.decision, ctx.request.prompt);
         push(vote.text);
         return { ...vote, aggregation: 'judge', detail: { ...vote.detail, ...about, judge_error: problem, degraded_to: 'vote' } };
       }),

@@ -2,7 +2,8 @@ import { errorMessage } from '../errors';
 import type { ExpertAnswer } from '../types';
 import { loggingCaller, type AggregatorCall } from './calls';
 import { chooseAggregator } from './choose';
-import { extractAnswer } from './extract';
+import { extractAnswer } from '../answers/extract';
+import { readingForPrompt } from '../answers/prompt-kind';
 import { aggregatorMessages, SYNTHESIS_PROMPT } from './prompts';
 import { startAggregation } from './run';
 import { synthesizeOrVote } from './synthesize';
@@ -39,7 +40,7 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
         const base = ctx.decision.stages.length - 1;
         const proposers = ctx.answers.map((a) => a.expertId);
         const quorum = Math.min(ctx.policy.quorum ?? 1, proposers.length);
-        const history: RoundRecord[] = [{ round: 0, answers: finalAnswers(ctx.answers), failures: [] }];
+        const history: RoundRecord[] = [{ round: 0, answers: finalAnswers(ctx.answers, ctx.request.prompt), failures: [] }];
         let current = ctx.answers;
         let stoppedAfter: number | null = null;
 
@@ -48,7 +49,7 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
           const settled = await Promise.allSettled(proposers.map((id) => caller.complete(id, messages, { role: 'expert', stage: base + round, ...signal })));
           const next = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
           const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ expert: proposers[i]!, error: errorMessage(r.reason) }] : []));
-          history.push({ round, answers: finalAnswers(next), failures });
+          history.push({ round, answers: finalAnswers(next, ctx.request.prompt), failures });
           if (next.length < quorum || next.length === 0) {
             stoppedAfter = round - 1;
             break;
@@ -66,6 +67,7 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
   };
 }
 
-function finalAnswers(answers: readonly ExpertAnswer[]): Record<string, string | null> {
-  return Object.fromEntries(answers.map((a) => [a.expertId, extractAnswer(a.text)?.value ?? null]));
+function finalAnswers(answers: readonly ExpertAnswer[], prompt: string): Record<string, string | null> {
+  const reading = readingForPrompt(prompt);
+  return Object.fromEntries(answers.map((a) => [a.expertId, extractAnswer(a.text, reading)?.value ?? null]));
 }

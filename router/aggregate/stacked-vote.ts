@@ -13,7 +13,7 @@ import { voteOnAnswers } from './vote';
 export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
   const choices = stackAnswersOf(answers);
   if (!stacked || choices.every((c) => c.choice === null)) {
-    const fallback = voteOnAnswers('weighted-vote', answers, decision);
+    const fallback = voteOnAnswers('weighted-vote', answers, decision, prompt);
     return { ...fallback, aggregation: 'stacked-vote', detail: { ...fallback.detail, stacked: false } };
   }
   const outcome = stacked.decide(prompt, choices, promptPOf(decision.ranked));

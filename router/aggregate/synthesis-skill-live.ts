@@ -1,5 +1,5 @@
 import type { ExpertCaller } from '../types';
-import { extractChoice } from './extract';
+import { extractChoice } from '../answers/extract';
 import { streamSynthesis } from './synthesize';
 import { sortBySkill, type SynthesisSkillEntry, type SynthesisTask } from './synthesis-skill';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { hashString, seededRandom, shuffled } from '../features/random';
 import type { ExpertProfile } from '../types';
-import { extractChoice } from './extract';
+import { extractChoice } from '../answers/extract';
 
 // Synthesis skill (Symbolic-MoE, Chen et al., 2025): how often a model, given one correct and two
 // wrong candidate answers, ends up with the correct one. The best-ranked eligible model is the

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors';
+import { lastUserContent } from '../messages';
 import type { AggregationResult, ChatMessage, ExpertAnswer, ExpertCaller, RoutingDecision } from '../types';
 import type { AggregatorCall } from './calls';
 import { loggingCaller } from './calls';
@@ -70,7 +71,7 @@ export async function synthesizeOrVote(call: Omit<SynthesisCall, 'candidates' | 
     return { aggregation: inputs.aggregation, text: answer.text, detail: { ...about, calls } };
   } catch (e) {
     if (started) throw e;
-    const vote = voteOnAnswers('vote', candidates, inputs.decision);
+    const vote = voteOnAnswers('vote', candidates, inputs.decision, lastUserContent(call.messages) ?? '');
     push(vote.text);
     return { ...vote, aggregation: inputs.aggregation, detail: { ...vote.detail, ...about, synthesis_error: errorMessage(e), degraded_to: 'vote', calls } };
   }

@@ -1,5 +1,6 @@
 import type { AggregationResult, ExpertAnswer, RoutingDecision } from '../types';
-import { extractAnswer } from './extract';
+import { extractAnswer } from '../answers/extract';
+import { readingForPrompt } from '../answers/prompt-kind';
 import { startAggregation } from './run';
 import { countVotes } from './tally';
 import type { Aggregator } from './types';
@@ -12,9 +13,10 @@ export type VoteKind = 'vote' | 'weighted-vote';
  * vote by the router's confidence in that expert (weights.ts). Ties go to the answer backed by the
  * most trusted expert, then to the earliest. The response is the winner's own full answer.
  */
-export function voteOnAnswers(kind: VoteKind, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
+export function voteOnAnswers(kind: VoteKind, answers: readonly ExpertAnswer[], decision: RoutingDecision, prompt: string): AggregationResult {
   const weights = expertWeights(decision, answers.map((a) => a.expertId));
-  const extracted = answers.map((a) => extractAnswer(a.text));
+  const reading = readingForPrompt(prompt);
+  const extracted = answers.map((a) => extractAnswer(a.text, reading));
   const outcome = countVotes(
     answers.map((a, i) => ({ expertId: a.expertId, answer: extracted[i]?.value ?? null, weight: kind === 'weighted-vote' ? weights.get(a.expertId)! : 1 })),
     weights,
@@ -41,7 +43,7 @@ export function voteAggregator(kind: VoteKind): Aggregator {
     name: kind,
     run: (ctx) =>
       startAggregation(async (push) => {
-        const result = voteOnAnswers(kind, ctx.answers, ctx.decision);
+        const result = voteOnAnswers(kind, ctx.answers, ctx.decision, ctx.request.prompt);
         push(result.text);
         return result;
       }),

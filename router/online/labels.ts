@@ -1,4 +1,6 @@
-import { extractAnswer, type ExtractedAnswer } from '../aggregate/extract';
+import { extractAnswer } from '../answers/extract';
+import { answerKey, sameAnswer, type AnswerKey, type AnswerReading } from '../answers/key';
+import { readingForPrompt } from '../answers/prompt-kind';
 import type { TrainingExample, TrainingOutcome } from '../train';
 
 // Feedback rates the answer a route returned; the routers learn per expert. A rating turns into
@@ -38,24 +40,24 @@ export interface LabelledExample extends TrainingExample {
   feedbackId: number;
 }
 
-/** The rater's answer as an extracted one: a bare letter ("C", "(c)") is an option, else as any reply. */
-export function expectedAnswer(raw: string): ExtractedAnswer | null {
-  const letter = /^\s*\(?([A-Ja-j])\)?\.?\s*$/.exec(raw);
-  return letter ? { kind: 'choice', value: letter[1]!.toUpperCase() } : extractAnswer(raw);
+/** The rater's answer keyed as the prompt's replies are ("C" or "(c)" for an option; "1,200" for a number). */
+export function expectedAnswer(raw: string, reading: AnswerReading): AnswerKey | null {
+  return answerKey(raw, reading.expect) ?? extractAnswer(raw, { expect: reading.expect });
 }
 
 /** The per-expert outcomes one rating implies, or null when it implies none. */
 export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
-  const truth = route.answer === null ? null : expectedAnswer(route.answer);
-  if (truth) return labelAgainst(route, truth);
+  const reading = readingForPrompt(route.prompt);
+  const truth = route.answer === null ? null : expectedAnswer(route.answer, reading);
+  if (truth) return labelAgainst(route, truth, reading);
   const good = route.score >= GOOD_SCORE;
-  const returned = route.response === null ? null : extractAnswer(route.response);
+  const returned = route.response === null ? null : extractAnswer(route.response, reading);
   const outcomes: Record<string, TrainingOutcome> = {};
   for (const call of route.calls) {
     if (call.role !== 'expert' || call.status !== 'ok' || call.response === null || outcomes[call.expertId]) continue;
-    const answer = extractAnswer(call.response);
+    const answer = extractAnswer(call.response, reading);
     const comparable = returned !== null && answer !== null;
-    const same = call.expertId === route.winner || call.response === route.response || (comparable && answer.kind === returned.kind && answer.value === returned.value);
+    const same = call.expertId === route.winner || call.response === route.response || sameAnswer(answer, returned);
     // A different answer is known wrong only when the returned one was right and both are comparable.
     if (!same && !(good && comparable)) continue;
     outcomes[call.expertId] = { correct: same ? good : false, costUsd: call.costUsd, text: call.response };
@@ -64,13 +66,13 @@ export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
 }
 
 /** Each expert that stated an answer was right exactly when it is the rater's answer. */
-function labelAgainst(route: RatedRoute, truth: ExtractedAnswer): LabelledExample | null {
+function labelAgainst(route: RatedRoute, truth: AnswerKey, reading: AnswerReading): LabelledExample | null {
   const outcomes: Record<string, TrainingOutcome> = {};
   for (const call of route.calls) {
     if (call.role !== 'expert' || call.status !== 'ok' || call.response === null || outcomes[call.expertId]) continue;
-    const answer = extractAnswer(call.response);
+    const answer = extractAnswer(call.response, reading);
     if (answer === null) continue;
-    outcomes[call.expertId] = { correct: answer.kind === truth.kind && answer.value === truth.value, costUsd: call.costUsd, text: call.response };
+    outcomes[call.expertId] = { correct: sameAnswer(answer, truth), costUsd: call.costUsd, text: call.response };
   }
   return Object.keys(outcomes).length ? { feedbackId: route.feedbackId, prompt: route.prompt, outcomes } : null;
 }

@@ -1,4 +1,4 @@
-import { extractChoice } from '../aggregate/extract';
+import { extractChoice } from '../answers/extract';
 import type { ArtifactSet } from '../artifacts';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
 import { logitOf } from '../learned/logreg';

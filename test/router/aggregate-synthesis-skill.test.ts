@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractChoice } from '../../router/aggregate/extract';
+import { extractChoice } from '../../router/answers/extract';
 import {
   bestSynthesizer,
   measureOfflineSynthesisSkill,

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractAnswer, normaliseNumber } from '../../router/aggregate/extract';
 import { aggregateRecorded, extractChoice, measureExtractionAgreement } from '../../router/aggregate/offline';
 import { DEFAULT_DATA, loadExamples, type RoutingExample } from '../../scripts/lib/dataset';
 
@@ -39,29 +38,6 @@ describe('extractChoice on recorded replies', () => {
     // that state no letter, which no extractor can reproduce.
     expect(agreement.rate).toBeGreaterThan(0.97);
     expect(agreement.different / agreement.total).toBeLessThan(0.002);
-  });
-});
-
-describe('extractAnswer on free-form answers', () => {
-  it.each([
-    ['Therefore the answer is (H).', { kind: 'choice', value: 'H' }],
-    ['The answer is a matter of debate', { kind: 'span', value: 'matter of debate' }],
-    ['So the total is \\boxed{1,250.00}', { kind: 'number', value: '1250' }],
-    ['Hence $\\boxed{\\dfrac{1}{2}}$.', { kind: 'expression', value: '\\frac{1}{2}' }],
-    ['Step 1 …\nThe final answer is $42%.', { kind: 'number', value: '42' }],
-    ['The answer is: The Treaty of Versailles.', { kind: 'span', value: 'treaty of versailles' }],
-    ['Paris', { kind: 'span', value: 'paris' }],
-  ])('%j → %j', (text, expected) => {
-    expect(extractAnswer(text)).toEqual(expected);
-  });
-
-  it('finds nothing in a long reply that never commits to an answer', () => {
-    expect(extractAnswer('I cannot determine this without more data.\nIt depends on many factors.')).toBeNull();
-  });
-
-  it('normalises numbers written differently to one string', () => {
-    expect(['1200.5', '$1,200.50', '1.2005e3', '1200.50.'].map(normaliseNumber)).toEqual(['1200.5', '1200.5', '1200.5', '1200.5']);
-    expect(normaliseNumber('12 apples')).toBeNull();
   });
 });
 

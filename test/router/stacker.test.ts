@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
-import { extractChoice } from '../../router/aggregate/extract';
+import { extractChoice } from '../../router/answers/extract';
 import { stackedVoteOnAnswers } from '../../router/aggregate/stacked-vote';
 import { createCascadeStrategy } from '../../router/cascade/strategy';
 import { seededRandom } from '../../router/features/random';

@@ -1,0 +1,157 @@
+import { canonicalLiteral } from './python-literal';
+
+// One canonical string per answer, so answers written differently but meaning the same compare
+// equal as strings: votes count them, the stacked vote and the cascade's stopping rule compare
+// them, and the evaluation scores them against the reference answer with the same function.
+
+/**
+ * What form an answer takes: an option letter; a number (equal within a relative 1e-6); a math
+ * expression (LaTeX spacing and `\dfrac`/`\frac` aside); a Python-like value (quotes, spacing and
+ * `true`/`True` aside, case and whitespace inside strings kept); a short text (case, punctuation
+ * and articles aside).
+ */
+export type AnswerFormat = 'choice' | 'number' | 'expression' | 'value' | 'text';
+
+/** What the prompt leads us to expect; `any` infers the format from the answer itself. */
+export type AnswerExpectation = 'choice' | 'number' | 'value' | 'text' | 'any';
+
+/**
+ * How to read replies to one prompt: what to expect, and whether the prompt prescribed a JSON
+ * `answer` field, in which case that field is the answer (as the task's scorer reads it) and a
+ * reply that ignores the format states none.
+ */
+export interface AnswerReading {
+  expect: AnswerExpectation;
+  json?: boolean;
+}
+
+export interface AnswerKey {
+  format: AnswerFormat;
+  /** Canonical: two answers are equivalent exactly when their formats and values are equal. */
+  value: string;
+}
+
+/** The key of an answer as stated (a JSON `answer` field, a `\boxed{}`, a recorded pred), or null. */
+export function answerKey(raw: string, expect: AnswerExpectation = 'any'): AnswerKey | null {
+  if (expect === 'value') return valueKey(raw);
+  const span = unwrap(raw);
+  if (!span) return null;
+  switch (expect) {
+    case 'choice': {
+      const m = /^\(?([A-Ja-j])\)?[.:]?$/.exec(span);
+      return m ? { format: 'choice', value: m[1]!.toUpperCase() } : null;
+    }
+    case 'number':
+      return numberKey(span, true) ?? (looksLikeLatex(span) ? expressionKey(span) : null);
+    case 'text':
+      return numberKey(span, false) ?? textKey(span);
+    case 'any':
+      return numberKey(span, false) ?? (looksLikeLatex(span) ? expressionKey(span) : null) ?? literalKey(span) ?? textKey(span);
+  }
+}
+
+/** Two answers are the same answer (both keyed with the same expectation). */
+export function sameAnswer(a: AnswerKey | null, b: AnswerKey | null): boolean {
+  return a !== null && b !== null && a.format === b.format && a.value === b.value;
+}
+
+/** `\boxed{…}`, `$…$`, `**…**` and a trailing full stop say nothing about the answer itself. */
+function unwrap(raw: string): string {
+  let s = raw.trim();
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    const boxed = /^\\boxed\{([\s\S]*)\}$/.exec(s);
+    if (boxed) s = boxed[1]!.trim();
+    s = s.replace(/^\$+([\s\S]*?)\$+$/, '$1').replace(/^\\\(([\s\S]*)\\\)$/, '$1').replace(/^\*\*([\s\S]*)\*\*$/, '$1').trim();
+  }
+  return s;
+}
+
+const NUMBER = String.raw`[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+−]?\.\d+`;
+const WHOLE_NUMBER = new RegExp(`^(?:${NUMBER})$`);
+const FRACTION = new RegExp(`^(${NUMBER})\\s*/\\s*(${NUMBER})$`);
+const LATEX_FRACTION = /^(-?)\\[dt]?frac\{\s*(-?[\d.,]+)\s*\}\{\s*(-?[\d.,]+)\s*\}$/;
+
+/**
+ * A number's key: `$1,200.50`, `1200.5 dollars`, `\frac{2401}{2}`, `2401/2` → "1200.5". With
+ * `firstNumber`, a span that is no number as a whole ("x = 5", "5 apples and 3 pears") gives its
+ * first number, as math graders (and the recorded preds) read a stated answer.
+ */
+export function numberKey(span: string, firstNumber: boolean): AnswerKey | null {
+  const s = span
+    .replace(/\\text\{[^}]*\}|\\[,!;]|\\%|\\\$|[$%€£]|\\mathrm\{[^}]*\}|^[a-z]\s*=\s*/gi, '')
+    .replace(/\s*\.$/, '')
+    .trim();
+  const value = parseNumber(s) ?? parseNumber(s.replace(/\s*[A-Za-z][A-Za-z /^²³.]*$/, '')) ?? (firstNumber ? firstIn(s) : null);
+  return value === null ? null : { format: 'number', value: canonicalNumber(value) };
+}
+
+function parseNumber(s: string): number | null {
+  if (WHOLE_NUMBER.test(s)) return toNumber(s);
+  const frac = FRACTION.exec(s);
+  if (frac) return toNumber(frac[1]!) / toNumber(frac[2]!);
+  const latex = LATEX_FRACTION.exec(s);
+  if (latex) return (latex[1] ? -1 : 1) * (toNumber(latex[2]!) / toNumber(latex[3]!));
+  return null;
+}
+
+function firstIn(s: string): number | null {
+  const m = new RegExp(NUMBER).exec(s);
+  return m ? toNumber(m[0]) : null;
+}
+
+function toNumber(s: string): number {
+  return Number(s.replace(/,/g, '').replace('−', '-'));
+}
+
+/** Integers exactly; other numbers to 6 significant digits, so 1/3 and 0.333333 are one answer. */
+export function canonicalNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
+  return String(Number(n.toPrecision(6)));
+}
+
+function looksLikeLatex(s: string): boolean {
+  return /\\[a-zA-Z]+|\^|_\{/.test(s);
+}
+
+/** LaTeX written differently but meaning the same (`\dfrac` vs `\frac`, spacing) compares equal. */
+function expressionKey(span: string): AnswerKey | null {
+  const value = span
+    .replace(/\\text\{([^}]*)\}/g, '$1')
+    .replace(/\\[dt]frac/g, '\\frac')
+    .replace(/\\left|\\right|\\[,;!]|\s+/g, '')
+    .replace(/^\$|\$$/g, '');
+  return value ? { format: 'expression', value } : null;
+}
+
+/**
+ * A Python-like value in its canonical spelling; a top-level string as its escaped content
+ * (`'a\\nb'` → `a\nb`, as code-output references are written). Text that is no literal is kept
+ * as written (surrounding spaces included: they can be the answer) minus stray quotes at its ends,
+ * its line breaks written as `\n`.
+ */
+function valueKey(raw: string): AnswerKey | null {
+  const literal = canonicalLiteral(raw.trim());
+  if (literal !== null) return { format: 'value', value: literal };
+  const value = raw.replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/^(?:\\?["'])+|(?:\\?["']|\\)+$/g, '');
+  return { format: 'value', value };
+}
+
+function literalKey(span: string): AnswerKey | null {
+  if (!/^[[({'"]|^(?:True|False|None)$/.test(span)) return null;
+  const value = canonicalLiteral(span);
+  return value === null ? null : { format: 'value', value };
+}
+
+/** SQuAD-style: lower case, no punctuation, no articles, single spaces. */
+function textKey(span: string): AnswerKey | null {
+  const value = span
+    .toLowerCase()
+    .replace(/[*_`]/g, '')
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\b(a|an|the)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return value ? { format: 'text', value } : null;
+}

@@ -1,0 +1,71 @@
+import { parseOptions } from '../stacker/options';
+import type { AnswerExpectation, AnswerReading } from './key';
+
+// What kind of answer a prompt asks for, from the prompt alone: that decides whether experts'
+// answers can be compared at all (votes, stacked votes, agreement-based stopping) and how they
+// are read. Rules rather than a learned model: the dev splits hold no open-ended prompts to learn
+// from, and each rule names a phrasing a reader can check.
+
+export type PromptKind =
+  /** Options listed under letters: answers are letters. */
+  | { kind: 'multiple-choice'; expect: 'choice'; options: number }
+  /** One short final answer (a number or expression, a Python-like value, a short text). */
+  | { kind: 'short-answer'; expect: Exclude<AnswerExpectation, 'choice' | 'any'>; json: boolean }
+  /** Free text (writing, explaining, chatting): answers cannot be compared by a key. */
+  | { kind: 'open-ended' };
+
+const LETTERED_LINE = /^\(?([A-J])[.):]\s+\S/;
+const LETTER_INSTRUCTION = /\b(?:answer|respond|reply) with (?:the|a|only the) (?:letter|option)|\bchoose (?:the|one) (?:correct )?(?:option|letter)\b/i;
+/** The prompt prescribes a single final answer: a JSON answer field, a box, "only the answer". */
+const FINAL_ANSWER_FORMAT = /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\banswer with (?:a|one|only a|just a) (?:number|word|value)\b/i;
+/** "… in the `answer` field" with a JSON template: the reply's JSON field is its answer. */
+const JSON_ANSWER = /[`"']answer[`"']\s*(?:field|key)\b[\s\S]*\{[\s\S]*"answer"\s*:/i;
+const JSON_ANSWER_EXAMPLE = /e\.g\.,?\s*`?"answer"\s*:\s*"[^"]*"`?/gi;
+const CODE_OUTPUT = /\[PYTHON\]|```(?:python|py)\b|\bassert\s+\w+\(.*==|\b(?:output|return value|result) of (?:the|this) (?:code|function|program|snippet)\b|\bwhat (?:does|will) (?:the|this) (?:code|function|program) (?:print|return|output)\b/i;
+const MATH = /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
+/** Writing, explaining or advising: many good answers, none of them a key. */
+const OPEN_REQUEST = /^(?:please\s+)?(?:write|compose|draft|create|generate|make up|describe|explain|summari[sz]e|translate|rewrite|paraphrase|tell me (?:about|a|how|why)|give me (?:some|a few|ideas|tips|advice|an? (?:overview|example|story|poem))|list|suggest|brainstorm|design|plan|outline|discuss|compare|elaborate|brief me|help me|can you (?:write|explain|help|describe|tell)|could you (?:write|explain|help|describe|tell)|how (?:do|can|should|would) (?:i|we|you)|why (?:do|does|is|are|did|was|were|should|would)|what (?:are (?:some|the (?:pros|benefits|differences))|do you think|would you)|i (?:need|want|would like)|let'?s)\b/i;
+const FACTOID = /^(?:who|what|which|when|where|how (?:many|much))\b[^\n]{0,200}\?$/i;
+
+/** The kind of the last user turn (or of the whole text when given a single string). */
+export function promptKind(prompt: string): PromptKind {
+  const options = optionCount(prompt);
+  if (options >= 2) return { kind: 'multiple-choice', expect: 'choice', options };
+  const text = prompt.trim();
+  if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
+  const first = text.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
+  if (OPEN_REQUEST.test(first) || OPEN_REQUEST.test(text)) return { kind: 'open-ended' };
+  if (CODE_OUTPUT.test(text) || FACTOID.test(text) || (MATH.test(text) && text.length < 2000 && /\?\s*$|^\s*(?:find|compute|calculate|evaluate|simplify|solve)\b/im.test(text))) return shortAnswer(text);
+  return { kind: 'open-ended' };
+}
+
+function shortAnswer(text: string): PromptKind {
+  const json = JSON_ANSWER.test(text);
+  if (CODE_OUTPUT.test(text)) return { kind: 'short-answer', expect: 'value', json };
+  if (MATH.test(text) || /\d/.test(text.replace(JSON_ANSWER_EXAMPLE, ''))) return { kind: 'short-answer', expect: 'number', json };
+  return { kind: 'short-answer', expect: 'text', json };
+}
+
+/** Options under consecutive letters from A ("Options:\nA. …" as in the data, or "(A) …" lines). */
+function optionCount(prompt: string): number {
+  const listed = parseOptions(prompt).options.length;
+  if (listed >= 2) return listed;
+  let count = 0;
+  for (const line of prompt.split('\n')) {
+    const m = LETTERED_LINE.exec(line.trim());
+    if (m && m[1] === String.fromCharCode(65 + count)) count++;
+    else if (m && m[1] === 'A') count = 1;
+  }
+  return count >= 2 || (count === 1 && LETTER_INSTRUCTION.test(prompt)) ? count : 0;
+}
+
+/** How to read replies to `prompt`; a prompt whose answers cannot be compared is read as `any`. */
+export function readingForPrompt(prompt: string | null): AnswerReading {
+  return (prompt === null ? null : readingOf(promptKind(prompt))) ?? { expect: 'any' };
+}
+
+/** How to read the experts' answers to a prompt of this kind; null when they cannot be compared. */
+export function readingOf(kind: PromptKind): AnswerReading | null {
+  if (kind.kind === 'open-ended') return null;
+  return kind.kind === 'short-answer' && kind.json ? { expect: kind.expect, json: true } : { expect: kind.expect };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { promptKind } from '../../router/answers/prompt-kind';
+import { DEFAULT_DATA, loadExamples } from '../../scripts/lib/dataset';
+
+// The kind of answer a prompt asks for, from the prompt alone: both dev splits (every prompt) and
+// hand-written chat prompts, since the data holds no open-ended requests.
+
+export const OPEN_ENDED_PROMPTS = [
+  'Write a haiku about autumn',
+  'Explain how a transformer language model works to a ten-year-old.',
+  'Tell me about the history of Rome.',
+  'Can you help me draft an email to my landlord about a broken heater?',
+  'Summarize the plot of Hamlet in three paragraphs.',
+  'Translate "good morning, how are you?" into French and German.',
+  'Give me some ideas for a birthday party for a 6 year old.',
+  'How do I center a div in CSS?',
+  'Why is the sky blue?',
+  'Write a Python function that reverses a linked list.',
+  'I need a workout plan for 3 days a week.',
+  'hello! how are you today?',
+  'Compare PostgreSQL and MySQL for a small startup.',
+  'Describe a sunset over the ocean.',
+];
+
+describe('promptKind', () => {
+  it('every MMLU-Pro dev prompt is multiple-choice, with its options counted', () => {
+    const data = loadExamples(DEFAULT_DATA).filter((_, i) => i % 5 === 0);
+    for (const q of data) expect([q.id, promptKind(q.prompt)]).toEqual([q.id, { kind: 'multiple-choice', expect: 'choice', options: q.options.length }]);
+  });
+
+  it('every ZeroEval dev prompt is short-answer: code output a value, math a number, read from the JSON field', () => {
+    const expected: Record<string, string> = { crux: 'value', gsm: 'number', 'math-l5': 'number' };
+    for (const q of loadExamples('data/zeroeval-routing/dev.jsonl.gz')) {
+      expect([q.id, promptKind(q.prompt)]).toEqual([q.id, { kind: 'short-answer', expect: expected[q.category], json: true }]);
+    }
+  });
+
+  it.each(OPEN_ENDED_PROMPTS)('open-ended: %s', (prompt) => {
+    expect(promptKind(prompt)).toEqual({ kind: 'open-ended' });
+  });
+
+  it.each([
+    ['What is the capital of Australia?', 'text'],
+    ['How many legs does a spider have?', 'number'],
+    ['What is 17 * 23?', 'number'],
+    ['Solve for x: 3x + 5 = 20', 'number'],
+    ['What does this code print?\n```python\nprint(sorted([3, 1, 2]))\n```', 'value'],
+    ['Who wrote "Pride and Prejudice"? Give only the answer.', 'text'],
+  ])('short-answer: %j → %s', (prompt, expect_) => {
+    expect(promptKind(prompt)).toMatchObject({ kind: 'short-answer', expect: expect_ });
+  });
+
+  it('lettered options in a chat prompt make it multiple-choice', () => {
+    expect(promptKind('Which planet is largest?\n(A) Mars\n(B) Jupiter\n(C) Venus')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 3 });
+    expect(promptKind('Plan A. Go hiking.\nThen write about it.')).toEqual({ kind: 'open-ended' });
+  });
+});
