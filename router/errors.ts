@@ -70,6 +70,23 @@ export class ExpertCallError extends ConclaveError {
   readonly retryAfterMs: number | null;
 }
 
+/** Experts the request needs are failing: their circuits are open until a probe call succeeds. */
+export class CircuitOpenError extends ConclaveError {
+  constructor(
+    readonly expertIds: readonly string[],
+    param: string | null,
+  ) {
+    super(
+      `expert(s) ${expertIds.map((id) => `'${id}'`).join(', ')} failing (circuit open): retry later or choose other experts`,
+      503,
+      'expert',
+      'expert_error',
+      'circuit_open',
+      param,
+    );
+  }
+}
+
 /**
  * Too few experts answered for the policy's quorum; carries every expert's reason. When every
  * expert failed for the client's own reason (a prompt no replay expert recorded), the client failed.

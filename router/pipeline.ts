@@ -3,7 +3,7 @@ import { Channel } from './channel';
 import { estimateCostUsd, tokensOf } from './cost';
 import { eligibleExperts } from './eligibility';
 import { estimateRouteCostUsd } from './estimate';
-import { ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
+import { CircuitOpenError, ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
 import type { StreamDelta } from './params';
 import type { RoutingPolicy } from './policy';
 import type {
@@ -66,8 +66,11 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
   if (aggregator === undefined) {
     throw new InvalidRequestError(`aggregation '${policy.aggregate}' is not available`, 'unknown_aggregation', 'routing.aggregate');
   }
-  const experts = eligibleExperts(env.experts, policy, env.isHealthy);
-  if (experts.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
+  const usable = eligibleExperts(env.experts, policy);
+  const experts = env.isHealthy ? usable.filter((e) => env.isHealthy!(e.id)) : usable;
+  if (usable.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled or denied)', 'no_eligible_expert', 'routing');
+  if (experts.length === 0) throw new CircuitOpenError(usable.map((e) => e.id), 'routing');
+  refuseFailingNamed(policy, env);
   const decision = await strategy.decide(req, experts, policy);
   if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
 
@@ -91,6 +94,23 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
     aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
   result.then(() => out.close(), (e: unknown) => out.fail(e));
   return { decision, deltas: out, result };
+}
+
+/**
+ * Experts the policy names itself (fixed's list, the aggregator) are not swapped for others when
+ * their circuit is open: the request is refused as the experts' failure (503), before any call.
+ */
+function refuseFailingNamed(policy: RoutingPolicy, env: RouteEnvironment): void {
+  const healthy = env.isHealthy;
+  if (!healthy) return;
+  const named: [string, readonly string[]][] = [
+    ['routing.experts', policy.strategy === 'fixed' ? (policy.experts ?? []) : []],
+    ['routing.aggregator', policy.aggregator && policy.aggregate !== 'first' ? [policy.aggregator] : []],
+  ];
+  for (const [param, ids] of named) {
+    const failing = ids.filter((id) => env.experts.some((e) => e.id === id && e.enabled) && !healthy(id));
+    if (failing.length) throw new CircuitOpenError(failing, param);
+  }
 }
 
 interface RunContext {
@@ -238,6 +258,10 @@ async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise
   const quorum = ctx.quorum;
   const fallbackId = ctx.policy.fallback;
   if (!fallbackId) throw quorumError(quorum, failures);
+  if (ctx.env.isHealthy && !ctx.env.isHealthy(fallbackId)) {
+    failures.push({ expertId: fallbackId, error: new CircuitOpenError([fallbackId], 'routing.fallback') });
+    throw quorumError(quorum, failures);
+  }
   try {
     return await ctx.env.caller.complete(fallbackId, ctx.req.messages, expertOptions(ctx, ctx.decision.stages.length));
   } catch (e) {

@@ -15,8 +15,15 @@ const expertId = z.string().min(1).max(128);
 export const routingOverrideSchema = z
   .object({
     strategy: z.enum(STRATEGY_NAMES),
-    /** For `fixed`: the experts to call, in order. */
-    experts: z.array(expertId).min(1).max(64),
+    /** For `fixed`: the experts to call, in order, each once. */
+    experts: z
+      .array(expertId)
+      .min(1)
+      .max(64)
+      .superRefine((ids, ctx) => {
+        const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (twice !== undefined) ctx.addIssue({ code: 'custom', message: `expert '${twice}' is listed more than once` });
+      }),
     k: z.number().int().min(1).max(64),
     allow: z.array(expertId).max(256),
     deny: z.array(expertId).max(256),

@@ -14,7 +14,7 @@ export const fixedStrategy: RoutingStrategy = {
     const missing = named.filter((id) => !eligible.has(id));
     if (missing.length) {
       throw new InvalidRequestError(
-        `expert(s) ${missing.map((m) => `'${m}'`).join(', ')} cannot be used: unknown, disabled, denied by the policy or failing`,
+        `expert(s) ${missing.map((m) => `'${m}'`).join(', ')} cannot be used: unknown, disabled or denied by the policy`,
         'expert_unavailable',
         'routing.experts',
       );

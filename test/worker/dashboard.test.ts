@@ -309,7 +309,7 @@ describe('dashboard policies', () => {
     await seedArtifacts();
     await seedReplayExperts();
     const { BUILTIN_POLICIES } = await import('../../worker/gateway/policies');
-    const { name: _name, ...auto } = BUILTIN_POLICIES.auto!;
+    const { name: _name, ...auto } = BUILTIN_POLICIES.get('auto')!;
     const s = await session();
     const form = await (await call('/admin/policies/auto', { key: null, headers: { cookie: s.cookie } })).text();
     expect(form).toContain('This is a built-in policy');

@@ -62,9 +62,22 @@ describe('retries, fallback, breaker, timeouts', () => {
     const res = await ask({ model: 'auto', routing: { strategy: 'all', k: 1, allow: ['dying-b', 'healthy-b'] } });
     const body = (await res.json()) as Body;
     expect(body.routing!.experts.map((e) => e.id)).toEqual(['healthy-b']);
+    // Named alone, it is not swapped for another: the expert's failure, 503, not the client's.
     const direct = await ask({ model: 'dying-b' });
-    expect(direct.status).toBe(400);
-    expect(((await direct.json()) as Body).error!.code).toBe('expert_unavailable');
+    expect(direct.status).toBe(503);
+    expect(((await direct.json()) as Body).error).toMatchObject({ code: 'circuit_open', source: 'expert' });
+  });
+
+  it('an aggregator named by the request is not called while its circuit is open', async () => {
+    await peer('dying-agg', 'status-503');
+    await peer('answer-f1', 'echo');
+    await peer('answer-f2', 'echo');
+    for (let i = 0; i < 2; i++) expect((await ask({ model: 'dying-agg' })).status).toBe(502); // 3 attempts each
+    const before = (await calls('dying-agg')).length;
+    const res = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['answer-f1', 'answer-f2'], aggregate: 'synthesize', aggregator: 'dying-agg' } });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as Body).error).toMatchObject({ code: 'circuit_open', source: 'expert' });
+    expect(await calls('dying-agg')).toHaveLength(before);
   });
 
   it('times out a slow expert at the policy deadline and says so', async () => {

@@ -29,7 +29,7 @@ export const adminPolicies = new Hono<AppEnv>();
 
 adminPolicies.get('/', async (c) => {
   const saved = (await listPolicyRows(createDb(c.env.DB))).map(policyJson);
-  const builtins = Object.entries(BUILTIN_POLICIES)
+  const builtins = [...BUILTIN_POLICIES]
     .filter(([name]) => !saved.some((p) => p.name === name))
     .map(([, p]) => builtinJson(p));
   return c.json({ data: [...builtins, ...saved].sort((a, b) => a.name.localeCompare(b.name)) });
@@ -38,7 +38,7 @@ adminPolicies.get('/', async (c) => {
 adminPolicies.get('/:name', async (c) => {
   const row = await getPolicyRow(createDb(c.env.DB), c.req.param('name'));
   if (row) return c.json(policyJson(row));
-  const builtin = BUILTIN_POLICIES[c.req.param('name')];
+  const builtin = BUILTIN_POLICIES.get(c.req.param('name'));
   if (!builtin) throw new NotFoundError('policy', c.req.param('name'));
   return c.json(builtinJson(builtin));
 });

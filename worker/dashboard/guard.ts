@@ -53,7 +53,10 @@ export function sameOrigin(c: Context): boolean {
   return origin === undefined || origin === new URL(c.req.url).origin;
 }
 
-/** Where to go after signing in: a dashboard path only, never another site. */
+/**
+ * Where to go after signing in: a dashboard path only, never another site, and printable ASCII only
+ * (it becomes the Location header, where CR/LF or other control characters are not allowed).
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/admin(\/[^/\\]|\/?$|\?)/.test(next) && !next.startsWith('/admin/api') ? next : '/admin';
+  return next && /^[\x21-\x7e]+$/.test(next) && /^\/admin(\/[^/\\]|\/?$|\?)/.test(next) && !next.startsWith('/admin/api') ? next : '/admin';
 }

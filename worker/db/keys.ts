@@ -34,6 +34,8 @@ export function listKeys(db: Db): Promise<ApiKeyRow[]> {
 }
 
 export async function updateKey(db: Db, id: string, patch: Partial<typeof apiKeys.$inferInsert>): Promise<ApiKeyRow | null> {
+  // An UPDATE with no SET columns is not SQL: an empty patch changes nothing.
+  if (Object.keys(patch).length === 0) return getKey(db, id);
   const [row] = await db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning();
   return row ?? null;
 }

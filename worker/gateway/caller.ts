@@ -101,10 +101,11 @@ export class RecordingCaller implements ExpertCaller {
       for (;;) {
         attempt++;
         let replica: Replica | null = null;
+        let probe = false;
         try {
           replica = await this.replicas.choose(expert, tried, this.fetcher);
           tried.add(replica.url);
-          this.breakers.begin(replica.key);
+          probe = this.breakers.begin(replica.key);
           this.replicas.begin(replica.url);
           const result = await call(onReplica(expert, replica), adapter, this.attemptSignal(opts.signal));
           this.breakers.record(replica.key, true);
@@ -116,7 +117,7 @@ export class RecordingCaller implements ExpertCaller {
           if (delay === null) throw error;
           await sleep(delay, opts.signal);
         } finally {
-          if (replica) this.replicas.end(replica.url);
+          if (replica) this.endAttempt(replica, probe);
         }
       }
     } catch (e) {
@@ -142,11 +143,12 @@ export class RecordingCaller implements ExpertCaller {
         for (;;) {
           attempt++;
           let replica: Replica | null = null;
+          let probe = false;
           let yielded = false;
           try {
             replica = await self.replicas.choose(expert, tried, self.fetcher);
             tried.add(replica.url);
-            self.breakers.begin(replica.key);
+            probe = self.breakers.begin(replica.key);
             self.replicas.begin(replica.url);
             const inner = adapter.stream(onReplica(expert, replica), messages, { ...opts, signal: self.attemptSignal(opts.signal) });
             for await (const delta of inner.deltas) {
@@ -166,7 +168,7 @@ export class RecordingCaller implements ExpertCaller {
             if (delay === null) throw error;
             await sleep(delay, opts.signal);
           } finally {
-            if (replica) self.replicas.end(replica.url);
+            if (replica) self.endAttempt(replica, probe);
           }
         }
       } catch (e) {
@@ -184,6 +186,12 @@ export class RecordingCaller implements ExpertCaller {
       }
     }
     return { deltas: deltas(), done };
+  }
+
+  /** An attempt is over however it ended: its replica's slot frees, and so does a probe no outcome settled. */
+  private endAttempt(replica: Replica, probe: boolean): void {
+    this.replicas.end(replica.url);
+    if (probe) this.breakers.release(replica.key);
   }
 
   private attemptSignal(request: AbortSignal | undefined): AbortSignal {
@@ -204,6 +212,7 @@ export class RecordingCaller implements ExpertCaller {
       // judges the rest (errors, timeouts, rate limits) as for any expert.
       if (replicaUrls(expert).length > 1 && takesReplicaOut(error)) this.replicas.takeOut(replica.url);
       else if (error instanceof ExpertCallError && countsAgainstHealth(error)) this.breakers.record(replica.key, false);
+      else if (error instanceof ExpertCallError && answeredWithClientError(error)) this.breakers.record(replica.key, true);
     }
     // A per-attempt timeout is worth another try; the request's own deadline is not.
     if (error instanceof ExpertCallError && error.kind === 'timeout' && !error.retryable && !opts.signal?.aborted) {
@@ -275,4 +284,9 @@ function countsAgainstHealth(e: ExpertCallError): boolean {
   if (e.source !== 'expert') return false;
   if (e.kind === 'http') return e.upstreamStatus === 0 || e.upstreamStatus === 429 || e.upstreamStatus >= 500;
   return e.kind === 'timeout' || e.kind === 'network' || e.kind === 'protocol';
+}
+
+/** A 4xx about the request (not a rate limit or timeout): the expert is up and answering. */
+function answeredWithClientError(e: ExpertCallError): boolean {
+  return e.source === 'expert' && e.kind === 'http' && e.upstreamStatus >= 400 && e.upstreamStatus < 500 && e.upstreamStatus !== 408 && e.upstreamStatus !== 429;
 }

@@ -10,12 +10,10 @@ export const savedPolicyConfigSchema = routingOverrideSchema.required({ strategy
 
 /**
  * Policies that exist without a D1 row; a saved policy of the same name replaces one. `auto`, the
- * default, is the balanced preset: the middle of the measured cost-accuracy frontier.
+ * default, is the balanced preset: the middle of the measured cost-accuracy frontier. A Map, so a
+ * name such as `constructor` or `__proto__` is just a name, never an inherited property.
  */
-export const BUILTIN_POLICIES: Readonly<Record<string, RoutingPolicy>> = {
-  auto: { ...BALANCED, name: 'auto' },
-  ...Object.fromEntries(PRESETS),
-};
+export const BUILTIN_POLICIES: ReadonlyMap<string, RoutingPolicy> = new Map([['auto', { ...BALANCED, name: 'auto' }], ...PRESETS]);
 
 /**
  * `model` names a saved policy, a built-in one, or one expert id (routed alone with `fixed`).
@@ -31,7 +29,7 @@ function basePolicy(registry: Registry, model: string): RoutingPolicy {
     const config = parseWith(savedPolicyConfigSchema, row.config, `policy '${model}'`);
     return { ...config, name: model };
   }
-  const builtin = BUILTIN_POLICIES[model];
+  const builtin = BUILTIN_POLICIES.get(model);
   if (builtin) return builtin;
   if (registry.experts.some((e) => e.id === model)) return { name: model, strategy: 'fixed', experts: [model], aggregate: 'first' };
   throw new NotFoundError('model', model, `model '${model}' is neither a routing policy nor an expert id; GET /v1/models lists both`, 'model_not_found');

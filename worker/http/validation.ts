@@ -13,8 +13,7 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, what 
   }
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readBounded(c.req.raw, MAX_BODY_BYTES);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -33,6 +32,34 @@ export function parseWith<T extends z.ZodType>(schema: T, raw: unknown, what: st
   const path = [...issue.path, ...(keys.length === 1 ? keys : [])].map(String).join('.');
   const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
   throw new InvalidRequestError(`${what}${path ? `.${path}` : ''}: ${message}`, 'invalid_field', path || null);
+}
+
+/**
+ * The body as UTF-8 text, refused once more than `max` bytes have arrived: a chunked body declares
+ * no length, and a string's length counts UTF-16 units, not the bytes that were sent.
+ */
+async function readBounded(req: Request, max: number): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function tooLarge(): InvalidRequestError {

@@ -1,8 +1,9 @@
 /**
  * A circuit breaker per expert, per isolate. It opens when, over the last WINDOW_MS, at least
  * MIN_CALLS calls were made and FAILURE_RATE of them failed; after COOLDOWN_MS one probe call is
- * let through (half-open): success closes it, failure opens it again. Routing asks `allows` and
- * never chooses an expert whose circuit is open.
+ * let through (half-open): success closes it, failure opens it again, and a probe that ends
+ * without a verdict (cancelled) frees the slot for the next call. Routing asks `allows` and never
+ * chooses an expert whose circuit is open.
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -47,9 +48,17 @@ export class BreakerRegistry {
     return !this.circuit(id).probing;
   }
 
-  /** Marks the start of a call; a half-open circuit lets exactly this one through. */
-  begin(id: string, now = Date.now()): void {
-    if (this.state(id, now) === 'half-open') this.circuit(id).probing = true;
+  /** Marks the start of a call; a half-open circuit lets exactly this one through. True when it is that probe. */
+  begin(id: string, now = Date.now()): boolean {
+    if (this.state(id, now) !== 'half-open') return false;
+    this.circuit(id).probing = true;
+    return true;
+  }
+
+  /** A probe ended: if nothing recorded a verdict (it was cancelled), the next call may probe. */
+  release(id: string): void {
+    const c = this.circuits.get(id);
+    if (c) c.probing = false;
   }
 
   record(id: string, ok: boolean, now = Date.now()): void {

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { ConclaveError, InvalidRequestError } from '../../router/errors';
-import { lastUserContent } from '../../router/messages';
+import { lastUserMessage } from '../../router/messages';
 import { startRoute, type RouteRun } from '../../router/pipeline';
 import type { ChatMessage } from '../../router/types';
 import { createDb } from '../db/client';
@@ -31,7 +31,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const body = await readJson(c, chatRequestSchema);
   const messages = normaliseMessages(body);
   const params = expertParamsOf(body);
-  const prompt = lastUserMessage(messages);
+  const prompt = promptOf(messages);
   route.request = { model: body.model, stream: body.stream === true, prompt, messages };
   const headerPolicy = parsePolicyHeader(c.req.header('x-routing-policy'));
   const db = createDb(c.env.DB);
@@ -139,8 +139,10 @@ function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: numb
   return { ...(maxTokens != null ? { maxTokens } : {}), ...(body.temperature != null ? { temperature: body.temperature } : {}) };
 }
 
-function lastUserMessage(messages: ChatMessage[]): string {
-  const prompt = lastUserContent(messages);
-  if (prompt === null) throw new InvalidRequestError('messages must contain at least one user message', 'no_user_message', 'messages');
-  return prompt;
+function promptOf(messages: ChatMessage[]): string {
+  const last = lastUserMessage(messages);
+  if (!last) throw new InvalidRequestError('messages must contain at least one user message', 'no_user_message', 'messages');
+  // Nothing to route or answer: the client's mistake, not an expert's failure to answer it.
+  if (last.content.trim() === '' && !last.parts) throw new InvalidRequestError('the last user message is empty: it needs text or an image', 'empty_user_message', 'messages');
+  return last.content;
 }

@@ -25,7 +25,7 @@ function expertJson(e: ExpertProfile) {
 }
 
 function policyNames(registry: Registry): string[] {
-  return [...new Set([...Object.keys(BUILTIN_POLICIES), ...registry.policies.keys()])].sort();
+  return [...new Set([...BUILTIN_POLICIES.keys(), ...registry.policies.keys()])].sort();
 }
 
 /** OpenAI model list: routing policies (kind `policy`) and enabled experts (kind `expert`). */

@@ -1,0 +1,85 @@
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN, call, chat, replayExpert } from './helpers';
+
+// Hostile or careless input found by probing a running gateway: each is the client's clear 4xx
+// naming what is wrong, never a 5xx, never a call the client did not mean.
+
+async function errorOf(res: Response): Promise<{ message: string; code: string; param: string | null }> {
+  return ((await res.json()) as { error: { message: string; code: string; param: string | null } }).error;
+}
+
+/** A body sent in chunks, as a streaming client would: no Content-Length to trust. */
+function chunked(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, (at += 64 * 1024)));
+    },
+  });
+}
+
+describe('request input errors', () => {
+  beforeEach(async () => {
+    await replayExpert('gemini-1.5-pro-002');
+  });
+
+  it('the 1 MB body limit counts bytes, not UTF-16 units', async () => {
+    // 600,000 'é' are 600,000 UTF-16 units but 1.2 MB of UTF-8.
+    const body = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(600_000) }] });
+    const res = await call('/v1/chat/completions', { method: 'POST', body: chunked(body), headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('body_too_large');
+    // Just under the limit in bytes still reads.
+    const fits = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(400_000) }] });
+    const ok = await call('/v1/chat/completions', { method: 'POST', body: chunked(fits), headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(ok.status).not.toBe(413);
+  });
+
+  it('a fixed expert list naming one expert twice is refused, not called twice', async () => {
+    const res = await chat({ model: 'auto', routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemini-1.5-pro-002'] } });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.param).toBe('routing.experts');
+    expect(error.message).toContain("expert 'gemini-1.5-pro-002' is listed more than once");
+    const calls = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
+    expect(calls!.n).toBe(0);
+  });
+
+  it('prototype names are not built-in policies', async () => {
+    for (const model of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await chat({ model });
+      expect(res.status, model).toBe(404);
+      expect((await errorOf(res)).code).toBe('model_not_found');
+      const admin = await call(`/admin/api/policies/${model}`, { admin: true });
+      expect(admin.status, model).toBe(404);
+    }
+    const listed = (await (await call('/admin/api/policies', { admin: true })).json()) as { data: { name: string }[] };
+    expect(listed.data.map((p) => p.name)).toEqual(['auto', 'balanced', 'economy', 'quality']);
+  });
+
+  it('PATCH of a key with an empty object changes nothing and answers the key', async () => {
+    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'k', rpm_limit: 5 } })).json()) as { id: string };
+    const res = await call(`/admin/api/keys/${created.id}`, { method: 'PATCH', admin: true, json: {} });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: created.id, name: 'k', rpm_limit: 5 });
+    expect((await call('/admin/api/keys/nope', { method: 'PATCH', admin: true, json: {} })).status).toBe(404);
+  });
+
+  it('CR/LF in the sign-in next parameter falls back to the dashboard instead of breaking the redirect', async () => {
+    const body = new URLSearchParams({ token: ADMIN, next: '/admin?x\r\nset-cookie: a=b' });
+    const res = await call('/admin/login', { method: 'POST', key: null, body, headers: { origin: 'http://gateway.test' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/admin');
+  });
+
+  it('an empty user message is the client’s 400, not an expert’s 502', async () => {
+    for (const content of ['', '   \n']) {
+      const res = await call('/v1/chat/completions', { method: 'POST', json: { model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content }] } });
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ code: 'empty_user_message', param: 'messages' });
+    }
+  });
+});
