@@ -6,6 +6,7 @@ import { estimateRouteCostUsd } from './estimate';
 import { CircuitOpenError, ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
 import type { StreamDelta } from './params';
 import type { RoutingPolicy } from './policy';
+import { policyForPrompt, withPromptPlan } from './prompt-policy';
 import type {
   AggregationResult,
   CallOptions,
@@ -59,7 +60,9 @@ export interface RouteRun {
  * Decides (throwing a client error for an impossible policy before anything is called), then
  * starts the expert calls and the aggregation. The returned run streams the final answer.
  */
-export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: RouteEnvironment, signal?: AbortSignal): Promise<RouteRun> {
+export async function startRoute(req: RouteRequest, requested: RoutingPolicy, env: RouteEnvironment, signal?: AbortSignal): Promise<RouteRun> {
+  const plan = policyForPrompt(requested, req.prompt);
+  const policy = plan.policy;
   const strategy = env.strategies.get(policy.strategy);
   if (!strategy) throw new InvalidRequestError(`routing strategy '${policy.strategy}' is not available`, 'unknown_strategy', 'routing.strategy');
   const aggregator = policy.aggregate === 'first' ? null : env.aggregators.get(policy.aggregate);
@@ -71,7 +74,7 @@ export async function startRoute(req: RouteRequest, policy: RoutingPolicy, env: 
   if (usable.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled or denied)', 'no_eligible_expert', 'routing');
   if (experts.length === 0) throw new CircuitOpenError(usable.map((e) => e.id), 'routing');
   refuseFailingNamed(policy, env);
-  const decision = await strategy.decide(req, experts, policy);
+  const decision = withPromptPlan(await strategy.decide(req, experts, policy), plan);
   if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
 
   const callSignal = combineSignals(signal, policy.timeout_ms);

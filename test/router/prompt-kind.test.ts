@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { promptKind } from '../../router/answers/prompt-kind';
 import { DEFAULT_DATA, loadExamples } from '../../scripts/lib/dataset';
+import { OPEN_ENDED_PROMPTS } from '../support/open-ended-prompts';
 
 // The kind of answer a prompt asks for, from the prompt alone: both dev splits (every prompt) and
 // hand-written chat prompts, since the data holds no open-ended requests.
-
-export const OPEN_ENDED_PROMPTS = [
-  'Write a haiku about autumn',
-  'Explain how a transformer language model works to a ten-year-old.',
-  'Tell me about the history of Rome.',
-  'Can you help me draft an email to my landlord about a broken heater?',
-  'Summarize the plot of Hamlet in three paragraphs.',
-  'Translate "good morning, how are you?" into French and German.',
-  'Give me some ideas for a birthday party for a 6 year old.',
-  'How do I center a div in CSS?',
-  'Why is the sky blue?',
-  'Write a Python function that reverses a linked list.',
-  'I need a workout plan for 3 days a week.',
-  'hello! how are you today?',
-  'Compare PostgreSQL and MySQL for a small startup.',
-  'Describe a sunset over the ocean.',
-];
 
 describe('promptKind', () => {
   it('every MMLU-Pro dev prompt is multiple-choice, with its options counted', () => {

@@ -4,6 +4,7 @@ import { estimateCostUsd, tokensOf } from '../../router/cost';
 import { eligibleExperts } from '../../router/eligibility';
 import { InvalidRequestError } from '../../router/errors';
 import type { RoutingPolicy } from '../../router/policy';
+import { policyForPrompt, withPromptPlan } from '../../router/prompt-policy';
 import type { Candidate, ExpertProfile, RoutingStrategy } from '../../router/types';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
@@ -60,11 +61,13 @@ function exclusionReason(e: ExpertProfile, policy: RoutingPolicy): RoutePreview[
  */
 export async function previewRoute(
   prompt: string,
-  policy: RoutingPolicy,
+  requested: RoutingPolicy,
   experts: readonly ExpertProfile[],
   strategies: ReadonlyMap<string, RoutingStrategy>,
   aggregators: ReadonlyMap<string, unknown>,
 ): Promise<RoutePreview> {
+  const plan = policyForPrompt(requested, prompt);
+  const policy = plan.policy;
   const strategy = strategies.get(policy.strategy);
   if (!strategy) throw new InvalidRequestError(`routing strategy '${policy.strategy}' is not available`, 'unknown_strategy', 'routing.strategy');
   if (policy.aggregate !== 'first' && !aggregators.has(policy.aggregate)) {
@@ -72,7 +75,7 @@ export async function previewRoute(
   }
   const eligible = eligibleExperts(experts, policy, (id) => breakers.allows(id));
   if (eligible.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
-  const decision = await strategy.decide({ prompt, messages: [{ role: 'user', content: prompt }] }, eligible, policy);
+  const decision = withPromptPlan(await strategy.decide({ prompt, messages: [{ role: 'user', content: prompt }] }, eligible, policy), plan);
 
   const promptTokens = tokensOf(prompt);
   const byId = new Map(eligible.map((e) => [e.id, e]));

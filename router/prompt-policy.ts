@@ -1,0 +1,49 @@
+import { promptKind, type PromptKind } from './answers/prompt-kind';
+import type { AggregationName, RoutingPolicy } from './policy';
+import type { RoutingDecision } from './types';
+
+// Votes, stacked votes and agreement-based stopping compare the experts' final answers; the
+// answers to an open-ended request ("Write a haiku about autumn") have none to compare. Such a
+// request goes to the one expert with the best predicted quality per cost (the learned ranking
+// under the policy's own λ) instead of a ladder that could never agree, unless the policy writes
+// or picks an answer from several (synthesize, judge, layers), which works on any text.
+
+/** Aggregations that need comparable answers (the cascade's stopping rule does too). */
+const COMPARING: ReadonlySet<AggregationName> = new Set(['vote', 'weighted-vote', 'stacked-vote']);
+/** Aggregations that read whole answers, so several experts help on open-ended prompts too. */
+const COMPOSING: ReadonlySet<AggregationName> = new Set(['synthesize', 'judge', 'layers']);
+
+export interface PromptPlan {
+  kind: PromptKind;
+  /** The policy the strategy runs with for this prompt. */
+  policy: RoutingPolicy;
+  /** What changed and why, for the routing summary; absent when nothing did. */
+  adapted?: { from: Partial<RoutingPolicy>; reason: string };
+}
+
+/** The policy as it applies to `prompt`: unchanged unless the prompt is open-ended and the policy compares answers. */
+export function policyForPrompt(policy: RoutingPolicy, prompt: string): PromptPlan {
+  const kind = promptKind(prompt);
+  if (kind.kind !== 'open-ended') return { kind, policy };
+  if (COMPOSING.has(policy.aggregate)) {
+    // Several answers feed one writer or judge: called together, not as a ladder stopping on agreement.
+    if (policy.strategy !== 'cascade') return { kind, policy };
+    const together: RoutingPolicy = { ...policy, strategy: 'learned', k: policy.k ?? policy.quorum ?? 2 };
+    delete together.stop_on;
+    return { kind, policy: together, adapted: { from: { strategy: 'cascade' }, reason: 'open-ended prompt: no agreement to stop on' } };
+  }
+  const single: RoutingPolicy = { ...policy, strategy: policy.strategy === 'cascade' ? 'learned' : policy.strategy, aggregate: 'first', k: 1, quorum: 1 };
+  delete single.stop_on;
+  if (policy.strategy === 'fixed') single.experts = policy.experts?.slice(0, 1);
+  const alreadySingle = policy.aggregate === 'first' && policy.strategy !== 'cascade' && (policy.k === 1 || (policy.strategy === 'fixed' && policy.experts?.length === 1));
+  if (alreadySingle) return { kind, policy };
+  const from: Partial<RoutingPolicy> = { strategy: policy.strategy, aggregate: policy.aggregate, ...(policy.k !== undefined ? { k: policy.k } : {}), ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}) };
+  const reason = COMPARING.has(policy.aggregate) || policy.strategy === 'cascade' ? 'open-ended prompt: answers cannot be compared, so one expert answers' : 'open-ended prompt: one expert answers';
+  return { kind, policy: single, adapted: { from, reason } };
+}
+
+/** The decision, its info saying the prompt's kind and any adaptation (recorded with the route). */
+export function withPromptPlan(decision: RoutingDecision, plan: PromptPlan): RoutingDecision {
+  const info = { ...decision.info, prompt_kind: plan.kind.kind, ...(plan.adapted ? { adapted_from: plan.adapted.from, adapted: plan.adapted.reason } : {}) };
+  return { ...decision, info };
+}
