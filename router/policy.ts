@@ -85,3 +85,8 @@ export function resolvePolicy(base: RoutingPolicy, ...overrides: (RoutingOverrid
   }
   return out;
 }
+
+/** Every expert a policy names itself: `fixed`'s list, the aggregator and the fallback. */
+export function namedExperts(policy: RoutingOverride): string[] {
+  return [...(policy.experts ?? []), ...(policy.aggregator ? [policy.aggregator] : []), ...(policy.fallback ? [policy.fallback] : [])];
+}

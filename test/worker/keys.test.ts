@@ -68,9 +68,12 @@ describe('API keys', () => {
   });
 
   it('restrict policies and experts', async () => {
-    const { key } = await createKey({ name: 'scoped', allowed_policies: ['auto'], allowed_experts: ['gemini-1.5-flash-002'] });
-    const denied = await chat({ model: 'gemini-1.5-pro-002' }, { key });
+    const { key: policyScoped } = await createKey({ name: 'scoped', allowed_policies: ['auto'], allowed_experts: ['gemini-1.5-flash-002'] });
+    const denied = await chat({ model: 'gemini-1.5-pro-002' }, { key: policyScoped });
     expect(denied.status).toBe(403);
+    // A key held to its policies cannot switch strategy per request (test/worker/key-scope.test.ts).
+    expect((await chat({ model: 'auto', routing: { strategy: 'all' } }, { key: policyScoped })).status).toBe(403);
+    const { key } = await createKey({ name: 'expert-scoped', allowed_experts: ['gemini-1.5-flash-002'] });
     const res = await chat({ model: 'auto', routing: { strategy: 'all' } }, { key });
     const body = (await res.json()) as { routing: { experts: { id: string }[] } };
     expect(body.routing.experts.map((e) => e.id)).toEqual(['gemini-1.5-flash-002']);

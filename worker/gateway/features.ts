@@ -2,7 +2,7 @@ import { providerSpec } from '../../experts';
 import { callsOneExpert, requiredCapabilities, supports, unhonoured, type Capability } from '../../router/capabilities';
 import { InvalidRequestError } from '../../router/errors';
 import type { ExpertParams } from '../../router/params';
-import type { RoutingPolicy } from '../../router/policy';
+import { namedExperts, type RoutingPolicy } from '../../router/policy';
 import type { ChatMessage, ExpertProfile } from '../../router/types';
 
 /** What each need is called in an error message. */
@@ -31,8 +31,7 @@ export function expertsForRequest(experts: readonly ExpertProfile[], policy: Rou
     );
   }
   if ((params?.n ?? 1) > 1) checkChoices(experts, policy, stream);
-  const named = [...(policy.experts ?? []), ...(policy.aggregator ? [policy.aggregator] : []), ...(policy.fallback ? [policy.fallback] : [])];
-  for (const id of named) {
+  for (const id of namedExperts(policy)) {
     const expert = experts.find((e) => e.id === id);
     if (expert && (expert.task ?? 'chat') !== 'chat') throw new InvalidRequestError(`expert '${id}' is an embedding model: it serves /v1/embeddings only`, 'not_a_chat_model', 'model');
     const missing = expert ? needs.filter((c) => !supports(expert, [c])) : [];

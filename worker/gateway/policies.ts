@@ -20,10 +20,11 @@ export const BUILTIN_POLICIES: ReadonlyMap<string, RoutingPolicy> = new Map([['a
  * Precedence of the knobs: named policy < `x-routing-policy` header < body `routing`.
  */
 export function resolveRequestPolicy(registry: Registry, model: string, header: RoutingOverride | undefined, body: RoutingOverride | undefined): RoutingPolicy {
-  return resolvePolicy(basePolicy(registry, model), header, body);
+  return resolvePolicy(namedPolicy(registry, model), header, body);
 }
 
-function basePolicy(registry: Registry, model: string): RoutingPolicy {
+/** The policy `model` names, before any per-request knob. */
+export function namedPolicy(registry: Registry, model: string): RoutingPolicy {
   const row = registry.policies.get(model);
   if (row) {
     const config = parseWith(savedPolicyConfigSchema, row.config, `policy '${model}'`);

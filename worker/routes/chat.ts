@@ -10,7 +10,7 @@ import { gatewayCaller } from '../gateway/adapters';
 import { answeringCall, completionChoices, deltaJson, openAiUsage } from '../gateway/completion';
 import { expertsForRequest } from '../gateway/features';
 import { chatRequestSchema, expertParamsOf, normaliseMessages, type ChatRequest } from '../gateway/openai-schema';
-import { parsePolicyHeader, resolveRequestPolicy } from '../gateway/policies';
+import { parsePolicyHeader } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
 import { ResponseCache, type CachedAnswer } from '../gateway/response-cache';
 import { routerState } from '../gateway/router-state';
@@ -20,7 +20,7 @@ import { errorBody } from '../http/errors';
 import { recordRoute, type RouteRecorder } from '../http/route-recorder';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
-import { applyKeyScope } from '../limits/enforce';
+import { expertsInScope, resolveScopedPolicy } from '../limits/enforce';
 import { rateLimitHeaders } from '../limits/headers';
 import { answerFromCache } from './cached-answer';
 
@@ -37,13 +37,13 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const db = createDb(c.env.DB);
   const background = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const [registry, router] = await Promise.all([loadRegistry(db, cacheTtlMs(c.env), background), routerState(db, cacheTtlMs(c.env), background)]);
-  const caller = (route.caller = gatewayCaller(c.env, registry.experts));
-  const admission = (route.admission = new KeyAdmission(c.env, c.get('apiKey')));
-
-  let policy = (route.policy = resolveRequestPolicy(registry, body.model, headerPolicy, body.routing));
   const key = c.get('apiKey');
-  if (key) policy = route.policy = applyKeyScope(key, body.model, policy);
-  const experts = expertsForRequest(registry.experts, policy, params, messages, body.stream === true);
+  const policy = (route.policy = resolveScopedPolicy(key, registry, body.model, headerPolicy, body.routing));
+  // Experts outside the key's scope do not exist for this request, whatever picks them.
+  const inScope = expertsInScope(key, registry.experts);
+  const caller = (route.caller = gatewayCaller(c.env, inScope));
+  const admission = (route.admission = new KeyAdmission(c.env, key));
+  const experts = expertsForRequest(inScope, policy, params, messages, body.stream === true);
   const cache = await ResponseCache.open(c.env, c.req.header('cache-control'), c.get('apiKeyId'), policy, body);
   const hit = await cache?.lookup();
   if (hit) {

@@ -10,7 +10,7 @@ import { requireApiKey } from '../http/auth';
 import { recordRoute } from '../http/route-recorder';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
-import { applyKeyScope } from '../limits/enforce';
+import { applyKeyScope, expertsInScope } from '../limits/enforce';
 import { rateLimitHeaders } from '../limits/headers';
 
 export const embeddingRoutes = new Hono<AppEnv>();
@@ -36,7 +36,7 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, recordRoute, async (c) => 
   const admission = (route.admission = new KeyAdmission(c.env, key));
   await admission.admit(callCostUsd(expert, { promptTokens: input.reduce((n, t) => n + tokensOf(t), 0), completionTokens: 0 }));
   if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
-  const caller = (route.caller = gatewayCaller(c.env, registry.experts));
+  const caller = (route.caller = gatewayCaller(c.env, expertsInScope(key, registry.experts)));
   const answer = await caller.embed(expert.id, input, { signal: c.req.raw.signal, ...(body.dimensions ? { dimensions: body.dimensions } : {}) });
   route.finish(null, null, null);
   const data = answer.vectors.map((v, index) => ({ object: 'embedding', index, embedding: body.encoding_format === 'base64' ? base64Floats(v) : v }));
