@@ -145,7 +145,8 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     if (i > 0 && ctx.policy.hedge_ms !== undefined) await delay(ctx.policy.hedge_ms * i, signal);
     if (winner !== null) return null;
     try {
-      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
+      // A client that is not streaming gets only the final answer: a break mid-answer can be retried.
+      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal, ...(ctx.req.stream ? {} : { restartable: true }) });
       for await (const delta of s.deltas) {
         if (winner === null) winner = c.expertId;
         if (winner !== c.expertId) break;

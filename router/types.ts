@@ -82,6 +82,11 @@ export interface CallOptions {
   temperature?: number;
   /** The client's own request fields for an answering expert (its adapter sends what its protocol has). */
   params?: ExpertParams;
+  /**
+   * Only the call's final answer is used (no client reads its deltas as they come): a stream that
+   * breaks mid-answer may be retried from the start, as one that fails before its first delta is.
+   */
+  restartable?: boolean;
 }
 
 /** A started streaming call: text (and tool-call) deltas as they arrive, then the whole answer. */
@@ -135,6 +140,8 @@ export interface RouteRequest {
   temperature?: number;
   /** The client's other request fields, passed to every answering expert. */
   params?: ExpertParams;
+  /** The client reads the answer as it streams; otherwise only the final answer is sent. */
+  stream?: boolean;
 }
 
 export interface RoutingStrategy {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 //   slow-<ms>            echo after <ms>
 //   broken-stream        streams two chunks, then drops the connection
 //   invalid-json         200 with a body that is not JSON
-//   flaky-<n>            fails with 503 n times (per model string), then echoes
+//   flaky-<n>[-<code>]   fails with 503 (or <code>) n times (per model string), then echoes
+//   reset-<n>            drops the connection without answering n times (per model string), then echoes
 //   params               answers with the sampling parameters it received, as JSON
 //   request              answers with the whole request body it received (minus stream fields), as JSON
 //   length               answers "echo: …" cut short, finish_reason `length`
@@ -19,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 //   say:<text>           answers <text> (a scripted judge or synthesizer)
 //   long-<n>             answers n characters (multi-byte ones included) ending "The answer is (B)."
 // Any model answers `n` choices when asked. POST /v1/embeddings answers a 4-dimensional vector per input.
+// An endpoint under /fault/<behaviour>/ plays that behaviour whatever the model (replicas of one
+// expert share its model name), and GET /health answers 200.
 
 export interface PeerStats {
   requests: number;
@@ -62,6 +65,7 @@ export async function startOpenAiPeer(port = 0): Promise<OpenAiPeer> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStats, failuresLeft: Map<string, number>): Promise<void> {
   if (req.method === 'GET' && req.url === '/stats') return json(res, 200, stats);
+  if (req.method === 'GET' && req.url === '/health') return json(res, 200, { status: 'ok' });
   const isChat = req.url?.endsWith('/chat/completions');
   if (req.method !== 'POST' || !(isChat || req.url?.endsWith('/embeddings'))) return json(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
   const chunks: Buffer[] = [];
@@ -69,7 +73,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   const raw = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
   if (!isChat) return embeddings(res, stats, raw);
   const body = raw as ChatBody;
-  const model = body.model ?? 'echo';
+  const model = /^\/fault\/([^/]+)\//.exec(req.url ?? '')?.[1] ?? body.model ?? 'echo';
   stats.requests++;
   stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   const lastContent = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -98,12 +102,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
     res.setHeader('retry-after', retry[1]!);
     return json(res, 429, { error: { message: 'rate limited', type: 'rate_limit' } });
   }
-  const flaky = /^flaky-(\d+)$/.exec(model);
+  const flaky = /^(flaky|reset)-(\d+)(?:-(\d{3}))?$/.exec(model);
   if (flaky) {
-    const left = failuresLeft.get(model) ?? Number(flaky[1]);
+    const left = failuresLeft.get(model) ?? Number(flaky[2]);
     if (left > 0) {
       failuresLeft.set(model, left - 1);
-      return json(res, 503, { error: { message: 'injected 503', type: 'server_error' } });
+      if (flaky[1] === 'reset') return void res.destroy();
+      const code = Number(flaky[3] ?? 503);
+      return json(res, code, { error: { message: `injected ${code}`, type: 'server_error' } });
     }
   }
   const slow = /^slow-(\d+)$/.exec(model);
@@ -141,7 +147,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
     res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }));
   } else {
     for (const [i, w] of reply.split(/(?<=\s)/).entries()) {
-      if (model === 'broken-stream' && i === 2) return void res.destroy();
+      // A moment before the drop, so the chunks arrive rather than vanish with a reset.
+      if (model === 'broken-stream' && i === 2) return void setTimeout(() => res.destroy(), 50);
       res.write(chunk({ content: w }));
     }
   }

@@ -126,7 +126,11 @@ export class RecordingCaller implements ExpertCaller {
     }
   }
 
-  /** Streams retry only before the first delta: after that the client has text and must see the break. */
+  /**
+   * Streams retry only before the first delta: after that the client has text and must see the break.
+   * A restartable stream (opts.restartable: its deltas reach no client) is retried from the start
+   * after a break too, its new attempt's deltas following the broken one's; its `done` is the answer.
+   */
   stream(expertId: string, messages: ChatMessage[], opts: CallOptions): ExpertStream {
     const startedAt = Date.now();
     const t0 = performance.now();
@@ -164,7 +168,8 @@ export class RecordingCaller implements ExpertCaller {
             return;
           } catch (e) {
             const error = self.afterFailure(expert, replica, e, opts);
-            const delay = yielded || opts.signal?.aborted ? null : self.retryDelay(expert, replica, tried, error, attempt);
+            // Text already sent cannot be taken back, unless it went to no client (opts.restartable).
+            const delay = (yielded && !opts.restartable) || opts.signal?.aborted ? null : self.retryDelay(expert, replica, tried, error, attempt);
             if (delay === null) throw error;
             await sleep(delay, opts.signal);
           } finally {
@@ -221,10 +226,10 @@ export class RecordingCaller implements ExpertCaller {
     return error;
   }
 
-  /** The policy's delay, except that after a replica failed, one not tried yet in this call takes over at once. */
+  /** The policy's delay, except that after a replica failed, one not tried yet in this call that is up takes over at once. */
   private retryDelay(expert: ExpertProfile, replica: Replica | null, tried: ReadonlySet<string | null>, error: unknown, attempt: number): number | null {
     const delay = retryDelay(error, attempt, this.retry);
-    return delay !== null && replica && replicaUrls(expert).some((u) => !tried.has(u)) ? 0 : delay;
+    return delay !== null && replica && this.replicas.untriedUp(expert, tried) ? 0 : delay;
   }
 
   private recordOk(answer: ExpertAnswer, opts: CallOptions, startedAt: number, attempts: number): void {

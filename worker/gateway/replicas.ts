@@ -47,18 +47,19 @@ export class ReplicaBalancer {
   }
 
   /**
-   * The replica for the next attempt: one not tried yet in this call when there is one, up, allowed by
-   * its circuit, with the fewest calls in flight (ties in turn). Replicas out for long enough get a
-   * health check: in the background while others are up, awaited when none is. Throws a retryable
-   * error when none can take the call.
+   * The replica for the next attempt: among those up and allowed by their circuit, one not tried yet
+   * in this call when there is one (else a tried one: a retry on the replica that is up beats losing
+   * the call), with the fewest calls in flight (ties in turn). Replicas out for long enough get a
+   * health check: in the background while others are up, awaited when none is; when every replica
+   * is out, all of them are checked at once rather than the call failing while one may be back.
+   * Throws a retryable error when none can take the call.
    */
   async choose(expert: ExpertProfile, tried: ReadonlySet<string | null>, fetcher: typeof fetch, now = Date.now()): Promise<Replica> {
     const all = replicaUrls(expert);
     if (all.length === 1) return { url: all[0]!, key: this.key(expert, all[0]!) };
-    const fresh = all.filter((u) => !tried.has(u));
-    const allowed = (fresh.length > 0 ? fresh : all).filter((u) => this.breakers.allows(this.key(expert, u), now)) as string[];
+    const allowed = all.filter((u) => this.breakers.allows(this.key(expert, u), now)) as string[];
     let up = allowed.filter((u) => !this.out.has(u));
-    const due = allowed.filter((u) => now - (this.out.get(u) ?? now) >= REPLICA_RECHECK_MS);
+    const due = allowed.filter((u) => this.out.has(u) && (up.length === 0 || now - this.out.get(u)! >= REPLICA_RECHECK_MS));
     const checks = due.map((u) => this.check(u, fetcher));
     if (up.length === 0) {
       const back = await Promise.all(checks);
@@ -67,10 +68,17 @@ export class ReplicaBalancer {
     if (up.length === 0) {
       throw new ExpertCallError(expert.id, `none of its ${all.length} replicas is up`, { kind: 'network', retryable: true });
     }
-    const least = Math.min(...up.map((u) => this.inFlight.get(u) ?? 0));
-    const ready = up.filter((u) => (this.inFlight.get(u) ?? 0) === least);
+    const fresh = up.filter((u) => !tried.has(u));
+    const pool = fresh.length > 0 ? fresh : up;
+    const least = Math.min(...pool.map((u) => this.inFlight.get(u) ?? 0));
+    const ready = pool.filter((u) => (this.inFlight.get(u) ?? 0) === least);
     const url = ready[this.turn++ % ready.length]!;
     return { url, key: this.key(expert, url) };
+  }
+
+  /** Whether a replica not tried yet in this call is up and allowed: the next attempt can go there at once. */
+  untriedUp(expert: ExpertProfile, tried: ReadonlySet<string | null>, now = Date.now()): boolean {
+    return replicaUrls(expert).some((u) => u !== null && !tried.has(u) && !this.out.has(u) && this.breakers.allows(this.key(expert, u), now));
   }
 
   begin(url: string | null): void {

@@ -61,7 +61,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const signal = AbortSignal.any([c.req.raw.signal, gone.signal]);
   // The key's rate limit and budget are decided once the plan is known, before any expert is called.
   const routeEnv = { experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
-  const run = (route.run = await startRoute({ prompt, messages, ...samplingOf(body), ...(params ? { params } : {}) }, policy, routeEnv, signal));
+  const run = (route.run = await startRoute({ prompt, messages, stream: body.stream === true, ...samplingOf(body), ...(params ? { params } : {}) }, policy, routeEnv, signal));
   if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
 
   if (body.stream) return streamAnswer(c, route, body, run, gone, remember);
