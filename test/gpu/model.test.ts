@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseSafetensors, serializeSafetensors } from '../../gpu-service/src/checkpoint/safetensors.js';
 import type { Tensor } from '../../gpu-service/src/moe/index.js';
 import { loadCheckpoint } from '../../gpu-service/src/checkpoint/load.js';
@@ -179,5 +179,27 @@ describe('packed expert checkpoints (transformers v5 layout)', () => {
     );
     writeFileSync(path, Buffer.concat(serializeSafetensors(entries)));
     expect(() => loadCheckpoint(out)).toThrow(/tensor 'model\.layers\.1\.mlp\.experts\.down_proj' has shape \[8,32,192\], expected \[8,64,96\]/);
+  });
+});
+
+describe('binding a model', () => {
+  it('releases what it had bound when a later tensor is refused', () => {
+    const weights = loadCheckpoint(ensureDemoCheckpoint('mixtral'));
+    const linears = vi.spyOn(kernels, 'bindLinear');
+    const moes = vi.spyOn(kernels, 'bindMoeLayer');
+    const held = () => deviceInfo().cuda.allocatedBytes ?? 0; // device memory, on CUDA (the device check)
+    const before = held();
+    try {
+      // The LM head is bound last: every projection and MoE block before it is already bound.
+      const lmHead = { ...weights.lmHead, data: weights.lmHead.data.subarray(1) };
+      expect(() => new ModelRunner({ ...weights, lmHead })).toThrow(/w\.data has \d+ bytes/);
+      const bound = [...linears.mock.results, ...moes.mock.results].filter((r) => r.type === 'return').map((r) => r.value as { forward(x: Float32Array, t: number): unknown });
+      expect(bound.length).toBeGreaterThan(weights.layers.length);
+      for (const op of bound) expect(() => op.forward(new Float32Array(weights.config.hiddenSize), 1)).toThrow(/disposed/);
+      expect(held()).toBe(before);
+    } finally {
+      linears.mockRestore();
+      moes.mockRestore();
+    }
   });
 });

@@ -116,6 +116,13 @@ describe('entry hardening', () => {
     const gate = [...experts.gate];
     gate[0] = huge;
     expect(() => bindMoeLayer(routing, { ...weights, experts: { ...experts, gate } })).toThrow(/weights.experts.gate\[0\]: element count overflows/);
+    // Packed [E, rows, cols]: E x rows, then (E x rows) x cols.
+    const packed = randomLayer({ ...spec, layout: 'packed' }, 6);
+    const down = (packed.weights.experts as { down: Tensor }).down;
+    const withGateUp = (shape: number[]) => ({ ...packed.weights, experts: { layout: 'packed' as const, gateUp: { dtype: 'bf16' as const, shape, data: new Uint8Array(0) }, down } });
+    expect(() => bindMoeLayer(packed.routing, withGateUp([2 ** 40, 2 ** 40, 1]))).toThrow(/weights.experts.gateUp: rows overflows: 1099511627776 x 1099511627776/);
+    expect(() => bindMoeLayer(packed.routing, withGateUp([8, 2 ** 40, 1]))).toThrow(/weights.experts.gateUp: E x rows \(8 x 1099511627776\) exceeds 2\^40/);
+    expect(() => bindMoeLayer(packed.routing, withGateUp([1, 2 ** 40, 2 ** 24]))).toThrow(/weights.experts.gateUp: element count overflows/);
   });
 
   it('caps tokens per call at what the expert groups can index', () => {

@@ -18,11 +18,14 @@ Napi::Object as_object(const Napi::Value& v, const std::string& name) {
   return v.As<Napi::Object>();
 }
 
-// A non-negative integer no larger than 2^40 (shape dims, counts).
+// Largest shape dim or count accepted.
+constexpr int64_t kMaxDim = int64_t(1) << 40;
+
+// A non-negative integer no larger than kMaxDim (shape dims, counts).
 int64_t as_count(const Napi::Value& v, const std::string& name) {
   if (!v.IsNumber()) type_error(v.Env(), name + " must be a number");
   const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d != std::floor(d) || d > 1099511627776.0)
+  if (!(d >= 0) || d != std::floor(d) || d > double(kMaxDim))
     range_error(v.Env(), name + " must be a non-negative integer, got " + std::to_string(d));
   return int64_t(d);
 }
@@ -65,7 +68,11 @@ Packed parse_packed(const Napi::Value& v, const std::string& name, PinnedBuffers
   Napi::Object flat = Napi::Object::New(v.Env());
   flat.Set("dtype", o.Get("dtype"));
   Napi::Array fs = Napi::Array::New(v.Env(), 2);
-  fs.Set(0u, Napi::Number::New(v.Env(), double(checked_mul(v.Env(), e, r, name + ": rows"))));
+  const int64_t rows = checked_mul(v.Env(), e, r, name + ": rows");
+  // Said here: the flattened view's check would name a shape[0] the caller never wrote.
+  if (rows > kMaxDim)
+    range_error(v.Env(), name + ": E x rows (" + std::to_string(e) + " x " + std::to_string(r) + ") exceeds 2^40");
+  fs.Set(0u, Napi::Number::New(v.Env(), double(rows)));
   fs.Set(1u, Napi::Number::New(v.Env(), double(c)));
   flat.Set("shape", fs);
   flat.Set("data", o.Get("data"));

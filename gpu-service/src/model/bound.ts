@@ -19,21 +19,28 @@ export interface BoundModel {
 
 export function bindModel(weights: ModelWeights): BoundModel {
   const ops: Array<{ dispose(): void }> = [];
+  const dispose = () => ops.forEach((op) => op.dispose());
   const linear = (w: Parameters<typeof kernels.bindLinear>[0]) => {
     const op = kernels.bindLinear(w);
     ops.push(op);
     return op;
   };
-  const layers = weights.layers.map((layer): BoundLayer => {
-    const a = layer.attention;
-    const attention = { q: linear(a.q), k: linear(a.k), v: linear(a.v), o: linear(a.o) };
-    if (layer.ffn.kind === 'dense') {
-      const { gate, up, down } = layer.ffn.mlp;
-      return { attention, ffn: { kind: 'dense', gate: linear(gate), up: linear(up), down: linear(down) } };
-    }
-    const moe = kernels.bindMoeLayer(weights.config.routing, layer.ffn.moe);
-    ops.push(moe);
-    return { attention, ffn: { kind: 'moe', moe } };
-  });
-  return { layers, lmHead: linear(weights.lmHead), dispose: () => ops.forEach((op) => op.dispose()) };
+  try {
+    const layers = weights.layers.map((layer): BoundLayer => {
+      const a = layer.attention;
+      const attention = { q: linear(a.q), k: linear(a.k), v: linear(a.v), o: linear(a.o) };
+      if (layer.ffn.kind === 'dense') {
+        const { gate, up, down } = layer.ffn.mlp;
+        return { attention, ffn: { kind: 'dense', gate: linear(gate), up: linear(up), down: linear(down) } };
+      }
+      const moe = kernels.bindMoeLayer(weights.config.routing, layer.ffn.moe);
+      ops.push(moe);
+      return { attention, ffn: { kind: 'moe', moe } };
+    });
+    return { layers, lmHead: linear(weights.lmHead), dispose };
+  } catch (e) {
+    // A tensor refused part-way: what was bound (device memory on CUDA) is released now, not at GC.
+    dispose();
+    throw e;
+  }
 }

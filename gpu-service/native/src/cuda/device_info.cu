@@ -44,6 +44,19 @@ CudaInfo probe() {
   return info;
 }
 
+// A CUDA event destroyed on every way out: a failing check throws between creation and use.
+class Event {
+ public:
+  Event() { CUDA_CHECK(cudaEventCreate(&event_)); }
+  ~Event() { cudaEventDestroy(event_); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
 __global__ void triad_kernel(float* a, const float* b, const float* c, size_t n) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x)
     a[i] = b[i] + 3.0f * c[i];
@@ -62,20 +75,17 @@ double cuda_stream_triad(size_t bytes) {
   const DeviceBuffer a(n * sizeof(float)), b(n * sizeof(float)), c(n * sizeof(float));
   CUDA_CHECK(cudaMemset(b.get(), 0, n * sizeof(float)));
   CUDA_CHECK(cudaMemset(c.get(), 0, n * sizeof(float)));
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
+  const Event start, stop;
   float best_ms = 1e30f;
   for (int rep = 0; rep < 10; ++rep) {
-    CUDA_CHECK(cudaEventRecord(start));
+    CUDA_CHECK(cudaEventRecord(start.get()));
     triad_kernel<<<1024, 256>>>(a.as<float>(), b.as<float>(), c.as<float>(), n);
-    CUDA_CHECK(cudaEventRecord(stop));
-    CUDA_CHECK(cudaEventSynchronize(stop));
+    CUDA_CHECK_LAUNCH("triad_kernel");
+    CUDA_CHECK(cudaEventRecord(stop.get()));
+    CUDA_CHECK(cudaEventSynchronize(stop.get()));
     float ms = 0;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()));
     best_ms = std::min(best_ms, ms);
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   return 3.0 * n * sizeof(float) / (best_ms * 1e-3) / 1e9;
 }
