@@ -11,7 +11,7 @@ import { voteOnAnswers } from './vote';
  * answer texts in the training data yet) it counts as `weighted-vote`, and says so in its detail.
  */
 export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
-  const choices = stackAnswersOf(answers);
+  const choices = stackAnswersOf(prompt, answers);
   if (!stacked || choices.every((c) => c.choice === null)) {
     const fallback = voteOnAnswers('weighted-vote', answers, decision, prompt);
     return { ...fallback, aggregation: 'stacked-vote', detail: { ...fallback.detail, stacked: false } };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { extractChoice } from '../aggregate/offline';
+import { answerReader } from '../answers/read';
 import { tokensOf } from '../cost';
 import { decodeFloat32, encodeFloat32 } from '../features/codec';
 import type { PromptFeatures } from '../features/featurizer';
@@ -46,17 +46,17 @@ export class AnswerConfidence {
    * logits add (naive Bayes), minus the base rate both contain. Without a model for the expert,
    * the prompt-only prediction stands.
    */
-  combined(expertId: string, text: string, promptP: number): number {
-    return sigmoid(this.textLogit(expertId, text) + logitOf(promptP));
+  combined(expertId: string, text: string, stated: boolean, promptP: number): number {
+    return sigmoid(this.textLogit(expertId, text, stated) + logitOf(promptP));
   }
 
-  /** What the text alone adds to the expert's base-rate log-odds; 0 without a model for the expert. */
-  textLogit(expertId: string, text: string): number {
+  /** What the text alone (`stated`: it commits to an answer) adds to the expert's base-rate log-odds; 0 without a model for the expert. */
+  textLogit(expertId: string, text: string, stated: boolean): number {
     const e = this.indexOf.get(expertId);
     if (e === undefined) return 0;
     const width = this.vocab.terms.length + DENSE + 1;
     const model: LogRegModel = { experts: [expertId], sparseDims: this.vocab.terms.length, denseDims: DENSE, weights: this.weights.subarray(e * width, (e + 1) * width) };
-    const pa = predictLogReg(model, answerFeatures(text, this.vocab))[0]!;
+    const pa = predictLogReg(model, answerFeatures(text, stated, this.vocab))[0]!;
     return logitOf(pa) - this.baseLogit[e]!;
   }
 
@@ -72,13 +72,15 @@ export class AnswerConfidence {
   }
 }
 
-/** Answer text → features: TF-IDF terms, log length, and 1 when it commits to no choice. */
-export function answerFeatures(text: string, vocab: Vocabulary): PromptFeatures {
+/** Answer text → features: TF-IDF terms, log length, and 1 when it commits to no answer. */
+export function answerFeatures(text: string, stated: boolean, vocab: Vocabulary): PromptFeatures {
   const tokens = tokensOf(text);
-  return { sparse: tfidf(text, vocab), dense: Float32Array.of(Math.log1p(tokens) / 5, extractChoice(text) === null ? 1 : 0), promptTokens: tokens };
+  return { sparse: tfidf(text, vocab), dense: Float32Array.of(Math.log1p(tokens) / 5, stated ? 0 : 1), promptTokens: tokens };
 }
 
 export interface RecordedTexts {
+  /** The question, which says how its answers are read (router/answers). */
+  prompt: string;
   /** By expert id: the answer text and whether it was right; absent when not called. */
   outcomes: Readonly<Record<string, { correct: boolean; text?: string } | undefined>>;
 }
@@ -97,7 +99,7 @@ export function trainAnswerConfidence(examples: readonly RecordedTexts[], expert
       rows.map((x) => x.outcomes),
     );
     const model = trainLogReg(
-      rows.map((x) => answerFeatures(x.outcomes[id]!.text!, vocab)),
+      rows.map((x) => answerFeatures(x.outcomes[id]!.text!, answerReader(x.prompt)(x.outcomes[id]!.text!) !== null, vocab)),
       labels,
       vocab.terms.length,
       opts,

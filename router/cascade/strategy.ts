@@ -1,5 +1,5 @@
-import { extractChoice } from '../aggregate/offline';
 import { countVotes, type VoteOutcome } from '../aggregate/tally';
+import { answerReader } from '../answers/read';
 import type { ArtifactSet } from '../artifacts';
 import { logitOf, sigmoid } from '../learned/logreg';
 import { loadRouterModels, parseArtifact } from '../learned/models';
@@ -44,13 +44,14 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
       const weights = new Map([...scores].map(([id, s]) => [id, voteWeight(s.p)]));
       const pOf = (expertId: string) => scores.get(expertId)?.p ?? models.predictor.coldStart;
       let options: number[] | null = null;
+      const read = answerReader(req.prompt);
       const vote = (a: ExpertAnswer): Vote => {
         const p = pOf(a.expertId);
-        const choice = extractChoice(a.text);
+        const choice = read(a.text);
         // Evidence adds as log-odds: the prompt's, the answer text's, and what the options' own
         // texts say of the choice it names (the option prior, fitted with the stacked vote).
         options ??= stacked ? stacked.optionScores(req.prompt) : [];
-        const logit = logitOf(confidence ? confidence.combined(a.expertId, a.text, p) : p) + optionEvidence(options, choice);
+        const logit = logitOf(confidence ? confidence.combined(a.expertId, a.text, choice !== null, p) : p) + optionEvidence(options, choice);
         return { choice, p: sigmoid(logit) };
       };
       const stopOnStacked = stacked !== null && (policy.stop_on ?? (policy.aggregate === 'stacked-vote' ? 'stacked' : 'vote')) === 'stacked';
@@ -60,7 +61,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
       /** P(the answer the policy would return now is right). */
       const sureNow = (answers: ExpertAnswer[], ahead: string[]): number | null => {
         if (stopOnStacked) {
-          const outcome = stacked!.decide(req.prompt, stackAnswersOf(answers), pOf);
+          const outcome = stacked!.decide(req.prompt, stackAnswersOf(req.prompt, answers), pOf);
           return outcome.choice === null ? 0 : outcome.p;
         }
         const votes = answers.map(vote);

@@ -1,4 +1,5 @@
-import { extractChoice } from '../aggregate/offline';
+import { answerReader } from '../answers/read';
+import { policyForPrompt } from '../prompt-policy';
 import type { Prices } from '../cost';
 import { hashString } from '../features/random';
 import type { RoutingPolicy } from '../policy';
@@ -50,9 +51,9 @@ const CASCADE_ACCURACY_SHARE = 0.85;
 export function baselineRouters(summary: TrainingSummary, experts: readonly ExpertProfile[], source: ReplayOptions['source']): Router[] {
   const prices = pricesOf(experts);
   const byAccuracy = [...summary.accuracy].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-  const fixed = (name: string, stages: string[][], aggregation: ReplayOptions['aggregation'], escalate?: RoutingDecision['escalate']): Router => ({
+  const fixed = (name: string, stages: string[][], aggregation: ReplayOptions['aggregation'], escalate?: (prompt: string) => RoutingDecision['escalate']): Router => ({
     name,
-    run: (x) => playDecision(decisionOf(name, stages, escalate), x, prices, { aggregation, source, competence: summary.accuracy }),
+    run: (x) => playDecision(decisionOf(name, stages, escalate?.(x.prompt)), x, prices, { aggregation, source, competence: summary.accuracy }),
   });
   const best = summary.bestSingle;
   const [cheapA, cheapB] = byAccuracy
@@ -64,10 +65,13 @@ export function baselineRouters(summary: TrainingSummary, experts: readonly Expe
   return routers;
 }
 
-/** Escalate unless every answer so far names the same choice. */
-function disagree(answers: ExpertAnswer[]): boolean {
-  const choices = answers.map((a) => extractChoice(a.text));
-  return choices[0] === null || choices.some((c) => c !== choices[0]);
+/** Escalate unless every answer so far names the same answer. */
+function disagree(prompt: string): (answers: ExpertAnswer[]) => boolean {
+  const read = answerReader(prompt);
+  return (answers) => {
+    const keys = answers.map((a) => read(a.text));
+    return keys[0] === null || keys.some((c) => c !== keys[0]);
+  };
 }
 
 function decisionOf(name: string, stages: string[][], escalate?: RoutingDecision['escalate']): RoutingDecision {
@@ -104,8 +108,10 @@ export function strategyRouter(name: string, strategy: RoutingStrategy, experts:
   return {
     name,
     run: async (x) => {
-      const decision = await strategy.decide({ prompt: x.prompt, messages: [{ role: 'user', content: x.prompt }] }, experts, policy);
-      return playDecision(decision, x, prices, opts);
+      // As the pipeline: the prompt's kind may adapt the policy (open-ended prompts get one expert).
+      const plan = policyForPrompt(policy, x.prompt);
+      const decision = await strategy.decide({ prompt: x.prompt, messages: [{ role: 'user', content: x.prompt }] }, experts, plan.policy);
+      return playDecision(decision, x, prices, plan.policy.aggregate === 'first' ? { ...opts, aggregation: 'first' } : opts);
     },
   };
 }

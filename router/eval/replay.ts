@@ -1,4 +1,6 @@
-import { aggregateRecorded, extractChoice, measureExtractionAgreement } from '../aggregate/offline';
+import { aggregateRecorded, measureExtractionAgreement } from '../aggregate/offline';
+import { answerReader, referenceKey } from '../answers/read';
+import { readingForPrompt } from '../answers/prompt-kind';
 import { callCostUsd, tokensOf, type Prices } from '../cost';
 import { promptPOf, type StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, RoutingDecision } from '../types';
@@ -42,23 +44,32 @@ export function playDecision(decision: RoutingDecision, example: EvalExample, pr
     const o = example.outcomes[pick.expertId]!;
     return { correct: o.correct, costUsd, called, answer: o.pred };
   }
-  const voters = answers.map((a) => ({
-    expertId: a.expertId,
-    pred: example.outcomes[a.expertId]!.pred,
-    text: a.text,
-    ...(weights.has(a.expertId) ? { weight: weights.get(a.expertId)! } : {}),
-  }));
-  const { agree, total } = measureExtractionAgreement(voters);
+  // Recorded preds are keyed like extracted answers, so both sources compare with the reference the same way.
+  const reading = readingForPrompt(example.prompt);
+  const voters = answers.map((a) => {
+    const pred = example.outcomes[a.expertId]!.pred;
+    return {
+      expertId: a.expertId,
+      pred,
+      key: pred === null ? null : referenceKey(example.prompt, pred),
+      text: a.text,
+      ...(weights.has(a.expertId) ? { weight: weights.get(a.expertId)! } : {}),
+    };
+  });
+  const { agree, total } = measureExtractionAgreement(voters, reading);
+  const truth = referenceKey(example.prompt, example.answer);
+  const read = answerReader(example.prompt);
   if (opts.aggregation === 'stacked-vote' && opts.stacked) {
     const outcome = opts.stacked.decide(
       example.prompt,
-      voters.map((v) => ({ expertId: v.expertId, choice: opts.source === 'pred' ? v.pred : extractChoice(v.text), text: v.text })),
+      voters.map((v) => ({ expertId: v.expertId, choice: opts.source === 'pred' ? v.key : read(v.text), text: v.text })),
       promptPOf(decision.ranked),
     );
-    return { correct: outcome.choice !== null && outcome.choice === example.answer, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
+    return { correct: outcome.choice !== null && outcome.choice === truth, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
   }
-  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, voters, { source: opts.source, ...(opts.competence ? { competence: opts.competence } : {}) });
-  const correct = result.answer !== null && result.answer === example.answer;
+  const ballots = voters.map((v) => ({ ...v, pred: v.key }));
+  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, ballots, { source: opts.source, reading, ...(opts.competence ? { competence: opts.competence } : {}) });
+  const correct = result.answer !== null && result.answer === truth;
   return { correct, costUsd, called, answer: result.answer, extraction: { agree, total } };
 }
 

@@ -112,8 +112,9 @@ export class VoteStacker {
     return { choice, p: Math.exp(scores[choice]! - max) / total, scores, champion: champions.get(choice)!.expertId };
   }
 
-  /** What a letter scores before any answer backs it: its prior and what its option's text says. */
+  /** What a letter scores before any answer backs it: its prior and what its option's text says (nothing without options). */
   private priorOf(choice: string, optionScores: readonly number[]): number {
+    if (optionScores.length === 0) return 0;
     const at = LETTERS.indexOf(choice);
     return (this.artifact.letterPrior[at] ?? 0) + this.artifact.options.scale * (optionScores[at] ?? 0);
   }

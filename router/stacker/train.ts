@@ -1,4 +1,4 @@
-import { extractChoice } from '../aggregate/offline';
+import { answerReader } from '../answers/read';
 import { trainAnswerConfidence } from '../cascade/answer-confidence';
 import type { PromptFeatures } from '../features/featurizer';
 import { seededRandom } from '../features/random';
@@ -70,12 +70,13 @@ function poolOf(examples: readonly StackerExample[], labels: LabelMatrix, size: 
     .map((x) => x.id);
 }
 
-/** The right letter, as the answers state it: the choice most correct answers name. */
+/** The right answer's key, as the answers state it: the one most correct answers name. */
 function rightChoice(x: StackerExample): string | null {
   const counts = new Map<string, number>();
+  const read = answerReader(x.prompt);
   for (const o of Object.values(x.outcomes)) {
     if (!o?.correct || o.text === undefined) continue;
-    const c = extractChoice(o.text);
+    const c = read(o.text);
     if (c) counts.set(c, (counts.get(c) ?? 0) + 1);
   }
   let best: string | null = null;
@@ -100,10 +101,12 @@ function crossFitBallots(examples: readonly StackerExample[], features: readonly
     );
     for (const i of test) {
       const p = predictor.predict(features[i]!, pool);
+      const read = answerReader(examples[i]!.prompt);
       pool.forEach((id, e) => {
         const text = examples[i]!.outcomes[id]?.text;
         if (text === undefined) return;
-        out[i]![e] = { expertId: id, choice: extractChoice(text), promptLogit: logitOf(p.get(id)!), textLogit: confidence?.textLogit(id, text) ?? 0 };
+        const choice = read(text);
+        out[i]![e] = { expertId: id, choice, promptLogit: logitOf(p.get(id)!), textLogit: confidence?.textLogit(id, text, choice !== null) ?? 0 };
       });
     }
   }
@@ -127,11 +130,12 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, opt
       other.push([at + 5, 1]);
       continue;
     }
-    const letter = LETTERS.indexOf(b.choice);
-    const terms = byChoice.get(b.choice) ?? [
+    // The letter prior and the option prior exist only where the prompt lists options.
+    const letter = options.length ? LETTERS.indexOf(b.choice) : -1;
+    const terms = byChoice.get(b.choice) ?? (letter < 0 ? [] : [
       [letterAt + letter, 1],
       [optionAt, options[letter] ?? 0],
-    ];
+    ]);
     ballotFeatures(b).forEach((x, i) => terms.push([at + i, x]));
     byChoice.set(b.choice, terms);
   }

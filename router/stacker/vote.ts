@@ -1,4 +1,4 @@
-import { extractChoice } from '../answers/extract';
+import { answerReader } from '../answers/read';
 import type { ArtifactSet } from '../artifacts';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
 import { logitOf } from '../learned/logreg';
@@ -13,14 +13,15 @@ import { optionScores } from './options';
 
 export interface StackAnswer {
   expertId: string;
-  /** The letter the answer commits to, or null. */
+  /** The key of the answer it commits to (a letter for multiple choice), or null. */
   choice: string | null;
   text: string;
 }
 
-/** Live answers as the stacked vote reads them: each with the letter its text commits to. */
-export function stackAnswersOf(answers: readonly { expertId: string; text: string }[]): StackAnswer[] {
-  return answers.map((a) => ({ expertId: a.expertId, choice: extractChoice(a.text), text: a.text }));
+/** Live answers as the stacked vote reads them: each with the answer its text commits to (router/answers). */
+export function stackAnswersOf(prompt: string, answers: readonly { expertId: string; text: string }[]): StackAnswer[] {
+  const read = answerReader(prompt);
+  return answers.map((a) => ({ expertId: a.expertId, choice: read(a.text), text: a.text }));
 }
 
 /** P(correct | prompt) per expert when the caller already has it (the routing decision's). */
@@ -60,7 +61,7 @@ export class StackedVote {
       );
       return computed.get(id) ?? this.models.predictor.coldStart;
     };
-    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text) ?? 0 }));
+    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text, a.choice !== null) ?? 0 }));
   }
 
   decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {

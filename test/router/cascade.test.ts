@@ -115,6 +115,6 @@ describe('cascade strategy', () => {
   it('scores answers by their text: committing to a letter beats giving up', () => {
     const conf = AnswerConfidence.fromArtifact(artifacts.get(ANSWER_CONFIDENCE_ARTIFACT)!.data);
     const id = 'gemini-1.5-flash-002';
-    expect(conf.combined(id, 'The answer is (B).', 0.6)).toBeGreaterThan(conf.combined(id, 'I am not sure, none of the options seem right.', 0.6));
+    expect(conf.combined(id, 'The answer is (B).', true, 0.6)).toBeGreaterThan(conf.combined(id, 'I am not sure, none of the options seem right.', false, 0.6));
   });
 });

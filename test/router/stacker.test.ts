@@ -21,12 +21,14 @@ const ARTIFACT: VoteStackerArtifact = {
   options: { weights: new Array<number>(OPTION_FEATURES).fill(0), scale: 0 },
 };
 const ballot = (expertId: string, choice: string | null, promptLogit = 0, textLogit = 0): StackBallot => ({ expertId, choice, promptLogit, textLogit });
+/** Option-prior scores of a prompt with ten options, all alike: the letter prior applies, the option texts say nothing. */
+const TEN_OPTIONS = new Array<number>(10).fill(0);
 
 describe('VoteStacker', () => {
   const stacker = new VoteStacker(ARTIFACT);
 
   it('adds each answer’s score to its choice, the letter prior once, and normalises with "none of them"', () => {
-    const out = stacker.decide([ballot('strong', 'B', 1), ballot('weak', 'A'), ballot('weak', 'A')]);
+    const out = stacker.decide([ballot('strong', 'B', 1), ballot('weak', 'A'), ballot('weak', 'A')], TEN_OPTIONS);
     expect(out.scores).toEqual({ B: 3, A: 1.1 });
     expect(out.choice).toBe('B');
     expect(out.champion).toBe('strong');
@@ -34,8 +36,13 @@ describe('VoteStacker', () => {
     expect(out.p).toBeCloseTo(Math.exp(3) / (Math.exp(3) + Math.exp(1.1) + Math.exp(other)), 9);
   });
 
+  it('applies the letter prior only where the prompt lists options: free-form answers named "A" get none', () => {
+    expect(stacker.decide([ballot('strong', 'B', 1), ballot('weak', 'A'), ballot('weak', 'A')]).scores).toEqual({ B: 3, A: 1 });
+    expect(stacker.decide([ballot('weak', '18'), ballot('weak', 'A')], TEN_OPTIONS).scores).toEqual({ '18': 0.5, A: 0.6 });
+  });
+
   it('lets agreeing answers outvote a stronger one, and makes a missing letter count for "none of them"', () => {
-    const out = stacker.decide([ballot('strong', 'B'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A')]);
+    const out = stacker.decide([ballot('strong', 'B'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A'), ballot('weak', 'A')], TEN_OPTIONS);
     expect(out.choice).toBe('A');
     const gaveUp = stacker.decide([ballot('strong', 'B'), ballot('weak', null)]);
     const silent = stacker.decide([ballot('strong', 'B')]);
@@ -199,18 +206,26 @@ describe('stacked-vote aggregation', () => {
     stages: [],
   });
   const answers = [answer('weak', 'The answer is (A).'), answer('weak2', 'Answer: A'), answer('strong', 'Thinking it through, the answer is (B).')];
+  const QUESTION = 'Which one?\nOptions:\nA. one\nB. two\nAnswer with the letter of the correct option.';
 
   it('returns the stacker’s choice in its champion’s words, with the prompt-only P the decision carries', () => {
-    const sure = stackedVoteOnAnswers(stacked, 'q', answers, decision(0.95));
+    const sure = stackedVoteOnAnswers(stacked, QUESTION, answers, decision(0.95));
     expect(sure).toMatchObject({ aggregation: 'stacked-vote', winner: 'strong', text: 'Thinking it through, the answer is (B).', detail: { answer: 'B', stacked: true } });
     expect(sure.tally?.['B']).toBeCloseTo(2 + logitOf(0.95), 4);
     // The same answers, a strong expert the router doubts for this prompt: the agreeing pair wins,
     // in the words of the newcomer (scored with the fitted experts' mean, a higher bias than weak's).
-    expect(stackedVoteOnAnswers(stacked, 'q', answers, decision(0.05))).toMatchObject({ winner: 'weak2', detail: { answer: 'A' } });
+    expect(stackedVoteOnAnswers(stacked, QUESTION, answers, decision(0.05))).toMatchObject({ winner: 'weak2', detail: { answer: 'A' } });
+  });
+
+  it('counts free-form answers by their keys: "$1,200", "1200" and \\boxed{1200} are one answer', () => {
+    const math = 'How many dollars does she make? Give the final answer in the `answer` field of a JSON object:\n```json\n{"reasoning": "___", "answer": "___"}\n```';
+    const free = [answer('strong', '{"reasoning": "…", "answer": "1100"}'), answer('weak', '{"reasoning": "…", "answer": "$1,200"}'), answer('weak2', '{"reasoning": "…", "answer": "1200 dollars"}')];
+    const out = stackedVoteOnAnswers(stacked, math, free, decision(0.05));
+    expect(out).toMatchObject({ winner: 'weak2', detail: { answer: '1200', votes: { strong: '1100', weak: '1200', weak2: '1200' } } });
   });
 
   it('counts as a weighted vote without a fitted stacker, and says so', () => {
-    const out = stackedVoteOnAnswers(null, 'q', answers, decision(0.95));
+    const out = stackedVoteOnAnswers(null, QUESTION, answers, decision(0.95));
     expect(out).toMatchObject({ aggregation: 'stacked-vote', detail: { stacked: false } });
     expect(out.tally).toEqual({ A: 1, B: 0.95 });
   });
