@@ -125,6 +125,14 @@ describe('entry hardening', () => {
     expect(() => bindMoeLayer(packed.routing, withGateUp([1, 2 ** 40, 2 ** 24]))).toThrow(/weights.experts.gateUp: element count overflows/);
   });
 
+  it('refuses for CUDA what its kernels cannot run, naming why, before CUDA is even asked for (the same error on every machine)', () => {
+    const bad = randomLayer({ family: 'mixtral', experts: 8, topK: 2, hidden: 12, inter: 16, dtype: 'bf16', layout: 'packed' }, 3);
+    expect(() => bindMoeLayer(bad.routing, bad.weights, { device: 'cuda' })).toThrow(/^weights: hidden size \(12\) must be a multiple of 8 on CUDA$/);
+    expect(() => bindLinear({ dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(/^w: K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA$/);
+    // The CPU runs them.
+    expect(bindMoeLayer(bad.routing, bad.weights, { device: 'cpu' }).forward(randomActivations(2, 12, 1), 2).y).toHaveLength(24);
+  });
+
   it('caps tokens per call at what the expert groups can index', () => {
     const w = { dtype: 'f32' as const, shape: [1, 1], data: new Uint8Array(4) };
     expect(() => linear(new Float32Array(0), 2 ** 31, w)).toThrow(/tokens must be at most 2147483647, got 2147483648/);

@@ -7,15 +7,15 @@
 
 const char* device_name(Device d) { return d == Device::Cuda ? "cuda" : "cpu"; }
 
+std::string requested_device(const std::string& requested) {
+  if (!requested.empty()) return requested;
+  const char* env = std::getenv("CONCLAVE_MOE_DEVICE");
+  return env ? env : "";
+}
+
 Device resolve_device(const std::string& requested) {
-  std::string want = requested, source = "device option";
-  if (want.empty()) {
-    const char* env = std::getenv("CONCLAVE_MOE_DEVICE");
-    if (env && *env) {
-      want = env;
-      source = "CONCLAVE_MOE_DEVICE";
-    }
-  }
+  const std::string want = requested_device(requested);
+  const std::string source = requested.empty() ? "CONCLAVE_MOE_DEVICE" : "device option";
   if (want.empty()) return cuda_info().available ? Device::Cuda : Device::Cpu;
   if (want == "cpu") return Device::Cpu;
   if (want != "cuda")

@@ -300,13 +300,18 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
   return p;
 }
 
-Device parse_device(const Napi::Value& v) {
+Device parse_device(const Napi::Value& v, const std::string& cuda_refusal) {
   if (!v.IsUndefined() && !v.IsNull() && !v.IsString()) type_error(v.Env(), "device must be a string");
+  const std::string requested = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (!cuda_refusal.empty() && requested_device(requested) == "cuda") range_error(v.Env(), cuda_refusal);
+  Device device;
   try {
-    return resolve_device(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+    device = resolve_device(requested);
   } catch (const std::invalid_argument& e) {
     type_error(v.Env(), e.what());
   }
+  if (device == Device::Cuda && !cuda_refusal.empty()) range_error(v.Env(), cuda_refusal);
+  return device;
 }
 
 Isa parse_cpu_isa(const Napi::Value& v) {

@@ -32,6 +32,9 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
 int64_t checked_mul(const Napi::Env& env, int64_t a, int64_t b, const std::string& what);
 
 // Optional device argument ("cpu" | "cuda" | undefined: CONCLAVE_MOE_DEVICE, else CUDA when usable).
-Device parse_device(const Napi::Value& v);
+// `cuda_refusal` ("" when none): why the CUDA kernels cannot run the operation; CUDA asked for or
+// chosen is then a RangeError with it, asked for before CUDA's availability is, so the same shape
+// gets the same error on every machine.
+Device parse_device(const Napi::Value& v, const std::string& cuda_refusal = "");
 // Optional CPU ISA cap (undefined: the default ISA); refuses names this CPU cannot run.
 Isa parse_cpu_isa(const Napi::Value& v);

@@ -15,10 +15,8 @@ class LinearJs : public Napi::ObjectWrap<LinearJs> {
     if (info.Length() < 1) throw Napi::TypeError::New(env, "new Linear(w, device?) needs the weights");
     w_ = parse_matrix(info[0], "w", &pins_);
     if (w_.cols == 0) throw Napi::RangeError::New(env, "w: K (shape[1]) is 0");
-    device_ = parse_device(info[1]);
+    device_ = parse_device(info[1], cuda_unsupported(w_, "w"));
     if (device_ == Device::Cuda) {
-      const std::string why = cuda_unsupported(w_, "w");
-      if (!why.empty()) throw Napi::RangeError::New(env, why);
       cuda_ = cuda_bind_matrix(w_);
       pins_.clear();
     }

@@ -14,10 +14,9 @@ class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
     const Napi::Env env = info.Env();
     if (info.Length() < 2) throw Napi::TypeError::New(env, "new MoeLayer(routing, weights, device?) needs 2 arguments");
     layer_ = parse_layer(info[0], info[1], &pins_);
-    device_ = parse_device(info[2]);
+    const std::string why = cuda_unsupported(layer_);
+    device_ = parse_device(info[2], why.empty() ? "" : "weights: " + why);
     if (device_ == Device::Cuda) {
-      const std::string why = cuda_unsupported(layer_);
-      if (!why.empty()) throw Napi::RangeError::New(env, "weights: " + why);
       cuda_ = cuda_bind_moe(layer_);
       pins_.clear();  // the device copies are all a CUDA layer reads
     }
