@@ -32,14 +32,13 @@ export function policyForPrompt(policy: RoutingPolicy, prompt: string): PromptPl
     delete together.stop_on;
     return { kind, policy: together, adapted: { from: { strategy: 'cascade' }, reason: 'open-ended prompt: no agreement to stop on' } };
   }
+  // `first` compares nothing: a hedged or raced list is the caller's latency choice, kept as it is.
+  if (!COMPARING.has(policy.aggregate) && policy.strategy !== 'cascade') return { kind, policy };
   const single: RoutingPolicy = { ...policy, strategy: policy.strategy === 'cascade' ? 'learned' : policy.strategy, aggregate: 'first', k: 1, quorum: 1 };
   delete single.stop_on;
   if (policy.strategy === 'fixed') single.experts = policy.experts?.slice(0, 1);
-  const alreadySingle = policy.aggregate === 'first' && policy.strategy !== 'cascade' && (policy.k === 1 || (policy.strategy === 'fixed' && policy.experts?.length === 1));
-  if (alreadySingle) return { kind, policy };
   const from: Partial<RoutingPolicy> = { strategy: policy.strategy, aggregate: policy.aggregate, ...(policy.k !== undefined ? { k: policy.k } : {}), ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}) };
-  const reason = COMPARING.has(policy.aggregate) || policy.strategy === 'cascade' ? 'open-ended prompt: answers cannot be compared, so one expert answers' : 'open-ended prompt: one expert answers';
-  return { kind, policy: single, adapted: { from, reason } };
+  return { kind, policy: single, adapted: { from, reason: 'open-ended prompt: answers cannot be compared, so one expert answers' } };
 }
 
 /** The decision, its info saying the prompt's kind and any adaptation (recorded with the route). */

@@ -91,5 +91,8 @@ describe('policyForPrompt', () => {
     expect(policyForPrompt({ name: 'k', strategy: 'skill', aggregate: 'weighted-vote', k: 3 }, haiku).policy).toMatchObject({ strategy: 'skill', aggregate: 'first', k: 1 });
     const one: RoutingPolicy = { name: 'gpt', strategy: 'fixed', experts: ['gpt'], aggregate: 'first' };
     expect(policyForPrompt(one, haiku)).toEqual({ kind: { kind: 'open-ended' }, policy: one });
+    // `first` over several experts is a hedge or a race the caller chose, not a comparison.
+    const hedged: RoutingPolicy = { name: 'h', strategy: 'fixed', experts: ['slow', 'fast'], aggregate: 'first', hedge_ms: 50 };
+    expect(policyForPrompt(hedged, haiku).policy).toBe(hedged);
   });
 });
