@@ -1,14 +1,16 @@
 import { startGateway } from '../test/support/gateway';
 import { measureTtft, registerExpert, runLoad } from './lib/load';
+import { cpuPerRequest, printCpuTable } from './lib/cpu-table';
 import { measureOverhead, type Spread, type Target, type TargetFigures } from './lib/overhead';
 import { startPassthroughNode, startPassthroughWorker, startPeerProcess, startPortkey } from './lib/services';
 
-// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--load N] [--json]`
+// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--profile N] [--load N] [--json]`
 //
 // One run, side by side against the same loopback OpenAI peer: Conclave (a key made in the admin
 // API; one expert, and `auto`) beside a pass-through Worker under the same wrangler dev, and
-// Portkey's open-source gateway beside a pass-through Node server. Then the load run that counts
-// lost routing records, and time to first token per aggregation.
+// Portkey's open-source gateway beside a pass-through Node server; then where each Worker's CPU goes
+// per request (a CPU profile through its inspector), the load run that counts lost routing records,
+// and time to first token per aggregation.
 
 const args = process.argv.slice(2);
 const num = (flag: string, fallback: number) => {
@@ -55,6 +57,12 @@ try {
   printTable(figures);
   printGoals(figures);
 
+  const cpu = [];
+  for (const [t, port] of [[targets[0]!, worker.inspectorPort], [targets[1]!, gw.inspectorPort], [targets[2]!, gw.inspectorPort]] as const) {
+    cpu.push(await cpuPerRequest(t, port, num('--profile', 300)));
+  }
+  printCpuTable(cpu);
+
   const bench = { peer, gw, close: async () => undefined };
   const ttft = await measureTtft(bench);
   console.log('\ntime to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
@@ -63,7 +71,7 @@ try {
   console.log(`\nload: ${load.requests} requests at ${load.connections} concurrent (the DEV_API_KEY, one expert)`);
   console.log(`  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, error rate ${(load.errorRate * 100).toFixed(2)}%`);
   console.log(`  routes recorded ${load.routesRecorded} of ${load.okResponses} answered; lost ${load.lostRecords}`);
-  if (args.includes('--json')) console.log(JSON.stringify({ overhead: figures, ttft, load }));
+  if (args.includes('--json')) console.log(JSON.stringify({ overhead: figures, cpu, ttft, load }));
 } finally {
   for (const s of started) await s.stop();
 }

@@ -15,6 +15,8 @@ export interface RunningGateway {
   apiKey: string;
   /** Local D1 state folder, for tests that inspect or break it. */
   persistDir: string;
+  /** The Worker's DevTools inspector port (heap and CPU profiles: scripts/lib/inspector.ts). */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     adminToken,
     apiKey,
     persistDir,
+    inspectorPort: dev.inspectorPort,
     async stop() {
       await dev.stop();
       rmSync(persistDir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLO
 
 export interface WranglerDev {
   url: string;
+  /** The Worker's DevTools inspector (scripts/lib/inspector.ts reads its heap and CPU profiles). */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startWranglerDev(args: string[], vars: Record<string, stri
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    inspectorPort,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { insertRouteRecord } from '../../worker/db/history';
+import { insertRouteRecord } from '../../worker/db/history-write';
 import { RESERVATION_TTL_MS } from '../../worker/limits/key-limiter';
 import { estimateRouteCostUsd } from '../../router/estimate';
 import { call, chat, RECORDED_PROMPT, replayExpert } from './helpers';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { CALL_TEXT_MAX_BYTES, insertRouteRecord, ROUTE_TEXT_BYTES } from '../../worker/db/history';
+import { CALL_TEXT_MAX_BYTES, insertRouteRecord, ROUTE_TEXT_BYTES } from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { longAnswer } from '../support/openai-peer';
 import { checkedD1 } from './d1-limits';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history';
+import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history-write';
 import { enqueueRouteRecord, MAX_BATCH_ROUTES } from '../../worker/history/batcher';
 import type { RouteRecord } from '../../worker/history/record';
 import { writeRouteRecords } from '../../worker/history/writer';

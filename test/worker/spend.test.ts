@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { insertRouteRecord } from '../../worker/db/history';
+import { insertRouteRecord } from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { runScheduled } from '../../worker/scheduled';
 import { call, chat, replayExpert } from './helpers';

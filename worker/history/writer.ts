@@ -1,5 +1,5 @@
 import { createDb } from '../db/client';
-import { insertRouteRecords } from '../db/history';
+import { insertRouteRecords } from '../db/history-write';
 import type { RouteRecord } from './record';
 
 export interface WriteOptions {

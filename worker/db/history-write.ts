@@ -1,0 +1,193 @@
+import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
+import { boundJson, boundText } from '../history/bounded-text';
+import type { CallRecord, RouteRecord } from '../history/record';
+import { MAX_CHUNK_BYTES, splitIntoChunks, utf8Bytes, utf8PrefixLength } from './artifact-chunks';
+import type { Db } from './client';
+import { D1_MAX_BOUND_PARAMS } from './d1-limits';
+import { routeCalls, routes } from './schema';
+
+// A route and its calls are written in one D1 batch (one transaction) cut to D1's limits: at most
+// 100 bound parameters and MAX_CHUNK_BYTES of values per statement, every row under 2 MB. Long
+// texts are bounded (head + marker with the full size) and written in pieces: the insert carries
+// what fits, `col = col || ?` updates append the rest. Counts, tokens and cost are never cut.
+// Every request writes here, so the statements are plain SQL made once from the drizzle schema
+// and bound per route: building them with drizzle's query builder was the largest CPU cost of a
+// request after the answer.
+
+/** UTF-8 budget of each route text; together under D1's 2 MB row limit. */
+export const ROUTE_TEXT_BYTES = {
+  prompt: 200_000,
+  messagesJson: 1_000_000,
+  response: 500_000,
+  policyJson: 20_000,
+  decisionJson: 100_000,
+  aggregationJson: 100_000,
+  errorMessage: 8_000,
+} as const;
+
+/** All calls' answers of one route share this budget, each between the two bounds below. */
+export const CALL_TEXTS_BYTES = 4_000_000;
+export const CALL_TEXT_MIN_BYTES = 16_000;
+export const CALL_TEXT_MAX_BYTES = 1_500_000;
+const CALL_ERROR_BYTES = 8_000;
+/** Bytes a number or null is counted as when sizing a statement. */
+const SCALAR_BYTES = 8;
+
+type RouteText = keyof typeof ROUTE_TEXT_BYTES;
+type Value = string | number | null;
+type Row<T extends Table> = { [K in keyof T['$inferInsert']]-?: Value };
+
+/** SQL column names by schema key, in the schema's order. */
+function columnsOf<T extends Table>(table: T, skip: readonly string[] = []): [key: string, column: string][] {
+  return Object.entries(getTableColumns(table))
+    .filter(([key]) => !skip.includes(key))
+    .map(([key, c]) => [key, c.name]);
+}
+
+const ROUTES = getTableName(routes);
+const CALLS = getTableName(routeCalls);
+const routeColumns = columnsOf(routes);
+const callColumns = columnsOf(routeCalls, ['id']);
+const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
+// A retry after a lost acknowledgement rewrites the row whole, so appended pieces never double.
+const UPSERT_ROUTE =
+  `insert into ${ROUTES} (${routeColumns.map(([, c]) => c).join(', ')}) values ${placeholders(routeColumns.length)} ` +
+  `on conflict (id) do update set ${routeColumns
+    .filter(([key]) => key !== 'id')
+    .map(([, c]) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+const DELETE_CALLS = `delete from ${CALLS} where route_id = ?`;
+const CALLS_PER_INSERT = Math.floor(D1_MAX_BOUND_PARAMS / callColumns.length);
+const insertCalls = (rows: number) => `insert into ${CALLS} (${callColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(callColumns.length)).join(', ')}`;
+const INSERT_CALLS = Array.from({ length: CALLS_PER_INSERT + 1 }, (_, n) => (n ? insertCalls(n) : ''));
+// The call row just inserted is the route's newest: the batch is one transaction.
+const APPEND_LAST_CALL_RESPONSE = `update ${CALLS} set response = response || ? where id = (select max(id) from ${CALLS} where route_id = ?)`;
+const appendRouteText = (column: RouteText) => `update ${ROUTES} set ${routes[column].name} = ${routes[column].name} || ? where id = ?`;
+
+export function insertRouteRecord(db: Db, r: RouteRecord): Promise<void> {
+  return insertRouteRecords(db, [r]);
+}
+
+/** Writes several routes with their calls in one D1 batch: one round trip, one transaction. Idempotent. */
+export async function insertRouteRecords(db: Db, records: readonly RouteRecord[]): Promise<void> {
+  const d1 = db.$client;
+  const statements = records.flatMap((r) => [...routeStatements(d1, r), d1.prepare(DELETE_CALLS).bind(r.id), ...callStatements(d1, r)]);
+  if (statements.length) await d1.batch(statements);
+}
+
+function routeStatements(d1: D1Database, r: RouteRecord): D1PreparedStatement[] {
+  const scalars = {
+    id: r.id,
+    createdAt: r.createdAt,
+    apiKeyId: r.apiKeyId,
+    model: boundText(r.model, 1_000),
+    policy: boundText(r.policy, 1_000),
+    strategy: r.strategy,
+    aggregation: r.aggregation,
+    stream: r.stream ? 1 : 0,
+    status: r.status,
+    httpStatus: r.httpStatus,
+    errorCode: r.error?.code ?? null,
+    errorSource: r.error?.source ?? null,
+    latencyMs: r.latencyMs,
+    ttftMs: r.ttftMs,
+    promptTokens: r.usage.promptTokens,
+    completionTokens: r.usage.completionTokens,
+    costUsd: r.costUsd,
+    cache: r.cache ?? null,
+  };
+  // The JSON columns take JSON text as is.
+  const texts: Record<RouteText, string | null> = {
+    errorMessage: r.error ? boundText(r.error.message, ROUTE_TEXT_BYTES.errorMessage) : null,
+    policyJson: boundJson(r.policyJson, ROUTE_TEXT_BYTES.policyJson),
+    decisionJson: r.decision ? boundJson(r.decision, ROUTE_TEXT_BYTES.decisionJson) : null,
+    aggregationJson: r.aggregationDetail ? boundJson(r.aggregationDetail, ROUTE_TEXT_BYTES.aggregationJson) : null,
+    prompt: boundText(r.prompt, ROUTE_TEXT_BYTES.prompt),
+    response: r.response === null ? null : boundText(r.response, ROUTE_TEXT_BYTES.response),
+    messagesJson: boundJson(r.messages, ROUTE_TEXT_BYTES.messagesJson),
+  };
+  const { inline, appends } = splitTexts(texts, MAX_CHUNK_BYTES - bytesOf(Object.values(scalars)));
+  const row: Row<typeof routes> = { ...scalars, ...inline };
+  const upsert = d1.prepare(UPSERT_ROUTE).bind(...routeColumns.map(([key]) => row[key as keyof typeof row]));
+  return [upsert, ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id))];
+}
+
+/** Call rows packed into inserts under the parameter and size limits; a long answer goes alone, in pieces. */
+function callStatements(d1: D1Database, r: RouteRecord): D1PreparedStatement[] {
+  const textBytes = Math.min(CALL_TEXT_MAX_BYTES, Math.max(CALL_TEXT_MIN_BYTES, Math.floor(CALL_TEXTS_BYTES / Math.max(1, r.calls.length))));
+  const out: D1PreparedStatement[] = [];
+  let pack: CallRow[] = [];
+  let packBytes = 0;
+  const insert = (rows: CallRow[]) =>
+    d1.prepare(INSERT_CALLS[rows.length]!).bind(...rows.flatMap((row) => callColumns.map(([key]) => row[key as keyof typeof row])));
+  const flush = () => {
+    if (pack.length) out.push(insert(pack));
+    pack = [];
+    packBytes = 0;
+  };
+  for (const c of r.calls) {
+    const row = callRow(r.id, c, textBytes);
+    const bytes = bytesOf(Object.values(row));
+    if (bytes <= MAX_CHUNK_BYTES / 4) {
+      if (pack.length === CALLS_PER_INSERT || packBytes + bytes > MAX_CHUNK_BYTES) flush();
+      pack.push(row);
+      packBytes += bytes;
+      continue;
+    }
+    flush();
+    const { inline, appends } = splitTexts({ response: row.response }, MAX_CHUNK_BYTES - bytesOf(Object.values({ ...row, response: null })));
+    out.push(insert([{ ...row, response: inline.response }]));
+    for (const { piece } of appends) out.push(d1.prepare(APPEND_LAST_CALL_RESPONSE).bind(piece, r.id));
+  }
+  flush();
+  return out;
+}
+
+type CallRow = ReturnType<typeof callRow>;
+
+function callRow(routeId: string, c: CallRecord, textBytes: number) {
+  return {
+    routeId,
+    createdAt: c.startedAt,
+    expertId: c.expertId,
+    role: c.role,
+    stage: c.stage,
+    status: c.status,
+    latencyMs: c.latencyMs,
+    promptTokens: c.usage.promptTokens,
+    completionTokens: c.usage.completionTokens,
+    costUsd: c.costUsd,
+    attempts: c.attempts,
+    response: c.text === null ? null : boundText(c.text, textBytes),
+    errorMessage: c.error ? boundText(c.error.message, CALL_ERROR_BYTES) : null,
+    errorSource: c.error?.source ?? null,
+    upstreamStatus: c.error?.upstreamStatus ?? null,
+  } satisfies Omit<Row<typeof routeCalls>, 'id'>;
+}
+
+/**
+ * Each text's first piece (as much as the shared `inlineBytes` still holds, possibly empty) and the
+ * rest as appends of at most MAX_CHUNK_BYTES each. Nulls stay null.
+ */
+function splitTexts<K extends string>(texts: Record<K, string | null>, inlineBytes: number): { inline: Record<K, string | null>; appends: { column: K; piece: string }[] } {
+  let room = Math.max(0, inlineBytes);
+  const inline = {} as Record<K, string | null>;
+  const appends: { column: K; piece: string }[] = [];
+  for (const column of Object.keys(texts) as K[]) {
+    const text = texts[column];
+    if (text === null) {
+      inline[column] = null;
+      continue;
+    }
+    const cut = utf8PrefixLength(text, room);
+    inline[column] = text.slice(0, cut);
+    room -= utf8Bytes(inline[column]);
+    if (cut < text.length) for (const piece of splitIntoChunks(text.slice(cut))) appends.push({ column, piece });
+  }
+  return { inline, appends };
+}
+
+/** Size of a statement's bound values as D1 would count them. */
+function bytesOf(values: Value[]): number {
+  return values.reduce<number>((sum, v) => sum + (typeof v === 'string' ? utf8Bytes(v) : SCALAR_BYTES), 0);
+}
