@@ -21,6 +21,7 @@ export const PROVIDERS = {
     endpointHint: 'The server’s base URL (vLLM, TGI, llama.cpp, the GPU service, api.openai.com); required.',
     endpoint: 'required',
     secret: null,
+    keyNames: ['OPENAI_API_KEY'],
     capabilities: CAPABILITIES,
     params: OPENAI_PARAMS,
     embeddings: true,
@@ -70,3 +71,22 @@ export function providerSpec(kind: string): ProviderSpec | undefined {
 export function createAdapters(deps: AdapterDeps): Record<string, ExpertAdapter> {
   return Object.fromEntries(PROVIDER_KINDS.map((kind) => [kind, (PROVIDERS[kind] as ProviderSpec).create(PROVIDERS[kind], deps)]));
 }
+
+/** Besides the providers' own names, secrets an expert may name start with this. */
+export const EXPERT_SECRET_PREFIX = 'EXPERT_';
+
+/** Secret names the providers document (HF_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY). */
+const PROVIDER_SECRET_NAMES: ReadonlySet<string> = new Set(
+  Object.values(PROVIDERS as Record<string, ProviderSpec>).flatMap((p) => [...(p.secret ? [p.secret.name] : []), ...(p.keyNames ?? [])]),
+);
+
+/**
+ * Whether an expert may name this secret as its API key: an EXPERT_* secret or a provider's own,
+ * never the gateway's (ADMIN_TOKEN, ROUTE_WEBHOOK_SECRET, …), which would be sent to its endpoint.
+ */
+export function isExpertSecretName(name: string): boolean {
+  return name.startsWith(EXPERT_SECRET_PREFIX) || PROVIDER_SECRET_NAMES.has(name);
+}
+
+/** The rule in words, for error messages. */
+export const EXPERT_SECRET_RULE = `an ${EXPERT_SECRET_PREFIX}* secret or a provider's own (${[...PROVIDER_SECRET_NAMES].join(', ')})`;

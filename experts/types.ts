@@ -43,6 +43,8 @@ export interface ProviderSpec {
    * own: needed without an endpoint URL; `always` also sends it to a custom endpoint.
    */
   secret: { name: string; use: 'without_endpoint' | 'always' } | null;
+  /** Other secret names this provider documents, which an expert's `api_key_secret` may name. */
+  keyNames?: readonly string[];
   /** What the protocol can carry; an expert's own flags must be among these. */
   capabilities: readonly Capability[];
   /** Request fields the protocol has; the others are dropped for its experts, and the route says so. */

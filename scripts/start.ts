@@ -52,7 +52,8 @@ function serve(gpuService: RunningGpuService | null): void {
   // --test-scheduled: the cron job (learning from feedback, retention) runs locally on GET /__scheduled.
   // Its own inspector port: another wrangler dev on this machine may hold the default one.
   void freePort().then((inspectorPort) => {
-    const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--test-scheduled'];
+    // ALLOW_PRIVATE_ENDPOINTS: locally, experts (the GPU service here, a vLLM next to it) live on loopback.
+    const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--test-scheduled', '--var', 'ALLOW_PRIVATE_ENDPOINTS:1'];
     const dev = spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'], env: TOOL_ENV });
     // wrangler's own start-up lines are kept back (shown if it dies first); request logs after the banner pass through.
     let startup = '';

@@ -34,7 +34,9 @@ export interface Env {
   EXPORT_BATCH_MS?: string;
   /** Records per batch at most (default 100). */
   EXPORT_BATCH_SIZE?: string;
-  /** Other secrets named by experts' `api_key_secret`. */
+  /** `1` lets experts' endpoints be loopback, private or link-local addresses (local development, tests). */
+  ALLOW_PRIVATE_ENDPOINTS?: string;
+  /** Other secrets named by experts' `api_key_secret` (EXPERT_* or a provider's own). */
   [secret: string]: unknown;
 }
 
@@ -72,4 +74,9 @@ export function exportBatchMs(env: Env): number {
 /** Records per export batch at most (at least 1). */
 export function exportBatchSize(env: Env): number {
   return Math.max(1, Math.floor(msSetting(env.EXPORT_BATCH_SIZE, 100)));
+}
+
+/** Whether experts may be called on loopback, private or link-local addresses. */
+export function allowsPrivateEndpoints(env: Env): boolean {
+  return env.ALLOW_PRIVATE_ENDPOINTS === '1' || env.ALLOW_PRIVATE_ENDPOINTS === 'true';
 }

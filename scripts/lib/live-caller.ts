@@ -33,5 +33,5 @@ export function liveCaller(live: LiveExpert): ExpertCaller {
   };
   // No replay store: only the endpoint is ever called.
   const adapters = createAdapters({ secret: (name) => process.env[name], replay: { lookup: async () => null } });
-  return new RecordingCaller([profile], adapters, { breakers: new BreakerRegistry() });
+  return new RecordingCaller([profile], adapters, { breakers: new BreakerRegistry(), operatorExperts: true });
 }

@@ -102,9 +102,9 @@ describe('anthropic provider', () => {
   });
 
   it('a missing key is the gateway’s configuration error, named', async () => {
-    await addExpert({ id: 'claude-nokey', provider: 'anthropic', model: 'echo', endpoint_url: inject('anthropicUrl'), api_key_secret: 'NOT_SET_KEY' });
+    await addExpert({ id: 'claude-nokey', provider: 'anthropic', model: 'echo', endpoint_url: inject('anthropicUrl'), api_key_secret: 'EXPERT_NOT_SET_KEY' });
     const res = await chat({ model: 'claude-nokey', messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(502);
-    expect((await json(res)).error!.message).toMatch(/secret 'NOT_SET_KEY' named by the expert is not set/);
+    expect((await json(res)).error!.message).toMatch(/secret 'EXPERT_NOT_SET_KEY' named by the expert is not set/);
   });
 });

@@ -16,7 +16,7 @@ function expert(model: string): ExpertProfile {
 }
 
 function caller(model: string, breakers: BreakerRegistry): RecordingCaller {
-  return new RecordingCaller([expert(model)], gatewayAdapters(env), { breakers, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+  return new RecordingCaller([expert(model)], gatewayAdapters(env), { breakers, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, allowPrivateEndpoints: true });
 }
 
 const ping = [{ role: 'user' as const, content: 'ping' }];

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { PROVIDER_KINDS, providerSpec } from '../../experts';
+import { PROVIDER_KINDS, providerSpec, reachProblem } from '../../experts';
 import { CAPABILITIES } from '../../router/capabilities';
 import { NotFoundError, ConclaveError, InvalidRequestError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { deleteExpert, getExpertRow, insertExpert, listExpertRows, updateExpert, type ExpertRow } from '../db/experts';
-import type { AppEnv } from '../env';
+import { allowsPrivateEndpoints, type AppEnv } from '../env';
 import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
 
@@ -17,7 +17,7 @@ const fields = {
   endpoint_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
   /** Replicas of endpoint_url: more servers of the same model, balanced by the gateway. */
   replica_urls: z.array(z.url({ protocol: /^https?$/ }).max(2048)).max(32),
-  api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like MY_ENDPOINT_KEY').nullable(),
+  api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like EXPERT_MY_ENDPOINT_KEY').nullable(),
   input_price_per_mtok: z.number().min(0).max(10_000),
   output_price_per_mtok: z.number().min(0).max(10_000),
   skills: z.array(z.string().min(1).max(64)).max(256),
@@ -77,9 +77,14 @@ function toColumns(p: ExpertPatch) {
 }
 
 /** What the provider registry says an expert of this kind may be: endpoint rule, capabilities, embeddings. */
-function checkAgainstProvider(e: { provider: string; endpointUrl: string | null; replicaUrls: readonly string[]; capabilities: readonly string[]; task: 'chat' | 'embedding' }): void {
+function checkAgainstProvider(
+  e: { provider: string; endpointUrl: string | null; replicaUrls: readonly string[]; apiKeySecret: string | null; capabilities: readonly string[]; task: 'chat' | 'embedding' },
+  allowPrivate: boolean,
+): void {
   const spec = providerSpec(e.provider)!;
   const invalid = (field: string, message: string) => new InvalidRequestError(`expert.${field}: ${message}`, 'invalid_field', field);
+  const reach = reachProblem(e, allowPrivate);
+  if (reach) throw invalid(reach.field, reach.message);
   if (spec.endpoint === 'required' && !e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' needs endpoint_url`);
   if (spec.endpoint === 'none' && e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' takes no endpoint_url`);
   if (e.replicaUrls.length > 0 && !e.endpointUrl) throw invalid('replica_urls', 'replicas need the endpoint_url they replicate');
@@ -101,7 +106,10 @@ adminExperts.get('/:id', async (c) => {
 
 adminExperts.post('/', async (c) => {
   const input = await readJson(c, expertCreateSchema, 'expert');
-  checkAgainstProvider({ provider: input.provider, endpointUrl: input.endpoint_url ?? null, replicaUrls: input.replica_urls ?? [], capabilities: input.capabilities ?? [], task: input.task ?? 'chat' });
+  checkAgainstProvider(
+    { provider: input.provider, endpointUrl: input.endpoint_url ?? null, replicaUrls: input.replica_urls ?? [], apiKeySecret: input.api_key_secret ?? null, capabilities: input.capabilities ?? [], task: input.task ?? 'chat' },
+    allowsPrivateEndpoints(c.env),
+  );
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id)) throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
   const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
@@ -118,9 +126,10 @@ adminExperts.patch('/:id', async (c) => {
     provider: patch.provider ?? current.provider,
     endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
     replicaUrls: patch.replica_urls ?? current.replicaUrls,
+    apiKeySecret: patch.api_key_secret !== undefined ? patch.api_key_secret : current.apiKeySecret,
     capabilities: patch.capabilities ?? current.capabilities,
     task: patch.task ?? current.task,
-  });
+  }, allowsPrivateEndpoints(c.env));
   const row = await updateExpert(db, current.id, toColumns(patch));
   invalidateRegistry();
   return c.json(expertJson(row!));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Env } from '../env';
+import { reachProblem } from '../../experts';
+import { allowsPrivateEndpoints, type Env } from '../env';
 
 // The GPU service's expert-activation trace (gpu-service README, `POST /v1/moe/trace`): for every
 // prompt token and every layer, the experts its router chose. The dashboard counts them per layer.
@@ -45,6 +46,8 @@ export function countActivations(raw: unknown): ActivationCounts {
 /** Asks the service for a prompt's trace; any failure comes back as a sentence for the operator. */
 export async function fetchActivations(endpointUrl: string, apiKeySecret: string | null, env: Env, prompt: string): Promise<ActivationCounts | { error: string }> {
   const url = traceUrl(endpointUrl);
+  const reach = reachProblem({ endpointUrl, apiKeySecret }, allowsPrivateEndpoints(env));
+  if (reach) return { error: `This expert's ${reach.field} is refused: ${reach.message}` };
   const key = apiKeySecret && typeof env[apiKeySecret] === 'string' ? (env[apiKeySecret] as string) : null;
   let res: Response;
   try {

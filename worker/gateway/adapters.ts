@@ -1,6 +1,6 @@
-import { createAdapters, type ExpertAdapter } from '../../experts';
+import { createAdapters, isExpertSecretName, type ExpertAdapter } from '../../experts';
 import type { ExpertProfile } from '../../router/types';
-import type { Env } from '../env';
+import { allowsPrivateEndpoints, type Env } from '../env';
 import { RecordingCaller } from './caller';
 import { containerFetch } from './container-fetch';
 import { assetReplayStore } from './replay-store';
@@ -8,7 +8,8 @@ import { assetReplayStore } from './replay-store';
 /** The adapters the gateway calls experts through, wired to this Worker's secrets and replay assets. */
 export function gatewayAdapters(env: Env, fetcher: typeof fetch = containerFetch(env)): Record<string, ExpertAdapter> {
   return createAdapters({
-    secret: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
+    // Only secrets meant for experts: the gateway's own (ADMIN_TOKEN, …) never leave it.
+    secret: (name) => (isExpertSecretName(name) && typeof env[name] === 'string' ? (env[name] as string) : undefined),
     replay: assetReplayStore(env.ASSETS),
     fetch: fetcher,
   });
@@ -17,5 +18,5 @@ export function gatewayAdapters(env: Env, fetcher: typeof fetch = containerFetch
 /** A request's caller: calls, replicas' health checks and Container endpoints all through one fetch. */
 export function gatewayCaller(env: Env, experts: readonly ExpertProfile[]): RecordingCaller {
   const fetcher = containerFetch(env);
-  return new RecordingCaller(experts, gatewayAdapters(env, fetcher), { fetch: fetcher });
+  return new RecordingCaller(experts, gatewayAdapters(env, fetcher), { fetch: fetcher, allowPrivateEndpoints: allowsPrivateEndpoints(env) });
 }

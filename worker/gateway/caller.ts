@@ -1,4 +1,4 @@
-import { providerSpec, type EmbeddingAnswer, type ExpertAdapter } from '../../experts';
+import { providerSpec, reachProblem, type EmbeddingAnswer, type ExpertAdapter } from '../../experts';
 import { abortedCallError } from '../../experts/shared';
 import { ConclaveError, ExpertCallError, NotFoundError } from '../../router/errors';
 import type { StreamDelta } from '../../router/params';
@@ -16,6 +16,10 @@ export interface CallerOptions {
   replicas?: ReplicaBalancer;
   /** How replicas' health checks reach them: the adapters' own fetch. */
   fetch?: typeof fetch;
+  /** Whether experts may be on loopback, private or link-local addresses (default: refused). */
+  allowPrivateEndpoints?: boolean;
+  /** Experts given on the operator's own command line (scripts), not by the admin API: what they reach is not checked. */
+  operatorExperts?: boolean;
 }
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -34,6 +38,8 @@ export class RecordingCaller implements ExpertCaller {
   private readonly breakers: BreakerRegistry;
   private readonly replicas: ReplicaBalancer;
   private readonly fetcher: typeof fetch;
+  private readonly allowPrivate: boolean;
+  private readonly checkReach: boolean;
 
   constructor(
     registry: readonly ExpertProfile[],
@@ -46,6 +52,8 @@ export class RecordingCaller implements ExpertCaller {
     this.breakers = opts.breakers ?? isolateBreakers;
     this.replicas = opts.replicas ?? (opts.breakers ? new ReplicaBalancer(opts.breakers) : isolateReplicas);
     this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.allowPrivate = opts.allowPrivateEndpoints ?? false;
+    this.checkReach = !opts.operatorExperts;
   }
 
   /** The first expert whose streamed call produced output: who a streaming answer is coming from. */
@@ -61,6 +69,8 @@ export class RecordingCaller implements ExpertCaller {
     const expert = this.byId.get(expertId);
     if (!expert) throw new NotFoundError('expert', expertId);
     if (!expert.enabled) throw new ExpertCallError(expertId, 'expert is disabled', { source: 'gateway', kind: 'config' });
+    const reach = this.checkReach ? reachProblem(expert, this.allowPrivate) : null;
+    if (reach) throw new ExpertCallError(expertId, `${reach.field}: ${reach.message}`, { source: 'gateway', kind: 'config' });
     const adapter = this.adapters[expert.provider];
     if (!adapter) throw new ExpertCallError(expertId, `provider '${expert.provider}' is not in the provider registry`, { source: 'gateway', kind: 'config' });
     return { expert, adapter };

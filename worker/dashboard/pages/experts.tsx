@@ -141,7 +141,7 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         error={e.endpoint_url}
         render={(a) => <input {...a} type="url" value={v.endpoint_url} placeholder="https://…" />}
       />
-      <Field name="api_key_secret" label="API key secret name" hint="Name of the Worker secret holding the endpoint's key, e.g. MY_ENDPOINT_KEY." error={e.api_key_secret} render={(a) => <input {...a} type="text" value={v.api_key_secret} />} />
+      <Field name="api_key_secret" label="API key secret name" hint="Name of the Worker secret holding the endpoint's key: EXPERT_* (e.g. EXPERT_MY_ENDPOINT_KEY) or a provider's own (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN)." error={e.api_key_secret} render={(a) => <input {...a} type="text" value={v.api_key_secret} />} />
       <div class="row">
         <Field name="input_price_per_mtok" label="Input price (USD / M tokens)" error={e.input_price_per_mtok} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.input_price_per_mtok} />} />
         <Field name="output_price_per_mtok" label="Output price (USD / M tokens)" error={e.output_price_per_mtok} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.output_price_per_mtok} />} />
