@@ -52,7 +52,7 @@ export class ExpertCallError extends ConclaveError {
       /** HTTP status the expert answered with; 0 when it never answered. */
       upstreamStatus?: number;
       source?: 'expert' | 'gateway' | 'client';
-      kind?: 'http' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted';
+      kind?: 'http' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted' | 'over_budget';
       retryable?: boolean;
       retryAfterMs?: number | null;
     } = {},

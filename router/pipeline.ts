@@ -1,10 +1,10 @@
 import type { Aggregator } from './aggregate/types';
+import type { RouteBudget } from './budget';
 import { Channel } from './channel';
-import { estimateCostUsd, tokensOf } from './cost';
 import { eligibleExperts } from './eligibility';
-import { estimateRouteCostUsd } from './estimate';
 import { CircuitOpenError, ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
 import type { StreamDelta } from './params';
+import { planRoute, routeBudget } from './plan';
 import type { RoutingPolicy } from './policy';
 import { policyForPrompt, withPromptPlan } from './prompt-policy';
 import type {
@@ -30,7 +30,7 @@ export interface RouteEnvironment {
   isHealthy?: (expertId: string) => boolean;
   /**
    * Awaited once the plan is known and before the first expert call, with its estimated cost
-   * (router/estimate.ts); throws to refuse the request. The gateway reserves a key's budget here.
+   * (router/plan.ts); throws to refuse the request. The gateway reserves a key's budget here.
    */
   admit?: (estimateUsd: number) => Promise<void>;
 }
@@ -61,8 +61,8 @@ export interface RouteRun {
  * starts the expert calls and the aggregation. The returned run streams the final answer.
  */
 export async function startRoute(req: RouteRequest, requested: RoutingPolicy, env: RouteEnvironment, signal?: AbortSignal): Promise<RouteRun> {
-  const plan = policyForPrompt(requested, req.prompt);
-  const policy = plan.policy;
+  const prompted = policyForPrompt(requested, req.prompt);
+  const policy = prompted.policy;
   const strategy = env.strategies.get(policy.strategy);
   if (!strategy) throw new InvalidRequestError(`routing strategy '${policy.strategy}' is not available`, 'unknown_strategy', 'routing.strategy');
   const aggregator = policy.aggregate === 'first' ? null : env.aggregators.get(policy.aggregate);
@@ -74,25 +74,29 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   if (usable.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled or denied)', 'no_eligible_expert', 'routing');
   if (experts.length === 0) throw new CircuitOpenError(usable.map((e) => e.id), 'routing');
   refuseFailingNamed(policy, env);
-  const decision = withPromptPlan(await strategy.decide(req, experts, policy), plan);
+  const callSignal = combineSignals(signal, policy.timeout_ms);
+  // Every call of the route, the strategy's own (an LLM skill extractor) included, is charged to one budget.
+  const budget = routeBudget(req, policy, env.experts);
+  const caller = budget.caller(env.caller);
+  const decision = withPromptPlan(await strategy.decide(req, experts, policy, { caller, ...(callSignal ? { signal: callSignal } : {}) }), prompted);
   if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
 
-  const callSignal = combineSignals(signal, policy.timeout_ms);
-  const budget = new Budget(policy.max_cost_usd, tokensOf(req.prompt), experts);
+  const plan = planRoute(req, policy, decision, env.experts, budget.spentUsd);
+  if (plan.aggregation && !plan.aggregation.overBudget) budget.keep = plan.aggregation.estimatedCostUsd;
   // The cap is checked before any call so a request that cannot afford even one expert fails cleanly.
-  if (budget.fit(decision.stages[0]).length === 0) {
+  if (plan.stages[0]!.every((c) => c.overBudget)) {
     throw new InvalidRequestError(
-      `no chosen expert fits max_cost_usd=${policy.max_cost_usd}: the cheapest is estimated at $${budget.estimate(decision.stages[0][0]!.expertId).toFixed(6)}`,
+      `no chosen expert fits max_cost_usd=${policy.max_cost_usd}: the cheapest is estimated at $${Math.min(...plan.stages[0]!.map((c) => c.estimatedCostUsd)).toFixed(6)}`,
       'over_budget',
       'routing.max_cost_usd',
     );
   }
 
-  await env.admit?.(estimateRouteCostUsd(req, policy, decision, env.experts));
+  await env.admit?.(plan.estimatedCostUsd);
 
   const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
-  const ctx: RunContext = { req, policy, env, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
+  const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
   const result =
     aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
   result.then(() => out.close(), (e: unknown) => out.fail(e));
@@ -120,9 +124,11 @@ interface RunContext {
   req: RouteRequest;
   policy: RoutingPolicy;
   env: RouteEnvironment;
+  /** env.caller through the route's budget: every call goes through it. */
+  caller: ExpertCaller;
   experts: ExpertProfile[];
   decision: RoutingDecision;
-  budget: Budget;
+  budget: RouteBudget;
   signal: AbortSignal | undefined;
   out: Channel<StreamDelta>;
   /** Experts already called for this request, so replacements never repeat one. */
@@ -140,13 +146,13 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, losers.signal]) : losers.signal;
   let winner: string | null = null;
 
-  const attempts = stage.map(async (c, i): Promise<ExpertAnswer | null> => {
+  const attempts = ctx.budget.together(stage, async (c, i): Promise<ExpertAnswer | null> => {
     // Hedging: the next-ranked expert starts only if the earlier ones are slower than hedge_ms.
     if (i > 0 && ctx.policy.hedge_ms !== undefined) await delay(ctx.policy.hedge_ms * i, signal);
     if (winner !== null) return null;
     try {
       // A client that is not streaming gets only the final answer: a break mid-answer can be retried.
-      const s = ctx.env.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal, ...(ctx.req.stream ? {} : { restartable: true }) });
+      const s = ctx.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal, ...(ctx.req.stream ? {} : { restartable: true }) });
       for await (const delta of s.deltas) {
         if (winner === null) winner = c.expertId;
         if (winner !== c.expertId) break;
@@ -196,6 +202,8 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
     overBudget.push(...planned.filter((c) => !stage.includes(c)).map((c) => c.expertId));
     await callWithReplacements(ctx, stage, s, answers, failures);
   }
+  // The aggregator may now use what was kept aside for it (and what the experts left).
+  ctx.budget.keep = 0;
   if (answers.length < ctx.quorum) {
     if (answers.length === 0 || ctx.policy.fallback) {
       const fallback = await callFallback(ctx, failures);
@@ -211,7 +219,8 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
     decision: ctx.decision,
     answers,
     experts: ctx.experts,
-    caller: ctx.env.caller,
+    caller: ctx.caller,
+    budget: ctx.budget,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   // Observe the result before draining deltas so a rejection is never unhandled.
@@ -232,14 +241,13 @@ async function callWithReplacements(ctx: RunContext, stage: Candidate[], stageIn
   while (batch.length > 0) {
     for (const c of batch) ctx.used.add(c.expertId);
     const settled = await Promise.allSettled(
-      batch.map((c) => ctx.env.caller.complete(c.expertId, ctx.req.messages, expertOptions(ctx, stageIndex))),
+      ctx.budget.together(batch, (c) => ctx.caller.complete(c.expertId, ctx.req.messages, expertOptions(ctx, stageIndex))),
     );
     let failed = 0;
     settled.forEach((r, i) => {
       const expertId = batch[i]!.expertId;
       if (r.status === 'fulfilled') {
         answers.push(r.value);
-        ctx.budget.spend(r.value.costUsd);
       } else {
         failures.push({ expertId, error: asConclave(r.reason, expertId) });
         failed++;
@@ -267,7 +275,8 @@ async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise
     throw quorumError(quorum, failures);
   }
   try {
-    return await ctx.env.caller.complete(fallbackId, ctx.req.messages, expertOptions(ctx, ctx.decision.stages.length));
+    ctx.budget.keep = 0;
+    return await ctx.caller.complete(fallbackId, ctx.req.messages, expertOptions(ctx, ctx.decision.stages.length));
   } catch (e) {
     failures.push({ expertId: fallbackId, error: asConclave(e, fallbackId) });
     throw quorumError(quorum, failures);
@@ -320,38 +329,4 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
-}
-
-/** Keeps a request's estimated spend under its cap; spent grows with each answer's real cost. */
-class Budget {
-  private spent = 0;
-  private readonly prices: Map<string, ExpertProfile>;
-  constructor(
-    private readonly cap: number | undefined,
-    private readonly promptTokens: number,
-    experts: ExpertProfile[],
-  ) {
-    this.prices = new Map(experts.map((e) => [e.id, e]));
-  }
-
-  estimate(expertId: string): number {
-    const e = this.prices.get(expertId);
-    return e ? estimateCostUsd(e, this.promptTokens) : 0;
-  }
-
-  /** The candidates that still fit, in order; the first that does not fit is skipped, not the rest. */
-  fit(stage: Candidate[]): Candidate[] {
-    if (this.cap === undefined) return stage;
-    let planned = this.spent;
-    return stage.filter((c) => {
-      const cost = this.estimate(c.expertId);
-      if (planned + cost > this.cap!) return false;
-      planned += cost;
-      return true;
-    });
-  }
-
-  spend(costUsd: number): void {
-    this.spent += costUsd;
-  }
 }

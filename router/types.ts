@@ -144,13 +144,19 @@ export interface RouteRequest {
   stream?: boolean;
 }
 
+/** What a request lends its strategy: its own caller (budgeted, recorded) for LLM-assisted routing. */
+export interface DecideContext {
+  caller?: ExpertCaller;
+  signal?: AbortSignal;
+}
+
 export interface RoutingStrategy {
   readonly name: string;
   /**
    * Decide from the prompt alone. `experts` are already filtered to the eligible ones (enabled,
    * allowed by the policy, circuit closed); the strategy ranks and picks among them.
    */
-  decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): RoutingDecision | Promise<RoutingDecision>;
+  decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy, context?: DecideContext): RoutingDecision | Promise<RoutingDecision>;
 }
 
 /** Per-request result of aggregation; `text` is never empty on success. */

@@ -46,7 +46,9 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
 
         for (let round = 1; round <= rounds; round++) {
           const messages = aggregatorMessages(SYNTHESIS_PROMPT, ctx.request.messages, current.map((a) => a.text));
-          const settled = await Promise.allSettled(proposers.map((id) => caller.complete(id, messages, { role: 'expert', stage: base + round, ...signal })));
+          const start = (c: { expertId: string }) => caller.complete(c.expertId, messages, { role: 'expert', stage: base + round, ...signal });
+          const proposing = proposers.map((expertId) => ({ expertId }));
+          const settled = await Promise.allSettled(ctx.budget ? ctx.budget.together(proposing, start) : proposing.map(start));
           const next = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
           const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ expert: proposers[i]!, error: errorMessage(r.reason) }] : []));
           history.push({ round, answers: finalAnswers(next, ctx.request.prompt), failures });

@@ -1,3 +1,4 @@
+import type { RouteBudget } from '../budget';
 import type { RoutingPolicy } from '../policy';
 import type { AggregationResult, ExpertAnswer, ExpertCaller, ExpertProfile, RouteRequest, RoutingDecision } from '../types';
 
@@ -10,7 +11,10 @@ export interface AggregationContext {
   answers: ExpertAnswer[];
   /** The registry (eligible experts), for choosing an aggregator and for competence tie-breaks. */
   experts: ExpertProfile[];
+  /** Charged to the route's budget (max_cost_usd): a call that does not fit is refused with an over_budget error. */
   caller: ExpertCaller;
+  /** The route's budget, for calls made side by side (refinement rounds). */
+  budget?: RouteBudget;
   signal?: AbortSignal;
 }
 

@@ -5,7 +5,7 @@ import { notTrained, round } from '../learned/strategy';
 import { loadFeaturizer, parseArtifact, versionsOf } from '../learned/models';
 import { chooseExperts, rankCandidates } from '../learned/select';
 import type { RoutingPolicy } from '../policy';
-import type { Candidate, ExpertCaller, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
+import type { Candidate, DecideContext, ExpertCaller, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { lexiconOf, localKeywords, type KeywordLexicon } from './keywords';
 import { LlmSkillExtractor } from './llm-extractor';
 import { SKILL_ARTIFACT, SkillProfiles } from './profiles';
@@ -14,7 +14,7 @@ import { SKILL_ARTIFACT, SkillProfiles } from './profiles';
 // suitability s_m(q) times global competence g_m; k experts are recruited (top-k, or sampled).
 
 export interface SkillStrategyOptions {
-  /** Needed for `extractor: 'llm'`; the gateway passes its caller. */
+  /** Needed for `extractor: 'llm'`; a request's own caller (DecideContext) takes precedence. */
   caller?: ExpertCaller;
   /** Expert asked for keywords; by default the cheapest eligible expert of above-median competence. */
   extractorExpertId?: string;
@@ -44,9 +44,9 @@ export function createSkillStrategy(artifacts: ArtifactSet, options: SkillStrate
   const models = loadSkillModels(artifacts);
   return {
     name: 'skill',
-    async decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): Promise<RoutingDecision> {
+    async decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy, context?: DecideContext): Promise<RoutingDecision> {
       if (!models) throw notTrained('skill');
-      const { keywords, info } = await querySkills(models, req.prompt, experts, policy, options);
+      const { keywords, info } = await querySkills(models, req.prompt, experts, policy, { ...options, ...(context?.caller ? { caller: context.caller } : {}) });
       const suitability = experts.map((e) => models.profiles.suitability(e.id, keywords));
       // s can be negative (more wrong than right on these skills); shifting it above zero keeps the
       // product with g_m monotone in both, so a globally strong expert is never penalised for it.
@@ -73,7 +73,7 @@ async function querySkills(
 ): Promise<{ keywords: number[]; info: Record<string, unknown> }> {
   const local = () => localKeywords(models.featurizer.features(prompt).sparse, models.lexicon);
   if ((policy.extractor ?? 'local') === 'local') return { keywords: local(), info: { extractor: 'local' } };
-  if (!options.caller) throw new InvalidRequestError("extractor 'llm' needs a live expert caller, which this router was built without", 'extractor_unavailable', 'routing.extractor');
+  if (!options.caller) throw new InvalidRequestError("extractor 'llm' needs a live expert caller, and none came with this request", 'extractor_unavailable', 'routing.extractor');
   const expertId = options.extractorExpertId ?? defaultExtractor(models.profiles, experts);
   try {
     const { keywords, named } = await models.llm.extract(options.caller, expertId, prompt);

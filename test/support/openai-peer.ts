@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 //   tool                 calls the first offered tool with {"q": <last user message>}, finish_reason
 //                        `tool_calls` (streamed as an id/name delta, then the arguments in two pieces)
 //   say:<text>           answers <text> (a scripted judge or synthesizer)
-//   long-<n>             answers n characters (multi-byte ones included) ending "The answer is (B)."
+//   long-<n>             answers n characters (multi-byte ones included) ending "The answer is (B).",
+//                        cut at max_tokens × 4 characters as a provider stops at its limit
 // Any model answers `n` choices when asked. POST /v1/embeddings answers a 4-dimensional vector per input.
 // An endpoint under /fault/<behaviour>/ plays that behaviour whatever the model (replicas of one
 // expert share its model name), and GET /health answers 200.
@@ -84,7 +85,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   const reply = said
     ? said[1]!
     : long
-      ? longAnswer(Number(long[1]))
+      ? longAnswer(Number(long[1])).slice(0, body.max_tokens ? body.max_tokens * 4 : undefined)
       : model === 'params'
         ? JSON.stringify({ max_tokens: body.max_tokens ?? null, temperature: body.temperature ?? null })
         : model === 'request'

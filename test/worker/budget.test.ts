@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { insertRouteRecord } from '../../worker/db/history-write';
 import { RESERVATION_TTL_MS } from '../../worker/limits/key-limiter';
-import { estimateRouteCostUsd } from '../../router/estimate';
+import { planRoute } from '../../router/plan';
 import { call, chat, RECORDED_PROMPT, replayExpert } from './helpers';
 
 // Budgets hold under concurrency: each admitted request reserves its estimated cost in the key's
@@ -21,7 +21,7 @@ const spentBy = async (keyId: string) => (await env.DB.prepare('select coalesce(
 function oneRequestEstimate(): number {
   const expert = { id: 'gemini-1.5-pro-002', provider: 'replay' as const, model: 'gemini-1.5-pro-002', endpointUrl: null, apiKeySecret: null, inputPricePerMTok: 1.25, outputPricePerMTok: 5, skills: [], tags: [], enabled: true };
   const decision = { strategy: 'fixed', ranked: [{ expertId: expert.id, score: 1 }], stages: [[{ expertId: expert.id, score: 1 }]] };
-  return estimateRouteCostUsd({ prompt: RECORDED_PROMPT, messages: [{ role: 'user', content: RECORDED_PROMPT }] }, { name: 'x', strategy: 'fixed', aggregate: 'first' }, decision, [expert]);
+  return planRoute({ prompt: RECORDED_PROMPT, messages: [{ role: 'user', content: RECORDED_PROMPT }] }, { name: 'x', strategy: 'fixed', aggregate: 'first' }, decision, [expert]).estimatedCostUsd;
 }
 
 describe('budgets under concurrency', () => {

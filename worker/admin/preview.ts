@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { estimateCostUsd, tokensOf } from '../../router/cost';
+import { estimateCostUsd } from '../../router/cost';
 import { eligibleExperts } from '../../router/eligibility';
 import { InvalidRequestError } from '../../router/errors';
+import { planRoute } from '../../router/plan';
 import type { RoutingPolicy } from '../../router/policy';
 import { policyForPrompt, withPromptPlan } from '../../router/prompt-policy';
 import type { Candidate, ExpertProfile, RoutingStrategy } from '../../router/types';
@@ -45,6 +46,10 @@ export interface RoutePreview {
   ranked: PreviewCandidate[];
   /** Stage 0 is called; later stages only on escalation. `over_budget`: the cost cap would skip it. */
   stages: (PreviewCandidate & { over_budget: boolean })[][];
+  /** The aggregator's own calls (synthesizer, judge, refinement rounds), when the policy makes any. */
+  aggregation: { kind: string; expert: string | null; estimated_cost_usd: number; over_budget: boolean } | null;
+  /** What the route is expected to cost at most, within the cap: what a key's budget reserves for it. */
+  estimated_cost_usd: number;
   info?: Record<string, unknown>;
 }
 
@@ -66,8 +71,8 @@ export async function previewRoute(
   strategies: ReadonlyMap<string, RoutingStrategy>,
   aggregators: ReadonlyMap<string, unknown>,
 ): Promise<RoutePreview> {
-  const plan = policyForPrompt(requested, prompt);
-  const policy = plan.policy;
+  const prompted = policyForPrompt(requested, prompt);
+  const policy = prompted.policy;
   const strategy = strategies.get(policy.strategy);
   if (!strategy) throw new InvalidRequestError(`routing strategy '${policy.strategy}' is not available`, 'unknown_strategy', 'routing.strategy');
   if (policy.aggregate !== 'first' && !aggregators.has(policy.aggregate)) {
@@ -75,35 +80,25 @@ export async function previewRoute(
   }
   const eligible = eligibleExperts(experts, policy, (id) => breakers.allows(id));
   if (eligible.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
-  const decision = withPromptPlan(await strategy.decide({ prompt, messages: [{ role: 'user', content: prompt }] }, eligible, policy), plan);
-
-  const promptTokens = tokensOf(prompt);
+  const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
+  const decision = withPromptPlan(await strategy.decide(req, eligible, policy), prompted);
+  // The pipeline's own plan: the same estimates and the same cap rules.
+  const plan = planRoute(req, policy, decision, experts);
   const byId = new Map(eligible.map((e) => [e.id, e]));
-  const view = (c: Candidate): PreviewCandidate => ({
-    expert: c.expertId,
-    score: c.score,
-    ...(c.detail ? { detail: c.detail } : {}),
-    estimated_cost_usd: byId.has(c.expertId) ? estimateCostUsd(byId.get(c.expertId)!, promptTokens) : 0,
-  });
-  // The pipeline's cost cap: candidates that would push the estimate over it are skipped, in order.
-  let planned = 0;
-  const stages = decision.stages.map((stage) =>
-    stage.map((c) => {
-      const v = view(c);
-      const over = policy.max_cost_usd !== undefined && planned + v.estimated_cost_usd > policy.max_cost_usd;
-      if (!over) planned += v.estimated_cost_usd;
-      return { ...v, over_budget: over };
-    }),
-  );
+  const view = (c: Candidate, estimatedCostUsd: number): PreviewCandidate => ({ expert: c.expertId, score: c.score, ...(c.detail ? { detail: c.detail } : {}), estimated_cost_usd: estimatedCostUsd });
+  const estimate = (id: string) => (byId.has(id) ? estimateCostUsd(byId.get(id)!, plan.promptTokens, plan.expectedOutputTokens) : 0);
+  const a = plan.aggregation;
   const eligibleIds = new Set(eligible.map((e) => e.id));
   return {
     policy,
     strategy: decision.strategy,
-    prompt_tokens: promptTokens,
+    prompt_tokens: plan.promptTokens,
     eligible: [...eligibleIds],
     excluded: experts.filter((e) => !eligibleIds.has(e.id)).map((e) => ({ expert: e.id, reason: exclusionReason(e, policy) })),
-    ranked: decision.ranked.map(view),
-    stages,
+    ranked: decision.ranked.map((c) => view(c, estimate(c.expertId))),
+    stages: plan.stages.map((stage) => stage.map((c) => ({ ...view(c, c.estimatedCostUsd), over_budget: c.overBudget }))),
+    aggregation: a ? { kind: a.kind, expert: a.expertId, estimated_cost_usd: a.estimatedCostUsd, over_budget: a.overBudget } : null,
+    estimated_cost_usd: plan.estimatedCostUsd,
     ...(decision.info ? { info: decision.info } : {}),
   };
 }
