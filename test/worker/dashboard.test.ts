@@ -73,6 +73,21 @@ describe('dashboard sign-in', () => {
     expect(res.headers.get('location')).toBe('/admin/login?signed_out');
     expect(res.headers.get('set-cookie')).toMatch(/^conclave_admin=;.*Max-Age=0/);
   });
+
+  it('signs out on the server: a kept copy of the cookie and its CSRF token stop working', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const s = await session();
+    const other = await session();
+    expect((await post('/admin/logout', s, {})).status).toBe(303);
+    expect((await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).status).toBe(303);
+    const write = await post('/admin/experts/gemini-1.5-pro-002/enabled', s, { enabled: 'off' });
+    expect(write.status).toBe(303);
+    expect(write.headers.get('location')).toBe('/admin/login');
+    expect((await call('/admin/api/experts/gemini-1.5-pro-002', { admin: true }).then((r) => r.json())) as { enabled: boolean }).toMatchObject({ enabled: true });
+    // The sign-in page no longer takes the old cookie for a session either; other sessions go on.
+    expect((await call('/admin/login', { key: null, headers: { cookie: s.cookie } })).status).toBe(200);
+    expect((await call('/admin/experts', { key: null, headers: { cookie: other.cookie } })).status).toBe(200);
+  });
 });
 
 describe('dashboard CSRF protection', () => {

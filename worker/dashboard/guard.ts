@@ -1,4 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { createDb } from '../db/client';
+import { isSessionRevoked } from '../db/sessions';
 import { safeEqual } from '../http/auth';
 import type { AppEnv, AppVariables, Env } from '../env';
 import { AdminClient } from './api-client';
@@ -23,7 +25,7 @@ export const CSRF_FIELD = '_csrf';
  */
 export function requireSession(api: Hono<AppEnv>): MiddlewareHandler<DashboardEnv> {
   return async (c, next) => {
-    const session = await verifySession(c.env.ADMIN_TOKEN, readSessionCookie(c));
+    const session = await currentSession(c);
     if (!session) {
       const url = new URL(c.req.url);
       const next = c.req.method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
@@ -38,6 +40,13 @@ export function requireSession(api: Hono<AppEnv>): MiddlewareHandler<DashboardEn
     c.set('api', new AdminClient(api, c.env, c.executionCtx));
     await next();
   };
+}
+
+/** The session the request's cookie proves, unless it was signed out (its CSRF token dies with it). */
+export async function currentSession(c: Context<DashboardEnv>): Promise<Session | null> {
+  const session = await verifySession(c.env.ADMIN_TOKEN, readSessionCookie(c));
+  if (!session || (await isSessionRevoked(createDb(c.env.DB), session.id))) return null;
+  return session;
 }
 
 /** The posted `_csrf` field matches, and `Origin` (sent by every current browser on POST) is ours. */

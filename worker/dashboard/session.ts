@@ -2,9 +2,10 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 
 // The dashboard's sign-in session: a cookie `<sid>.<expiry>.<mac>` signed with HMAC-SHA256 under a
-// key derived (HKDF) from ADMIN_TOKEN, so rotating the token signs every operator out and the Worker
-// keeps no session state. The CSRF token is a second MAC over the session id: it needs no storage
-// either, and a leaked page cannot be replayed under another session.
+// key derived (HKDF) from ADMIN_TOKEN, so rotating the token signs every operator out. The only
+// session state kept is the ids of sessions signed out before they expired (D1 `revoked_sessions`,
+// checked by the guard), so a copied cookie dies with the sign-out. The CSRF token is a second MAC
+// over the session id: it needs no storage, and a leaked page cannot be replayed under another session.
 
 export const SESSION_COOKIE = 'conclave_admin';
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;

@@ -58,6 +58,13 @@ export const apiKeys = sqliteTable('api_keys', {
 });
 
 /** One row per chat request: what was asked, how it was routed, what it cost. */
+/** Dashboard sessions signed out before they expired: their cookie and CSRF token no longer work. */
+export const revokedSessions = sqliteTable('revoked_sessions', {
+  id: text('id').primaryKey(),
+  /** When the session would have expired anyway: the row is useless after it and pruned. */
+  expiresAt: integer('expires_at').notNull(),
+});
+
 export const routes = sqliteTable(
   'routes',
   {

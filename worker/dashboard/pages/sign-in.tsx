@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { safeEqual } from '../../http/auth';
-import { safeNext, sameOrigin, type DashboardContext, type DashboardEnv } from '../guard';
+import { createDb } from '../../db/client';
+import { revokeSession } from '../../db/sessions';
+import { currentSession, safeNext, sameOrigin, type DashboardContext, type DashboardEnv } from '../guard';
 import { Field, renderPublicPage } from '../layout';
-import { clearSessionCookie, issueSession, readSessionCookie, setSessionCookie, verifySession } from '../session';
+import { clearSessionCookie, issueSession, setSessionCookie } from '../session';
 
 function SignInForm(props: { next: string; error?: string }) {
   return (
@@ -45,7 +47,7 @@ export const signInPages = new Hono<DashboardEnv>();
 
 signInPages.get('/login', async (c) => {
   const next = safeNext(c.req.query('next'));
-  if (await verifySession(c.env.ADMIN_TOKEN, readSessionCookie(c))) return c.redirect(next, 303);
+  if (await currentSession(c)) return c.redirect(next, 303);
   return signInPage(c, next, c.req.query('signed_out') !== undefined ? { notice: 'You are signed out.' } : {});
 });
 
@@ -65,7 +67,10 @@ signInPages.post('/login', async (c) => {
 /** Mounted behind the session guard, so it needs a valid session and CSRF token like any write. */
 export const signOutPage = new Hono<DashboardEnv>();
 
-signOutPage.post('/', (c) => {
+signOutPage.post('/', async (c) => {
+  // Server-side too: a copy of the cookie (and its CSRF token) must not outlive the sign-out.
+  const session = c.get('session');
+  await revokeSession(createDb(c.env.DB), session.id, session.expiresAt);
   clearSessionCookie(c);
   return c.redirect('/admin/login?signed_out', 303);
 });

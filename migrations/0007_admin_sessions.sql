@@ -1,0 +1,4 @@
+CREATE TABLE `revoked_sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`expires_at` integer NOT NULL
+);
