@@ -1,6 +1,8 @@
+import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { call, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
+import { AGGREGATION_NAMES, STRATEGY_NAMES } from '../../router/policy';
+import { call, chat, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
 
 // Random bodies, headers and queries against the API: every answer is a well-formed response with
 // a status below 500 (or a clean 200), never an unhandled error.
@@ -35,6 +37,38 @@ const chatLike = fc.record(
   { requiredKeys: [] },
 );
 
+/** Names an object lookup could mistake for an entry: inherited properties of Object.prototype. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
+const anyName = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'auto', 'economy'), fc.string({ maxLength: 12 }));
+/** Expert lists with repeats: the same id many times over, prototype names among them. */
+const idList = fc.oneof(fc.array(anyName, { maxLength: 8 }), fc.integer({ min: 2, max: 70 }).map((n) => Array<string>(n).fill('gemini-1.5-pro-002')));
+
+const routingObject = fc.record(
+  {
+    strategy: fc.oneof(fc.constantFrom(...STRATEGY_NAMES), anyName),
+    aggregate: fc.oneof(fc.constantFrom(...AGGREGATION_NAMES), anyName),
+    experts: idList,
+    aggregator: anyName,
+    fallback: anyName,
+    allow: idList,
+    deny: idList,
+    k: fc.integer({ min: -1, max: 70 }),
+    quorum: fc.integer({ min: -1, max: 70 }),
+    rounds: fc.integer({ min: 0, max: 5 }),
+    extractor: fc.constantFrom('local', 'llm', '__proto__'),
+    max_cost_usd: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(0)),
+  },
+  { requiredKeys: [] },
+);
+
+/** Otherwise valid `fixed` routing whose list repeats experts. */
+const repeatedFixed = fc.record({
+  strategy: fc.constant('fixed'),
+  experts: fc.array(fc.constantFrom('gemini-1.5-pro-002', 'gemini-1.5-flash-002'), { minLength: 2, maxLength: 8 }),
+  aggregate: fc.constantFrom(...AGGREGATION_NAMES),
+});
+const anyRouting = fc.oneof(routingObject, repeatedFixed);
+
 async function expectHandled(res: Response): Promise<void> {
   expect(res.status).toBeLessThan(500);
   const text = await res.text();
@@ -53,6 +87,35 @@ describe('fuzz: no input makes the gateway fail', () => {
       }),
       { numRuns: 250 },
     );
+  });
+
+  it('chat completions with random routing: strategies, duplicate expert ids and prototype names, in the body and the header', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await replayExpert('gemini-1.5-flash-002');
+    await seedArtifacts();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(anyName, fc.constantFrom('auto', 'gemini-1.5-pro-002')), fc.option(anyRouting), fc.option(anyRouting), async (model, routing, header) => {
+        const headers: Record<string, string> = header ? { 'x-routing-policy': JSON.stringify(header) } : {};
+        const res = await chat({ model, ...(routing ? { routing } : {}) }, { headers });
+        await expectHandled(res.clone());
+        // A prototype name is no policy: nothing inherited answers for one.
+        if (PROTOTYPE_NAMES.includes(model) && !routing && !header) expect(((await res.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
+        // However the experts were named, no expert answers twice in one stage of one route.
+        const repeated = await env.DB.prepare("select expert_id, stage, count(*) as n from route_calls where route_id = ? and role = 'expert' group by expert_id, stage having n > 1")
+          .bind(res.headers.get('x-route-id'))
+          .all();
+        expect(repeated.results).toEqual([]);
+      }),
+      { numRuns: 250 },
+    );
+    // Own `__proto__` keys, as JSON.parse makes them, in the routing object and the header.
+    for (const raw of ['{"__proto__": {"strategy": "all"}}', '{"strategy": "fixed", "experts": ["gemini-1.5-pro-002"], "__proto__": {"k": 64}}', '{"constructor": {"prototype": {}}}']) {
+      const body = `{"model": "auto", "messages": [{"role": "user", "content": ${JSON.stringify(RECORDED_PROMPT)}}], "routing": ${raw}}`;
+      await expectHandled(await call('/v1/chat/completions', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+      await expectHandled(await chat({ model: 'auto' }, { headers: { 'x-routing-policy': raw } }));
+    }
+    // Nothing was left broken: an ordinary request still answers.
+    expect((await chat({ model: 'gemini-1.5-pro-002' })).status).toBe(200);
   });
 
   it('chat completions with random raw bodies, content types and policy headers', async () => {
