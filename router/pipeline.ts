@@ -151,6 +151,13 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     if (i > 0 && ctx.policy.hedge_ms !== undefined) await delay(ctx.policy.hedge_ms * i, signal);
     if (winner !== null) return null;
     try {
+      if (!ctx.req.stream && stage.length === 1) {
+        // Nothing to race and no client reading deltas: one plain answer, not a stream to parse.
+        const answer = await ctx.env.caller.complete(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
+        winner = c.expertId;
+        ctx.out.push(answer.text);
+        return answer;
+      }
       // A client that is not streaming gets only the final answer: a break mid-answer can be retried.
       const s = ctx.caller.stream(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal, ...(ctx.req.stream ? {} : { restartable: true }) });
       for await (const delta of s.deltas) {
