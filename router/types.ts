@@ -45,6 +45,8 @@ export interface ExpertProfile {
   capabilities?: Capability[];
   /** `embedding` experts serve /v1/embeddings only and are never routed chat; `chat` when absent. */
   task?: 'chat' | 'embedding';
+  /** A demo expert (random weights, a toy): routing uses it only where the policy names it (router/eligibility.ts). */
+  demo?: boolean;
 }
 
 export interface Usage {

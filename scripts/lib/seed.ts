@@ -15,7 +15,7 @@ export function sqlString(value: string): string {
 export function replayExpertsSql(models: ModelInfo[] = loadModels()): string[] {
   return models.map(
     (m) =>
-      `INSERT OR IGNORE INTO experts (id, provider, model, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description) VALUES (` +
+      `INSERT OR IGNORE INTO experts (id, provider, model, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description, demo) VALUES (` +
       [
         sqlString(m.name),
         `'replay'`,
@@ -64,7 +64,8 @@ export function gpuExpertSql(url: string): string {
   return (
     `INSERT INTO experts (id, provider, model, endpoint_url, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description) VALUES (` +
     `${sqlString(GPU_EXPERT_ID)}, 'hf', ${sqlString(GPU_EXPERT_ID)}, ${sqlString(url)}, 0, 0, '[]', ${sqlString(JSON.stringify(['gpu-service', 'random-weights']))}, 1, ` +
-    `${sqlString('Conclave GPU service on the demo OLMoE checkpoint (random weights: answers are gibberish)')}) ` +
-    `ON CONFLICT(id) DO UPDATE SET endpoint_url = excluded.endpoint_url;`
+    `${sqlString('Conclave GPU service on the demo OLMoE checkpoint (random weights: answers are gibberish)')}, 1) ` +
+    // demo = 1: random weights must never be chosen by a built-in policy, only when named.
+    `ON CONFLICT(id) DO UPDATE SET endpoint_url = excluded.endpoint_url, demo = 1;`
   );
 }

@@ -26,11 +26,13 @@ const fields = {
   capabilities: z.array(z.enum(CAPABILITIES)).max(CAPABILITIES.length),
   task: z.enum(['chat', 'embedding']),
   description: z.string().max(2_000),
+  /** Only called where a request or policy names it (fixed's experts, allow, aggregator, fallback, or as `model`). */
+  demo: z.boolean(),
 };
 
 export const expertCreateSchema = z
   .object({ id: z.string().regex(EXPERT_ID, 'letters, digits and . _ : / - only, at most 128'), ...fields })
-  .partial({ endpoint_url: true, replica_urls: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, input_price_per_mtok: true, output_price_per_mtok: true })
+  .partial({ endpoint_url: true, replica_urls: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, demo: true, input_price_per_mtok: true, output_price_per_mtok: true })
   .strict();
 
 export const expertPatchSchema = z.object(fields).partial().strict();
@@ -53,6 +55,7 @@ export function expertJson(row: ExpertRow) {
     capabilities: row.capabilities,
     task: row.task,
     description: row.description,
+    demo: row.demo,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -73,6 +76,7 @@ function toColumns(p: ExpertPatch) {
     ...(p.capabilities !== undefined ? { capabilities: p.capabilities } : {}),
     ...(p.task !== undefined ? { task: p.task } : {}),
     ...(p.description !== undefined ? { description: p.description } : {}),
+    ...(p.demo !== undefined ? { demo: p.demo } : {}),
   };
 }
 

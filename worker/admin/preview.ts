@@ -42,7 +42,7 @@ export interface RoutePreview {
   prompt_tokens: number;
   eligible: string[];
   /** Experts routing never sees under this policy, and why. */
-  excluded: { expert: string; reason: 'disabled' | 'not allowed' | 'denied' | 'circuit open' }[];
+  excluded: { expert: string; reason: 'disabled' | 'not allowed' | 'denied' | 'demo, not named' | 'circuit open' }[];
   ranked: PreviewCandidate[];
   /** Stage 0 is called; later stages only on escalation. `over_budget`: the cost cap would skip it. */
   stages: (PreviewCandidate & { over_budget: boolean })[][];
@@ -57,6 +57,7 @@ function exclusionReason(e: ExpertProfile, policy: RoutingPolicy): RoutePreview[
   if (!e.enabled) return 'disabled';
   if (policy.allow && !policy.allow.includes(e.id)) return 'not allowed';
   if (policy.deny?.includes(e.id)) return 'denied';
+  if (e.demo) return 'demo, not named';
   return 'circuit open';
 }
 

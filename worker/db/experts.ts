@@ -21,6 +21,7 @@ export function toProfile(row: ExpertRow): ExpertProfile {
     enabled: row.enabled,
     capabilities: row.capabilities,
     task: row.task,
+    demo: row.demo,
   };
 }
 

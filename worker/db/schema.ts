@@ -28,6 +28,8 @@ export const experts = sqliteTable('experts', {
   /** `embedding` experts serve /v1/embeddings and are never routed chat. */
   task: text('task', { enum: ['chat', 'embedding'] }).notNull().default('chat'),
   description: text('description').notNull().default(''),
+  /** A demo (e.g. the GPU service's random-weights checkpoint): called only where a request or policy names it. */
+  demo: integer('demo', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull().default(now),
   updatedAt: integer('updated_at').notNull().default(now),
 });

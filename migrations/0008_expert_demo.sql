@@ -1,0 +1,1 @@
+ALTER TABLE `experts` ADD `demo` integer DEFAULT false NOT NULL;
