@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { findActiveKeyByHash, hashKey, type ApiKeyRow } from '../db/keys';
+import { findActiveKeyByHash, type ApiKeyRow } from '../db/keys';
 import { IsolateCache } from './isolate-cache';
 
 /**
@@ -12,9 +12,9 @@ const keys = new Map<string, IsolateCache<ApiKeyRow | null>>();
 let db: Db | null = null;
 const MAX_KEYS = 10_000;
 
-export async function activeKey(from: Db, key: string, ttlMs: number, background?: (p: Promise<unknown>) => void): Promise<ApiKeyRow | null> {
+/** The active key whose hash (db/keys.ts hashKey) this is, or null. */
+export async function activeKey(from: Db, hash: string, ttlMs: number, background?: (p: Promise<unknown>) => void): Promise<ApiKeyRow | null> {
   db = from;
-  const hash = await hashKey(key);
   let entry = keys.get(hash);
   if (!entry) {
     entry = new IsolateCache(() => findActiveKeyByHash(db!, hash));

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { AuthError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
+import { hashKey } from '../db/keys';
 import { activeKey } from '../gateway/key-cache';
 
 /** Constant-time string comparison over SHA-256 digests, so length does not leak either. */
@@ -20,16 +21,35 @@ export function bearer(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-/** Client API key: a key from D1 (hash lookup) or the dev key from the environment. */
+/** Equal-length strings compared in constant time. */
+function sameHex(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length && i < b.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** DEV_API_KEY's hash, made once per isolate (the variable does not change while it lives). */
+const devKeyHashes = new Map<string, Promise<string>>();
+
+/**
+ * Client API key: a key from D1 (hash lookup) or the dev key from the environment. The key is
+ * hashed once per request: that hash is compared with the dev key's and looks the stored key up.
+ */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = bearer(c.req.header('authorization'));
   if (!key) throw new AuthError('missing API key: send Authorization: Bearer <key>');
-  if (c.env.DEV_API_KEY && (await safeEqual(key, c.env.DEV_API_KEY))) {
-    c.set('apiKeyId', null);
-    c.set('apiKey', null);
-    return next();
+  const hash = await hashKey(key);
+  const dev = c.env.DEV_API_KEY;
+  if (dev) {
+    let devHash = devKeyHashes.get(dev);
+    if (!devHash) devKeyHashes.set(dev, (devHash = hashKey(dev)));
+    if (sameHex(hash, await devHash)) {
+      c.set('apiKeyId', null);
+      c.set('apiKey', null);
+      return next();
+    }
   }
-  const row = await activeKey(createDb(c.env.DB), key, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
+  const row = await activeKey(createDb(c.env.DB), hash, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   if (!row) throw new AuthError('invalid API key');
   c.set('apiKeyId', row.id);
   c.set('apiKey', row);
