@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
+import { kFolds } from '../router/eval/folds';
 import { frontierSvg, type PlotPoint } from '../router/eval/frontier';
 import type { LiveAggregator } from '../router/eval/live';
 import type { OfflineAggregation } from '../router/eval/replay';
@@ -141,11 +142,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   let results: ResultsByRouter;
   let setup: string;
+  /** Routed questions per fold, in the order crossValidate pools them (for the fold spread). */
+  let foldSizes: number[] = [];
   if (!trainSet) {
     const folds = Number(args.folds);
     if (!Number.isInteger(folds) || folds < 2) fail('--folds must be an integer ≥ 2');
     setup = `${folds}-fold cross-validation on ${args.data} (${data.length} questions)`;
     results = await crossValidate(data, folds, pool, opts, (f) => process.stderr.write(`fold ${f + 1}/${folds}…\n`));
+    foldSizes = kFolds(data.length, folds).map((test) => test.filter((i) => i < (limit ?? data.length)).length);
   } else {
     setup = `trained on ${args.train} (${trainSet.length}), routed ${args.data} (${data.length})`;
     results = await evaluateSplit(trainSet, data, pool, opts);
@@ -171,7 +175,11 @@ async function main(): Promise<void> {
   }
   const agreement = extractionAgreement(results.get(chosen.name)!);
   log('');
-  log(agreement === null ? 'extraction agreement: n/a (the policy does not vote)' : `extraction agreement: extractChoice(text) equals the recorded pred for ${(agreement * 100).toFixed(2)}% of the voters' answers`);
+  log(agreement === null ? 'extraction agreement: n/a (the policy does not vote)' : `extraction agreement: the answer extracted from the text equals the recorded pred for ${(agreement * 100).toFixed(2)}% of the voters' answers (npm run eval:extraction: per category)`);
+  for (const p of named) {
+    const spread = foldSpread(results, foldSizes, p.name);
+    if (spread) log(`fold spread of ${p.name}: accuracy ${spread.accuracy}, cost vs best single ${spread.cost}`);
+  }
 
   if (lambdas.length && args.svg) {
     const point = (label: string, name = label): PlotPoint => ({ label, metrics: metricsOf(name) });
@@ -186,6 +194,20 @@ async function main(): Promise<void> {
   }
   const m = metricsOf(chosen.name);
   if (args.json) log(JSON.stringify({ policy: chosen.name, accuracy: round(m.accuracy), cost_per_query: round(m.cost_per_query, 8), cost_vs_best_single: round(m.cost_vs_best_single), experts_per_query: round(m.experts_per_query), extraction_agreement: agreement === null ? null : round(agreement) }));
+}
+
+/** Min–max over the folds of the policy's accuracy and its cost against that fold's best single model. */
+function foldSpread(results: ResultsByRouter, sizes: readonly number[], name: string): { accuracy: string; cost: string } | null {
+  if (sizes.length < 2) return null;
+  const folds: Metrics[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    const slice = (router: string) => results.get(router)!.slice(at, at + size);
+    folds.push(summarize(slice(name), summarize(slice('best-single'), 0).cost_per_query));
+    at += size;
+  }
+  const range = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+  return { accuracy: range(folds.map((m) => m.accuracy), (x) => `${(x * 100).toFixed(1)}%`), cost: range(folds.map((m) => m.cost_vs_best_single), (x) => `${x.toFixed(2)}×`) };
 }
 
 // An expert's failure is its message; anything else is a bug and keeps its stack.

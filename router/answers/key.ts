@@ -67,6 +67,7 @@ function unwrap(raw: string): string {
   return s;
 }
 
+const MAX_NUMBER_SPAN = 200;
 const NUMBER = String.raw`[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+−]?\.\d+`;
 const WHOLE_NUMBER = new RegExp(`^(?:${NUMBER})$`);
 const FRACTION = new RegExp(`^(${NUMBER})\\s*/\\s*(${NUMBER})$`);
@@ -78,6 +79,11 @@ const LATEX_FRACTION = /^(-?)\\[dt]?frac\{\s*(-?[\d.,]+)\s*\}\{\s*(-?[\d.,]+)\s*
  * first number, as math graders (and the recorded preds) read a stated answer.
  */
 export function numberKey(span: string, firstNumber: boolean): AnswerKey | null {
+  // A stated number is short; a long sentence is read for its first number only (and in linear time).
+  if (span.length > MAX_NUMBER_SPAN) {
+    const first = firstNumber ? firstIn(span) : null;
+    return first === null ? null : { format: 'number', value: canonicalNumber(first) };
+  }
   const s = span
     .replace(/\\text\{[^}]*\}|\\[,!;]|\\%|\\\$|[$%€£]|\\mathrm\{[^}]*\}|^[a-z]\s*=\s*/gi, '')
     .replace(/\s*\.$/, '')

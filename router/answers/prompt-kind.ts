@@ -18,8 +18,8 @@ const LETTERED_LINE = /^\(?([A-J])[.):]\s+\S/;
 const LETTER_INSTRUCTION = /\b(?:answer|respond|reply) with (?:the|a|only the) (?:letter|option)|\bchoose (?:the|one) (?:correct )?(?:option|letter)\b/i;
 /** The prompt prescribes a single final answer: a JSON answer field, a box, "only the answer". */
 const FINAL_ANSWER_FORMAT = /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\banswer with (?:a|one|only a|just a) (?:number|word|value)\b/i;
-/** "… in the `answer` field" with a JSON template: the reply's JSON field is its answer. */
-const JSON_ANSWER = /[`"']answer[`"']\s*(?:field|key)\b[\s\S]*\{[\s\S]*"answer"\s*:/i;
+/** "… in the `answer` field", then a JSON template naming it: the reply's JSON field is its answer. */
+const ANSWER_FIELD = /[`"']answer[`"']\s*(?:field|key)\b/i;
 const JSON_ANSWER_EXAMPLE = /e\.g\.,?\s*`?"answer"\s*:\s*"[^"]*"`?/gi;
 const CODE_OUTPUT = /\[PYTHON\]|```(?:python|py)\b|\bassert\s+\w+\(.*==|\b(?:output|return value|result) of (?:the|this) (?:code|function|program|snippet)\b|\bwhat (?:does|will) (?:the|this) (?:code|function|program) (?:print|return|output)\b/i;
 const MATH = /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
@@ -40,10 +40,17 @@ export function promptKind(prompt: string): PromptKind {
 }
 
 function shortAnswer(text: string): PromptKind {
-  const json = JSON_ANSWER.test(text);
+  const json = asksForJsonAnswer(text);
   if (CODE_OUTPUT.test(text)) return { kind: 'short-answer', expect: 'value', json };
   if (MATH.test(text) || /\d/.test(text.replace(JSON_ANSWER_EXAMPLE, ''))) return { kind: 'short-answer', expect: 'number', json };
   return { kind: 'short-answer', expect: 'text', json };
+}
+
+// Found in two linear steps: one regex spanning both would backtrack quadratically on long prompts.
+function asksForJsonAnswer(text: string): boolean {
+  const field = ANSWER_FIELD.exec(text);
+  const brace = field ? text.indexOf('{', field.index) : -1;
+  return brace >= 0 && /"answer"\s*:/.test(text.slice(brace));
 }
 
 /** Options under consecutive letters from A ("Options:\nA. …" as in the data, or "(A) …" lines). */

@@ -13,8 +13,12 @@ type Lit =
 const CONSTANTS: Record<string, 'True' | 'False' | 'None'> = { True: 'True', true: 'True', False: 'False', false: 'False', None: 'None', null: 'None' };
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
 
+/** Deeper nesting is no answer anyone states; refusing it keeps the recursion bounded. */
+const MAX_DEPTH = 32;
+
 class Parser {
   i = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   parse(): Lit | null {
@@ -28,6 +32,16 @@ class Parser {
   }
 
   private value(): Lit | null {
+    if (this.depth > MAX_DEPTH) return null;
+    this.depth++;
+    try {
+      return this.scalarOrNested();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private scalarOrNested(): Lit | null {
     this.space();
     const c = this.s[this.i];
     if (c === undefined) return null;

@@ -19,6 +19,8 @@ describe('answer keys per format', () => {
     expect(key('45%', 'number')).toBe('45');
     expect(key('x = 5', 'number')).toBe('5');
     expect(key('18 eggs', 'number')).toBe('18');
+    // A long answer sentence gives its first number, read in linear time.
+    expect(key(`The total is 42 ${'and then some words '.repeat(20_000)}`, 'number')).toBe('42');
   });
 
   it('numbers equal within a relative 1e-6 share a key; different ones do not', () => {
@@ -54,6 +56,9 @@ describe('answer keys per format', () => {
     expect(key('08999', 'value')).toBe('08999');
     expect(key("''", 'value')).toBe('');
     expect(canonicalLiteral('[1, 2')).toBeNull();
+    // Nesting no answer has is refused instead of recursing until the stack runs out.
+    expect(canonicalLiteral('['.repeat(100_000))).toBeNull();
+    expect(canonicalLiteral(`${'['.repeat(20)}1${']'.repeat(20)}`)).toBe(`${'['.repeat(20)}1${']'.repeat(20)}`);
     expect(canonicalLiteral('{1, 2}')).toBe('{1, 2}');
   });
 

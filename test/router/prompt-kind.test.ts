@@ -34,6 +34,11 @@ describe('promptKind', () => {
     expect(promptKind(prompt)).toMatchObject({ kind: 'short-answer', expect: expect_ });
   });
 
+  it('classifies a 1 MB prompt full of "answer" mentions (the checks are linear, no backtracking)', () => {
+    const big = `Please put it in the \`answer\` field. ${'"answer" is a word; {'.repeat(40_000)}`.slice(0, 1_000_000);
+    expect(promptKind(big).kind).toBe('short-answer');
+  });
+
   it('lettered options in a chat prompt make it multiple-choice', () => {
     expect(promptKind('Which planet is largest?\n(A) Mars\n(B) Jupiter\n(C) Venus')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 3 });
     expect(promptKind('Plan A. Go hiking.\nThen write about it.')).toEqual({ kind: 'open-ended' });
