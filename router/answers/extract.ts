@@ -21,8 +21,7 @@ export function extractChoice(text: string): string | null {
     const m = pattern.exec(text);
     if (m?.[1]) return m[1].toUpperCase();
   }
-  const field = jsonAnswerField(text);
-  return field === null ? null : (answerKey(field, 'choice')?.value ?? null);
+  return null;
 }
 
 /**
@@ -33,7 +32,7 @@ export function extractChoice(text: string): string | null {
  */
 export function extractAnswer(text: string, reading: AnswerReading = { expect: 'any' }): AnswerKey | null {
   const { expect } = reading;
-  if (expect === 'choice') {
+  if (expect === 'choice' && !reading.json) {
     const letter = extractChoice(text);
     return letter === null ? null : { format: 'choice', value: letter };
   }

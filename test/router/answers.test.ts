@@ -86,7 +86,6 @@ describe('extracting the stated answer', () => {
 
   it.each<[string, AnswerExpectation, string | null]>([
     ['Therefore the answer is (H).', 'choice', 'H'],
-    ['{"reasoning": "…", "answer": "B"}', 'choice', 'B'],
     ['So the total is \\boxed{1,250.00}', 'number', '1250'],
     ['Hence $\\boxed{\\dfrac{1}{2}}$.', 'number', '0.5'],
     ['Step 1 …\nThe final answer is $42.', 'number', '42'],
@@ -96,6 +95,11 @@ describe('extracting the stated answer', () => {
     ['I cannot determine this without more data.\nIt depends on many factors.', 'any', null],
   ])('%j read as %s → %j', (text, kind, value) => {
     expect(extractAnswer(text, { expect: kind })?.value ?? null).toBe(value);
+  });
+
+  it('reads a letter from the JSON field only when the prompt prescribed one (MMLU-Pro\'s recorded preds never do)', () => {
+    expect(extractAnswer('{"reasoning": "…", "answer": "B"}', { expect: 'choice' })).toBeNull();
+    expect(extractAnswer('{"reasoning": "…", "answer": "(b)"}', { expect: 'choice', json: true })).toEqual({ format: 'choice', value: 'B' });
   });
 
   it('reads only the JSON field when the prompt prescribed one', () => {
