@@ -177,7 +177,7 @@ function KeyFormView(props: { action: string; v: KeyForm; e: FieldErrors; choice
         <Field name="rpm_limit" label="Requests per minute" hint="Empty: no limit." error={e.rpm_limit} render={(a) => <input {...a} type="text" inputmode="numeric" value={v.rpm_limit} />} />
       </div>
       <div class="row">
-        <Checks name="allowed_policies" legend="Policies and models it may name (none ticked: all)" options={props.choices.policies} ticked={v.allowed_policies} error={e.allowed_policies} />
+        <Checks name="allowed_policies" legend="Policies and models it may name, as they are: requests may only narrow them (none ticked: all)" options={props.choices.policies} ticked={v.allowed_policies} error={e.allowed_policies} />
         <Checks name="allowed_experts" legend="Experts it may reach (none ticked: all)" options={props.choices.experts} ticked={v.allowed_experts} error={e.allowed_experts} />
       </div>
       <div class="actions">
