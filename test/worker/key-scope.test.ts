@@ -37,7 +37,8 @@ function override(pool: string[], narrowingOnly: boolean): fc.Arbitrary<Override
   const narrowing = { allow: list(0, 3), deny: ids(EXPERTS, 0, 2), max_cost_usd: fc.double({ min: 0.001, max: 1, noNaN: true }), timeout_ms: fc.integer({ min: 2_000, max: 20_000 }) };
   const knobs = {
     ...narrowing,
-    strategy: fc.constantFrom(...STRATEGY_NAMES.filter((s) => s !== 'skill')),
+    strategy: fc.constantFrom(...STRATEGY_NAMES),
+    extractor: fc.constantFrom('local', 'llm'),
     experts: list(1, 3),
     aggregate: fc.constantFrom(...AGGREGATION_NAMES),
     aggregator: expert,
