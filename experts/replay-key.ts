@@ -1,5 +1,5 @@
 // Replay answers are looked up by the exact prompt after whitespace normalisation. The key and the
-// shard it lives in are computed the same way by the build script (scripts/build-replay.ts) and
+// asset it lives in are computed the same way by the build script (scripts/build-replay.ts) and
 // the Worker, so both import this file.
 
 export function normalisePrompt(prompt: string): string {
@@ -12,10 +12,24 @@ export async function replayKey(prompt: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** 256 shards of ~300 KB each keep a lookup to one small asset fetch. */
-export function replayShard(key: string): string {
-  return key.slice(0, 2);
+/**
+ * One small asset per recorded prompt, so a lookup reads and parses only that prompt's answers.
+ * (Shards of a few hundred prompts cost a ~300 KB parse per lookup once requests spread over them,
+ * which is what exhausted the isolate's memory under load.)
+ */
+export function replayEntryPath(key: string): string {
+  return `replay/${key}.json`;
 }
 
-/** A shard file: prompt key → recorded question id and each model's answer text. */
-export type ReplayShard = Record<string, { id: string; answers: Record<string, string> }>;
+/** Written beside the entries: tells "prompt not recorded" apart from "assets not built". */
+export const REPLAY_MANIFEST_PATH = 'replay/manifest.json';
+
+/** One recorded prompt: its question id and each model's answer text. */
+export interface ReplayEntry {
+  id: string;
+  answers: Record<string, string>;
+}
+
+export interface ReplayManifest {
+  prompts: number;
+}

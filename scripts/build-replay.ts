@@ -1,32 +1,34 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { replayKey, replayShard, type ReplayShard } from '../experts/replay-key';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry, type ReplayManifest } from '../experts/replay-key';
 import { DEFAULT_DATA, loadExamples } from './lib/dataset';
 
-// Builds the replay expert's answer shards (static assets of the Worker) from the shipped data.
-// Skips the work when the shards are newer than the data.
+// Builds the replay expert's answers (static assets of the Worker) from the shipped data: one
+// asset per recorded prompt and a manifest. Skips the work when they are newer than the data.
 
-export async function buildReplay(out = 'dist/assets/replay', source = DEFAULT_DATA): Promise<void> {
+/** Bumped when the layout of the assets changes, so an older build is replaced. */
+const FORMAT = 'entries-v1';
+
+export async function buildReplay(root = 'dist/assets', source = DEFAULT_DATA): Promise<void> {
+  const out = join(root, dirname(REPLAY_MANIFEST_PATH));
   const stamp = join(out, '.source');
-  const signature = `${source}:${statSync(source).size}:${statSync(source).mtimeMs}`;
+  const signature = `${FORMAT}:${source}:${statSync(source).size}:${statSync(source).mtimeMs}`;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === signature) {
-    console.log(`replay shards up to date in ${out}`);
+    console.log(`replay answers up to date in ${out}`);
     return;
   }
   const t0 = performance.now();
-  const shards = new Map<string, ReplayShard>();
   const examples = loadExamples(source);
-  for (const ex of examples) {
-    const key = await replayKey(ex.prompt);
-    const name = replayShard(key);
-    const shard = shards.get(name) ?? {};
-    shard[key] = { id: ex.id, answers: Object.fromEntries(Object.entries(ex.outcomes).map(([model, o]) => [model, o.text])) };
-    shards.set(name, shard);
-  }
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  for (const [name, shard] of shards) writeFileSync(join(out, `${name}.json`), JSON.stringify(shard));
+  for (const ex of examples) {
+    const entry: ReplayEntry = { id: ex.id, answers: Object.fromEntries(Object.entries(ex.outcomes).map(([model, o]) => [model, o.text])) };
+    writeFileSync(join(root, replayEntryPath(await replayKey(ex.prompt))), JSON.stringify(entry));
+  }
+  const manifest: ReplayManifest = { prompts: examples.length };
+  writeFileSync(join(root, REPLAY_MANIFEST_PATH), JSON.stringify(manifest));
   writeFileSync(stamp, signature);
-  console.log(`replay: ${examples.length} prompts in ${shards.size} shards → ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`replay: ${examples.length} prompts → ${out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildReplay(process.argv[2], process.argv[3]);

@@ -9,7 +9,7 @@ import { artifactsSql, replayExpertsSql } from './lib/seed';
 //   2. remote migrations, and the replay experts + trained artifacts seeded (INSERT OR IGNORE),
 //   3. secrets: ADMIN_TOKEN (required), HF_TOKEN (for Hugging Face Inference Providers) and any
 //      secret an expert's api_key_secret names — set once with `npx wrangler secret put NAME`,
-//   4. `wrangler deploy` with the replay shards as static assets.
+//   4. `wrangler deploy` with the replay answers as static assets.
 
 const PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
 

@@ -1,7 +1,7 @@
 /** Bindings and secrets the Worker receives (wrangler.toml, .dev.vars, `wrangler secret put`). */
 export interface Env {
   DB: D1Database;
-  /** Static assets: the replay answer shards built by scripts/build-replay.ts. */
+  /** Static assets: the replay answers (one JSON per recorded prompt) built by scripts/build-replay.ts. */
   ASSETS: Fetcher;
   ADMIN_TOKEN: string;
   /** Per-key limits: requests per minute and spend budgets (worker/limits/key-limiter.ts). */

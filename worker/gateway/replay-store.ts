@@ -1,35 +1,39 @@
 import type { ReplayStore } from '../../experts';
-import { replayKey, replayShard, type ReplayShard } from '../../experts/replay-key';
+import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry } from '../../experts/replay-key';
 
-/** Parsed shards kept per isolate; 48 × ~300 KB bounds memory well under the isolate limit. */
-const MAX_SHARDS = 48;
-const shards = new Map<string, Promise<ReplayShard>>();
+/**
+ * Recorded answers served from the Worker's static assets (dist/assets/replay/<key>.json, built by
+ * scripts/build-replay.ts): a lookup fetches and parses that one prompt's entry (~13 KB). The
+ * experts of one ensemble ask for the same prompt at once, so lookups in flight are shared, and
+ * the last few entries are kept; nothing else is held.
+ */
+const RECENT_ENTRIES = 64;
+const recent = new Map<string, Promise<ReplayEntry | null>>();
 
-/** Recorded answers served from the Worker's static assets (dist/assets/replay/XX.json). */
 export function assetReplayStore(assets: Fetcher): ReplayStore {
   return {
     async lookup(prompt) {
       const key = await replayKey(prompt);
-      const shard = await loadShard(assets, replayShard(key));
-      return shard[key] ?? null;
+      const hit = recent.get(key);
+      if (hit) return hit;
+      const loading = loadEntry(assets, key);
+      recent.set(key, loading);
+      // A failed lookup is not remembered; a miss (null) is, like an entry.
+      loading.catch(() => recent.delete(key));
+      if (recent.size > RECENT_ENTRIES) recent.delete(recent.keys().next().value!);
+      return loading;
     },
   };
 }
 
-function loadShard(assets: Fetcher, name: string): Promise<ReplayShard> {
-  const hit = shards.get(name);
-  if (hit) {
-    // Re-insert to keep the map in least-recently-used order.
-    shards.delete(name);
-    shards.set(name, hit);
-    return hit;
-  }
-  const loading = assets.fetch(`https://assets.local/replay/${name}.json`).then(async (res) => {
-    if (!res.ok) throw new Error(`replay shard ${name}: HTTP ${res.status} (run scripts/build-replay.ts)`);
-    return (await res.json()) as ReplayShard;
-  });
-  loading.catch(() => shards.delete(name));
-  shards.set(name, loading);
-  if (shards.size > MAX_SHARDS) shards.delete(shards.keys().next().value!);
-  return loading;
+async function loadEntry(assets: Fetcher, key: string): Promise<ReplayEntry | null> {
+  const res = await assets.fetch(`https://assets.local/${replayEntryPath(key)}`);
+  if (res.ok) return (await res.json()) as ReplayEntry;
+  await res.body?.cancel();
+  if (res.status !== 404) throw new Error(`replay entry ${key}: HTTP ${res.status}`);
+  // Not recorded, unless the answers were never built at all (the manifest is a few bytes).
+  const manifest = await assets.fetch(`https://assets.local/${REPLAY_MANIFEST_PATH}`);
+  await manifest.body?.cancel();
+  if (!manifest.ok) throw new Error(`replay answers missing: ${REPLAY_MANIFEST_PATH} answered HTTP ${manifest.status} (run scripts/build-replay.ts)`);
+  return null;
 }
