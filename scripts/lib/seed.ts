@@ -26,6 +26,7 @@ export function replayExpertsSql(models: ModelInfo[] = loadModels()): string[] {
         sqlString(JSON.stringify(['replay', 'mmlu-pro'])),
         1,
         sqlString(`Recorded MMLU-Pro answers of ${m.modelId}`),
+        0,
       ].join(', ') +
       ');',
   );
@@ -62,7 +63,7 @@ export const GPU_EXPERT_ID = 'gpu-olmoe-demo';
 /** The local GPU service as an `hf` expert with its endpointUrl; the URL is refreshed on every start. */
 export function gpuExpertSql(url: string): string {
   return (
-    `INSERT INTO experts (id, provider, model, endpoint_url, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description) VALUES (` +
+    `INSERT INTO experts (id, provider, model, endpoint_url, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description, demo) VALUES (` +
     `${sqlString(GPU_EXPERT_ID)}, 'hf', ${sqlString(GPU_EXPERT_ID)}, ${sqlString(url)}, 0, 0, '[]', ${sqlString(JSON.stringify(['gpu-service', 'random-weights']))}, 1, ` +
     `${sqlString('Conclave GPU service on the demo OLMoE checkpoint (random weights: answers are gibberish)')}, 1) ` +
     // demo = 1: random weights must never be chosen by a built-in policy, only when named.
