@@ -2,7 +2,7 @@
 // when ready; SIGTERM/SIGINT finish in-flight streams, then exit 0.
 import { CheckpointError } from '../src/errors.js';
 import { startServer } from '../src/server/listen.js';
-import { DEFAULT_LIMITS, loadService } from '../src/service.js';
+import { DEFAULT_LIMITS, loadService, PROMPT_BYTES_PER_TOKEN } from '../src/service.js';
 import { cli, FAMILIES, intFlag, resolveModelDir } from './args.js';
 
 const USAGE = `Serves one sparse-MoE checkpoint over an OpenAI-compatible API: POST /v1/chat/completions and
@@ -20,6 +20,11 @@ Usage: npm run -w gpu-service serve -- [options]
   --max-batch N      sequences per forward pass (default ${DEFAULT_LIMITS.maxBatchSequences})
   --max-queue N      requests waiting for a batch slot before it answers 429 (default ${DEFAULT_LIMITS.maxQueue})
   --max-context N    tokens per sequence, prompt and completion (default ${DEFAULT_LIMITS.maxContext}, at most the checkpoint's)
+  --max-prompt-bytes N  longest prompt text tokenised; longer is refused with 413 before tokenising
+                     (default ${PROMPT_BYTES_PER_TOKEN} × the context)
+  --api-key KEY      required as Authorization: Bearer KEY on every route but GET /health; env
+                     CONCLAVE_GPU_API_KEY (preferred: a flag shows in the process list). Required
+                     when --host is not a loopback address
   -h, --help         this text
 
 Request fields it cannot honour (tools, logprobs, penalties, response_format, n > 1, …) are refused
@@ -34,7 +39,16 @@ const values = cli(USAGE, {
   'max-batch': { type: 'string' },
   'max-queue': { type: 'string' },
   'max-context': { type: 'string' },
+  'max-prompt-bytes': { type: 'string' },
+  'api-key': { type: 'string', default: process.env.CONCLAVE_GPU_API_KEY },
 });
+
+// Anyone who reaches an open service can keep it busy: beyond loopback, a key is required.
+const apiKey = values['api-key'] || undefined;
+if (!apiKey && !isLoopback(values.host)) {
+  process.stderr.write(`refusing to listen on ${values.host} without an API key: set CONCLAVE_GPU_API_KEY (or --api-key)\n`);
+  process.exit(2);
+}
 
 try {
   const dir = resolveModelDir(values.model, values.demo);
@@ -45,6 +59,7 @@ try {
       ...(values['max-batch'] ? { maxBatchSequences: intFlag(values['max-batch'], '--max-batch', 32) } : {}),
       ...(values['max-queue'] ? { maxQueue: intFlag(values['max-queue'], '--max-queue', 64) } : {}),
       ...(values['max-context'] ? { maxContext: intFlag(values['max-context'], '--max-context', 4096) } : {}),
+      ...(values['max-prompt-bytes'] ? { maxPromptBytes: intFlag(values['max-prompt-bytes'], '--max-prompt-bytes', 65_536) } : {}),
     },
     onProgress: (p) =>
       process.stderr.write(
@@ -52,7 +67,7 @@ try {
       ),
   });
   process.stderr.write(`model ${model.id} (${model.runner.config.family}) on ${model.device}\n`);
-  const server = await startServer(model, intFlag(values.port, '--port', 8090, 0), values.host);
+  const server = await startServer(model, intFlag(values.port, '--port', 8090, 0), values.host, apiKey ? { apiKey } : {});
   console.log(`listening on ${server.url}`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -66,4 +81,8 @@ try {
 } catch (e) {
   process.stderr.write(`${e instanceof CheckpointError ? 'bad checkpoint: ' : ''}${(e as Error).message}\n`);
   process.exit(1);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -41,6 +41,19 @@ export class PayloadTooLargeError extends ServiceError {
   }
 }
 
+/** A prompt longer than the service reads before tokenising (tokenising it would stall other requests). */
+export class PromptTooLargeError extends ServiceError {
+  constructor(bytes: number, limitBytes: number, param: string) {
+    super(413, 'invalid_request_error', 'prompt_too_large', `The prompt is ${bytes} bytes; this service tokenises at most ${limitBytes} bytes of prompt (max_prompt_bytes)`, param);
+  }
+}
+
+export class AuthenticationError extends ServiceError {
+  constructor(message: string) {
+    super(401, 'invalid_request_error', 'invalid_api_key', message);
+  }
+}
+
 /** The bounded request queue is full: the client should retry later. */
 export class QueueFullError extends ServiceError {
   constructor(capacity: number) {

@@ -14,9 +14,14 @@ export interface ServiceLimits extends SchedulerOptions {
   maxTokensLimit: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Longest prompt text tokenised, in UTF-8 bytes; longer ones are refused before tokenising. */
+  maxPromptBytes: number;
 }
 
-export const DEFAULT_LIMITS: ServiceLimits = {
+/** Bytes of prompt read per token of context: no real tokenizer's tokens average this much text. */
+export const PROMPT_BYTES_PER_TOKEN = 16;
+
+export const DEFAULT_LIMITS: Omit<ServiceLimits, 'maxPromptBytes'> = {
   maxBatchSequences: 32,
   maxBatchTokens: 512,
   maxQueue: 64,
@@ -52,7 +57,8 @@ export function loadService(dir: string, opts: ServiceOptions = {}): ServedModel
   const c = weights.config;
   const merged = { ...DEFAULT_LIMITS, maxContext: Math.min(DEFAULT_LIMITS.maxContext, c.maxPositions), ...opts.limits };
   // Full attention matches the model's sliding-window attention only within the window.
-  const limits = { ...merged, maxContext: Math.min(merged.maxContext, c.slidingWindow ?? Infinity) };
+  const maxContext = Math.min(merged.maxContext, c.slidingWindow ?? Infinity);
+  const limits: ServiceLimits = { ...merged, maxContext, maxPromptBytes: opts.limits?.maxPromptBytes ?? maxContext * PROMPT_BYTES_PER_TOKEN };
   const id = opts.id ?? basename(dir);
   let scheduler: Scheduler | null = null;
   const metrics = new Metrics(id, c.routing.numExperts, () => ({

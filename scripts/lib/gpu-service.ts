@@ -11,11 +11,12 @@ export interface RunningGpuService {
  * back. The gateway still starts without it: a failed native build or a taken port is reported
  * with the service's own log, not fatal.
  */
-export function startGpuService(port: number, expertId: string, timeoutMs = 60_000): Promise<RunningGpuService | { error: string }> {
+export function startGpuService(port: number, expertId: string, apiKey: string, timeoutMs = 60_000): Promise<RunningGpuService | { error: string }> {
   // node directly (not npx tsx) so SIGTERM reaches the server and it can drain in-flight streams.
   const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', String(port), '--name', expertId], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: TOOL_ENV,
+    // The key through the environment: a flag would show in the process list.
+    env: { ...TOOL_ENV, CONCLAVE_GPU_API_KEY: apiKey },
   });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEED_CHUNK_BYTES, splitIntoChunks, utf8Bytes } from '../../worker/db/artifact-chunks';
 import { loadModels, type ModelInfo } from './dataset';
+import { GPU_API_KEY_SECRET } from './dev-vars';
 
 // SQL that seeds a fresh D1: the 29 replay experts with their list prices and the shipped trained
 // router artifacts. INSERT OR IGNORE keeps whatever an operator changed since.
@@ -63,10 +64,10 @@ export const GPU_EXPERT_ID = 'gpu-olmoe-demo';
 /** The local GPU service as an `hf` expert with its endpointUrl; the URL is refreshed on every start. */
 export function gpuExpertSql(url: string): string {
   return (
-    `INSERT INTO experts (id, provider, model, endpoint_url, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description, demo) VALUES (` +
-    `${sqlString(GPU_EXPERT_ID)}, 'hf', ${sqlString(GPU_EXPERT_ID)}, ${sqlString(url)}, 0, 0, '[]', ${sqlString(JSON.stringify(['gpu-service', 'random-weights']))}, 1, ` +
+    `INSERT INTO experts (id, provider, model, endpoint_url, api_key_secret, input_price_per_mtok, output_price_per_mtok, skills, tags, enabled, description, demo) VALUES (` +
+    `${sqlString(GPU_EXPERT_ID)}, 'hf', ${sqlString(GPU_EXPERT_ID)}, ${sqlString(url)}, ${sqlString(GPU_API_KEY_SECRET)}, 0, 0, '[]', ${sqlString(JSON.stringify(['gpu-service', 'random-weights']))}, 1, ` +
     `${sqlString('Conclave GPU service on the demo OLMoE checkpoint (random weights: answers are gibberish)')}, 1) ` +
     // demo = 1: random weights must never be chosen by a built-in policy, only when named.
-    `ON CONFLICT(id) DO UPDATE SET endpoint_url = excluded.endpoint_url, demo = 1;`
+    `ON CONFLICT(id) DO UPDATE SET endpoint_url = excluded.endpoint_url, api_key_secret = excluded.api_key_secret, demo = 1;`
   );
 }

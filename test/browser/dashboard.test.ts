@@ -9,6 +9,7 @@ import { SKILL_ARTIFACT } from '../../router/skill/profiles';
 import { CHROMIUM_ARGS, ensureChromium } from '../../scripts/lib/browser';
 import { loadExamples, loadModels } from '../../scripts/lib/dataset';
 import { GPU_EXPERT_ID, gpuExpertSql } from '../../scripts/lib/seed';
+import { GPU_API_KEY_SECRET } from '../../scripts/lib/dev-vars';
 import { countActivations } from '../../worker/dashboard/moe-trace';
 import { HEATMAP_KEYWORDS } from '../../worker/dashboard/pages/skill-map';
 import { startGateway, type RunningGateway } from '../support/gateway';
@@ -30,9 +31,10 @@ let gpu: RunningServer;
 let browser: Browser;
 let page: Page;
 
-/** The GPU service on its demo checkpoint, registered with the SQL `npm start` uses. */
+/** The GPU service on its demo checkpoint behind its API key, registered with the SQL `npm start` uses. */
+const GPU_KEY = 'gpu-test-' + Math.random().toString(36).slice(2);
 async function startGpuExpert(): Promise<RunningServer> {
-  const server = await startServer(loadService(ensureDemoCheckpoint('olmoe'), { id: GPU_EXPERT_ID }), 0);
+  const server = await startServer(loadService(ensureDemoCheckpoint('olmoe'), { id: GPU_EXPERT_ID }), 0, '127.0.0.1', { apiKey: GPU_KEY });
   const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'conclave', '--local', '--persist-to', gw.persistDir, '--command', gpuExpertSql(server.url)], {
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
@@ -44,7 +46,7 @@ async function startGpuExpert(): Promise<RunningServer> {
 beforeAll(async () => {
   const executablePath = ensureChromium();
   for (const dir of ['', '/laptop', '/phone']) mkdirSync(SHOTS + dir, { recursive: true });
-  gw = await startGateway();
+  gw = await startGateway({ vars: { [GPU_API_KEY_SECRET]: GPU_KEY } });
   gpu = await startGpuExpert();
   browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });

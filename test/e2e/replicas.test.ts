@@ -1,7 +1,8 @@
 // Scale-out through the real gateway: one expert served by two GPU service processes (its endpoint_url
 // and a replica_url). The gateway spreads requests over both, loses nothing when one is killed mid-run
 // (the other takes the load), takes a draining replica (503) out at once, and brings a restarted one
-// back after its health check.
+// back after its health check. The services require an API key, which the gateway sends as the
+// expert's secret (health checks go without it: GET /health stays open for probes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +15,13 @@ interface Service {
   child: ChildProcess;
 }
 
+const GPU_KEY = 'gpu-test-' + Math.random().toString(36).slice(2);
+const auth = { authorization: `Bearer ${GPU_KEY}` };
+
 async function startService(port = 0): Promise<Service> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', String(port), '--demo', 'olmoe', '--name', 'gpu-demo'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CONCLAVE_GPU_API_KEY: GPU_KEY },
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -34,7 +39,7 @@ async function startService(port = 0): Promise<Service> {
 
 /** Chat completions this service has answered with 200. */
 async function served(s: Service): Promise<number> {
-  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const text = await (await fetch(`${s.url}/metrics`, { headers: auth })).text();
   return text
     .split('\n')
     .filter((l) => l.startsWith('conclave_requests_total{') && l.includes('/v1/chat/completions') && l.includes('status="200"'))
@@ -74,11 +79,11 @@ async function burst(count: number, concurrency: number, after?: { done: number;
 
 beforeAll(async () => {
   ensureDemoCheckpoint('olmoe');
-  [gw, a, b] = await Promise.all([startGateway({ seed: false, vars: { CACHE_TTL_MS: '0' } }), startService(), startService()]);
+  [gw, a, b] = await Promise.all([startGateway({ seed: false, vars: { CACHE_TTL_MS: '0', EXPERT_GPU_DEMO_KEY: GPU_KEY } }), startService(), startService()]);
   const res = await fetch(`${gw.url}/admin/api/experts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'gpu-demo', provider: 'openai', model: 'gpu-demo', endpoint_url: a.url, replica_urls: [b.url] }),
+    body: JSON.stringify({ id: 'gpu-demo', provider: 'openai', model: 'gpu-demo', endpoint_url: a.url, replica_urls: [b.url], api_key_secret: 'EXPERT_GPU_DEMO_KEY' }),
   });
   expect(res.status).toBe(201);
   expect(((await res.json()) as { replica_urls: string[] }).replica_urls).toEqual([b.url]);
@@ -121,7 +126,7 @@ describe('an expert with two GPU service replicas', () => {
     // A long generation keeps B draining (it answers 503 to new requests) after SIGTERM.
     const long = await fetch(`${b.url}/v1/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ prompt: 'keep going', max_tokens: 2048, stream: true }),
     });
     const reader = long.body!.getReader();

@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { InternalError, InvalidRequestError, PayloadTooLargeError, ServiceError } from '../errors.js';
 import type { FinishReason, GenerationEvent, GenerationRequest } from '../engine/scheduler.js';
 import type { ServedModel } from '../service.js';
-import { chatPromptIds, checkIds, completionPromptIds, generationRequest } from './prompt.js';
+import { requireApiKey } from './auth.js';
+import { chatPromptIds, checkIds, completionPromptIds, generationRequest, textPromptIds } from './prompt.js';
 import { chatRequestSchema, completionRequestSchema, traceRequestSchema } from './schemas.js';
 
 async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
@@ -104,13 +105,19 @@ function streamGeneration(
   });
 }
 
-export function createApp(model: ServedModel): Hono {
+export interface AppOptions {
+  /** Required as `Authorization: Bearer <key>` on every route but GET /health; none: open (loopback use). */
+  apiKey?: string;
+}
+
+export function createApp(model: ServedModel, opts: AppOptions = {}): Hono {
   const app = new Hono();
 
   app.use(async (c, next) => {
     await next();
     model.metrics.countRequest(c.req.routePath, c.res.status);
   });
+  if (opts.apiKey) app.use(requireApiKey(opts.apiKey));
   app.onError((err, c) => errorResponse(c, err instanceof ServiceError ? err : new InternalError(err.message)));
   app.notFound((c) => errorResponse(c, new ServiceError(404, 'invalid_request_error', 'not_found', `No route ${c.req.method} ${c.req.path}`)));
   const limit = bodyLimit({
@@ -166,7 +173,7 @@ export function createApp(model: ServedModel): Hono {
       ? checkIds(model, body.input_ids, 'input_ids')
       : body.messages
         ? chatPromptIds(model, body.messages)
-        : model.tokenizer.encode(body.prompt!, true);
+        : textPromptIds(model, body.prompt!, 'prompt');
     if (ids.length > model.limits.maxContext) {
       throw new InvalidRequestError(`The prompt has ${ids.length} tokens; at most ${model.limits.maxContext} are traced`, 'prompt');
     }

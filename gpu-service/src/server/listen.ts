@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { ServedModel } from '../service.js';
-import { createApp } from './app.js';
+import { createApp, type AppOptions } from './app.js';
 
 export interface RunningServer {
   url: string;
@@ -13,8 +13,8 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-export function startServer(model: ServedModel, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
-  const app = createApp(model);
+export function startServer(model: ServedModel, port: number, hostname = '127.0.0.1', opts: AppOptions = {}): Promise<RunningServer> {
+  const app = createApp(model, opts);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
       const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`;

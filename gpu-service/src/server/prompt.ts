@@ -1,5 +1,5 @@
 // Turns validated API bodies into token ids and generation parameters, enforcing the token limits.
-import { ContextLengthError, InvalidRequestError } from '../errors.js';
+import { ContextLengthError, InvalidRequestError, PromptTooLargeError } from '../errors.js';
 import type { GenerationRequest } from '../engine/scheduler.js';
 import type { ServedModel } from '../service.js';
 import type { ChatMessage } from '../tokenizer/tokenizer.js';
@@ -12,14 +12,31 @@ export function toChatMessages(messages: Message[]): ChatMessage[] {
   }));
 }
 
+/**
+ * Tokenising is synchronous and costs more than linear time on long texts (a 900 KB prompt held the
+ * event loop ~5 s), so a prompt's bytes are bounded before its tokens are counted.
+ */
+export function checkPromptBytes(model: ServedModel, texts: readonly string[], param: string): void {
+  let bytes = 0;
+  for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
+  if (bytes > model.limits.maxPromptBytes) throw new PromptTooLargeError(bytes, model.limits.maxPromptBytes, param);
+}
+
 export function chatPromptIds(model: ServedModel, messages: Message[]): number[] {
+  const chat = toChatMessages(messages);
+  checkPromptBytes(model, chat.map((m) => m.content), 'messages');
   // The template writes special tokens (BOS, role markers) itself, so none are added on encoding.
-  return model.tokenizer.encode(model.tokenizer.applyChatTemplate(toChatMessages(messages)), false);
+  return model.tokenizer.encode(model.tokenizer.applyChatTemplate(chat), false);
+}
+
+export function textPromptIds(model: ServedModel, text: string, param: string): number[] {
+  checkPromptBytes(model, [text], param);
+  return model.tokenizer.encode(text, true);
 }
 
 export function completionPromptIds(model: ServedModel, prompt: CompletionRequest['prompt']): number[] {
-  if (typeof prompt === 'string') return model.tokenizer.encode(prompt, true);
-  if (typeof prompt[0] === 'string') return model.tokenizer.encode(prompt[0], true);
+  if (typeof prompt === 'string') return textPromptIds(model, prompt, 'prompt');
+  if (typeof prompt[0] === 'string') return textPromptIds(model, prompt[0], 'prompt');
   return checkIds(model, prompt as number[], 'prompt');
 }
 
