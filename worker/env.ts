@@ -14,7 +14,7 @@ export interface Env {
   RESPONSE_CACHE_TTL_S?: string;
   /** How long an isolate trusts its cached registry and router artifacts (ms); tests set 0. */
   CACHE_TTL_MS?: string;
-  /** Chaos testing only: fraction of routing-history writes made to fail (retries must absorb them). */
+  /** Chaos testing only: fraction of routing-history writes made to fail (retries must absorb them); honoured on loopback/.test hosts only (worker/db/chaos.ts). */
   CHAOS_HISTORY_FAILURE_RATE?: string;
   /** Least time between two bandit versions learned right after feedback (ms, default 10000); tests set 0. */
   BANDIT_LEARN_INTERVAL_MS?: string;

@@ -5,6 +5,7 @@ import type { RoutingPolicy } from '../../router/policy';
 import type { AppEnv } from '../env';
 import type { RecordingCaller } from '../gateway/caller';
 import { summarise, totalCost, totalUsage, type RoutingSummary } from '../gateway/routing-summary';
+import { historyChaosRate } from '../db/chaos';
 import { emitRouteRecord } from '../export/sinks';
 import { enqueueRouteRecord } from '../history/batcher';
 import type { RouteRecord } from '../history/record';
@@ -81,7 +82,7 @@ export class RouteRecorder {
       cache: this.cache,
     };
     const waitUntil = (p: Promise<unknown>) => this.c.executionCtx.waitUntil(p);
-    enqueueRouteRecord(this.c.env.DB, entry, waitUntil, { chaosFailureRate: Number(this.c.env.CHAOS_HISTORY_FAILURE_RATE ?? 0) });
+    enqueueRouteRecord(this.c.env.DB, entry, waitUntil, { chaosFailureRate: historyChaosRate(this.c.env, this.c.req.url) });
     emitRouteRecord(this.c.env, waitUntil, entry);
     const settled = this.admission?.settle(entry.costUsd);
     if (settled) waitUntil(settled);
