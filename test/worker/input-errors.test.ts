@@ -56,6 +56,9 @@ describe('request input errors', () => {
       const admin = await call(`/admin/api/policies/${model}`, { admin: true });
       expect(admin.status, model).toBe(404);
     }
+    // Each refused request is still recorded under the name it sent.
+    const recorded = await env.DB.prepare("select model, http_status from routes where model in ('__proto__', 'constructor', 'toString', 'hasOwnProperty') order by model").all();
+    expect(recorded.results).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString'].map((model) => ({ model, http_status: 404 })));
     const listed = (await (await call('/admin/api/policies', { admin: true })).json()) as { data: { name: string }[] };
     expect(listed.data.map((p) => p.name)).toEqual(['auto', 'balanced', 'economy', 'quality']);
   });
