@@ -1,13 +1,14 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
-import { loadModels } from './scripts/lib/dataset';
+import { DEFAULT_DATA, loadExamples, loadModels } from './scripts/lib/dataset';
 import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 
 // Worker + D1 tests inside workerd. Storage is not isolated between tests in this pool version,
 // so test/worker/setup.ts applies migrations before each test and resets storage after. The replay
 // assets must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
-// artifacts and the replay models reach the tests as bindings (workerd has no file system).
+// artifacts, the replay models and the first 40 recorded questions reach the tests as bindings (workerd
+// has no file system).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
   const artifacts = readdirSync('data/artifacts')
@@ -18,7 +19,7 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0', ANTHROPIC_API_KEY: ANTHROPIC_PEER_KEY, RESPONSE_CACHE_TTL_S: '0', ALLOW_PRIVATE_ENDPOINTS: '1' },
+          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), TEST_QUESTIONS: loadExamples(DEFAULT_DATA, 40).map((x) => ({ prompt: x.prompt, answer: x.answer })), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0', ANTHROPIC_API_KEY: ANTHROPIC_PEER_KEY, RESPONSE_CACHE_TTL_S: '0', ALLOW_PRIVATE_ENDPOINTS: '1' },
         },
       }),
     ],

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { buildReplay } from './build-replay';
 import { artifactsSql, replayExpertsSql } from './lib/seed';
 
@@ -12,6 +13,8 @@ import { artifactsSql, replayExpertsSql } from './lib/seed';
 //   4. `wrangler deploy` with the replay answers as static assets.
 
 const PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
+// --artifacts DIR (from `npm run train -- --out DIR`) publishes retrained artifacts as the next versions.
+const retrained = parseArgs({ options: { artifacts: { type: 'string' } }, strict: true }).values.artifacts;
 
 function wrangler(args: string[], capture = false): string {
   const r = spawnSync('npx', ['wrangler', ...args], { stdio: capture ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
@@ -31,7 +34,7 @@ if (toml.includes(PLACEHOLDER)) {
 await buildReplay();
 wrangler(['d1', 'migrations', 'apply', 'conclave', '--remote']);
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed-remote.sql', [...replayExpertsSql(), ...artifactsSql()].join('\n') + '\n');
+writeFileSync('.wrangler/seed-remote.sql', [...replayExpertsSql(), ...artifactsSql(), ...(retrained ? artifactsSql(retrained, 'next') : [])].join('\n') + '\n');
 wrangler(['d1', 'execute', 'conclave', '--remote', '--file', '.wrangler/seed-remote.sql']);
 const secrets = wrangler(['secret', 'list'], true);
 if (!secrets.includes('ADMIN_TOKEN')) {

@@ -29,7 +29,7 @@ import { round } from '../router/learned/strategy';
 import { PRESETS } from '../router/presets';
 import { isConclaveError } from '../router/errors';
 import type { ExpertProfile } from '../router/types';
-import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, type RoutingExample } from './lib/dataset';
+import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 const { values: args } = parseArgs({
@@ -101,14 +101,6 @@ function experts(): ExpertProfile[] {
   }));
 }
 
-/** Every expert the data recorded must have a price in --models, or its cost would silently count as 0. */
-function unpriced(pool: ExpertProfile[], examples: RoutingExample[]): void {
-  const priced = new Set(pool.map((e) => e.id));
-  const missing = new Set<string>();
-  for (const x of examples) for (const name of Object.keys(x.outcomes)) if (!priced.has(name)) missing.add(name);
-  if (missing.size) fail(`${args.models} has no price for ${missing.size} model(s) the data recorded: ${[...missing].slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''} (pass --models with the data's models.json)`);
-}
-
 // The learned router alone, the economy-shaped cascade (stopping on the vote) and the quality-shaped one (three rungs together, stopping on the stacked vote).
 const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: AggregationName; k: number; quorum: number; stop_on?: 'vote'; colour: string }[] = [
   { label: 'learned', strategy: 'learned', aggregate: 'first', k: 1, quorum: 1, colour: '#1f77b4' },
@@ -138,7 +130,8 @@ async function main(): Promise<void> {
 
   const data = loadExamples(args.data!);
   const trainSet = args.train && args.train !== args.data ? loadExamples(args.train) : undefined;
-  unpriced(pool, [...data, ...(trainSet ?? [])]);
+  const missing = unpricedModels(loadModels(args.models), [...data, ...(trainSet ?? [])]);
+  if (missing.length) fail(unpricedMessage(args.models!, missing));
   const started = performance.now();
   let results: ResultsByRouter;
   let setup: string;

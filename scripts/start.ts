@@ -13,16 +13,17 @@ import { artifactsSql, GPU_EXPERT_ID, gpuExpertSql, replayExpertsSql } from './l
 // `npm start`: everything a newcomer needs, offline: .dev.vars, replay assets, local D1 migrated
 // and seeded, the GPU service, then `wrangler dev`. A few progress lines, then the banner.
 
-const USAGE = `npm start [-- --no-gpu]
+const USAGE = `npm start [-- --no-gpu] [--artifacts DIR]
 
 Runs Conclave locally and offline: local D1, the 29 replay experts, the GPU service on a demo checkpoint.
 
-  --no-gpu    do not start the GPU service (nor register its expert)
-  --help      this text
+  --no-gpu          do not start the GPU service (nor register its expert)
+  --artifacts DIR   publish the router artifacts in DIR (npm run train --out DIR) as their next versions
+  --help            this text
 
 Environment: PORT (gateway, default 8787), GPU_PORT (GPU service, default 8090).`;
 
-const { values: flags } = parseArgs({ options: { 'no-gpu': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { 'no-gpu': { type: 'boolean', default: false }, artifacts: { type: 'string' }, help: { type: 'boolean', default: false } } });
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
@@ -42,7 +43,7 @@ if ('url' in gpu) step(`GPU service on ${gpu.url}`);
 else if (!flags['no-gpu']) console.warn(`GPU service not started, continuing without it: ${gpu.error.trim()}`);
 const experts = loadModels().length;
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
+writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
 wranglerQuietly(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
 step(`registry seeded: ${experts} replay experts and the trained router artifacts${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
 step(`starting the gateway on http://127.0.0.1:${PORT}`);

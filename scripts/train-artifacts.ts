@@ -1,18 +1,20 @@
-// Trains every router artifact on the shipped dev split and writes one ArtifactRecord JSON per
-// artifact to data/artifacts/ (the gateway seeds D1's router_artifacts from them). It overwrites only
-// the artifacts it trains: synthesis-skill.json comes from scripts/synthesis-skill.ts.
+// `npm run train`: trains every router artifact on routing data in the README's format ("Your own
+// data") and writes one ArtifactRecord JSON per artifact to --out. `npm start` and `npm run deploy`
+// seed D1 from data/artifacts/ (the default --out), or publish another folder with --artifacts DIR.
+// It overwrites only the artifacts it trains: synthesis-skill.json comes from scripts/synthesis-skill.ts.
 //
-//   npx tsx scripts/train-artifacts.ts [--data data/mmlu-pro-routing/dev.jsonl.gz] [--out data/artifacts] [--version 1]
+//   npm run train -- [--data data/mmlu-pro-routing/dev.jsonl.gz] [--models data/mmlu-pro-routing/models.json] [--out data/artifacts] [--version 1]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { train } from '../router/train';
-import { DEFAULT_DATA, loadExamples } from './lib/dataset';
+import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 
 const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: DEFAULT_DATA },
+    models: { type: 'string', default: DEFAULT_MODELS },
     out: { type: 'string', default: 'data/artifacts' },
     version: { type: 'string', default: '1' },
   },
@@ -21,6 +23,11 @@ const { values: args } = parseArgs({
 
 const started = performance.now();
 const examples = loadExamples(args.data!);
+const missing = unpricedModels(loadModels(args.models), examples);
+if (missing.length) {
+  process.stderr.write(`train: ${unpricedMessage(args.models!, missing)}\n`);
+  process.exit(2);
+}
 // A fixed creation time keeps the committed files byte-identical when retrained from the same data.
 const records = train(
   examples.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),

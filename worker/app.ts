@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { adminArtifacts } from './admin/artifacts';
+import { adminExport } from './admin/export';
 import { adminExpertTest } from './admin/expert-test';
 import { adminExperts } from './admin/experts';
 import { adminHealth } from './admin/health';
@@ -47,6 +48,7 @@ export function createApp() {
   admin.route('/spend', adminSpend);
   admin.route('/metrics', adminMetrics);
   admin.route('/artifacts', adminArtifacts);
+  admin.route('/export', adminExport);
   app.route('/admin/api', admin);
   app.route('/admin', dashboard(admin));
   return app;

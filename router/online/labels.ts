@@ -25,6 +25,7 @@ export interface RatedCall {
 /** A route as the history holds it, with one feedback rating. */
 export interface RatedRoute {
   feedbackId: number;
+  routeId: string;
   prompt: string;
   /** The text the route returned. */
   response: string | null;

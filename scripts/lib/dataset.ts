@@ -1,29 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+import { modelsFileSchema, routingExampleSchema, type RoutingExample } from '../../router/data-format';
 
-// Loader for the MMLU-Pro routing data (data/mmlu-pro-routing/README.md), shared by the evaluation,
+// Loader for routing data in the format of router/data-format.ts (README: "Your own data"), shared by the evaluation,
 // training and the replay-store build. Node only: the Worker never reads the gzip itself.
 
-const outcomeSchema = z.object({ pred: z.string().nullable(), correct: z.boolean(), text: z.string() });
-
-export const routingExampleSchema = z.object({
-  id: z.string(),
-  prompt: z.string(),
-  question: z.string(),
-  options: z.array(z.string()),
-  answer: z.string(),
-  category: z.string(),
-  source: z.string(),
-  outcomes: z.record(z.string(), outcomeSchema),
-});
-
-export type RoutingExample = z.infer<typeof routingExampleSchema>;
-export type RecordedOutcome = z.infer<typeof outcomeSchema>;
-
-const modelsSchema = z.object({
-  models: z.array(z.object({ name: z.string(), model_id: z.string(), input_per_mtok: z.number(), output_per_mtok: z.number() })),
-});
+export { routingExampleSchema, type RecordedOutcome, type RoutingExample } from '../../router/data-format';
 
 export interface ModelInfo {
   name: string;
@@ -35,12 +17,12 @@ export interface ModelInfo {
 export const DEFAULT_DATA = 'data/mmlu-pro-routing/dev.jsonl.gz';
 export const DEFAULT_MODELS = 'data/mmlu-pro-routing/models.json';
 
-/** Reads a `.jsonl.gz` (or plain `.jsonl`) split; a bad line is an error naming the file and line. */
-export function loadExamples(path: string): RoutingExample[] {
+/** Reads a `.jsonl.gz` (or plain `.jsonl`) split, its first `limit` lines when given; a bad line is an error naming the file and line. */
+export function loadExamples(path: string, limit?: number): RoutingExample[] {
   const raw = readFileSync(path);
   const text = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
   const out: RoutingExample[] = [];
-  text.split('\n').forEach((line, i) => {
+  text.split('\n', limit).forEach((line, i) => {
     if (!line.trim()) return;
     const parsed = routingExampleSchema.safeParse(JSON.parse(line));
     if (!parsed.success) throw new Error(`${path}:${i + 1}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
@@ -50,6 +32,19 @@ export function loadExamples(path: string): RoutingExample[] {
 }
 
 export function loadModels(path = DEFAULT_MODELS): ModelInfo[] {
-  const parsed = modelsSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  const parsed = modelsFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
   return parsed.models.map((m) => ({ name: m.name, modelId: m.model_id, inputPricePerMTok: m.input_per_mtok, outputPricePerMTok: m.output_per_mtok }));
+}
+
+/** Models the examples recorded that the price file lacks (their calls would silently count as free). */
+export function unpricedModels(models: readonly ModelInfo[], examples: readonly RoutingExample[]): string[] {
+  const priced = new Set(models.map((m) => m.name));
+  const missing = new Set<string>();
+  for (const x of examples) for (const name of Object.keys(x.outcomes)) if (!priced.has(name)) missing.add(name);
+  return [...missing];
+}
+
+/** The refusal for unpriced models, naming the first few. */
+export function unpricedMessage(modelsPath: string, missing: readonly string[]): string {
+  return `${modelsPath} has no price for ${missing.length} model(s) the data recorded: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (pass --models with the data's models file)`;
 }

@@ -33,13 +33,17 @@ export function replayExpertsSql(models: ModelInfo[] = loadModels()): string[] {
   );
 }
 
-/** Each `data/artifacts/<name>.json` (an ArtifactRecord) becomes version 1 of artifact <name> unless one exists. */
-export function artifactsSql(dir = ARTIFACTS_DIR): string[] {
+/**
+ * Each `<dir>/<name>.json` (an ArtifactRecord, as `npm run train` writes them) becomes version 1 of
+ * artifact <name> unless one exists (`seed`), or its next version (`next`: retrained artifacts that
+ * replace what a running deployment serves).
+ */
+export function artifactsSql(dir = ARTIFACTS_DIR, mode: 'seed' | 'next' = 'seed'): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .flatMap((f) => artifactSql(f.slice(0, -'.json'.length), (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { data: unknown }).data, 'seed'));
+    .flatMap((f) => artifactSql(f.slice(0, -'.json'.length), (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { data: unknown }).data, mode));
 }
 
 /**

@@ -26,7 +26,7 @@ function expertCall(expertId: string, over: Partial<RatedCall> = {}): RatedCall 
 }
 
 function ratedRoute(score: number, calls: RatedCall[], winner = right[0]!, answer: string | null = null): RatedRoute {
-  return { feedbackId: 7, prompt: question.prompt, response: recorded[winner]!.text, winner, score, answer, calls };
+  return { feedbackId: 7, routeId: 'r-7', prompt: question.prompt, response: recorded[winner]!.text, winner, score, answer, calls };
 }
 
 describe('labels from a rating', () => {
@@ -48,7 +48,7 @@ describe('labels from a rating', () => {
   it('ignores aggregators, judges, failed calls, and routes with no answer', () => {
     const judged = labelRatedRoute(ratedRoute(1, [expertCall(right[0]!), expertCall(right[1]!, { role: 'judge' }), expertCall(wrong[0]!, { status: 'error', response: null })]))!;
     expect(Object.keys(judged.outcomes)).toEqual([right[0]]);
-    expect(labelRatedRoute({ feedbackId: 1, prompt: 'p', response: null, winner: null, score: 1, answer: null, calls: [expertCall(right[0]!, { status: 'timeout', response: null })] })).toBeNull();
+    expect(labelRatedRoute({ feedbackId: 1, routeId: 'r-1', prompt: 'p', response: null, winner: null, score: 1, answer: null, calls: [expertCall(right[0]!, { status: 'timeout', response: null })] })).toBeNull();
   });
 });
 
@@ -74,7 +74,7 @@ describe('labels from a rating with the right answer', () => {
 
   it('free-form answers compare as numbers', () => {
     const call = (id: string, text: string): RatedCall => ({ expertId: id, role: 'expert', status: 'ok', response: text, costUsd: 0 });
-    const x = labelRatedRoute({ feedbackId: 3, prompt: 'p', response: 'x', winner: 'a', score: 0, answer: '1,200', calls: [call('a', 'The answer is 1200.'), call('b', '\\boxed{1199}')] })!;
+    const x = labelRatedRoute({ feedbackId: 3, routeId: 'r-3', prompt: 'p', response: 'x', winner: 'a', score: 0, answer: '1,200', calls: [call('a', 'The answer is 1200.'), call('b', '\\boxed{1199}')] })!;
     expect(x.outcomes).toMatchObject({ a: { correct: true }, b: { correct: false } });
   });
 });

@@ -24,6 +24,7 @@ export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): 
   for (const { routeId, ...call } of calls) byRoute.set(routeId, [...(byRoute.get(routeId) ?? []), call]);
   return rated.map((r) => ({
     feedbackId: r.feedbackId,
+    routeId: r.routeId,
     prompt: r.prompt,
     response: r.response,
     winner: typeof r.aggregation?.winner === 'string' ? r.aggregation.winner : null,

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { extractAnswer } from './answers/extract';
+import { readingForPrompt } from './answers/prompt-kind';
+import { labelRatedRoute, type RatedRoute } from './online/labels';
+
+// The one data format for routing data (README "Your own data"): a line per question, with every
+// expert's recorded answer and whether it was right. The shipped MMLU-Pro and ZeroEval splits, the
+// gateway's own export (GET /admin/api/export) and `npm run train` / `npm run eval` all use it.
+
+const outcomeSchema = z.object({
+  /** The expert's final answer as the task scores it (a letter, a number, a value), or null when it gave none. */
+  pred: z.string().nullable(),
+  correct: z.boolean(),
+  /** The expert's whole answer (its length prices the call; its words feed the answer-confidence model). */
+  text: z.string(),
+});
+
+export const routingExampleSchema = z.object({
+  id: z.string(),
+  /** What a router sees at request time. */
+  prompt: z.string(),
+  question: z.string().optional(),
+  /** Multiple-choice options; empty for free-form answers. */
+  options: z.array(z.string()).default([]),
+  /** The reference answer, free-form ("C", "18", "[1, 2]"); empty when only the outcomes are known. */
+  answer: z.string().default(''),
+  category: z.string().default(''),
+  source: z.string().default(''),
+  /** By model name (as in the models file). */
+  outcomes: z.record(z.string(), outcomeSchema),
+});
+
+export type RoutingExample = z.infer<typeof routingExampleSchema>;
+export type RecordedOutcome = z.infer<typeof outcomeSchema>;
+
+/**
+ * A rated route of the gateway's history as a line of this format: each answering expert's outcome
+ * as the rating implies it (router/online/labels.ts), `answer` the rater's answer when given.
+ */
+export function exampleOfRatedRoute(route: RatedRoute): RoutingExample | null {
+  const labelled = labelRatedRoute(route);
+  if (!labelled) return null;
+  const reading = readingForPrompt(route.prompt);
+  const outcomes: Record<string, RecordedOutcome> = {};
+  for (const [expert, o] of Object.entries(labelled.outcomes)) {
+    const text = o.text ?? '';
+    outcomes[expert] = { pred: extractAnswer(text, reading)?.value ?? null, correct: o.correct, text };
+  }
+  return { id: route.routeId, prompt: route.prompt, question: route.prompt, options: [], answer: route.answer ?? '', category: 'gateway', source: `feedback-${route.feedbackId}`, outcomes };
+}
+
+/** The pool and its list prices (USD per million tokens). */
+export const modelsFileSchema = z.object({
+  models: z.array(z.object({ name: z.string(), model_id: z.string(), input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) })),
+});

@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { artifactsSql } from '../../scripts/lib/seed';
+
+// `npm run train` on another workload and pool (free-form answers, empty options): the artifacts an
+// operator publishes with `npm start -- --artifacts DIR` / `npm run deploy -- --artifacts DIR`.
+
+const run = promisify(execFile);
+const ZERO = 'data/zeroeval-routing';
+const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run train', () => {
+  it('trains on --data/--models into --out, as the next versions of the seed SQL', async () => {
+    const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`)).toString('utf8').trim().split('\n');
+    writeFileSync(join(dir, 'own.jsonl'), lines.slice(0, 300).join('\n'));
+    const out = join(dir, 'artifacts');
+    const { stdout } = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--models', `${ZERO}/models.json`, '--out', out], { maxBuffer: 8 << 20 });
+    expect(stdout).toMatch(/trained on 300 questions/);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(expect.arrayContaining(['learned-correctness.json', 'router-features.json', 'expert-stats.json']));
+    const stats = JSON.parse(readFileSync(join(out, 'expert-stats.json'), 'utf8')) as { data: unknown };
+    expect(JSON.stringify(stats.data)).toContain('gpt-4o-2024-08-06');
+    const sql = artifactsSql(out, 'next');
+    expect(sql.some((s) => s.includes("'learned-correctness'") && s.includes('coalesce(max(version), 0) + 1'))).toBe(true);
+  }, 120_000);
+
+  it('refuses data whose models the price file lacks', async () => {
+    const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/has no price for \d+ model\(s\)/);
+  }, 60_000);
+});
