@@ -12,7 +12,8 @@
 // rewrites the committed docs/routing-frontier.svg unless asked to), --lambdas 0,0.05,…, --no-sweep,
 // --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
 // (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
-// (route only the first N questions; training is unchanged).
+// (route only the first N questions; training is unchanged), --labels all|none (none: train on the
+// experts' consensus instead of `answer` / `correct`, router/unsupervised).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     'aggregator-key-env': { type: 'string' },
     'aggregator-price': { type: 'string', default: '0,0' },
     limit: { type: 'string' },
+    labels: { type: 'string', default: 'all' },
   },
   strict: true,
 });
@@ -118,7 +120,9 @@ async function main(): Promise<void> {
   const lambdas = args['no-sweep'] || live ? [] : args.lambdas!.split(',').map(Number);
   const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, ...(s.stop_on ? { stop_on: s.stop_on } : {}), lambda })));
   const named = live ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
+  if (args.labels !== 'all' && args.labels !== 'none') fail(`--labels is all or none, not '${args.labels}'`);
   const opts = {
+    labels: args.labels,
     policies: [...named, ...sweepPolicies],
     source,
     includeBaselines: true,
@@ -152,7 +156,8 @@ async function main(): Promise<void> {
   const metricsOf = (name: string): Metrics => summarize(results.get(name)!, bestSingleCost);
   const routed = limit !== undefined ? `; the first ${limit} questions routed` : '';
   const aggregated = live ? `; ${live.kind} by '${args['aggregator-model']}' at ${args['aggregator-url']}` : '';
-  log(`${setup}${routed}${aggregated}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const unlabelled = args.labels === 'none' ? '; trained without labels (experts\' consensus)' : '';
+  log(`${setup}${routed}${aggregated}${unlabelled}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
   log('');
   log(`${'router'.padEnd(24)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
   const row = (name: string) => {

@@ -9,6 +9,7 @@ import { kFolds, trainIndices } from './folds';
 import { withLiveAggregation, type LiveAggregator } from './live';
 import type { OfflineAggregation, ReplayOptions } from './replay';
 import type { EvalExample, QuestionResult } from './types';
+import { pseudoLabelled } from '../unsupervised/pseudo-labels';
 
 // Train on one split, route another, score with the recorded outcomes; or the same pooled over
 // k folds of one split. Every router sees the same test questions.
@@ -24,6 +25,8 @@ export interface EvalOptions {
   live?: LiveAggregator;
   train?: Partial<TrainOptions>;
   includeBaselines: boolean;
+  /** `none`: train with every `answer` and `correct` replaced by the experts' consensus (router/unsupervised); the routed split is still scored on its labels. */
+  labels?: 'all' | 'none';
   /** Route only the first N questions of the data (live aggregators make a call per question); training is unchanged. */
   routeAtMost?: number;
 }
@@ -51,7 +54,8 @@ export function routersFor(artifacts: ArtifactSet, summary: TrainingSummary, exp
   return opts.includeBaselines ? [...routers, ...baselineRouters(summary, experts, opts.source)] : routers;
 }
 
-export async function evaluateSplit(trainSet: readonly EvalExample[], testSet: readonly EvalExample[], experts: ExpertProfile[], opts: EvalOptions): Promise<ResultsByRouter> {
+export async function evaluateSplit(labelled: readonly EvalExample[], testSet: readonly EvalExample[], experts: ExpertProfile[], opts: EvalOptions): Promise<ResultsByRouter> {
+  const trainSet = opts.labels === 'none' ? pseudoLabelled(labelled) : labelled;
   const artifacts: ArtifactSet = new Map(train(trainSet, opts.train).map((r) => [r.name, r]));
   const routers = routersFor(artifacts, summarizeTraining(trainSet, experts), experts, opts);
   const out: ResultsByRouter = new Map();
