@@ -1,6 +1,6 @@
 import { callCostUsd, tokensOf } from '../router/cost';
 import { ExpertCallError } from '../router/errors';
-import type { CallOptions, ChatMessage, ExpertAnswer, ExpertProfile, Usage } from '../router/types';
+import type { CallOptions, ChatMessage, ExpertProfile, Usage } from '../router/types';
 import { endpointPath, postJson, readJsonBody } from './http';
 import { choiceOf, StreamAccumulator, wireMessages, wireParams, type WireChoice, type WireChunk } from './openai-wire';
 import { apiKeyOf } from './secrets';

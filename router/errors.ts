@@ -98,7 +98,7 @@ export class QuorumError extends ConclaveError {
   ) {
     const clients = reasons.length > 0 && reasons.every((r) => r.source === 'client');
     super(
-      `${needed} expert answer(s) needed, fewer arrived: ` + reasons.map((r) => `${r.expertId}: ${r.error}`).join('; '),
+      `${needed} expert answer(s) needed, fewer arrived: ${reasons.map((r) => `${r.expertId}: ${r.error}`).join('; ')}`,
       clients ? 422 : 502,
       clients ? 'client' : 'expert',
       clients ? 'invalid_request_error' : 'expert_error',

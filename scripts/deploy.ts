@@ -34,7 +34,7 @@ if (toml.includes(PLACEHOLDER)) {
 await buildReplay();
 wrangler(['d1', 'migrations', 'apply', 'conclave', '--remote']);
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed-remote.sql', [...replayExpertsSql(), ...artifactsSql(), ...(retrained ? artifactsSql(retrained, 'next') : [])].join('\n') + '\n');
+writeFileSync('.wrangler/seed-remote.sql', `${[...replayExpertsSql(), ...artifactsSql(), ...(retrained ? artifactsSql(retrained, 'next') : [])].join('\n')}\n`);
 wrangler(['d1', 'execute', 'conclave', '--remote', '--file', '.wrangler/seed-remote.sql']);
 const secrets = wrangler(['secret', 'list'], true);
 if (!secrets.includes('ADMIN_TOKEN')) {

@@ -43,7 +43,7 @@ if ('url' in gpu) step(`GPU service on ${gpu.url}`);
 else if (!flags['no-gpu']) console.warn(`GPU service not started, continuing without it: ${gpu.error.trim()}`);
 const experts = loadModels().length;
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed.sql', [...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n') + '\n');
+writeFileSync('.wrangler/seed.sql', `${[...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n')}\n`);
 wranglerQuietly(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
 step(`registry seeded: ${experts} replay experts and the trained router artifacts${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
 step(`starting the gateway on http://127.0.0.1:${PORT}`);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
-export type BrowserPlan = { use: string } | { install: string[][]; then: string } | { refuse: string };
+export type BrowserPlan = { use: string } | { install: string[][]; launch: string } | { refuse: string };
 
 export interface BrowserFacts {
   /** CHROMIUM_PATH, when set: a browser the user chose, used as is and never installed over. */
@@ -30,7 +30,7 @@ export function browserPlan(f: BrowserFacts): BrowserPlan {
       [...as, ...env, 'apt-get', 'update', '-qq'],
       [...as, ...env, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium'],
     ],
-    then: DEFAULT_CHROMIUM,
+    launch: DEFAULT_CHROMIUM,
   };
 }
 
@@ -58,8 +58,8 @@ export function ensureChromium(facts: BrowserFacts = machineFacts(), log: (line:
     const r = spawnSync(cmd!, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   }
-  if (!facts.exists(plan.then)) throw new Error(`chromium installed but ${plan.then} is missing`);
-  return plan.then;
+  if (!facts.exists(plan.launch)) throw new Error(`chromium installed but ${plan.launch} is missing`);
+  return plan.launch;
 }
 
 /** How every browser test launches it: headless, no sandbox (root in containers), nothing fetched. */

@@ -29,6 +29,6 @@ export function ensureDevVars(path = DEV_VARS): Record<string, string> {
     vars[name] = `${prefix}-${randomBytes(18).toString('base64url')}`;
     changed = true;
   }
-  if (changed) writeFileSync(path, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  if (changed) writeFileSync(path, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
   return vars;
 }

@@ -105,7 +105,13 @@ function perRound(samples: Map<string, number[]>, t: Target, relate: (mine: numb
 }
 
 export async function measureOverhead(targets: Target[], opts: OverheadOptions, log: (line: string) => void = () => undefined): Promise<TargetFigures[]> {
-  for (const t of targets) for (let i = 0; i < 30; i++) await timeJson(t), await timeFirstToken(t); // warm-up
+  // warm-up
+  for (const t of targets) {
+    for (let i = 0; i < 30; i++) {
+      await timeJson(t);
+      await timeFirstToken(t);
+    }
+  }
   log(`latency: ${opts.rounds} rounds x ${opts.requestsPerRound} sequential requests per target`);
   const latency = await interleaved(targets, opts, timeJson);
   log(`streaming time to first token: ${opts.rounds} rounds x ${opts.requestsPerRound} per target`);

@@ -32,7 +32,7 @@ let browser: Browser;
 let page: Page;
 
 /** The GPU service on its demo checkpoint behind its API key, registered with the SQL `npm start` uses. */
-const GPU_KEY = 'gpu-test-' + Math.random().toString(36).slice(2);
+const GPU_KEY = `gpu-test-${Math.random().toString(36).slice(2)}`;
 async function startGpuExpert(): Promise<RunningServer> {
   const server = await startServer(loadService(ensureDemoCheckpoint('olmoe'), { id: GPU_EXPERT_ID }), 0, '127.0.0.1', { apiKey: GPU_KEY });
   const r = spawnSync('npx', ['wrangler', 'd1', 'execute', 'conclave', '--local', '--persist-to', gw.persistDir, '--command', gpuExpertSql(server.url)], {

@@ -42,10 +42,16 @@ async function npmStart(args: string[] = []): Promise<Started> {
     const timer = setTimeout(() => fail(new Error(`npm start printed no banner in 240 s:\n${started.output}`)), 240_000);
     child.stdout!.on('data', (d: Buffer) => {
       started.output += d.toString();
-      if (/Try it[^\n]*\n\n[\s\S]*-d '[^\n]*'\n/.test(started.output)) (clearTimeout(timer), done());
+      if (/Try it[^\n]*\n\n[\s\S]*-d '[^\n]*'\n/.test(started.output)) {
+        clearTimeout(timer);
+        done();
+      }
     });
     child.stderr!.on('data', (d: Buffer) => (started.output += d.toString()));
-    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`npm start exited (${code}):\n${started.output}`))));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`npm start exited (${code}):\n${started.output}`));
+    });
   });
   return started;
 }
@@ -71,7 +77,7 @@ function bash(script: string, cwd: string, env: Record<string, string> = {}) {
 /** The README's fenced blocks of one language, in order. */
 function blocks(lang: string): string[] {
   const readme = readFileSync('README.md', 'utf8');
-  return [...readme.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((m) => m[1]!);
+  return [...readme.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 }
 
 describe('the README, on a checkout that never ran', () => {

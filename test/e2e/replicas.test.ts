@@ -15,7 +15,7 @@ interface Service {
   child: ChildProcess;
 }
 
-const GPU_KEY = 'gpu-test-' + Math.random().toString(36).slice(2);
+const GPU_KEY = `gpu-test-${Math.random().toString(36).slice(2)}`;
 const auth = { authorization: `Bearer ${GPU_KEY}` };
 
 async function startService(port = 0): Promise<Service> {

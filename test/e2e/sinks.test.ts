@@ -24,7 +24,7 @@ let gw: RunningGateway;
 let receiver: Server;
 const received: Received[] = [];
 let release!: () => void;
-let released = new Promise<void>((r) => (release = r));
+const released = new Promise<void>((r) => (release = r));
 /** Status of each webhook reply in turn (then 200): a failed send must be retried. */
 const webhookReplies = [503];
 

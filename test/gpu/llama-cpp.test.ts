@@ -59,7 +59,11 @@ async function llamaSequence(spec: DemoSpec, dir: string) {
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',
   });
-  return { model, sequence: context.getSequence(), dispose: async () => (await context.dispose(), await model.dispose()) };
+  return { model, sequence: context.getSequence(), dispose: async () => {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
 }
 
 /** Feeds `ids` and returns the logits after the last one, as a dense vector. */

@@ -27,8 +27,8 @@ function wrangler(args: string[]): void {
 
 export async function startGateway(opts: { seed?: boolean; vars?: Record<string, string> } = {}): Promise<RunningGateway> {
   const persistDir = mkdtempSync(join(tmpdir(), 'conclave-d1-'));
-  const adminToken = 'adm-test-' + Math.random().toString(36).slice(2);
-  const apiKey = 'sk-test-' + Math.random().toString(36).slice(2);
+  const adminToken = `adm-test-${Math.random().toString(36).slice(2)}`;
+  const apiKey = `sk-test-${Math.random().toString(36).slice(2)}`;
   wrangler(['d1', 'migrations', 'apply', 'conclave', '--local', '--persist-to', persistDir]);
   if (opts.seed !== false) {
     const file = join(persistDir, 'seed.sql');

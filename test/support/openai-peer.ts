@@ -162,7 +162,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
 /** n UTF-16 units of one-, two- and three-byte characters (a space every 1,000, so it streams in ~n/1,000 chunks), then a final answer. */
 export function longAnswer(n: number): string {
   const end = ' The answer is (B).';
-  const word = 'aé€'.repeat(333) + ' ';
+  const word = `${'aé€'.repeat(333)} `;
   return word.repeat(Math.ceil(n / word.length)).slice(0, Math.max(0, n - end.length)) + end;
 }
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { expertWallMs } from '../../worker/gateway/routing-summary';
 import type { CallRecord } from '../../worker/history/record';
-import { addExpert, call, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
+import { addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
 
 interface Routing {
   route_id: string;

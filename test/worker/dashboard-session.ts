@@ -13,19 +13,19 @@ export function formFields(html: string): URLSearchParams {
   const page = html.slice(html.indexOf('<form class="stack"'));
   const body = page.slice(0, page.indexOf('</form>'));
   const out = new URLSearchParams();
-  const unescape = (v: string) => v.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+  const unescapeHtml = (v: string) => v.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
   for (const m of body.matchAll(/<input ([^>]*)>/g)) {
     const attrs = m[1]!;
     const name = /name="([^"]*)"/.exec(attrs)?.[1];
     if (!name) continue;
     if (/type="checkbox"/.test(attrs) && !/checked=""/.test(attrs)) continue;
-    out.append(name, unescape(/value="([^"]*)"/.exec(attrs)?.[1] ?? ''));
+    out.append(name, unescapeHtml(/value="([^"]*)"/.exec(attrs)?.[1] ?? ''));
   }
   for (const m of body.matchAll(/<select [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
     const selected = /<option value="([^"]*)" selected="">/.exec(m[2]!) ?? /<option value="([^"]*)"/.exec(m[2]!);
-    out.append(m[1]!, unescape(selected?.[1] ?? ''));
+    out.append(m[1]!, unescapeHtml(selected?.[1] ?? ''));
   }
-  for (const m of body.matchAll(/<textarea [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) out.append(m[1]!, unescape(m[2]!));
+  for (const m of body.matchAll(/<textarea [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) out.append(m[1]!, unescapeHtml(m[2]!));
   return out;
 }
 

@@ -35,5 +35,5 @@ export function exposition(families: readonly Family[]): string {
       lines.push(`${f.name}${s.suffix ?? ''}${labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : ''} ${formatValue(s.value)}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -223,6 +223,7 @@ export function HeatMap(props: {
                   <title>{`${label(props.rowHeader, row)}, ${label(props.colHeader, col)}: ${props.format(v)}`}</title>
                 </rect>
                 {props.showValues ? (
+                  // biome-ignore lint/a11y/noAriaHiddenOnFocusable: SVG text is not focusable; the cell's title already reads the value
                   <text class={Math.abs(v) > limit * 0.6 ? 'on-dark' : undefined} x={labelW + j * cell + cell / 2} y={top + i * cell + cell / 2 + 4} text-anchor="middle" aria-hidden="true">
                     {props.format(v)}
                   </text>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../router/errors';
 import { resolvePolicy, routingOverrideSchema, type RoutingOverride, type RoutingPolicy } from '../../router/policy';
 import { BALANCED, PRESETS } from '../../router/presets';

@@ -98,7 +98,10 @@ export class ReplicaBalancer {
     let pending = this.checks.get(url);
     if (!pending) {
       pending = fetcher(new URL('/health', url).href, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) })
-        .then(async (res) => (await res.body?.cancel(), res.ok))
+        .then(async (res) => {
+          await res.body?.cancel();
+          return res.ok;
+        })
         .catch(() => false)
         .then((ok) => {
           if (ok) this.out.delete(url);

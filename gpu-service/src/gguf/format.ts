@@ -9,7 +9,7 @@ const VERSION = 3;
 export const ALIGNMENT = 32;
 
 /** Metadata value types of the specification. */
-const enum ValueType {
+enum ValueType {
   U32 = 4,
   I32 = 5,
   F32 = 6,

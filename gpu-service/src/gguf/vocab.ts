@@ -9,7 +9,7 @@ import type { ModelConfig } from '../checkpoint/config.js';
 import type { MetadataValue } from './format.js';
 
 /** llama.cpp's token types. */
-const enum TokenType {
+enum TokenType {
   NORMAL = 1,
   UNKNOWN = 2,
   CONTROL = 3,

@@ -11,7 +11,7 @@ export interface RopeTable {
 export function ropeTable(headDim: number, theta: number, scaling: RopeScaling): RopeTable {
   const half = headDim / 2;
   const base = new Float64Array(half);
-  for (let i = 0; i < half; i++) base[i] = 1 / Math.pow(theta, (2 * i) / headDim);
+  for (let i = 0; i < half; i++) base[i] = 1 / theta ** ((2 * i) / headDim);
   switch (scaling.type) {
     case 'default':
       return { invFreq: base, scale: 1 };

@@ -39,6 +39,7 @@ function Options(props: { value: string; choices: { value: string; label: string
 function FilterForm(props: { f: Filters; choices: Choices }) {
   const { f, choices } = props;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a form with role=search is the landmark every browser knows; <search> is recent
     <form class="filters" method="get" action="/admin/routes" role="search" aria-label="Search and filter routes">
       <Field name="q" label="Search prompts and answers" hint='All words must appear; "a phrase", prefix*' render={(a) => <input {...a} type="search" value={f.q} />} />
       <Field name="policy" label="Policy" render={(a) => <select {...a}>{<Options value={f.policy} choices={choices.policies.map((p) => ({ value: p, label: p }))} />}</select>} />
