@@ -17,6 +17,7 @@ export interface RunningGateway {
   persistDir: string;
   /** The Worker's DevTools inspector port (heap and CPU profiles: scripts/lib/inspector.ts). */
   inspectorPort: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     apiKey,
     persistDir,
     inspectorPort: dev.inspectorPort,
+    pid: dev.pid,
     async stop() {
       await dev.stop();
       rmSync(persistDir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ export interface WranglerDev {
   url: string;
   /** The Worker's DevTools inspector (scripts/lib/inspector.ts reads its heap and CPU profiles). */
   inspectorPort: number;
+  /** wrangler's process group, its workerd processes included (their resident memory: bench:soak). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startWranglerDev(args: string[], vars: Record<string, stri
   return {
     url: `http://127.0.0.1:${port}`,
     inspectorPort,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

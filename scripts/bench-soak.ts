@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { startGateway, type RunningGateway } from '../test/support/gateway';
+import { DEFAULT_DATA, loadExamples } from './lib/dataset';
+import { connectInspector, heapBytes, type Inspector } from './lib/inspector';
+import { registerExpert } from './lib/load';
+import { startPeerProcess } from './lib/services';
+
+// `npm run bench:soak [-- --requests N] [--connections C] [--samples S]`
+//
+// Memory under a long mixed load: the replay experts (one named, and `auto` over them) on distinct
+// recorded prompts, and an OpenAI-protocol endpoint expert (the loopback peer), through one gateway.
+// Samples the Worker's JS heap through its inspector (after garbage collection: workerd leaves
+// HeapProfiler.collectGarbage unanswered, a heap snapshot collects first) and the resident memory of
+// wrangler's processes. Goals (README): heap flat after warm-up (second half grows < 5% of the
+// first), never above 64 MB; then `auto` over replay experts alone, in requests per second.
+
+const args = process.argv.slice(2);
+const num = (flag: string, fallback: number) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const REQUESTS = num('--requests', 20_000);
+const CONNECTIONS = num('--connections', 50);
+const SAMPLES = num('--samples', 20);
+const prompts = loadExamples(DEFAULT_DATA).map((e) => e.prompt);
+
+/** Request `i` of the mix: 40% one replay expert, 30% `auto`, 30% the endpoint expert. */
+function bodyOf(i: number): string {
+  const prompt = prompts[(i * 7919) % prompts.length]!;
+  const model = i % 10 < 4 ? 'gemini-1.5-pro-002' : i % 10 < 7 ? 'auto' : 'peer-echo';
+  return JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] });
+}
+
+/** Resident MB of each workerd and node process in wrangler's process group. */
+function rssMb(gw: RunningGateway): Record<string, number> {
+  const out = execFileSync('ps', ['-o', 'pid=,rss=,comm=', '-g', String(gw.pid)], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  return Object.fromEntries(rows.filter((r) => /workerd|node/.test(r[2] ?? '')).map((r) => [`${r[2]}:${r[0]}`, Math.round(Number(r[1]) / 1024)]));
+}
+
+async function heapAfterGcMb(inspector: Inspector): Promise<number> {
+  await inspector.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  return (await heapBytes(inspector)).used / 2 ** 20;
+}
+
+async function drive(gw: RunningGateway, from: number, to: number, body: (i: number) => string): Promise<Record<number, number>> {
+  const statuses: Record<number, number> = {};
+  let next = from;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < to) {
+        const i = next++;
+        const status = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' }, body: body(i) })
+          .then(async (res) => (await res.arrayBuffer(), res.status))
+          .catch(() => 0);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    }),
+  );
+  return statuses;
+}
+
+const peer = await startPeerProcess();
+const gw = await startGateway({ seed: true });
+try {
+  await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
+  const inspector = await connectInspector(gw.inspectorPort);
+  const step = Math.ceil(REQUESTS / SAMPLES);
+  const samples: { requests: number; rps: number; heapMb: number; heapAfterGcMb: number; rss: Record<string, number>; statuses: Record<number, number> }[] = [];
+  console.log(`soak: ${REQUESTS} requests at ${CONNECTIONS} connections (40% replay expert, 30% auto, 30% endpoint expert), a sample every ${step}`);
+  for (let done = 0; done < REQUESTS; done += step) {
+    const t0 = performance.now();
+    const statuses = await drive(gw, done, Math.min(REQUESTS, done + step), bodyOf);
+    const rps = Math.round((Math.min(REQUESTS, done + step) - done) / ((performance.now() - t0) / 1000));
+    const heapMb = (await heapBytes(inspector)).used / 2 ** 20;
+    const s = { requests: Math.min(REQUESTS, done + step), rps, heapMb, heapAfterGcMb: await heapAfterGcMb(inspector), rss: rssMb(gw), statuses };
+    samples.push(s);
+    console.log(`${String(s.requests).padStart(6)} req  ${String(rps).padStart(4)} req/s  heap ${heapMb.toFixed(1).padStart(5)} MB (after GC ${s.heapAfterGcMb.toFixed(1).padStart(5)})  rss ${JSON.stringify(s.rss)}  ${JSON.stringify(statuses)}`);
+  }
+  const half = Math.floor(samples.length / 2);
+  const first = samples.slice(1, half).map((s) => s.heapAfterGcMb); // the first sample is warm-up
+  const second = samples.slice(half).map((s) => s.heapAfterGcMb);
+  const growth = (xs: number[]) => (xs.length > 1 ? xs[xs.length - 1]! - xs[0]! : 0);
+  const peak = Math.max(...samples.map((s) => s.heapMb));
+  console.log(`heap after GC: first half ${Math.min(...first).toFixed(1)}-${Math.max(...first).toFixed(1)} MB (growth ${growth(first).toFixed(1)}), second half ${Math.min(...second).toFixed(1)}-${Math.max(...second).toFixed(1)} MB (growth ${growth(second).toFixed(1)}); peak sampled ${peak.toFixed(1)} MB (goal: flat, never above 64 MB)`);
+  const autoN = Math.min(2_000, Math.ceil(REQUESTS / 4));
+  const autoBody = (i: number) => JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: prompts[(i * 104_729) % prompts.length]! }] });
+  const t0 = performance.now();
+  const autoStatuses = await drive(gw, 0, autoN, autoBody);
+  console.log(`auto over the replay experts: ${Math.round(autoN / ((performance.now() - t0) / 1000))} req/s over ${autoN} distinct recorded prompts at ${CONNECTIONS} connections ${JSON.stringify(autoStatuses)} (goal: >= 100)`);
+  inspector.close();
+} finally {
+  await gw.stop();
+  await peer.stop();
+}
