@@ -61,7 +61,9 @@ export class StackedVote {
       );
       return computed.get(id) ?? this.models.predictor.coldStart;
     };
-    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text, a.choice !== null) ?? 0 }));
+    // What the text says is read from the text itself: a ballot's choice may be a recorded pred (the evaluation's default).
+    const read = answerReader(prompt);
+    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text, read(a.text) !== null) ?? 0 }));
   }
 
   decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
 import { extractChoice } from '../../router/answers/extract';
 import { stackedVoteOnAnswers } from '../../router/aggregate/stacked-vote';
+import { trainAnswerConfidence } from '../../router/cascade/answer-confidence';
 import { createCascadeStrategy } from '../../router/cascade/strategy';
 import { seededRandom } from '../../router/features/random';
 import { logitOf } from '../../router/learned/logreg';
@@ -283,5 +284,20 @@ describe('cascade with the stacked vote', () => {
     // Three agreeing answers outweigh the strongest expert ahead: the vote rule stops even at λ = 0.
     expect(voted.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
     expect(voted.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
+  });
+});
+
+describe('stacked-vote ballots', () => {
+  it('reads whether an answer states one from its text, even when the ballot counts a recorded pred', () => {
+    const examples = devSlice(0, 300);
+    const id = 'gemini-1.5-flash-002';
+    const confidence = trainAnswerConfidence(examples, [id])!;
+    const stacked = new StackedVote(new VoteStacker(ARTIFACT), confidence, null);
+    const x = devSlice(300, 301)[0]!;
+    // MMLU-Pro records a random letter for a reply that states none: the text still says "no answer".
+    const silent = 'I am not sure which option this is.';
+    const [ballot] = stacked.ballots(x.prompt, [{ expertId: id, choice: 'C', text: silent }]);
+    expect(ballot!.textLogit).toBe(confidence.textLogit(id, silent, false));
+    expect(ballot!.textLogit).not.toBe(confidence.textLogit(id, silent, true));
   });
 });
