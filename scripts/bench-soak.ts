@@ -31,11 +31,20 @@ function bodyOf(i: number): string {
   return JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] });
 }
 
-/** Resident MB of each workerd and node process in wrangler's process group. */
+/**
+ * Resident MB of wrangler's processes: its node process, the workerd running the Worker (the one on
+ * a port the OS picked) and the workerd of its local proxy (on the gateway's port).
+ */
 function rssMb(gw: RunningGateway): Record<string, number> {
-  const out = execFileSync('ps', ['-o', 'pid=,rss=,comm=', '-g', String(gw.pid)], { encoding: 'utf8' });
-  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
-  return Object.fromEntries(rows.filter((r) => /workerd|node/.test(r[2] ?? '')).map((r) => [`${r[2]}:${r[0]}`, Math.round(Number(r[1]) / 1024)]));
+  const out = execFileSync('ps', ['-o', 'rss=,args=', '-g', String(gw.pid)], { encoding: 'utf8' });
+  const rss: Record<string, number> = {};
+  for (const line of out.trim().split('\n')) {
+    const [kb, ...argv] = line.trim().split(/\s+/);
+    const args = argv.join(' ');
+    const name = /workerd/.test(argv[0] ?? '') ? (args.includes('entry=127.0.0.1:0') ? 'worker' : 'proxy') : /wrangler-dist/.test(args) ? 'wrangler' : null;
+    if (name) rss[name] = (rss[name] ?? 0) + Math.round(Number(kb) / 1024);
+  }
+  return rss;
 }
 
 async function heapAfterGcMb(inspector: Inspector): Promise<number> {
@@ -78,7 +87,8 @@ try {
     console.log(`${String(s.requests).padStart(6)} req  ${String(rps).padStart(4)} req/s  heap ${heapMb.toFixed(1).padStart(5)} MB (after GC ${s.heapAfterGcMb.toFixed(1).padStart(5)})  rss ${JSON.stringify(s.rss)}  ${JSON.stringify(statuses)}`);
   }
   const half = Math.floor(samples.length / 2);
-  const first = samples.slice(1, half).map((s) => s.heapAfterGcMb); // the first sample is warm-up
+  // The first sample is warm-up, when there are enough to spare it.
+  const first = samples.slice(half > 1 ? 1 : 0, Math.max(half, 1)).map((s) => s.heapAfterGcMb);
   const second = samples.slice(half).map((s) => s.heapAfterGcMb);
   const growth = (xs: number[]) => (xs.length > 1 ? xs[xs.length - 1]! - xs[0]! : 0);
   const peak = Math.max(...samples.map((s) => s.heapMb));
