@@ -267,7 +267,7 @@ describe('the admin dashboard in a browser', () => {
 
     // The GPU service's per-layer expert activations for a prompt, as the service itself traced it.
     const trace = countActivations(
-      await (await fetch(`${gpu.url}/v1/moe/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: example.prompt }) })).json(),
+      await (await fetch(`${gpu.url}/v1/moe/trace`, { method: 'POST', headers: { authorization: `Bearer ${GPU_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: example.prompt }) })).json(),
     );
     await page.getByRole('link', { name: `Expert activations of ${GPU_EXPERT_ID}` }).click();
     await page.getByLabel('Prompt to trace').fill(example.prompt);

@@ -1,8 +1,11 @@
-import { env } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { ratedRoutesAfter } from '../../worker/learning/rated-routes';
-import { call, chat, replayExpert } from './helpers';
+import { FRESH_ROUTE_MS, findFreshRoute } from '../../worker/history/fresh-route';
+import { newRouteId, routeIdTime } from '../../worker/history/route-id';
+import worker from '../../worker/index';
+import { API_KEY, call, chat, RECORDED_PROMPT, replayExpert } from './helpers';
 
 async function ratedRoute(): Promise<string> {
   await replayExpert('gemini-1.5-pro-002');
@@ -53,6 +56,41 @@ describe('POST /v1/feedback', () => {
     const [rated] = await ratedRoutesAfter(createDb(env.DB), 0, 10);
     expect(rated).toMatchObject({ answer: 'C', score: 0 });
     expect((await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0, answer: '' } })).status).toBe(400);
+  });
+
+  it('rates and shows a route the moment it is answered, before its record is written', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    // The chat's waitUntil (its batched history write) is left running while the client rates it.
+    const ctx = createExecutionContext();
+    const req = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: RECORDED_PROMPT }] }),
+    });
+    const res = await worker.fetch(req, env, ctx);
+    await res.arrayBuffer();
+    const routeId = res.headers.get('x-route-id')!;
+    const [rated, shown] = await Promise.all([
+      call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 1 } }),
+      call(`/admin/api/routes/${routeId}`, { admin: true }),
+    ]);
+    await waitOnExecutionContext(ctx);
+    expect(rated.status).toBe(201);
+    expect(shown.status).toBe(200);
+  });
+
+  it('looks again for a fresh route another isolate is writing, and once for an old or malformed id', async () => {
+    const now = Date.now();
+    let lookups = 0;
+    const thirdTime = () => Promise.resolve(++lookups >= 3 ? 'row' : undefined);
+    expect(await findFreshRoute(newRouteId(now), thirdTime, now)).toBe('row');
+    expect(lookups).toBe(3);
+    for (const id of [newRouteId(now - FRESH_ROUTE_MS - 1_000), 'rt_nope', 'route-1']) {
+      lookups = 0;
+      expect(await findFreshRoute(id, () => Promise.resolve(++lookups && undefined), now)).toBeUndefined();
+      expect(lookups).toBe(1);
+    }
+    expect(routeIdTime(newRouteId(now))).toBe(now);
   });
 
   it('refuses an unknown route, a score outside [0, 1] and another key’s route', async () => {

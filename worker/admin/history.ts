@@ -4,6 +4,7 @@ import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { getRouteWithCalls, listRoutes } from '../db/history';
 import type { AppEnv } from '../env';
+import { findFreshRoute } from '../history/fresh-route';
 import { parseWith } from '../http/validation';
 import { calledJson, callJson, feedbackJson, routeJson, type RouteDetailJson } from './route-view';
 
@@ -36,7 +37,8 @@ adminHistory.get('/', async (c) => {
 
 /** One route with every call made for it, in the order they started, and the feedback given. */
 adminHistory.get('/:id', async (c) => {
-  const found = await getRouteWithCalls(createDb(c.env.DB), c.req.param('id'));
+  const db = createDb(c.env.DB);
+  const found = await findFreshRoute(c.req.param('id'), async () => (await getRouteWithCalls(db, c.req.param('id'))) ?? undefined);
   if (!found) throw new NotFoundError('route', c.req.param('id'));
   const calls = [...found.calls].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   return c.json({ route: routeJson(found.route), calls: calls.map(callJson), feedback: found.feedback.map(feedbackJson) } satisfies RouteDetailJson);

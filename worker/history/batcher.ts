@@ -13,22 +13,35 @@ export const MAX_BATCH_ROUTES = 25;
 
 interface OpenBatch {
   records: RouteRecord[];
+  written: Promise<void>;
 }
 
 let open: OpenBatch | null = null;
+/** This isolate's route writes not yet settled, by route id: a lookup of a route answered moments ago waits on them. */
+const pending = new Map<string, Promise<unknown>>();
+
+/** The write of a route this isolate has answered but not yet written, if any. */
+export function pendingRouteWrite(routeId: string): Promise<unknown> | undefined {
+  return pending.get(routeId);
+}
 
 export function enqueueRouteRecord(d1: D1Database, record: RouteRecord, waitUntil: (p: Promise<unknown>) => void, opts: WriteOptions = {}): void {
   if (open && open.records.length < MAX_BATCH_ROUTES) {
     open.records.push(record);
+    pending.set(record.id, open.written);
     return;
   }
-  const batch: OpenBatch = { records: [record] };
-  open = batch;
-  waitUntil(
-    (async () => {
-      await new Promise((r) => setTimeout(r, BATCH_WINDOW_MS));
-      if (open === batch) open = null;
+  const batch: OpenBatch = { records: [record], written: Promise.resolve() };
+  batch.written = (async () => {
+    await new Promise((r) => setTimeout(r, BATCH_WINDOW_MS));
+    if (open === batch) open = null;
+    try {
       await writeRouteRecords(d1, batch.records, opts);
-    })(),
-  );
+    } finally {
+      for (const r of batch.records) pending.delete(r.id);
+    }
+  })();
+  open = batch;
+  pending.set(record.id, batch.written);
+  waitUntil(batch.written);
 }

@@ -3,3 +3,11 @@ export function newRouteId(now: number): string {
   const rand = crypto.getRandomValues(new Uint8Array(8));
   return `rt_${now.toString(36)}${[...rand].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** When a route id was made (ms), or null for a string that is not one. */
+export function routeIdTime(id: string): number | null {
+  const m = /^rt_([0-9a-z]+)[0-9a-f]{16}$/.exec(id);
+  if (!m) return null;
+  const t = Number.parseInt(m[1]!, 36);
+  return Number.isSafeInteger(t) ? t : null;
+}

@@ -6,6 +6,7 @@ import { createDb } from '../db/client';
 import { rateRoute } from '../db/feedback';
 import { routes } from '../db/schema';
 import { banditIntervalMs, type AppEnv } from '../env';
+import { findFreshRoute } from '../history/fresh-route';
 import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
 import { learnBanditAfterFeedback } from '../learning/learn';
@@ -29,7 +30,10 @@ export const feedbackRoutes = new Hono<AppEnv>();
 feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   const input = await readJson(c, feedbackSchema, 'feedback');
   const db = createDb(c.env.DB);
-  const [route] = await db.select({ id: routes.id, apiKeyId: routes.apiKeyId }).from(routes).where(eq(routes.id, input.route_id)).limit(1);
+  const route = await findFreshRoute(input.route_id, async () => {
+    const [row] = await db.select({ id: routes.id, apiKeyId: routes.apiKeyId }).from(routes).where(eq(routes.id, input.route_id)).limit(1);
+    return row;
+  });
   if (!route) throw new NotFoundError('route', input.route_id);
   const keyId = c.get('apiKeyId');
   // A client key may only rate its own routes; the dev key (null) is the local operator.
