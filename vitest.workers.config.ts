@@ -19,7 +19,19 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TEST_ARTIFACTS: artifacts, TEST_MODELS: loadModels(), TEST_QUESTIONS: loadExamples(DEFAULT_DATA, 40).map((x) => ({ prompt: x.prompt, answer: x.answer })), ADMIN_TOKEN: 'test-admin-token', DEV_API_KEY: 'test-dev-key', CACHE_TTL_MS: '0', BANDIT_LEARN_INTERVAL_MS: '0', ANTHROPIC_API_KEY: ANTHROPIC_PEER_KEY, RESPONSE_CACHE_TTL_S: '0', ALLOW_PRIVATE_ENDPOINTS: '1' },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TEST_ARTIFACTS: artifacts,
+            TEST_MODELS: loadModels(),
+            TEST_QUESTIONS: loadExamples(DEFAULT_DATA, 40).map((x) => ({ prompt: x.prompt, answer: x.answer })),
+            ADMIN_TOKEN: 'test-admin-token',
+            DEV_API_KEY: 'test-dev-key',
+            CACHE_TTL_MS: '0',
+            BANDIT_LEARN_INTERVAL_MS: '0',
+            ANTHROPIC_API_KEY: ANTHROPIC_PEER_KEY,
+            RESPONSE_CACHE_TTL_S: '0',
+            ALLOW_PRIVATE_ENDPOINTS: '1',
+          },
         },
       }),
     ],

@@ -63,7 +63,11 @@ export function anthropicParams(params: Partial<ExpertParams>): Record<string, u
   if (params.top_p !== undefined) out['top_p'] = params.top_p;
   if (params.user !== undefined) out['metadata'] = { user_id: params.user };
   if (params.tools?.length) {
-    out['tools'] = params.tools.map((t) => ({ name: t.function.name, ...(t.function.description ? { description: t.function.description } : {}), input_schema: t.function.parameters ?? { type: 'object', properties: {} } }));
+    out['tools'] = params.tools.map((t) => ({
+      name: t.function.name,
+      ...(t.function.description ? { description: t.function.description } : {}),
+      input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
     const choice = toolChoice(params.tool_choice, params.parallel_tool_calls);
     if (choice) out['tool_choice'] = choice;
   }
@@ -79,7 +83,14 @@ function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefine
   return { type: 'tool', name: choice.function.name, ...noParallel };
 }
 
-const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', pause_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter' };
+const STOP: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
 
 export function finishOf(stopReason: string | null | undefined): FinishReason {
   return (stopReason && STOP[stopReason]) || 'stop';
@@ -108,7 +119,8 @@ export function answerOf(res: AnthropicResponse): { text: string; finishReason: 
   const toolCalls: ToolCall[] = [];
   for (const b of res.content ?? []) {
     if (b.type === 'text' && 'text' in b) text += b.text;
-    else if (b.type === 'tool_use' && 'id' in b) toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
+    else if (b.type === 'tool_use' && 'id' in b)
+      toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
   }
   return { text, finishReason: finishOf(res.stop_reason), ...(toolCalls.length ? { toolCalls } : {}) };
 }

@@ -2,7 +2,16 @@ import { callCostUsd } from '../router/cost';
 import { ExpertCallError } from '../router/errors';
 import type { ToolCallDelta } from '../router/params';
 import type { CallOptions, ChatMessage, ExpertProfile, FinishReason } from '../router/types';
-import { anthropicMessages, anthropicParams, answerOf, DEFAULT_MAX_TOKENS, finishOf, inputTokensOf, type AnthropicResponse, type AnthropicUsage } from './anthropic-wire';
+import {
+  anthropicMessages,
+  anthropicParams,
+  answerOf,
+  DEFAULT_MAX_TOKENS,
+  finishOf,
+  inputTokensOf,
+  type AnthropicResponse,
+  type AnthropicUsage,
+} from './anthropic-wire';
 import { postJson, readJsonBody } from './http';
 import { streamError, usageOf } from './openai';
 import { StreamAccumulator, wireParams } from './openai-wire';
@@ -36,7 +45,11 @@ export function createAnthropicAdapter(spec: Pick<ProviderSpec, 'secret' | 'para
         const res = await postJson(expert.id, url(expert), headers(expert), body(expert, messages, opts), opts.signal, fetcher);
         const out = await readJsonBody<AnthropicResponse>(expert.id, res, opts.signal);
         const answer = answerOf(out);
-        const usage = usageOf(out.usage ? { prompt_tokens: inputTokensOf(out.usage), completion_tokens: out.usage.output_tokens ?? 0 } : undefined, messages, answer.text);
+        const usage = usageOf(
+          out.usage ? { prompt_tokens: inputTokensOf(out.usage), completion_tokens: out.usage.output_tokens ?? 0 } : undefined,
+          messages,
+          answer.text,
+        );
         return { expertId: expert.id, ...answer, usage, costUsd: callCostUsd(expert, usage) };
       }),
     stream: (expert, messages, opts) =>
@@ -56,7 +69,12 @@ export function createAnthropicAdapter(spec: Pick<ProviderSpec, 'secret' | 'para
               usage = { ...usage, ...e.usage };
             } else if (e.type === 'content_block_start' && e.content_block?.type === 'tool_use') {
               toolIndex.set(e.index ?? 0, toolIndex.size);
-              yield toolDelta(acc, { index: toolIndex.get(e.index ?? 0)!, id: e.content_block.id ?? '', type: 'function', function: { name: e.content_block.name ?? '', arguments: '' } });
+              yield toolDelta(acc, {
+                index: toolIndex.get(e.index ?? 0)!,
+                id: e.content_block.id ?? '',
+                type: 'function',
+                function: { name: e.content_block.name ?? '', arguments: '' },
+              });
             } else if (e.type === 'content_block_delta' && e.delta?.type === 'text_delta' && e.delta.text) {
               acc.text += e.delta.text;
               yield e.delta.text;
@@ -65,7 +83,10 @@ export function createAnthropicAdapter(spec: Pick<ProviderSpec, 'secret' | 'para
               if (index !== undefined) yield toolDelta(acc, { index, function: { arguments: e.delta.partial_json } });
             } else if (e.type === 'error') {
               const kind = e.error?.type ?? 'error';
-              throw new ExpertCallError(expert.id, `stream error ${kind}: ${e.error?.message ?? ''}`, { kind: 'protocol', retryable: kind === 'overloaded_error' || kind === 'api_error' });
+              throw new ExpertCallError(expert.id, `stream error ${kind}: ${e.error?.message ?? ''}`, {
+                kind: 'protocol',
+                retryable: kind === 'overloaded_error' || kind === 'api_error',
+              });
             } else if (e.type === 'message_stop') break;
           }
         } catch (e) {

@@ -51,7 +51,13 @@ export function createHfAdapter(spec: Pick<ProviderSpec, 'secret' | 'params'>, d
           if (!first) throw new ExpertCallError(expert.id, 'response has no choices', { kind: 'protocol' });
           const choice = choiceOf(first as never);
           const usage = usageOf(out.usage, messages, choice.text);
-          return { expertId: expert.id, ...choice, ...(more.length ? { moreChoices: more.map((c) => choiceOf(c as never)) } : {}), usage, costUsd: callCostUsd(expert, usage) };
+          return {
+            expertId: expert.id,
+            ...choice,
+            ...(more.length ? { moreChoices: more.map((c) => choiceOf(c as never)) } : {}),
+            usage,
+            costUsd: callCostUsd(expert, usage),
+          };
         } catch (e) {
           throw toExpertError(expert.id, e, opts.signal, seen.retryAfter);
         }
@@ -86,10 +92,15 @@ function toExpertError(expertId: string, e: unknown, signal: AbortSignal | undef
   if (signal?.aborted) return abortedCallError(expertId, signal);
   if (e instanceof InferenceClientProviderApiError) {
     const status = e.httpResponse.status;
-    return new ExpertCallError(expertId, `HTTP ${status}: ${e.message}`, { upstreamStatus: status, retryable: isRetryableStatus(status), retryAfterMs: parseRetryAfter(retryAfter) });
+    return new ExpertCallError(expertId, `HTTP ${status}: ${e.message}`, {
+      upstreamStatus: status,
+      retryable: isRetryableStatus(status),
+      retryAfterMs: parseRetryAfter(retryAfter),
+    });
   }
   if (e instanceof InferenceClientProviderOutputError) return new ExpertCallError(expertId, `malformed response: ${e.message}`, { kind: 'protocol' });
-  if (e instanceof InferenceClientInputError) return new ExpertCallError(expertId, `bad expert configuration: ${e.message}`, { source: 'gateway', kind: 'config' });
+  if (e instanceof InferenceClientInputError)
+    return new ExpertCallError(expertId, `bad expert configuration: ${e.message}`, { source: 'gateway', kind: 'config' });
   const message = e instanceof Error ? e.message : String(e);
   return new ExpertCallError(expertId, `network error: ${message}`, { kind: 'network', retryable: true });
 }

@@ -18,10 +18,22 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** POSTs JSON; a non-2xx answer or a network failure becomes a typed ExpertCallError. */
-export async function postJson(expertId: string, url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal | undefined, fetcher: typeof fetch = fetch): Promise<Response> {
+export async function postJson(
+  expertId: string,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  signal: AbortSignal | undefined,
+  fetcher: typeof fetch = fetch,
+): Promise<Response> {
   let res: Response;
   try {
-    res = await fetcher(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+    res = await fetcher(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
   } catch (e) {
     if (signal?.aborted) throw abortedCallError(expertId, signal);
     throw new ExpertCallError(expertId, `network error: ${e instanceof Error ? e.message : String(e)}`, { kind: 'network', retryable: true });

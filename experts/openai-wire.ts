@@ -26,7 +26,14 @@ export function wireParams(params: ExpertParams | undefined, allowed: readonly s
   return Object.fromEntries(Object.entries(params).filter(([k, v]) => v !== undefined && allowed.includes(k)));
 }
 
-const FINISH: Record<string, FinishReason> = { stop: 'stop', length: 'length', tool_calls: 'tool_calls', function_call: 'tool_calls', content_filter: 'content_filter', eos_token: 'stop' };
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+  eos_token: 'stop',
+};
 
 export function finishReasonOf(raw: string | null | undefined): FinishReason {
   return (raw && FINISH[raw]) || 'stop';

@@ -42,7 +42,14 @@ export function createOpenAiAdapter(spec: Pick<ProviderSpec, 'secret' | 'params'
       }),
     stream: (expert, messages, opts) =>
       streamOf(expert.id, async function* () {
-        const res = await postJson(expert.id, endpoint(expert, '/chat/completions'), headers(expert), { ...body(expert, messages, opts), stream: true, stream_options: { include_usage: true } }, opts.signal, fetcher);
+        const res = await postJson(
+          expert.id,
+          endpoint(expert, '/chat/completions'),
+          headers(expert),
+          { ...body(expert, messages, opts), stream: true, stream_options: { include_usage: true } },
+          opts.signal,
+          fetcher,
+        );
         if (!res.body) throw new ExpertCallError(expert.id, 'streaming response has no body', { kind: 'protocol' });
         // A server that ignores `stream` answers whole: pass that answer on in one piece.
         if (!/event-stream/i.test(res.headers.get('content-type') ?? '')) {

@@ -11,8 +11,20 @@ import type { AdapterDeps, ExpertAdapter, ProviderSpec } from './types';
 
 /** Every request field the OpenAI protocol has. */
 const OPENAI_PARAMS: readonly ExpertParamName[] = [
-  'max_completion_tokens', 'stop', 'seed', 'top_p', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'user', 'n',
-  'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'top_p',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'user',
+  'n',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'reasoning_effort',
 ];
 
 export const PROVIDERS = {

@@ -20,14 +20,27 @@ export function createReplayAdapter(store: ReplayStore): ExpertAdapter {
       // Each question was recorded alone. A conversation around it (an aggregator's instructions
       // and candidates, earlier turns) was never asked, so replaying the bare question's answer
       // would pass off a recorded answer as, say, a synthesis.
-      if (messages.length !== 1) throw new ExpertCallError(expert.id, `prompt not recorded: replay experts only answer a recorded question sent alone as one user message (this conversation has ${messages.length} messages)`, { kind: 'not_recorded', source: 'client' });
+      if (messages.length !== 1)
+        throw new ExpertCallError(
+          expert.id,
+          `prompt not recorded: replay experts only answer a recorded question sent alone as one user message (this conversation has ${messages.length} messages)`,
+          { kind: 'not_recorded', source: 'client' },
+        );
       const recorded = await store.lookup(prompt).catch((e: unknown) => {
         throw new ExpertCallError(expert.id, `replay store unavailable: ${e instanceof Error ? e.message : String(e)}`, { source: 'gateway', kind: 'config' });
       });
       // The client asked what no one recorded: its miss, not the expert's failure (health, breakers).
-      if (!recorded) throw new ExpertCallError(expert.id, 'prompt not recorded: replay experts only answer prompts from the MMLU-Pro routing data', { kind: 'not_recorded', source: 'client' });
+      if (!recorded)
+        throw new ExpertCallError(expert.id, 'prompt not recorded: replay experts only answer prompts from the MMLU-Pro routing data', {
+          kind: 'not_recorded',
+          source: 'client',
+        });
       const whole = recorded.answers[expert.model];
-      if (whole === undefined) throw new ExpertCallError(expert.id, `model '${expert.model}' has no recorded answer for question ${recorded.id}`, { kind: 'not_recorded', source: 'client' });
+      if (whole === undefined)
+        throw new ExpertCallError(expert.id, `model '${expert.model}' has no recorded answer for question ${recorded.id}`, {
+          kind: 'not_recorded',
+          source: 'client',
+        });
       // max_tokens cuts the recorded answer where a live model would have stopped (a route's cost cap relies on it).
       const limit = opts.params?.max_completion_tokens ?? opts.maxTokens;
       const cut = limit !== undefined && tokensOf(whole) > limit;

@@ -14,6 +14,10 @@ export function apiKeyOf(spec: Pick<ProviderSpec, 'secret'>, expert: ExpertProfi
   }
   if (!spec.secret || (spec.secret.use === 'without_endpoint' && expert.endpointUrl)) return undefined;
   const value = secret(spec.secret.name);
-  if (!value && !expert.endpointUrl) throw new ExpertCallError(expert.id, `secret '${spec.secret.name}' is not set (npx wrangler secret put ${spec.secret.name})`, { source: 'gateway', kind: 'config' });
+  if (!value && !expert.endpointUrl)
+    throw new ExpertCallError(expert.id, `secret '${spec.secret.name}' is not set (npx wrangler secret put ${spec.secret.name})`, {
+      source: 'gateway',
+      kind: 'config',
+    });
   return value;
 }

@@ -96,7 +96,13 @@ export class RouteBudget {
       stream: (expertId, messages, opts): ExpertStream => {
         const call = this.open(expertId, messages, opts);
         const s = inner.stream(expertId, messages, call.opts);
-        const done = s.done.then((a) => call.settle(a), (e: unknown) => (call.release(), Promise.reject(e)));
+        const done = s.done.then(
+          (a) => call.settle(a),
+          (e: unknown) => {
+            call.release();
+            return Promise.reject(e);
+          },
+        );
         // As the inner stream's: a failure also surfaces through `deltas`, so nobody need await `done`.
         done.catch(() => undefined);
         return { deltas: s.deltas, done };
@@ -105,10 +111,21 @@ export class RouteBudget {
   }
 
   /** Reserves a call's worst case (prompt + the max_tokens it gets), or refuses it. Synchronous, so parallel calls see each other. */
-  private open(expertId: string, messages: readonly ChatMessage[], opts: CallOptions): { opts: CallOptions; settle(a: ExpertAnswer): ExpertAnswer; release(): void } {
+  private open(
+    expertId: string,
+    messages: readonly ChatMessage[],
+    opts: CallOptions,
+  ): { opts: CallOptions; settle(a: ExpertAnswer): ExpertAnswer; release(): void } {
     const prices = this.prices.get(expertId);
     if (this.cap === undefined || !prices) {
-      return { opts, settle: (a) => ((this.spent += a.costUsd), a), release: () => undefined };
+      return {
+        opts,
+        settle: (a) => {
+          this.spent += a.costUsd;
+          return a;
+        },
+        release: () => undefined,
+      };
     }
     const promptTokens = messages.reduce((n, m) => n + tokensOf(m.content), 0);
     const input = callCostUsd(prices, { promptTokens, completionTokens: 0 });
@@ -116,7 +133,11 @@ export class RouteBudget {
     const left = this.left;
     const expected = input + callCostUsd(prices, { promptTokens: 0, completionTokens: Math.min(wanted ?? Infinity, this.expectedOutputTokens) });
     if (expected > left) {
-      throw new ExpertCallError(expertId, `not called: its estimated $${expected.toFixed(6)} does not fit what is left of max_cost_usd=${this.cap} ($${Math.max(0, left).toFixed(6)})`, { source: 'client', kind: 'over_budget' });
+      throw new ExpertCallError(
+        expertId,
+        `not called: its estimated $${expected.toFixed(6)} does not fit what is left of max_cost_usd=${this.cap} ($${Math.max(0, left).toFixed(6)})`,
+        { source: 'client', kind: 'over_budget' },
+      );
     }
     const affordable = prices.outputPricePerMTok > 0 ? Math.floor(((left - input) * 1e6) / prices.outputPricePerMTok) : Infinity;
     const maxTokens = Math.min(wanted ?? Infinity, affordable);
@@ -130,6 +151,14 @@ export class RouteBudget {
     const capped: CallOptions = Number.isFinite(maxTokens)
       ? { ...opts, maxTokens, ...(opts.params?.max_completion_tokens !== undefined ? { params: { ...opts.params, max_completion_tokens: maxTokens } } : {}) }
       : opts;
-    return { opts: capped, settle: (a) => (release(), (this.spent += a.costUsd), a), release };
+    return {
+      opts: capped,
+      settle: (a) => {
+        release();
+        this.spent += a.costUsd;
+        return a;
+      },
+      release,
+    };
   }
 }

@@ -46,7 +46,16 @@ export function exampleOfRatedRoute(route: RatedRoute): RoutingExample | null {
     const text = o.text ?? '';
     outcomes[expert] = { pred: extractAnswer(text, reading)?.value ?? null, correct: o.correct, text };
   }
-  return { id: route.routeId, prompt: route.prompt, question: route.prompt, options: [], answer: route.answer ?? '', category: 'gateway', source: `feedback-${route.feedbackId}`, outcomes };
+  return {
+    id: route.routeId,
+    prompt: route.prompt,
+    question: route.prompt,
+    options: [],
+    answer: route.answer ?? '',
+    category: 'gateway',
+    source: `feedback-${route.feedbackId}`,
+    outcomes,
+  };
 }
 
 /** The pool and its list prices (USD per million tokens). */

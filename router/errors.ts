@@ -58,7 +58,13 @@ export class ExpertCallError extends ConclaveError {
     } = {},
   ) {
     const source = options.source ?? 'expert';
-    super(`expert '${expertId}': ${message}`, source === 'expert' ? 502 : source === 'client' ? 422 : 500, source, source === 'client' ? 'invalid_request_error' : 'expert_error', options.kind ?? 'http');
+    super(
+      `expert '${expertId}': ${message}`,
+      source === 'expert' ? 502 : source === 'client' ? 422 : 500,
+      source,
+      source === 'client' ? 'invalid_request_error' : 'expert_error',
+      options.kind ?? 'http',
+    );
     this.upstreamStatus = options.upstreamStatus ?? 0;
     this.kind = options.kind ?? 'http';
     this.retryable = options.retryable ?? false;

@@ -72,7 +72,11 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   const usable = eligibleExperts(env.experts, policy);
   const experts = env.isHealthy ? usable.filter((e) => env.isHealthy!(e.id)) : usable;
   if (usable.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled or denied)', 'no_eligible_expert', 'routing');
-  if (experts.length === 0) throw new CircuitOpenError(usable.map((e) => e.id), 'routing');
+  if (experts.length === 0)
+    throw new CircuitOpenError(
+      usable.map((e) => e.id),
+      'routing',
+    );
   refuseFailingNamed(policy, env);
   const callSignal = combineSignals(signal, policy.timeout_ms);
   // Every call of the route, the strategy's own (an LLM skill extractor) included, is charged to one budget.
@@ -97,9 +101,11 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
   const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
-  const result =
-    aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
-  result.then(() => out.close(), (e: unknown) => out.fail(e));
+  const result = aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
+  result.then(
+    () => out.close(),
+    (e: unknown) => out.fail(e),
+  );
   return { decision, deltas: out, result };
 }
 
@@ -193,7 +199,12 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
   }
   const fallback = await callFallback(ctx, failures);
   ctx.out.push(fallback.text);
-  return { aggregation: { aggregation: 'first', text: fallback.text, winner: fallback.expertId, detail: { fallback: true } }, answers: [fallback], failures, overBudget };
+  return {
+    aggregation: { aggregation: 'first', text: fallback.text, winner: fallback.expertId, detail: { fallback: true } },
+    answers: [fallback],
+    failures,
+    overBudget,
+  };
 }
 
 /** Calls stage after stage while the strategy asks to escalate, then aggregates the answers. */
@@ -216,7 +227,12 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
       const fallback = await callFallback(ctx, failures);
       ctx.out.push(fallback.text);
       // The answers that did arrive were paid for: they stay in the outcome.
-      return { aggregation: { aggregation: 'fallback', text: fallback.text, winner: fallback.expertId }, answers: [...answers, fallback], failures, overBudget };
+      return {
+        aggregation: { aggregation: 'fallback', text: fallback.text, winner: fallback.expertId },
+        answers: [...answers, fallback],
+        failures,
+        overBudget,
+      };
     }
     throw quorumError(ctx.quorum, failures);
   }
@@ -234,7 +250,8 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
   run.result.catch(() => undefined);
   for await (const delta of run.deltas) ctx.out.push(delta);
   const aggregation = await run.result;
-  if (!aggregation.text) throw new ExpertCallError(aggregation.winner ?? ctx.policy.aggregator ?? 'aggregator', 'aggregation produced an empty answer', { kind: 'protocol' });
+  if (!aggregation.text)
+    throw new ExpertCallError(aggregation.winner ?? ctx.policy.aggregator ?? 'aggregator', 'aggregation produced an empty answer', { kind: 'protocol' });
   return { aggregation, answers, failures, overBudget };
 }
 
@@ -243,7 +260,13 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
  * not yet called (within budget), until the stage has as many answers as it planned or the ranking
  * runs out.
  */
-async function callWithReplacements(ctx: RunContext, stage: Candidate[], stageIndex: number, answers: ExpertAnswer[], failures: ExpertFailure[]): Promise<void> {
+async function callWithReplacements(
+  ctx: RunContext,
+  stage: Candidate[],
+  stageIndex: number,
+  answers: ExpertAnswer[],
+  failures: ExpertFailure[],
+): Promise<void> {
   let batch = stage;
   while (batch.length > 0) {
     for (const c of batch) ctx.used.add(c.expertId);
@@ -317,7 +340,10 @@ function expertOptions(ctx: RunContext, stage: number): CallOptions {
 }
 
 function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {
-  return new QuorumError(quorum, failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source })));
+  return new QuorumError(
+    quorum,
+    failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source })),
+  );
 }
 
 function asConclave(e: unknown, expertId: string): ConclaveError {
@@ -334,6 +360,13 @@ function combineSignals(signal: AbortSignal | undefined, timeoutMs: number | und
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -59,7 +59,8 @@ export function planRoute(req: RouteRequest, policy: RoutingPolicy, decision: Ro
   if (CALLING_AGGREGATIONS.has(policy.aggregate)) {
     const answering = stages.flat().filter((c) => !c.overBudget);
     const withAnswers = promptTokens + answering.length * output;
-    const rounds = policy.aggregate === 'layers' ? (policy.rounds ?? DEFAULT_ROUNDS) * answering.reduce((s, c) => s + cost(byId.get(c.expertId), withAnswers), 0) : 0;
+    const rounds =
+      policy.aggregate === 'layers' ? (policy.rounds ?? DEFAULT_ROUNDS) * answering.reduce((s, c) => s + cost(byId.get(c.expertId), withAnswers), 0) : 0;
     const synthesis = cost(policy.aggregator ? byId.get(policy.aggregator) : dearest(decision, byId), withAnswers);
     const estimatedCostUsd = rounds + synthesis;
     const overBudget = planned + estimatedCostUsd > cap;
@@ -71,7 +72,12 @@ export function planRoute(req: RouteRequest, policy: RoutingPolicy, decision: Ro
 
 /** The executor's budget for a request: the policy's cap and every registered price (a named aggregator need not be eligible). */
 export function routeBudget(req: RouteRequest, policy: RoutingPolicy, registry: readonly ExpertProfile[]): RouteBudget {
-  return new RouteBudget({ cap: policy.max_cost_usd, promptTokens: promptTokensOf(req), prices: new Map(registry.map((e) => [e.id, e])), expectedOutputTokens: expectedOutputOf(req) });
+  return new RouteBudget({
+    cap: policy.max_cost_usd,
+    promptTokens: promptTokensOf(req),
+    prices: new Map(registry.map((e) => [e.id, e])),
+    expectedOutputTokens: expectedOutputOf(req),
+  });
 }
 
 function promptTokensOf(req: RouteRequest): number {

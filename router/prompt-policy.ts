@@ -37,7 +37,12 @@ export function policyForPrompt(policy: RoutingPolicy, prompt: string): PromptPl
   const single: RoutingPolicy = { ...policy, strategy: policy.strategy === 'cascade' ? 'learned' : policy.strategy, aggregate: 'first', k: 1, quorum: 1 };
   delete single.stop_on;
   if (policy.strategy === 'fixed') single.experts = policy.experts?.slice(0, 1);
-  const from: Partial<RoutingPolicy> = { strategy: policy.strategy, aggregate: policy.aggregate, ...(policy.k !== undefined ? { k: policy.k } : {}), ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}) };
+  const from: Partial<RoutingPolicy> = {
+    strategy: policy.strategy,
+    aggregate: policy.aggregate,
+    ...(policy.k !== undefined ? { k: policy.k } : {}),
+    ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}),
+  };
   return { kind, policy: single, adapted: { from, reason: 'open-ended prompt: answers cannot be compared, so one expert answers' } };
 }
 

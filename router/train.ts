@@ -76,7 +76,12 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
       examples.map((x) => x.outcomes),
     ),
   };
-  const predictor = new CorrectnessPredictor(trainLogReg(set.features, set.labels, featurizer.vocab.terms.length, opts.logreg), buildKnnIndex(set.features, set.labels), opts.knn, opts.blend);
+  const predictor = new CorrectnessPredictor(
+    trainLogReg(set.features, set.labels, featurizer.vocab.terms.length, opts.logreg),
+    buildKnnIndex(set.features, set.labels),
+    opts.knn,
+    opts.blend,
+  );
   const lexicon = learnLexicon(
     set.features.map((f) => f.sparse),
     featurizer,
@@ -87,7 +92,12 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     lexicon.keywords,
   );
   const confidence = trainAnswerConfidence(examples, experts);
-  const stacker = trainVoteStacker(examples, set.features, set.labels, { sparseDims: featurizer.vocab.terms.length, logreg: opts.logreg, knn: opts.knn, blend: opts.blend });
+  const stacker = trainVoteStacker(examples, set.features, set.labels, {
+    sparseDims: featurizer.vocab.terms.length,
+    logreg: opts.logreg,
+    knn: opts.knn,
+    blend: opts.blend,
+  });
   const record = (name: string, data: unknown): ArtifactRecord => ({ name, version: opts.version, createdAt: opts.createdAt, data });
   return [
     record(FEATURES_ARTIFACT, featurizer.toArtifact()),

@@ -20,7 +20,10 @@ const num = (flag: string, fallback: number) => {
 const opts = { rounds: num('--rounds', 5), requestsPerRound: num('--requests', 200), seconds: num('--seconds', 5), connections: [1, 50] };
 
 const messages = [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }];
-const bodies = (extra: Record<string, unknown>) => ({ body: JSON.stringify({ messages, ...extra }), streamBody: JSON.stringify({ messages, stream: true, ...extra }) });
+const bodies = (extra: Record<string, unknown>) => ({
+  body: JSON.stringify({ messages, ...extra }),
+  streamBody: JSON.stringify({ messages, stream: true, ...extra }),
+});
 
 // Every process started is stopped on the way out, also when a start or a measurement fails.
 const started: { stop(): Promise<void> }[] = [];
@@ -42,7 +45,13 @@ try {
   const targets: Target[] = [
     { name: 'pass-through Worker', floor: null, url: `${worker.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
     { name: 'Conclave, one expert', floor: 'pass-through Worker', url: `${gw.url}/v1/chat/completions`, headers: bearer, ...bodies({ model: 'peer-echo' }) },
-    { name: 'Conclave, auto (fixed)', floor: 'pass-through Worker', url: `${gw.url}/v1/chat/completions`, headers: bearer, ...bodies({ model: 'auto', routing: { strategy: 'fixed', experts: ['peer-echo'] } }) },
+    {
+      name: 'Conclave, auto (fixed)',
+      floor: 'pass-through Worker',
+      url: `${gw.url}/v1/chat/completions`,
+      headers: bearer,
+      ...bodies({ model: 'auto', routing: { strategy: 'fixed', experts: ['peer-echo'] } }),
+    },
     { name: 'pass-through Node', floor: null, url: `${node.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
     {
       name: 'Portkey 1.15.2',
@@ -58,7 +67,11 @@ try {
   printGoals(figures);
 
   const cpu = [];
-  for (const [t, port] of [[targets[0]!, worker.inspectorPort], [targets[1]!, gw.inspectorPort], [targets[2]!, gw.inspectorPort]] as const) {
+  for (const [t, port] of [
+    [targets[0]!, worker.inspectorPort],
+    [targets[1]!, gw.inspectorPort],
+    [targets[2]!, gw.inspectorPort],
+  ] as const) {
     cpu.push(await cpuPerRequest(t, port, num('--profile', 300)));
   }
   printCpuTable(cpu);
@@ -66,10 +79,15 @@ try {
   const bench = { peer, gw, close: async () => undefined };
   const ttft = await measureTtft(bench);
   console.log('\ntime to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
-  for (const t of ttft) console.log(`  ${t.aggregation.padEnd(11)} ttft p50 ${t.ttft.p50.toFixed(1)} ms  p99 ${t.ttft.p99.toFixed(1)} ms   whole stream p50 ${t.total.p50.toFixed(1)} ms`);
+  for (const t of ttft)
+    console.log(
+      `  ${t.aggregation.padEnd(11)} ttft p50 ${t.ttft.p50.toFixed(1)} ms  p99 ${t.ttft.p99.toFixed(1)} ms   whole stream p50 ${t.total.p50.toFixed(1)} ms`,
+    );
   const load = await runLoad(bench, num('--load', 10_000), 100);
   console.log(`\nload: ${load.requests} requests at ${load.connections} concurrent (the DEV_API_KEY, one expert)`);
-  console.log(`  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, error rate ${(load.errorRate * 100).toFixed(2)}%`);
+  console.log(
+    `  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, error rate ${(load.errorRate * 100).toFixed(2)}%`,
+  );
   console.log(`  routes recorded ${load.routesRecorded} of ${load.okResponses} answered; lost ${load.lostRecords}`);
   if (args.includes('--json')) console.log(JSON.stringify({ overhead: figures, cpu, ttft, load }));
 } finally {
@@ -77,7 +95,11 @@ try {
 }
 
 async function storedKey(url: string, adminToken: string): Promise<string> {
-  const res = await fetch(`${url}/admin/api/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+  const res = await fetch(`${url}/admin/api/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
+  });
   if (res.status !== 201) throw new Error(`creating a key failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
@@ -89,18 +111,22 @@ function fmt(s: Spread | null, digits: number, unit = ''): string {
 }
 
 function printTable(figures: TargetFigures[]): void {
-  console.log('| | p50 / p90 / p99 | added p50 over its floor | req/s, 1 conn. (ratio to floor) | req/s, 50 conn. (ratio to floor) | first token p50 | added first token |');
+  console.log(
+    '| | p50 / p90 / p99 | added p50 over its floor | req/s, 1 conn. (ratio to floor) | req/s, 50 conn. (ratio to floor) | first token p50 | added first token |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const f of figures) {
     const rps = (c: number) => `${f.rps[c]!.value.median.toFixed(0)}${f.rps[c]!.ratio ? ` (${fmt(f.rps[c]!.ratio, 2)})` : ''}`;
     const lat = `${f.latency.p50.toFixed(2)} / ${f.latency.p90.toFixed(2)} / ${f.latency.p99.toFixed(2)} ms`;
-    console.log(`| ${f.name} | ${lat} | ${fmt(f.addedP50, 2, ' ms')} | ${rps(1)} | ${rps(50)} | ${f.ttft.p50.toFixed(2)} ms | ${fmt(f.addedTtftP50, 2, ' ms')} |`);
+    console.log(
+      `| ${f.name} | ${lat} | ${fmt(f.addedP50, 2, ' ms')} | ${rps(1)} | ${rps(50)} | ${f.ttft.p50.toFixed(2)} ms | ${fmt(f.addedTtftP50, 2, ' ms')} |`,
+    );
   }
 }
 
 /** Issue #15's goals for Conclave, judged on the medians over rounds. */
 function printGoals(figures: TargetFigures[]): void {
-  console.log('\ngoals (median over rounds): added p50 <= 0.8 ms, >= 0.75 of the floor\'s req/s at 1 and 50 connections, first token <= +1 ms');
+  console.log("\ngoals (median over rounds): added p50 <= 0.8 ms, >= 0.75 of the floor's req/s at 1 and 50 connections, first token <= +1 ms");
   for (const f of figures.filter((x) => x.name.startsWith('Conclave'))) {
     const checks = [f.addedP50!.median <= 0.8, f.rps[1]!.ratio!.median >= 0.75, f.rps[50]!.ratio!.median >= 0.75, f.addedTtftP50!.median <= 1];
     console.log(`  ${f.name}: ${checks.map((ok) => (ok ? 'met' : 'NOT met')).join(', ')}`);

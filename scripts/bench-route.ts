@@ -64,7 +64,9 @@ const stats = (ms: number[]) => {
 };
 
 async function main(): Promise<void> {
-  process.stdout.write(`artifacts: ${texts.length} files, ${(texts.reduce((a, s) => a + s.length, 0) / 1024 / 1024).toFixed(2)} MiB; parse + build all strategies: ${stats(loads.slice(5))}\n`);
+  process.stdout.write(
+    `artifacts: ${texts.length} files, ${(texts.reduce((a, s) => a + s.length, 0) / 1024 / 1024).toFixed(2)} MiB; parse + build all strategies: ${stats(loads.slice(5))}\n`,
+  );
   process.stdout.write(`${experts.length} experts, ${prompts.length} prompts, each prompt routed once per strategy (after a warm-up pass)\n`);
   for (const policy of policies) {
     const strategy = strategies.get(policy.strategy)!;

@@ -59,8 +59,15 @@ async function drive(gw: RunningGateway, from: number, to: number, body: (i: num
     Array.from({ length: CONNECTIONS }, async () => {
       while (next < to) {
         const i = next++;
-        const status = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' }, body: body(i) })
-          .then(async (res) => (await res.arrayBuffer(), res.status))
+        const status = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' },
+          body: body(i),
+        })
+          .then(async (res) => {
+            await res.arrayBuffer();
+            return res.status;
+          })
           .catch(() => 0);
         statuses[status] = (statuses[status] ?? 0) + 1;
       }
@@ -84,7 +91,9 @@ try {
     const heapMb = (await heapBytes(inspector)).used / 2 ** 20;
     const s = { requests: Math.min(REQUESTS, done + step), rps, heapMb, heapAfterGcMb: await heapAfterGcMb(inspector), rss: rssMb(gw), statuses };
     samples.push(s);
-    console.log(`${String(s.requests).padStart(6)} req  ${String(rps).padStart(4)} req/s  heap ${heapMb.toFixed(1).padStart(5)} MB (after GC ${s.heapAfterGcMb.toFixed(1).padStart(5)})  rss ${JSON.stringify(s.rss)}  ${JSON.stringify(statuses)}`);
+    console.log(
+      `${String(s.requests).padStart(6)} req  ${String(rps).padStart(4)} req/s  heap ${heapMb.toFixed(1).padStart(5)} MB (after GC ${s.heapAfterGcMb.toFixed(1).padStart(5)})  rss ${JSON.stringify(s.rss)}  ${JSON.stringify(statuses)}`,
+    );
   }
   const half = Math.floor(samples.length / 2);
   // The first sample is warm-up, when there are enough to spare it.
@@ -92,12 +101,16 @@ try {
   const second = samples.slice(half).map((s) => s.heapAfterGcMb);
   const growth = (xs: number[]) => (xs.length > 1 ? xs[xs.length - 1]! - xs[0]! : 0);
   const peak = Math.max(...samples.map((s) => s.heapMb));
-  console.log(`heap after GC: first half ${Math.min(...first).toFixed(1)}-${Math.max(...first).toFixed(1)} MB (growth ${growth(first).toFixed(1)}), second half ${Math.min(...second).toFixed(1)}-${Math.max(...second).toFixed(1)} MB (growth ${growth(second).toFixed(1)}); peak sampled ${peak.toFixed(1)} MB (goal: flat, never above 64 MB)`);
+  console.log(
+    `heap after GC: first half ${Math.min(...first).toFixed(1)}-${Math.max(...first).toFixed(1)} MB (growth ${growth(first).toFixed(1)}), second half ${Math.min(...second).toFixed(1)}-${Math.max(...second).toFixed(1)} MB (growth ${growth(second).toFixed(1)}); peak sampled ${peak.toFixed(1)} MB (goal: flat, never above 64 MB)`,
+  );
   const autoN = Math.min(2_000, Math.ceil(REQUESTS / 4));
   const autoBody = (i: number) => JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: prompts[(i * 104_729) % prompts.length]! }] });
   const t0 = performance.now();
   const autoStatuses = await drive(gw, 0, autoN, autoBody);
-  console.log(`auto over the replay experts: ${Math.round(autoN / ((performance.now() - t0) / 1000))} req/s over ${autoN} distinct recorded prompts at ${CONNECTIONS} connections ${JSON.stringify(autoStatuses)} (goal: >= 100)`);
+  console.log(
+    `auto over the replay experts: ${Math.round(autoN / ((performance.now() - t0) / 1000))} req/s over ${autoN} distinct recorded prompts at ${CONNECTIONS} connections ${JSON.stringify(autoStatuses)} (goal: >= 100)`,
+  );
   inspector.close();
 } finally {
   await gw.stop();

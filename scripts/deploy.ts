@@ -17,7 +17,11 @@ const PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
 const retrained = parseArgs({ options: { artifacts: { type: 'string' } }, strict: true }).values.artifacts;
 
 function wrangler(args: string[], capture = false): string {
-  const r = spawnSync('npx', ['wrangler', ...args], { stdio: capture ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+  const r = spawnSync('npx', ['wrangler', ...args], {
+    stdio: capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
   if (r.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed${capture ? `: ${r.stderr}` : ''}`);
   return r.stdout ?? '';
 }

@@ -75,13 +75,18 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
   const name = args.aggregate;
   if (name === undefined) return {};
   if (!(AGGREGATION_NAMES as readonly string[]).includes(name)) fail(`unknown aggregation '${name}': one of ${AGGREGATION_NAMES.join(', ')}`);
-  if (name === 'layers') fail(`aggregation 'layers' has the experts answer again after seeing each other, which recorded answers cannot do; evaluate it in the gateway`);
+  if (name === 'layers')
+    fail(`aggregation 'layers' has the experts answer again after seeing each other, which recorded answers cannot do; evaluate it in the gateway`);
   if (name !== 'synthesize' && name !== 'judge') return { override: name as OfflineAggregation };
   const url = args['aggregator-url'];
   const model = args['aggregator-model'];
-  if (!url || !model) fail(`aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote, stacked-vote)`);
+  if (!url || !model)
+    fail(
+      `aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote, stacked-vote)`,
+    );
   const [input, output] = args['aggregator-price']!.split(',').map(Number);
-  if (!Number.isFinite(input) || !Number.isFinite(output) || input! < 0 || output! < 0) fail(`--aggregator-price is IN,OUT in USD per million tokens, not '${args['aggregator-price']}'`);
+  if (!Number.isFinite(input) || !Number.isFinite(output) || input! < 0 || output! < 0)
+    fail(`--aggregator-price is IN,OUT in USD per million tokens, not '${args['aggregator-price']}'`);
   const keyEnv = args['aggregator-key-env'];
   if (keyEnv && !process.env[keyEnv]) fail(`--aggregator-key-env names ${keyEnv}, which is not set`);
   const caller = liveCaller({ url, model, ...(keyEnv ? { keyEnv } : {}), inputPricePerMTok: input!, outputPricePerMTok: output! });
@@ -118,7 +123,19 @@ async function main(): Promise<void> {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) fail(`--limit must be a positive integer, not '${args.limit}'`);
   // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy.
   const lambdas = args['no-sweep'] || live ? [] : args.lambdas!.split(',').map(Number);
-  const sweepPolicies = SWEPT.flatMap((s) => lambdas.map((lambda): RoutingPolicy => ({ name: `${s.label} λ=${lambda}`, strategy: s.strategy, aggregate: s.aggregate, k: s.k, quorum: s.quorum, ...(s.stop_on ? { stop_on: s.stop_on } : {}), lambda })));
+  const sweepPolicies = SWEPT.flatMap((s) =>
+    lambdas.map(
+      (lambda): RoutingPolicy => ({
+        name: `${s.label} λ=${lambda}`,
+        strategy: s.strategy,
+        aggregate: s.aggregate,
+        k: s.k,
+        quorum: s.quorum,
+        ...(s.stop_on ? { stop_on: s.stop_on } : {}),
+        lambda,
+      }),
+    ),
+  );
   const named = live ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
   if (args.labels !== 'all' && args.labels !== 'none') fail(`--labels is all or none, not '${args.labels}'`);
   const opts = {
@@ -156,13 +173,17 @@ async function main(): Promise<void> {
   const metricsOf = (name: string): Metrics => summarize(results.get(name)!, bestSingleCost);
   const routed = limit !== undefined ? `; the first ${limit} questions routed` : '';
   const aggregated = live ? `; ${live.kind} by '${args['aggregator-model']}' at ${args['aggregator-url']}` : '';
-  const unlabelled = args.labels === 'none' ? '; trained without labels (experts\' consensus)' : '';
-  log(`${setup}${routed}${aggregated}${unlabelled}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const unlabelled = args.labels === 'none' ? "; trained without labels (experts' consensus)" : '';
+  log(
+    `${setup}${routed}${aggregated}${unlabelled}; votes on ${source === 'pred' ? 'recorded preds' : 'choices extracted from answer texts'}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   log('');
   log(`${'router'.padEnd(24)} ${'accuracy'.padStart(8)} ${'$/1k q'.padStart(8)} ${'vs best'.padStart(8)} ${'experts'.padStart(8)}`);
   const row = (name: string) => {
     const m = metricsOf(name);
-    log(`${name.padEnd(24)} ${(m.accuracy * 100).toFixed(2).padStart(7)}% ${(m.cost_per_query * 1000).toFixed(4).padStart(8)} ${m.cost_vs_best_single.toFixed(3).padStart(8)} ${m.experts_per_query.toFixed(2).padStart(8)}`);
+    log(
+      `${name.padEnd(24)} ${(m.accuracy * 100).toFixed(2).padStart(7)}% ${(m.cost_per_query * 1000).toFixed(4).padStart(8)} ${m.cost_vs_best_single.toFixed(3).padStart(8)} ${m.experts_per_query.toFixed(2).padStart(8)}`,
+    );
   };
   for (const p of named) row(p.name);
   log('--- baselines (chosen on the training split)');
@@ -173,7 +194,11 @@ async function main(): Promise<void> {
   }
   const agreement = extractionAgreement(results.get(chosen.name)!);
   log('');
-  log(agreement === null ? 'extraction agreement: n/a (the policy does not vote)' : `extraction agreement: the answer extracted from the text equals the recorded pred for ${(agreement * 100).toFixed(2)}% of the voters' answers (npm run eval:extraction: per category)`);
+  log(
+    agreement === null
+      ? 'extraction agreement: n/a (the policy does not vote)'
+      : `extraction agreement: the answer extracted from the text equals the recorded pred for ${(agreement * 100).toFixed(2)}% of the voters' answers (npm run eval:extraction: per category)`,
+  );
   for (const p of named) {
     const spread = foldSpread(results, foldSizes, p.name);
     if (spread) log(`fold spread of ${p.name}: accuracy ${spread.accuracy}, cost vs best single ${spread.cost}`);
@@ -184,14 +209,27 @@ async function main(): Promise<void> {
     const svg = frontierSvg({
       title: `Cost vs accuracy — ${setup.split(' (')[0]}`,
       sweeps: SWEPT.map((s) => ({ label: `${s.label}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.label} λ=${l}`)) })),
-      points: [...named.map((p) => point(p.name)), ...['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle'].filter((n) => results.has(n)).map((n) => point(n))],
+      points: [
+        ...named.map((p) => point(p.name)),
+        ...['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle'].filter((n) => results.has(n)).map((n) => point(n)),
+      ],
     });
     mkdirSync(dirname(args.svg), { recursive: true });
     writeFileSync(args.svg, svg);
     log(`frontier plot: ${args.svg}`);
   }
   const m = metricsOf(chosen.name);
-  if (args.json) log(JSON.stringify({ policy: chosen.name, accuracy: round(m.accuracy), cost_per_query: round(m.cost_per_query, 8), cost_vs_best_single: round(m.cost_vs_best_single), experts_per_query: round(m.experts_per_query), extraction_agreement: agreement === null ? null : round(agreement) }));
+  if (args.json)
+    log(
+      JSON.stringify({
+        policy: chosen.name,
+        accuracy: round(m.accuracy),
+        cost_per_query: round(m.cost_per_query, 8),
+        cost_vs_best_single: round(m.cost_vs_best_single),
+        experts_per_query: round(m.experts_per_query),
+        extraction_agreement: agreement === null ? null : round(agreement),
+      }),
+    );
 }
 
 /** Min–max over the folds of the policy's accuracy and its cost against that fold's best single model. */
@@ -205,7 +243,16 @@ function foldSpread(results: ResultsByRouter, sizes: readonly number[], name: st
     at += size;
   }
   const range = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
-  return { accuracy: range(folds.map((m) => m.accuracy), (x) => `${(x * 100).toFixed(1)}%`), cost: range(folds.map((m) => m.cost_vs_best_single), (x) => `${x.toFixed(2)}×`) };
+  return {
+    accuracy: range(
+      folds.map((m) => m.accuracy),
+      (x) => `${(x * 100).toFixed(1)}%`,
+    ),
+    cost: range(
+      folds.map((m) => m.cost_vs_best_single),
+      (x) => `${x.toFixed(2)}×`,
+    ),
+  };
 }
 
 // An expert's failure is its message; anything else is a bug and keeps its stack.

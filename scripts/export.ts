@@ -10,7 +10,11 @@ import { parseArgs } from 'node:util';
 import { readDevVars } from './lib/dev-vars';
 
 const { values: args } = parseArgs({
-  options: { url: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8787}` }, out: { type: 'string', default: 'export.jsonl' }, after: { type: 'string', default: '0' } },
+  options: {
+    url: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8787}` },
+    out: { type: 'string', default: 'export.jsonl' },
+    after: { type: 'string', default: '0' },
+  },
   strict: true,
 });
 const token = process.env.ADMIN_TOKEN ?? readDevVars().ADMIN_TOKEN;

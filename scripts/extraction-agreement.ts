@@ -9,7 +9,10 @@ import { agreementByCategory, type ExtractionAgreement } from '../router/answers
 import { DEFAULT_DATA, loadExamples } from './lib/dataset';
 
 const { values: args } = parseArgs({
-  options: { data: { type: 'string', multiple: true, default: [DEFAULT_DATA, 'data/zeroeval-routing/dev.jsonl.gz'] }, json: { type: 'boolean', default: false } },
+  options: {
+    data: { type: 'string', multiple: true, default: [DEFAULT_DATA, 'data/zeroeval-routing/dev.jsonl.gz'] },
+    json: { type: 'boolean', default: false },
+  },
   strict: true,
 });
 
@@ -22,9 +25,13 @@ for (const path of args.data!) {
   total.rate = total.total ? total.agree / total.total : 0;
   out[path] = { ...Object.fromEntries(byCategory), all: total };
   if (args.json) continue;
-  process.stdout.write(`${path}\n${'category'.padEnd(18)} ${'replies'.padStart(7)} ${'agree'.padStart(8)} ${'only pred'.padStart(9)} ${'only ours'.padStart(9)} ${'differ'.padStart(7)}\n`);
+  process.stdout.write(
+    `${path}\n${'category'.padEnd(18)} ${'replies'.padStart(7)} ${'agree'.padStart(8)} ${'only pred'.padStart(9)} ${'only ours'.padStart(9)} ${'differ'.padStart(7)}\n`,
+  );
   for (const [category, a] of [...[...byCategory].sort((x, y) => x[0].localeCompare(y[0])), ['all', total] as const]) {
-    process.stdout.write(`${category.padEnd(18)} ${String(a.total).padStart(7)} ${pct(a.rate)} ${String(a.onlyRecorded).padStart(9)} ${String(a.onlyExtracted).padStart(9)} ${String(a.different).padStart(7)}\n`);
+    process.stdout.write(
+      `${category.padEnd(18)} ${String(a.total).padStart(7)} ${pct(a.rate)} ${String(a.onlyRecorded).padStart(9)} ${String(a.onlyExtracted).padStart(9)} ${String(a.different).padStart(7)}\n`,
+    );
   }
   process.stdout.write('\n');
 }

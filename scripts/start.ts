@@ -23,7 +23,9 @@ Runs Conclave locally and offline: local D1, the 29 replay experts, the GPU serv
 
 Environment: PORT (gateway, default 8787), GPU_PORT (GPU service, default 8090).`;
 
-const { values: flags } = parseArgs({ options: { 'no-gpu': { type: 'boolean', default: false }, artifacts: { type: 'string' }, help: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({
+  options: { 'no-gpu': { type: 'boolean', default: false }, artifacts: { type: 'string' }, help: { type: 'boolean', default: false } },
+});
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
@@ -43,7 +45,10 @@ if ('url' in gpu) step(`GPU service on ${gpu.url}`);
 else if (!flags['no-gpu']) console.warn(`GPU service not started, continuing without it: ${gpu.error.trim()}`);
 const experts = loadModels().length;
 mkdirSync('.wrangler', { recursive: true });
-writeFileSync('.wrangler/seed.sql', `${[...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n')}\n`);
+writeFileSync(
+  '.wrangler/seed.sql',
+  `${[...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n')}\n`,
+);
 wranglerQuietly(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
 step(`registry seeded: ${experts} replay experts and the trained router artifacts${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
 step(`starting the gateway on http://127.0.0.1:${PORT}`);
@@ -54,7 +59,20 @@ function serve(gpuService: RunningGpuService | null): void {
   // Its own inspector port: another wrangler dev on this machine may hold the default one.
   void freePort().then((inspectorPort) => {
     // ALLOW_PRIVATE_ENDPOINTS: locally, experts (the GPU service here, a vLLM next to it) live on loopback.
-    const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(PORT), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--test-scheduled', '--var', 'ALLOW_PRIVATE_ENDPOINTS:1'];
+    const args = [
+      'wrangler',
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(PORT),
+      '--inspector-port',
+      String(inspectorPort),
+      '--show-interactive-dev-session=false',
+      '--test-scheduled',
+      '--var',
+      'ALLOW_PRIVATE_ENDPOINTS:1',
+    ];
     const dev = spawn('npx', args, { stdio: ['ignore', 'pipe', 'pipe'], env: TOOL_ENV });
     // wrangler's own start-up lines are kept back (shown if it dies first); request logs after the banner pass through.
     let startup = '';
@@ -64,7 +82,9 @@ function serve(gpuService: RunningGpuService | null): void {
       startup += chunk.toString();
       if (!/Ready on/i.test(startup)) return;
       ready = true;
-      const gpuFacts = gpuService ? { url: gpuService.url, expertId: GPU_EXPERT_ID } : { skipped: flags['no-gpu'] ? 'started with --no-gpu' : 'failed to start, see above' };
+      const gpuFacts = gpuService
+        ? { url: gpuService.url, expertId: GPU_EXPERT_ID }
+        : { skipped: flags['no-gpu'] ? 'started with --no-gpu' : 'failed to start, see above' };
       console.log(banner({ base: `http://127.0.0.1:${PORT}`, adminToken: vars.ADMIN_TOKEN!, apiKey: vars.DEV_API_KEY!, experts, gpu: gpuFacts }));
     };
     dev.stdout.on('data', onOutput(process.stdout));

@@ -2,12 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ArtifactRecord } from '../router/artifacts';
-import {
-  measureOfflineSynthesisSkill,
-  sampleSynthesisTasks,
-  SYNTHESIS_SKILL_ARTIFACT,
-  type SynthesisSkillRanking,
-} from '../router/aggregate/synthesis-skill';
+import { measureOfflineSynthesisSkill, sampleSynthesisTasks, SYNTHESIS_SKILL_ARTIFACT, type SynthesisSkillRanking } from '../router/aggregate/synthesis-skill';
 import { measureLiveSynthesisSkill } from '../router/aggregate/synthesis-skill-live';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
@@ -37,7 +32,8 @@ const { values } = parseArgs({
 
 const setsPerQuestion = Number(values.sets);
 const seed = Number(values.seed);
-if (!Number.isInteger(setsPerQuestion) || setsPerQuestion < 1 || !Number.isInteger(seed)) throw new Error('--sets must be a positive integer, --seed an integer');
+if (!Number.isInteger(setsPerQuestion) || setsPerQuestion < 1 || !Number.isInteger(seed))
+  throw new Error('--sets must be a positive integer, --seed an integer');
 
 const questions = loadExamples(values.data);
 const models = loadModels(values.models);
@@ -47,14 +43,26 @@ if (values['live-url']) {
   if (!values['live-model']) throw new Error('--live-url needs --live-model');
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
-  const caller = liveCaller({ url: values['live-url'], model: values['live-model'], ...(values['live-key-env'] ? { keyEnv: values['live-key-env'] } : {}), inputPricePerMTok: 0, outputPricePerMTok: 0 });
+  const caller = liveCaller({
+    url: values['live-url'],
+    model: values['live-model'],
+    ...(values['live-key-env'] ? { keyEnv: values['live-key-env'] } : {}),
+    inputPricePerMTok: 0,
+    outputPricePerMTok: 0,
+  });
   const [entry] = await measureLiveSynthesisSkill(caller, [LIVE_EXPERT_ID], tasks.slice(0, limit));
-  console.log(`live synthesis skill of '${values['live-model']}' at ${values['live-url']}: ${entry!.skill.toFixed(3)} on ${entry!.tasks} sets (${entry!.failures ?? 0} failed calls)`);
+  console.log(
+    `live synthesis skill of '${values['live-model']}' at ${values['live-url']}: ${entry!.skill.toFixed(3)} on ${entry!.tasks} sets (${entry!.failures ?? 0} failed calls)`,
+  );
   console.log(JSON.stringify({ model: values['live-model'], skill: entry!.skill, tasks: entry!.tasks, failures: entry!.failures ?? 0 }));
   process.exit(0);
 }
 const modelIds = new Map(models.map((m) => [m.name, m.modelId]));
-const ranking = measureOfflineSynthesisSkill(questions, tasks, names).map((e) => ({ ...e, skill: Number(e.skill.toFixed(4)), modelId: modelIds.get(e.model)! }));
+const ranking = measureOfflineSynthesisSkill(questions, tasks, names).map((e) => ({
+  ...e,
+  skill: Number(e.skill.toFixed(4)),
+  modelId: modelIds.get(e.model)!,
+}));
 
 const data: SynthesisSkillRanking & Record<string, unknown> = {
   method: 'offline-proxy',

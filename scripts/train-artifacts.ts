@@ -41,4 +41,6 @@ for (const r of records) {
   writeFileSync(join(args.out!, `${r.name}.json`), json);
   process.stdout.write(`${r.name}@${r.version}: ${(json.length / 1024).toFixed(0)} KiB\n`);
 }
-process.stdout.write(`${records.length} artifacts, ${(total / 1024 / 1024).toFixed(2)} MiB, trained on ${examples.length} questions in ${((performance.now() - started) / 1000).toFixed(1)} s → ${args.out}\n`);
+process.stdout.write(
+  `${records.length} artifacts, ${(total / 1024 / 1024).toFixed(2)} MiB, trained on ${examples.length} questions in ${((performance.now() - started) / 1000).toFixed(1)} s → ${args.out}\n`,
+);

@@ -113,7 +113,13 @@ function writeLayer(dir: string, shape: Shape): MoeLayerWeights {
   mkdirSync(dir, { recursive: true });
   const tensor = (name: string, dims: number[], exponent?: number): Tensor => {
     const path = join(dir, `${name}.bin`);
-    writeFileSync(path, bf16Bits(dims.reduce((x, y) => x * y, 1), exponent));
+    writeFileSync(
+      path,
+      bf16Bits(
+        dims.reduce((x, y) => x * y, 1),
+        exponent,
+      ),
+    );
     return { dtype: 'bf16', shape: dims, data: mapFile(path) };
   };
   // The router gets real spread (|w| in [2^-3, 2^-2)) so tokens pick different experts, as trained routers do.

@@ -68,7 +68,10 @@ interface Model {
 function activeBytes(c: ModelConfig, bytes: number): number {
   const h = c.hiddenSize;
   const attention = (2 * c.numHeads + 2 * c.numKvHeads) * c.headDim * h;
-  const moe = c.routing.numExperts * h + c.routing.topK * 3 * h * c.moeIntermediateSize + (c.sharedExpertIntermediateSize ? 3 * h * c.sharedExpertIntermediateSize + h : 0);
+  const moe =
+    c.routing.numExperts * h +
+    c.routing.topK * 3 * h * c.moeIntermediateSize +
+    (c.sharedExpertIntermediateSize ? 3 * h * c.sharedExpertIntermediateSize + h : 0);
   const layers = c.sparseLayers.reduce((a, sparse) => a + attention + (sparse ? moe : 3 * h * c.denseIntermediateSize), 0);
   return (layers + c.vocabSize * h + h) * bytes;
 }
@@ -90,10 +93,14 @@ const child = join(dirname(fileURLToPath(import.meta.url)), 'serve', 'child.ts')
 
 async function runEngine(engine: EngineName, m: Model): Promise<EngineRow[]> {
   const spec: RunSpec = { ...base, vocabSize: m.config.vocabSize };
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, engine, engine === 'conclave' ? m.dir : m.gguf, JSON.stringify(spec)], {
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-    maxBuffer: 1 << 20,
-  }).catch((e: Error & { stderr?: string }) => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', child, engine, engine === 'conclave' ? m.dir : m.gguf, JSON.stringify(spec)],
+    {
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+      maxBuffer: 1 << 20,
+    },
+  ).catch((e: Error & { stderr?: string }) => {
     throw new Error(`${engine} on ${m.name} failed: ${e.stderr?.trim() || e.message}`);
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as EngineRow[];
@@ -115,7 +122,9 @@ for (let r = 0; r < runs; r++) {
       for (const row of await runEngine(engine, m)) {
         const key: Key = `${engine}|${m.name}|${row.batch}`;
         samples.set(key, [...(samples.get(key) ?? []), row]);
-        log(`  batch ${row.batch}: prefill ${row.prefill_tokens_per_s.toFixed(1)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s, TPOT ${row.tpot_ms.toFixed(1)} ms, RSS ${row.rss_mb.toFixed(0)} MB`);
+        log(
+          `  batch ${row.batch}: prefill ${row.prefill_tokens_per_s.toFixed(1)} tok/s, decode ${row.decode_tokens_per_s.toFixed(1)} tok/s, TPOT ${row.tpot_ms.toFixed(1)} ms, RSS ${row.rss_mb.toFixed(0)} MB`,
+        );
       }
     }
   }
@@ -130,7 +139,10 @@ const fmt = (xs: number[], digits = 1) => {
   return xs.length > 1 ? `${m} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : m;
 };
 
-const lines = ['| model | batch | engine | prefill tok/s | decode tok/s | TPOT ms | RSS MB | decode GB/s (% of triad) |', '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+const lines = [
+  '| model | batch | engine | prefill tok/s | decode tok/s | TPOT ms | RSS MB | decode GB/s (% of triad) |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+];
 const json: Array<Record<string, unknown>> = [];
 for (const m of prepared) {
   for (const batch of base.batches) {
@@ -140,7 +152,9 @@ for (const m of prepared) {
       // At batch 1 a decode step reads each active weight once: bytes / TPOT against the triad.
       const gbs = rows.map((r) => m.activeBytes / (r.tpot_ms / 1000) / 1e9);
       const bw = batch === 1 ? `${fmt(gbs)} (${((median(gbs) / triad) * 100).toFixed(0)}%)` : '';
-      lines.push(`| ${m.name} | ${batch} | ${engine} | ${fmt(pick('prefill_tokens_per_s'))} | ${fmt(pick('decode_tokens_per_s'))} | ${fmt(pick('tpot_ms'))} | ${fmt(pick('rss_mb'), 0)} | ${bw} |`);
+      lines.push(
+        `| ${m.name} | ${batch} | ${engine} | ${fmt(pick('prefill_tokens_per_s'))} | ${fmt(pick('decode_tokens_per_s'))} | ${fmt(pick('tpot_ms'))} | ${fmt(pick('rss_mb'), 0)} | ${bw} |`,
+      );
       json.push({
         engine,
         model: m.name,
@@ -163,7 +177,9 @@ for (const m of prepared) {
           ours.map((o, i) => (inverse ? theirs[i]![f] / o[f] : o[f] / theirs[i]![f])),
           2,
         );
-      lines.push(`| ${m.name} | ${batch} | **conclave ÷ llama.cpp** | ${ratio('prefill_tokens_per_s')}× | ${ratio('decode_tokens_per_s')}× | ${ratio('tpot_ms', true)}× faster | ${ratio('rss_mb')}× | |`);
+      lines.push(
+        `| ${m.name} | ${batch} | **conclave ÷ llama.cpp** | ${ratio('prefill_tokens_per_s')}× | ${ratio('decode_tokens_per_s')}× | ${ratio('tpot_ms', true)}× faster | ${ratio('rss_mb')}× | |`,
+      );
     }
   }
 }

@@ -24,7 +24,10 @@ Usage: npm run -w gpu-service logits -- (--model DIR | --demo FAMILY) --ids 1,2,
 );
 
 try {
-  const ids = (values.ids ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
+  const ids = (values.ids ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(Number);
   if (ids.length === 0 || !ids.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('--ids must be comma-separated token ids, e.g. --ids 1,2,3');
   const weights = loadCheckpoint(resolveModelDir(values.model, values.demo), {
     onProgress: (p) => process.stderr.write(p.stage === 'shard' ? `mapped ${p.file}\n` : ''),

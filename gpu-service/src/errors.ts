@@ -44,7 +44,13 @@ export class PayloadTooLargeError extends ServiceError {
 /** A prompt longer than the service reads before tokenising (tokenising it would stall other requests). */
 export class PromptTooLargeError extends ServiceError {
   constructor(bytes: number, limitBytes: number, param: string) {
-    super(413, 'invalid_request_error', 'prompt_too_large', `The prompt is ${bytes} bytes; this service tokenises at most ${limitBytes} bytes of prompt (max_prompt_bytes)`, param);
+    super(
+      413,
+      'invalid_request_error',
+      'prompt_too_large',
+      `The prompt is ${bytes} bytes; this service tokenises at most ${limitBytes} bytes of prompt (max_prompt_bytes)`,
+      param,
+    );
   }
 }
 

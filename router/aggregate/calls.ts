@@ -19,7 +19,15 @@ export interface AggregatorCall {
 /** Wraps a caller so every successful call is appended to `log`. */
 export function loggingCaller(caller: ExpertCaller, log: AggregatorCall[]): ExpertCaller {
   const record = (a: ExpertAnswer, opts: CallOptions): ExpertAnswer => {
-    log.push({ expert: a.expertId, role: opts.role, stage: opts.stage, prompt_tokens: a.usage.promptTokens, completion_tokens: a.usage.completionTokens, cost_usd: a.costUsd, latency_ms: a.latencyMs });
+    log.push({
+      expert: a.expertId,
+      role: opts.role,
+      stage: opts.stage,
+      prompt_tokens: a.usage.promptTokens,
+      completion_tokens: a.usage.completionTokens,
+      cost_usd: a.costUsd,
+      latency_ms: a.latencyMs,
+    });
     return a;
   };
   return {

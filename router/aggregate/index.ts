@@ -15,6 +15,13 @@ export interface AggregatorOptions {
 /** Every aggregator but `first` (the pipeline's own hedged path), by policy name. Cheap: call when artifacts change. */
 export function buildAggregators(opts: AggregatorOptions = {}): Map<string, Aggregator> {
   const ranking = parseSynthesisSkill(opts.artifacts?.get(SYNTHESIS_SKILL_ARTIFACT)?.data);
-  const all = [voteAggregator('vote'), voteAggregator('weighted-vote'), stackedVoteAggregator(opts.artifacts), synthesizeAggregator(ranking), judgeAggregator(ranking), layersAggregator(ranking)];
+  const all = [
+    voteAggregator('vote'),
+    voteAggregator('weighted-vote'),
+    stackedVoteAggregator(opts.artifacts),
+    synthesizeAggregator(ranking),
+    judgeAggregator(ranking),
+    layersAggregator(ranking),
+  ];
   return new Map(all.map((a) => [a.name, a]));
 }

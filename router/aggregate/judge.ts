@@ -37,11 +37,19 @@ export interface JudgeCall {
 
 /** Asks the judge to rank the candidates; the ranking is null when its verdict has none. */
 export async function judgeCandidates(call: JudgeCall): Promise<{ verdict: ExpertAnswer; ranking: number[] | null }> {
-  const verdict = await call.caller.complete(call.judgeId, aggregatorMessages(JUDGE_PROMPT, call.messages, call.candidates.map((a) => a.text)), {
-    role: 'judge',
-    stage: call.stage,
-    ...(call.signal ? { signal: call.signal } : {}),
-  });
+  const verdict = await call.caller.complete(
+    call.judgeId,
+    aggregatorMessages(
+      JUDGE_PROMPT,
+      call.messages,
+      call.candidates.map((a) => a.text),
+    ),
+    {
+      role: 'judge',
+      stage: call.stage,
+      ...(call.signal ? { signal: call.signal } : {}),
+    },
+  );
   return { verdict, ranking: parseRanking(verdict.text, call.candidates.length) };
 }
 

@@ -45,7 +45,11 @@ export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggrega
         let stoppedAfter: number | null = null;
 
         for (let round = 1; round <= rounds; round++) {
-          const messages = aggregatorMessages(SYNTHESIS_PROMPT, ctx.request.messages, current.map((a) => a.text));
+          const messages = aggregatorMessages(
+            SYNTHESIS_PROMPT,
+            ctx.request.messages,
+            current.map((a) => a.text),
+          );
           const start = (c: { expertId: string }) => caller.complete(c.expertId, messages, { role: 'expert', stage: base + round, ...signal });
           const proposing = proposers.map((expertId) => ({ expertId }));
           const settled = await Promise.allSettled(ctx.budget ? ctx.budget.together(proposing, start) : proposing.map(start));

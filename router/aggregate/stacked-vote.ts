@@ -10,7 +10,12 @@ import { voteOnAnswers } from './vote';
  * that backs the chosen letter most; its full text is the response. Without a fitted stacker (no
  * answer texts in the training data yet) it counts as `weighted-vote`, and says so in its detail.
  */
-export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string, answers: readonly ExpertAnswer[], decision: RoutingDecision): AggregationResult {
+export function stackedVoteOnAnswers(
+  stacked: StackedVote | null,
+  prompt: string,
+  answers: readonly ExpertAnswer[],
+  decision: RoutingDecision,
+): AggregationResult {
   const choices = stackAnswersOf(prompt, answers);
   if (!stacked || choices.every((c) => c.choice === null)) {
     const fallback = voteOnAnswers('weighted-vote', answers, decision, prompt);
@@ -23,7 +28,12 @@ export function stackedVoteOnAnswers(stacked: StackedVote | null, prompt: string
     text: answers.find((a) => a.expertId === winner)!.text,
     winner,
     tally: outcome.scores,
-    detail: { answer: outcome.choice, p: Math.round(outcome.p * 1e4) / 1e4, votes: Object.fromEntries(choices.map((c) => [c.expertId, c.choice])), stacked: true },
+    detail: {
+      answer: outcome.choice,
+      p: Math.round(outcome.p * 1e4) / 1e4,
+      votes: Object.fromEntries(choices.map((c) => [c.expertId, c.choice])),
+      stacked: true,
+    },
   };
 }
 

@@ -39,9 +39,7 @@ export interface SynthesisSkillRanking {
 
 const rankingSchema = z.object({
   method: z.enum(['offline-proxy', 'live']),
-  ranking: z.array(
-    z.object({ model: z.string(), modelId: z.string().optional(), skill: z.number(), tasks: z.number(), failures: z.number().optional() }),
-  ),
+  ranking: z.array(z.object({ model: z.string(), modelId: z.string().optional(), skill: z.number(), tasks: z.number(), failures: z.number().optional() })),
 });
 
 /** The artifact's data, or null when it is absent or malformed (aggregators then fall back to the routing rank). */

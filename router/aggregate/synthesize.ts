@@ -58,7 +58,11 @@ export interface SynthesisInputs {
  * anything (a request that has its experts' answers should not fail on the aggregator alone).
  * Once text has streamed a failure cannot be undone and is rethrown.
  */
-export async function synthesizeOrVote(call: Omit<SynthesisCall, 'candidates' | 'expertId' | 'stage'>, inputs: SynthesisInputs, push: (delta: string) => void): Promise<AggregationResult> {
+export async function synthesizeOrVote(
+  call: Omit<SynthesisCall, 'candidates' | 'expertId' | 'stage'>,
+  inputs: SynthesisInputs,
+  push: (delta: string) => void,
+): Promise<AggregationResult> {
   const { candidates, choice, calls } = inputs;
   const about = { synthesizer: choice.expertId, chosen_by: choice.chosenBy, inputs: candidates.map((a) => a.expertId) };
   let started = false;
@@ -87,7 +91,14 @@ export function synthesizeAggregator(ranking: SynthesisSkillRanking | null): Agg
         return synthesizeOrVote(
           { caller: loggingCaller(ctx.caller, calls), messages: ctx.request.messages, ...(ctx.signal ? { signal: ctx.signal } : {}) },
           // After the experts' stages: the aggregator's call is the request's last stage.
-          { aggregation: 'synthesize', candidates: ctx.answers, decision: ctx.decision, choice: chooseAggregator(ctx, ranking), stage: ctx.decision.stages.length, calls },
+          {
+            aggregation: 'synthesize',
+            candidates: ctx.answers,
+            decision: ctx.decision,
+            choice: chooseAggregator(ctx, ranking),
+            stage: ctx.decision.stages.length,
+            calls,
+          },
           push,
         );
       }),

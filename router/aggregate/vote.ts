@@ -14,7 +14,10 @@ export type VoteKind = 'vote' | 'weighted-vote';
  * most trusted expert, then to the earliest. The response is the winner's own full answer.
  */
 export function voteOnAnswers(kind: VoteKind, answers: readonly ExpertAnswer[], decision: RoutingDecision, prompt: string): AggregationResult {
-  const weights = expertWeights(decision, answers.map((a) => a.expertId));
+  const weights = expertWeights(
+    decision,
+    answers.map((a) => a.expertId),
+  );
   const reading = readingForPrompt(prompt);
   const extracted = answers.map((a) => extractAnswer(a.text, reading));
   const outcome = countVotes(

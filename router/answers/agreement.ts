@@ -58,7 +58,14 @@ export function agreementByCategory(questions: Iterable<RecordedQuestion>): Map<
     const parts = parts_;
     const sum = (k: keyof ExtractionAgreement) => parts.reduce((s, p) => s + p[k], 0);
     const total = sum('total');
-    out.set(category, { total, agree: sum('agree'), rate: total ? sum('agree') / total : 0, onlyRecorded: sum('onlyRecorded'), onlyExtracted: sum('onlyExtracted'), different: sum('different') });
+    out.set(category, {
+      total,
+      agree: sum('agree'),
+      rate: total ? sum('agree') / total : 0,
+      onlyRecorded: sum('onlyRecorded'),
+      onlyExtracted: sum('onlyExtracted'),
+      different: sum('different'),
+    });
   }
   return out;
 }

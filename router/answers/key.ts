@@ -62,7 +62,11 @@ function unwrap(raw: string): string {
     prev = s;
     const boxed = /^\\boxed\{([\s\S]*)\}$/.exec(s);
     if (boxed) s = boxed[1]!.trim();
-    s = s.replace(/^\$+([\s\S]*?)\$+$/, '$1').replace(/^\\\(([\s\S]*)\\\)$/, '$1').replace(/^\*\*([\s\S]*)\*\*$/, '$1').trim();
+    s = s
+      .replace(/^\$+([\s\S]*?)\$+$/, '$1')
+      .replace(/^\\\(([\s\S]*)\\\)$/, '$1')
+      .replace(/^\*\*([\s\S]*)\*\*$/, '$1')
+      .trim();
   }
   return s;
 }
@@ -140,7 +144,10 @@ function expressionKey(span: string): AnswerKey | null {
 function valueKey(raw: string): AnswerKey | null {
   const literal = canonicalLiteral(raw.trim());
   if (literal !== null) return { format: 'value', value: literal };
-  const value = raw.replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/^(?:\\?["'])+|(?:\\?["']|\\)+$/g, '');
+  const value = raw
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(/^(?:\\?["'])+|(?:\\?["']|\\)+$/g, '');
   return { format: 'value', value };
 }
 

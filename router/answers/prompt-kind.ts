@@ -17,14 +17,18 @@ export type PromptKind =
 const LETTERED_LINE = /^\(?([A-J])[.):]\s+\S/;
 const LETTER_INSTRUCTION = /\b(?:answer|respond|reply) with (?:the|a|only the) (?:letter|option)|\bchoose (?:the|one) (?:correct )?(?:option|letter)\b/i;
 /** The prompt prescribes a single final answer: a JSON answer field, a box, "only the answer". */
-const FINAL_ANSWER_FORMAT = /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\banswer with (?:a|one|only a|just a) (?:number|word|value)\b/i;
+const FINAL_ANSWER_FORMAT =
+  /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\banswer with (?:a|one|only a|just a) (?:number|word|value)\b/i;
 /** "… in the `answer` field", then a JSON template naming it: the reply's JSON field is its answer. */
 const ANSWER_FIELD = /[`"']answer[`"']\s*(?:field|key)\b/i;
 const JSON_ANSWER_EXAMPLE = /e\.g\.,?\s*`?"answer"\s*:\s*"[^"]*"`?/gi;
-const CODE_OUTPUT = /\[PYTHON\]|```(?:python|py)\b|\bassert\s+\w+\(.*==|\b(?:output|return value|result) of (?:the|this) (?:code|function|program|snippet)\b|\bwhat (?:does|will) (?:the|this) (?:code|function|program) (?:print|return|output)\b/i;
-const MATH = /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
+const CODE_OUTPUT =
+  /\[PYTHON\]|```(?:python|py)\b|\bassert\s+\w+\(.*==|\b(?:output|return value|result) of (?:the|this) (?:code|function|program|snippet)\b|\bwhat (?:does|will) (?:the|this) (?:code|function|program) (?:print|return|output)\b/i;
+const MATH =
+  /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
 /** Writing, explaining or advising: many good answers, none of them a key. */
-const OPEN_REQUEST = /^(?:please\s+)?(?:write|compose|draft|create|generate|make up|describe|explain|summari[sz]e|translate|rewrite|paraphrase|tell me (?:about|a|how|why)|give me (?:some|a few|ideas|tips|advice|an? (?:overview|example|story|poem))|list|suggest|brainstorm|design|plan|outline|discuss|compare|elaborate|brief me|help me|can you (?:write|explain|help|describe|tell)|could you (?:write|explain|help|describe|tell)|how (?:do|can|should|would) (?:i|we|you)|why (?:do|does|is|are|did|was|were|should|would)|what (?:are (?:some|the (?:pros|benefits|differences))|do you think|would you)|i (?:need|want|would like)|let'?s)\b/i;
+const OPEN_REQUEST =
+  /^(?:please\s+)?(?:write|compose|draft|create|generate|make up|describe|explain|summari[sz]e|translate|rewrite|paraphrase|tell me (?:about|a|how|why)|give me (?:some|a few|ideas|tips|advice|an? (?:overview|example|story|poem))|list|suggest|brainstorm|design|plan|outline|discuss|compare|elaborate|brief me|help me|can you (?:write|explain|help|describe|tell)|could you (?:write|explain|help|describe|tell)|how (?:do|can|should|would) (?:i|we|you)|why (?:do|does|is|are|did|was|were|should|would)|what (?:are (?:some|the (?:pros|benefits|differences))|do you think|would you)|i (?:need|want|would like)|let'?s)\b/i;
 const FACTOID = /^(?:who|what|which|when|where|how (?:many|much))\b[^\n]{0,200}\?$/i;
 
 /** The kind of the last user turn (or of the whole text when given a single string). */
@@ -35,7 +39,12 @@ export function promptKind(prompt: string): PromptKind {
   if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
   const first = text.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
   if (OPEN_REQUEST.test(first) || OPEN_REQUEST.test(text)) return { kind: 'open-ended' };
-  if (CODE_OUTPUT.test(text) || FACTOID.test(text) || (MATH.test(text) && text.length < 2000 && /\?\s*$|^\s*(?:find|compute|calculate|evaluate|simplify|solve)\b/im.test(text))) return shortAnswer(text);
+  if (
+    CODE_OUTPUT.test(text) ||
+    FACTOID.test(text) ||
+    (MATH.test(text) && text.length < 2000 && /\?\s*$|^\s*(?:find|compute|calculate|evaluate|simplify|solve)\b/im.test(text))
+  )
+    return shortAnswer(text);
   return { kind: 'open-ended' };
 }
 

@@ -29,10 +29,19 @@ export function createBanditStrategy(artifacts: ArtifactSet): RoutingStrategy {
           const { mean, width } = armEstimate(arm, x);
           const costUsd = models.stats.expectedCostUsd(e.id, e, f.promptTokens);
           const ucb = mean + state.alpha * width;
-          return { expertId: e.id, score: ucb - lambda * costUsd * 1000, detail: { mean: round(mean), width: round(width), cost_usd: round(costUsd, 8), pulls: arm.n } };
+          return {
+            expertId: e.id,
+            score: ucb - lambda * costUsd * 1000,
+            detail: { mean: round(mean), width: round(width), cost_usd: round(costUsd, 8), pulls: arm.n },
+          };
         }),
       );
-      return { strategy: 'bandit', ranked, stages: [chooseExperts(ranked, experts, policy, req.prompt, 1)], info: { lambda, alpha: state.alpha, artifacts: `${models.versions},${versionsOf([record])}` } };
+      return {
+        strategy: 'bandit',
+        ranked,
+        stages: [chooseExperts(ranked, experts, policy, req.prompt, 1)],
+        info: { lambda, alpha: state.alpha, artifacts: `${models.versions},${versionsOf([record])}` },
+      };
     },
   };
 }

@@ -55,19 +55,31 @@ export class AnswerConfidence {
     const e = this.indexOf.get(expertId);
     if (e === undefined) return 0;
     const width = this.vocab.terms.length + DENSE + 1;
-    const model: LogRegModel = { experts: [expertId], sparseDims: this.vocab.terms.length, denseDims: DENSE, weights: this.weights.subarray(e * width, (e + 1) * width) };
+    const model: LogRegModel = {
+      experts: [expertId],
+      sparseDims: this.vocab.terms.length,
+      denseDims: DENSE,
+      weights: this.weights.subarray(e * width, (e + 1) * width),
+    };
     const pa = predictLogReg(model, answerFeatures(text, stated, this.vocab))[0]!;
     return logitOf(pa) - this.baseLogit[e]!;
   }
 
   toArtifact(): AnswerConfidenceArtifact {
-    return { experts: [...this.experts], terms: [...this.vocab.terms], idf: encodeFloat32(this.vocab.idf), weights: encodeFloat32(this.weights), baseLogit: [...this.baseLogit] };
+    return {
+      experts: [...this.experts],
+      terms: [...this.vocab.terms],
+      idf: encodeFloat32(this.vocab.idf),
+      weights: encodeFloat32(this.weights),
+      baseLogit: [...this.baseLogit],
+    };
   }
 
   static fromArtifact(data: unknown): AnswerConfidence {
     const a = answerConfidenceSchema.parse(data);
     const weights = decodeFloat32(a.weights);
-    if (weights.length !== a.experts.length * (a.terms.length + DENSE + 1)) throw new Error(`${ANSWER_CONFIDENCE_ARTIFACT}: weight count does not match its shape`);
+    if (weights.length !== a.experts.length * (a.terms.length + DENSE + 1))
+      throw new Error(`${ANSWER_CONFIDENCE_ARTIFACT}: weight count does not match its shape`);
     return new AnswerConfidence(vocabularyOf(a.terms, decodeFloat32(a.idf)), a.experts, weights, a.baseLogit);
   }
 }
@@ -85,7 +97,11 @@ export interface RecordedTexts {
   outcomes: Readonly<Record<string, { correct: boolean; text?: string } | undefined>>;
 }
 
-export function trainAnswerConfidence(examples: readonly RecordedTexts[], experts: readonly string[], opts: LogRegOptions = ANSWER_LOGREG_OPTIONS): AnswerConfidence | null {
+export function trainAnswerConfidence(
+  examples: readonly RecordedTexts[],
+  experts: readonly string[],
+  opts: LogRegOptions = ANSWER_LOGREG_OPTIONS,
+): AnswerConfidence | null {
   const texts = examples.flatMap((x) => experts.map((id) => x.outcomes[id]?.text).filter((t): t is string => t !== undefined));
   if (texts.length === 0) return null;
   const vocab = buildVocabulary(texts, { minDf: 5, maxDfRatio: 0.9, maxTerms: 3000 });

@@ -83,7 +83,19 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
         const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
         return gain > lambda * cost * 1000;
       };
-      return { strategy: 'cascade', ranked, stages, escalate, info: { lambda, artifacts: models.versions, answer_confidence: confidence !== null, stacked_vote: stacked !== null, stop_on: stopOnStacked ? 'stacked' : 'vote' } };
+      return {
+        strategy: 'cascade',
+        ranked,
+        stages,
+        escalate,
+        info: {
+          lambda,
+          artifacts: models.versions,
+          answer_confidence: confidence !== null,
+          stacked_vote: stacked !== null,
+          stop_on: stopOnStacked ? 'stacked' : 'vote',
+        },
+      };
     },
   };
 }
@@ -119,7 +131,12 @@ export function stagesOf<T>(ladder: readonly T[], quorum: number): T[][] {
  * vote aggregators count it, the last answer for `first`, and for synthesis or judges, which
  * cannot be foreseen, the most likely choice.
  */
-export function returnedChoice(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>): string | null {
+export function returnedChoice(
+  aggregate: AggregationName,
+  answers: readonly ExpertAnswer[],
+  votes: readonly Vote[],
+  weights: ReadonlyMap<string, number>,
+): string | null {
   if (aggregate === 'first') return votes[votes.length - 1]?.choice ?? null;
   const counted = countedVote(aggregate, answers, votes, weights);
   return counted ? counted.answer : choicePosterior(votes, EFFECTIVE_OPTIONS).choice;
@@ -130,7 +147,13 @@ export function returnedChoice(aggregate: AggregationName, answers: readonly Exp
  * rival. When they cannot (two agreeing experts outweigh the strongest one alone), calling them
  * would only cost. Other aggregations can always change.
  */
-export function canOverturn(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>, ahead: readonly string[]): boolean {
+export function canOverturn(
+  aggregate: AggregationName,
+  answers: readonly ExpertAnswer[],
+  votes: readonly Vote[],
+  weights: ReadonlyMap<string, number>,
+  ahead: readonly string[],
+): boolean {
   const counted = countedVote(aggregate, answers, votes, weights);
   if (!counted) return true;
   const [leader = 0, rival = 0] = Object.values(counted.tally).sort((a, b) => b - a);
@@ -139,7 +162,12 @@ export function canOverturn(aggregate: AggregationName, answers: readonly Expert
 }
 
 /** The vote as `vote` / `weighted-vote` count it (the weights also break ties, as live); null for other aggregations. */
-function countedVote(aggregate: AggregationName, answers: readonly ExpertAnswer[], votes: readonly Vote[], weights: ReadonlyMap<string, number>): VoteOutcome | null {
+function countedVote(
+  aggregate: AggregationName,
+  answers: readonly ExpertAnswer[],
+  votes: readonly Vote[],
+  weights: ReadonlyMap<string, number>,
+): VoteOutcome | null {
   if (aggregate !== 'vote' && aggregate !== 'weighted-vote') return null;
   return countVotes(
     answers.map((a, i) => ({ expertId: a.expertId, answer: votes[i]!.choice, weight: ballotWeight(aggregate, weights, a.expertId) })),

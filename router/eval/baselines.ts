@@ -51,7 +51,12 @@ const CASCADE_ACCURACY_SHARE = 0.85;
 export function baselineRouters(summary: TrainingSummary, experts: readonly ExpertProfile[], source: ReplayOptions['source']): Router[] {
   const prices = pricesOf(experts);
   const byAccuracy = [...summary.accuracy].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-  const fixed = (name: string, stages: string[][], aggregation: ReplayOptions['aggregation'], escalate?: (prompt: string) => RoutingDecision['escalate']): Router => ({
+  const fixed = (
+    name: string,
+    stages: string[][],
+    aggregation: ReplayOptions['aggregation'],
+    escalate?: (prompt: string) => RoutingDecision['escalate'],
+  ): Router => ({
     name,
     run: (x) => playDecision(decisionOf(name, stages, escalate?.(x.prompt)), x, prices, { aggregation, source, competence: summary.accuracy }),
   });
@@ -59,7 +64,11 @@ export function baselineRouters(summary: TrainingSummary, experts: readonly Expe
   const [cheapA, cheapB] = byAccuracy
     .filter((id) => id !== best && summary.accuracy.get(id)! >= CASCADE_ACCURACY_SHARE * summary.accuracy.get(best)!)
     .sort((a, b) => summary.meanCostUsd.get(a)! - summary.meanCostUsd.get(b)!);
-  const routers = [fixed('best-single', [[best]], 'first'), fixed('vote-top3', [byAccuracy.slice(0, 3)], 'vote'), fixed('vote-top5', [byAccuracy.slice(0, 5)], 'vote')];
+  const routers = [
+    fixed('best-single', [[best]], 'first'),
+    fixed('vote-top3', [byAccuracy.slice(0, 3)], 'vote'),
+    fixed('vote-top5', [byAccuracy.slice(0, 5)], 'vote'),
+  ];
   if (cheapA && cheapB) routers.push(fixed('agreement-cascade', [[cheapA, cheapB], [best]], 'first', disagree));
   routers.push(randomRouter(experts, prices), oracleRouter(experts, prices, best));
   return routers;

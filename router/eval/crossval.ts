@@ -54,7 +54,12 @@ export function routersFor(artifacts: ArtifactSet, summary: TrainingSummary, exp
   return opts.includeBaselines ? [...routers, ...baselineRouters(summary, experts, opts.source)] : routers;
 }
 
-export async function evaluateSplit(labelled: readonly EvalExample[], testSet: readonly EvalExample[], experts: ExpertProfile[], opts: EvalOptions): Promise<ResultsByRouter> {
+export async function evaluateSplit(
+  labelled: readonly EvalExample[],
+  testSet: readonly EvalExample[],
+  experts: ExpertProfile[],
+  opts: EvalOptions,
+): Promise<ResultsByRouter> {
   const trainSet = opts.labels === 'none' ? pseudoLabelled(labelled) : labelled;
   const artifacts: ArtifactSet = new Map(train(trainSet, opts.train).map((r) => [r.name, r]));
   const routers = routersFor(artifacts, summarizeTraining(trainSet, experts), experts, opts);
@@ -68,7 +73,13 @@ export async function evaluateSplit(labelled: readonly EvalExample[], testSet: r
 }
 
 /** k-fold cross-validation on one split; results are pooled over the folds in question order. */
-export async function crossValidate(examples: readonly EvalExample[], folds: number, experts: ExpertProfile[], opts: EvalOptions, onFold?: (fold: number) => void): Promise<ResultsByRouter> {
+export async function crossValidate(
+  examples: readonly EvalExample[],
+  folds: number,
+  experts: ExpertProfile[],
+  opts: EvalOptions,
+  onFold?: (fold: number) => void,
+): Promise<ResultsByRouter> {
   const pooled: ResultsByRouter = new Map();
   const n = examples.length;
   for (const [f, test] of kFolds(n, folds).entries()) {

@@ -46,16 +46,22 @@ export function frontierSvg(plot: FrontierPlot): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${(M.left + W - M.right) / 2}" y="22" text-anchor="middle" font-size="14">${escape(plot.title)}</text>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(plot.title)}</text>`,
   ];
   for (let a = ay0; a <= ay1 + 1e-9; a += step) {
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(a)}" y2="${y(a)}" stroke="#eee"/>`, `<text x="${M.left - 6}" y="${y(a) + 4}" text-anchor="end">${+a.toFixed(1)}%</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(a)}" y2="${y(a)}" stroke="#eee"/>`,
+      `<text x="${M.left - 6}" y="${y(a) + 4}" text-anchor="end">${+a.toFixed(1)}%</text>`,
+    );
   }
   for (let e = Math.floor(cx0); e <= Math.ceil(cx1); e++) {
     for (const m of [1, 2, 5]) {
       const c = m * 10 ** e;
       if (Math.log10(c) < cx0 || Math.log10(c) > cx1) continue;
-      parts.push(`<line x1="${x(c)}" x2="${x(c)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`, `<text x="${x(c)}" y="${H - M.bottom + 16}" text-anchor="middle">${+c.toPrecision(3)}</text>`);
+      parts.push(
+        `<line x1="${x(c)}" x2="${x(c)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#eee"/>`,
+        `<text x="${x(c)}" y="${H - M.bottom + 16}" text-anchor="middle">${+c.toPrecision(3)}</text>`,
+      );
     }
   }
   parts.push(
@@ -63,11 +69,19 @@ export function frontierSvg(plot: FrontierPlot): string {
     `<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">accuracy</text>`,
   );
   let line = 0;
-  const legend = (colour: string, text: string) => parts.push(`<text x="${W - M.right + 14}" y="${M.top + 6 + 15 * line++}" fill="${colour}">${escape(text)}</text>`);
+  const legend = (colour: string, text: string) =>
+    parts.push(`<text x="${W - M.right + 14}" y="${M.top + 6 + 15 * line++}" fill="${colour}">${escapeXml(text)}</text>`);
   for (const sweep of plot.sweeps) {
-    const path = [...sweep.points].sort((a, b) => a.metrics.cost_per_query - b.metrics.cost_per_query).map((p) => at(p).map((v) => v.toFixed(1)).join(','));
+    const path = [...sweep.points]
+      .sort((a, b) => a.metrics.cost_per_query - b.metrics.cost_per_query)
+      .map((p) =>
+        at(p)
+          .map((v) => v.toFixed(1))
+          .join(','),
+      );
     parts.push(`<polyline points="${path.join(' ')}" fill="none" stroke="${sweep.colour}" stroke-width="2"/>`);
-    for (const p of sweep.points) parts.push(`<circle cx="${at(p)[0]}" cy="${at(p)[1]}" r="3" fill="${sweep.colour}"><title>${escape(p.label)}</title></circle>`);
+    for (const p of sweep.points)
+      parts.push(`<circle cx="${at(p)[0]}" cy="${at(p)[1]}" r="3" fill="${sweep.colour}"><title>${escapeXml(p.label)}</title></circle>`);
     legend(sweep.colour, `— ${sweep.label}`);
   }
   line++;
@@ -79,7 +93,7 @@ export function frontierSvg(plot: FrontierPlot): string {
     }
     const colour = POINT_COLOURS[i % POINT_COLOURS.length]!;
     const [px, py] = at(p);
-    parts.push(`<circle cx="${px}" cy="${py}" r="5" fill="${colour}" stroke="white"><title>${escape(p.label)}</title></circle>`);
+    parts.push(`<circle cx="${px}" cy="${py}" r="5" fill="${colour}" stroke="white"><title>${escapeXml(p.label)}</title></circle>`);
     legend(colour, `● ${describe(p)}`);
   });
   if (off.length) {
@@ -102,6 +116,6 @@ function niceStep(span: number): number {
   return 25;
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -68,7 +68,11 @@ export function playDecision(decision: RoutingDecision, example: EvalExample, pr
     return { correct: outcome.choice !== null && outcome.choice === truth, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
   }
   const ballots = voters.map((v) => ({ ...v, pred: v.key }));
-  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, ballots, { source: opts.source, reading, ...(opts.competence ? { competence: opts.competence } : {}) });
+  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, ballots, {
+    source: opts.source,
+    reading,
+    ...(opts.competence ? { competence: opts.competence } : {}),
+  });
   const correct = result.answer !== null && result.answer === truth;
   return { correct, costUsd, called, answer: result.answer, extraction: { agree, total } };
 }

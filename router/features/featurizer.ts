@@ -60,7 +60,8 @@ export class Featurizer {
   static fromArtifact(data: unknown): Featurizer {
     const a = featurizerArtifactSchema.parse(data);
     const matrix = dequantizeInt8(a.projection);
-    if (matrix.length !== a.terms.length * a.dims) throw new Error(`${FEATURES_ARTIFACT}: projection has ${matrix.length} values, expected ${a.terms.length}×${a.dims}`);
+    if (matrix.length !== a.terms.length * a.dims)
+      throw new Error(`${FEATURES_ARTIFACT}: projection has ${matrix.length} values, expected ${a.terms.length}×${a.dims}`);
     return new Featurizer(vocabularyOf(a.terms, decodeFloat32(a.idf)), { terms: a.terms.length, dims: a.dims, matrix });
   }
 }

@@ -8,7 +8,9 @@ const WORD = /[a-z]+|[0-9]+(?:\.[0-9]+)?/g;
  * "the rate"). The list is short on purpose: TF-IDF already down-weights the rest.
  */
 const STOP = new Set(
-  'a an and are as at be but by for from has have he her his i if in into is it its of on or our she that the their them then there these they this to was we were what when which who will with would you your answer letter correct option options question following'.split(' '),
+  'a an and are as at be but by for from has have he her his i if in into is it its of on or our she that the their them then there these they this to was we were what when which who will with would you your answer letter correct option options question following'.split(
+    ' ',
+  ),
 );
 
 /** Lower-cased words; every number becomes `<num>` so arithmetic questions share a feature. */

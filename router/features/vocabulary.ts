@@ -36,7 +36,10 @@ export function buildVocabulary(texts: readonly string[], opts: VocabularyOption
     .slice(0, opts.maxTerms)
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const idf = Float32Array.from(kept, ([, n]) => Math.log((1 + texts.length) / (1 + n)) + 1);
-  return vocabularyOf(kept.map(([t]) => t), idf);
+  return vocabularyOf(
+    kept.map(([t]) => t),
+    idf,
+  );
 }
 
 export function vocabularyOf(termList: readonly string[], idf: Float32Array): Vocabulary {

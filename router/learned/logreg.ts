@@ -23,7 +23,12 @@ export interface LogRegOptions {
 // Tuned by 5-fold CV on the dev split: stronger settings over-fit the ~6k sparse terms.
 export const DEFAULT_LOGREG_OPTIONS: LogRegOptions = { epochs: 4, learningRate: 0.02, l2: 1e-2, seed: 11 };
 
-export function trainLogReg(features: readonly PromptFeatures[], labels: LabelMatrix, sparseDims: number, opts: LogRegOptions = DEFAULT_LOGREG_OPTIONS): LogRegModel {
+export function trainLogReg(
+  features: readonly PromptFeatures[],
+  labels: LabelMatrix,
+  sparseDims: number,
+  opts: LogRegOptions = DEFAULT_LOGREG_OPTIONS,
+): LogRegModel {
   const denseDims = features[0]?.dense.length ?? 0;
   const width = sparseDims + denseDims + 1;
   const m = labels.experts.length;

@@ -76,12 +76,18 @@ export class CorrectnessPredictor {
   static fromArtifact(data: unknown): CorrectnessPredictor {
     const a = correctnessArtifactSchema.parse(data);
     const weights = decodeFloat32(a.logreg.weights);
-    if (weights.length !== a.experts.length * (a.logreg.sparseDims + a.logreg.denseDims + 1)) throw new Error(`${CORRECTNESS_ARTIFACT}: weight count does not match its shape`);
+    if (weights.length !== a.experts.length * (a.logreg.sparseDims + a.logreg.denseDims + 1))
+      throw new Error(`${CORRECTNESS_ARTIFACT}: weight count does not match its shape`);
     const bytes = base64ToBytes(a.knn.labels);
     const labels = { experts: a.experts, rows: a.knn.rows, values: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     if (labels.values.length !== a.knn.rows * a.experts.length) throw new Error(`${CORRECTNESS_ARTIFACT}: label count does not match its shape`);
     const knn: KnnIndex = { dims: a.knn.dims, embeddings: dequantizeInt8(a.knn.embeddings), labels, baseRate: baseRates(labels) };
     const { neighbours, temperature, priorWeight } = a.knn;
-    return new CorrectnessPredictor({ experts: a.experts, sparseDims: a.logreg.sparseDims, denseDims: a.logreg.denseDims, weights }, knn, { neighbours, temperature, priorWeight }, a.blend);
+    return new CorrectnessPredictor(
+      { experts: a.experts, sparseDims: a.logreg.sparseDims, denseDims: a.logreg.denseDims, weights },
+      knn,
+      { neighbours, temperature, priorWeight },
+      a.blend,
+    );
   }
 }

@@ -19,7 +19,13 @@ export function affordable(expert: ExpertProfile, prompt: string, policy: Routin
   return policy.max_cost_usd === undefined || estimateCostUsd(expert, tokensOf(prompt)) <= policy.max_cost_usd;
 }
 
-export function chooseExperts(ranked: readonly Candidate[], experts: readonly ExpertProfile[], policy: RoutingPolicy, prompt: string, defaultK: number): Candidate[] {
+export function chooseExperts(
+  ranked: readonly Candidate[],
+  experts: readonly ExpertProfile[],
+  policy: RoutingPolicy,
+  prompt: string,
+  defaultK: number,
+): Candidate[] {
   const k = policy.k ?? defaultK;
   const byId = new Map(experts.map((e) => [e.id, e]));
   const pool = policy.sample ? sampleOrder(ranked, prompt) : ranked;

@@ -35,7 +35,12 @@ export function scoreByUtility(models: RouterModels, prompt: string, experts: re
 }
 
 export function notTrained(strategy: string): InvalidRequestError {
-  return new InvalidRequestError(`strategy '${strategy}' has no trained artifacts yet (seed them with npm start or wait for the cron retrain)`, 'strategy_not_trained', 'routing.strategy', 503);
+  return new InvalidRequestError(
+    `strategy '${strategy}' has no trained artifacts yet (seed them with npm start or wait for the cron retrain)`,
+    'strategy_not_trained',
+    'routing.strategy',
+    503,
+  );
 }
 
 export function createLearnedStrategy(artifacts: ArtifactSet): RoutingStrategy {
@@ -49,7 +54,11 @@ export function createLearnedStrategy(artifacts: ArtifactSet): RoutingStrategy {
       const ranked = rankCandidates(
         experts.map((e): Candidate => {
           const s = scores.get(e.id)!;
-          return { expertId: e.id, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight: voteWeight(s.p), affordable: affordable(e, req.prompt, policy) ? 1 : 0 } };
+          return {
+            expertId: e.id,
+            score: s.utility,
+            detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight: voteWeight(s.p), affordable: affordable(e, req.prompt, policy) ? 1 : 0 },
+          };
         }),
       );
       return { strategy: 'learned', ranked, stages: [chooseExperts(ranked, experts, policy, req.prompt, 1)], info: { lambda, artifacts: models.versions } };

@@ -16,7 +16,12 @@ export const MAX_KNN_ROWS = 10_000;
 export const ONLINE_LEARNING_RATE = 0.05;
 export const ONLINE_L2 = 1e-4;
 
-export function updateCorrectness(data: unknown, examples: readonly TrainingExample[], features: readonly PromptFeatures[], maxRows = MAX_KNN_ROWS): CorrectnessArtifact {
+export function updateCorrectness(
+  data: unknown,
+  examples: readonly TrainingExample[],
+  features: readonly PromptFeatures[],
+  maxRows = MAX_KNN_ROWS,
+): CorrectnessArtifact {
   const old = CorrectnessPredictor.fromArtifact(data);
   const experts = [...old.experts, ...newExperts(old.experts, examples)];
   const logreg = widenLogReg(old.logreg, experts);
@@ -53,7 +58,13 @@ function sgdStep(model: LogRegModel, f: PromptFeatures, x: TrainingExample): voi
   });
 }
 
-function appendToIndex(index: KnnIndex, experts: readonly string[], examples: readonly TrainingExample[], features: readonly PromptFeatures[], maxRows: number): KnnIndex {
+function appendToIndex(
+  index: KnnIndex,
+  experts: readonly string[],
+  examples: readonly TrainingExample[],
+  features: readonly PromptFeatures[],
+  maxRows: number,
+): KnnIndex {
   const oldM = index.labels.experts.length;
   const m = experts.length;
   const total = index.labels.rows + examples.length;

@@ -8,7 +8,12 @@ import type { TrainingExample } from '../train';
 
 const INT16_MAX = 32767;
 
-export function updateSkillProfiles(data: unknown, examples: readonly TrainingExample[], features: readonly PromptFeatures[], featurizer: Featurizer): SkillArtifact {
+export function updateSkillProfiles(
+  data: unknown,
+  examples: readonly TrainingExample[],
+  features: readonly PromptFeatures[],
+  featurizer: Featurizer,
+): SkillArtifact {
   const old = SkillProfiles.fromArtifact(data);
   const experts = [...old.experts, ...newExperts(old.experts, examples)];
   const width = old.keywords.length;
@@ -30,6 +35,11 @@ export function updateSkillProfiles(data: unknown, examples: readonly TrainingEx
 export function newExperts(known: readonly string[], examples: readonly TrainingExample[]): string[] {
   const seen = new Set(known);
   const out: string[] = [];
-  for (const x of examples) for (const id of Object.keys(x.outcomes)) if (!seen.has(id)) (seen.add(id), out.push(id));
+  for (const x of examples)
+    for (const id of Object.keys(x.outcomes))
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(id);
+      }
   return out;
 }

@@ -56,7 +56,9 @@ export class LlmSkillExtractor {
   async extract(caller: ExpertCaller, expertId: string, prompt: string): Promise<ExtractedSkills> {
     const messages = extractionMessages(prompt);
     const replies = await Promise.allSettled(
-      Array.from({ length: this.opts.samples }, () => caller.complete(expertId, messages, { role: 'extractor', stage: 0, temperature: this.opts.temperature, maxTokens: 48 })),
+      Array.from({ length: this.opts.samples }, () =>
+        caller.complete(expertId, messages, { role: 'extractor', stage: 0, temperature: this.opts.temperature, maxTokens: 48 }),
+      ),
     );
     const votes = new Map<string, number>();
     for (const r of replies) if (r.status === 'fulfilled') for (const kw of parseKeywords(r.value.text)) votes.set(kw, (votes.get(kw) ?? 0) + 1);

@@ -73,7 +73,8 @@ async function querySkills(
 ): Promise<{ keywords: number[]; info: Record<string, unknown> }> {
   const local = () => localKeywords(models.featurizer.features(prompt).sparse, models.lexicon);
   if ((policy.extractor ?? 'local') === 'local') return { keywords: local(), info: { extractor: 'local' } };
-  if (!options.caller) throw new InvalidRequestError("extractor 'llm' needs a live expert caller, and none came with this request", 'extractor_unavailable', 'routing.extractor');
+  if (!options.caller)
+    throw new InvalidRequestError("extractor 'llm' needs a live expert caller, and none came with this request", 'extractor_unavailable', 'routing.extractor');
   const expertId = options.extractorExpertId ?? defaultExtractor(models.profiles, experts);
   try {
     const { keywords, named } = await models.llm.extract(options.caller, expertId, prompt);

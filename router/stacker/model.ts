@@ -75,7 +75,15 @@ export class VoteStacker {
   constructor(readonly artifact: VoteStackerArtifact) {
     const all = Object.values(artifact.experts);
     const mean = (key: keyof StackerParams) => (all.length ? all.reduce((s, p) => s + p[key], 0) / all.length : key === 'prompt' || key === 'text' ? 1 : 0);
-    this.fallback = { bias: mean('bias'), prompt: mean('prompt'), text: mean('text'), textSure: mean('textSure'), both: mean('both'), missing: mean('missing'), presence: mean('presence') };
+    this.fallback = {
+      bias: mean('bias'),
+      prompt: mean('prompt'),
+      text: mean('text'),
+      textSure: mean('textSure'),
+      both: mean('both'),
+      missing: mean('missing'),
+      presence: mean('presence'),
+    };
   }
 
   params(expertId: string): StackerParams {

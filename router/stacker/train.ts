@@ -44,7 +44,13 @@ export interface PromptModelOptions {
 }
 
 /** Null when no expert of the pool has recorded answer texts (history rows without them). */
-export function trainVoteStacker(examples: readonly StackerExample[], features: readonly PromptFeatures[], labels: LabelMatrix, models: PromptModelOptions, opts: StackerTrainingOptions = DEFAULT_STACKER_OPTIONS): VoteStackerArtifact | null {
+export function trainVoteStacker(
+  examples: readonly StackerExample[],
+  features: readonly PromptFeatures[],
+  labels: LabelMatrix,
+  models: PromptModelOptions,
+  opts: StackerTrainingOptions = DEFAULT_STACKER_OPTIONS,
+): VoteStackerArtifact | null {
   const pool = poolOf(examples, labels, opts.poolSize);
   if (pool.length === 0) return null;
   const ballots = crossFitBallots(examples, features, pool, models, opts);
@@ -85,7 +91,13 @@ function rightChoice(x: StackerExample): string | null {
 }
 
 /** Per question, the pool experts' answers with out-of-fold prompt and text scores (null: not called). */
-function crossFitBallots(examples: readonly StackerExample[], features: readonly PromptFeatures[], pool: readonly string[], models: PromptModelOptions, opts: StackerTrainingOptions): (StackBallot | null)[][] {
+function crossFitBallots(
+  examples: readonly StackerExample[],
+  features: readonly PromptFeatures[],
+  pool: readonly string[],
+  models: PromptModelOptions,
+  opts: StackerTrainingOptions,
+): (StackBallot | null)[][] {
   const out: (StackBallot | null)[][] = examples.map(() => pool.map(() => null));
   for (const test of kFolds(examples.length, opts.folds, opts.seed)) {
     const fit = trainIndices(examples.length, test);
@@ -94,7 +106,12 @@ function crossFitBallots(examples: readonly StackerExample[], features: readonly
       fit.map((i) => examples[i]!.outcomes),
     );
     const fitFeatures = fit.map((i) => features[i]!);
-    const predictor = new CorrectnessPredictor(trainLogReg(fitFeatures, fitLabels, models.sparseDims, models.logreg), buildKnnIndex(fitFeatures, fitLabels), models.knn, models.blend);
+    const predictor = new CorrectnessPredictor(
+      trainLogReg(fitFeatures, fitLabels, models.sparseDims, models.logreg),
+      buildKnnIndex(fitFeatures, fitLabels),
+      models.knn,
+      models.blend,
+    );
     const confidence = trainAnswerConfidence(
       fit.map((i) => examples[i]!),
       pool,
@@ -132,10 +149,14 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, opt
     }
     // The letter prior and the option prior exist only where the prompt lists options.
     const letter = options.length ? LETTERS.indexOf(b.choice) : -1;
-    const terms = byChoice.get(b.choice) ?? (letter < 0 ? [] : [
-      [letterAt + letter, 1],
-      [optionAt, options[letter] ?? 0],
-    ]);
+    const terms =
+      byChoice.get(b.choice) ??
+      (letter < 0
+        ? []
+        : [
+            [letterAt + letter, 1],
+            [optionAt, options[letter] ?? 0],
+          ]);
     ballotFeatures(b).forEach((x, i) => terms.push([at + i, x]));
     byChoice.set(b.choice, terms);
   }
@@ -145,7 +166,14 @@ function committeeOf(ballots: readonly StackBallot[], answer: string | null, opt
 }
 
 /** Fits the stacked vote over random committees of each question's answers. */
-function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonly (string | null)[], options: readonly number[][], optionWeights: number[], pool: readonly string[], opts: StackerTrainingOptions): VoteStackerArtifact {
+function fitStacker(
+  ballots: readonly (StackBallot | null)[][],
+  answers: readonly (string | null)[],
+  options: readonly number[][],
+  optionWeights: number[],
+  pool: readonly string[],
+  opts: StackerTrainingOptions,
+): VoteStackerArtifact {
   const rand = seededRandom(opts.seed);
   const committees: ChoiceGroup[] = [];
   ballots.forEach((row, i) => {
@@ -166,7 +194,18 @@ function fitStacker(ballots: readonly (StackBallot | null)[][], answers: readonl
     experts: Object.fromEntries(
       pool.map((id, e) => {
         const at = e * PER_EXPERT;
-        return [id, { bias: round(w[at]!), prompt: round(w[at + 1]!), text: round(w[at + 2]!), textSure: round(w[at + 3]!), both: round(w[at + 4]!), missing: round(w[at + 5]!), presence: round(w[at + 6]!) }];
+        return [
+          id,
+          {
+            bias: round(w[at]!),
+            prompt: round(w[at + 1]!),
+            text: round(w[at + 2]!),
+            textSure: round(w[at + 3]!),
+            both: round(w[at + 4]!),
+            missing: round(w[at + 5]!),
+            presence: round(w[at + 6]!),
+          },
+        ];
       }),
     ),
     otherBias: round(w[otherAt]!),

@@ -45,7 +45,11 @@ export class StackedVote {
     const record = artifacts.get(VOTE_STACKER_ARTIFACT);
     if (!record) return null;
     const confidence = artifacts.get(ANSWER_CONFIDENCE_ARTIFACT);
-    return new StackedVote(parseArtifact(record, VoteStacker.fromArtifact), confidence ? parseArtifact(confidence, AnswerConfidence.fromArtifact) : null, loadRouterModels(artifacts));
+    return new StackedVote(
+      parseArtifact(record, VoteStacker.fromArtifact),
+      confidence ? parseArtifact(confidence, AnswerConfidence.fromArtifact) : null,
+      loadRouterModels(artifacts),
+    );
   }
 
   ballots(prompt: string, answers: readonly StackAnswer[], known: PromptP = () => undefined): StackBallot[] {
@@ -63,7 +67,12 @@ export class StackedVote {
     };
     // What the text says is read from the text itself: a ballot's choice may be a recorded pred (the evaluation's default).
     const read = answerReader(prompt);
-    return answers.map((a) => ({ expertId: a.expertId, choice: a.choice, promptLogit: logitOf(promptP(a.expertId)), textLogit: this.confidence?.textLogit(a.expertId, a.text, read(a.text) !== null) ?? 0 }));
+    return answers.map((a) => ({
+      expertId: a.expertId,
+      choice: a.choice,
+      promptLogit: logitOf(promptP(a.expertId)),
+      textLogit: this.confidence?.textLogit(a.expertId, a.text, read(a.text) !== null) ?? 0,
+    }));
   }
 
   decide(prompt: string, answers: readonly StackAnswer[], known?: PromptP): StackedOutcome {

@@ -45,8 +45,19 @@ export function consensus(questions: readonly UnlabelledQuestion[], opts: Consen
   });
   let posteriors: Map<string, number>[] = [];
   for (let it = 0; it < opts.iterations; it++) {
-    const strong = new Set([...accuracy].sort((a, b) => b[1] - a[1]).slice(0, opts.voters).map(([m]) => m));
-    posteriors = keyed.map((q, i) => posterior(q.filter(([m]) => it === 0 || strong.has(m)), accuracy, spread[i]!));
+    const strong = new Set(
+      [...accuracy]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, opts.voters)
+        .map(([m]) => m),
+    );
+    posteriors = keyed.map((q, i) =>
+      posterior(
+        q.filter(([m]) => it === 0 || strong.has(m)),
+        accuracy,
+        spread[i]!,
+      ),
+    );
     const agree = new Map<string, number>();
     const seen = new Map<string, number>();
     keyed.forEach((q, i) => {

@@ -2,11 +2,16 @@
 // request that works as pasted (a question the offline replay experts have recorded answers for).
 
 /** MMLU-Pro dev question mmlu-pro-8026: every replay expert has an answer for it. */
-export const EXAMPLE_PROMPT = 'Question: Which expression is equal to 720?\nOptions:\nA. 7x20\nB. 9x90\nC. 8x80\nD. 9x80\nAnswer with the letter of the correct option.';
+export const EXAMPLE_PROMPT =
+  'Question: Which expression is equal to 720?\nOptions:\nA. 7x20\nB. 9x90\nC. 8x80\nD. 9x80\nAnswer with the letter of the correct option.';
 
 export function exampleCurl(base: string, apiKey: string): string {
   const body = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: EXAMPLE_PROMPT }] });
-  return [`curl -sS --fail-with-body ${base}/v1/chat/completions \\`, `  -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\`, `  -d '${body}'`].join('\n');
+  return [
+    `curl -sS --fail-with-body ${base}/v1/chat/completions \\`,
+    `  -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' \\`,
+    `  -d '${body}'`,
+  ].join('\n');
 }
 
 export interface BannerFacts {

@@ -63,4 +63,12 @@ export function ensureChromium(facts: BrowserFacts = machineFacts(), log: (line:
 }
 
 /** How every browser test launches it: headless, no sandbox (root in containers), nothing fetched. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];

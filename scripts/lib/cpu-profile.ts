@@ -69,7 +69,12 @@ export function partOf(module: string | null, frame: CallFrame): string {
 }
 
 /** A built-in (JSON, crypto, streams) is charged to the nearest bundled module that called it. */
-function partOfSample(id: number, nodes: ReadonlyMap<number, ProfileNode>, parent: ReadonlyMap<number, number>, markersByScript: ReadonlyMap<string, { line: number; module: string }[]>): string {
+function partOfSample(
+  id: number,
+  nodes: ReadonlyMap<number, ProfileNode>,
+  parent: ReadonlyMap<number, number>,
+  markersByScript: ReadonlyMap<string, { line: number; module: string }[]>,
+): string {
   const own = nodes.get(id)!.callFrame;
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
     const frame = nodes.get(at)!.callFrame;

@@ -33,7 +33,9 @@ export async function cpuPerRequest(t: Target, inspectorPort: number, requests: 
 
 export function printCpuTable(figures: CpuFigures[]): void {
   const parts = [...new Set(figures.flatMap((f) => Object.keys(f.parts)))].sort((a, b) => (figures.at(-1)!.parts[b] ?? 0) - (figures.at(-1)!.parts[a] ?? 0));
-  console.log(`\nCPU per request in the Worker, by part (µs; a V8 CPU profile over ${figures[0]?.requests} sequential requests each, through the inspector):\n`);
+  console.log(
+    `\nCPU per request in the Worker, by part (µs; a V8 CPU profile over ${figures[0]?.requests} sequential requests each, through the inspector):\n`,
+  );
   console.log(`| part | ${figures.map((f) => f.name).join(' | ')} |`);
   console.log(`|---|${figures.map(() => '---').join('|')}|`);
   for (const p of parts) console.log(`| ${p} | ${figures.map((f) => (f.parts[p] ?? 0).toFixed(0)).join(' | ')} |`);

@@ -24,11 +24,22 @@ export const GPU_API_KEY_SECRET = 'EXPERT_GPU_API_KEY';
 export function ensureDevVars(path = DEV_VARS): Record<string, string> {
   const vars = readDevVars(path);
   let changed = false;
-  for (const [name, prefix] of [['ADMIN_TOKEN', 'adm'], ['DEV_API_KEY', 'sk-dev'], [GPU_API_KEY_SECRET, 'gpu']] as const) {
+  for (const [name, prefix] of [
+    ['ADMIN_TOKEN', 'adm'],
+    ['DEV_API_KEY', 'sk-dev'],
+    [GPU_API_KEY_SECRET, 'gpu'],
+  ] as const) {
     if (vars[name]) continue;
     vars[name] = `${prefix}-${randomBytes(18).toString('base64url')}`;
     changed = true;
   }
-  if (changed) writeFileSync(path, `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  if (changed)
+    writeFileSync(
+      path,
+      `${Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    );
   return vars;
 }

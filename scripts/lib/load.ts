@@ -32,7 +32,14 @@ export async function startBench(vars: Record<string, string> = {}): Promise<Ben
   const peer = await startOpenAiPeer();
   const gw = await startGateway({ seed: false, vars });
   await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
-  return { peer, gw, close: async () => (await gw.stop(), await peer.close()) };
+  return {
+    peer,
+    gw,
+    close: async () => {
+      await gw.stop();
+      await peer.close();
+    },
+  };
 }
 
 export async function registerExpert(gw: RunningGateway, expert: Record<string, unknown>): Promise<void> {
@@ -78,7 +85,11 @@ export async function runLoad(b: Bench, requests = 10_000, connections = 100): P
     latency: { p50: result.latency.p50, p99: result.latency.p99 },
     addedLatency: { p50: result.latency.p50 - direct.latency.p50, p99: result.latency.p99 - direct.latency.p99 },
     errorRate: (sent - ok) / sent,
-    statusCodes: { ...Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count])), timeouts: result.timeouts, errors: result.errors },
+    statusCodes: {
+      ...Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, v.count])),
+      timeouts: result.timeouts,
+      errors: result.errors,
+    },
     okResponses: ok,
     routesRecorded: recorded,
     lostRecords: Math.max(0, ok - recorded),

@@ -90,9 +90,20 @@ async function interleaved(targets: Target[], opts: OverheadOptions, measure: (t
 }
 
 async function requestsPerSecond(t: Target, connections: number, seconds: number): Promise<number> {
-  const result = await autocannon({ url: t.url, method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: t.body, connections, duration: seconds, timeout: 30 });
+  const result = await autocannon({
+    url: t.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...t.headers },
+    body: t.body,
+    connections,
+    duration: seconds,
+    timeout: 30,
+  });
   const failed = result.requests.total - result['2xx'];
-  if (failed > result.requests.total * 0.01) throw new Error(`${t.name}: ${failed} of ${result.requests.total} requests failed at ${connections} connections (${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} not 2xx)`);
+  if (failed > result.requests.total * 0.01)
+    throw new Error(
+      `${t.name}: ${failed} of ${result.requests.total} requests failed at ${connections} connections (${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} not 2xx)`,
+    );
   return result['2xx'] / seconds;
 }
 

@@ -58,7 +58,9 @@ export function artifactSql(name: string, data: unknown, mode: 'seed' | 'next'):
   const version = mode === 'seed' ? '1' : `(SELECT coalesce(max(version), 0) + 1 FROM router_artifacts WHERE name = ${n})`;
   const guard = mode === 'seed' ? ` WHERE NOT EXISTS (SELECT 1 FROM router_artifacts WHERE name = ${n})` : '';
   return [
-    ...chunks.map((body, seq) => `INSERT OR REPLACE INTO router_artifact_chunks (name, version, seq, body) SELECT ${n}, ${version}, ${seq}, ${sqlString(body)}${guard};`),
+    ...chunks.map(
+      (body, seq) => `INSERT OR REPLACE INTO router_artifact_chunks (name, version, seq, body) SELECT ${n}, ${version}, ${seq}, ${sqlString(body)}${guard};`,
+    ),
     `INSERT INTO router_artifacts (name, version, chunks, bytes) SELECT ${n}, ${version}, ${chunks.length}, ${utf8Bytes(json)}${guard};`,
   ];
 }

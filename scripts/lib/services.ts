@@ -51,5 +51,10 @@ export function startPassthroughWorker(peerUrl: string): Promise<WranglerDev> {
 /** Portkey's open-source gateway from npm (a pinned dev dependency), under Node. */
 export async function startPortkey(): Promise<Service> {
   const port = await freePort();
-  return startProcess('node', ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless'], /Ready for connections/, `http://127.0.0.1:${port}`);
+  return startProcess(
+    'node',
+    ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${port}`, '--headless'],
+    /Ready for connections/,
+    `http://127.0.0.1:${port}`,
+  );
 }

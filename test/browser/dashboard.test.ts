@@ -92,7 +92,10 @@ function heatCells(figure: string): Promise<string[]> {
 
 /** The cells of the table row whose header is `rowHeader`, once the row is there. */
 async function rowCells(rowHeader: string): Promise<string[]> {
-  const row = page.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: rowHeader }) }).first();
+  const row = page
+    .locator('tbody tr')
+    .filter({ has: page.getByRole('rowheader', { name: rowHeader }) })
+    .first();
   await row.waitFor();
   return row.locator('td').allTextContents();
 }
@@ -179,7 +182,11 @@ describe('the admin dashboard in a browser', () => {
 
     // Full-text search over prompts and answers finds it by words of its question.
     await page.getByRole('link', { name: 'Routing history', exact: true }).click();
-    const words = example.prompt.split(/\s+/).filter((w) => /^[a-z]{6,}$/i.test(w)).slice(0, 2).join(' ');
+    const words = example.prompt
+      .split(/\s+/)
+      .filter((w) => /^[a-z]{6,}$/i.test(w))
+      .slice(0, 2)
+      .join(' ');
     await page.getByLabel('Search prompts and answers').fill(words);
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator(`a[href="/admin/routes/${routeId}"]`).count()).toBe(1);
@@ -257,7 +264,9 @@ describe('the admin dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Back to experts' }).click();
     await page.waitForURL(`${gw.url}/admin/experts`);
     const skills = page.locator('figure', { has: page.locator('svg.heatmap') });
-    expect(await skills.locator('figcaption').textContent()).toBe(`Skill profiles (${SKILL_ARTIFACT} v1): ${REPLAY_EXPERTS} experts × the ${HEATMAP_KEYWORDS} keywords that separate them most`);
+    expect(await skills.locator('figcaption').textContent()).toBe(
+      `Skill profiles (${SKILL_ARTIFACT} v1): ${REPLAY_EXPERTS} experts × the ${HEATMAP_KEYWORDS} keywords that separate them most`,
+    );
     const skillCells = await heatCells('figure');
     expect(skillCells).toHaveLength(REPLAY_EXPERTS * HEATMAP_KEYWORDS);
     expect(skillCells[0]).toMatch(/^expert DeepSeek-Coder-V2, keyword \S.*: [+-]?\d+$/);
@@ -267,21 +276,31 @@ describe('the admin dashboard in a browser', () => {
 
     // The GPU service's per-layer expert activations for a prompt, as the service itself traced it.
     const trace = countActivations(
-      await (await fetch(`${gpu.url}/v1/moe/trace`, { method: 'POST', headers: { authorization: `Bearer ${GPU_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: example.prompt }) })).json(),
+      await (
+        await fetch(`${gpu.url}/v1/moe/trace`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${GPU_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: example.prompt }),
+        })
+      ).json(),
     );
     await page.getByRole('link', { name: `Expert activations of ${GPU_EXPERT_ID}` }).click();
     await page.getByLabel('Prompt to trace').fill(example.prompt);
     await page.getByRole('button', { name: 'Trace' }).click();
     await expect
       .poll(() => page.locator('figcaption').textContent())
-      .toBe(`${GPU_EXPERT_ID}: ${trace.tokens} prompt tokens × top-${trace.topK} routing over ${trace.numExperts} experts in ${trace.layers.length} MoE layers`);
+      .toBe(
+        `${GPU_EXPERT_ID}: ${trace.tokens} prompt tokens × top-${trace.topK} routing over ${trace.numExperts} experts in ${trace.layers.length} MoE layers`,
+      );
     expect(await heatCells('figure')).toEqual(trace.layers.flatMap((layer, row) => trace.counts[row]!.map((n, e) => `layer ${layer}, expert ${e}: ${n}`)));
     await expectLabelled();
     await shot('09-activations');
 
     await page.getByRole('link', { name: 'Policies' }).click();
     await page.waitForURL(`${gw.url}/admin/policies`);
-    expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(expect.arrayContaining(['autobuilt-in', 'economybuilt-in', 'qualitybuilt-in', 'balancedbuilt-in']));
+    expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(
+      expect.arrayContaining(['autobuilt-in', 'economybuilt-in', 'qualitybuilt-in', 'balancedbuilt-in']),
+    );
     // auto is the balanced preset, knob for knob.
     expect((await rowCells('auto')).slice(0, 7)).toEqual((await rowCells('balanced')).slice(0, 7));
     await expectLabelled();
@@ -367,8 +386,12 @@ describe('the admin dashboard in a browser', () => {
     await page.getByLabel('Admin token').fill(gw.adminToken);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${gw.url}/admin`);
-    const routes = (await (await fetch(`${gw.url}/admin/api/routes?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { data: { id: string }[] };
-    const keys = (await (await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { data: { id: string }[] };
+    const routes = (await (await fetch(`${gw.url}/admin/api/routes?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as {
+      data: { id: string }[];
+    };
+    const keys = (await (await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as {
+      data: { id: string }[];
+    };
     const pages: Record<string, string> = {
       overview: '/admin',
       experts: '/admin/experts',

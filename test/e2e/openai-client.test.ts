@@ -40,17 +40,28 @@ describe('the official openai client against the running gateway', () => {
   it('routes by a preset from the artifacts seeded like npm start does, and the bandit learns from a rating', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.apiKey });
     const completion = await client.chat.completions.create({ model: 'economy', messages: [{ role: 'user', content: example.prompt }] });
-    const routing = (completion as unknown as { routing: { policy: string; strategy: string; route_id: string; calls: { expert: string; status: string }[] } }).routing;
+    const routing = (completion as unknown as { routing: { policy: string; strategy: string; route_id: string; calls: { expert: string; status: string }[] } })
+      .routing;
     expect(routing).toMatchObject({ policy: 'economy', strategy: 'cascade' });
     const answers = routing.calls.filter((c) => c.status === 'ok').map((c) => example.outcomes[c.expert]!.text);
     expect(answers).toContain(completion.choices[0]!.message.content);
 
     const admin = { authorization: `Bearer ${gw.adminToken}` };
-    const artifacts = async () => ((await (await fetch(`${gw.url}/admin/api/artifacts`, { headers: admin })).json()) as { data: { name: string; version: number }[] }).data;
-    expect((await artifacts()).map((a) => a.name)).toEqual(expect.arrayContaining(['bandit-linucb', 'learned-correctness', 'router-features', 'skill-profiles']));
-    const rated = await fetch(`${gw.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ route_id: routing.route_id, score: 1 }) });
+    const artifacts = async () =>
+      ((await (await fetch(`${gw.url}/admin/api/artifacts`, { headers: admin })).json()) as { data: { name: string; version: number }[] }).data;
+    expect((await artifacts()).map((a) => a.name)).toEqual(
+      expect.arrayContaining(['bandit-linucb', 'learned-correctness', 'router-features', 'skill-profiles']),
+    );
+    const rated = await fetch(`${gw.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ route_id: routing.route_id, score: 1 }),
+    });
     expect(rated.status).toBe(201);
-    const learned = (await (await fetch(`${gw.url}/admin/api/artifacts/learn`, { method: 'POST', headers: admin })).json()) as { feedback: number; saved: string[] };
+    const learned = (await (await fetch(`${gw.url}/admin/api/artifacts/learn`, { method: 'POST', headers: admin })).json()) as {
+      feedback: number;
+      saved: string[];
+    };
     expect(learned.feedback).toBe(1);
     expect((await artifacts()).find((a) => a.name === 'learned-correctness')!.version).toBe(2);
   });

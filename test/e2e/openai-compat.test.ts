@@ -16,10 +16,17 @@ let gw: RunningGateway;
 let peer: OpenAiPeer;
 let anthropic: AnthropicPeer;
 let client: OpenAI;
-const WEATHER = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } };
+const WEATHER = {
+  type: 'function' as const,
+  function: { name: 'get_weather', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+};
 
 async function register(expert: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${gw.url}/admin/api/experts`, { method: 'POST', headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(expert) });
+  const res = await fetch(`${gw.url}/admin/api/experts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(expert),
+  });
   if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
 }
 
@@ -74,7 +81,13 @@ describe('the official client, as an agent uses it', () => {
       stream: true,
       messages: [
         { role: 'system', content: 'Look closely.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is this? ' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this? ' },
+            { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+          ],
+        },
       ],
     });
     let text = '';
@@ -108,9 +121,15 @@ describe('the official client, as an agent uses it', () => {
   });
 
   it('serves an OpenAPI document generated from the same schemas', async () => {
-    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/chat/completions', '/v1/embeddings', '/v1/models/{id}']));
-    expect(Object.keys(doc.components.schemas['ChatCompletionRequest']!.properties!)).toEqual(expect.arrayContaining(['tools', 'response_format', 'reasoning_effort', 'routing']));
+    expect(Object.keys(doc.components.schemas['ChatCompletionRequest']!.properties!)).toEqual(
+      expect.arrayContaining(['tools', 'response_format', 'reasoning_effort', 'routing']),
+    );
   });
 });

@@ -35,7 +35,12 @@ function freshCheckout(): string {
 async function npmStart(args: string[] = []): Promise<Started> {
   const dir = freshCheckout();
   const [port, gpuPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], { cwd: dir, env: { ...process.env, PORT: String(port), GPU_PORT: String(gpuPort) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port), GPU_PORT: String(gpuPort) },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const started: Started = { dir, port, gpuPort, child, output: '' };
   running.push(started);
   await new Promise<void>((done, fail) => {
@@ -88,7 +93,12 @@ describe('the README, on a checkout that never ran', () => {
     expect(before.trim().split('\n').length).toBeLessThanOrEqual(8);
     expect(s.output).toContain(`http://127.0.0.1:${s.port}/admin`);
     expect(s.output).toContain(`GPU service  http://127.0.0.1:${s.gpuPort}`);
-    const env = Object.fromEntries(readFileSync(join(s.dir, '.dev.vars'), 'utf8').trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+    const env = Object.fromEntries(
+      readFileSync(join(s.dir, '.dev.vars'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
     expect(s.output).toContain(`DEV_API_KEY=${env.DEV_API_KEY}`);
 
     const curl = s.output.slice(s.output.lastIndexOf('curl -sS'));
@@ -110,7 +120,9 @@ describe('the README, on a checkout that never ran', () => {
       ...examples.flatMap((b, i) => [
         `echo "::example ${i + 1}::" >&2`,
         b.replaceAll('127.0.0.1:8787', `127.0.0.1:${s.port}`).trimEnd(),
-        ...(b.includes('api.openai.com') ? [`curl -sS --fail-with-body -X DELETE http://127.0.0.1:${s.port}/admin/api/experts/gpt-4o-mini -H "authorization: Bearer $ADMIN_TOKEN"`] : []),
+        ...(b.includes('api.openai.com')
+          ? [`curl -sS --fail-with-body -X DELETE http://127.0.0.1:${s.port}/admin/api/experts/gpt-4o-mini -H "authorization: Bearer $ADMIN_TOKEN"`]
+          : []),
       ]),
       // The keys exported by the README's first step are the ones npm start wrote.
       `test "$DEV_API_KEY" = "${env.DEV_API_KEY}"`,
@@ -128,7 +140,11 @@ describe('the README, on a checkout that never ran', () => {
       const res = await fetch(`http://127.0.0.1:${s.port}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${env.DEV_API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: EXAMPLE_PROMPT }], routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'Meta-Llama-3_1-70B-Instruct'], aggregate } }),
+        body: JSON.stringify({
+          model: 'auto',
+          messages: [{ role: 'user', content: EXAMPLE_PROMPT }],
+          routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'Meta-Llama-3_1-70B-Instruct'], aggregate },
+        }),
       });
       const body = (await res.json()) as { routing: { aggregation_detail: Record<string, unknown> } };
       expect(res.status, aggregate).toBe(200);
@@ -140,8 +156,15 @@ describe('the README, on a checkout that never ran', () => {
   it('npm start -- --no-gpu starts the gateway alone', async () => {
     const s = await npmStart(['--no-gpu']);
     expect(s.output).toContain('GPU service  not running (started with --no-gpu)');
-    const env = Object.fromEntries(readFileSync(join(s.dir, '.dev.vars'), 'utf8').trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
-    const models = (await (await fetch(`http://127.0.0.1:${s.port}/v1/models`, { headers: { authorization: `Bearer ${env.DEV_API_KEY}` } })).json()) as { data: { id: string }[] };
+    const env = Object.fromEntries(
+      readFileSync(join(s.dir, '.dev.vars'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
+    const models = (await (await fetch(`http://127.0.0.1:${s.port}/v1/models`, { headers: { authorization: `Bearer ${env.DEV_API_KEY}` } })).json()) as {
+      data: { id: string }[];
+    };
     expect(models.data.map((m) => m.id)).toContain('gemini-1.5-pro-002');
     expect(models.data.map((m) => m.id)).not.toContain('gpu-olmoe-demo');
     const help = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--help'], { encoding: 'utf8' });

@@ -83,7 +83,14 @@ beforeAll(async () => {
   const res = await fetch(`${gw.url}/admin/api/experts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'gpu-demo', provider: 'openai', model: 'gpu-demo', endpoint_url: a.url, replica_urls: [b.url], api_key_secret: 'EXPERT_GPU_DEMO_KEY' }),
+    body: JSON.stringify({
+      id: 'gpu-demo',
+      provider: 'openai',
+      model: 'gpu-demo',
+      endpoint_url: a.url,
+      replica_urls: [b.url],
+      api_key_secret: 'EXPERT_GPU_DEMO_KEY',
+    }),
   });
   expect(res.status).toBe(201);
   expect(((await res.json()) as { replica_urls: string[] }).replica_urls).toEqual([b.url]);

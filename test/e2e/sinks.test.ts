@@ -77,7 +77,17 @@ const chat = (body: Record<string, unknown>) =>
   });
 
 type Attr = { key: string; value: Record<string, unknown> };
-type Span = { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string; endTimeUnixNano: string; attributes: Attr[]; status: { code: number } };
+type Span = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Attr[];
+  status: { code: number };
+};
 const attr = (s: Span, key: string) => {
   const v = s.attributes.find((a) => a.key === key)?.value;
   return v ? Object.values(v)[0] : undefined;
@@ -86,7 +96,9 @@ const attr = (s: Span, key: string) => {
 describe('traces and webhook out', () => {
   it('sends full batches after the answers, one span per route and per expert call, and a signed webhook retried on failure', async () => {
     const voters = ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'Meta-Llama-3_1-70B-Instruct'];
-    const answers = await Promise.all(Array.from({ length: BATCH }, () => chat({ model: 'auto', routing: { strategy: 'fixed', experts: voters, aggregate: 'vote' } })));
+    const answers = await Promise.all(
+      Array.from({ length: BATCH }, () => chat({ model: 'auto', routing: { strategy: 'fixed', experts: voters, aggregate: 'vote' } })),
+    );
     // Every answer arrived while the receiver was holding every reply.
     expect(answers.map((r) => r.status)).toEqual(Array(BATCH).fill(200));
     const routeIds = answers.map((r) => r.headers.get('x-route-id')!);

@@ -59,7 +59,10 @@ async function llamaSequence(spec: DemoSpec, dir: string) {
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',
   });
-  return { model, sequence: context.getSequence(), dispose: async () => {
+  return {
+    model,
+    sequence: context.getSequence(),
+    dispose: async () => {
       await context.dispose();
       await model.dispose();
     },

@@ -100,7 +100,10 @@ describe('bad checkpoints', () => {
     const dir = copyOf('mixtral');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, intermediate_size: 128 }));
-    expectCheckpointError(() => loadCheckpoint(dir), /tensor 'model\.layers\.0\.block_sparse_moe\.experts\.0\.w1\.weight' has shape \[96,64\], expected \[128,64\]/);
+    expectCheckpointError(
+      () => loadCheckpoint(dir),
+      /tensor 'model\.layers\.0\.block_sparse_moe\.experts\.0\.w1\.weight' has shape \[96,64\], expected \[128,64\]/,
+    );
   });
 
   it('names a shard missing from a sharded checkpoint', () => {

@@ -102,7 +102,9 @@ describe('logits CLI', () => {
   });
 
   it('fails clearly on an id outside the vocabulary', () => {
-    const run = spawnSync('npx', ['tsx', 'gpu-service/scripts/logits.ts', '--model', ensureDemoCheckpoint('mixtral'), '--ids', '1,999999'], { encoding: 'utf8' });
+    const run = spawnSync('npx', ['tsx', 'gpu-service/scripts/logits.ts', '--model', ensureDemoCheckpoint('mixtral'), '--ids', '1,999999'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/999999 is outside the vocabulary/);
   });
@@ -193,7 +195,9 @@ describe('binding a model', () => {
       // The LM head is bound last: every projection and MoE block before it is already bound.
       const lmHead = { ...weights.lmHead, data: weights.lmHead.data.subarray(1) };
       expect(() => new ModelRunner({ ...weights, lmHead })).toThrow(/w\.data has \d+ bytes/);
-      const bound = [...linears.mock.results, ...moes.mock.results].filter((r) => r.type === 'return').map((r) => r.value as { forward(x: Float32Array, t: number): unknown });
+      const bound = [...linears.mock.results, ...moes.mock.results]
+        .filter((r) => r.type === 'return')
+        .map((r) => r.value as { forward(x: Float32Array, t: number): unknown });
       expect(bound.length).toBeGreaterThan(weights.layers.length);
       for (const op of bound) expect(() => op.forward(new Float32Array(weights.config.hiddenSize), 1)).toThrow(/disposed/);
       expect(held()).toBe(before);

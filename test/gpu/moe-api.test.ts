@@ -42,7 +42,9 @@ describe('moeForward rejects bad inputs with clear errors', () => {
     expect(() => run(routing, { ...weights, experts: { ...experts, gate } })).toThrow(/weights.experts.gate\[3\]/);
     const up = [...experts.up];
     up[1] = { ...up[1]!, shape: [8, 32], data: up[1]!.data.subarray(0, 8 * 32 * 2) };
-    expect(() => run(routing, { ...weights, experts: { ...experts, up } })).toThrow(/weights.experts.up\[1\]: shape \[8,32\] does not match expected \[16,32\]/);
+    expect(() => run(routing, { ...weights, experts: { ...experts, up } })).toThrow(
+      /weights.experts.up\[1\]: shape \[8,32\] does not match expected \[16,32\]/,
+    );
   });
 
   it('packed tensors with a wrong leading dim', () => {

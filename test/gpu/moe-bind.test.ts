@@ -119,8 +119,13 @@ describe('entry hardening', () => {
     // Packed [E, rows, cols]: E x rows, then (E x rows) x cols.
     const packed = randomLayer({ ...spec, layout: 'packed' }, 6);
     const down = (packed.weights.experts as { down: Tensor }).down;
-    const withGateUp = (shape: number[]) => ({ ...packed.weights, experts: { layout: 'packed' as const, gateUp: { dtype: 'bf16' as const, shape, data: new Uint8Array(0) }, down } });
-    expect(() => bindMoeLayer(packed.routing, withGateUp([2 ** 40, 2 ** 40, 1]))).toThrow(/weights.experts.gateUp: rows overflows: 1099511627776 x 1099511627776/);
+    const withGateUp = (shape: number[]) => ({
+      ...packed.weights,
+      experts: { layout: 'packed' as const, gateUp: { dtype: 'bf16' as const, shape, data: new Uint8Array(0) }, down },
+    });
+    expect(() => bindMoeLayer(packed.routing, withGateUp([2 ** 40, 2 ** 40, 1]))).toThrow(
+      /weights.experts.gateUp: rows overflows: 1099511627776 x 1099511627776/,
+    );
     expect(() => bindMoeLayer(packed.routing, withGateUp([8, 2 ** 40, 1]))).toThrow(/weights.experts.gateUp: E x rows \(8 x 1099511627776\) exceeds 2\^40/);
     expect(() => bindMoeLayer(packed.routing, withGateUp([1, 2 ** 40, 2 ** 24]))).toThrow(/weights.experts.gateUp: element count overflows/);
   });
@@ -128,7 +133,9 @@ describe('entry hardening', () => {
   it('refuses for CUDA what its kernels cannot run, naming why, before CUDA is even asked for (the same error on every machine)', () => {
     const bad = randomLayer({ family: 'mixtral', experts: 8, topK: 2, hidden: 12, inter: 16, dtype: 'bf16', layout: 'packed' }, 3);
     expect(() => bindMoeLayer(bad.routing, bad.weights, { device: 'cuda' })).toThrow(/^weights: hidden size \(12\) must be a multiple of 8 on CUDA$/);
-    expect(() => bindLinear({ dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(/^w: K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA$/);
+    expect(() => bindLinear({ dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(
+      /^w: K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA$/,
+    );
     // The CPU runs them.
     expect(bindMoeLayer(bad.routing, bad.weights, { device: 'cpu' }).forward(randomActivations(2, 12, 1), 2).y).toHaveLength(24);
   });

@@ -33,9 +33,16 @@ describe('CUDA path', () => {
   });
 
   it.skipIf(!cuda).each(['bf16', 'f16', 'f32'] as const)('linear with %s weights', (dtype) => {
-    for (const [T, N, K] of [[1, 7, 32], [70, 96, 64], [3, 130, 200]] as const) {
+    for (const [T, N, K] of [
+      [1, 7, 32],
+      [70, 96, 64],
+      [3, 130, 200],
+    ] as const) {
       const r = mulberry32(T * N + K);
-      const bytes = encode(Float32Array.from({ length: N * K }, () => r() - 0.5), dtype);
+      const bytes = encode(
+        Float32Array.from({ length: N * K }, () => r() - 0.5),
+        dtype,
+      );
       const x = randomActivations(T, K, N);
       const y = linear(x, T, { dtype, shape: [N, K], data: bytes }, { device: 'cuda' });
       const w = decode(bytes, dtype, 0, N * K);
@@ -54,17 +61,23 @@ describe('CUDA path', () => {
     const bad = randomLayer({ family: 'mixtral', experts: 8, topK: 2, hidden: 12, inter: 16, dtype: 'bf16', layout: 'packed' }, 3);
     const before = deviceInfo().cuda.allocatedBytes;
     expect(() => bindMoeLayer(bad.routing, bad.weights, { device: 'cuda' })).toThrow(RangeError);
-    expect(() => moeForward(randomActivations(2, 12, 1), 2, bad.routing, bad.weights, { device: 'cuda' })).toThrow(/hidden size \(12\) must be a multiple of 8 on CUDA/);
-    expect(() => linear(new Float32Array(12), 1, { dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(/K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA/);
+    expect(() => moeForward(randomActivations(2, 12, 1), 2, bad.routing, bad.weights, { device: 'cuda' })).toThrow(
+      /hidden size \(12\) must be a multiple of 8 on CUDA/,
+    );
+    expect(() => linear(new Float32Array(12), 1, { dtype: 'bf16', shape: [4, 12], data: new Uint8Array(96) }, { device: 'cuda' })).toThrow(
+      /K \(shape\[1\]\) \(12\) must be a multiple of 8 on CUDA/,
+    );
     expect(deviceInfo().cuda.allocatedBytes).toBe(before);
     // Nothing of the refused calls is left on the stream: the next call is right.
     const { spec, tokens } = testCases()[0]!;
     const { routing, weights } = randomLayer(spec, 7);
     const x = randomActivations(tokens, spec.hidden, 11);
-    expect(relativeError(moeForward(x, tokens, routing, weights, { device: 'cuda' }).y, referenceMoeForward(x, tokens, routing, weights).y)).toBeLessThan(TOLERANCE[spec.dtype]);
+    expect(relativeError(moeForward(x, tokens, routing, weights, { device: 'cuda' }).y, referenceMoeForward(x, tokens, routing, weights).y)).toBeLessThan(
+      TOLERANCE[spec.dtype],
+    );
   });
 
-  it.skipIf(!cuda)('keeps a layer\'s weights on the device while it is bound, and frees them on dispose', () => {
+  it.skipIf(!cuda)("keeps a layer's weights on the device while it is bound, and frees them on dispose", () => {
     const spec = { family: 'olmoe', experts: 16, topK: 4, hidden: 64, inter: 32, dtype: 'bf16', layout: 'packed' } as const;
     const { routing, weights } = randomLayer(spec, 2);
     const x = randomActivations(8, spec.hidden, 2);

@@ -12,13 +12,25 @@ import { randomActivations } from '../../gpu-service/src/moe/fixtures.js';
 import { mulberry32 } from '../../gpu-service/src/random.js';
 
 /** [T, N, K]: edge tiles in M and N, K tails of every SIMD width, and a long K; under 16 tokens (the driver's range). */
-const SHAPES = [[1, 7, 33], [5, 96, 64], [15, 130, 200], [9, 64, 2048]] as const;
+const SHAPES = [
+  [1, 7, 33],
+  [5, 96, 64],
+  [15, 130, 200],
+  [9, 64, 2048],
+] as const;
 const PANEL_MIN_TOKENS = 16;
 const DTYPES: DType[] = ['bf16', 'f16', 'f32'];
 
 function weights(N: number, K: number, dtype: DType) {
   const r = mulberry32(N * 7919 + K);
-  return { dtype, shape: [N, K], data: encode(Float32Array.from({ length: N * K }, () => r() - 0.5), dtype) };
+  return {
+    dtype,
+    shape: [N, K],
+    data: encode(
+      Float32Array.from({ length: N * K }, () => r() - 0.5),
+      dtype,
+    ),
+  };
 }
 
 function digest(isa: CpuIsa): string {
@@ -51,6 +63,10 @@ describe.each(isas)('CPU GEMM driver (%s)', (isa) => {
     const small = rows(PANEL_MIN_TOKENS - 1);
     for (let t = 0; t < PANEL_MIN_TOKENS - 1; t++) expect(small.subarray(t * N, (t + 1) * N)).toEqual(rows(1, t));
     const large = rows(40);
-    for (const [T, from] of [[PANEL_MIN_TOKENS, 3], [23, 17]] as const) expect(rows(T, from)).toEqual(large.subarray(from * N, (from + T) * N));
+    for (const [T, from] of [
+      [PANEL_MIN_TOKENS, 3],
+      [23, 17],
+    ] as const)
+      expect(rows(T, from)).toEqual(large.subarray(from * N, (from + T) * N));
   });
 });

@@ -34,7 +34,12 @@ describe.each(isas)('moeForward on cpu (%s)', (isa) => {
 describe.each(isas)('linear on cpu (%s)', (isa) => {
   it.each(['bf16', 'f16', 'f32'] as const)('%s weights, tails and many tokens', (dtype) => {
     // 37 and 70 tokens: bf16 runs on the AVX512-BF16 panel kernel where it exists (N not a whole panel, K tails).
-    for (const [T, N, K] of [[1, 7, 33], [37, 96, 64], [3, 130, 200], [70, 130, 200]] as const) {
+    for (const [T, N, K] of [
+      [1, 7, 33],
+      [37, 96, 64],
+      [3, 130, 200],
+      [70, 130, 200],
+    ] as const) {
       const r = mulberry32(T * N + K);
       const w = Float32Array.from({ length: N * K }, () => r() - 0.5);
       const bytes = encode(w, dtype);

@@ -61,7 +61,12 @@ describe('prompt bound', () => {
   });
 
   it('bounds completions and traces too; a prompt under the bytes but over the tokens is the context error', async () => {
-    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(body),
+      });
     const long = 'x'.repeat(model.limits.maxPromptBytes + 1);
     for (const path of ['/v1/completions', '/v1/moe/trace']) {
       const res = await post(path, { prompt: long, ...(path === '/v1/completions' ? { max_tokens: 1 } : {}) });
@@ -75,7 +80,12 @@ describe('prompt bound', () => {
 });
 
 describe('serve command line', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CONCLAVE_GPU_API_KEY: '' } });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, CONCLAVE_GPU_API_KEY: '' },
+    });
 
   it('refuses to listen beyond loopback without a key', () => {
     const r = run('--host', '0.0.0.0', '--demo', 'olmoe');

@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 // The GPU service's command line answers --help and refuses what it does not know, before it loads
 // anything.
 
-const run = (script: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', `gpu-service/scripts/${script}.ts`, ...args], { encoding: 'utf8', timeout: 60_000 });
+const run = (script: string, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', `gpu-service/scripts/${script}.ts`, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('gpu-service command line', () => {
   it('serve --help prints the options and exits 0', () => {
     const r = run('serve', '--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--model DIR', '--demo FAMILY', '--port N', '--host ADDR', '--name ID', '--max-batch N', '--max-queue N', '--max-context N']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--model DIR', '--demo FAMILY', '--port N', '--host ADDR', '--name ID', '--max-batch N', '--max-queue N', '--max-context N'])
+      expect(r.stdout).toContain(flag);
     expect(r.stdout).toContain('olmoe');
     expect(r.stderr).toBe('');
   });

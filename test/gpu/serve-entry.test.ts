@@ -8,7 +8,9 @@ import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
 describe('scripts/serve.ts', () => {
   it('listens, streams, and drains on SIGTERM', async () => {
     ensureDemoCheckpoint('olmoe');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', '0', '--demo', 'olmoe'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-service/scripts/serve.ts', '--port', '0', '--demo', 'olmoe'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const url = await new Promise<string>((resolve, reject) => {

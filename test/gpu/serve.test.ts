@@ -18,7 +18,7 @@ async function serveWith(limits: Partial<ServiceLimits>): Promise<{ model: Serve
 }
 
 /** A response body, checked field by field by the tests. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON bodies field by field
 type Body = any;
 
 async function json(res: Response | Promise<Response>): Promise<Body> {
@@ -99,7 +99,9 @@ describe('API', () => {
     const alone: string[] = [];
     for (const p of prompts) alone.push((await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text);
     const before = await s.model.metrics.render();
-    const together = await Promise.all(prompts.map(async (p) => (await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text));
+    const together = await Promise.all(
+      prompts.map(async (p) => (await json(post(`${s.server.url}/v1/completions`, { prompt: p, max_tokens: 6, temperature: 0 }))).choices[0].text),
+    );
     expect(together).toEqual(alone);
     // Some forward pass carried more than one request.
     const count = (m: string) => Number(/conclave_batch_sequences_bucket\{le="1",model="olmoe-demo"\} (\d+)/.exec(m)![1]);
@@ -145,7 +147,14 @@ describe('API', () => {
     const res = await fetch(`${s.server.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
-    for (const name of ['conclave_generation_tokens_total', 'conclave_generation_tokens_per_second', 'conclave_prompt_tokens_per_second', 'conclave_queue_depth', 'conclave_batch_sequences_bucket', 'conclave_batch_tokens_count']) {
+    for (const name of [
+      'conclave_generation_tokens_total',
+      'conclave_generation_tokens_per_second',
+      'conclave_prompt_tokens_per_second',
+      'conclave_queue_depth',
+      'conclave_batch_sequences_bucket',
+      'conclave_batch_tokens_count',
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/conclave_moe_expert_activations_total\{layer="1",expert="\d",model="olmoe-demo"\} \d+/);
@@ -162,16 +171,31 @@ describe('API', () => {
       return (await json(res)).error as { param: string; code: string; message: string };
     };
     const chat = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
-    expect(await refused('/v1/chat/completions', { ...chat, presence_penalty: 0.5 })).toMatchObject({ param: 'presence_penalty', code: 'unsupported_parameter', message: expect.stringContaining('not supported') });
+    expect(await refused('/v1/chat/completions', { ...chat, presence_penalty: 0.5 })).toMatchObject({
+      param: 'presence_penalty',
+      code: 'unsupported_parameter',
+      message: expect.stringContaining('not supported'),
+    });
     expect((await refused('/v1/chat/completions', { ...chat, tools: [] })).param).toBe('tools');
     expect((await refused('/v1/chat/completions', { ...chat, response_format: { type: 'json_object' } })).param).toBe('response_format');
     expect((await refused('/v1/chat/completions', { ...chat, logprobs: true })).param).toBe('logprobs');
     expect((await refused('/v1/chat/completions', { messages: [{ role: 'user', content: 'hi', name: 'ann' }] })).param).toBe('messages.0.name');
-    expect((await refused('/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })).param).toBe('stream_options.continuous_usage_stats');
+    expect(
+      (await refused('/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })).param,
+    ).toBe('stream_options.continuous_usage_stats');
     expect((await refused('/v1/completions', { prompt: 'hi', echo: true })).param).toBe('echo');
     expect((await refused('/v1/completions', { prompt: 'hi', n: 2 })).param).toBe('n');
     // What it honours still works.
-    const ok = await post(`${s.server.url}/v1/chat/completions`, { ...chat, temperature: 0, top_p: 0.9, seed: 1, stop: ['x'], model: 'anything', n: 1, max_completion_tokens: 2 });
+    const ok = await post(`${s.server.url}/v1/chat/completions`, {
+      ...chat,
+      temperature: 0,
+      top_p: 0.9,
+      seed: 1,
+      stop: ['x'],
+      model: 'anything',
+      n: 1,
+      max_completion_tokens: 2,
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -257,14 +281,22 @@ describe('API', () => {
   });
 
   it('refuses an empty prompt at the scheduler, whatever route built it', () => {
-    expect(() => s.model.scheduler.submit({ promptIds: [], maxTokens: 0, sampling: { temperature: 0, topP: 1, seed: 0 }, stop: [] })).toThrow(/prompt is empty/);
+    expect(() => s.model.scheduler.submit({ promptIds: [], maxTokens: 0, sampling: { temperature: 0, topP: 1, seed: 0 }, stop: [] })).toThrow(
+      /prompt is empty/,
+    );
   });
 
   it('serves the official openai client, streaming and not', async () => {
     const client = new OpenAI({ baseURL: `${s.server.url}/v1`, apiKey: 'unused' });
     const r = await client.chat.completions.create({ model: 'olmoe-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0 });
     expect(r.usage?.completion_tokens).toBe(4);
-    const stream = await client.chat.completions.create({ model: 'olmoe-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0, stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'olmoe-demo',
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_tokens: 4,
+      temperature: 0,
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe(r.choices[0]!.message.content);
@@ -282,7 +314,9 @@ describe('overload and shutdown', () => {
   it('answers 429 when the queue is full, and serves the rest', async () => {
     const { server } = await serveWith({ maxBatchSequences: 1, maxQueue: 1 });
     try {
-      const results = await Promise.all(Array.from({ length: 6 }, () => post(`${server.url}/v1/completions`, { prompt: 'busy', max_tokens: 16, temperature: 0 })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => post(`${server.url}/v1/completions`, { prompt: 'busy', max_tokens: 16, temperature: 0 })),
+      );
       const statuses = results.map((r) => r.status);
       expect(statuses).toContain(429);
       expect(statuses).toContain(200);

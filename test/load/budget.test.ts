@@ -17,7 +17,11 @@ afterAll(async () => {
 });
 
 const admin = (path: string, body: unknown) =>
-  fetch(`${bench.gw.url}/admin/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${bench.gw.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${bench.gw.url}/admin/api${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bench.gw.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('budget under bursts of 200 concurrent requests', () => {
   it('is used up and overshot by at most one request', async () => {
@@ -29,7 +33,11 @@ describe('budget under bursts of 200 concurrent requests', () => {
     const burst = () =>
       Promise.all(
         Array.from({ length: 200 }, async () => {
-          const res = await fetch(`${bench.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' }, body });
+          const res = await fetch(`${bench.gw.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
+            body,
+          });
           const text = await res.text();
           if (res.status !== 200 && res.status !== 402) console.log(res.status, text.slice(0, 300));
           const json = (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as { routing?: { total_cost_usd: number } };
@@ -52,7 +60,10 @@ describe('budget under bursts of 200 concurrent requests', () => {
     // The recorded spend once every write has settled.
     let recorded = 0;
     for (let i = 0; i < 20; i++) {
-      recorded = queryLocalD1<{ usd: number }>(bench.gw.persistDir, `select coalesce(sum(cost_usd), 0) as usd from routes where api_key_id = '${created.id}'`)[0]!.usd;
+      recorded = queryLocalD1<{ usd: number }>(
+        bench.gw.persistDir,
+        `select coalesce(sum(cost_usd), 0) as usd from routes where api_key_id = '${created.id}'`,
+      )[0]!.usd;
       if (Math.abs(recorded - answeredCost) < 1e-12) break;
       await new Promise((r) => setTimeout(r, 500));
     }

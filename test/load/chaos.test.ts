@@ -15,7 +15,8 @@ let bench: Bench;
 
 beforeAll(async () => {
   bench = await startBench({ CHAOS_HISTORY_FAILURE_RATE: '0.2' });
-  for (const id of ECHO) await registerExpert(bench.gw, { id, provider: 'openai', model: 'echo', endpoint_url: bench.peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
+  for (const id of ECHO)
+    await registerExpert(bench.gw, { id, provider: 'openai', model: 'echo', endpoint_url: bench.peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
   await registerExpert(bench.gw, { id: 'chaos-fail', provider: 'openai', model: 'status-500', endpoint_url: bench.peer.url });
   await registerExpert(bench.gw, { id: 'chaos-huge', provider: 'openai', model: 'long-2500000', endpoint_url: bench.peer.url });
 }, 180_000);
@@ -89,16 +90,23 @@ describe('chaos: wide routes, huge answers and a failing expert under load, a fi
     const routed = outcomes.filter((o) => o.routeId !== null);
     let rows: { id: string; prompt: string; calls: number }[] = [];
     for (let i = 0; i < 60; i++) {
-      rows = queryLocalD1(bench.gw.persistDir, 'select r.id as id, r.prompt as prompt, (select count(*) from route_calls c where c.route_id = r.id) as calls from routes r');
+      rows = queryLocalD1(
+        bench.gw.persistDir,
+        'select r.id as id, r.prompt as prompt, (select count(*) from route_calls c where c.route_id = r.id) as calls from routes r',
+      );
       const ids = new Set(rows.map((r) => r.id));
       if (routed.every((o) => ids.has(o.routeId!))) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    console.log(JSON.stringify({ requests: REQUESTS, seconds: Math.round((performance.now() - t0) / 1000), byStatus, answered: answered.length, routes: rows.length }));
+    console.log(
+      JSON.stringify({ requests: REQUESTS, seconds: Math.round((performance.now() - t0) / 1000), byStatus, answered: answered.length, routes: rows.length }),
+    );
     const recorded = new Map(rows.map((r) => [r.id, r.calls]));
     // Every answered request has its route, with every call its routing summary listed.
     expect(answered.filter((o) => !recorded.has(o.routeId!)).map((o) => o.routeId)).toEqual([]);
-    expect(answered.filter((o) => recorded.get(o.routeId!) !== o.calls).map((o) => ({ route: o.routeId, calls: o.calls, recorded: recorded.get(o.routeId!) }))).toEqual([]);
+    expect(
+      answered.filter((o) => recorded.get(o.routeId!) !== o.calls).map((o) => ({ route: o.routeId, calls: o.calls, recorded: recorded.get(o.routeId!) })),
+    ).toEqual([]);
     expect(routed.filter((o) => !recorded.has(o.routeId!)).map((o) => o.routeId)).toEqual([]);
     // No request recorded twice (a retried batch write must not duplicate), and nothing unsent. A
     // request whose connection the local proxy dropped may still have been answered and recorded

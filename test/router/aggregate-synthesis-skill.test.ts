@@ -60,13 +60,25 @@ describe('offline synthesis skill', () => {
 
 describe('the ranking artifact', () => {
   const profile = (id: string, model: string): ExpertProfile => ({
-    id, provider: 'openai', model, endpointUrl: null, apiKeySecret: null, inputPricePerMTok: 0, outputPricePerMTok: 0, skills: [], tags: [], enabled: true,
+    id,
+    provider: 'openai',
+    model,
+    endpointUrl: null,
+    apiKeySecret: null,
+    inputPricePerMTok: 0,
+    outputPricePerMTok: 0,
+    skills: [],
+    tags: [],
+    enabled: true,
   });
 
   it('is parsed best first and matched to experts by name or hosted model id', () => {
     const ranking = parseSynthesisSkill({
       method: 'offline-proxy',
-      ranking: [{ model: 'small', skill: 0.4, tasks: 9 }, { model: 'gemini-1.5-pro-002', modelId: 'google/gemini-1.5-pro-002', skill: 0.78, tasks: 9 }],
+      ranking: [
+        { model: 'small', skill: 0.4, tasks: 9 },
+        { model: 'gemini-1.5-pro-002', modelId: 'google/gemini-1.5-pro-002', skill: 0.78, tasks: 9 },
+      ],
       seed: 1,
     })!;
     expect(ranking.ranking.map((e) => e.model)).toEqual(['gemini-1.5-pro-002', 'small']);
@@ -90,7 +102,10 @@ describe('live synthesis skill', () => {
     stream(expertId, messages, opts) {
       const text = expertId === 'down' ? null : `The answer is (${extractChoice(/\[1\] ([\s\S]*?)\n\n\[2\]/.exec(messages[0]!.content)![1]!)}).`;
       expect(opts.role).toBe('aggregator');
-      const done = text === null ? Promise.reject(new Error('HTTP 503')) : Promise.resolve({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+      const done =
+        text === null
+          ? Promise.reject(new Error('HTTP 503'))
+          : Promise.resolve({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
       done.catch(() => undefined);
       return {
         done,

@@ -79,7 +79,10 @@ class FakeCaller implements ExpertCaller {
     const events = this.events;
     let resolveDone!: (a: ExpertAnswer) => void;
     let rejectDone!: (e: unknown) => void;
-    const done = new Promise<ExpertAnswer>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+    const done = new Promise<ExpertAnswer>((res, rej) => {
+      resolveDone = res;
+      rejectDone = rej;
+    });
     const self = this;
     async function* deltas(): AsyncIterable<string> {
       try {
@@ -99,8 +102,12 @@ class FakeCaller implements ExpertCaller {
   }
 }
 
-const says = (...chunks: string[]): Script => () => ({ chunks });
-const fails = (reason: string): Script => () => ({ chunks: [], fail: reason });
+const says =
+  (...chunks: string[]): Script =>
+  () => ({ chunks });
+const fails =
+  (reason: string): Script =>
+  () => ({ chunks: [], fail: reason });
 
 function profile(id: string): ExpertProfile {
   return { id, provider: 'replay', model: id, endpointUrl: null, apiKeySecret: null, ...PRICES, skills: [], tags: [], enabled: true };
@@ -116,12 +123,7 @@ const BASE_POLICY: RoutingPolicy = { name: 'test', strategy: 'fixed', aggregate:
 
 const QUESTION = 'Question: Which is right?\nOptions:\nA. one\nB. two\nC. three\nAnswer with the letter of the correct option.';
 
-async function route(
-  scripts: Record<string, Script>,
-  answering: (string | Candidate)[],
-  policy: RoutingOverride,
-  artifacts?: ArtifactSet,
-) {
+async function route(scripts: Record<string, Script>, answering: (string | Candidate)[], policy: RoutingOverride, artifacts?: ArtifactSet) {
   const caller = new FakeCaller(scripts);
   const ranked = answering.map((a) => (typeof a === 'string' ? { expertId: a, score: 1 } : a));
   const env: RouteEnvironment = {
@@ -153,7 +155,14 @@ describe('vote', () => {
 
   it('breaks a tie by the router’s confidence in the experts, then by arrival order', async () => {
     const scripts = { a: says('The answer is (A).'), b: says('The answer is (B).') };
-    const trusted = await route(scripts, [{ expertId: 'a', score: 0.2 }, { expertId: 'b', score: 0.9 }], { aggregate: 'vote' });
+    const trusted = await route(
+      scripts,
+      [
+        { expertId: 'a', score: 0.2 },
+        { expertId: 'b', score: 0.9 },
+      ],
+      { aggregate: 'vote' },
+    );
     expect(trusted.outcome.aggregation).toMatchObject({ winner: 'b', tally: { A: 1, B: 1 } });
     const equal = await route(scripts, ['a', 'b'], { aggregate: 'vote' });
     expect(equal.outcome.aggregation.winner).toBe('a');
@@ -175,7 +184,15 @@ describe('vote', () => {
 
   it('weighted-vote falls back to min-max normalised scores', async () => {
     const scripts = { a: says('The answer is (A).'), b: says('The answer is (A).'), c: says('The answer is (C).') };
-    const { outcome } = await route(scripts, [{ expertId: 'a', score: -1 }, { expertId: 'b', score: -1 }, { expertId: 'c', score: 3 }], { aggregate: 'weighted-vote' });
+    const { outcome } = await route(
+      scripts,
+      [
+        { expertId: 'a', score: -1 },
+        { expertId: 'b', score: -1 },
+        { expertId: 'c', score: 3 },
+      ],
+      { aggregate: 'weighted-vote' },
+    );
     expect(outcome.aggregation.detail?.['weights']).toEqual({ a: 0.5, b: 0.5, c: 1 });
     expect(outcome.aggregation.tally).toEqual({ A: 1, C: 1 });
     // A 1:1 tie: the more trusted supporter wins.
@@ -209,7 +226,11 @@ describe('quorum and failing experts', () => {
       aggregators: buildAggregators(),
       caller,
     };
-    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, aggregate: 'judge', aggregator: 'judge', quorum: 2 }, env);
+    const run = await startRoute(
+      { prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] },
+      { ...BASE_POLICY, aggregate: 'judge', aggregator: 'judge', quorum: 2 },
+      env,
+    );
     const error = await run.result.then(
       () => null,
       (e: unknown) => e,
@@ -247,7 +268,11 @@ describe('synthesize', () => {
       aggregators: buildAggregators(),
       caller,
     };
-    const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, aggregate: 'synthesize', aggregator: 's' }, env);
+    const run = await startRoute(
+      { prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] },
+      { ...BASE_POLICY, aggregate: 'synthesize', aggregator: 's' },
+      env,
+    );
     const reader = run.deltas[Symbol.asyncIterator]();
     // The first token must arrive while the synthesizer is still held mid-answer.
     const first = await Promise.race([reader.next(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 2000))]);
@@ -275,11 +300,24 @@ describe('synthesize', () => {
     const all = caller.calls.map((c) => c.answer!);
     const cost = summariseCost(outcome.answers, outcome.aggregation);
     expect(all).toHaveLength(4);
-    expect(cost.costUsd).toBeCloseTo(all.reduce((s, a) => s + a.costUsd, 0), 12);
+    expect(cost.costUsd).toBeCloseTo(
+      all.reduce((s, a) => s + a.costUsd, 0),
+      12,
+    );
     expect(cost.usage.promptTokens).toBe(all.reduce((s, a) => s + a.usage.promptTokens, 0));
     expect(cost.usage.completionTokens).toBe(all.reduce((s, a) => s + a.usage.completionTokens, 0));
     expect(cost.aggregationCostUsd).toBeCloseTo(all[3]!.costUsd, 12);
-    expect(aggregatorCalls(outcome.aggregation)).toEqual([{ expert: 's', role: 'aggregator', stage: 1, prompt_tokens: all[3]!.usage.promptTokens, completion_tokens: all[3]!.usage.completionTokens, cost_usd: all[3]!.costUsd, latency_ms: 5 }]);
+    expect(aggregatorCalls(outcome.aggregation)).toEqual([
+      {
+        expert: 's',
+        role: 'aggregator',
+        stage: 1,
+        prompt_tokens: all[3]!.usage.promptTokens,
+        completion_tokens: all[3]!.usage.completionTokens,
+        cost_usd: all[3]!.costUsd,
+        latency_ms: 5,
+      },
+    ]);
   });
 
   it('degrades to a vote when the synthesizer fails before writing anything', async () => {
@@ -298,7 +336,14 @@ describe('synthesize', () => {
           name: SYNTHESIS_SKILL_ARTIFACT,
           version: 1,
           createdAt: '2026-01-01',
-          data: { method: 'offline-proxy', ranking: [{ model: 'absent', skill: 0.9, tasks: 10 }, { model: 'c', skill: 0.5, tasks: 10 }, { model: 's', skill: 0.7, tasks: 10 }] },
+          data: {
+            method: 'offline-proxy',
+            ranking: [
+              { model: 'absent', skill: 0.9, tasks: 10 },
+              { model: 'c', skill: 0.5, tasks: 10 },
+              { model: 's', skill: 0.7, tasks: 10 },
+            ],
+          },
         },
       ],
     ]);
@@ -306,7 +351,14 @@ describe('synthesize', () => {
     expect(outcome.aggregation.detail).toMatchObject({ synthesizer: 's', chosen_by: 'synthesis-skill' });
     expect(caller.calls.at(-1)).toMatchObject({ expertId: 's', role: 'aggregator' });
     // Without a ranking: the router's best-ranked eligible expert.
-    const unranked = await route({ ...experts, s: says('x') }, [{ expertId: 'a', score: 1 }, { expertId: 'c', score: 5 }], { aggregate: 'synthesize' });
+    const unranked = await route(
+      { ...experts, s: says('x') },
+      [
+        { expertId: 'a', score: 1 },
+        { expertId: 'c', score: 5 },
+      ],
+      { aggregate: 'synthesize' },
+    );
     expect(unranked.outcome.aggregation.detail).toMatchObject({ synthesizer: 'a', chosen_by: 'routing-rank' });
   });
 
@@ -323,7 +375,10 @@ describe('judge', () => {
   const experts = { a: says('The answer is (A).'), b: says('The answer is (B).'), c: says('The answer is (A).') };
 
   it('returns the candidate the judge ranks best, whole, even against the majority', async () => {
-    const { caller, outcome, deltas } = await route({ ...experts, j: says('Candidate 2 checks out.\nRanking: 2 > 3 > 1') }, ['a', 'b', 'c'], { aggregate: 'judge', aggregator: 'j' });
+    const { caller, outcome, deltas } = await route({ ...experts, j: says('Candidate 2 checks out.\nRanking: 2 > 3 > 1') }, ['a', 'b', 'c'], {
+      aggregate: 'judge',
+      aggregator: 'j',
+    });
     expect(outcome.aggregation).toMatchObject({ aggregation: 'judge', winner: 'b', text: 'The answer is (B).' });
     expect(outcome.aggregation.detail).toMatchObject({ judge: 'j', ranking: ['b', 'c', 'a'] });
     expect(deltas).toEqual(['The answer is (B).']);
@@ -347,10 +402,12 @@ describe('judge', () => {
 describe('layers', () => {
   it('runs refinement rounds on the previous round’s answers, then streams a final synthesis', async () => {
     let round = 0;
-    const refine = (first: string, later: string): Script => (_messages, opts) => {
-      round = Math.max(round, opts.stage);
-      return { chunks: [opts.stage === 0 ? first : later] };
-    };
+    const refine =
+      (first: string, later: string): Script =>
+      (_messages, opts) => {
+        round = Math.max(round, opts.stage);
+        return { chunks: [opts.stage === 0 ? first : later] };
+      };
     const { caller, outcome, deltas } = await route(
       {
         a: refine('The answer is (A).', 'On reflection the answer is (C).'),
@@ -361,7 +418,13 @@ describe('layers', () => {
       { aggregate: 'layers', aggregator: 's', rounds: 2 },
     );
     expect(caller.calls.map((c) => `${c.expertId}/${c.role}/${c.stage}`)).toEqual([
-      'a/expert/0', 'b/expert/0', 'a/expert/1', 'b/expert/1', 'a/expert/2', 'b/expert/2', 's/aggregator/3',
+      'a/expert/0',
+      'b/expert/0',
+      'a/expert/1',
+      'b/expert/1',
+      'a/expert/2',
+      'b/expert/2',
+      's/aggregator/3',
     ]);
     // Round 1 sees round 0's answers; round 2 sees round 1's.
     expect(caller.calls[2]!.messages[0]!.content).toContain('[1] The answer is (A).');
@@ -374,17 +437,29 @@ describe('layers', () => {
       { round: 2, answers: { a: 'C', b: 'C' }, failures: [] },
     ]);
     const all = caller.calls.map((c) => c.answer!);
-    expect(summariseCost(outcome.answers, outcome.aggregation).costUsd).toBeCloseTo(all.reduce((s, a) => s + a.costUsd, 0), 12);
+    expect(summariseCost(outcome.answers, outcome.aggregation).costUsd).toBeCloseTo(
+      all.reduce((s, a) => s + a.costUsd, 0),
+      12,
+    );
     expect(round).toBe(2);
   });
 
   it('stops refining when a round falls below the quorum and synthesizes the last complete round', async () => {
     const flaky: Script = (_m, opts) => (opts.stage === 0 ? { chunks: ['The answer is (B).'] } : { chunks: [], fail: 'rate limited' });
-    const { caller, outcome } = await route({ a: flaky, b: says('The answer is (B).'), s: says('The answer is (B).') }, ['a', 'b'], { aggregate: 'layers', aggregator: 's', rounds: 3, quorum: 2 });
+    const { caller, outcome } = await route({ a: flaky, b: says('The answer is (B).'), s: says('The answer is (B).') }, ['a', 'b'], {
+      aggregate: 'layers',
+      aggregator: 's',
+      rounds: 3,
+      quorum: 2,
+    });
     expect(outcome.aggregation.detail).toMatchObject({ stopped_after_round: 0 });
     const synthesis = caller.calls.at(-1)!;
     expect([synthesis.expertId, synthesis.stage]).toEqual(['s', 4]);
-    expect((outcome.aggregation.detail?.['rounds'] as unknown[])[1]).toEqual({ round: 1, answers: { b: 'B' }, failures: [{ expert: 'a', error: "expert 'a': rate limited" }] });
+    expect((outcome.aggregation.detail!['rounds'] as unknown[])[1]).toEqual({
+      round: 1,
+      answers: { b: 'B' },
+      failures: [{ expert: 'a', error: "expert 'a': rate limited" }],
+    });
   });
 });
 
@@ -404,7 +479,10 @@ describe('aggregateWithCaller (evaluation)', () => {
   });
 
   it('returns the judge’s pick, or no answer when its verdict is unusable', async () => {
-    expect(await aggregateWithCaller('judge', QUESTION, answers, new FakeCaller({ j: says('Ranking: 2 > 1') }), 'j')).toEqual({ text: 'The answer is (B).', answer: 'B' });
+    expect(await aggregateWithCaller('judge', QUESTION, answers, new FakeCaller({ j: says('Ranking: 2 > 1') }), 'j')).toEqual({
+      text: 'The answer is (B).',
+      answer: 'B',
+    });
     expect(await aggregateWithCaller('judge', QUESTION, answers, new FakeCaller({ j: says('No idea') }), 'j')).toEqual({ text: 'No idea', answer: null });
   });
 });

@@ -97,7 +97,7 @@ describe('extracting the stated answer', () => {
     expect(extractAnswer(text, { expect: kind })?.value ?? null).toBe(value);
   });
 
-  it('reads a letter from the JSON field only when the prompt prescribed one (MMLU-Pro\'s recorded preds never do)', () => {
+  it("reads a letter from the JSON field only when the prompt prescribed one (MMLU-Pro's recorded preds never do)", () => {
     expect(extractAnswer('{"reasoning": "…", "answer": "B"}', { expect: 'choice' })).toBeNull();
     expect(extractAnswer('{"reasoning": "…", "answer": "(b)"}', { expect: 'choice', json: true })).toEqual({ format: 'choice', value: 'B' });
   });

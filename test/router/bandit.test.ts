@@ -40,7 +40,10 @@ describe('LinUCB', () => {
   it('warm-starts to the state sequential updates reach, and survives its artifact', () => {
     const rand = seededRandom(3);
     const dense = Array.from({ length: 40 }, () => unit([rand() - 0.5, rand() - 0.5, rand() - 0.5]));
-    const labels = labelMatrix(['a'], dense.map((d) => ({ a: { correct: d[0]! > 0 } })));
+    const labels = labelMatrix(
+      ['a'],
+      dense.map((d) => ({ a: { correct: d[0]! > 0 } })),
+    );
     const warm = banditFromArtifact(JSON.parse(JSON.stringify(banditToArtifact(warmStartBandit(dense.map(features), labels, 0.4)))));
     let seq = emptyBandit(4, 0.4, ['a']);
     dense.forEach((d) => (seq = banditUpdate(seq, [...d, 1], 'a', d[0]! > 0 ? 1 : 0)));
@@ -56,11 +59,18 @@ describe('bandit strategy', () => {
     const experts = replayExperts();
     const newcomer = { ...experts[0]!, id: 'brand-new', inputPricePerMTok: 0.1, outputPricePerMTok: 0.1 };
     const prompt = devSlice(700, 701)[0]!.prompt;
-    const d = await createBanditStrategy(artifacts).decide({ prompt, messages: [] }, [...experts, newcomer], { name: 't', strategy: 'bandit', aggregate: 'first', lambda: 0.02 });
+    const d = await createBanditStrategy(artifacts).decide({ prompt, messages: [] }, [...experts, newcomer], {
+      name: 't',
+      strategy: 'bandit',
+      aggregate: 'first',
+      lambda: 0.02,
+    });
     expect(d.ranked).toHaveLength(experts.length + 1);
     const fresh = d.ranked.find((c) => c.expertId === 'brand-new')!;
     expect(fresh.detail!['pulls']).toBe(0);
-    expect(Number(fresh.detail!['width'])).toBeGreaterThan(Math.max(...d.ranked.filter((c) => c.expertId !== 'brand-new').map((c) => Number(c.detail!['width']))));
+    expect(Number(fresh.detail!['width'])).toBeGreaterThan(
+      Math.max(...d.ranked.filter((c) => c.expertId !== 'brand-new').map((c) => Number(c.detail!['width']))),
+    );
     expect(d.stages[0]).toHaveLength(1);
   });
 });

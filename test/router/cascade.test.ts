@@ -11,8 +11,14 @@ describe('choice posterior', () => {
     expect(choicePosterior([{ choice: 'A', p: 0.66 }]).p).toBeCloseTo(0.66, 9);
   });
   it('grows when experts agree and shrinks when they disagree', () => {
-    const agree = choicePosterior([{ choice: 'A', p: 0.65 }, { choice: 'A', p: 0.65 }]);
-    const disagree = choicePosterior([{ choice: 'A', p: 0.7 }, { choice: 'B', p: 0.65 }]);
+    const agree = choicePosterior([
+      { choice: 'A', p: 0.65 },
+      { choice: 'A', p: 0.65 },
+    ]);
+    const disagree = choicePosterior([
+      { choice: 'A', p: 0.7 },
+      { choice: 'B', p: 0.65 },
+    ]);
     expect(agree).toEqual({ choice: 'A', p: expect.any(Number) });
     expect(agree.p).toBeGreaterThan(0.9);
     expect(disagree.choice).toBe('A');
@@ -22,7 +28,11 @@ describe('choice posterior', () => {
     expect(choicePosterior([{ choice: null, p: 0.9 }])).toEqual({ choice: null, p: 0.1 });
   });
   it('gives every choice its probability, the most likely one the posterior', () => {
-    const votes = [{ choice: 'A', p: 0.7 }, { choice: 'B', p: 0.6 }, { choice: 'A', p: 0.5 }];
+    const votes = [
+      { choice: 'A', p: 0.7 },
+      { choice: 'B', p: 0.6 },
+      { choice: 'A', p: 0.5 },
+    ];
     expect(choiceProbability(votes, 'A')).toBeCloseTo(choicePosterior(votes).p, 9);
     expect(choiceProbability(votes, 'B')).toBeLessThan(choiceProbability(votes, 'A'));
     const named = choiceProbability(votes, 'A') + choiceProbability(votes, 'B');
@@ -31,7 +41,10 @@ describe('choice posterior', () => {
     expect(choiceProbability(votes, null)).toBe(0);
   });
   it('with few effective options, agreement is less conclusive but a lone answer keeps its confidence', () => {
-    const agree = [{ choice: 'A', p: 0.65 }, { choice: 'A', p: 0.65 }];
+    const agree = [
+      { choice: 'A', p: 0.65 },
+      { choice: 'A', p: 0.65 },
+    ];
     expect(choiceProbability(agree, 'A', EFFECTIVE_OPTIONS)).toBeLessThan(choiceProbability(agree, 'A'));
     expect(choiceProbability(agree, 'A', EFFECTIVE_OPTIONS)).toBeGreaterThan(0.8);
     expect(choiceProbability([{ choice: 'A', p: 0.65 }], 'A', EFFECTIVE_OPTIONS)).toBeCloseTo(0.65, 9);
@@ -44,10 +57,20 @@ describe('cascade stages and the answer it would return', () => {
     expect(stagesOf(['a', 'b', 'c'], 1)).toEqual([['a'], ['b'], ['c']]);
     expect(stagesOf(['a', 'b'], 5)).toEqual([['a', 'b']]);
   });
-  const said = (expertId: string, letter: string): ExpertAnswer => ({ expertId, text: `The answer is (${letter}).`, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+  const said = (expertId: string, letter: string): ExpertAnswer => ({
+    expertId,
+    text: `The answer is (${letter}).`,
+    usage: { promptTokens: 1, completionTokens: 1 },
+    costUsd: 0,
+    latencyMs: 0,
+  });
   const answers = [said('cheap-a', 'B'), said('cheap-b', 'B'), said('strong', 'C')];
   const votes = answers.map((a) => ({ choice: a.text.at(-3)!, p: a.expertId === 'strong' ? 0.9 : 0.5 }));
-  const weights = new Map([['cheap-a', 1], ['cheap-b', 1], ['strong', 3]]);
+  const weights = new Map([
+    ['cheap-a', 1],
+    ['cheap-b', 1],
+    ['strong', 3],
+  ]);
   it('is what the aggregation would answer', () => {
     expect(returnedChoice('vote', answers, votes, weights)).toBe('B');
     expect(returnedChoice('weighted-vote', answers, votes, weights)).toBe('C');
@@ -57,7 +80,12 @@ describe('cascade stages and the answer it would return', () => {
   });
   it('knows when the experts ahead cannot overturn a vote, whatever they answer', () => {
     const pair = answers.slice(0, 2);
-    const w = new Map([['cheap-a', 2.8], ['cheap-b', 2.8], ['strong', 3.1], ['other', 2.9]]);
+    const w = new Map([
+      ['cheap-a', 2.8],
+      ['cheap-b', 2.8],
+      ['strong', 3.1],
+      ['other', 2.9],
+    ]);
     // Two agreeing cheap experts outweigh the strongest alone, not the strongest and another together.
     expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong'])).toBe(false);
     expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong', 'other'])).toBe(true);
@@ -76,9 +104,21 @@ describe('cascade strategy', () => {
     artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
   });
   const x = devSlice(1250, 1251)[0]!;
-  const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+  const answer = (expertId: string, text: string): ExpertAnswer => ({
+    expertId,
+    text,
+    usage: { promptTokens: 1, completionTokens: 1 },
+    costUsd: 0,
+    latencyMs: 0,
+  });
   const decide = (lambda: number): RoutingDecision =>
-    createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'first', lambda, k: 3 }) as RoutingDecision;
+    createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, {
+      name: 't',
+      strategy: 'cascade',
+      aggregate: 'first',
+      lambda,
+      k: 3,
+    }) as RoutingDecision;
 
   it('plans a ladder from a cheap expert to the strongest, one expert per stage', () => {
     const d = decide(0.05);
@@ -105,11 +145,28 @@ describe('cascade strategy', () => {
   });
 
   it('waits for the quorum in its first stage, then stops on agreement and escalates on a split', () => {
-    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'weighted-vote', lambda: 0.05, k: 4, quorum: 3 }) as RoutingDecision;
+    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, {
+      name: 't',
+      strategy: 'cascade',
+      aggregate: 'weighted-vote',
+      lambda: 0.05,
+      k: 4,
+      quorum: 3,
+    }) as RoutingDecision;
     expect(d.stages.map((s) => s.length)).toEqual([3, 1]);
     const first = d.stages[0]!.map((c) => c.expertId);
-    expect(d.escalate!(first.map((id) => answer(id, 'The answer is (C).')), 0)).toBe(false);
-    expect(d.escalate!(first.map((id, i) => answer(id, `The answer is (${'CFH'[i]}).`)), 0)).toBe(true);
+    expect(
+      d.escalate!(
+        first.map((id) => answer(id, 'The answer is (C).')),
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      d.escalate!(
+        first.map((id, i) => answer(id, `The answer is (${'CFH'[i]}).`)),
+        0,
+      ),
+    ).toBe(true);
   });
 
   it('scores answers by their text: committing to a letter beats giving up', () => {

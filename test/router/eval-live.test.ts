@@ -37,7 +37,12 @@ function writes(text: string, calls: string[][]): ExpertCaller {
     stream(_id, messages) {
       calls.push(messages.map((m) => m.content));
       const done = Promise.resolve(answer());
-      return { deltas: (async function* () { yield text; })(), done };
+      return {
+        deltas: (async function* () {
+          yield text;
+        })(),
+        done,
+      };
     },
   };
 }
@@ -53,7 +58,11 @@ describe('live aggregation in the evaluation', () => {
 
   it('scores the synthesis, adds its cost, and shows it every candidate', async () => {
     const seen: string[][] = [];
-    const r = await withLiveAggregation(routedTo(['cheap', 'strong']), { kind: 'synthesize', caller: writes('Four. The answer is (B).', seen), expertId: 'synth' }, prices).run(example);
+    const r = await withLiveAggregation(
+      routedTo(['cheap', 'strong']),
+      { kind: 'synthesize', caller: writes('Four. The answer is (B).', seen), expertId: 'synth' },
+      prices,
+    ).run(example);
     expect(r).toMatchObject({ correct: true, answer: 'B', called: ['cheap', 'strong'] });
     expect(r.costUsd).toBeCloseTo(costOf(['cheap', 'strong']) + 0.01, 12);
     expect(seen).toHaveLength(1);
@@ -63,7 +72,11 @@ describe('live aggregation in the evaluation', () => {
 
   it('leaves a route with a single answer as it was: nothing to combine', async () => {
     const seen: string[][] = [];
-    const r = await withLiveAggregation(routedTo(['strong']), { kind: 'synthesize', caller: writes('The answer is (A).', seen), expertId: 'synth' }, prices).run(example);
+    const r = await withLiveAggregation(
+      routedTo(['strong']),
+      { kind: 'synthesize', caller: writes('The answer is (A).', seen), expertId: 'synth' },
+      prices,
+    ).run(example);
     expect(r).toMatchObject({ correct: false, answer: 'A', costUsd: costOf(['strong']) });
     expect(seen).toHaveLength(0);
   });
@@ -80,6 +93,8 @@ describe('live aggregation in the evaluation', () => {
 
   it('says which endpoint failed when the judge cannot be reached', async () => {
     const judge = liveCaller({ url: peer.url, model: 'status-401', inputPricePerMTok: 0, outputPricePerMTok: 0 });
-    await expect(withLiveAggregation(routedTo(['cheap', 'strong']), { kind: 'judge', caller: judge, expertId: LIVE_EXPERT_ID }, prices).run(example)).rejects.toThrow(/live-aggregator.*401/);
+    await expect(
+      withLiveAggregation(routedTo(['cheap', 'strong']), { kind: 'judge', caller: judge, expertId: LIVE_EXPERT_ID }, prices).run(example),
+    ).rejects.toThrow(/live-aggregator.*401/);
   });
 });

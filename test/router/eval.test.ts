@@ -42,7 +42,8 @@ describe('baselines and metrics', () => {
 
   it('bounds everything by the oracle and costs cascades per step', () => {
     const oracle = summarize(run('oracle'), 1).accuracy;
-    for (const name of ['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random']) expect(summarize(run(name), 1).accuracy).toBeLessThanOrEqual(oracle);
+    for (const name of ['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random'])
+      expect(summarize(run(name), 1).accuracy).toBeLessThanOrEqual(oracle);
     const cascade = run('agreement-cascade');
     expect(cascade.every((r) => r.called.length === 2 || r.called.length === 3)).toBe(true);
     expect(cascade.some((r) => r.called.length === 3)).toBe(true);
@@ -56,7 +57,13 @@ describe('baselines and metrics', () => {
   });
 
   it('reports cost relative to the best single model', () => {
-    const m = summarize([{ correct: true, costUsd: 2, called: ['a'], answer: 'A' }, { correct: false, costUsd: 4, called: ['a', 'b'], answer: null }], 6);
+    const m = summarize(
+      [
+        { correct: true, costUsd: 2, called: ['a'], answer: 'A' },
+        { correct: false, costUsd: 4, called: ['a', 'b'], answer: null },
+      ],
+      6,
+    );
     expect(m).toEqual({ accuracy: 0.5, cost_per_query: 3, cost_vs_best_single: 0.5, experts_per_query: 1.5 });
   });
 
@@ -64,8 +71,20 @@ describe('baselines and metrics', () => {
     const metrics = { accuracy: 0.7, cost_per_query: 0.0005, cost_vs_best_single: 1, experts_per_query: 1 };
     const svg = frontierSvg({
       title: 't',
-      sweeps: [{ label: 'learned', colour: '#000', points: [{ label: 'a', metrics }, { label: 'b', metrics: { ...metrics, accuracy: 0.6, cost_per_query: 0.0001 } }] }],
-      points: [{ label: 'best-single', metrics }, { label: 'oracle', metrics: { ...metrics, accuracy: 0.95, cost_vs_best_single: 0.14 } }],
+      sweeps: [
+        {
+          label: 'learned',
+          colour: '#000',
+          points: [
+            { label: 'a', metrics },
+            { label: 'b', metrics: { ...metrics, accuracy: 0.6, cost_per_query: 0.0001 } },
+          ],
+        },
+      ],
+      points: [
+        { label: 'best-single', metrics },
+        { label: 'oracle', metrics: { ...metrics, accuracy: 0.95, cost_vs_best_single: 0.14 } },
+      ],
     });
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('best-single  70.0%, 1.00× cost');
@@ -101,7 +120,8 @@ describe('labels of --data are only used to score', () => {
     artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
     strategies = buildStrategies(artifacts);
   });
-  const decide = (policy: RoutingPolicy, x: EvalExample) => strategies.get(policy.strategy)!.decide({ prompt: x.prompt, messages: [{ role: 'user', content: x.prompt }] }, experts, policy);
+  const decide = (policy: RoutingPolicy, x: EvalExample) =>
+    strategies.get(policy.strategy)!.decide({ prompt: x.prompt, messages: [{ role: 'user', content: x.prompt }] }, experts, policy);
 
   it('makes the same decisions when answers, categories and outcomes are scrambled', async () => {
     const scrambled = scrambleLabels(testSet, false);

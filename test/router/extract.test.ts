@@ -74,7 +74,15 @@ describe('aggregateRecorded', () => {
       { expertId: 'weak', pred: 'A', text: '' },
       { expertId: 'strong', pred: 'B', text: '' },
     ];
-    expect(aggregateRecorded('vote', answers, { source: 'pred', competence: new Map([['weak', 0.3], ['strong', 0.7]]) })).toMatchObject({ answer: 'B', winner: 'strong' });
+    expect(
+      aggregateRecorded('vote', answers, {
+        source: 'pred',
+        competence: new Map([
+          ['weak', 0.3],
+          ['strong', 0.7],
+        ]),
+      }),
+    ).toMatchObject({ answer: 'B', winner: 'strong' });
     expect(aggregateRecorded('vote', answers, { source: 'pred' })).toMatchObject({ answer: 'A', winner: 'weak' });
   });
 

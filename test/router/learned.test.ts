@@ -73,7 +73,9 @@ describe('nearest neighbours', () => {
     const query = Float32Array.from({ length: dims }, () => rand() - 0.5);
     const index = { dims, embeddings, labels: { experts: ['a'], rows, values: new Int8Array(rows) }, baseRate: Float64Array.of(0.5) };
     const sim = (r: number) => embeddings.subarray(r * dims, (r + 1) * dims).reduce((s, v, d) => s + v * query[d]!, 0);
-    const expected = Array.from({ length: rows }, (_, r) => r).sort((a, b) => sim(b) - sim(a)).slice(0, 12);
+    const expected = Array.from({ length: rows }, (_, r) => r)
+      .sort((a, b) => sim(b) - sim(a))
+      .slice(0, 12);
     const got = nearest(index, query, 12);
     expect(got.map((n) => n.row)).toEqual(expected);
     got.forEach((n) => expect(n.sim).toBeCloseTo(sim(n.row), 5));

@@ -16,7 +16,9 @@ import { artifactSet, devSlice, trainSmall } from './fixtures';
 // artifact absorbs them incrementally.
 
 // A recorded question that two experts got right and another got wrong with a stated letter.
-const question = devSlice(0, 50).find((x) => Object.values(x.outcomes).filter((o) => o.correct).length >= 2 && Object.values(x.outcomes).some((o) => !o.correct && o.pred !== null))!;
+const question = devSlice(0, 50).find(
+  (x) => Object.values(x.outcomes).filter((o) => o.correct).length >= 2 && Object.values(x.outcomes).some((o) => !o.correct && o.pred !== null),
+)!;
 const recorded = question.outcomes;
 const right = Object.keys(recorded).filter((id) => recorded[id]!.correct);
 const wrong = Object.keys(recorded).filter((id) => !recorded[id]!.correct && recorded[id]!.pred !== null);
@@ -46,9 +48,22 @@ describe('labels from a rating', () => {
   });
 
   it('ignores aggregators, judges, failed calls, and routes with no answer', () => {
-    const judged = labelRatedRoute(ratedRoute(1, [expertCall(right[0]!), expertCall(right[1]!, { role: 'judge' }), expertCall(wrong[0]!, { status: 'error', response: null })]))!;
+    const judged = labelRatedRoute(
+      ratedRoute(1, [expertCall(right[0]!), expertCall(right[1]!, { role: 'judge' }), expertCall(wrong[0]!, { status: 'error', response: null })]),
+    )!;
     expect(Object.keys(judged.outcomes)).toEqual([right[0]]);
-    expect(labelRatedRoute({ feedbackId: 1, routeId: 'r-1', prompt: 'p', response: null, winner: null, score: 1, answer: null, calls: [expertCall(right[0]!, { status: 'timeout', response: null })] })).toBeNull();
+    expect(
+      labelRatedRoute({
+        feedbackId: 1,
+        routeId: 'r-1',
+        prompt: 'p',
+        response: null,
+        winner: null,
+        score: 1,
+        answer: null,
+        calls: [expertCall(right[0]!, { status: 'timeout', response: null })],
+      }),
+    ).toBeNull();
   });
 });
 
@@ -74,7 +89,16 @@ describe('labels from a rating with the right answer', () => {
 
   it('free-form answers compare as numbers', () => {
     const call = (id: string, text: string): RatedCall => ({ expertId: id, role: 'expert', status: 'ok', response: text, costUsd: 0 });
-    const x = labelRatedRoute({ feedbackId: 3, routeId: 'r-3', prompt: 'p', response: 'x', winner: 'a', score: 0, answer: '1,200', calls: [call('a', 'The answer is 1200.'), call('b', '\\boxed{1199}')] })!;
+    const x = labelRatedRoute({
+      feedbackId: 3,
+      routeId: 'r-3',
+      prompt: 'p',
+      response: 'x',
+      winner: 'a',
+      score: 0,
+      answer: '1,200',
+      calls: [call('a', 'The answer is 1200.'), call('b', '\\boxed{1199}')],
+    })!;
     expect(x.outcomes).toMatchObject({ a: { correct: true }, b: { correct: false } });
   });
 });
@@ -83,7 +107,10 @@ describe('incremental learning of the artifacts', () => {
   let artifacts: ArtifactSet;
   let featurizer: Featurizer;
   const learnedOn = devSlice(400, 406);
-  const examples: TrainingExample[] = learnedOn.map((x) => ({ prompt: x.prompt, outcomes: { [right[0]!]: { correct: true, text: 'The answer is (A).' }, 'new-expert': { correct: false, text: 'The answer is (B). Long.' } } }));
+  const examples: TrainingExample[] = learnedOn.map((x) => ({
+    prompt: x.prompt,
+    outcomes: { [right[0]!]: { correct: true, text: 'The answer is (A).' }, 'new-expert': { correct: false, text: 'The answer is (B). Long.' } },
+  }));
 
   beforeAll(() => {
     artifacts = artifactSet(trainSmall(devSlice(0, 300)));
@@ -92,7 +119,9 @@ describe('incremental learning of the artifacts', () => {
 
   it('bandit: the same state as one LinUCB update per outcome, a fresh arm for a new expert', () => {
     let expected = banditFromArtifact(artifacts.get(BANDIT_ARTIFACT)!.data);
-    for (const x of examples) for (const [id, o] of Object.entries(x.outcomes)) expected = banditUpdate(expected, banditContext(featurizer.features(x.prompt).dense), id, o.correct ? 1 : 0);
+    for (const x of examples)
+      for (const [id, o] of Object.entries(x.outcomes))
+        expected = banditUpdate(expected, banditContext(featurizer.features(x.prompt).dense), id, o.correct ? 1 : 0);
     const got = banditFromArtifact(learnArtifact(artifacts, BANDIT_ARTIFACT, examples));
     expect(got.arms.get('new-expert')!.n).toBe(examples.length);
     expect(got.arms.get(right[0]!)!.n).toBe(banditFromArtifact(artifacts.get(BANDIT_ARTIFACT)!.data).arms.get(right[0]!)!.n + examples.length);
@@ -126,7 +155,14 @@ describe('incremental learning of the artifacts', () => {
     const [pBefore, pAfter] = [before.predict(f, ids), after.predict(f, ids)];
     expect(pAfter.get(right[0]!)!).toBeGreaterThan(pBefore.get(right[0]!)!);
     expect(pAfter.get('new-expert')!).toBeLessThan(0.5);
-    const capped = CorrectnessPredictor.fromArtifact(updateCorrectness(artifacts.get(CORRECTNESS_ARTIFACT)!.data, examples, examples.map((x) => featurizer.features(x.prompt)), 100));
+    const capped = CorrectnessPredictor.fromArtifact(
+      updateCorrectness(
+        artifacts.get(CORRECTNESS_ARTIFACT)!.data,
+        examples,
+        examples.map((x) => featurizer.features(x.prompt)),
+        100,
+      ),
+    );
     expect(capped.knn.labels.rows).toBe(100);
     // The newest rows are kept: the last one is the last learned prompt.
     const last = capped.knn.embeddings.subarray(99 * capped.knn.dims, 100 * capped.knn.dims);

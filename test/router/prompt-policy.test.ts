@@ -43,7 +43,12 @@ class PoetCaller implements ExpertCaller {
   }
   stream(expertId: string, messages: ChatMessage[], _opts: CallOptions): ExpertStream {
     const a = this.answer(expertId, messages);
-    return { deltas: (async function* () { yield a.text; })(), done: Promise.resolve(a) };
+    return {
+      deltas: (async function* () {
+        yield a.text;
+      })(),
+      done: Promise.resolve(a),
+    };
   }
 }
 
@@ -57,13 +62,16 @@ async function route(prompt: string, policy: RoutingPolicy) {
 }
 
 describe('open-ended prompts under every built-in policy', () => {
-  it.each(BUILT_IN.flatMap((p) => OPEN_ENDED_PROMPTS.slice(0, 4).map((prompt) => [p.name, prompt, p] as const)))('%s: %j costs one call of the expert it picked', async (_name, prompt, policy) => {
-    const { run, outcome, calls } = await route(prompt, policy);
-    expect(calls.map((c) => c.expertId)).toEqual([run.decision.ranked[0]!.expertId]);
-    expect(outcome.answers.reduce((s, a) => s + a.costUsd, 0)).toBe(calls[0]!.costUsd);
-    expect(outcome.aggregation.aggregation).toBe('first');
-    expect(run.decision.info).toMatchObject({ prompt_kind: 'open-ended', adapted_from: { strategy: 'cascade', aggregate: 'stacked-vote' } });
-  });
+  it.each(BUILT_IN.flatMap((p) => OPEN_ENDED_PROMPTS.slice(0, 4).map((prompt) => [p.name, prompt, p] as const)))(
+    '%s: %j costs one call of the expert it picked',
+    async (_name, prompt, policy) => {
+      const { run, outcome, calls } = await route(prompt, policy);
+      expect(calls.map((c) => c.expertId)).toEqual([run.decision.ranked[0]!.expertId]);
+      expect(outcome.answers.reduce((s, a) => s + a.costUsd, 0)).toBe(calls[0]!.costUsd);
+      expect(outcome.aggregation.aggregation).toBe('first');
+      expect(run.decision.info).toMatchObject({ prompt_kind: 'open-ended', adapted_from: { strategy: 'cascade', aggregate: 'stacked-vote' } });
+    },
+  );
 
   it('picks by predicted quality per cost: economy (λ = 0.3) a cheaper expert than quality (λ = 0.05)', async () => {
     const cost = async (name: string) => (await route('Write a haiku about autumn', PRESETS.get(name)!)).calls[0]!.costUsd;
@@ -82,13 +90,32 @@ describe('open-ended prompts under every built-in policy', () => {
 describe('policyForPrompt', () => {
   const haiku = 'Write a haiku about autumn';
   it('keeps synthesize / judge / layers (they read whole answers), called together instead of as a ladder', () => {
-    expect(policyForPrompt({ name: 's', strategy: 'learned', aggregate: 'synthesize', k: 3 }, haiku).policy).toEqual({ name: 's', strategy: 'learned', aggregate: 'synthesize', k: 3 });
-    expect(policyForPrompt({ name: 'j', strategy: 'cascade', aggregate: 'judge', k: 3, stop_on: 'vote' }, haiku).policy).toEqual({ name: 'j', strategy: 'learned', aggregate: 'judge', k: 3 });
+    expect(policyForPrompt({ name: 's', strategy: 'learned', aggregate: 'synthesize', k: 3 }, haiku).policy).toEqual({
+      name: 's',
+      strategy: 'learned',
+      aggregate: 'synthesize',
+      k: 3,
+    });
+    expect(policyForPrompt({ name: 'j', strategy: 'cascade', aggregate: 'judge', k: 3, stop_on: 'vote' }, haiku).policy).toEqual({
+      name: 'j',
+      strategy: 'learned',
+      aggregate: 'judge',
+      k: 3,
+    });
   });
 
   it('cuts a vote to the first named or ranked expert, and leaves a single expert alone', () => {
-    expect(policyForPrompt({ name: 'f', strategy: 'fixed', experts: ['a', 'b', 'c'], aggregate: 'vote' }, haiku).policy).toMatchObject({ strategy: 'fixed', experts: ['a'], aggregate: 'first', k: 1 });
-    expect(policyForPrompt({ name: 'k', strategy: 'skill', aggregate: 'weighted-vote', k: 3 }, haiku).policy).toMatchObject({ strategy: 'skill', aggregate: 'first', k: 1 });
+    expect(policyForPrompt({ name: 'f', strategy: 'fixed', experts: ['a', 'b', 'c'], aggregate: 'vote' }, haiku).policy).toMatchObject({
+      strategy: 'fixed',
+      experts: ['a'],
+      aggregate: 'first',
+      k: 1,
+    });
+    expect(policyForPrompt({ name: 'k', strategy: 'skill', aggregate: 'weighted-vote', k: 3 }, haiku).policy).toMatchObject({
+      strategy: 'skill',
+      aggregate: 'first',
+      k: 1,
+    });
     const one: RoutingPolicy = { name: 'gpt', strategy: 'fixed', experts: ['gpt'], aggregate: 'first' };
     expect(policyForPrompt(one, haiku)).toEqual({ kind: { kind: 'open-ended' }, policy: one });
     // `first` over several experts is a hedge or a race the caller chose, not a comparison.

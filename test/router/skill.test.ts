@@ -43,8 +43,19 @@ describe('LLM skill extractor', () => {
   const replies = ['Organic chemistry, stereochemistry', '1. organic chemistry\n2. reaction kinetics', 'stereochemistry; probabilities'];
   const caller = (texts: string[]): ExpertCaller => {
     let i = 0;
-    const answer = (expertId: string): ExpertAnswer => ({ expertId, text: texts[i++ % texts.length]!, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
-    return { complete: async (id) => answer(id), stream: () => { throw new Error('not used'); } };
+    const answer = (expertId: string): ExpertAnswer => ({
+      expertId,
+      text: texts[i++ % texts.length]!,
+      usage: { promptTokens: 1, completionTokens: 1 },
+      costUsd: 0,
+      latencyMs: 0,
+    });
+    return {
+      complete: async (id) => answer(id),
+      stream: () => {
+        throw new Error('not used');
+      },
+    };
   };
 
   it('parses comma, line and numbered lists', () => {
@@ -77,8 +88,20 @@ describe('skill strategy', () => {
   });
 
   it('uses the LLM extractor through the caller, falling back to local keywords when it fails', async () => {
-    const failing: ExpertCaller = { complete: async () => { throw new Error('down'); }, stream: () => { throw new Error('not used'); } };
-    const d = await createSkillStrategy(artifacts, { caller: failing }).decide(req, experts, { name: 't', strategy: 'skill', aggregate: 'vote', extractor: 'llm' });
+    const failing: ExpertCaller = {
+      complete: async () => {
+        throw new Error('down');
+      },
+      stream: () => {
+        throw new Error('not used');
+      },
+    };
+    const d = await createSkillStrategy(artifacts, { caller: failing }).decide(req, experts, {
+      name: 't',
+      strategy: 'skill',
+      aggregate: 'vote',
+      extractor: 'llm',
+    });
     expect(d.info!['extractor']).toBe('llm-failed→local');
     expect(d.stages[0]!.length).toBeGreaterThan(0);
   });

@@ -13,7 +13,16 @@ import { train, type TrainingExample } from '../../router/train';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
 
-const params = (bias: number, over: Partial<VoteStackerArtifact['experts'][string]> = {}) => ({ bias, prompt: 0, text: 0, textSure: 0, both: 0, missing: 0, presence: 0, ...over });
+const params = (bias: number, over: Partial<VoteStackerArtifact['experts'][string]> = {}) => ({
+  bias,
+  prompt: 0,
+  text: 0,
+  textSure: 0,
+  both: 0,
+  missing: 0,
+  presence: 0,
+  ...over,
+});
 
 const ARTIFACT: VoteStackerArtifact = {
   experts: { strong: params(2, { prompt: 1, presence: -0.5 }), weak: params(0.5, { missing: 1 }) },
@@ -65,7 +74,8 @@ describe('VoteStacker', () => {
 });
 
 describe('option prior', () => {
-  const prompt = (options: string[]) => `Question: How much?\nOptions:\n${options.map((o, i) => `${'ABCDEFGHIJ'[i]}. ${o}`).join('\n')}\nAnswer with the letter of the correct option.`;
+  const prompt = (options: string[]) =>
+    `Question: How much?\nOptions:\n${options.map((o, i) => `${'ABCDEFGHIJ'[i]}. ${o}`).join('\n')}\nAnswer with the letter of the correct option.`;
 
   it('reads the options of the canonical prompt, and none from a prompt without them', () => {
     expect(parseOptions(prompt(['one', 'two', 'three']))).toEqual({ question: 'Question: How much?', options: ['one', 'two', 'three'] });
@@ -167,7 +177,9 @@ describe('trainVoteStacker (through train)', () => {
     // Cross-fitted: a kNN that saw each question itself would make 'lucky' look predictable and
     // its prompt term would swing the vote; fitted on predictions made without the question, it
     // hardly moves a ballot.
-    const swing = held.map((x) => a['lucky']!.prompt * stacked.ballots(x.prompt, [{ expertId: 'lucky', choice: 'A', text: x.outcomes['lucky']!.text! }])[0]!.promptLogit);
+    const swing = held.map(
+      (x) => a['lucky']!.prompt * stacked.ballots(x.prompt, [{ expertId: 'lucky', choice: 'A', text: x.outcomes['lucky']!.text! }])[0]!.promptLogit,
+    );
     const mean = swing.reduce((s, v) => s + v, 0) / swing.length;
     expect(Math.sqrt(swing.reduce((s, v) => s + (v - mean) ** 2, 0) / swing.length)).toBeLessThan(0.2);
   });
@@ -193,7 +205,13 @@ describe('trainVoteStacker (through train)', () => {
   });
 });
 
-const answer = (expertId: string, text: string): ExpertAnswer => ({ expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 });
+const answer = (expertId: string, text: string): ExpertAnswer => ({
+  expertId,
+  text,
+  usage: { promptTokens: 1, completionTokens: 1 },
+  costUsd: 0,
+  latencyMs: 0,
+});
 
 describe('stacked-vote aggregation', () => {
   const stacked = new StackedVote(new VoteStacker(ARTIFACT), null, null);
@@ -211,7 +229,12 @@ describe('stacked-vote aggregation', () => {
 
   it('returns the stacker’s choice in its champion’s words, with the prompt-only P the decision carries', () => {
     const sure = stackedVoteOnAnswers(stacked, QUESTION, answers, decision(0.95));
-    expect(sure).toMatchObject({ aggregation: 'stacked-vote', winner: 'strong', text: 'Thinking it through, the answer is (B).', detail: { answer: 'B', stacked: true } });
+    expect(sure).toMatchObject({
+      aggregation: 'stacked-vote',
+      winner: 'strong',
+      text: 'Thinking it through, the answer is (B).',
+      detail: { answer: 'B', stacked: true },
+    });
     expect(sure.tally?.['B']).toBeCloseTo(2 + logitOf(0.95), 4);
     // The same answers, a strong expert the router doubts for this prompt: the agreeing pair wins,
     // in the words of the newcomer (scored with the fitted experts' mean, a higher bias than weak's).
@@ -219,8 +242,13 @@ describe('stacked-vote aggregation', () => {
   });
 
   it('counts free-form answers by their keys: "$1,200", "1200" and \\boxed{1200} are one answer', () => {
-    const math = 'How many dollars does she make? Give the final answer in the `answer` field of a JSON object:\n```json\n{"reasoning": "___", "answer": "___"}\n```';
-    const free = [answer('strong', '{"reasoning": "…", "answer": "1100"}'), answer('weak', '{"reasoning": "…", "answer": "$1,200"}'), answer('weak2', '{"reasoning": "…", "answer": "1200 dollars"}')];
+    const math =
+      'How many dollars does she make? Give the final answer in the `answer` field of a JSON object:\n```json\n{"reasoning": "___", "answer": "___"}\n```';
+    const free = [
+      answer('strong', '{"reasoning": "…", "answer": "1100"}'),
+      answer('weak', '{"reasoning": "…", "answer": "$1,200"}'),
+      answer('weak2', '{"reasoning": "…", "answer": "1200 dollars"}'),
+    ];
     const out = stackedVoteOnAnswers(stacked, math, free, decision(0.05));
     expect(out).toMatchObject({ winner: 'weak2', detail: { answer: '1200', votes: { strong: '1100', weak: '1200', weak2: '1200' } } });
   });
@@ -241,25 +269,44 @@ describe('cascade with the stacked vote', () => {
 
   it('stops when the stacked vote of the first stage is sure and calls the strongest expert when it is split', () => {
     const x = devSlice(1250, 1251)[0]!;
-    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.02, k: 4, quorum: 3 }) as RoutingDecision;
+    const d = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, {
+      name: 't',
+      strategy: 'cascade',
+      aggregate: 'stacked-vote',
+      lambda: 0.02,
+      k: 4,
+      quorum: 3,
+    }) as RoutingDecision;
     expect(d.info).toMatchObject({ stacked_vote: true });
     const first = d.stages[0]!.map((c) => c.expertId);
     // Their recorded answers to this question, made to name the letters each case needs.
     const naming = (id: string, letter: string) => answer(id, x.outcomes[id]!.text.replace(/\(([A-J])\)/g, `(${letter})`));
     expect(first.map((id) => extractChoice(naming(id, 'C').text))).toEqual(['C', 'C', 'C']);
-    expect(d.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
-    expect(d.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
+    expect(
+      d.escalate!(
+        first.map((id) => naming(id, 'C')),
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      d.escalate!(
+        first.map((id, i) => naming(id, 'CFH'[i]!)),
+        0,
+      ),
+    ).toBe(true);
   });
 
   it('stopping on the vote weighs what the option prior says of the choice an answer names', () => {
     // An option prior that trusts only "the longest option": C here, by far.
     const stacker = artifacts.get(VOTE_STACKER_ARTIFACT)!;
     const data = stacker.data as VoteStackerArtifact;
-    const withWeights = (weights: number[]) => new Map(artifacts).set(VOTE_STACKER_ARTIFACT, { ...stacker, data: { ...data, options: { ...data.options, weights } } });
+    const withWeights = (weights: number[]) =>
+      new Map(artifacts).set(VOTE_STACKER_ARTIFACT, { ...stacker, data: { ...data, options: { ...data.options, weights } } });
     const longest = new Array<number>(OPTION_FEATURES).fill(0);
     longest[1] = 8;
     const withPrior = withWeights(longest);
-    const prompt = 'Question: Which one?\nOptions:\nA. red\nB. blue\nC. the long and careful answer that is right\nD. green\nAnswer with the letter of the correct option.';
+    const prompt =
+      'Question: Which one?\nOptions:\nA. red\nB. blue\nC. the long and careful answer that is right\nD. green\nAnswer with the letter of the correct option.';
     const economy = { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', stop_on: 'vote', lambda: 0, k: 3 } as const;
     const d = createCascadeStrategy(withPrior).decide({ prompt, messages: [] }, experts, economy) as RoutingDecision;
     const first = d.stages[0]![0]!.expertId;
@@ -267,14 +314,19 @@ describe('cascade with the stacked vote', () => {
     expect(d.escalate!(says('C'), 0)).toBe(false); // the prior backs it: surer than anyone ahead
     expect(d.escalate!(says('A'), 0)).toBe(true); // the prior all but rules it out
     // The same answers under a prior that knows nothing: the cascade cannot tell them apart.
-    const plain = createCascadeStrategy(withWeights(new Array<number>(OPTION_FEATURES).fill(0))).decide({ prompt, messages: [] }, experts, economy) as RoutingDecision;
+    const plain = createCascadeStrategy(withWeights(new Array<number>(OPTION_FEATURES).fill(0))).decide(
+      { prompt, messages: [] },
+      experts,
+      economy,
+    ) as RoutingDecision;
     expect(plain.escalate!(says('C'), 0)).toBe(plain.escalate!(says('A'), 0));
   });
 
   it('stops on the stacked vote by default for a stacked-vote policy, and on the vote when stop_on says so', () => {
     const x = devSlice(1250, 1251)[0]!;
     const shape = { name: 't', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0, k: 4, quorum: 3 } as const;
-    const decide = (policy: Parameters<ReturnType<typeof createCascadeStrategy>['decide']>[2]) => createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, policy) as RoutingDecision;
+    const decide = (policy: Parameters<ReturnType<typeof createCascadeStrategy>['decide']>[2]) =>
+      createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, policy) as RoutingDecision;
     expect(decide(shape).info).toMatchObject({ stop_on: 'stacked' });
     expect(decide({ ...shape, aggregate: 'weighted-vote' }).info).toMatchObject({ stop_on: 'vote' });
     const voted = decide({ ...shape, stop_on: 'vote' });
@@ -282,8 +334,18 @@ describe('cascade with the stacked vote', () => {
     const first = voted.stages[0]!.map((c) => c.expertId);
     const naming = (id: string, letter: string) => answer(id, x.outcomes[id]!.text.replace(/\(([A-J])\)/g, `(${letter})`));
     // Three agreeing answers outweigh the strongest expert ahead: the vote rule stops even at λ = 0.
-    expect(voted.escalate!(first.map((id) => naming(id, 'C')), 0)).toBe(false);
-    expect(voted.escalate!(first.map((id, i) => naming(id, 'CFH'[i]!)), 0)).toBe(true);
+    expect(
+      voted.escalate!(
+        first.map((id) => naming(id, 'C')),
+        0,
+      ),
+    ).toBe(false);
+    expect(
+      voted.escalate!(
+        first.map((id, i) => naming(id, 'CFH'[i]!)),
+        0,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -74,11 +74,12 @@ describe('pseudo-labels on recorded data', () => {
   it('agree with the hidden answers more often than a plain majority of all experts', () => {
     const labelled = pseudoLabelled(slice);
     const agree = labelled.filter((x, i) => x.answer === slice[i]!.answer).length / slice.length;
-    const majority = slice.filter((x) => {
-      const count = new Map<string, number>();
-      for (const o of Object.values(x.outcomes)) if (o.pred) count.set(o.pred, (count.get(o.pred) ?? 0) + 1);
-      return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] === x.answer;
-    }).length / slice.length;
+    const majority =
+      slice.filter((x) => {
+        const count = new Map<string, number>();
+        for (const o of Object.values(x.outcomes)) if (o.pred) count.set(o.pred, (count.get(o.pred) ?? 0) + 1);
+        return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] === x.answer;
+      }).length / slice.length;
     expect(agree).toBeGreaterThan(majority + 0.03);
   });
 });

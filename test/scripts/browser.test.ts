@@ -14,7 +14,10 @@ describe('the browser for the dashboard tests', () => {
 
   it('installs it with apt-get when missing, as root or through passwordless sudo', () => {
     const asRoot = browserPlan(machine());
-    expect(asRoot).toEqual({ install: [expect.arrayContaining(['apt-get', 'update']), expect.arrayContaining(['apt-get', 'install', 'chromium'])], launch: DEFAULT_CHROMIUM });
+    expect(asRoot).toEqual({
+      install: [expect.arrayContaining(['apt-get', 'update']), expect.arrayContaining(['apt-get', 'install', 'chromium'])],
+      launch: DEFAULT_CHROMIUM,
+    });
     const bySudo = browserPlan(machine({ root: false, sudo: true })) as { install: string[][] };
     expect(bySudo.install.every((c) => c[0] === 'sudo' && c[1] === '-n')).toBe(true);
   });

@@ -17,15 +17,35 @@ const digest = (path: string) => createHash('sha256').update(readFileSync(path))
 const dir = mkdtempSync(join(tmpdir(), 'eval-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Small slices of the ZeroEval dev split keep each run to a few seconds of training.
-const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`)).toString('utf8').trim().split('\n');
-const slice = (name: string, from: number, to: number) => (writeFileSync(join(dir, name), lines.slice(from, to).join('\n')), join(dir, name));
+const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`))
+  .toString('utf8')
+  .trim()
+  .split('\n');
+const slice = (name: string, from: number, to: number) => {
+  writeFileSync(join(dir, name), lines.slice(from, to).join('\n'));
+  return join(dir, name);
+};
 const own = slice('own.jsonl', 0, 160);
 
 describe('npm run eval on the ZeroEval workload', () => {
   it('cross-validates with --models/--data, ends with its JSON line and plots under eval-output/', async () => {
     const committed = digest('docs/routing-frontier.svg');
     const started = Date.now();
-    const { stdout } = await eval_(['--models', `${ZERO}/models.json`, '--data', own, '--folds', '2', '--limit', '20', '--lambdas', '0', '--policy', 'economy', '--json']);
+    const { stdout } = await eval_([
+      '--models',
+      `${ZERO}/models.json`,
+      '--data',
+      own,
+      '--folds',
+      '2',
+      '--limit',
+      '20',
+      '--lambdas',
+      '0',
+      '--policy',
+      'economy',
+      '--json',
+    ]);
     const lines = stdout.trim().split('\n');
     const last = JSON.parse(lines.at(-1)!) as Record<string, number | string | null>;
     expect(last).toMatchObject({ policy: 'economy', accuracy: expect.any(Number), cost_vs_best_single: expect.any(Number) });
@@ -42,14 +62,29 @@ describe('npm run eval on the ZeroEval workload', () => {
     slice('train.jsonl', 0, 200);
     slice('test.jsonl', 600, 630);
     const svg = join(dir, 'plots', 'zero.svg');
-    const { stdout } = await eval_(['--models', `${ZERO}/models.json`, '--train', join(dir, 'train.jsonl'), '--data', join(dir, 'test.jsonl'), '--lambdas', '0', '--svg', svg, '--json']);
+    const { stdout } = await eval_([
+      '--models',
+      `${ZERO}/models.json`,
+      '--train',
+      join(dir, 'train.jsonl'),
+      '--data',
+      join(dir, 'test.jsonl'),
+      '--lambdas',
+      '0',
+      '--svg',
+      svg,
+      '--json',
+    ]);
     expect(stdout).toContain(`trained on ${join(dir, 'train.jsonl')} (200), routed ${join(dir, 'test.jsonl')} (30)`);
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ policy: 'economy' });
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
   }, 180_000);
 
   it('refuses a price file that lacks models the data recorded, naming them', async () => {
-    const failed = await eval_(['--data', own, '--no-sweep']).then(() => null, (e: { code: number; stderr: string }) => e);
+    const failed = await eval_(['--data', own, '--no-sweep']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/data\/mmlu-pro-routing\/models\.json has no price for \d+ model\(s\) the data recorded: .*pass --models/);
   }, 60_000);

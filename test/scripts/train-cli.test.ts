@@ -17,10 +17,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run train', () => {
   it('trains on --data/--models into --out, as the next versions of the seed SQL', async () => {
-    const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`)).toString('utf8').trim().split('\n');
+    const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     writeFileSync(join(dir, 'own.jsonl'), lines.slice(0, 300).join('\n'));
     const out = join(dir, 'artifacts');
-    const { stdout } = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--models', `${ZERO}/models.json`, '--out', out], { maxBuffer: 8 << 20 });
+    const { stdout } = await run(
+      'npx',
+      ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--models', `${ZERO}/models.json`, '--out', out],
+      { maxBuffer: 8 << 20 },
+    );
     expect(stdout).toMatch(/trained on 300 questions/);
     const files = readdirSync(out).sort();
     expect(files).toEqual(expect.arrayContaining(['learned-correctness.json', 'router-features.json', 'expert-stats.json']));
@@ -31,7 +38,10 @@ describe('npm run train', () => {
   }, 120_000);
 
   it('refuses data whose models the price file lacks', async () => {
-    const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(() => null, (e: { code: number; stderr: string }) => e);
+    const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/has no price for \d+ model\(s\)/);
   }, 60_000);

@@ -65,7 +65,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Recor
     }
   }
   const last = body.messages[body.messages.length - 1]!;
-  const lastText = typeof last.content === 'string' ? last.content : last.content.map((b) => (b.type === 'text' ? b.text : b.type === 'image' ? `[image ${b.source?.media_type ?? b.source?.type}]` : '')).join('');
+  const lastText =
+    typeof last.content === 'string'
+      ? last.content
+      : last.content.map((b) => (b.type === 'text' ? b.text : b.type === 'image' ? `[image ${b.source?.media_type ?? b.source?.type}]` : '')).join('');
   const tool = body.model === 'tool' ? body.tools?.[0]?.name : undefined;
   let text = body.model === 'request' ? JSON.stringify(body) : `system=${body.system ?? ''} | ${lastText}`;
   let stop = tool ? 'tool_use' : 'end_turn';
@@ -76,12 +79,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Recor
   const input = { q: lastText };
   const usage = { input_tokens: 11, output_tokens: 7, cache_read_input_tokens: 3 };
   if (!body.stream) {
-    const content = tool ? [{ type: 'text', text: 'Calling the tool.' }, { type: 'tool_use', id: 'toolu_peer_1', name: tool, input }] : [{ type: 'text', text }];
+    const content = tool
+      ? [
+          { type: 'text', text: 'Calling the tool.' },
+          { type: 'tool_use', id: 'toolu_peer_1', name: tool, input },
+        ]
+      : [{ type: 'text', text }];
     return json(res, 200, { id: 'msg_peer', type: 'message', role: 'assistant', model: body.model, content, stop_reason: stop, stop_sequence: null, usage });
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const event = (name: string, data: Record<string, unknown>) => res.write(`event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`);
-  event('message_start', { message: { id: 'msg_peer', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, usage: { input_tokens: 11, output_tokens: 1, cache_read_input_tokens: 3 } } });
+  event('message_start', {
+    message: {
+      id: 'msg_peer',
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content: [],
+      stop_reason: null,
+      usage: { input_tokens: 11, output_tokens: 1, cache_read_input_tokens: 3 },
+    },
+  });
   event('ping', {});
   if (tool) {
     event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
@@ -106,7 +124,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Recor
 function validate(body: Body): string | null {
   if (!body.max_tokens) return 'max_tokens: Field required';
   if (body.messages[0]?.role !== 'user') return 'messages: first message must use the "user" role';
-  for (let i = 1; i < body.messages.length; i++) if (body.messages[i]!.role === body.messages[i - 1]!.role) return `messages: roles must alternate (message ${i})`;
+  for (let i = 1; i < body.messages.length; i++)
+    if (body.messages[i]!.role === body.messages[i - 1]!.role) return `messages: roles must alternate (message ${i})`;
   for (const [i, m] of body.messages.entries()) {
     if (typeof m.content === 'string') continue;
     for (const b of m.content) {

@@ -36,7 +36,13 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     writeFileSync(file, [...replayExpertsSql(), ...artifactsSql()].join('\n'));
     wrangler(['d1', 'execute', 'conclave', '--local', '--persist-to', persistDir, '--file', file]);
   }
-  const dev = await startWranglerDev(['--persist-to', persistDir], { ADMIN_TOKEN: adminToken, DEV_API_KEY: apiKey, RESPONSE_CACHE_TTL_S: '0', ALLOW_PRIVATE_ENDPOINTS: '1', ...opts.vars });
+  const dev = await startWranglerDev(['--persist-to', persistDir], {
+    ADMIN_TOKEN: adminToken,
+    DEV_API_KEY: apiKey,
+    RESPONSE_CACHE_TTL_S: '0',
+    ALLOW_PRIVATE_ENDPOINTS: '1',
+    ...opts.vars,
+  });
   return {
     url: dev.url,
     adminToken,

@@ -68,7 +68,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
   if (req.method === 'GET' && req.url === '/stats') return json(res, 200, stats);
   if (req.method === 'GET' && req.url === '/health') return json(res, 200, { status: 'ok' });
   const isChat = req.url?.endsWith('/chat/completions');
-  if (req.method !== 'POST' || !(isChat || req.url?.endsWith('/embeddings'))) return json(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
+  if (req.method !== 'POST' || !(isChat || req.url?.endsWith('/embeddings')))
+    return json(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const raw = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;

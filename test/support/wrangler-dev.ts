@@ -19,7 +19,20 @@ export interface WranglerDev {
 export async function startWranglerDev(args: string[], vars: Record<string, string>): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const all = ['wrangler', 'dev', ...args, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false', '--env-file', '/dev/null'];
+  const all = [
+    'wrangler',
+    'dev',
+    ...args,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--show-interactive-dev-session=false',
+    '--env-file',
+    '/dev/null',
+  ];
   for (const [k, v] of Object.entries(vars)) all.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn('npx', all, { env: wranglerEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';

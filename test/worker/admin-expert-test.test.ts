@@ -11,7 +11,13 @@ describe('POST /admin/api/experts/:id/test', () => {
     await replayExpert('gemini-1.5-pro-002');
     const res = await testExpert('gemini-1.5-pro-002', { prompt: RECORDED_PROMPT });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { text: string; latency_ms: number; usage: { prompt_tokens: number; completion_tokens: number }; cost_usd: number; attempts: number };
+    const body = (await res.json()) as {
+      text: string;
+      latency_ms: number;
+      usage: { prompt_tokens: number; completion_tokens: number };
+      cost_usd: number;
+      attempts: number;
+    };
     const usage = { prompt_tokens: Math.ceil(RECORDED_PROMPT.length / 4), completion_tokens: Math.ceil(GEMINI_PRO_ANSWER.length / 4) };
     expect(body).toMatchObject({ text: GEMINI_PRO_ANSWER, usage, attempts: 1 });
     expect(body.cost_usd).toBeCloseTo((usage.prompt_tokens * 1.25 + usage.completion_tokens * 5) / 1e6, 12);

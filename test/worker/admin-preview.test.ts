@@ -24,7 +24,11 @@ describe('POST /admin/api/policies/preview', () => {
   });
 
   it('decides under a named policy without calling any expert', async () => {
-    const saved = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'every-expert', config: { strategy: 'all', aggregate: 'first' } } });
+    const saved = await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'every-expert', config: { strategy: 'all', aggregate: 'first' } },
+    });
     expect(saved.status).toBe(201);
     const res = await preview({ policy: 'every-expert' });
     expect(res.status).toBe(200);
@@ -41,15 +45,27 @@ describe('POST /admin/api/policies/preview', () => {
 
   it('decides under an unsaved config: allow list, k, and the cost cap marking what it would skip', async () => {
     await call('/admin/api/experts/gemma-7b', { method: 'PATCH', admin: true, json: { enabled: false } });
-    const res = await preview({ config: { strategy: 'all', aggregate: 'vote', k: 2, allow: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'gemma-7b'], max_cost_usd: 0.001 }, name: 'draft' });
+    const res = await preview({
+      config: { strategy: 'all', aggregate: 'vote', k: 2, allow: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'gemma-7b'], max_cost_usd: 0.001 },
+      name: 'draft',
+    });
     const p = (await res.json()) as Preview;
     expect(p.policy.name).toBe('draft');
     expect(p.excluded).toEqual([{ expert: 'gemma-7b', reason: 'disabled' }]);
-    expect(p.stages).toEqual([[expect.objectContaining({ expert: 'gemini-1.5-flash-002', over_budget: false }), expect.objectContaining({ expert: 'gemini-1.5-pro-002', over_budget: true })]]);
+    expect(p.stages).toEqual([
+      [
+        expect.objectContaining({ expert: 'gemini-1.5-flash-002', over_budget: false }),
+        expect.objectContaining({ expert: 'gemini-1.5-pro-002', over_budget: true }),
+      ],
+    ]);
   });
 
   it('names saved policies and expert ids like `model` does', async () => {
-    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'pair', config: { strategy: 'fixed', experts: ['gemma-7b', 'gemini-1.5-pro-002'], aggregate: 'vote' } } });
+    await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'pair', config: { strategy: 'fixed', experts: ['gemma-7b', 'gemini-1.5-pro-002'], aggregate: 'vote' } },
+    });
     const p = (await (await preview({ policy: 'pair' })).json()) as Preview;
     expect(p.stages[0]!.map((c) => c.expert)).toEqual(['gemma-7b', 'gemini-1.5-pro-002']);
     const one = (await (await preview({ policy: 'gemma-7b' })).json()) as Preview;
@@ -60,7 +76,9 @@ describe('POST /admin/api/policies/preview', () => {
     const err = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: { code: string; param: string } }).error });
     expect(await err(await preview({ policy: 'nope' }))).toMatchObject({ status: 404, code: 'model_not_found' });
     expect(await err(await preview({ config: { strategy: 'fixed', aggregate: 'first' } }))).toMatchObject({ status: 400, param: 'routing.experts' });
-    expect(await err(await preview({ config: { strategy: 'all', aggregate: 'first', deny: ['gemma-7b', 'gemini-1.5-pro-002', 'gemini-1.5-flash-002'] } }))).toMatchObject({ code: 'no_eligible_expert' });
+    expect(
+      await err(await preview({ config: { strategy: 'all', aggregate: 'first', deny: ['gemma-7b', 'gemini-1.5-pro-002', 'gemini-1.5-flash-002'] } })),
+    ).toMatchObject({ code: 'no_eligible_expert' });
     expect(await err(await preview({ policy: 'auto', config: { strategy: 'all', aggregate: 'first' } }))).toMatchObject({ status: 400, param: 'policy' });
     expect(await err(await preview({ policy: 'auto', prompt: '' }))).toMatchObject({ status: 400, param: 'prompt' });
     expect((await call('/admin/api/policies/preview', { method: 'POST', json: { prompt: 'x', policy: 'auto' } })).status).toBe(401);

@@ -7,7 +7,14 @@ import { call, chat, replayExpert } from './helpers';
 
 const MIN = 60_000;
 
-async function insertRoute(r: { id: string; at: number; latency: number; cost?: number; status?: 'ok' | 'error'; calls?: [expert: string, status: string, latency: number, role?: string][] }) {
+async function insertRoute(r: {
+  id: string;
+  at: number;
+  latency: number;
+  cost?: number;
+  status?: 'ok' | 'error';
+  calls?: [expert: string, status: string, latency: number, role?: string][];
+}) {
   await env.DB.prepare(
     `insert into routes (id, created_at, model, policy, strategy, aggregation, policy_json, prompt, messages_json, stream, status, http_status, latency_ms, cost_usd)
      values (?, ?, 'auto', 'auto', 'all', 'first', '{}', 'q', '[]', 0, ?, ?, ?, ?)`,
@@ -15,7 +22,9 @@ async function insertRoute(r: { id: string; at: number; latency: number; cost?: 
     .bind(r.id, r.at, r.status ?? 'ok', r.status === 'error' ? 502 : 200, r.latency, r.cost ?? 0)
     .run();
   for (const [expert, status, latency, role] of r.calls ?? []) {
-    await env.DB.prepare(`insert into route_calls (route_id, created_at, expert_id, role, stage, status, latency_ms, cost_usd) values (?, ?, ?, ?, 0, ?, ?, 0.001)`)
+    await env.DB.prepare(
+      `insert into route_calls (route_id, created_at, expert_id, role, stage, status, latency_ms, cost_usd) values (?, ?, ?, ?, 0, ?, ?, 0.001)`,
+    )
       .bind(r.id, r.at, expert, role ?? 'expert', status, latency)
       .run();
   }
@@ -24,7 +33,14 @@ async function insertRoute(r: { id: string; at: number; latency: number; cost?: 
 interface Stats {
   window: string;
   bucket_ms: number;
-  totals: { requests: number; errors: number; cost_usd: number; latency_ms: { p50: number; p95: number; p99: number }; feedback: number; accuracy: number | null };
+  totals: {
+    requests: number;
+    errors: number;
+    cost_usd: number;
+    latency_ms: { p50: number; p95: number; p99: number };
+    feedback: number;
+    accuracy: number | null;
+  };
   buckets: { start: number; requests: number; requests_per_minute: number; cost_per_hour_usd: number; latency_ms: { p50: number | null } }[];
   experts: { expert: string; calls: number; share: number; cost_usd: number }[];
 }
@@ -38,11 +54,23 @@ async function stats(window?: string): Promise<Stats> {
 describe('GET /admin/api/stats', () => {
   it('buckets requests, cost, latency percentiles, expert shares and feedback accuracy over the window', async () => {
     const now = Date.now();
-    await insertRoute({ id: 'r1', at: now - 10 * MIN, latency: 100, cost: 0.01, calls: [['a', 'ok', 90], ['b', 'ok', 80], ['judge', 'ok', 10, 'aggregator']] });
+    await insertRoute({
+      id: 'r1',
+      at: now - 10 * MIN,
+      latency: 100,
+      cost: 0.01,
+      calls: [
+        ['a', 'ok', 90],
+        ['b', 'ok', 80],
+        ['judge', 'ok', 10, 'aggregator'],
+      ],
+    });
     await insertRoute({ id: 'r2', at: now - 20 * MIN, latency: 200, cost: 0.02, calls: [['a', 'ok', 190]] });
     await insertRoute({ id: 'r3', at: now - 30 * MIN, latency: 300, status: 'error', calls: [['a', 'error', 290]] });
     await insertRoute({ id: 'old', at: now - 2 * 60 * MIN, latency: 5000, cost: 1, calls: [['b', 'ok', 4000]] });
-    await env.DB.prepare('insert into feedback (route_id, score, created_at) values (?, 1, ?), (?, 0, ?)').bind('r1', now - 5 * MIN, 'r2', now - 5 * MIN).run();
+    await env.DB.prepare('insert into feedback (route_id, score, created_at) values (?, 1, ?), (?, 0, ?)')
+      .bind('r1', now - 5 * MIN, 'r2', now - 5 * MIN)
+      .run();
 
     const s = await stats();
     expect(s.window).toBe('1h');
@@ -89,7 +117,19 @@ describe('GET /admin/api/experts/health', () => {
     await replayExpert('b');
     await replayExpert('idle');
     const now = Date.now();
-    await insertRoute({ id: 'r1', at: now - 5 * MIN, latency: 400, calls: [['a', 'ok', 100], ['a', 'ok', 300], ['a', 'error', 50], ['a', 'cancelled', 5], ['b', 'ok', 40], ['b', 'timeout', 30000]] });
+    await insertRoute({
+      id: 'r1',
+      at: now - 5 * MIN,
+      latency: 400,
+      calls: [
+        ['a', 'ok', 100],
+        ['a', 'ok', 300],
+        ['a', 'error', 50],
+        ['a', 'cancelled', 5],
+        ['b', 'ok', 40],
+        ['b', 'timeout', 30000],
+      ],
+    });
     await insertRoute({ id: 'old', at: now - 2 * 60 * MIN, latency: 400, calls: [['a', 'error', 10]] });
     const res = await call('/admin/api/experts/health', { admin: true });
     expect(res.status).toBe(200);

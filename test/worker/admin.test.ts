@@ -14,7 +14,16 @@ describe('admin API: experts', () => {
     const created = await call('/admin/api/experts', {
       method: 'POST',
       admin: true,
-      json: { id: 'tgi-local', provider: 'openai', model: 'my-model', endpoint_url: 'http://127.0.0.1:9/v1', input_price_per_mtok: 0.5, output_price_per_mtok: 1.5, skills: ['math'], tags: ['gpu'] },
+      json: {
+        id: 'tgi-local',
+        provider: 'openai',
+        model: 'my-model',
+        endpoint_url: 'http://127.0.0.1:9/v1',
+        input_price_per_mtok: 0.5,
+        output_price_per_mtok: 1.5,
+        skills: ['math'],
+        tags: ['gpu'],
+      },
     });
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ id: 'tgi-local', provider: 'openai', enabled: true, skills: ['math'], input_price_per_mtok: 0.5 });
@@ -50,7 +59,13 @@ describe('admin API: experts', () => {
     const created = await call('/admin/api/experts', {
       method: 'POST',
       admin: true,
-      json: { id: 'gpu-replicated', provider: 'openai', model: 'm', endpoint_url: 'http://127.0.0.1:9', replica_urls: ['http://127.0.0.1:10', 'http://127.0.0.1:11'] },
+      json: {
+        id: 'gpu-replicated',
+        provider: 'openai',
+        model: 'm',
+        endpoint_url: 'http://127.0.0.1:9',
+        replica_urls: ['http://127.0.0.1:10', 'http://127.0.0.1:11'],
+      },
     });
     expect(await created.json()).toMatchObject({ endpoint_url: 'http://127.0.0.1:9', replica_urls: ['http://127.0.0.1:10', 'http://127.0.0.1:11'] });
     const cleared = await call('/admin/api/experts/gpu-replicated', { method: 'PATCH', admin: true, json: { endpoint_url: null } });
@@ -68,7 +83,11 @@ describe('admin API: experts', () => {
 
 describe('admin API: policies', () => {
   it('creates, lists, replaces and deletes a named policy, built-ins listed too', async () => {
-    const created = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'cheap', description: 'one cheap model', config: { strategy: 'all', k: 1, aggregate: 'first' } } });
+    const created = await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'cheap', description: 'one cheap model', config: { strategy: 'all', k: 1, aggregate: 'first' } },
+    });
     expect(created.status).toBe(201);
     const list = (await (await call('/admin/api/policies', { admin: true })).json()) as { data: { name: string; builtin: boolean }[] };
     expect(list.data).toContainEqual(expect.objectContaining({ name: 'cheap', builtin: false }));
@@ -85,7 +104,11 @@ describe('admin API: policies', () => {
   });
 
   it('rejects a policy config with an unknown field or without a strategy', async () => {
-    const r1 = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'p', config: { strategy: 'all', aggregate: 'first', speed: 'max' } } });
+    const r1 = await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'p', config: { strategy: 'all', aggregate: 'first', speed: 'max' } },
+    });
     expect(r1.status).toBe(400);
     expect(((await r1.json()) as { error: { param: string } }).error.param).toBe('config.speed');
     const r2 = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'p', config: { aggregate: 'first' } } });
@@ -103,7 +126,10 @@ describe('admin API: routing history', () => {
 
     const page1 = (await (await call('/admin/api/routes?limit=2', { admin: true })).json()) as { data: { id: string }[]; next_cursor: string };
     expect(page1.data).toHaveLength(2);
-    const page2 = (await (await call(`/admin/api/routes?limit=10&cursor=${encodeURIComponent(page1.next_cursor)}`, { admin: true })).json()) as { data: { id: string }[]; next_cursor: string | null };
+    const page2 = (await (await call(`/admin/api/routes?limit=10&cursor=${encodeURIComponent(page1.next_cursor)}`, { admin: true })).json()) as {
+      data: { id: string }[];
+      next_cursor: string | null;
+    };
     expect(page2.data).toHaveLength(4);
     expect(page2.next_cursor).toBeNull();
     const all = [...page1.data, ...page2.data].map((r) => r.id);

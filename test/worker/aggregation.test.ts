@@ -7,7 +7,13 @@ import { addExpert, chat, replayExpert, sseEvents } from './helpers';
 interface Body {
   choices: { message: { content: string } }[];
   usage: { prompt_tokens: number; completion_tokens: number };
-  routing: { aggregation: string; winner?: string; tally?: Record<string, number>; calls: { expert: string; role: string; status: string; cost_usd: number }[]; total_cost_usd: number };
+  routing: {
+    aggregation: string;
+    winner?: string;
+    tally?: Record<string, number>;
+    calls: { expert: string; role: string; status: string; cost_usd: number }[];
+    total_cost_usd: number;
+  };
   error?: { code: string; experts: { expert: string }[] };
 }
 
@@ -34,7 +40,12 @@ describe('aggregation in the gateway', () => {
   });
 
   it('streams the vote winner once decided, then usage and routing', async () => {
-    const res = await chat({ model: 'auto', stream: true, stream_options: { include_usage: true }, routing: { strategy: 'fixed', experts: voters, aggregate: 'vote' } });
+    const res = await chat({
+      model: 'auto',
+      stream: true,
+      stream_options: { include_usage: true },
+      routing: { strategy: 'fixed', experts: voters, aggregate: 'vote' },
+    });
     const events = sseEvents(await res.text());
     const chunks = events.slice(0, -1) as { choices: { delta: { content?: string } }[]; routing?: Body['routing'] }[];
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
@@ -53,7 +64,10 @@ describe('aggregation in the gateway', () => {
   it('below the quorum the answer is a clear error naming every failed expert', async () => {
     await addExpert({ id: 'down-1', provider: 'openai', model: 'status-500', endpoint_url: inject('peerUrl') });
     await addExpert({ id: 'down-2', provider: 'openai', model: 'status-400', endpoint_url: inject('peerUrl') });
-    const res = await chat({ model: 'auto', routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'down-1', 'down-2'], aggregate: 'vote', quorum: 2 } });
+    const res = await chat({
+      model: 'auto',
+      routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'down-1', 'down-2'], aggregate: 'vote', quorum: 2 },
+    });
     expect(res.status).toBe(502);
     const body = (await res.json()) as Body;
     expect(body.error!.code).toBe('quorum_not_met');

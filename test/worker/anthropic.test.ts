@@ -6,7 +6,10 @@ import { addExpert, chat, sseEvents } from './helpers';
 
 const claude = (id: string, model: string, extra: Record<string, unknown> = {}) =>
   addExpert({ id, provider: 'anthropic', model, endpoint_url: inject('anthropicUrl'), input_price_per_mtok: 3, output_price_per_mtok: 15, ...extra });
-const WEATHER = { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { q: { type: 'string' } } } } };
+const WEATHER = {
+  type: 'function',
+  function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+};
 
 interface Completion {
   model: string;
@@ -17,7 +20,10 @@ interface Completion {
 }
 interface Chunk {
   model: string;
-  choices: { delta: { content?: string; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason: string | null }[];
+  choices: {
+    delta: { content?: string; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
+    finish_reason: string | null;
+  }[];
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 const json = async (res: Response) => (await res.json()) as Completion;
@@ -45,7 +51,14 @@ describe('anthropic provider', () => {
   });
 
   it('streams text deltas, the stop reason and usage', async () => {
-    const events = await chunks(await chat({ model: 'claude-echo', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream me a longer answer' }] }));
+    const events = await chunks(
+      await chat({
+        model: 'claude-echo',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Stream me a longer answer' }],
+      }),
+    );
     expect(events.map((e) => e.choices[0]?.delta.content ?? '').join('')).toBe('system= | Stream me a longer answer');
     expect(events.filter((e) => e.choices[0]?.delta.content).length).toBeGreaterThan(1);
     expect(events.flatMap((e) => e.choices).find((c) => c.finish_reason)?.finish_reason).toBe('stop');
@@ -54,19 +67,39 @@ describe('anthropic provider', () => {
 
   it('maps max_tokens to a `length` finish, and leaves out what the Messages API lacks, saying so', async () => {
     await claude('claude-short', 'short');
-    const body = await json(await chat({ model: 'claude-short', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 5, seed: 3, stop: ['X'], top_p: 0.5 }));
+    const body = await json(
+      await chat({ model: 'claude-short', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 5, seed: 3, stop: ['X'], top_p: 0.5 }),
+    );
     expect(body.choices[0]!.finish_reason).toBe('length');
     expect(body.routing.calls[0]!.dropped_params).toEqual(['seed']);
     await claude('claude-request', 'request');
-    const sent = await json(await chat({ model: 'claude-request', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5, stop: ['X'], top_p: 0.5, user: 'u-9', temperature: 1.5 }));
-    expect(JSON.parse(sent.choices[0]!.message.content!)).toMatchObject({ max_tokens: 5, stop_sequences: ['X'], top_p: 0.5, metadata: { user_id: 'u-9' }, temperature: 1 });
+    const sent = await json(
+      await chat({
+        model: 'claude-request',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 5,
+        stop: ['X'],
+        top_p: 0.5,
+        user: 'u-9',
+        temperature: 1.5,
+      }),
+    );
+    expect(JSON.parse(sent.choices[0]!.message.content!)).toMatchObject({
+      max_tokens: 5,
+      stop_sequences: ['X'],
+      top_p: 0.5,
+      metadata: { user_id: 'u-9' },
+      temperature: 1,
+    });
   });
 
   it('turns tools into Anthropic tools and tool_use back into tool_calls', async () => {
     const body = await json(await chat({ model: 'claude-tool', messages: [{ role: 'user', content: 'Paris?' }], tools: [WEATHER], tool_choice: 'required' }));
     expect(body.choices[0]!.finish_reason).toBe('tool_calls');
     expect(body.choices[0]!.message.content).toBe('Calling the tool.');
-    expect(body.choices[0]!.message.tool_calls).toEqual([{ id: 'toolu_peer_1', type: 'function', function: { name: 'get_weather', arguments: '{"q":"Paris?"}' } }]);
+    expect(body.choices[0]!.message.tool_calls).toEqual([
+      { id: 'toolu_peer_1', type: 'function', function: { name: 'get_weather', arguments: '{"q":"Paris?"}' } },
+    ]);
   });
 
   it('streams tool_use as OpenAI tool-call deltas', async () => {
@@ -80,7 +113,13 @@ describe('anthropic provider', () => {
   it('sends a tool conversation and images the way the Messages API wants them', async () => {
     await claude('claude-request', 'request', { capabilities: ['tools', 'images'] });
     const messages = [
-      { role: 'user', content: [{ type: 'text', text: 'Weather where this is? ' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather where this is? ' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
       { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"q":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'toolu_1', content: '18°C' },
     ];
@@ -88,7 +127,13 @@ describe('anthropic provider', () => {
     expect(body.error).toBeUndefined();
     const sent = JSON.parse(body.choices[0]!.message.content!) as { messages: unknown[]; tools: unknown[] };
     expect(sent.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Weather where this is? ' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather where this is? ' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { q: 'Paris' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '18°C' }] },
     ]);

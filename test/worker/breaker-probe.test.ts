@@ -12,11 +12,24 @@ import { BreakerRegistry } from '../../worker/resilience/breaker';
 const COOLDOWN_MS = 30;
 
 function expert(model: string): ExpertProfile {
-  return { id: 'probe-x', provider: 'openai', model, endpointUrl: inject('peerUrl'), apiKeySecret: null, inputPricePerMTok: 1, outputPricePerMTok: 1, enabled: true } as ExpertProfile;
+  return {
+    id: 'probe-x',
+    provider: 'openai',
+    model,
+    endpointUrl: inject('peerUrl'),
+    apiKeySecret: null,
+    inputPricePerMTok: 1,
+    outputPricePerMTok: 1,
+    enabled: true,
+  } as ExpertProfile;
 }
 
 function caller(model: string, breakers: BreakerRegistry): RecordingCaller {
-  return new RecordingCaller([expert(model)], gatewayAdapters(env), { breakers, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, allowPrivateEndpoints: true });
+  return new RecordingCaller([expert(model)], gatewayAdapters(env), {
+    breakers,
+    retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    allowPrivateEndpoints: true,
+  });
 }
 
 const ping = [{ role: 'user' as const, content: 'ping' }];

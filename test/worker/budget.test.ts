@@ -15,13 +15,32 @@ async function createKey(json: Record<string, unknown>): Promise<{ id: string; k
   return (await res.json()) as { id: string; key: string };
 }
 
-const spentBy = async (keyId: string) => (await env.DB.prepare('select coalesce(sum(cost_usd), 0) as usd, count(*) as n from routes where api_key_id = ? and status = ?').bind(keyId, 'ok').first<{ usd: number; n: number }>())!;
+const spentBy = async (keyId: string) =>
+  (await env.DB.prepare('select coalesce(sum(cost_usd), 0) as usd, count(*) as n from routes where api_key_id = ? and status = ?')
+    .bind(keyId, 'ok')
+    .first<{ usd: number; n: number }>())!;
 
 /** One request's reservation: the plan's estimate for a single replay expert. */
 function oneRequestEstimate(): number {
-  const expert = { id: 'gemini-1.5-pro-002', provider: 'replay' as const, model: 'gemini-1.5-pro-002', endpointUrl: null, apiKeySecret: null, inputPricePerMTok: 1.25, outputPricePerMTok: 5, skills: [], tags: [], enabled: true };
+  const expert = {
+    id: 'gemini-1.5-pro-002',
+    provider: 'replay' as const,
+    model: 'gemini-1.5-pro-002',
+    endpointUrl: null,
+    apiKeySecret: null,
+    inputPricePerMTok: 1.25,
+    outputPricePerMTok: 5,
+    skills: [],
+    tags: [],
+    enabled: true,
+  };
   const decision = { strategy: 'fixed', ranked: [{ expertId: expert.id, score: 1 }], stages: [[{ expertId: expert.id, score: 1 }]] };
-  return planRoute({ prompt: RECORDED_PROMPT, messages: [{ role: 'user', content: RECORDED_PROMPT }] }, { name: 'x', strategy: 'fixed', aggregate: 'first' }, decision, [expert]).estimatedCostUsd;
+  return planRoute(
+    { prompt: RECORDED_PROMPT, messages: [{ role: 'user', content: RECORDED_PROMPT }] },
+    { name: 'x', strategy: 'fixed', aggregate: 'first' },
+    decision,
+    [expert],
+  ).estimatedCostUsd;
 }
 
 describe('budgets under concurrency', () => {
@@ -70,8 +89,28 @@ describe('budgets under concurrency', () => {
     const { id, key } = await createKey({ name: 'old', monthly_budget_usd: 1 });
     const now = Date.now();
     await insertRouteRecord(createDb(env.DB), {
-      id: 'rt_before', createdAt: now - 1000, apiKeyId: id, model: 'm', policy: 'm', strategy: 'fixed', aggregation: 'first', policyJson: {}, prompt: 'p', messages: [], response: 'r',
-      stream: false, status: 'ok', httpStatus: 200, error: null, latencyMs: 1, ttftMs: null, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 1.5, decision: null, aggregationDetail: null, calls: [],
+      id: 'rt_before',
+      createdAt: now - 1000,
+      apiKeyId: id,
+      model: 'm',
+      policy: 'm',
+      strategy: 'fixed',
+      aggregation: 'first',
+      policyJson: {},
+      prompt: 'p',
+      messages: [],
+      response: 'r',
+      stream: false,
+      status: 'ok',
+      httpStatus: 200,
+      error: null,
+      latencyMs: 1,
+      ttftMs: null,
+      usage: { promptTokens: 1, completionTokens: 1 },
+      costUsd: 1.5,
+      decision: null,
+      aggregationDetail: null,
+      calls: [],
     });
     const over = await chat({ model: 'gemini-1.5-pro-002' }, { key });
     expect(over.status).toBe(402);

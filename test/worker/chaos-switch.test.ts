@@ -36,9 +36,11 @@ describe('history chaos switch', () => {
 
   it('is honoured on loopback and .test hosts only', () => {
     const on = { ...env, CHAOS_HISTORY_FAILURE_RATE: '0.2' };
-    for (const url of ['http://127.0.0.1:8787/v1/chat/completions', 'http://localhost:8787/x', 'http://gateway.test/x']) expect(historyChaosRate(on, url), url).toBe(0.2);
+    for (const url of ['http://127.0.0.1:8787/v1/chat/completions', 'http://localhost:8787/x', 'http://gateway.test/x'])
+      expect(historyChaosRate(on, url), url).toBe(0.2);
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    for (const url of ['https://conclave.example.com/x', 'https://gw.workers.dev/x', 'https://127.0.0.1.nip.io/x']) expect(historyChaosRate(on, url), url).toBe(0);
+    for (const url of ['https://conclave.example.com/x', 'https://gw.workers.dev/x', 'https://127.0.0.1.nip.io/x'])
+      expect(historyChaosRate(on, url), url).toBe(0);
     expect(historyChaosRate({ ...env, CHAOS_HISTORY_FAILURE_RATE: 'lots' }, 'http://127.0.0.1/x')).toBe(0);
     expect(historyChaosRate({ ...env, CHAOS_HISTORY_FAILURE_RATE: '7' }, 'http://127.0.0.1/x')).toBe(1);
   });

@@ -9,7 +9,16 @@ interface Routing {
   policy: string;
   strategy: string;
   aggregation: string;
-  experts: { id: string; score: number; status: string; cost_usd: number; prompt_tokens: number; completion_tokens: number; latency_ms: number | null; error?: string }[];
+  experts: {
+    id: string;
+    score: number;
+    status: string;
+    cost_usd: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    latency_ms: number | null;
+    error?: string;
+  }[];
   calls: { expert: string; role: string; status: string; cost_usd: number; error_source?: string }[];
   total_cost_usd: number;
   winner?: string;
@@ -21,7 +30,7 @@ async function routeRows(id: string) {
   return { route, calls: calls.results };
 }
 
-describe('the gateway\'s own time', () => {
+describe("the gateway's own time", () => {
   const span = (startedAt: number, latencyMs: number) => ({ startedAt, latencyMs }) as CallRecord;
 
   it('counts overlapping expert calls once', () => {
@@ -29,7 +38,7 @@ describe('the gateway\'s own time', () => {
     expect(expertWallMs([span(100, 50), span(120, 10), span(140, 30), span(300, 5)])).toBe(75);
   });
 
-  it('is reported in routing.gateway_ms and Server-Timing, within the request\'s latency', async () => {
+  it("is reported in routing.gateway_ms and Server-Timing, within the request's latency", async () => {
     await replayExpert('gemini-1.5-pro-002');
     const res = await chat({ model: 'gemini-1.5-pro-002' });
     const routing = ((await res.json()) as { routing: { latency_ms: number; gateway_ms: number } }).routing;
@@ -76,7 +85,11 @@ describe('POST /v1/chat/completions', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = sseEvents(await res.text());
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events.slice(0, -1) as { choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage?: unknown; routing?: Routing }[];
+    const chunks = events.slice(0, -1) as {
+      choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[];
+      usage?: unknown;
+      routing?: Routing;
+    }[];
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     expect(text).toBe(GEMINI_PRO_ANSWER);
@@ -158,7 +171,13 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('a recorded question inside a conversation it was not recorded in is not replayed as if answered there', async () => {
-    const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'system', content: 'Synthesize these responses: …' }, { role: 'user', content: RECORDED_PROMPT }] });
+    const res = await chat({
+      model: 'gemini-1.5-pro-002',
+      messages: [
+        { role: 'system', content: 'Synthesize these responses: …' },
+        { role: 'user', content: RECORDED_PROMPT },
+      ],
+    });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { message: string; source: string } };
     expect(body.error.message).toMatch(/not recorded.*2 messages/);

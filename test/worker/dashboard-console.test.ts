@@ -34,7 +34,10 @@ describe('dashboard keys', () => {
 
   it('edits a key’s limits and scope, shows its spend per day, and revokes it', async () => {
     await replayExpert('gemini-1.5-pro-002');
-    const key = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'batch-jobs', rpm_limit: 5 } })).json()) as { id: string; key: string };
+    const key = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'batch-jobs', rpm_limit: 5 } })).json()) as {
+      id: string;
+      key: string;
+    };
     await chat({ model: 'gemini-1.5-pro-002' }, { key: key.key });
     const s = await session();
     const page = await (await get(`/admin/keys/${key.id}`, s)).text();

@@ -13,7 +13,8 @@ export function formFields(html: string): URLSearchParams {
   const page = html.slice(html.indexOf('<form class="stack"'));
   const body = page.slice(0, page.indexOf('</form>'));
   const out = new URLSearchParams();
-  const unescapeHtml = (v: string) => v.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+  const unescapeHtml = (v: string) =>
+    v.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
   for (const m of body.matchAll(/<input ([^>]*)>/g)) {
     const attrs = m[1]!;
     const name = /name="([^"]*)"/.exec(attrs)?.[1];
@@ -41,9 +42,14 @@ export async function session(): Promise<{ cookie: string; csrf: string }> {
   return { cookie, csrf };
 }
 
-export function post(path: string, s: { cookie: string; csrf?: string }, fields: Record<string, string>, origin: string | null = ORIGIN, body?: URLSearchParams) {
+export function post(
+  path: string,
+  s: { cookie: string; csrf?: string },
+  fields: Record<string, string>,
+  origin: string | null = ORIGIN,
+  body?: URLSearchParams,
+) {
   const headers: Record<string, string> = { cookie: s.cookie };
   if (origin) headers.origin = origin;
   return call(path, { method: 'POST', key: null, headers, body: body ?? form({ ...(s.csrf ? { _csrf: s.csrf } : {}), ...fields }) });
 }
-

@@ -39,7 +39,11 @@ describe('dashboard sign-in', () => {
   });
 
   it('leaves Secure off only for plain-HTTP localhost, where the browser would not send it back', async () => {
-    for (const [origin, secure] of [['http://127.0.0.1:8787', false], ['http://localhost:8787', false], ['https://conclave.example', true]] as const) {
+    for (const [origin, secure] of [
+      ['http://127.0.0.1:8787', false],
+      ['http://localhost:8787', false],
+      ['https://conclave.example', true],
+    ] as const) {
       const req = new Request(`${origin}/admin/login`, { method: 'POST', body: form({ token: ADMIN, next: '/admin' }), headers: { origin } });
       const cookie = (await worker.fetch(req, env, createExecutionContext())).headers.get('set-cookie')!;
       expect(cookie).toContain('HttpOnly');
@@ -83,7 +87,9 @@ describe('dashboard sign-in', () => {
     const write = await post('/admin/experts/gemini-1.5-pro-002/enabled', s, { enabled: 'off' });
     expect(write.status).toBe(303);
     expect(write.headers.get('location')).toBe('/admin/login');
-    expect((await call('/admin/api/experts/gemini-1.5-pro-002', { admin: true }).then((r) => r.json())) as { enabled: boolean }).toMatchObject({ enabled: true });
+    expect((await call('/admin/api/experts/gemini-1.5-pro-002', { admin: true }).then((r) => r.json())) as { enabled: boolean }).toMatchObject({
+      enabled: true,
+    });
     // The sign-in page no longer takes the old cookie for a session either; other sessions go on.
     expect((await call('/admin/login', { key: null, headers: { cookie: s.cookie } })).status).toBe(200);
     expect((await call('/admin/experts', { key: null, headers: { cookie: other.cookie } })).status).toBe(200);
@@ -114,7 +120,18 @@ describe('dashboard CSRF protection', () => {
 });
 
 describe('dashboard experts', () => {
-  const valid = { id: 'tgi-local', provider: 'openai', model: 'my-model', endpoint_url: 'http://127.0.0.1:9/v1', input_price_per_mtok: '0.5', output_price_per_mtok: '1.5', skills: 'math, law', tags: '', description: '', enabled: 'on' };
+  const valid = {
+    id: 'tgi-local',
+    provider: 'openai',
+    model: 'my-model',
+    endpoint_url: 'http://127.0.0.1:9/v1',
+    input_price_per_mtok: '0.5',
+    output_price_per_mtok: '1.5',
+    skills: 'math, law',
+    tags: '',
+    description: '',
+    enabled: 'on',
+  };
 
   it('shows the API schema’s messages next to the fields, keeping what was typed', async () => {
     const s = await session();
@@ -208,7 +225,10 @@ describe('dashboard history', () => {
 
   it('filters by key and policy from lists of the keys and policies there are', async () => {
     await replayExpert('gemini-1.5-pro-002');
-    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'mobile-app' } })).json()) as { id: string; key: string };
+    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'mobile-app' } })).json()) as {
+      id: string;
+      key: string;
+    };
     const mine = (await chat({ model: 'gemini-1.5-pro-002' }, { key: created.key })).headers.get('x-route-id')!;
     const dev = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
     const s = await session();
@@ -257,7 +277,18 @@ describe('dashboard history', () => {
 });
 
 describe('dashboard policies', () => {
-  const base = { editing: '', name: 'cheap-pair', description: 'two cheap experts', strategy: 'all', aggregate: 'vote', k: '2', aggregator: '', max_cost_usd: '', experts: '', prompt: '' };
+  const base = {
+    editing: '',
+    name: 'cheap-pair',
+    description: 'two cheap experts',
+    strategy: 'all',
+    aggregate: 'vote',
+    k: '2',
+    aggregator: '',
+    max_cost_usd: '',
+    experts: '',
+    prompt: '',
+  };
 
   it('validates the form with the policy schema, previews a routing without calling anyone, then saves', async () => {
     await replayExpert('gemini-1.5-pro-002');
@@ -295,8 +326,23 @@ describe('dashboard policies', () => {
     const { KNOBS } = await import('../../worker/dashboard/policy-knobs');
     const { routingOverrideSchema } = await import('../../router/policy');
     const config = {
-      strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemma-7b'], k: 2, allow: ['gemini-1.5-pro-002', 'gemma-7b'], deny: ['gemini-1.5-flash-002'], max_cost_usd: 0.02,
-      timeout_ms: 9000, aggregate: 'judge', aggregator: 'gemini-1.5-pro-002', quorum: 2, fallback: 'gemma-7b', lambda: 0.3, rounds: 2, extractor: 'llm', sample: true, stop_on: 'stacked', hedge_ms: 250,
+      strategy: 'fixed',
+      experts: ['gemini-1.5-pro-002', 'gemma-7b'],
+      k: 2,
+      allow: ['gemini-1.5-pro-002', 'gemma-7b'],
+      deny: ['gemini-1.5-flash-002'],
+      max_cost_usd: 0.02,
+      timeout_ms: 9000,
+      aggregate: 'judge',
+      aggregator: 'gemini-1.5-pro-002',
+      quorum: 2,
+      fallback: 'gemma-7b',
+      lambda: 0.3,
+      rounds: 2,
+      extractor: 'llm',
+      sample: true,
+      stop_on: 'stacked',
+      hedge_ms: 250,
     };
     // The test sets every knob the schema has, so a knob added later fails here until it is on the form.
     expect(Object.keys(config).sort()).toEqual(Object.keys(routingOverrideSchema.shape).sort());
@@ -352,7 +398,9 @@ describe('dashboard router page', () => {
     const page = await (await call('/admin/router', { key: null, headers: { cookie: s.cookie } })).text();
     expect(page).toContain('<a href="/admin/router" aria-current="page">Router</a>');
     for (const a of env.TEST_ARTIFACTS) expect(page).toContain(`<th scope="row">${a.name}</th><td class="num">1</td>`);
-    expect(page).toMatch(/<th scope="row">skill-profiles<\/th><td class="num">1<\/td><td class="num">[\d.]+ [kM]B<div class="muted">\d+ chunks<\/div><\/td><td><span class="muted">none yet<\/span><\/td><td>yes<\/td>/);
+    expect(page).toMatch(
+      /<th scope="row">skill-profiles<\/th><td class="num">1<\/td><td class="num">[\d.]+ [kM]B<div class="muted">\d+ chunks<\/div><\/td><td><span class="muted">none yet<\/span><\/td><td>yes<\/td>/,
+    );
     expect(page).toMatch(/<th scope="row">router-features<\/th>.*?no, trained offline/);
 
     const routeId = (await chat({ model: 'gemini-1.5-pro-002' })).headers.get('x-route-id')!;
@@ -401,13 +449,31 @@ describe('dashboard GPU activations', () => {
         { position: 1, id: 6, token: 'b', experts: [[], [0, 1], [1, 3]], weights: [] },
       ],
     };
-    expect(countActivations(trace)).toEqual({ model: 'demo', tokens: 2, topK: 2, numExperts: 4, layers: [1, 2], counts: [[2, 1, 0, 1], [0, 2, 1, 1]] });
+    expect(countActivations(trace)).toEqual({
+      model: 'demo',
+      tokens: 2,
+      topK: 2,
+      numExperts: 4,
+      layers: [1, 2],
+      counts: [
+        [2, 1, 0, 1],
+        [0, 2, 1, 1],
+      ],
+    });
   });
 
   it('says clearly when the GPU service is down or answers an error, and only offers traces for GPU experts', async () => {
     const { inject } = await import('vitest');
-    await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'gpu-down', provider: 'hf', model: 'm', endpoint_url: 'http://127.0.0.1:9', tags: ['gpu-service'] } });
-    await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'gpu-404', provider: 'hf', model: 'm', endpoint_url: `${inject('peerUrl')}/v1`, tags: ['gpu-service'] } });
+    await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'gpu-down', provider: 'hf', model: 'm', endpoint_url: 'http://127.0.0.1:9', tags: ['gpu-service'] },
+    });
+    await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'gpu-404', provider: 'hf', model: 'm', endpoint_url: `${inject('peerUrl')}/v1`, tags: ['gpu-service'] },
+    });
     await replayExpert('gemma-7b');
     const s = await session();
     const list = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();

@@ -19,7 +19,15 @@ describe('demo experts are used only where named', () => {
   beforeEach(async () => {
     await seedArtifacts();
     await seedReplayExperts();
-    await addExpert({ id: DEMO, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 0, output_price_per_mtok: 0, demo: true });
+    await addExpert({
+      id: DEMO,
+      provider: 'openai',
+      model: 'echo',
+      endpoint_url: inject('peerUrl'),
+      input_price_per_mtok: 0,
+      output_price_per_mtok: 0,
+      demo: true,
+    });
   });
 
   it('the admin API stores and reports the flag', async () => {
@@ -29,7 +37,9 @@ describe('demo experts are used only where named', () => {
 
   const built: [string, Record<string, unknown>][] = [
     ...['auto', 'economy', 'balanced', 'quality'].map((m): [string, Record<string, unknown>] => [m, {}]),
-    ...[{ strategy: 'learned', lambda: 1 }, { strategy: 'skill' }, { strategy: 'bandit' }, { strategy: 'all', aggregate: 'vote' }].map((r): [string, Record<string, unknown>] => ['auto', r]),
+    ...[{ strategy: 'learned', lambda: 1 }, { strategy: 'skill' }, { strategy: 'bandit' }, { strategy: 'all', aggregate: 'vote' }].map(
+      (r): [string, Record<string, unknown>] => ['auto', r],
+    ),
   ];
   for (const [model, routing] of built) {
     it(`${model} ${JSON.stringify(routing)} never calls it`, async () => {
@@ -44,7 +54,9 @@ describe('demo experts are used only where named', () => {
   it('named as the model, in a fixed list or an allow list, it answers', async () => {
     expect(await calledIn(await chat({ model: DEMO }))).toEqual([DEMO]);
     expect(await calledIn(await chat({ model: 'auto', routing: { strategy: 'fixed', experts: [DEMO] } }))).toEqual([DEMO]);
-    expect(await calledIn(await chat({ model: 'auto', routing: { strategy: 'learned', allow: [DEMO, 'gemini-1.5-pro-002'], k: 2, aggregate: 'first' } }))).toContain(DEMO);
+    expect(
+      await calledIn(await chat({ model: 'auto', routing: { strategy: 'learned', allow: [DEMO, 'gemini-1.5-pro-002'], k: 2, aggregate: 'first' } })),
+    ).toContain(DEMO);
   });
 
   it('the preview says why it is left out', async () => {
@@ -65,7 +77,14 @@ describe('extractor: "llm" in the gateway', () => {
   beforeEach(async () => {
     await seedArtifacts();
     // The only eligible expert is also the extractor: it names the same skills on every sample.
-    await addExpert({ id: 'kw', provider: 'openai', model: 'say:probability, statistics', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
+    await addExpert({
+      id: 'kw',
+      provider: 'openai',
+      model: 'say:probability, statistics',
+      endpoint_url: inject('peerUrl'),
+      input_price_per_mtok: 1,
+      output_price_per_mtok: 1,
+    });
   });
 
   it('asks an expert for skill keywords through the request caller, recorded as extractor calls', async () => {

@@ -10,7 +10,12 @@ import { call, chat } from './helpers';
 const strict = { ALLOW_PRIVATE_ENDPOINTS: undefined };
 
 function register(expert: Record<string, unknown>, opts: { strict?: boolean } = {}) {
-  return call('/admin/api/experts', { method: 'POST', admin: true, json: { provider: 'openai', model: 'echo', ...expert }, ...(opts.strict ? { env: strict } : {}) });
+  return call('/admin/api/experts', {
+    method: 'POST',
+    admin: true,
+    json: { provider: 'openai', model: 'echo', ...expert },
+    ...(opts.strict ? { env: strict } : {}),
+  });
 }
 
 async function errorOf(res: Response): Promise<{ message: string; param: string | null }> {
@@ -20,7 +25,9 @@ async function errorOf(res: Response): Promise<{ message: string; param: string 
 /** A row written without the admin API (as a migration or a script would). */
 async function insertRow(id: string, endpointUrl: string, apiKeySecret: string | null): Promise<void> {
   const now = Date.now();
-  await env.DB.prepare('insert into experts (id, provider, model, endpoint_url, api_key_secret, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)').bind(id, 'openai', 'echo', endpointUrl, apiKeySecret, now, now).run();
+  await env.DB.prepare('insert into experts (id, provider, model, endpoint_url, api_key_secret, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)')
+    .bind(id, 'openai', 'echo', endpointUrl, apiKeySecret, now, now)
+    .run();
 }
 
 describe('what experts may reach', () => {

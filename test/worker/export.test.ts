@@ -17,14 +17,21 @@ async function exported(after = 0): Promise<RoutingExample[]> {
   const res = await call(`/admin/api/export?after=${after}`, { admin: true });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/ndjson/);
-  return (await res.text()).split('\n').filter(Boolean).map((line) => routingExampleSchema.parse(JSON.parse(line)));
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => routingExampleSchema.parse(JSON.parse(line)));
 }
 
 describe('export -> train -> artifacts', () => {
   beforeEach(async () => {
     await seedArtifacts();
     for (const m of env.TEST_MODELS.filter((m) => experts.includes(m.name))) {
-      await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: m.name, provider: 'replay', model: m.name, input_price_per_mtok: m.inputPricePerMTok, output_price_per_mtok: m.outputPricePerMTok } });
+      await call('/admin/api/experts', {
+        method: 'POST',
+        admin: true,
+        json: { id: m.name, provider: 'replay', model: m.name, input_price_per_mtok: m.inputPricePerMTok, output_price_per_mtok: m.outputPricePerMTok },
+      });
     }
   });
 
@@ -32,7 +39,10 @@ describe('export -> train -> artifacts', () => {
     const questions = env.TEST_QUESTIONS;
     const routeIds: string[] = [];
     for (const [i, q] of questions.entries()) {
-      const res = await call('/v1/chat/completions', { method: 'POST', json: { model: 'auto', messages: [{ role: 'user', content: q.prompt }], routing: { strategy: 'fixed', experts, aggregate: 'vote' } } });
+      const res = await call('/v1/chat/completions', {
+        method: 'POST',
+        json: { model: 'auto', messages: [{ role: 'user', content: q.prompt }], routing: { strategy: 'fixed', experts, aggregate: 'vote' } },
+      });
       expect(res.status).toBe(200);
       const id = ((await res.json()) as { routing: { route_id: string } }).routing.route_id;
       routeIds.push(id);
@@ -49,16 +59,35 @@ describe('export -> train -> artifacts', () => {
     expect(Object.keys(first.outcomes).sort()).toEqual([...experts].sort());
     // With the rater's answer, an expert is right exactly when its answer is that one.
     for (const o of Object.values(first.outcomes)) expect(o.correct).toBe(o.pred === questions[0]!.answer);
-    expect((await exported(Number(first.source.replace('feedback-', ''))))).toHaveLength(lines.length - 1);
+    expect(await exported(Number(first.source.replace('feedback-', '')))).toHaveLength(lines.length - 1);
 
-    const records = train(lines.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })), { version: 2, createdAt: '2026-01-01T00:00:00.000Z' });
+    const records = train(
+      lines.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),
+      { version: 2, createdAt: '2026-01-01T00:00:00.000Z' },
+    );
     const strategies = buildStrategies(new Map(records.map((r) => [r.name, r])));
-    const profiles = env.TEST_MODELS.filter((m) => experts.includes(m.name)).map((m) => ({ id: m.name, provider: 'replay', model: m.name, endpointUrl: null, apiKeySecret: null, inputPricePerMTok: m.inputPricePerMTok, outputPricePerMTok: m.outputPricePerMTok, skills: [], tags: [], enabled: true }));
-    const decision = await strategies.get('learned')!.decide({ prompt: questions[0]!.prompt, messages: [] }, profiles, { name: 'x', strategy: 'learned', aggregate: 'first' });
+    const profiles = env.TEST_MODELS.filter((m) => experts.includes(m.name)).map((m) => ({
+      id: m.name,
+      provider: 'replay',
+      model: m.name,
+      endpointUrl: null,
+      apiKeySecret: null,
+      inputPricePerMTok: m.inputPricePerMTok,
+      outputPricePerMTok: m.outputPricePerMTok,
+      skills: [],
+      tags: [],
+      enabled: true,
+    }));
+    const decision = await strategies
+      .get('learned')!
+      .decide({ prompt: questions[0]!.prompt, messages: [] }, profiles, { name: 'x', strategy: 'learned', aggregate: 'first' });
     expect(experts).toContain(decision.stages[0]![0]!.expertId);
 
     // Saved as the next versions, the gateway routes with them.
-    const saved = await saveArtifacts(createDb(env.DB), records.filter((r) => r.name !== 'synthesis-skill').map((r) => ({ name: r.name, data: r.data, feedbackThrough: 0, basedOn: 1 })));
+    const saved = await saveArtifacts(
+      createDb(env.DB),
+      records.filter((r) => r.name !== 'synthesis-skill').map((r) => ({ name: r.name, data: r.data, feedbackThrough: 0, basedOn: 1 })),
+    );
     expect(saved.every((h) => h.version === 2)).toBe(true);
     const res = await call('/v1/chat/completions', { method: 'POST', json: { model: 'quality', messages: [{ role: 'user', content: questions[1]!.prompt }] } });
     expect(res.status).toBe(200);

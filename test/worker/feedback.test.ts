@@ -40,7 +40,9 @@ describe('POST /v1/feedback', () => {
     await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0 }, key });
     await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 0.2 } });
     await call('/v1/feedback', { method: 'POST', json: { route_id: routeId, score: 1 }, key });
-    const rows = await env.DB.prepare('select api_key_id is null as dev, score from feedback where route_id = ? order by id').bind(routeId).all<{ dev: number; score: number }>();
+    const rows = await env.DB.prepare('select api_key_id is null as dev, score from feedback where route_id = ? order by id')
+      .bind(routeId)
+      .all<{ dev: number; score: number }>();
     expect(rows.results).toEqual([
       { dev: 1, score: 0.2 },
       { dev: 0, score: 1 },

@@ -13,7 +13,13 @@ const chatLike = fc.record(
   {
     model: fc.oneof(fc.constantFrom('auto', 'gemini-1.5-pro-002', 'nope'), fc.string(), fc.integer()),
     messages: fc.oneof(
-      fc.array(fc.record({ role: fc.constantFrom('user', 'system', 'assistant', 'tool', 'x'), content: fc.oneof(fc.string(), fc.constant(RECORDED_PROMPT), jsonValue) }, { requiredKeys: [] }), { maxLength: 4 }),
+      fc.array(
+        fc.record(
+          { role: fc.constantFrom('user', 'system', 'assistant', 'tool', 'x'), content: fc.oneof(fc.string(), fc.constant(RECORDED_PROMPT), jsonValue) },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 4 },
+      ),
       jsonValue,
     ),
     stream: fc.oneof(fc.boolean(), jsonValue),
@@ -41,7 +47,10 @@ const chatLike = fc.record(
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'];
 const anyName = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'gemini-1.5-pro-002', 'gemini-1.5-flash-002', 'auto', 'economy'), fc.string({ maxLength: 12 }));
 /** Expert lists with repeats: the same id many times over, prototype names among them. */
-const idList = fc.oneof(fc.array(anyName, { maxLength: 8 }), fc.integer({ min: 2, max: 70 }).map((n) => Array<string>(n).fill('gemini-1.5-pro-002')));
+const idList = fc.oneof(
+  fc.array(anyName, { maxLength: 8 }),
+  fc.integer({ min: 2, max: 70 }).map((n) => Array<string>(n).fill('gemini-1.5-pro-002')),
+);
 
 const routingObject = fc.record(
   {
@@ -94,22 +103,34 @@ describe('fuzz: no input makes the gateway fail', () => {
     await replayExpert('gemini-1.5-flash-002');
     await seedArtifacts();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyName, fc.constantFrom('auto', 'gemini-1.5-pro-002')), fc.option(anyRouting), fc.option(anyRouting), async (model, routing, header) => {
-        const headers: Record<string, string> = header ? { 'x-routing-policy': JSON.stringify(header) } : {};
-        const res = await chat({ model, ...(routing ? { routing } : {}) }, { headers });
-        await expectHandled(res.clone());
-        // A prototype name is no policy: nothing inherited answers for one.
-        if (PROTOTYPE_NAMES.includes(model) && !routing && !header) expect(((await res.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
-        // However the experts were named, no expert answers twice in one stage of one route.
-        const repeated = await env.DB.prepare("select expert_id, stage, count(*) as n from route_calls where route_id = ? and role = 'expert' group by expert_id, stage having n > 1")
-          .bind(res.headers.get('x-route-id'))
-          .all();
-        expect(repeated.results).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(anyName, fc.constantFrom('auto', 'gemini-1.5-pro-002')),
+        fc.option(anyRouting),
+        fc.option(anyRouting),
+        async (model, routing, header) => {
+          const headers: Record<string, string> = header ? { 'x-routing-policy': JSON.stringify(header) } : {};
+          const res = await chat({ model, ...(routing ? { routing } : {}) }, { headers });
+          await expectHandled(res.clone());
+          // A prototype name is no policy: nothing inherited answers for one.
+          if (PROTOTYPE_NAMES.includes(model) && !routing && !header)
+            expect(((await res.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
+          // However the experts were named, no expert answers twice in one stage of one route.
+          const repeated = await env.DB.prepare(
+            "select expert_id, stage, count(*) as n from route_calls where route_id = ? and role = 'expert' group by expert_id, stage having n > 1",
+          )
+            .bind(res.headers.get('x-route-id'))
+            .all();
+          expect(repeated.results).toEqual([]);
+        },
+      ),
       { numRuns: 250 },
     );
     // Own `__proto__` keys, as JSON.parse makes them, in the routing object and the header.
-    for (const raw of ['{"__proto__": {"strategy": "all"}}', '{"strategy": "fixed", "experts": ["gemini-1.5-pro-002"], "__proto__": {"k": 64}}', '{"constructor": {"prototype": {}}}']) {
+    for (const raw of [
+      '{"__proto__": {"strategy": "all"}}',
+      '{"strategy": "fixed", "experts": ["gemini-1.5-pro-002"], "__proto__": {"k": 64}}',
+      '{"constructor": {"prototype": {}}}',
+    ]) {
       const body = `{"model": "auto", "messages": [{"role": "user", "content": ${JSON.stringify(RECORDED_PROMPT)}}], "routing": ${raw}}`;
       await expectHandled(await call('/v1/chat/completions', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
       await expectHandled(await chat({ model: 'auto' }, { headers: { 'x-routing-policy': raw } }));
@@ -120,11 +141,16 @@ describe('fuzz: no input makes the gateway fail', () => {
 
   it('chat completions with random raw bodies, content types and policy headers', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 300 }), fc.constantFrom('application/json', 'text/plain', '', 'application/json; charset=utf-8'), fc.string({ maxLength: 80 }), async (body, type, policy) => {
-        const headers: Record<string, string> = { 'x-routing-policy': policy };
-        if (type) headers['content-type'] = type;
-        await expectHandled(await call('/v1/chat/completions', { method: 'POST', body, headers }));
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom('application/json', 'text/plain', '', 'application/json; charset=utf-8'),
+        fc.string({ maxLength: 80 }),
+        async (body, type, policy) => {
+          const headers: Record<string, string> = { 'x-routing-policy': policy };
+          if (type) headers['content-type'] = type;
+          await expectHandled(await call('/v1/chat/completions', { method: 'POST', body, headers }));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -20,13 +20,17 @@ H. Ethics of care
 I. Ethics of rights
 J. Relativist ethics
 Answer with the letter of the correct option.`;
-export const GEMINI_PRO_ANSWER = "Ethics of care locates morality beyond the sphere of rationality in an emotional 'moral impulse' towards others. The answer is (H).\n";
+export const GEMINI_PRO_ANSWER =
+  "Ethics of care locates morality beyond the sphere of rationality in an emotional 'moral impulse' towards others. The answer is (H).\n";
 
 /**
  * Calls the Worker's fetch handler with its own execution context and waits for everything it
  * handed to waitUntil (the history write), so tests can read the rows right after.
  */
-export async function call(path: string, init: RequestInit & { json?: unknown; key?: string | null; admin?: boolean; env?: Partial<typeof env> } = {}): Promise<Response> {
+export async function call(
+  path: string,
+  init: RequestInit & { json?: unknown; key?: string | null; admin?: boolean; env?: Partial<typeof env> } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) {
     headers.set('content-type', 'application/json');

@@ -14,7 +14,19 @@ const bytes = (s: string) => new TextEncoder().encode(s).byteLength;
 const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())!.n;
 
 function call(i: number, text: string | null): CallRecord {
-  return { expertId: `e${i}`, role: 'expert', stage: i % 3, status: 'ok', startedAt: 1, latencyMs: 2, usage: { promptTokens: 10, completionTokens: 20 }, costUsd: 0.001, attempts: 1, text, error: null };
+  return {
+    expertId: `e${i}`,
+    role: 'expert',
+    stage: i % 3,
+    status: 'ok',
+    startedAt: 1,
+    latencyMs: 2,
+    usage: { promptTokens: 10, completionTokens: 20 },
+    costUsd: 0.001,
+    attempts: 1,
+    text,
+    error: null,
+  };
 }
 
 function record(id: string, calls: CallRecord[], texts: { prompt?: string; response?: string } = {}): RouteRecord {
@@ -48,7 +60,13 @@ function record(id: string, calls: CallRecord[], texts: { prompt?: string; respo
 describe('routing history within D1 limits', () => {
   it('records a route with 200 calls: no statement past 100 bound parameters', async () => {
     const d1 = checkedD1(env.DB);
-    await insertRouteRecord(createDb(d1.db), record('rt_wide', Array.from({ length: 200 }, (_, i) => call(i, `answer ${i} (C)`))));
+    await insertRouteRecord(
+      createDb(d1.db),
+      record(
+        'rt_wide',
+        Array.from({ length: 200 }, (_, i) => call(i, `answer ${i} (C)`)),
+      ),
+    );
     expect(await count("select count(*) as n from route_calls where route_id = 'rt_wide'")).toBe(200);
     expect(d1.maxParams).toBeLessThanOrEqual(100);
     const route = await env.DB.prepare("select cost_usd, prompt_tokens from routes where id = 'rt_wide'").first<{ cost_usd: number; prompt_tokens: number }>();
@@ -61,7 +79,12 @@ describe('routing history within D1 limits', () => {
     const prompt = '€'.repeat(1_000_000); // 3,000,000 bytes
     await insertRouteRecord(createDb(d1.db), record('rt_huge', [call(0, huge), call(1, 'short'), call(2, huge)], { prompt, response: huge }));
     expect(d1.maxBytes).toBeLessThanOrEqual(100_000);
-    const route = await env.DB.prepare("select prompt, response, messages_json, cost_usd from routes where id = 'rt_huge'").first<{ prompt: string; response: string; messages_json: string; cost_usd: number }>();
+    const route = await env.DB.prepare("select prompt, response, messages_json, cost_usd from routes where id = 'rt_huge'").first<{
+      prompt: string;
+      response: string;
+      messages_json: string;
+      cost_usd: number;
+    }>();
     expect(route!.cost_usd).toBeCloseTo(0.003, 9);
     expect(bytes(route!.prompt)).toBeLessThanOrEqual(ROUTE_TEXT_BYTES.prompt);
     expect(route!.prompt).toMatch(/\[truncated by Conclave: 3000000 bytes in full\]$/);
@@ -101,12 +124,21 @@ describe('routing history within D1 limits', () => {
   });
 
   it('records a 2 MB expert answer streamed through the gateway', async () => {
-    await addExpert({ id: 'long-talker', provider: 'openai', model: 'long-1000000', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 2 });
+    await addExpert({
+      id: 'long-talker',
+      provider: 'openai',
+      model: 'long-1000000',
+      endpoint_url: inject('peerUrl'),
+      input_price_per_mtok: 1,
+      output_price_per_mtok: 2,
+    });
     const d1 = checkedD1(env.DB);
     const res = await chat({ model: 'long-talker', stream: true }, { env: { DB: d1.db } });
     expect(res.status).toBe(200);
     const routeId = res.headers.get('x-route-id');
-    const route = await env.DB.prepare('select response, cost_usd, completion_tokens from routes where id = ?').bind(routeId).first<{ response: string; cost_usd: number; completion_tokens: number }>();
+    const route = await env.DB.prepare('select response, cost_usd, completion_tokens from routes where id = ?')
+      .bind(routeId)
+      .first<{ response: string; cost_usd: number; completion_tokens: number }>();
     expect(route!.cost_usd).toBeGreaterThan(0);
     expect(route!.completion_tokens).toBe(250_000);
     const full = Number(/truncated by Conclave: (\d+) bytes in full\]$/.exec(route!.response)?.[1]);

@@ -34,7 +34,19 @@ function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string
     decision: null,
     aggregationDetail: null,
     calls: [
-      { expertId: 'a', role: 'expert', stage: 0, status: 'ok', startedAt: createdAt, latencyMs: 10, usage: { promptTokens: 3, completionTokens: 4 }, costUsd: 0.5, attempts: 1, text: 'r', error: null },
+      {
+        expertId: 'a',
+        role: 'expert',
+        stage: 0,
+        status: 'ok',
+        startedAt: createdAt,
+        latencyMs: 10,
+        usage: { promptTokens: 3, completionTokens: 4 },
+        costUsd: 0.5,
+        attempts: 1,
+        text: 'r',
+        error: null,
+      },
     ],
   };
 }
@@ -73,7 +85,11 @@ describe('routing history', () => {
 
   it('logs the whole record when every attempt fails', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const written = await writeRouteRecords(env.DB, [record('rt_lost', Date.now())], { write: () => Promise.reject(new Error('D1 down')), attempts: 3, baseDelayMs: 1 });
+    const written = await writeRouteRecords(env.DB, [record('rt_lost', Date.now())], {
+      write: () => Promise.reject(new Error('D1 down')),
+      attempts: 3,
+      baseDelayMs: 1,
+    });
     expect(written).toBe(0);
     const logged = JSON.parse(error.mock.calls[0]![0] as string) as { event: string; record: { id: string } };
     expect(logged).toMatchObject({ event: 'route_write_failed', record: { id: 'rt_lost' } });
@@ -108,7 +124,9 @@ describe('routing history', () => {
       expect.objectContaining({ day: '2026-10-13', policy: 'auto', expert_id: 'a', calls: 2, errors: 0, prompt_tokens: 6, completion_tokens: 8, cost_usd: 1 }),
       expect.objectContaining({ day: '2026-10-18', policy: 'economy', calls: 1 }),
     ]);
-    const perKey = await env.DB.prepare('select day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd from daily_route_rollups order by day').all();
+    const perKey = await env.DB.prepare(
+      'select day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd from daily_route_rollups order by day',
+    ).all();
     expect(perKey.results).toEqual([
       { day: '2026-10-13', policy: 'auto', api_key_id: '', requests: 2, errors: 0, prompt_tokens: 6, completion_tokens: 8, cost_usd: 1 },
       { day: '2026-10-18', policy: 'economy', api_key_id: 'key_a', requests: 1, errors: 0, prompt_tokens: 3, completion_tokens: 4, cost_usd: 0.5 },

@@ -7,7 +7,8 @@ import { addExpert, call } from './helpers';
 // admin API): the cached answer still holds until the admin API, which invalidates, is used.
 
 const LONG_TTL = { CACHE_TTL_MS: '600000' };
-const ask = (key: string) => call('/v1/chat/completions', { method: 'POST', key, env: LONG_TTL, json: { model: 'peer-echo', messages: [{ role: 'user', content: 'hi' }] } });
+const ask = (key: string) =>
+  call('/v1/chat/completions', { method: 'POST', key, env: LONG_TTL, json: { model: 'peer-echo', messages: [{ role: 'user', content: 'hi' }] } });
 
 describe('the hot path', () => {
   it('serves a stored key and the registry from the isolate; admin writes invalidate them', async () => {

@@ -29,12 +29,22 @@ describe('request input errors', () => {
   it('the 1 MB body limit counts bytes, not UTF-16 units', async () => {
     // 600,000 'é' are 600,000 UTF-16 units but 1.2 MB of UTF-8.
     const body = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(600_000) }] });
-    const res = await call('/v1/chat/completions', { method: 'POST', body: chunked(body), headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await call('/v1/chat/completions', {
+      method: 'POST',
+      body: chunked(body),
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('body_too_large');
     // Just under the limit in bytes still reads.
     const fits = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(400_000) }] });
-    const ok = await call('/v1/chat/completions', { method: 'POST', body: chunked(fits), headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const ok = await call('/v1/chat/completions', {
+      method: 'POST',
+      body: chunked(fits),
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(ok.status).not.toBe(413);
   });
 
@@ -57,7 +67,9 @@ describe('request input errors', () => {
       expect(admin.status, model).toBe(404);
     }
     // Each refused request is still recorded under the name it sent.
-    const recorded = await env.DB.prepare("select model, http_status from routes where model in ('__proto__', 'constructor', 'toString', 'hasOwnProperty') order by model").all();
+    const recorded = await env.DB.prepare(
+      "select model, http_status from routes where model in ('__proto__', 'constructor', 'toString', 'hasOwnProperty') order by model",
+    ).all();
     expect(recorded.results).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString'].map((model) => ({ model, http_status: 404 })));
     const listed = (await (await call('/admin/api/policies', { admin: true })).json()) as { data: { name: string }[] };
     expect(listed.data.map((p) => p.name)).toEqual(['auto', 'balanced', 'economy', 'quality']);

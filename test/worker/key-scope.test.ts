@@ -29,12 +29,17 @@ interface Scope {
 
 const ids = (pool: string[], min = 0, max = 3) => fc.uniqueArray(fc.constantFrom(...pool), { minLength: Math.min(min, pool.length), maxLength: max });
 /** Mostly from the pool the key allows (so requests get through and call experts), sometimes any. */
-const mostly = <T,>(inScope: fc.Arbitrary<T>, any: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: inScope }, { weight: 1, arbitrary: any });
+const mostly = <T>(inScope: fc.Arbitrary<T>, any: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: inScope }, { weight: 1, arbitrary: any });
 
 function override(pool: string[], narrowingOnly: boolean): fc.Arbitrary<Override> {
   const expert = mostly(fc.constantFrom(...pool), fc.constantFrom(...EXPERTS));
   const list = (min: number, max: number) => mostly(ids(pool, min, max), ids(EXPERTS, min, max));
-  const narrowing = { allow: list(0, 3), deny: ids(EXPERTS, 0, 2), max_cost_usd: fc.double({ min: 0.001, max: 1, noNaN: true }), timeout_ms: fc.integer({ min: 2_000, max: 20_000 }) };
+  const narrowing = {
+    allow: list(0, 3),
+    deny: ids(EXPERTS, 0, 2),
+    max_cost_usd: fc.double({ min: 0.001, max: 1, noNaN: true }),
+    timeout_ms: fc.integer({ min: 2_000, max: 20_000 }),
+  };
   const knobs = {
     ...narrowing,
     strategy: fc.constantFrom(...STRATEGY_NAMES),
@@ -91,13 +96,17 @@ function refusal(s: Scope, model: string, base: Override, header: Override | und
   }
   if (!s.allowed_experts) return null;
   const policy = s.allowed_policies ? base : resolved(base, header, routing);
-  const named = [...((policy.experts as string[] | undefined) ?? []), ...[policy.aggregator, policy.fallback].filter((x): x is string => typeof x === 'string')];
+  const named = [
+    ...((policy.experts as string[] | undefined) ?? []),
+    ...[policy.aggregator, policy.fallback].filter((x): x is string => typeof x === 'string'),
+  ];
   return named.find((id) => !s.allowed_experts!.includes(id)) ?? null;
 }
 
 describe('key scope', () => {
   it('holds for every way a policy or expert is chosen (property over random keys and requests)', async () => {
-    for (const id of PEERS) await addExpert({ id, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
+    for (const id of PEERS)
+      await addExpert({ id, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
     await replayExpert('gemini-1.5-pro-002');
     await seedArtifacts();
     for (const [name, config] of Object.entries(SAVED)) {
@@ -122,11 +131,15 @@ describe('key scope', () => {
         } else expect(res.status, text).not.toBe(403);
 
         const routeId = res.headers.get('x-route-id')!;
-        const calls = (await env.DB.prepare('select distinct expert_id from route_calls where route_id = ?').bind(routeId).all<{ expert_id: string }>()).results.map((r) => r.expert_id);
+        const calls = (
+          await env.DB.prepare('select distinct expert_id from route_calls where route_id = ?').bind(routeId).all<{ expert_id: string }>()
+        ).results.map((r) => r.expert_id);
         if (s.allowed_experts) for (const id of calls) expect(s.allowed_experts, `called ${id}: ${text}`).toContain(id);
         if (refused !== null) expect(calls).toEqual([]);
         if (s.allowed_policies && calls.length) {
-          const route = await env.DB.prepare('select policy, strategy, aggregation from routes where id = ?').bind(routeId).first<{ policy: string; strategy: string; aggregation: string }>();
+          const route = await env.DB.prepare('select policy, strategy, aggregation from routes where id = ?')
+            .bind(routeId)
+            .first<{ policy: string; strategy: string; aggregation: string }>();
           expect(s.allowed_policies).toContain(route!.policy);
           expect(route!.strategy).toBe(base.strategy);
         }
@@ -136,8 +149,13 @@ describe('key scope', () => {
   }, 300_000);
 
   it('a policy-scoped key narrows its policy with allow, deny and a lower cap, and cannot widen it', async () => {
-    for (const id of PEERS) await addExpert({ id, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
-    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'trio', config: { strategy: 'all', aggregate: 'vote', allow: ['p1', 'p2', 'p3'], deny: ['p3'] } } });
+    for (const id of PEERS)
+      await addExpert({ id, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
+    await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'trio', config: { strategy: 'all', aggregate: 'vote', allow: ['p1', 'p2', 'p3'], deny: ['p3'] } },
+    });
     const created = await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'trio-only', allowed_policies: ['trio'] } });
     const { key } = (await created.json()) as { key: string };
     // allow outside the policy's own allow and a deny that drops the policy's own deny stay narrowed.

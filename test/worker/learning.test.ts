@@ -48,7 +48,11 @@ async function rate(routeId: string, score: number): Promise<void> {
 
 /** How many rewards the bandit has seen for an expert, from a routing preview (no expert called). */
 async function banditPulls(expertId: string): Promise<number> {
-  const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: RECORDED_PROMPT, config: { strategy: 'bandit', aggregate: 'first' } } });
+  const res = await call('/admin/api/policies/preview', {
+    method: 'POST',
+    admin: true,
+    json: { prompt: RECORDED_PROMPT, config: { strategy: 'bandit', aggregate: 'first' } },
+  });
   expect(res.status).toBe(200);
   const ranked = ((await res.json()) as { ranked: { expert: string; detail: { pulls: number } }[] }).ranked;
   return ranked.find((c) => c.expert === expertId)!.detail.pulls;
@@ -102,7 +106,8 @@ describe('presets served from the seeded artifacts', () => {
       expect(routing.experts.every((e) => typeof e.detail?.p === 'number')).toBe(true);
     }
     const models = (await (await call('/v1/models')).json()) as { data: { id: string; kind: string }[] };
-    for (const policy of ['auto', 'economy', 'quality', 'balanced']) expect(models.data).toContainEqual(expect.objectContaining({ id: policy, kind: 'policy' }));
+    for (const policy of ['auto', 'economy', 'quality', 'balanced'])
+      expect(models.data).toContainEqual(expect.objectContaining({ id: policy, kind: 'policy' }));
   });
 
   it('answers a preset with a clear 503 when no artifacts are seeded', async () => {

@@ -2,14 +2,21 @@ import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { addExpert, call, replayExpert } from './helpers';
 
-const embedder = () => addExpert({ id: 'peer-embed', provider: 'openai', model: 'embed', endpoint_url: inject('peerUrl'), task: 'embedding', input_price_per_mtok: 0.02 });
+const embedder = () =>
+  addExpert({ id: 'peer-embed', provider: 'openai', model: 'embed', endpoint_url: inject('peerUrl'), task: 'embedding', input_price_per_mtok: 0.02 });
 
 describe('GET /v1/models/{id}', () => {
   it('returns a policy, an expert with its task, capabilities and prices, and 404 for anything else', async () => {
     await replayExpert('gemini-1.5-pro-002');
     await embedder();
     expect(await (await call('/v1/models/auto')).json()).toEqual({ id: 'auto', object: 'model', created: 0, owned_by: 'conclave', kind: 'policy' });
-    expect(await (await call('/v1/models/gemini-1.5-pro-002')).json()).toMatchObject({ id: 'gemini-1.5-pro-002', kind: 'expert', task: 'chat', capabilities: [], pricing: { input_per_mtok: 1.25 } });
+    expect(await (await call('/v1/models/gemini-1.5-pro-002')).json()).toMatchObject({
+      id: 'gemini-1.5-pro-002',
+      kind: 'expert',
+      task: 'chat',
+      capabilities: [],
+      pricing: { input_per_mtok: 1.25 },
+    });
     expect(await (await call('/v1/models/peer-embed')).json()).toMatchObject({ task: 'embedding', owned_by: 'openai' });
     const missing = await call('/v1/models/nope');
     expect(missing.status).toBe(404);
@@ -30,11 +37,15 @@ describe('POST /v1/embeddings', () => {
       { object: 'embedding', index: 1, embedding: [11, 3, 0, 1] },
     ]);
     expect(body.usage.prompt_tokens).toBe(2 + 3);
-    const route = await env.DB.prepare('select aggregation, status, cost_usd from routes where id = ?').bind(res.headers.get('x-route-id')).first<{ aggregation: string; status: string; cost_usd: number }>();
+    const route = await env.DB.prepare('select aggregation, status, cost_usd from routes where id = ?')
+      .bind(res.headers.get('x-route-id'))
+      .first<{ aggregation: string; status: string; cost_usd: number }>();
     expect(route).toMatchObject({ aggregation: 'embedding', status: 'ok' });
     expect(route!.cost_usd).toBeCloseTo((5 * 0.02) / 1e6, 15);
 
-    const b64 = (await (await call('/v1/embeddings', { method: 'POST', json: { model: 'peer-embed', input: 'abc 1', encoding_format: 'base64' } })).json()) as { data: { embedding: string }[] };
+    const b64 = (await (await call('/v1/embeddings', { method: 'POST', json: { model: 'peer-embed', input: 'abc 1', encoding_format: 'base64' } })).json()) as {
+      data: { embedding: string }[];
+    };
     const bytes = Uint8Array.from(atob(b64.data[0]!.embedding), (ch) => ch.charCodeAt(0));
     expect([...new Float32Array(bytes.buffer)]).toEqual([5, 1, 1, 1]);
   });

@@ -16,7 +16,14 @@ describe('open-ended prompts in the gateway', () => {
   beforeEach(async () => {
     await seedArtifacts();
     for (const m of env.TEST_MODELS) {
-      await addExpert({ id: m.name, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), input_price_per_mtok: m.inputPricePerMTok, output_price_per_mtok: m.outputPricePerMTok });
+      await addExpert({
+        id: m.name,
+        provider: 'openai',
+        model: 'echo',
+        endpoint_url: inject('peerUrl'),
+        input_price_per_mtok: m.inputPricePerMTok,
+        output_price_per_mtok: m.outputPricePerMTok,
+      });
     }
   });
 
@@ -33,6 +40,7 @@ describe('open-ended prompts in the gateway', () => {
     }
     const routes = await env.DB.prepare('select cost_usd, decision_json from routes').all<{ cost_usd: number; decision_json: string }>();
     expect(routes.results).toHaveLength(3);
-    for (const r of routes.results) expect(JSON.parse(r.decision_json)).toMatchObject({ info: { prompt_kind: 'open-ended', adapted_from: { strategy: 'cascade' } } });
+    for (const r of routes.results)
+      expect(JSON.parse(r.decision_json)).toMatchObject({ info: { prompt_kind: 'open-ended', adapted_from: { strategy: 'cascade' } } });
   });
 });

@@ -9,11 +9,18 @@ const peer = (id: string, model: string, extra: Record<string, unknown> = {}) =>
   addExpert({ id, provider: 'openai', model, endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 2, ...extra });
 const ALL = ['tools', 'json_object', 'json_schema', 'images', 'reasoning_effort'];
 const user = (content: unknown) => [{ role: 'user', content }];
-const WEATHER = { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { q: { type: 'string' } } } } };
+const WEATHER = {
+  type: 'function',
+  function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+};
 
 interface Completion {
   model: string;
-  choices: { index: number; message: { content: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }; finish_reason: string }[];
+  choices: {
+    index: number;
+    message: { content: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+    finish_reason: string;
+  }[];
   usage: { prompt_tokens: number; completion_tokens: number };
   routing: { policy: string; experts: { id: string }[]; calls: { expert: string; finish_reason?: string; dropped_params?: string[] }[] };
   error?: { message: string; code: string; param: string };
@@ -23,7 +30,17 @@ const json = async (res: Response) => (await res.json()) as Completion;
 describe('OpenAI request fields', () => {
   it('forwards every sampling field the protocol has, as sent', async () => {
     await peer('peer-request', 'request');
-    const sent = { stop: ['\n\n', 'END'], seed: 42, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: -0.5, logit_bias: { '50256': -100 }, max_completion_tokens: 64, user: 'u-1', temperature: 0.3 };
+    const sent = {
+      stop: ['\n\n', 'END'],
+      seed: 42,
+      top_p: 0.9,
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      logit_bias: { '50256': -100 },
+      max_completion_tokens: 64,
+      user: 'u-1',
+      temperature: 0.3,
+    };
     const body = await json(await chat({ model: 'peer-request', messages: user('hi'), ...sent }));
     const received = JSON.parse(body.choices[0]!.message.content!) as Record<string, unknown>;
     expect(received).toMatchObject(sent);
@@ -65,7 +82,9 @@ describe('what the expert reported', () => {
     await peer('peer-a', 'say:The answer is (B).');
     await peer('peer-b', 'say:I think (B).');
     await peer('peer-c', 'say:Surely (C).');
-    const body = await json(await chat({ model: 'auto', messages: user('Pick one'), routing: { strategy: 'fixed', experts: ['peer-a', 'peer-b', 'peer-c'], aggregate: 'vote' } }));
+    const body = await json(
+      await chat({ model: 'auto', messages: user('Pick one'), routing: { strategy: 'fixed', experts: ['peer-a', 'peer-b', 'peer-c'], aggregate: 'vote' } }),
+    );
     expect(body.model).toBe('peer-a');
     expect(body.routing.policy).toBe('auto');
   });
@@ -80,7 +99,9 @@ describe('tools', () => {
     const body = await json(await chat({ model: 'peer-tool', messages: user('Paris?'), tools: [WEATHER], tool_choice: 'auto', parallel_tool_calls: false }));
     expect(body.choices[0]!.finish_reason).toBe('tool_calls');
     expect(body.choices[0]!.message.content).toBeNull();
-    expect(body.choices[0]!.message.tool_calls).toEqual([{ id: 'call_peer_1', type: 'function', function: { name: 'get_weather', arguments: '{"q":"Paris?"}' } }]);
+    expect(body.choices[0]!.message.tool_calls).toEqual([
+      { id: 'call_peer_1', type: 'function', function: { name: 'get_weather', arguments: '{"q":"Paris?"}' } },
+    ]);
   });
 
   it('stream as tool-call deltas that add up to the call', async () => {
@@ -126,7 +147,12 @@ describe('tools', () => {
   });
 
   it('an aggregation that cannot honour them is a 400 that says why, and nothing is called', async () => {
-    const res = await chat({ model: 'auto', messages: user('Paris?'), tools: [WEATHER], routing: { strategy: 'fixed', experts: ['peer-tool'], aggregate: 'vote' } });
+    const res = await chat({
+      model: 'auto',
+      messages: user('Paris?'),
+      tools: [WEATHER],
+      routing: { strategy: 'fixed', experts: ['peer-tool'], aggregate: 'vote' },
+    });
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body.error).toMatchObject({ code: 'unsupported_by_aggregation', param: 'routing.aggregate' });
@@ -139,11 +165,19 @@ describe('tools', () => {
 describe('response_format, images and reasoning_effort', () => {
   it('json_schema and reasoning_effort reach a capable expert; a synthesis cannot honour the schema', async () => {
     await peer('peer-request', 'request', { capabilities: ALL });
-    const response_format = { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } }, strict: true } };
+    const response_format = {
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } }, strict: true },
+    };
     const body = await json(await chat({ model: 'peer-request', messages: user('hi'), response_format, reasoning_effort: 'low' }));
     expect(JSON.parse(body.choices[0]!.message.content!)).toMatchObject({ response_format, reasoning_effort: 'low' });
 
-    const refused = await chat({ model: 'auto', messages: user('hi'), response_format, routing: { strategy: 'fixed', experts: ['peer-request'], aggregate: 'synthesize' } });
+    const refused = await chat({
+      model: 'auto',
+      messages: user('hi'),
+      response_format,
+      routing: { strategy: 'fixed', experts: ['peer-request'], aggregate: 'synthesize' },
+    });
     expect(refused.status).toBe(400);
     expect((await json(refused)).error!.message).toMatch(/json_schema.*synthesizer writes a new answer/);
   });
@@ -186,10 +220,18 @@ describe('n', () => {
 
 describe('the registry’s capability flags', () => {
   it('are validated against what the provider can carry', async () => {
-    const res = await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'claude', provider: 'anthropic', model: 'claude-x', capabilities: ['tools', 'json_schema'] } });
+    const res = await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'claude', provider: 'anthropic', model: 'claude-x', capabilities: ['tools', 'json_schema'] },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Completion).error!.message).toMatch(/anthropic.*cannot carry json_schema/);
-    const replay = await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'r', provider: 'replay', model: 'r', endpoint_url: 'http://127.0.0.1:1' } });
+    const replay = await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'r', provider: 'replay', model: 'r', endpoint_url: 'http://127.0.0.1:1' },
+    });
     expect(replay.status).toBe(400);
     const embedding = await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'e', provider: 'hf', model: 'e', task: 'embedding' } });
     expect(((await embedding.json()) as Completion).error!.message).toMatch(/serves no embeddings/);

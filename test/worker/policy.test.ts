@@ -38,8 +38,12 @@ describe('routing policies', () => {
     expect(await chosen(res)).toEqual(['DeepSeek-Coder-V2']);
   });
 
-  it('a request that switches strategy drops the named policy\'s strategy knobs but keeps its caps', async () => {
-    const saved = await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'two-cheapest', config: { strategy: 'all', k: 2, aggregate: 'first', deny: ['DeepSeek-Coder-V2'] } } });
+  it("a request that switches strategy drops the named policy's strategy knobs but keeps its caps", async () => {
+    const saved = await call('/admin/api/policies', {
+      method: 'POST',
+      admin: true,
+      json: { name: 'two-cheapest', config: { strategy: 'all', k: 2, aggregate: 'first', deny: ['DeepSeek-Coder-V2'] } },
+    });
     expect(saved.status).toBe(201);
     // k 2 was the `all` strategy's; the request's own expert list is called whole, the deny list still holds.
     const res = await chat({ model: 'two-cheapest', routing: { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002'] } });

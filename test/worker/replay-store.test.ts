@@ -44,6 +44,8 @@ describe('replay store', () => {
   it('answers null for a prompt nobody recorded, and says so when the answers were never built', async () => {
     expect(await assetReplayStore(env.ASSETS).lookup('What is the airspeed of an unladen swallow? (replay-store test)')).toBeNull();
     const nothingBuilt = { fetch: async () => new Response('not found', { status: 404 }) } as unknown as Fetcher;
-    await expect(assetReplayStore(nothingBuilt).lookup('Another prompt nobody recorded (replay-store test)')).rejects.toThrow(/replay answers missing.*build-replay/);
+    await expect(assetReplayStore(nothingBuilt).lookup('Another prompt nobody recorded (replay-store test)')).rejects.toThrow(
+      /replay answers missing.*build-replay/,
+    );
   });
 });

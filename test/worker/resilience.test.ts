@@ -11,7 +11,8 @@ interface Body {
   error?: { code: string; message: string; source: string; experts?: { expert: string; error: string }[] };
 }
 
-const peer = (id: string, model: string, price = 1) => addExpert({ id, provider: 'openai', model, endpoint_url: inject('peerUrl'), input_price_per_mtok: price, output_price_per_mtok: price });
+const peer = (id: string, model: string, price = 1) =>
+  addExpert({ id, provider: 'openai', model, endpoint_url: inject('peerUrl'), input_price_per_mtok: price, output_price_per_mtok: price });
 const ask = (body: Record<string, unknown>) => chat({ messages: [{ role: 'user', content: 'ping' }], ...body });
 const calls = async (expertId: string) =>
   (await env.DB.prepare('select status, attempts, upstream_status from route_calls where expert_id = ? order by id').bind(expertId).all()).results;
@@ -74,7 +75,10 @@ describe('retries, fallback, breaker, timeouts', () => {
     await peer('answer-f2', 'echo');
     for (let i = 0; i < 2; i++) expect((await ask({ model: 'dying-agg' })).status).toBe(502); // 3 attempts each
     const before = (await calls('dying-agg')).length;
-    const res = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['answer-f1', 'answer-f2'], aggregate: 'synthesize', aggregator: 'dying-agg' } });
+    const res = await ask({
+      model: 'auto',
+      routing: { strategy: 'fixed', experts: ['answer-f1', 'answer-f2'], aggregate: 'synthesize', aggregator: 'dying-agg' },
+    });
     expect(res.status).toBe(503);
     expect(((await res.json()) as Body).error).toMatchObject({ code: 'circuit_open', source: 'expert' });
     expect(await calls('dying-agg')).toHaveLength(before);

@@ -41,7 +41,10 @@ describe('max_cost_usd on every call of a route', () => {
         expect(res.status).toBe(200);
         const { body, recorded } = await spent(res);
         const calls = body.routing.calls.filter((c) => c.status === 'ok');
-        expect(body.routing.total_cost_usd).toBeCloseTo(calls.reduce((s, c) => s + c.cost_usd, 0), 12);
+        expect(body.routing.total_cost_usd).toBeCloseTo(
+          calls.reduce((s, c) => s + c.cost_usd, 0),
+          12,
+        );
         expect(body.routing.total_cost_usd).toBeLessThanOrEqual(cap);
         expect(recorded).toBeLessThanOrEqual(cap);
         expect(calls.length).toBeGreaterThan(0);
@@ -50,7 +53,10 @@ describe('max_cost_usd on every call of a route', () => {
   }
 
   it('with room for it, the synthesizer is still called (the cap is not spent on the experts alone)', async () => {
-    const res = await chat({ model: 'auto', routing: { strategy: 'fixed', experts: proposers, aggregate: 'synthesize', aggregator: 'synth', max_cost_usd: 0.25 } });
+    const res = await chat({
+      model: 'auto',
+      routing: { strategy: 'fixed', experts: proposers, aggregate: 'synthesize', aggregator: 'synth', max_cost_usd: 0.25 },
+    });
     const { body } = await spent(res);
     expect(body.routing.calls.filter((c) => c.role === 'aggregator' && c.status === 'ok').map((c) => c.expert)).toEqual(['synth']);
     expect(body.routing.total_cost_usd).toBeLessThanOrEqual(0.25);
@@ -73,8 +79,19 @@ describe('max_cost_usd on every call of a route', () => {
   });
 
   it('the admin preview shows the same plan: the aggregator it would skip and the total it reserves', async () => {
-    const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: 'x'.repeat(600), config: { strategy: 'fixed', experts: proposers, aggregate: 'layers', aggregator: 'synth', rounds: 2, max_cost_usd: 0.035 } } });
-    const p = (await res.json()) as { stages: { expert: string; over_budget: boolean }[][]; aggregation: { over_budget: boolean; estimated_cost_usd: number }; estimated_cost_usd: number };
+    const res = await call('/admin/api/policies/preview', {
+      method: 'POST',
+      admin: true,
+      json: {
+        prompt: 'x'.repeat(600),
+        config: { strategy: 'fixed', experts: proposers, aggregate: 'layers', aggregator: 'synth', rounds: 2, max_cost_usd: 0.035 },
+      },
+    });
+    const p = (await res.json()) as {
+      stages: { expert: string; over_budget: boolean }[][];
+      aggregation: { over_budget: boolean; estimated_cost_usd: number };
+      estimated_cost_usd: number;
+    };
     expect(p.stages[0]!.map((c) => c.over_budget)).toEqual([false, false, false]);
     expect(p.aggregation.over_budget).toBe(true);
     expect(p.estimated_cost_usd).toBeLessThanOrEqual(0.035);

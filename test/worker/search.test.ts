@@ -36,7 +36,8 @@ describe('searching the history', () => {
     expect(await ids('locates morality')).toEqual([ethics]);
     expect(await ids('Options')).toHaveLength(2);
     expect(await ids('moral 720')).toEqual([]);
-    for (const odd of ['C++ -x', 'a AND OR NOT', '"unclosed', 'NEAR(a b)', "it's"]) expect((await search(`q=${encodeURIComponent(odd)}`)).status, odd).toBe(200);
+    for (const odd of ['C++ -x', 'a AND OR NOT', '"unclosed', 'NEAR(a b)', "it's"])
+      expect((await search(`q=${encodeURIComponent(odd)}`)).status, odd).toBe(200);
     expect((await search('q=%20%20')).status).toBe(400);
   });
 

@@ -9,15 +9,46 @@ import { call, chat, replayExpert } from './helpers';
 const DAY = 86_400_000;
 
 function call_(expertId: string, at: number, cost: number, status: CallRecord['status'] = 'ok'): CallRecord {
-  return { expertId, role: 'expert', stage: 0, status, startedAt: at, latencyMs: 5, usage: { promptTokens: 10, completionTokens: 2 }, costUsd: cost, attempts: 1, text: status === 'ok' ? 'x' : null, error: null };
+  return {
+    expertId,
+    role: 'expert',
+    stage: 0,
+    status,
+    startedAt: at,
+    latencyMs: 5,
+    usage: { promptTokens: 10, completionTokens: 2 },
+    costUsd: cost,
+    attempts: 1,
+    text: status === 'ok' ? 'x' : null,
+    error: null,
+  };
 }
 
 function route(id: string, at: number, apiKeyId: string | null, policy: string, calls: CallRecord[]): RouteRecord {
   const cost = calls.reduce((s, c) => s + c.costUsd, 0);
   return {
-    id, createdAt: at, apiKeyId, model: policy, policy, strategy: 'fixed', aggregation: 'vote', policyJson: {}, prompt: 'p', messages: [], response: 'r', stream: false,
-    status: 'ok', httpStatus: 200, error: null, latencyMs: 5, ttftMs: null, usage: { promptTokens: 10 * calls.length, completionTokens: 2 * calls.length }, costUsd: cost,
-    decision: null, aggregationDetail: null, calls,
+    id,
+    createdAt: at,
+    apiKeyId,
+    model: policy,
+    policy,
+    strategy: 'fixed',
+    aggregation: 'vote',
+    policyJson: {},
+    prompt: 'p',
+    messages: [],
+    response: 'r',
+    stream: false,
+    status: 'ok',
+    httpStatus: 200,
+    error: null,
+    latencyMs: 5,
+    ttftMs: null,
+    usage: { promptTokens: 10 * calls.length, completionTokens: 2 * calls.length },
+    costUsd: cost,
+    decision: null,
+    aggregationDetail: null,
+    calls,
   };
 }
 
@@ -94,9 +125,14 @@ describe('GET /admin/api/spend', () => {
 describe('keys show their spend against their budgets', () => {
   it('today and this month, in the list and for one key', async () => {
     await replayExpert('gemini-1.5-pro-002');
-    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'budgeted', daily_budget_usd: 1, monthly_budget_usd: 10 } })).json()) as { id: string; key: string };
+    const created = (await (
+      await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'budgeted', daily_budget_usd: 1, monthly_budget_usd: 10 } })
+    ).json()) as { id: string; key: string };
     expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: created.key })).status).toBe(200);
-    const one = (await (await call(`/admin/api/keys/${created.id}`, { admin: true })).json()) as { daily_budget_usd: number; spend: { today_usd: number; month_usd: number } };
+    const one = (await (await call(`/admin/api/keys/${created.id}`, { admin: true })).json()) as {
+      daily_budget_usd: number;
+      spend: { today_usd: number; month_usd: number };
+    };
     expect(one.daily_budget_usd).toBe(1);
     expect(one.spend.today_usd).toBeGreaterThan(0);
     expect(one.spend.month_usd).toBe(one.spend.today_usd);

@@ -14,10 +14,16 @@ export const EXPERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const fields = {
   provider: z.enum(PROVIDER_KINDS),
   model: z.string().min(1).max(256),
-  endpoint_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  endpoint_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullable(),
   /** Replicas of endpoint_url: more servers of the same model, balanced by the gateway. */
   replica_urls: z.array(z.url({ protocol: /^https?$/ }).max(2048)).max(32),
-  api_key_secret: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like EXPERT_MY_ENDPOINT_KEY').nullable(),
+  api_key_secret: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an upper-case secret name like EXPERT_MY_ENDPOINT_KEY')
+    .nullable(),
   input_price_per_mtok: z.number().min(0).max(10_000),
   output_price_per_mtok: z.number().min(0).max(10_000),
   skills: z.array(z.string().min(1).max(64)).max(256),
@@ -32,7 +38,20 @@ const fields = {
 
 export const expertCreateSchema = z
   .object({ id: z.string().regex(EXPERT_ID, 'letters, digits and . _ : / - only, at most 128'), ...fields })
-  .partial({ endpoint_url: true, replica_urls: true, api_key_secret: true, skills: true, tags: true, enabled: true, capabilities: true, task: true, description: true, demo: true, input_price_per_mtok: true, output_price_per_mtok: true })
+  .partial({
+    endpoint_url: true,
+    replica_urls: true,
+    api_key_secret: true,
+    skills: true,
+    tags: true,
+    enabled: true,
+    capabilities: true,
+    task: true,
+    description: true,
+    demo: true,
+    input_price_per_mtok: true,
+    output_price_per_mtok: true,
+  })
   .strict();
 
 export const expertPatchSchema = z.object(fields).partial().strict();
@@ -82,7 +101,14 @@ function toColumns(p: ExpertPatch) {
 
 /** What the provider registry says an expert of this kind may be: endpoint rule, capabilities, embeddings. */
 function checkAgainstProvider(
-  e: { provider: string; endpointUrl: string | null; replicaUrls: readonly string[]; apiKeySecret: string | null; capabilities: readonly string[]; task: 'chat' | 'embedding' },
+  e: {
+    provider: string;
+    endpointUrl: string | null;
+    replicaUrls: readonly string[];
+    apiKeySecret: string | null;
+    capabilities: readonly string[];
+    task: 'chat' | 'embedding';
+  },
   allowPrivate: boolean,
 ): void {
   const spec = providerSpec(e.provider)!;
@@ -94,7 +120,8 @@ function checkAgainstProvider(
   if (e.replicaUrls.length > 0 && !e.endpointUrl) throw invalid('replica_urls', 'replicas need the endpoint_url they replicate');
   if (new Set([e.endpointUrl, ...e.replicaUrls]).size !== e.replicaUrls.length + 1) throw invalid('replica_urls', 'lists an endpoint twice');
   const unsupported = e.capabilities.filter((c) => !(spec.capabilities as readonly string[]).includes(c));
-  if (unsupported.length) throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
+  if (unsupported.length)
+    throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
   if (e.task === 'embedding' && !spec.embeddings) throw invalid('task', `provider '${e.provider}' serves no embeddings`);
 }
 
@@ -111,11 +138,19 @@ adminExperts.get('/:id', async (c) => {
 adminExperts.post('/', async (c) => {
   const input = await readJson(c, expertCreateSchema, 'expert');
   checkAgainstProvider(
-    { provider: input.provider, endpointUrl: input.endpoint_url ?? null, replicaUrls: input.replica_urls ?? [], apiKeySecret: input.api_key_secret ?? null, capabilities: input.capabilities ?? [], task: input.task ?? 'chat' },
+    {
+      provider: input.provider,
+      endpointUrl: input.endpoint_url ?? null,
+      replicaUrls: input.replica_urls ?? [],
+      apiKeySecret: input.api_key_secret ?? null,
+      capabilities: input.capabilities ?? [],
+      task: input.task ?? 'chat',
+    },
     allowsPrivateEndpoints(c.env),
   );
   const db = createDb(c.env.DB);
-  if (await getExpertRow(db, input.id)) throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
+  if (await getExpertRow(db, input.id))
+    throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
   const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
   invalidateRegistry();
   return c.json(expertJson(row), 201);
@@ -126,14 +161,17 @@ adminExperts.patch('/:id', async (c) => {
   const db = createDb(c.env.DB);
   const current = await getExpertRow(db, c.req.param('id'));
   if (!current) throw new NotFoundError('expert', c.req.param('id'));
-  checkAgainstProvider({
-    provider: patch.provider ?? current.provider,
-    endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
-    replicaUrls: patch.replica_urls ?? current.replicaUrls,
-    apiKeySecret: patch.api_key_secret !== undefined ? patch.api_key_secret : current.apiKeySecret,
-    capabilities: patch.capabilities ?? current.capabilities,
-    task: patch.task ?? current.task,
-  }, allowsPrivateEndpoints(c.env));
+  checkAgainstProvider(
+    {
+      provider: patch.provider ?? current.provider,
+      endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
+      replicaUrls: patch.replica_urls ?? current.replicaUrls,
+      apiKeySecret: patch.api_key_secret !== undefined ? patch.api_key_secret : current.apiKeySecret,
+      capabilities: patch.capabilities ?? current.capabilities,
+      task: patch.task ?? current.task,
+    },
+    allowsPrivateEndpoints(c.env),
+  );
   const row = await updateExpert(db, current.id, toColumns(patch));
   invalidateRegistry();
   return c.json(expertJson(row!));

@@ -34,7 +34,13 @@ export async function expertHealth(db: Db, now = Date.now()): Promise<ExpertHeal
     db
       .select({ expert: routeCalls.expertId, status: routeCalls.status, source: routeCalls.errorSource, latency: routeCalls.latencyMs })
       .from(routeCalls)
-      .where(and(eq(routeCalls.role, 'expert'), gte(routeCalls.createdAt, since), inArray(routeCalls.routeId, db.select({ id: routes.id }).from(routes).where(gte(routes.createdAt, since))))),
+      .where(
+        and(
+          eq(routeCalls.role, 'expert'),
+          gte(routeCalls.createdAt, since),
+          inArray(routeCalls.routeId, db.select({ id: routes.id }).from(routes).where(gte(routes.createdAt, since))),
+        ),
+      ),
   ]);
   const circuits = breakerStates();
   const byExpert = new Map<string, { calls: number; errors: number; ok: number[] }>();

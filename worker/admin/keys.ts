@@ -16,7 +16,10 @@ const limits = {
   rpm_limit: z.number().int().min(1).max(1_000_000).nullable(),
 };
 
-const keyPatch = z.object({ name: z.string().min(1).max(128), ...limits }).partial().strict();
+const keyPatch = z
+  .object({ name: z.string().min(1).max(128), ...limits })
+  .partial()
+  .strict();
 const keyCreate = keyPatch.required({ name: true });
 
 /** A key as the API shows it; `spend` is what it spent today and this month (UTC), against its budgets. */
@@ -94,5 +97,8 @@ adminKeys.delete('/:id', async (c) => {
 });
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 }

@@ -34,17 +34,47 @@ function latencySummary(byPolicy: Map<string, number[]>): Sample[] {
 }
 
 export async function gatewayMetrics(d1: D1Database, now = Date.now()): Promise<Family[]> {
-  const [routes, calls, latencies, experts] = await Promise.all([routeTotals(d1), callTotals(d1), recentLatencies(d1, LATENCY_WINDOW_MS, now), listExpertRows(createDb(d1))]);
+  const [routes, calls, latencies, experts] = await Promise.all([
+    routeTotals(d1),
+    callTotals(d1),
+    recentLatencies(d1, LATENCY_WINDOW_MS, now),
+    listExpertRows(createDb(d1)),
+  ]);
   const circuits = breakerStates();
   return [
     { name: 'conclave_routes_total', help: 'Routed requests by policy and outcome.', type: 'counter', samples: perOutcome(routes, 'policy') },
-    { name: 'conclave_route_cost_usd_total', help: 'What routed requests cost, by policy (USD).', type: 'counter', samples: routes.map((t) => ({ labels: { policy: t.name }, value: t.costUsd })) },
-    { name: 'conclave_route_tokens_total', help: 'Tokens of routed requests, every call summed, by policy.', type: 'counter', samples: tokens(routes, 'policy') },
+    {
+      name: 'conclave_route_cost_usd_total',
+      help: 'What routed requests cost, by policy (USD).',
+      type: 'counter',
+      samples: routes.map((t) => ({ labels: { policy: t.name }, value: t.costUsd })),
+    },
+    {
+      name: 'conclave_route_tokens_total',
+      help: 'Tokens of routed requests, every call summed, by policy.',
+      type: 'counter',
+      samples: tokens(routes, 'policy'),
+    },
     { name: 'conclave_route_latency_ms', help: 'Route latency over the last 5 minutes, by policy (ms).', type: 'summary', samples: latencySummary(latencies) },
-    { name: 'conclave_expert_calls_total', help: 'Expert calls (answering, aggregating, judging) by expert and outcome.', type: 'counter', samples: perOutcome(calls, 'expert') },
-    { name: 'conclave_expert_cost_usd_total', help: 'What expert calls cost, by expert (USD).', type: 'counter', samples: calls.map((t) => ({ labels: { expert: t.name }, value: t.costUsd })) },
+    {
+      name: 'conclave_expert_calls_total',
+      help: 'Expert calls (answering, aggregating, judging) by expert and outcome.',
+      type: 'counter',
+      samples: perOutcome(calls, 'expert'),
+    },
+    {
+      name: 'conclave_expert_cost_usd_total',
+      help: 'What expert calls cost, by expert (USD).',
+      type: 'counter',
+      samples: calls.map((t) => ({ labels: { expert: t.name }, value: t.costUsd })),
+    },
     { name: 'conclave_expert_tokens_total', help: 'Tokens of expert calls by expert.', type: 'counter', samples: tokens(calls, 'expert') },
-    { name: 'conclave_experts', help: 'Registered experts by state.', type: 'gauge', samples: [true, false].map((on) => ({ labels: { state: on ? 'enabled' : 'disabled' }, value: experts.filter((e) => e.enabled === on).length })) },
+    {
+      name: 'conclave_experts',
+      help: 'Registered experts by state.',
+      type: 'gauge',
+      samples: [true, false].map((on) => ({ labels: { state: on ? 'enabled' : 'disabled' }, value: experts.filter((e) => e.enabled === on).length })),
+    },
     {
       name: 'conclave_expert_circuit_open',
       help: "1 when this isolate's circuit breaker for the expert is open or half-open.",

@@ -29,9 +29,7 @@ export const adminPolicies = new Hono<AppEnv>();
 
 adminPolicies.get('/', async (c) => {
   const saved = (await listPolicyRows(createDb(c.env.DB))).map(policyJson);
-  const builtins = [...BUILTIN_POLICIES]
-    .filter(([name]) => !saved.some((p) => p.name === name))
-    .map(([, p]) => builtinJson(p));
+  const builtins = [...BUILTIN_POLICIES].filter(([name]) => !saved.some((p) => p.name === name)).map(([, p]) => builtinJson(p));
   return c.json({ data: [...builtins, ...saved].sort((a, b) => a.name.localeCompare(b.name)) });
 });
 
@@ -46,9 +44,11 @@ adminPolicies.get('/:name', async (c) => {
 adminPolicies.post('/', async (c) => {
   const input = await readJson(c, policyCreate, 'policy');
   const db = createDb(c.env.DB);
-  if (await getPolicyRow(db, input.name)) throw new ConclaveError(`policy '${input.name}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
+  if (await getPolicyRow(db, input.name))
+    throw new ConclaveError(`policy '${input.name}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
   // `model` resolves policies before experts, so a policy must not hide an expert of the same id.
-  if (await getExpertRow(db, input.name)) throw new ConclaveError(`'${input.name}' is an expert id; choose another policy name`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
+  if (await getExpertRow(db, input.name))
+    throw new ConclaveError(`'${input.name}' is an expert id; choose another policy name`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
   const row = await upsertPolicy(db, input.name, input.description, input.config);
   invalidateRegistry();
   return c.json(policyJson(row), 201);

@@ -80,13 +80,19 @@ export async function previewRoute(
     throw new InvalidRequestError(`aggregation '${policy.aggregate}' is not available`, 'unknown_aggregation', 'routing.aggregate');
   }
   const eligible = eligibleExperts(experts, policy, (id) => breakers.allows(id));
-  if (eligible.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
+  if (eligible.length === 0)
+    throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
   const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
   const decision = withPromptPlan(await strategy.decide(req, eligible, policy), prompted);
   // The pipeline's own plan: the same estimates and the same cap rules.
   const plan = planRoute(req, policy, decision, experts);
   const byId = new Map(eligible.map((e) => [e.id, e]));
-  const view = (c: Candidate, estimatedCostUsd: number): PreviewCandidate => ({ expert: c.expertId, score: c.score, ...(c.detail ? { detail: c.detail } : {}), estimated_cost_usd: estimatedCostUsd });
+  const view = (c: Candidate, estimatedCostUsd: number): PreviewCandidate => ({
+    expert: c.expertId,
+    score: c.score,
+    ...(c.detail ? { detail: c.detail } : {}),
+    estimated_cost_usd: estimatedCostUsd,
+  });
   const estimate = (id: string) => (byId.has(id) ? estimateCostUsd(byId.get(id)!, plan.promptTokens, plan.expectedOutputTokens) : 0);
   const a = plan.aggregation;
   const eligibleIds = new Set(eligible.map((e) => e.id));

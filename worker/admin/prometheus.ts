@@ -32,7 +32,9 @@ export function exposition(families: readonly Family[]): string {
     lines.push(`# HELP ${f.name} ${f.help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`, `# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) {
       const labels = Object.entries(s.labels ?? {});
-      lines.push(`${f.name}${s.suffix ?? ''}${labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : ''} ${formatValue(s.value)}`);
+      lines.push(
+        `${f.name}${s.suffix ?? ''}${labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : ''} ${formatValue(s.value)}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -87,7 +87,13 @@ function candidates(value: unknown): CandidateJson[] {
     const r = c as { expertId?: unknown; expert?: unknown; score?: unknown; detail?: unknown };
     const expert = typeof r.expertId === 'string' ? r.expertId : r.expert;
     if (typeof expert !== 'string') return [];
-    return [{ expert, score: typeof r.score === 'number' ? r.score : 0, ...(r.detail && typeof r.detail === 'object' ? { detail: r.detail as Record<string, number | string> } : {}) }];
+    return [
+      {
+        expert,
+        score: typeof r.score === 'number' ? r.score : 0,
+        ...(r.detail && typeof r.detail === 'object' ? { detail: r.detail as Record<string, number | string> } : {}),
+      },
+    ];
   });
 }
 

@@ -11,7 +11,10 @@ const DAY_MS = 86_400_000;
 /** Day rows stay a page: at most a year of days, or ten years of months. */
 const MAX_DAYS = { day: 366, month: 3_660 } as const;
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC date, YYYY-MM-DD').refine((d) => Number.isFinite(dayStartMs(d)), 'not a real date');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC date, YYYY-MM-DD')
+  .refine((d) => Number.isFinite(dayStartMs(d)), 'not a real date');
 
 export const spendQuery = z
   .object({

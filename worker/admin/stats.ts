@@ -89,7 +89,14 @@ export async function computeStats(db: Db, window: StatsWindow, now = Date.now()
   const truncated = routeRows.length > MAX_LATENCY_ROWS;
   const rows = routeRows.slice(0, MAX_LATENCY_ROWS);
 
-  const buckets = Array.from({ length: count }, (_, i) => ({ start: since + i * bucketMs, requests: 0, errors: 0, cost: 0, latencies: [] as number[], scores: [] as number[] }));
+  const buckets = Array.from({ length: count }, (_, i) => ({
+    start: since + i * bucketMs,
+    requests: 0,
+    errors: 0,
+    cost: 0,
+    latencies: [] as number[],
+    scores: [] as number[],
+  }));
   const at = (t: number) => buckets[Math.min(count - 1, Math.max(0, Math.floor((t - since) / bucketMs)))]!;
   for (const r of rows) {
     const b = at(r.at);

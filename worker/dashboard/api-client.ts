@@ -61,7 +61,11 @@ export class AdminClient {
     const json = (await res.json()) as unknown;
     if (res.ok) return { ok: true, status: res.status, data: json as T };
     const error = (json as { error?: Partial<ApiError> }).error ?? {};
-    return { ok: false, status: res.status, error: { message: error.message ?? `HTTP ${res.status}`, code: error.code ?? 'error', param: error.param ?? null } };
+    return {
+      ok: false,
+      status: res.status,
+      error: { message: error.message ?? `HTTP ${res.status}`, code: error.code ?? 'error', param: error.param ?? null },
+    };
   }
 }
 

@@ -119,7 +119,12 @@ export interface ControlAttrs {
 export function Field(props: { name: string; label: string; error?: string | undefined; hint?: string; render: (attrs: ControlAttrs) => Child }) {
   const id = `f-${props.name}`;
   const describedBy = [props.hint ? `${id}-hint` : null, props.error ? `${id}-error` : null].filter(Boolean).join(' ');
-  const attrs: ControlAttrs = { id, name: props.name, ...(describedBy ? { 'aria-describedby': describedBy } : {}), ...(props.error ? { 'aria-invalid': 'true' as const } : {}) };
+  const attrs: ControlAttrs = {
+    id,
+    name: props.name,
+    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+    ...(props.error ? { 'aria-invalid': 'true' as const } : {}),
+  };
   return (
     <div class={props.error ? 'field invalid' : 'field'}>
       <label for={id}>{props.label}</label>

@@ -44,7 +44,12 @@ export function countActivations(raw: unknown): ActivationCounts {
 }
 
 /** Asks the service for a prompt's trace; any failure comes back as a sentence for the operator. */
-export async function fetchActivations(endpointUrl: string, apiKeySecret: string | null, env: Env, prompt: string): Promise<ActivationCounts | { error: string }> {
+export async function fetchActivations(
+  endpointUrl: string,
+  apiKeySecret: string | null,
+  env: Env,
+  prompt: string,
+): Promise<ActivationCounts | { error: string }> {
   const url = traceUrl(endpointUrl);
   const reach = reachProblem({ endpointUrl, apiKeySecret }, allowsPrivateEndpoints(env));
   if (reach) return { error: `This expert's ${reach.field} is refused: ${reach.message}` };

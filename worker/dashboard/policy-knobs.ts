@@ -37,7 +37,12 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
   hedge_ms: { label: 'Hedge after (ms)', hint: 'Start the next-ranked expert too when the first is this slow.', group: 'limits' },
 };
 
-export type KnobControl = { kind: 'select'; options: readonly string[] } | { kind: 'number'; integer: boolean } | { kind: 'boolean' } | { kind: 'expert' } | { kind: 'experts'; ordered: boolean };
+export type KnobControl =
+  | { kind: 'select'; options: readonly string[] }
+  | { kind: 'number'; integer: boolean }
+  | { kind: 'boolean' }
+  | { kind: 'expert' }
+  | { kind: 'experts'; ordered: boolean };
 
 export interface Knob extends KnobText {
   name: KnobName;
@@ -86,10 +91,15 @@ export function configFromPost(f: FormValues): Record<string, unknown> {
   for (const k of KNOBS) {
     const c = k.control;
     const value =
-      c.kind === 'number' ? numberOf(f, k.name)
-      : c.kind === 'boolean' ? ({ true: true, false: false } as Record<string, boolean>)[textOf(f, k.name)]
-      : c.kind === 'experts' ? (c.ordered ? listOf(f, k.name) : valuesOf(f, k.name))
-      : textOf(f, k.name) || undefined;
+      c.kind === 'number'
+        ? numberOf(f, k.name)
+        : c.kind === 'boolean'
+          ? ({ true: true, false: false } as Record<string, boolean>)[textOf(f, k.name)]
+          : c.kind === 'experts'
+            ? c.ordered
+              ? listOf(f, k.name)
+              : valuesOf(f, k.name)
+            : textOf(f, k.name) || undefined;
     // No box ticked means no restriction, not "no expert".
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) config[k.name] = value;
   }

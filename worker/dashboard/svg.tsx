@@ -27,7 +27,16 @@ export function niceMax(max: number): number {
   return step * mag;
 }
 
-function ChartFrame(props: { id: string; title: string; desc: string; yMax: number; yFormat: (n: number) => string; labels: string[]; children: Child; legend?: Series[] }) {
+function ChartFrame(props: {
+  id: string;
+  title: string;
+  desc: string;
+  yMax: number;
+  yFormat: (n: number) => string;
+  labels: string[];
+  children: Child;
+  legend?: Series[];
+}) {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   const every = Math.max(1, Math.ceil(props.labels.length / 7));
   const n = props.labels.length;
@@ -73,7 +82,15 @@ export function LineChart(props: { id: string; title: string; desc: string; labe
   const x = (i: number) => M.l + ((i + 0.5) * PLOT_W) / Math.max(1, n);
   const y = (v: number) => M.t + PLOT_H * (1 - v / yMax);
   return (
-    <ChartFrame id={props.id} title={props.title} desc={props.desc} yMax={yMax} yFormat={props.yFormat} labels={props.labels} legend={props.series.length > 1 ? props.series : undefined}>
+    <ChartFrame
+      id={props.id}
+      title={props.title}
+      desc={props.desc}
+      yMax={yMax}
+      yFormat={props.yFormat}
+      labels={props.labels}
+      legend={props.series.length > 1 ? props.series : undefined}
+    >
       {props.series.map((s, si) => {
         const color = s.color ?? PALETTE[si % PALETTE.length]!;
         let d = '';
@@ -98,7 +115,15 @@ export function LineChart(props: { id: string; title: string; desc: string; labe
 }
 
 /** One column per bucket. */
-export function ColumnChart(props: { id: string; title: string; desc: string; labels: string[]; values: number[]; yFormat: (n: number) => string; color?: string }) {
+export function ColumnChart(props: {
+  id: string;
+  title: string;
+  desc: string;
+  labels: string[];
+  values: number[];
+  yFormat: (n: number) => string;
+  color?: string;
+}) {
   const n = props.labels.length;
   const yMax = niceMax(Math.max(0, ...props.values));
   const slot = PLOT_W / Math.max(1, n);
@@ -106,7 +131,9 @@ export function ColumnChart(props: { id: string; title: string; desc: string; la
     <ChartFrame id={props.id} title={props.title} desc={props.desc} yMax={yMax} yFormat={props.yFormat} labels={props.labels}>
       {props.values.map((v, i) => {
         const h = (PLOT_H * v) / yMax;
-        return v > 0 ? <rect x={M.l + i * slot + slot * 0.1} y={M.t + PLOT_H - h} width={Math.max(1, slot * 0.8)} height={h} fill={props.color ?? PALETTE[0]} /> : null;
+        return v > 0 ? (
+          <rect x={M.l + i * slot + slot * 0.1} y={M.t + PLOT_H - h} width={Math.max(1, slot * 0.8)} height={h} fill={props.color ?? PALETTE[0]} />
+        ) : null;
       })}
     </ChartFrame>
   );
@@ -161,7 +188,12 @@ export function heatColor(value: number, max: number, diverging: boolean): strin
  * on thousands of questions) does not wash every other cell out to white.
  */
 function colourLimit(values: readonly number[]): number {
-  return percentile(values.map(Math.abs).sort((x, y) => x - y), 95) ?? 0;
+  return (
+    percentile(
+      values.map(Math.abs).sort((x, y) => x - y),
+      95,
+    ) ?? 0
+  );
 }
 
 /**
@@ -224,7 +256,13 @@ export function HeatMap(props: {
                 </rect>
                 {props.showValues ? (
                   // biome-ignore lint/a11y/noAriaHiddenOnFocusable: SVG text is not focusable; the cell's title already reads the value
-                  <text class={Math.abs(v) > limit * 0.6 ? 'on-dark' : undefined} x={labelW + j * cell + cell / 2} y={top + i * cell + cell / 2 + 4} text-anchor="middle" aria-hidden="true">
+                  <text
+                    class={Math.abs(v) > limit * 0.6 ? 'on-dark' : undefined}
+                    x={labelW + j * cell + cell / 2}
+                    y={top + i * cell + cell / 2 + 4}
+                    text-anchor="middle"
+                    aria-hidden="true"
+                  >
                     {props.format(v)}
                   </text>
                 ) : null}

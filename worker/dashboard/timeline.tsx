@@ -27,9 +27,7 @@ export function Timeline(props: { id: string; calls: TimelineCall[]; totalMs: nu
   return (
     <svg class="chart timeline" viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
       <title id={`${props.id}-t`}>Time line of the calls</title>
-      <desc id={`${props.id}-d`}>
-        {props.calls.map((c) => `${c.label}: started after ${ms(c.startMs)}, ${c.status} after ${ms(c.durationMs)}`).join('; ')}
-      </desc>
+      <desc id={`${props.id}-d`}>{props.calls.map((c) => `${c.label}: started after ${ms(c.startMs)}, ${c.status} after ${ms(c.durationMs)}`).join('; ')}</desc>
       {ticks.map((t) => (
         <g>
           <line x1={x(t)} x2={x(t)} y1={TOP - 4} y2={height - 4} stroke="#e5e7eb" stroke-width="1" />

@@ -56,7 +56,13 @@ export async function artifactsOf(db: Db, headers: readonly ArtifactHeader[]): P
       throw new GatewayError(`artifact ${h.name}@${h.version} has ${chunks.length} of its ${h.chunks} chunks`, 'artifact_incomplete', 500);
     }
     const json = chunks.map((c) => c.body).join('');
-    return { name: h.name, version: h.version, createdAt: new Date(h.createdAt).toISOString(), feedbackThrough: h.feedbackThrough, data: JSON.parse(json) as unknown };
+    return {
+      name: h.name,
+      version: h.version,
+      createdAt: new Date(h.createdAt).toISOString(),
+      feedbackThrough: h.feedbackThrough,
+      data: JSON.parse(json) as unknown,
+    };
   });
 }
 
@@ -66,7 +72,10 @@ export async function artifactVersions(db: Db): Promise<string> {
     .select({ name: routerArtifacts.name, version: sql<number>`max(${routerArtifacts.version})` })
     .from(routerArtifacts)
     .groupBy(routerArtifacts.name);
-  return rows.map((r) => `${r.name}@${r.version}`).sort().join(',');
+  return rows
+    .map((r) => `${r.name}@${r.version}`)
+    .sort()
+    .join(',');
 }
 
 export interface NewArtifact {

@@ -58,7 +58,8 @@ const UPSERT_ROUTE =
     .join(', ')}`;
 const DELETE_CALLS = `delete from ${CALLS} where route_id = ?`;
 const CALLS_PER_INSERT = Math.floor(D1_MAX_BOUND_PARAMS / callColumns.length);
-const insertCalls = (rows: number) => `insert into ${CALLS} (${callColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(callColumns.length)).join(', ')}`;
+const insertCalls = (rows: number) =>
+  `insert into ${CALLS} (${callColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(callColumns.length)).join(', ')}`;
 const INSERT_CALLS = Array.from({ length: CALLS_PER_INSERT + 1 }, (_, n) => (n ? insertCalls(n) : ''));
 // The call row just inserted is the route's newest: the batch is one transaction.
 const APPEND_LAST_CALL_RESPONSE = `update ${CALLS} set response = response || ? where id = (select max(id) from ${CALLS} where route_id = ?)`;
@@ -169,7 +170,10 @@ function callRow(routeId: string, c: CallRecord, textBytes: number) {
  * Each text's first piece (as much as the shared `inlineBytes` still holds, possibly empty) and the
  * rest as appends of at most MAX_CHUNK_BYTES each. Nulls stay null.
  */
-function splitTexts<K extends string>(texts: Record<K, string | null>, inlineBytes: number): { inline: Record<K, string | null>; appends: { column: K; piece: string }[] } {
+function splitTexts<K extends string>(
+  texts: Record<K, string | null>,
+  inlineBytes: number,
+): { inline: Record<K, string | null>; appends: { column: K; piece: string }[] } {
   let room = Math.max(0, inlineBytes);
   const inline = {} as Record<K, string | null>;
   const appends: { column: K; piece: string }[] = [];

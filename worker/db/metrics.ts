@@ -14,7 +14,8 @@ export interface Totals {
 }
 
 type Row = { name: string; ok: number; failed: number; pt: number; ct: number; cost: number };
-const toTotals = (rows: Row[]): Totals[] => rows.map((r) => ({ name: r.name, ok: r.ok, failed: r.failed, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
+const toTotals = (rows: Row[]): Totals[] =>
+  rows.map((r) => ({ name: r.name, ok: r.ok, failed: r.failed, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
 
 /** Routes per policy. */
 export async function routeTotals(d1: D1Database): Promise<Totals[]> {
@@ -46,7 +47,10 @@ export async function callTotals(d1: D1Database): Promise<Totals[]> {
 
 /** Latencies of the routes finished in the last `windowMs`, ascending, per policy. */
 export async function recentLatencies(d1: D1Database, windowMs: number, now = Date.now()): Promise<Map<string, number[]>> {
-  const { results } = await d1.prepare('select policy, latency_ms as ms from routes where created_at >= ? order by latency_ms').bind(now - windowMs).all<{ policy: string; ms: number }>();
+  const { results } = await d1
+    .prepare('select policy, latency_ms as ms from routes where created_at >= ? order by latency_ms')
+    .bind(now - windowMs)
+    .all<{ policy: string; ms: number }>();
   const out = new Map<string, number[]>();
   for (const r of results) out.set(r.policy, [...(out.get(r.policy) ?? []), r.ms]);
   return out;

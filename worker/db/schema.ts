@@ -26,7 +26,9 @@ export const experts = sqliteTable('experts', {
   /** What the expert supports beyond plain text; routing filters on these. */
   capabilities: text('capabilities', { mode: 'json' }).$type<Capability[]>().notNull().default(sql`'[]'`),
   /** `embedding` experts serve /v1/embeddings and are never routed chat. */
-  task: text('task', { enum: ['chat', 'embedding'] }).notNull().default('chat'),
+  task: text('task', { enum: ['chat', 'embedding'] })
+    .notNull()
+    .default('chat'),
   description: text('description').notNull().default(''),
   /** A demo (e.g. the GPU service's random-weights checkpoint): called only where a request or policy names it. */
   demo: integer('demo', { mode: 'boolean' }).notNull().default(false),
@@ -98,7 +100,11 @@ export const routes = sqliteTable(
     /** The exact-match response cache: `hit` (answered from it, nothing called), `miss`, or null when not consulted. */
     cache: text('cache', { enum: ['hit', 'miss'] }),
   },
-  (t) => [index('routes_created_idx').on(t.createdAt), index('routes_policy_idx').on(t.policy, t.createdAt), index('routes_key_idx').on(t.apiKeyId, t.createdAt)],
+  (t) => [
+    index('routes_created_idx').on(t.createdAt),
+    index('routes_policy_idx').on(t.policy, t.createdAt),
+    index('routes_key_idx').on(t.apiKeyId, t.createdAt),
+  ],
 );
 
 /** Every call made for a route: answering experts, aggregators, judges, extractors. */
@@ -106,7 +112,9 @@ export const routeCalls = sqliteTable(
   'route_calls',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    routeId: text('route_id').notNull().references(() => routes.id, { onDelete: 'cascade' }),
+    routeId: text('route_id')
+      .notNull()
+      .references(() => routes.id, { onDelete: 'cascade' }),
     createdAt: integer('created_at').notNull(),
     expertId: text('expert_id').notNull(),
     role: text('role').notNull(),
@@ -129,7 +137,9 @@ export const feedback = sqliteTable(
   'feedback',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    routeId: text('route_id').notNull().references(() => routes.id, { onDelete: 'cascade' }),
+    routeId: text('route_id')
+      .notNull()
+      .references(() => routes.id, { onDelete: 'cascade' }),
     apiKeyId: text('api_key_id'),
     score: real('score').notNull(),
     /** The right answer, when the rater gave it: the learners compare every expert's answer with it. */

@@ -64,7 +64,15 @@ export async function spend(d1: D1Database, q: SpendQuery): Promise<SpendRow[]> 
     )
     .bind(from, to, q.since, q.until, q.only ?? null)
     .all<{ period: string; grp: string; requests: number; errors: number; pt: number; ct: number; cost: number }>();
-  return results.map((r) => ({ period: r.period, group: r.grp, requests: r.requests, errors: r.errors, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
+  return results.map((r) => ({
+    period: r.period,
+    group: r.grp,
+    requests: r.requests,
+    errors: r.errors,
+    promptTokens: r.pt,
+    completionTokens: r.ct,
+    costUsd: r.cost,
+  }));
 }
 
 export interface KeySpend {

@@ -39,7 +39,10 @@ function attributes(values: Record<string, string | number | boolean | null | un
 
 async function hexDigest(text: string, hexChars: number): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, hexChars);
+  return [...digest]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, hexChars);
 }
 
 /** Milliseconds (fractional) since the epoch as nanoseconds, exactly, as OTLP's uint64 string. */

@@ -27,15 +27,29 @@ function sinksOf(env: Env): Batcher<RouteRecord>[] {
   if (otlp) {
     const headers = { 'content-type': 'application/json', ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) };
     const service = env.OTEL_SERVICE_NAME || 'conclave-gateway';
-    out.push(cached(`otlp ${otlp} ${opts.maxItems} ${opts.maxWaitMs}`, () => new Batcher(async (routes) => post(otlp, JSON.stringify(await otlpTraceRequest(routes, service)), headers), { name: 'otlp', ...opts })));
+    out.push(
+      cached(
+        `otlp ${otlp} ${opts.maxItems} ${opts.maxWaitMs}`,
+        () => new Batcher(async (routes) => post(otlp, JSON.stringify(await otlpTraceRequest(routes, service)), headers), { name: 'otlp', ...opts }),
+      ),
+    );
   }
   const hook = env.ROUTE_WEBHOOK_URL;
   if (hook) {
     const secret = env.ROUTE_WEBHOOK_SECRET;
-    out.push(cached(`webhook ${hook} ${opts.maxItems} ${opts.maxWaitMs}`, () => new Batcher(async (routes) => {
-      const req = await webhookRequest(routes, secret);
-      await post(hook, req.body, req.headers);
-    }, { name: 'webhook', ...opts })));
+    out.push(
+      cached(
+        `webhook ${hook} ${opts.maxItems} ${opts.maxWaitMs}`,
+        () =>
+          new Batcher(
+            async (routes) => {
+              const req = await webhookRequest(routes, secret);
+              await post(hook, req.body, req.headers);
+            },
+            { name: 'webhook', ...opts },
+          ),
+      ),
+    );
   }
   return out;
 }

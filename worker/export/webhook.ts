@@ -5,7 +5,11 @@ import { routeRecordJson } from './record-json';
 // is set: `x-conclave-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">` with the timestamp in
 // `x-conclave-timestamp` (seconds), so a receiver can check origin and refuse replays.
 
-export async function webhookRequest(routes: readonly RouteRecord[], secret: string | undefined, now = Date.now()): Promise<{ body: string; headers: Record<string, string> }> {
+export async function webhookRequest(
+  routes: readonly RouteRecord[],
+  secret: string | undefined,
+  now = Date.now(),
+): Promise<{ body: string; headers: Record<string, string> }> {
   const body = JSON.stringify({ type: 'routes.finished', data: routes.map(routeRecordJson) });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'conclave-gateway' };
   if (secret) {

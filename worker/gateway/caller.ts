@@ -77,7 +77,12 @@ export class RecordingCaller implements ExpertCaller {
   }
 
   complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
-    return this.withRetries(expertId, opts, (expert, adapter, signal) => adapter.complete(expert, messages, { ...opts, signal }), (answer, startedAt, attempts) => this.recordOk(answer, opts, startedAt, attempts));
+    return this.withRetries(
+      expertId,
+      opts,
+      (expert, adapter, signal) => adapter.complete(expert, messages, { ...opts, signal }),
+      (answer, startedAt, attempts) => this.recordOk(answer, opts, startedAt, attempts),
+    );
   }
 
   /** Embeddings from an expert whose protocol has them, with the same timeouts, retries, breaker and record. */
@@ -91,7 +96,19 @@ export class RecordingCaller implements ExpertCaller {
         return adapter.embed(expert, input, { ...opts, signal });
       },
       (answer, startedAt, attempts) =>
-        this.records.push({ expertId, role: 'expert', stage: 0, status: 'ok', startedAt, latencyMs: answer.latencyMs, usage: answer.usage, costUsd: answer.costUsd, attempts, text: null, error: null }),
+        this.records.push({
+          expertId,
+          role: 'expert',
+          stage: 0,
+          status: 'ok',
+          startedAt,
+          latencyMs: answer.latencyMs,
+          usage: answer.usage,
+          costUsd: answer.costUsd,
+          attempts,
+          text: null,
+          error: null,
+        }),
     );
   }
 
@@ -303,5 +320,7 @@ function countsAgainstHealth(e: ExpertCallError): boolean {
 
 /** A 4xx about the request (not a rate limit or timeout): the expert is up and answering. */
 function answeredWithClientError(e: ExpertCallError): boolean {
-  return e.source === 'expert' && e.kind === 'http' && e.upstreamStatus >= 400 && e.upstreamStatus < 500 && e.upstreamStatus !== 408 && e.upstreamStatus !== 429;
+  return (
+    e.source === 'expert' && e.kind === 'http' && e.upstreamStatus >= 400 && e.upstreamStatus < 500 && e.upstreamStatus !== 408 && e.upstreamStatus !== 429
+  );
 }

@@ -20,7 +20,13 @@ const NAMES: Record<Capability, string> = {
  * policy's aggregation cannot honour, an expert the policy names that lacks a need, and `n > 1`
  * on a route that does not call exactly one expert.
  */
-export function expertsForRequest(experts: readonly ExpertProfile[], policy: RoutingPolicy, params: ExpertParams | undefined, messages: readonly ChatMessage[], stream: boolean): ExpertProfile[] {
+export function expertsForRequest(
+  experts: readonly ExpertProfile[],
+  policy: RoutingPolicy,
+  params: ExpertParams | undefined,
+  messages: readonly ChatMessage[],
+  stream: boolean,
+): ExpertProfile[] {
   const needs = requiredCapabilities(params, messages);
   const cannot = unhonoured(policy, needs);
   if (cannot.length) {
@@ -33,15 +39,24 @@ export function expertsForRequest(experts: readonly ExpertProfile[], policy: Rou
   if ((params?.n ?? 1) > 1) checkChoices(experts, policy, stream);
   for (const id of namedExperts(policy)) {
     const expert = experts.find((e) => e.id === id);
-    if (expert && (expert.task ?? 'chat') !== 'chat') throw new InvalidRequestError(`expert '${id}' is an embedding model: it serves /v1/embeddings only`, 'not_a_chat_model', 'model');
+    if (expert && (expert.task ?? 'chat') !== 'chat')
+      throw new InvalidRequestError(`expert '${id}' is an embedding model: it serves /v1/embeddings only`, 'not_a_chat_model', 'model');
     const missing = expert ? needs.filter((c) => !supports(expert, [c])) : [];
     if (missing.length) {
-      throw new InvalidRequestError(`expert '${id}' does not support ${missing.map((c) => NAMES[c]).join(', ')} (its registry entry lists: ${expert!.capabilities?.join(', ') || 'none'})`, 'unsupported_by_expert', 'model');
+      throw new InvalidRequestError(
+        `expert '${id}' does not support ${missing.map((c) => NAMES[c]).join(', ')} (its registry entry lists: ${expert!.capabilities?.join(', ') || 'none'})`,
+        'unsupported_by_expert',
+        'model',
+      );
     }
   }
   const eligible = experts.filter((e) => (e.task ?? 'chat') === 'chat' && supports(e, needs));
   if (needs.length && !eligible.some((e) => e.enabled)) {
-    throw new InvalidRequestError(`no enabled expert supports ${needs.map((c) => NAMES[c]).join(', ')}: set these capabilities on an expert in the registry`, 'unsupported_by_experts', 'model');
+    throw new InvalidRequestError(
+      `no enabled expert supports ${needs.map((c) => NAMES[c]).join(', ')}: set these capabilities on an expert in the registry`,
+      'unsupported_by_experts',
+      'model',
+    );
   }
   return eligible;
 }

@@ -32,13 +32,11 @@ export class IsolateCache<T> {
   private refresh(now: number): Promise<T> {
     if (this.loading) return this.loading;
     const generation = this.generation;
-    const loading = this.load().then(
-      (data) => {
-        // A load that began before an invalidation must not overwrite what came after it.
-        if (generation === this.generation) this.value = { at: now, data };
-        return data;
-      },
-    );
+    const loading = this.load().then((data) => {
+      // A load that began before an invalidation must not overwrite what came after it.
+      if (generation === this.generation) this.value = { at: now, data };
+      return data;
+    });
     this.loading = loading;
     const clear = () => {
       if (this.loading === loading) this.loading = null;

@@ -9,18 +9,51 @@ export const MAX_MESSAGE_CHARS = 200_000;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_MESSAGE_CHARS) }).strict();
 const imagePart = z
-  .object({ type: z.literal('image_url'), image_url: z.object({ url: z.string().min(1).max(MAX_MESSAGE_CHARS * 4), detail: z.enum(['auto', 'low', 'high']).optional() }).strict() })
+  .object({
+    type: z.literal('image_url'),
+    image_url: z
+      .object({
+        url: z
+          .string()
+          .min(1)
+          .max(MAX_MESSAGE_CHARS * 4),
+        detail: z.enum(['auto', 'low', 'high']).optional(),
+      })
+      .strict(),
+  })
   .strict();
 const toolCall = z
-  .object({ id: z.string().min(1).max(256), type: z.literal('function'), function: z.object({ name: z.string().min(1).max(128), arguments: z.string().max(MAX_MESSAGE_CHARS) }).strict() })
+  .object({
+    id: z.string().min(1).max(256),
+    type: z.literal('function'),
+    function: z.object({ name: z.string().min(1).max(128), arguments: z.string().max(MAX_MESSAGE_CHARS) }).strict(),
+  })
   .strict();
 
 const text = z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(textPart).min(1).max(64)]);
 const message = z.discriminatedUnion('role', [
   z.object({ role: z.enum(['system', 'developer']), content: text, name: z.string().max(64).optional() }).strict(),
-  z.object({ role: z.literal('user'), content: z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(z.union([textPart, imagePart])).min(1).max(64)]), name: z.string().max(64).optional() }).strict(),
   z
-    .object({ role: z.literal('assistant'), content: text.nullish(), name: z.string().max(64).optional(), tool_calls: z.array(toolCall).max(128).optional(), refusal: z.string().nullish() })
+    .object({
+      role: z.literal('user'),
+      content: z.union([
+        z.string().max(MAX_MESSAGE_CHARS),
+        z
+          .array(z.union([textPart, imagePart]))
+          .min(1)
+          .max(64),
+      ]),
+      name: z.string().max(64).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('assistant'),
+      content: text.nullish(),
+      name: z.string().max(64).optional(),
+      tool_calls: z.array(toolCall).max(128).optional(),
+      refusal: z.string().nullish(),
+    })
     .strict()
     .refine((m) => m.content != null || m.tool_calls?.length, { message: 'an assistant message needs content or tool_calls', path: ['content'] }),
   z.object({ role: z.literal('tool'), content: text, tool_call_id: z.string().min(1).max(256) }).strict(),
@@ -30,12 +63,20 @@ const tool = z
   .object({
     type: z.literal('function'),
     function: z
-      .object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only, at most 64'), description: z.string().max(4_096).optional(), parameters: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() })
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only, at most 64'),
+        description: z.string().max(4_096).optional(),
+        parameters: z.record(z.string(), z.unknown()).optional(),
+        strict: z.boolean().nullish(),
+      })
       .strict(),
   })
   .strict();
 
-const toolChoice = z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1).max(64) }).strict() }).strict()]);
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1).max(64) }).strict() }).strict(),
+]);
 
 const responseFormat = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }).strict(),
@@ -43,7 +84,14 @@ const responseFormat = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('json_schema'),
-      json_schema: z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), description: z.string().max(4_096).optional(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }).strict(),
+      json_schema: z
+        .object({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+          description: z.string().max(4_096).optional(),
+          schema: z.record(z.string(), z.unknown()).optional(),
+          strict: z.boolean().nullish(),
+        })
+        .strict(),
     })
     .strict(),
 ]);

@@ -35,30 +35,57 @@ const errors = Object.fromEntries(
 );
 
 function build(): Record<string, unknown> {
-  const schemas = Object.fromEntries(Object.entries(SCHEMAS).map(([name, [schema, io]]) => [name, strip(z.toJSONSchema(schema, { io, unrepresentable: 'any' }))]));
+  const schemas = Object.fromEntries(
+    Object.entries(SCHEMAS).map(([name, [schema, io]]) => [name, strip(z.toJSONSchema(schema, { io, unrepresentable: 'any' }))]),
+  );
   return {
     openapi: '3.1.0',
-    info: { title: 'Conclave', version: '0.1.0', description: 'OpenAI-compatible gateway that routes each request to one or more expert LLMs and aggregates their answers.' },
+    info: {
+      title: 'Conclave',
+      version: '0.1.0',
+      description: 'OpenAI-compatible gateway that routes each request to one or more expert LLMs and aggregates their answers.',
+    },
     components: { schemas, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made in the admin API' } } },
     security: [{ apiKey: [] }],
     paths: {
       '/v1/chat/completions': {
         post: {
           summary: 'Chat completion, routed and aggregated',
-          description: '`model` names a routing policy (auto, economy, quality, balanced, or a saved one) or one expert id. Routing knobs go in `routing` or the x-routing-policy header (the body wins).',
+          description:
+            '`model` names a routing policy (auto, economy, quality, balanced, or a saved one) or one expert id. Routing knobs go in `routing` or the x-routing-policy header (the body wins).',
           parameters: [
             { name: 'x-routing-policy', in: 'header', required: false, description: 'The same JSON as the body’s `routing`', schema: { type: 'string' } },
-            { name: 'cache-control', in: 'header', required: false, description: '`no-store` skips the exact-match response cache for this request', schema: { type: 'string' } },
+            {
+              name: 'cache-control',
+              in: 'header',
+              required: false,
+              description: '`no-store` skips the exact-match response cache for this request',
+              schema: { type: 'string' },
+            },
           ],
           requestBody: { required: true, content: json('ChatCompletionRequest') },
           responses: {
-            '200': { description: 'The answer (x-route-id names its history record; x-conclave-cache says hit or miss)', content: { ...json('ChatCompletion'), 'text/event-stream': { schema: ref('ChatCompletionChunk') } } },
+            '200': {
+              description: 'The answer (x-route-id names its history record; x-conclave-cache says hit or miss)',
+              content: { ...json('ChatCompletion'), 'text/event-stream': { schema: ref('ChatCompletionChunk') } },
+            },
             ...errors,
           },
         },
       },
-      '/v1/embeddings': { post: { summary: 'Embeddings from an expert registered with task embedding', requestBody: { required: true, content: json('EmbeddingsRequest') }, responses: { '200': { description: 'The vectors', content: json('Embeddings') }, ...errors } } },
-      '/v1/models': { get: { summary: 'Routing policies and enabled experts', responses: { '200': { description: 'The models', content: json('ModelList') }, '401': errors['401'] } } },
+      '/v1/embeddings': {
+        post: {
+          summary: 'Embeddings from an expert registered with task embedding',
+          requestBody: { required: true, content: json('EmbeddingsRequest') },
+          responses: { '200': { description: 'The vectors', content: json('Embeddings') }, ...errors },
+        },
+      },
+      '/v1/models': {
+        get: {
+          summary: 'Routing policies and enabled experts',
+          responses: { '200': { description: 'The models', content: json('ModelList') }, '401': errors['401'] },
+        },
+      },
       '/v1/models/{id}': {
         get: {
           summary: 'One policy or expert',
@@ -66,7 +93,13 @@ function build(): Record<string, unknown> {
           responses: { '200': { description: 'The model', content: json('Model') }, '401': errors['401'], '404': errors['404'] },
         },
       },
-      '/v1/feedback': { post: { summary: 'Rate a routed answer; the routers learn from it', requestBody: { required: true, content: json('FeedbackRequest') }, responses: { '201': { description: 'Stored' }, '200': { description: 'Replaced the key’s earlier rating of the route' }, ...errors } } },
+      '/v1/feedback': {
+        post: {
+          summary: 'Rate a routed answer; the routers learn from it',
+          requestBody: { required: true, content: json('FeedbackRequest') },
+          responses: { '201': { description: 'Stored' }, '200': { description: 'Replaced the key’s earlier rating of the route' }, ...errors },
+        },
+      },
       '/health': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
     },
   };

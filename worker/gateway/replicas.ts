@@ -43,7 +43,9 @@ export class ReplicaBalancer {
 
   /** Whether any replica may take a call now, or may after a health check. */
   healthy(expert: ExpertProfile, now = Date.now()): boolean {
-    return replicaUrls(expert).some((url) => this.breakers.allows(this.key(expert, url), now) && (url === null || !this.out.has(url) || now - this.out.get(url)! >= REPLICA_RECHECK_MS));
+    return replicaUrls(expert).some(
+      (url) => this.breakers.allows(this.key(expert, url), now) && (url === null || !this.out.has(url) || now - this.out.get(url)! >= REPLICA_RECHECK_MS),
+    );
   }
 
   /**

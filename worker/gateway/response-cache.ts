@@ -30,7 +30,13 @@ export class ResponseCache {
   ) {}
 
   /** The cache slot of this request, or null when the cache is off or the request opts out. */
-  static async open(env: Env, cacheControl: string | undefined, apiKeyId: string | null, policy: RoutingPolicy, body: ChatRequest): Promise<ResponseCache | null> {
+  static async open(
+    env: Env,
+    cacheControl: string | undefined,
+    apiKeyId: string | null,
+    policy: RoutingPolicy,
+    body: ChatRequest,
+  ): Promise<ResponseCache | null> {
     const ttlS = responseCacheTtlS(env);
     const directives = (cacheControl ?? '').toLowerCase();
     if (ttlS === 0 || /\bno-store\b/.test(directives)) return null;
@@ -47,7 +53,10 @@ export class ResponseCache {
   }
 
   store(answer: CachedAnswer): Promise<void> {
-    return caches.default.put(this.url, new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json', 'cache-control': `max-age=${this.ttlS}` } }));
+    return caches.default.put(
+      this.url,
+      new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json', 'cache-control': `max-age=${this.ttlS}` } }),
+    );
   }
 }
 
@@ -56,7 +65,10 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

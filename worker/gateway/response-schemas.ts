@@ -52,7 +52,12 @@ export const routingSummarySchema = z
   .describe('How the request was routed, what each call did and what it cost');
 
 const toolCall = z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
-const toolCallDelta = z.object({ index: num, id: z.string().optional(), type: z.literal('function').optional(), function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional() });
+const toolCallDelta = z.object({
+  index: num,
+  id: z.string().optional(),
+  type: z.literal('function').optional(),
+  function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
+});
 const finishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
 const usage = z.object({ prompt_tokens: num, completion_tokens: num, total_tokens: num }).describe('Every call made for the request, aggregators included');
 
@@ -104,7 +109,9 @@ export const modelListSchema = z.object({ object: z.literal('list'), data: z.arr
 
 export const embeddingsResponseSchema = z.object({
   object: z.literal('list'),
-  data: z.array(z.object({ object: z.literal('embedding'), index: num, embedding: z.union([z.array(num), z.string().describe('base64 little-endian float32')]) })),
+  data: z.array(
+    z.object({ object: z.literal('embedding'), index: num, embedding: z.union([z.array(num), z.string().describe('base64 little-endian float32')]) }),
+  ),
   model: z.string(),
   usage: z.object({ prompt_tokens: num, total_tokens: num }),
 });

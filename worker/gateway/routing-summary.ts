@@ -9,10 +9,10 @@ import type { routingSummarySchema } from './response-schemas';
 export type RoutingSummary = z.infer<typeof routingSummarySchema>;
 
 export function totalUsage(calls: readonly CallRecord[]): Usage {
-  return calls.reduce(
-    (u, c) => ({ promptTokens: u.promptTokens + c.usage.promptTokens, completionTokens: u.completionTokens + c.usage.completionTokens }),
-    { promptTokens: 0, completionTokens: 0 },
-  );
+  return calls.reduce((u, c) => ({ promptTokens: u.promptTokens + c.usage.promptTokens, completionTokens: u.completionTokens + c.usage.completionTokens }), {
+    promptTokens: 0,
+    completionTokens: 0,
+  });
 }
 
 export function totalCost(calls: readonly CallRecord[]): number {

@@ -20,7 +20,9 @@ export function errorBody(e: ConclaveError) {
 
 export function errorResponse(c: Context, e: ConclaveError): Response {
   const headers: Record<string, string> =
-    e instanceof RateLimitError ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))), ...(e.window ? rateLimitHeaders(e.window) : {}) } : {};
+    e instanceof RateLimitError
+      ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))), ...(e.window ? rateLimitHeaders(e.window) : {}) }
+      : {};
   return c.json(errorBody(e), e.status as ContentfulStatusCode, headers);
 }
 

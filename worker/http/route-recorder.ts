@@ -77,7 +77,9 @@ export class RouteRecorder {
       usage: totalUsage(calls),
       costUsd: totalCost(calls),
       decision: this.run ? { ranked: decision.ranked, stages: decision.stages, ...(decision.info ? { info: decision.info } : {}) } : null,
-      aggregationDetail: outcome ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail } : null,
+      aggregationDetail: outcome
+        ? { winner: outcome.aggregation.winner ?? null, tally: outcome.aggregation.tally ?? null, ...outcome.aggregation.detail }
+        : null,
       calls: [...calls],
       cache: this.cache,
     };

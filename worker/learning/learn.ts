@@ -4,7 +4,15 @@ import { LEARNABLE_ARTIFACTS, learnArtifact, type LearnableArtifact } from '../.
 import { BANDIT_ARTIFACT } from '../../router/bandit/linucb';
 import { FEATURES_ARTIFACT } from '../../router/features/featurizer';
 import { createDb } from '../db/client';
-import { advanceWatermark, artifactsOf, latestArtifactHeaders, pruneArtifactVersions, saveArtifacts, type ArtifactHeader, type NewArtifact } from '../db/artifacts';
+import {
+  advanceWatermark,
+  artifactsOf,
+  latestArtifactHeaders,
+  pruneArtifactVersions,
+  saveArtifacts,
+  type ArtifactHeader,
+  type NewArtifact,
+} from '../db/artifacts';
 import { invalidateRouterState } from '../gateway/router-state';
 import { ratedRoutesAfter } from './rated-routes';
 
@@ -46,7 +54,11 @@ export async function learnFromFeedback(d1: D1Database, names: readonly Learnabl
   const artifacts: ArtifactSet = new Map((await artifactsOf(db, learning.length ? [features, ...learning] : [])).map((a) => [a.name, a]));
   const updates: NewArtifact[] = learning.map((h) => ({
     name: h.name,
-    data: learnArtifact(artifacts, h.name, examples.filter((x) => x.feedbackId > h.feedbackThrough)),
+    data: learnArtifact(
+      artifacts,
+      h.name,
+      examples.filter((x) => x.feedbackId > h.feedbackThrough),
+    ),
     feedbackThrough: through,
     basedOn: h.version,
   }));
@@ -55,13 +67,19 @@ export async function learnFromFeedback(d1: D1Database, names: readonly Learnabl
     saved = (await saveArtifacts(db, updates)).map((h) => `${h.name}@${h.version}`);
   } catch (e) {
     // Another run saved these versions first: it learned from the same feedback.
-    if (/UNIQUE|PRIMARY KEY|constraint/i.test(String(e))) return { feedback: rated.length, examples: examples.length, saved: [], skipped: 'another run learned from this feedback first' };
+    if (/UNIQUE|PRIMARY KEY|constraint/i.test(String(e)))
+      return { feedback: rated.length, examples: examples.length, saved: [], skipped: 'another run learned from this feedback first' };
     throw e;
   }
   for (const h of caughtUp) await advanceWatermark(db, h.name, h.version, through);
   invalidateRouterState();
   const pruned = await pruneArtifactVersions(db);
-  const report: LearningReport = { feedback: rated.length, examples: examples.length, saved, ...(saved.length ? {} : { skipped: 'the new feedback implied no per-expert outcomes' }) };
+  const report: LearningReport = {
+    feedback: rated.length,
+    examples: examples.length,
+    saved,
+    ...(saved.length ? {} : { skipped: 'the new feedback implied no per-expert outcomes' }),
+  };
   console.log(JSON.stringify({ event: 'router_learned', ...report, through, pruned }));
   return report;
 }

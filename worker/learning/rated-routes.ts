@@ -7,7 +7,15 @@ import { feedback, routeCalls, routes } from '../db/schema';
 export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): Promise<RatedRoute[]> {
   const page = db.select({ routeId: feedback.routeId }).from(feedback).where(gt(feedback.id, afterId)).orderBy(asc(feedback.id)).limit(limit);
   const rated = await db
-    .select({ feedbackId: feedback.id, score: feedback.score, answer: feedback.answer, routeId: routes.id, prompt: routes.prompt, response: routes.response, aggregation: routes.aggregationJson })
+    .select({
+      feedbackId: feedback.id,
+      score: feedback.score,
+      answer: feedback.answer,
+      routeId: routes.id,
+      prompt: routes.prompt,
+      response: routes.response,
+      aggregation: routes.aggregationJson,
+    })
     .from(feedback)
     .innerJoin(routes, eq(routes.id, feedback.routeId))
     .where(gt(feedback.id, afterId))
@@ -15,7 +23,14 @@ export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): 
     .limit(limit);
   if (rated.length === 0) return [];
   const calls = await db
-    .select({ routeId: routeCalls.routeId, expertId: routeCalls.expertId, role: routeCalls.role, status: routeCalls.status, response: routeCalls.response, costUsd: routeCalls.costUsd })
+    .select({
+      routeId: routeCalls.routeId,
+      expertId: routeCalls.expertId,
+      role: routeCalls.role,
+      status: routeCalls.status,
+      response: routeCalls.response,
+      costUsd: routeCalls.costUsd,
+    })
     .from(routeCalls)
     // A subquery, not the ids as parameters: D1 binds at most 100 parameters per statement.
     .where(inArray(routeCalls.routeId, page))

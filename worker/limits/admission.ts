@@ -22,7 +22,13 @@ export class KeyAdmission {
   readonly admit = async (estimateUsd: number): Promise<void> => {
     const key = this.key;
     if (!key || (!key.rpmLimit && key.dailyBudgetUsd == null && key.monthlyBudgetUsd == null)) return;
-    const r = await this.limiter(key.id).admit({ keyId: key.id, rpmLimit: key.rpmLimit, dailyBudgetUsd: key.dailyBudgetUsd, monthlyBudgetUsd: key.monthlyBudgetUsd, estimateUsd });
+    const r = await this.limiter(key.id).admit({
+      keyId: key.id,
+      rpmLimit: key.rpmLimit,
+      dailyBudgetUsd: key.dailyBudgetUsd,
+      monthlyBudgetUsd: key.monthlyBudgetUsd,
+      estimateUsd,
+    });
     if (r.allowed) {
       this.reservation = r.reservation;
       this.rate = r.rate;
@@ -31,7 +37,9 @@ export class KeyAdmission {
     if (r.limit === 'rpm') throw new RateLimitError(`rate limit of ${key.rpmLimit} requests per minute reached for key '${key.name}'`, r.retryAfterMs, r.rate);
     const period = r.limit === 'daily_budget' ? 'daily' : 'monthly';
     const held = r.reservedUsd > 0 ? `, $${r.reservedUsd.toFixed(6)} held by requests in flight` : '';
-    throw new BudgetError(`${period} budget of $${r.budgetUsd} for key '${key.name}' is used up ($${r.spentUsd.toFixed(6)} spent ${period === 'daily' ? 'today' : 'this month'}${held})`);
+    throw new BudgetError(
+      `${period} budget of $${r.budgetUsd} for key '${key.name}' is used up ($${r.spentUsd.toFixed(6)} spent ${period === 'daily' ? 'today' : 'this month'}${held})`,
+    );
   };
 
   /** Settles the reservation with what the request really cost (for waitUntil); null when nothing was reserved. */

@@ -14,14 +14,17 @@ import type { Registry } from '../gateway/registry';
 const NARROWING_KNOBS = ['allow', 'deny', 'max_cost_usd', 'timeout_ms'] as const;
 
 /** The request's policy under its key's scope; a refusal (403) names what the key may not use. */
-export function resolveScopedPolicy(key: ApiKeyRow | null, registry: Registry, model: string, header: RoutingOverride | undefined, body: RoutingOverride | undefined): RoutingPolicy {
+export function resolveScopedPolicy(
+  key: ApiKeyRow | null,
+  registry: Registry,
+  model: string,
+  header: RoutingOverride | undefined,
+  body: RoutingOverride | undefined,
+): RoutingPolicy {
   if (!key) return resolveRequestPolicy(registry, model, header, body);
   if (!key.allowedPolicies) return withinExperts(key, resolveRequestPolicy(registry, model, header, body));
   checkPolicy(key, model);
-  const narrowed = [
-    narrowingOnly(key, 'x-routing-policy', header),
-    narrowingOnly(key, 'routing', body),
-  ].reduce(narrow, namedPolicy(registry, model));
+  const narrowed = [narrowingOnly(key, 'x-routing-policy', header), narrowingOnly(key, 'routing', body)].reduce(narrow, namedPolicy(registry, model));
   return withinExperts(key, narrowed);
 }
 
@@ -73,7 +76,11 @@ function withinExperts(key: ApiKeyRow, policy: RoutingPolicy): RoutingPolicy {
   if (!key.allowedExperts) return policy;
   const allowed = new Set(key.allowedExperts);
   const outside = [...new Set(namedExperts(policy).filter((id) => !allowed.has(id)))];
-  if (outside.length) throw new PermissionError(`key '${key.name}' may not use expert(s) ${outside.join(', ')}; allowed: ${key.allowedExperts.join(', ')}`, paramOf(policy, outside[0]!));
+  if (outside.length)
+    throw new PermissionError(
+      `key '${key.name}' may not use expert(s) ${outside.join(', ')}; allowed: ${key.allowedExperts.join(', ')}`,
+      paramOf(policy, outside[0]!),
+    );
   return { ...policy, allow: policy.allow ? policy.allow.filter((id) => allowed.has(id)) : [...allowed] };
 }
 

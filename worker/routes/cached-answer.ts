@@ -38,7 +38,11 @@ export function answerFromCache(c: Context<AppEnv>, route: RouteRecorder, body: 
     await send({ ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     const ttftMs = route.elapsedMs;
     if (message?.content) await send({ ...chunk, choices: [{ index: 0, delta: { content: message.content }, finish_reason: null }] });
-    if (message?.tool_calls?.length) await send({ ...chunk, choices: [{ index: 0, delta: { tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }, finish_reason: null }] });
+    if (message?.tool_calls?.length)
+      await send({
+        ...chunk,
+        choices: [{ index: 0, delta: { tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }, finish_reason: null }],
+      });
     const routing = route.finish(outcome, null, ttftMs);
     const finish = { index: 0, delta: {}, finish_reason: first?.finish_reason ?? 'stop' };
     if (body.stream_options?.include_usage) {

@@ -61,7 +61,12 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const signal = AbortSignal.any([c.req.raw.signal, gone.signal]);
   // The key's rate limit and budget are decided once the plan is known, before any expert is called.
   const routeEnv = { experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
-  const run = (route.run = await startRoute({ prompt, messages, stream: body.stream === true, ...samplingOf(body), ...(params ? { params } : {}) }, policy, routeEnv, signal));
+  const run = (route.run = await startRoute(
+    { prompt, messages, stream: body.stream === true, ...samplingOf(body), ...(params ? { params } : {}) },
+    policy,
+    routeEnv,
+    signal,
+  ));
   if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
 
   if (body.stream) return streamAnswer(c, route, body, run, gone, remember);
@@ -88,7 +93,14 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
 });
 
 /** SSE in OpenAI's chunk format; the last chunk carries usage (when asked) and `routing`. */
-function streamAnswer(c: Context<AppEnv>, route: RouteRecorder, body: ChatRequest, run: RouteRun, gone: AbortController, remember: (answer: CachedAnswer) => void): Response {
+function streamAnswer(
+  c: Context<AppEnv>,
+  route: RouteRecorder,
+  body: ChatRequest,
+  run: RouteRun,
+  gone: AbortController,
+  remember: (answer: CachedAnswer) => void,
+): Response {
   route.streaming = true;
   const caller = route.caller!;
   const includeUsage = body.stream_options?.include_usage === true;
@@ -143,6 +155,7 @@ function promptOf(messages: ChatMessage[]): string {
   const last = lastUserMessage(messages);
   if (!last) throw new InvalidRequestError('messages must contain at least one user message', 'no_user_message', 'messages');
   // Nothing to route or answer: the client's mistake, not an expert's failure to answer it.
-  if (last.content.trim() === '' && !last.parts) throw new InvalidRequestError('the last user message is empty: it needs text or an image', 'empty_user_message', 'messages');
+  if (last.content.trim() === '' && !last.parts)
+    throw new InvalidRequestError('the last user message is empty: it needs text or an image', 'empty_user_message', 'messages');
   return last.content;
 }

@@ -28,8 +28,19 @@ embeddingRoutes.post('/v1/embeddings', requireApiKey, recordRoute, async (c) => 
   route.aggregation = 'embedding';
   const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   const expert = registry.experts.find((e) => e.id === body.model && e.enabled);
-  if (!expert) throw new NotFoundError('model', body.model, `model '${body.model}' is not an enabled expert; embedding experts are listed by GET /v1/models with task 'embedding'`, 'model_not_found');
-  if (expert.task !== 'embedding') throw new InvalidRequestError(`expert '${expert.id}' is a chat model: register an expert with task 'embedding' for /v1/embeddings`, 'not_an_embedding_model', 'model');
+  if (!expert)
+    throw new NotFoundError(
+      'model',
+      body.model,
+      `model '${body.model}' is not an enabled expert; embedding experts are listed by GET /v1/models with task 'embedding'`,
+      'model_not_found',
+    );
+  if (expert.task !== 'embedding')
+    throw new InvalidRequestError(
+      `expert '${expert.id}' is a chat model: register an expert with task 'embedding' for /v1/embeddings`,
+      'not_an_embedding_model',
+      'model',
+    );
   const key = c.get('apiKey');
   const policy = { name: body.model, strategy: 'fixed' as const, experts: [body.model], aggregate: 'first' as const };
   route.policy = key ? applyKeyScope(key, body.model, policy) : policy;

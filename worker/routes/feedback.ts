@@ -38,7 +38,13 @@ feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
   const keyId = c.get('apiKeyId');
   // A client key may only rate its own routes; the dev key (null) is the local operator.
   if (keyId !== null && route.apiKeyId !== keyId) throw new PermissionError(`route '${input.route_id}' was not made with this key`, 'route_id');
-  const { row, replaced } = await rateRoute(db, { routeId: route.id, apiKeyId: keyId, score: input.score, answer: input.answer ?? null, comment: input.comment ?? null });
+  const { row, replaced } = await rateRoute(db, {
+    routeId: route.id,
+    apiKeyId: keyId,
+    score: input.score,
+    answer: input.answer ?? null,
+    comment: input.comment ?? null,
+  });
   c.executionCtx.waitUntil(learnBanditAfterFeedback(c.env.DB, banditIntervalMs(c.env)));
   return c.json({ id: row.id, route_id: route.id, score: row.score, answer: row.answer, replaced }, replaced ? 200 : 201);
 });

@@ -41,6 +41,7 @@ modelRoutes.get('/v1/models/:id{.+}', requireApiKey, async (c) => {
   const registry = await loadRegistry(createDb(c.env.DB), cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
   if (policyNames(registry).includes(id)) return c.json(policyJson(id));
   const expert = registry.experts.find((e) => e.id === id && e.enabled);
-  if (!expert) throw new NotFoundError('model', id, `model '${id}' is neither a routing policy nor an enabled expert; GET /v1/models lists both`, 'model_not_found');
+  if (!expert)
+    throw new NotFoundError('model', id, `model '${id}' is neither a routing policy nor an enabled expert; GET /v1/models lists both`, 'model_not_found');
   return c.json(expertJson(expert));
 });

@@ -217,9 +217,7 @@ function parseRopeScaling(c: RawConfig, file: string): RopeScaling {
       const mscale = (scale: number, m = 1) => (scale <= 1 ? 1 : 0.1 * m * Math.log(scale) + 1);
       const attentionFactor =
         s.attention_factor ??
-        (s.mscale !== undefined && s.mscale_all_dim !== undefined
-          ? mscale(factor, s.mscale) / mscale(factor, s.mscale_all_dim)
-          : mscale(factor));
+        (s.mscale !== undefined && s.mscale_all_dim !== undefined ? mscale(factor, s.mscale) / mscale(factor, s.mscale_all_dim) : mscale(factor));
       return {
         type: 'yarn',
         factor,

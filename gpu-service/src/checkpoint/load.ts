@@ -10,9 +10,7 @@ import type { AttentionWeights, FeedForwardWeights, LayerWeights, ModelWeights }
 import { parseModelConfig, type ModelConfig } from './config.js';
 import { parseSafetensors } from './safetensors.js';
 
-export type LoadProgress =
-  | { stage: 'shard'; file: string; index: number; total: number; bytes: number }
-  | { stage: 'layer'; index: number; total: number };
+export type LoadProgress = { stage: 'shard'; file: string; index: number; total: number; bytes: number } | { stage: 'layer'; index: number; total: number };
 
 export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;

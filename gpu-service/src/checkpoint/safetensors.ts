@@ -67,7 +67,9 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     const [begin, end] = off as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end - begin !== numel * dt.bytes) {
-      throw new CheckpointError(`${file}: tensor '${name}' spans ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${entry.dtype} needs ${numel * dt.bytes}`);
+      throw new CheckpointError(
+        `${file}: tensor '${name}' spans ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${entry.dtype} needs ${numel * dt.bytes}`,
+      );
     }
     if (end > dataLen) {
       throw new CheckpointError(`${file}: truncated, tensor '${name}' ends at byte ${end} of a ${dataLen}-byte data section`);
@@ -104,5 +106,11 @@ export function safetensorsHeader(entries: Array<{ name: string; dtype: DType; s
 
 /** Serialises tensors to the safetensors format. */
 export function serializeSafetensors(tensors: Array<[string, Tensor]>, metadata: Record<string, string> = {}): Uint8Array[] {
-  return [...safetensorsHeader(tensors.map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })), metadata), ...tensors.map(([, t]) => t.data)];
+  return [
+    ...safetensorsHeader(
+      tensors.map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
+      metadata,
+    ),
+    ...tensors.map(([, t]) => t.data),
+  ];
 }

@@ -198,7 +198,8 @@ export function writeGguf(path: string, metadata: Map<string, MetadataValue>, te
       if (size < start) size += writeAll(fd, zeros.subarray(0, start - size));
       let written = 0;
       for (const chunk of t.chunks()) written += writeAll(fd, chunk);
-      if (written !== tensorBytes(t)) throw new Error(`GGUF: tensor '${t.name}' produced ${written} bytes, its shape [${t.shape}] of ${t.dtype} needs ${tensorBytes(t)}`);
+      if (written !== tensorBytes(t))
+        throw new Error(`GGUF: tensor '${t.name}' produced ${written} bytes, its shape [${t.shape}] of ${t.dtype} needs ${tensorBytes(t)}`);
       size += written;
     });
   } catch (e) {

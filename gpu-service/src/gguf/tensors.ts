@@ -60,7 +60,11 @@ function unpack(t: Tensor): Tensor[] {
 
 function expertTensors(p: string, experts: ExpertWeights, intermediate: number): GgufTensor[] {
   if (experts.layout === 'per-expert') {
-    return [stacked(`${p}.ffn_gate_exps.weight`, experts.gate), stacked(`${p}.ffn_up_exps.weight`, experts.up), stacked(`${p}.ffn_down_exps.weight`, experts.down)];
+    return [
+      stacked(`${p}.ffn_gate_exps.weight`, experts.gate),
+      stacked(`${p}.ffn_up_exps.weight`, experts.up),
+      stacked(`${p}.ffn_down_exps.weight`, experts.down),
+    ];
   }
   const gateUp = unpack(experts.gateUp);
   return [

@@ -64,7 +64,8 @@ function byteLevelPre(tok: TokenizerJson, file: string): string | null {
   if (split) {
     const regex = (split.pattern as { Regex?: string } | undefined)?.Regex ?? '';
     const name = PRE_TOKENIZERS[regex];
-    if (!name) throw new CheckpointError(`${file}: pre_tokenizer split pattern ${JSON.stringify(regex)} is not one llama.cpp implements (qwen2, llama-bpe, gpt-2)`);
+    if (!name)
+      throw new CheckpointError(`${file}: pre_tokenizer split pattern ${JSON.stringify(regex)} is not one llama.cpp implements (qwen2, llama-bpe, gpt-2)`);
     return name;
   }
   // ByteLevel with its own regex is GPT-2's pre-tokenizer.

@@ -30,8 +30,7 @@ export function ropeTable(headDim: number, theta: number, scaling: RopeScaling):
       return { invFreq, scale: 1 };
     }
     case 'yarn': {
-      const correctionDim = (rotations: number) =>
-        (headDim * Math.log(scaling.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+      const correctionDim = (rotations: number) => (headDim * Math.log(scaling.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
       const low = Math.max(Math.floor(correctionDim(scaling.betaFast)), 0);
       let high = Math.min(Math.ceil(correctionDim(scaling.betaSlow)), headDim - 1);
       if (low === high) high += 0.001;

@@ -91,7 +91,16 @@ export function testCases(): Array<{ name: string; spec: LayerSpec; tokens: numb
       const s = shapes[i % shapes.length]!;
       const layout = i % 2 === 0 ? 'per-expert' : 'packed';
       const shared = family === 'qwen2_moe' || family.startsWith('deepseek');
-      const spec: LayerSpec = { family, dtype, layout, experts: s.experts, topK: s.topK, hidden: s.hidden, inter: s.inter, ...(shared ? { sharedInter: 48 } : {}) };
+      const spec: LayerSpec = {
+        family,
+        dtype,
+        layout,
+        experts: s.experts,
+        topK: s.topK,
+        hidden: s.hidden,
+        inter: s.inter,
+        ...(shared ? { sharedInter: 48 } : {}),
+      };
       cases.push({ name: `${family} ${dtype} ${layout} E=${s.experts} k=${s.topK} H=${s.hidden} I=${s.inter} T=${s.tokens}`, spec, tokens: s.tokens });
       i++;
     }

@@ -46,13 +46,7 @@ export function bindLinear(w: Tensor, opts: BindOptions = {}): LinearOp {
 }
 
 /** One MoE layer in one call: binds, runs and releases (tests, one-off use; serving binds at load). */
-export function moeForward(
-  x: Float32Array,
-  tokens: number,
-  routing: MoeRouting,
-  weights: MoeLayerWeights,
-  opts: MoeForwardOptions = {},
-): MoeForwardResult {
+export function moeForward(x: Float32Array, tokens: number, routing: MoeRouting, weights: MoeLayerWeights, opts: MoeForwardOptions = {}): MoeForwardResult {
   const layer = bindMoeLayer(routing, weights, opts);
   try {
     return layer.forward(x, tokens, opts);

@@ -78,11 +78,7 @@ export function referenceMoeForward(
 }
 
 /** Scores, (group-limited) top-k and the applied weights for one token. Mirrors routing.h. */
-export function selectExperts(
-  logits: Float64Array,
-  bias: Float32Array | undefined,
-  r: MoeRouting,
-): { ids: number[]; w: number[] } {
+export function selectExperts(logits: Float64Array, bias: Float32Array | undefined, r: MoeRouting): { ids: number[]; w: number[] } {
   const E = r.numExperts;
   let score: number[];
   if (r.scoring === 'sigmoid') score = Array.from(logits, sigmoid);
@@ -99,11 +95,17 @@ export function selectExperts(
   if (r.nGroup > 1) {
     const size = E / r.nGroup;
     const groupScore = (g: number): number => {
-      const vals = choice.slice(g * size, (g + 1) * size).map(rank).sort((a, b) => b - a);
+      const vals = choice
+        .slice(g * size, (g + 1) * size)
+        .map(rank)
+        .sort((a, b) => b - a);
       // V3: sum of the two best in the group; V2: the group's best.
       return r.family === 'deepseek_v3' && size > 1 ? vals[0]! + vals[1]! : vals[0]!;
     };
-    const kept = argTopK(Array.from({ length: r.nGroup }, (_, g) => groupScore(g)), r.topkGroup);
+    const kept = argTopK(
+      Array.from({ length: r.nGroup }, (_, g) => groupScore(g)),
+      r.topkGroup,
+    );
     for (let e = 0; e < E; e++) if (!kept.includes(Math.floor(e / size))) choice[e] = -Infinity;
   }
 
@@ -159,7 +161,12 @@ function silu(v: number): number {
 }
 
 function decodeAll(t: Tensor): Rows {
-  return decode(t.data, t.dtype, 0, t.shape.reduce((a, b) => a * b, 1));
+  return decode(
+    t.data,
+    t.dtype,
+    0,
+    t.shape.reduce((a, b) => a * b, 1),
+  );
 }
 
 function decodeExpert(w: MoeLayerWeights, e: number, H: number): ExpertMatrices {

@@ -28,4 +28,3 @@ export function referenceMlp(x: Float32Array, gate: Tensor, up: Tensor, down: Te
   for (let i = 0; i < g.length; i++) g[i] = silu(g[i]!) * u[i]!;
   return referenceLinear(g, 1, down);
 }
-

@@ -179,7 +179,14 @@ export function createApp(model: ServedModel, opts: AppOptions = {}): Hono {
     }
     const controller = clientSignal(c);
     const r = await collect(
-      model.scheduler.submit({ promptIds: ids, maxTokens: 0, sampling: { temperature: 0, topP: 1, seed: 0 }, stop: [], trace: true, signal: controller.signal }),
+      model.scheduler.submit({
+        promptIds: ids,
+        maxTokens: 0,
+        sampling: { temperature: 0, topP: 1, seed: 0 },
+        stop: [],
+        trace: true,
+        signal: controller.signal,
+      }),
     );
     const trace = r.done.trace!;
     const config = model.runner.config;

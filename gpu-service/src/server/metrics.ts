@@ -39,14 +39,52 @@ export class Metrics implements SchedulerObserver {
     };
     const prefillRate = rate((r) => r.prompt);
     const decodeRate = rate((r) => r.decode);
-    new Gauge({ name: 'conclave_prompt_tokens_per_second', help: `Prefill tokens per second over the last ${RATE_WINDOW_S} s.`, registers, collect() { this.set(prefillRate()); } });
-    new Gauge({ name: 'conclave_generation_tokens_per_second', help: `Decode tokens per second over the last ${RATE_WINDOW_S} s.`, registers, collect() { this.set(decodeRate()); } });
-    new Gauge({ name: 'conclave_queue_depth', help: 'Requests waiting for a batch slot.', registers, collect() { this.set(queue().queueDepth); } });
-    new Gauge({ name: 'conclave_active_sequences', help: 'Requests in the running batch.', registers, collect() { this.set(queue().active); } });
+    new Gauge({
+      name: 'conclave_prompt_tokens_per_second',
+      help: `Prefill tokens per second over the last ${RATE_WINDOW_S} s.`,
+      registers,
+      collect() {
+        this.set(prefillRate());
+      },
+    });
+    new Gauge({
+      name: 'conclave_generation_tokens_per_second',
+      help: `Decode tokens per second over the last ${RATE_WINDOW_S} s.`,
+      registers,
+      collect() {
+        this.set(decodeRate());
+      },
+    });
+    new Gauge({
+      name: 'conclave_queue_depth',
+      help: 'Requests waiting for a batch slot.',
+      registers,
+      collect() {
+        this.set(queue().queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'conclave_active_sequences',
+      help: 'Requests in the running batch.',
+      registers,
+      collect() {
+        this.set(queue().active);
+      },
+    });
     this.batchSequences = new Histogram({ name: 'conclave_batch_sequences', help: 'Requests per forward pass.', buckets: BATCH_BUCKETS, registers });
-    this.batchTokens = new Histogram({ name: 'conclave_batch_tokens', help: 'Tokens per forward pass (prompt chunks + decode tokens).', buckets: BATCH_BUCKETS, registers });
+    this.batchTokens = new Histogram({
+      name: 'conclave_batch_tokens',
+      help: 'Tokens per forward pass (prompt chunks + decode tokens).',
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
     this.requests = new Counter({ name: 'conclave_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers });
-    this.activations = new Counter({ name: 'conclave_moe_expert_activations_total', help: 'Tokens routed to each expert, per MoE layer.', labelNames: ['layer', 'expert'], registers });
+    this.activations = new Counter({
+      name: 'conclave_moe_expert_activations_total',
+      help: 'Tokens routed to each expert, per MoE layer.',
+      labelNames: ['layer', 'expert'],
+      registers,
+    });
   }
 
   onStep(s: StepStats): void {

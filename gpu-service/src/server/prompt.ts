@@ -24,7 +24,11 @@ export function checkPromptBytes(model: ServedModel, texts: readonly string[], p
 
 export function chatPromptIds(model: ServedModel, messages: Message[]): number[] {
   const chat = toChatMessages(messages);
-  checkPromptBytes(model, chat.map((m) => m.content), 'messages');
+  checkPromptBytes(
+    model,
+    chat.map((m) => m.content),
+    'messages',
+  );
   // The template writes special tokens (BOS, role markers) itself, so none are added on encoding.
   return model.tokenizer.encode(model.tokenizer.applyChatTemplate(chat), false);
 }
@@ -48,12 +52,7 @@ export function checkIds(model: ServedModel, ids: number[], param: string): numb
 }
 
 /** Applies defaults and the service's limits; throws 400 when prompt + completion cannot fit. */
-export function generationRequest(
-  model: ServedModel,
-  promptIds: number[],
-  body: ChatRequest | CompletionRequest,
-  signal: AbortSignal,
-): GenerationRequest {
+export function generationRequest(model: ServedModel, promptIds: number[], body: ChatRequest | CompletionRequest, signal: AbortSignal): GenerationRequest {
   const { maxContext, maxTokensLimit, defaultMaxTokens } = model.limits;
   const param = 'messages' in body ? 'messages' : 'prompt';
   if (promptIds.length === 0) throw new InvalidRequestError('The prompt is empty', param);

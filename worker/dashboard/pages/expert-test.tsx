@@ -53,8 +53,7 @@ async function page(c: DashboardContext, prompt: string, result: ApiResult<TestA
     children: (
       <>
         <p class="muted">
-          Sends one prompt to this expert only{expert.data.enabled ? '' : ' (disabled experts can be tested too)'}; nothing is written to the routing
-          history.
+          Sends one prompt to this expert only{expert.data.enabled ? '' : ' (disabled experts can be tested too)'}; nothing is written to the routing history.
         </p>
         <form class="stack" method="post" action={`/admin/experts/${seg(id)}/test`}>
           <Csrf token={c.get('csrf')} />

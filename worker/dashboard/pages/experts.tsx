@@ -78,7 +78,11 @@ function formOf(e: ExpertJson): ExpertForm {
 
 function formFromPost(f: FormValues): ExpertForm {
   const keys = Object.keys(EMPTY_FORM).filter((k) => k !== 'enabled' && k !== 'capabilities') as Exclude<keyof ExpertForm, 'enabled' | 'capabilities'>[];
-  return { ...(Object.fromEntries(keys.map((k) => [k, textOf(f, k)])) as Omit<ExpertForm, 'enabled' | 'capabilities'>), enabled: textOf(f, 'enabled') === 'on', capabilities: valuesOf(f, 'capabilities') };
+  return {
+    ...(Object.fromEntries(keys.map((k) => [k, textOf(f, k)])) as Omit<ExpertForm, 'enabled' | 'capabilities'>),
+    enabled: textOf(f, 'enabled') === 'on',
+    capabilities: valuesOf(f, 'capabilities'),
+  };
 }
 
 /** The API body for a posted form; values are passed on as typed so the API's schema judges them. */
@@ -115,7 +119,13 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         </p>
       ) : null}
       {props.mode === 'create' ? (
-        <Field name="id" label="Expert id" hint="Letters, digits and . _ : / - ; clients send it as the request's model." error={e.id} render={(a) => <input {...a} type="text" value={v.id} autocomplete="off" />} />
+        <Field
+          name="id"
+          label="Expert id"
+          hint="Letters, digits and . _ : / - ; clients send it as the request's model."
+          error={e.id}
+          render={(a) => <input {...a} type="text" value={v.id} autocomplete="off" />}
+        />
       ) : null}
       <div class="row">
         <Field
@@ -132,7 +142,13 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
             </select>
           )}
         />
-        <Field name="model" label="Model id" hint="At the provider; for replay, the recorded model's name." error={e.model} render={(a) => <input {...a} type="text" value={v.model} />} />
+        <Field
+          name="model"
+          label="Model id"
+          hint="At the provider; for replay, the recorded model's name."
+          error={e.model}
+          render={(a) => <input {...a} type="text" value={v.model} />}
+        />
       </div>
       <Field
         name="endpoint_url"
@@ -141,14 +157,36 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         error={e.endpoint_url}
         render={(a) => <input {...a} type="url" value={v.endpoint_url} placeholder="https://…" />}
       />
-      <Field name="api_key_secret" label="API key secret name" hint="Name of the Worker secret holding the endpoint's key: EXPERT_* (e.g. EXPERT_MY_ENDPOINT_KEY) or a provider's own (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN)." error={e.api_key_secret} render={(a) => <input {...a} type="text" value={v.api_key_secret} />} />
+      <Field
+        name="api_key_secret"
+        label="API key secret name"
+        hint="Name of the Worker secret holding the endpoint's key: EXPERT_* (e.g. EXPERT_MY_ENDPOINT_KEY) or a provider's own (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN)."
+        error={e.api_key_secret}
+        render={(a) => <input {...a} type="text" value={v.api_key_secret} />}
+      />
       <div class="row">
-        <Field name="input_price_per_mtok" label="Input price (USD / M tokens)" error={e.input_price_per_mtok} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.input_price_per_mtok} />} />
-        <Field name="output_price_per_mtok" label="Output price (USD / M tokens)" error={e.output_price_per_mtok} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.output_price_per_mtok} />} />
+        <Field
+          name="input_price_per_mtok"
+          label="Input price (USD / M tokens)"
+          error={e.input_price_per_mtok}
+          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.input_price_per_mtok} />}
+        />
+        <Field
+          name="output_price_per_mtok"
+          label="Output price (USD / M tokens)"
+          error={e.output_price_per_mtok}
+          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.output_price_per_mtok} />}
+        />
       </div>
       <div class="row">
         <Field name="skills" label="Skills" hint="Comma-separated." error={e.skills} render={(a) => <input {...a} type="text" value={v.skills} />} />
-        <Field name="tags" label="Tags" hint="Comma-separated; tag gpu-service marks the GPU service." error={e.tags} render={(a) => <input {...a} type="text" value={v.tags} />} />
+        <Field
+          name="tags"
+          label="Tags"
+          hint="Comma-separated; tag gpu-service marks the GPU service."
+          error={e.tags}
+          render={(a) => <input {...a} type="text" value={v.tags} />}
+        />
       </div>
       <fieldset class="field">
         <legend>Capabilities (requests that need one are routed only to experts that have it)</legend>
@@ -175,7 +213,16 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
           </select>
         )}
       />
-      <Field name="description" label="Description" error={e.description} render={(a) => <textarea {...a} rows={2}>{v.description}</textarea>} />
+      <Field
+        name="description"
+        label="Description"
+        error={e.description}
+        render={(a) => (
+          <textarea {...a} rows={2}>
+            {v.description}
+          </textarea>
+        )}
+      />
       <div class="field">
         <label>
           <input type="checkbox" name="enabled" checked={v.enabled} /> Enabled (routing may choose it)
@@ -274,9 +321,7 @@ async function listPage(c: DashboardContext) {
           <a class="button primary" href="/admin/experts/new">
             Add expert
           </a>
-          <span class="muted">
-            {experts.data.length} experts · health over the last hour · circuit state as this Worker instance sees it
-          </span>
+          <span class="muted">{experts.data.length} experts · health over the last hour · circuit state as this Worker instance sees it</span>
         </p>
         <div class="table-wrap">
           <table class="registry">
@@ -380,8 +425,8 @@ expertPages.get('/:id/delete', async (c) => {
       <form method="post" action={`/admin/experts/${seg(expert.id)}/delete`} class="stack">
         <Csrf token={c.get('csrf')} />
         <p>
-          Routing stops choosing <strong>{expert.id}</strong> at once and clients naming it as <code>model</code> get 404. Its past calls stay in the
-          routing history. To stop routing to it but keep it, disable it instead.
+          Routing stops choosing <strong>{expert.id}</strong> at once and clients naming it as <code>model</code> get 404. Its past calls stay in the routing
+          history. To stop routing to it but keep it, disable it instead.
         </p>
         <div class="actions">
           <button class="danger" type="submit">

@@ -41,9 +41,22 @@ function FilterForm(props: { f: Filters; choices: Choices }) {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a form with role=search is the landmark every browser knows; <search> is recent
     <form class="filters" method="get" action="/admin/routes" role="search" aria-label="Search and filter routes">
-      <Field name="q" label="Search prompts and answers" hint='All words must appear; "a phrase", prefix*' render={(a) => <input {...a} type="search" value={f.q} />} />
-      <Field name="policy" label="Policy" render={(a) => <select {...a}>{<Options value={f.policy} choices={choices.policies.map((p) => ({ value: p, label: p }))} />}</select>} />
-      <Field name="key" label="API key" render={(a) => <select {...a}>{<Options value={f.key} choices={choices.keys.map((k) => ({ value: k.id, label: `${k.name} (${k.id})` }))} />}</select>} />
+      <Field
+        name="q"
+        label="Search prompts and answers"
+        hint='All words must appear; "a phrase", prefix*'
+        render={(a) => <input {...a} type="search" value={f.q} />}
+      />
+      <Field
+        name="policy"
+        label="Policy"
+        render={(a) => <select {...a}>{<Options value={f.policy} choices={choices.policies.map((p) => ({ value: p, label: p }))} />}</select>}
+      />
+      <Field
+        name="key"
+        label="API key"
+        render={(a) => <select {...a}>{<Options value={f.key} choices={choices.keys.map((k) => ({ value: k.id, label: `${k.name} (${k.id})` }))} />}</select>}
+      />
       <Field name="expert" label="Expert called" render={(a) => <input {...a} type="text" value={f.expert} />} />
       <Field
         name="status"

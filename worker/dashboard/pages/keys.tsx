@@ -172,13 +172,43 @@ function KeyFormView(props: { action: string; v: KeyForm; e: FieldErrors; choice
       ) : null}
       <Field name="name" label="Name" hint="Who or what uses it (a team, an app)." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
       <div class="row">
-        <Field name="daily_budget_usd" label="Daily budget (USD)" hint="Empty: none. UTC days." error={e.daily_budget_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.daily_budget_usd} />} />
-        <Field name="monthly_budget_usd" label="Monthly budget (USD)" hint="Empty: none." error={e.monthly_budget_usd} render={(a) => <input {...a} type="text" inputmode="decimal" value={v.monthly_budget_usd} />} />
-        <Field name="rpm_limit" label="Requests per minute" hint="Empty: no limit." error={e.rpm_limit} render={(a) => <input {...a} type="text" inputmode="numeric" value={v.rpm_limit} />} />
+        <Field
+          name="daily_budget_usd"
+          label="Daily budget (USD)"
+          hint="Empty: none. UTC days."
+          error={e.daily_budget_usd}
+          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.daily_budget_usd} />}
+        />
+        <Field
+          name="monthly_budget_usd"
+          label="Monthly budget (USD)"
+          hint="Empty: none."
+          error={e.monthly_budget_usd}
+          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.monthly_budget_usd} />}
+        />
+        <Field
+          name="rpm_limit"
+          label="Requests per minute"
+          hint="Empty: no limit."
+          error={e.rpm_limit}
+          render={(a) => <input {...a} type="text" inputmode="numeric" value={v.rpm_limit} />}
+        />
       </div>
       <div class="row">
-        <Checks name="allowed_policies" legend="Policies and models it may name, as they are: requests may only narrow them (none ticked: all)" options={props.choices.policies} ticked={v.allowed_policies} error={e.allowed_policies} />
-        <Checks name="allowed_experts" legend="Experts it may reach (none ticked: all)" options={props.choices.experts} ticked={v.allowed_experts} error={e.allowed_experts} />
+        <Checks
+          name="allowed_policies"
+          legend="Policies and models it may name, as they are: requests may only narrow them (none ticked: all)"
+          options={props.choices.policies}
+          ticked={v.allowed_policies}
+          error={e.allowed_policies}
+        />
+        <Checks
+          name="allowed_experts"
+          legend="Experts it may reach (none ticked: all)"
+          options={props.choices.experts}
+          ticked={v.allowed_experts}
+          error={e.allowed_experts}
+        />
       </div>
       <div class="actions">
         <button class="primary" type="submit">
@@ -226,13 +256,20 @@ async function listPage(c: DashboardContext, created?: { key: KeyJson & { key: s
             New key
           </a>
         </p>
-        {keys.data.length ? <KeyTable keys={keys.data} csrf={c.get('csrf')} /> : <p class="notice">No keys yet: the gateway accepts only DEV_API_KEY (local) until you create one.</p>}
+        {keys.data.length ? (
+          <KeyTable keys={keys.data} csrf={c.get('csrf')} />
+        ) : (
+          <p class="notice">No keys yet: the gateway accepts only DEV_API_KEY (local) until you create one.</p>
+        )}
       </>
     ),
   });
 }
 
-function formPage(c: DashboardContext, opts: { title: string; action: string; v: KeyForm; e: FieldErrors; choices: Choices; submit: string; status?: 200 | 400; extra?: Child }) {
+function formPage(
+  c: DashboardContext,
+  opts: { title: string; action: string; v: KeyForm; e: FieldErrors; choices: Choices; submit: string; status?: 200 | 400; extra?: Child },
+) {
   return renderPage(c, {
     title: opts.title,
     nav: 'keys',
@@ -254,7 +291,8 @@ async function SpendChart(props: { c: DashboardContext; apiKey: KeyJson }) {
   const res = await props.c.get('api').get<{ since: string; until: string; data: SpendLine[] }>('/spend', { by: 'key', period: 'day', key: props.apiKey.id });
   if (!res.ok) return null;
   const days: string[] = [];
-  for (let t = Date.parse(`${res.data.since}T00:00:00Z`); t <= Date.parse(`${res.data.until}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${res.data.since}T00:00:00Z`); t <= Date.parse(`${res.data.until}T00:00:00Z`); t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
   const byDay = new Map(res.data.data.map((r) => [r.period!, r.cost_usd]));
   const total = res.data.data.reduce((s, r) => s + r.cost_usd, 0);
   return (
@@ -262,7 +300,14 @@ async function SpendChart(props: { c: DashboardContext; apiKey: KeyJson }) {
       <figcaption>
         Spend per day, last 30 days (UTC): {usd(total)} in {res.data.data.reduce((s, r) => s + r.requests, 0)} requests
       </figcaption>
-      <ColumnChart id="key-spend" title={`${props.apiKey.name}: spend per day`} desc={`Total ${usd(total)} from ${res.data.since} to ${res.data.until}`} labels={days.map((d) => d.slice(5))} values={days.map((d) => byDay.get(d) ?? 0)} yFormat={(n) => usd(n)} />
+      <ColumnChart
+        id="key-spend"
+        title={`${props.apiKey.name}: spend per day`}
+        desc={`Total ${usd(total)} from ${res.data.since} to ${res.data.until}`}
+        labels={days.map((d) => d.slice(5))}
+        values={days.map((d) => byDay.get(d) ?? 0)}
+        yFormat={(n) => usd(n)}
+      />
     </figure>
   );
 }
@@ -314,14 +359,25 @@ export const keyPages = new Hono<DashboardEnv>();
 
 keyPages.get('/', (c) => listPage(c));
 
-keyPages.get('/new', async (c) => formPage(c, { title: 'New API key', action: '/admin/keys', v: formOf(null), e: {}, choices: await choices(c), submit: 'Create key' }));
+keyPages.get('/new', async (c) =>
+  formPage(c, { title: 'New API key', action: '/admin/keys', v: formOf(null), e: {}, choices: await choices(c), submit: 'Create key' }),
+);
 
 /** Created: the list, with the secret shown this once (never in a URL, so never in a log). */
 keyPages.post('/', async (c) => {
   const form = await readForm(c);
   const body = bodyOf(form);
   const res = await c.get('api').post<KeyJson & { key: string }>('/keys', body);
-  if (!res.ok) return formPage(c, { title: 'New API key', action: '/admin/keys', v: formFromPost(form), e: apiFieldErrors(res.error), choices: await choices(c), submit: 'Create key', status: 400 });
+  if (!res.ok)
+    return formPage(c, {
+      title: 'New API key',
+      action: '/admin/keys',
+      v: formFromPost(form),
+      e: apiFieldErrors(res.error),
+      choices: await choices(c),
+      submit: 'Create key',
+      status: 400,
+    });
   return listPage(c, { key: res.data });
 });
 

@@ -37,11 +37,21 @@ function formOf(p: PolicyJson | null): PolicyForm {
 }
 
 function formFromPost(f: FormValues): PolicyForm {
-  return { editing: textOf(f, 'editing'), name: textOf(f, 'name'), description: textOf(f, 'description'), knobs: knobValuesFromPost(f), prompt: textOf(f, 'prompt') };
+  return {
+    editing: textOf(f, 'editing'),
+    name: textOf(f, 'name'),
+    description: textOf(f, 'description'),
+    knobs: knobValuesFromPost(f),
+    prompt: textOf(f, 'prompt'),
+  };
 }
 
 /** strategy and aggregate: a saved policy always names them, so their lists offer no "default". */
-const REQUIRED = new Set(Object.entries(savedPolicyConfigSchema.shape).filter(([, f]) => !f.safeParse(undefined).success).map(([k]) => k));
+const REQUIRED = new Set(
+  Object.entries(savedPolicyConfigSchema.shape)
+    .filter(([, f]) => !f.safeParse(undefined).success)
+    .map(([k]) => k),
+);
 
 const GROUPS: { id: KnobGroup; legend: string }[] = [
   { id: 'choose', legend: 'Which experts to call' },
@@ -142,7 +152,13 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
       ) : null}
       {props.builtin ? <p class="notice">This is a built-in policy: saving it stores your version, which then replaces the built-in one.</p> : null}
       {v.editing ? null : (
-        <Field name="name" label="Name" hint="Lower-case letters, digits and . _ - ; clients send it as the request's model." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
+        <Field
+          name="name"
+          label="Name"
+          hint="Lower-case letters, digits and . _ - ; clients send it as the request's model."
+          error={e.name}
+          render={(a) => <input {...a} type="text" value={v.name} />}
+        />
       )}
       <Field name="description" label="Description" error={e.description} render={(a) => <input {...a} type="text" value={v.description} />} />
       {GROUPS.map((g) => {
@@ -225,8 +241,8 @@ function PreviewResult(props: { p: RoutePreview }) {
             .map((c) => c.expert)
             .join(', ') || 'nobody'}
         </strong>
-        {p.stages.length > 1 ? ` first, escalating through ${p.stages.length - 1} more stage(s) when unsure` : ''}; {p.eligible.length} experts eligible, prompt ≈{' '}
-        {p.prompt_tokens} tokens.
+        {p.stages.length > 1 ? ` first, escalating through ${p.stages.length - 1} more stage(s) when unsure` : ''}; {p.eligible.length} experts eligible, prompt
+        ≈ {p.prompt_tokens} tokens.
         {skills.length ? ` Skills read from the prompt: ${skills.join(', ')}.` : ''}
       </p>
       <div class="table-wrap">
@@ -256,7 +272,13 @@ function PreviewResult(props: { p: RoutePreview }) {
                   <td class="num">{i + 1}</td>
                   <th scope="row">{c.expert}</th>
                   <td class="num">{Number(c.score.toFixed(6))}</td>
-                  <td>{c.detail ? Object.entries(c.detail).map(([k, v]) => `${k} ${v}`).join(' · ') : ''}</td>
+                  <td>
+                    {c.detail
+                      ? Object.entries(c.detail)
+                          .map(([k, v]) => `${k} ${v}`)
+                          .join(' · ')
+                      : ''}
+                  </td>
                   <td class="num">{usd(c.estimated_cost_usd)}</td>
                   <td>{pick ? (pick.over ? `stage ${pick.stage}: over the cost cap, skipped` : `stage ${pick.stage}`) : ''}</td>
                 </tr>
@@ -274,7 +296,12 @@ function PreviewResult(props: { p: RoutePreview }) {
   );
 }
 
-async function formPage(c: DashboardContext, v: PolicyForm, e: FieldErrors, opts: { status?: 200 | 400 | 409; preview?: ApiResult<RoutePreview>; builtin?: boolean } = {}) {
+async function formPage(
+  c: DashboardContext,
+  v: PolicyForm,
+  e: FieldErrors,
+  opts: { status?: 200 | 400 | 409; preview?: ApiResult<RoutePreview>; builtin?: boolean } = {},
+) {
   const experts = await c.get('api').must<{ data: ExpertJson[] }>('/experts');
   return renderPage(c, {
     title: v.editing ? `Policy ${v.editing}` : 'New policy',
@@ -406,7 +433,9 @@ policyPages.post('/preview', async (c) => {
   const parsed = postedConfig(form);
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   if (!v.prompt) return formPage(c, v, { prompt: 'enter a prompt to preview' }, { status: 400 });
-  const preview = await c.get('api').post<RoutePreview>('/policies/preview', { prompt: v.prompt, config: parsed.data, name: v.editing || v.name || '(unsaved)' });
+  const preview = await c
+    .get('api')
+    .post<RoutePreview>('/policies/preview', { prompt: v.prompt, config: parsed.data, name: v.editing || v.name || '(unsaved)' });
   return formPage(c, v, {}, { preview });
 });
 

@@ -52,7 +52,9 @@ function Decision(props: { decision: RouteJson['decision'] }) {
   return (
     <div class="table-wrap">
       <table>
-        <caption class="muted">The plan: every eligible expert as the strategy scored it, and the stage it was planned for (a cascade calls a later stage only when it escalates)</caption>
+        <caption class="muted">
+          The plan: every eligible expert as the strategy scored it, and the stage it was planned for (a cascade calls a later stage only when it escalates)
+        </caption>
         <thead>
           <tr>
             <th scope="col">Expert</th>
@@ -69,7 +71,13 @@ function Decision(props: { decision: RouteJson['decision'] }) {
               <th scope="row">{c.expert}</th>
               <td>{stageOf.has(c.expert) ? `stage ${stageOf.get(c.expert)}` : ''}</td>
               <td class="num">{Number(c.score.toFixed(6))}</td>
-              <td>{c.detail ? Object.entries(c.detail).map(([k, v]) => `${k} ${v}`).join(' · ') : ''}</td>
+              <td>
+                {c.detail
+                  ? Object.entries(c.detail)
+                      .map(([k, v]) => `${k} ${v}`)
+                      .join(' · ')
+                  : ''}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -81,7 +89,12 @@ function Decision(props: { decision: RouteJson['decision'] }) {
 function Calls(props: { calls: CallJson[]; start: string }) {
   if (props.calls.length === 0) return <p class="muted">No expert was called.</p>;
   const t0 = Date.parse(props.start);
-  const timeline: TimelineCall[] = props.calls.map((c) => ({ label: `${c.expert}${c.role === 'expert' ? '' : ` (${c.role})`}`, status: c.status, startMs: Math.max(0, Date.parse(c.started_at) - t0), durationMs: c.latency_ms }));
+  const timeline: TimelineCall[] = props.calls.map((c) => ({
+    label: `${c.expert}${c.role === 'expert' ? '' : ` (${c.role})`}`,
+    status: c.status,
+    startMs: Math.max(0, Date.parse(c.started_at) - t0),
+    durationMs: c.latency_ms,
+  }));
   return (
     <>
       <figure>
@@ -142,7 +155,10 @@ function Calls(props: { calls: CallJson[]; start: string }) {
       {props.calls.map((call) => (
         <section id={`call-${call.id}`} aria-labelledby={`call-${call.id}-h`}>
           <h3 id={`call-${call.id}-h`}>
-            {call.expert} <span class="muted">({call.role}, stage {call.stage})</span>
+            {call.expert}{' '}
+            <span class="muted">
+              ({call.role}, stage {call.stage})
+            </span>
           </h3>
           {call.response !== null ? <pre class="text">{call.response}</pre> : <p class="error">{call.error?.message ?? call.status}</p>}
         </section>
@@ -155,7 +171,8 @@ function Aggregation(props: { detail: Record<string, unknown> | null; aggregatio
   const d = props.detail;
   if (!d) return <p class="muted">No aggregation result (the request failed).</p>;
   const { winner, tally, ...rest } = d;
-  const votes = tally && typeof tally === 'object' ? Object.entries(tally as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number') : [];
+  const votes =
+    tally && typeof tally === 'object' ? Object.entries(tally as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number') : [];
   return (
     <>
       <p>
@@ -248,4 +265,3 @@ export async function routePage(c: DashboardContext) {
     ),
   });
 }
-

@@ -53,8 +53,8 @@ export function SkillHeatMap(props: { matrix: ReturnType<typeof skillMatrix> }) 
   if (m === null) {
     return (
       <p class="notice">
-        No skill profiles yet: the <code>{SKILL_ARTIFACT}</code> router artifact has not been trained. Train it with <code>npx tsx scripts/train-artifacts.ts</code> and
-        seed it, or wait for the cron job to train it from routing history.
+        No skill profiles yet: the <code>{SKILL_ARTIFACT}</code> router artifact has not been trained. Train it with{' '}
+        <code>npx tsx scripts/train-artifacts.ts</code> and seed it, or wait for the cron job to train it from routing history.
       </p>
     );
   }
