@@ -61,11 +61,8 @@ try {
       ...bodies({ model: 'echo' }),
     },
   ];
-  const figures = await measureOverhead(targets, opts, (line) => console.error(line));
-  console.log(`\nOverhead side by side (${opts.rounds} rounds; ranges are min-max over rounds; the peer answers at once):\n`);
-  printTable(figures);
-  printGoals(figures);
-
+  // Profiled first, on fresh processes: after the throughput runs wrangler dev's local proxy, which
+  // also carries the inspector, has grown by hundreds of MB and can stall for minutes.
   const cpu = [];
   for (const [t, port] of [
     [targets[0]!, worker.inspectorPort],
@@ -74,7 +71,12 @@ try {
   ] as const) {
     cpu.push(await cpuPerRequest(t, port, num('--profile', 300)));
   }
+  const figures = await measureOverhead(targets, opts, (line) => console.error(line));
+  console.log(`\nOverhead side by side (${opts.rounds} rounds; ranges are min-max over rounds; the peer answers at once):\n`);
+  printTable(figures);
+  printGoals(figures);
   printCpuTable(cpu);
+
 
   const bench = { peer, gw, close: async () => undefined };
   const ttft = await measureTtft(bench);
