@@ -77,7 +77,6 @@ try {
   printGoals(figures);
   printCpuTable(cpu);
 
-
   const bench = { peer, gw, close: async () => undefined };
   const ttft = await measureTtft(bench);
   console.log('\ntime to first token, streamed over experts answering after 50 ms and 300 ms (synthesizer after 100 ms):');
