@@ -81,6 +81,8 @@ export class CircuitOpenError extends ConclaveError {
   constructor(
     readonly expertIds: readonly string[],
     param: string | null,
+    /** When the soonest of them may be called again, for Retry-After; null when unknown. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(
       `expert(s) ${expertIds.map((id) => `'${id}'`).join(', ')} failing (circuit open): retry later or choose other experts`,

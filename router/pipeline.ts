@@ -28,6 +28,8 @@ export interface RouteEnvironment {
   aggregators: ReadonlyMap<string, Aggregator>;
   caller: ExpertCaller;
   isHealthy?: (expertId: string) => boolean;
+  /** When the soonest of these unhealthy experts may be called again (ms). */
+  retryAfterMs?: (expertIds: readonly string[]) => number;
   /**
    * Awaited once the plan is known and before the first expert call, with its estimated cost
    * (router/plan.ts); throws to refuse the request. The gateway reserves a key's budget here.
@@ -76,6 +78,7 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
     throw new CircuitOpenError(
       usable.map((e) => e.id),
       'routing',
+      env.retryAfterMs?.(usable.map((e) => e.id)) ?? null,
     );
   refuseFailingNamed(policy, env);
   const callSignal = combineSignals(signal, policy.timeout_ms);
@@ -122,7 +125,7 @@ function refuseFailingNamed(policy: RoutingPolicy, env: RouteEnvironment): void 
   ];
   for (const [param, ids] of named) {
     const failing = ids.filter((id) => env.experts.some((e) => e.id === id && e.enabled) && !healthy(id));
-    if (failing.length) throw new CircuitOpenError(failing, param);
+    if (failing.length) throw new CircuitOpenError(failing, param, env.retryAfterMs?.(failing) ?? null);
   }
 }
 

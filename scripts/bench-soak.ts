@@ -52,8 +52,9 @@ async function heapAfterGcMb(inspector: Inspector): Promise<number> {
   return (await heapBytes(inspector)).used / 2 ** 20;
 }
 
-async function drive(gw: RunningGateway, from: number, to: number, body: (i: number) => string): Promise<Record<number, number>> {
-  const statuses: Record<number, number> = {};
+/** Answers by status; a failed one under its status and error code (`503 circuit_open`), so the table says what failed. */
+async function drive(gw: RunningGateway, from: number, to: number, body: (i: number) => string): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
   let next = from;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
@@ -65,10 +66,12 @@ async function drive(gw: RunningGateway, from: number, to: number, body: (i: num
           body: body(i),
         })
           .then(async (res) => {
-            await res.arrayBuffer();
-            return res.status;
+            const text = await res.text();
+            if (res.status === 200) return '200';
+            const code = /"code":"([\w-]+)"/.exec(text)?.[1] ?? 'not-json';
+            return `${res.status} ${code}`;
           })
-          .catch(() => 0);
+          .catch(() => 'no answer');
         statuses[status] = (statuses[status] ?? 0) + 1;
       }
     }),
@@ -82,7 +85,7 @@ try {
   await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
   const inspector = await connectInspector(gw.inspectorPort);
   const step = Math.ceil(REQUESTS / SAMPLES);
-  const samples: { requests: number; rps: number; heapMb: number; heapAfterGcMb: number; rss: Record<string, number>; statuses: Record<number, number> }[] = [];
+  const samples: { requests: number; rps: number; heapMb: number; heapAfterGcMb: number; rss: Record<string, number>; statuses: Record<string, number> }[] = [];
   console.log(`soak: ${REQUESTS} requests at ${CONNECTIONS} connections (40% replay expert, 30% auto, 30% endpoint expert), a sample every ${step}`);
   for (let done = 0; done < REQUESTS; done += step) {
     const t0 = performance.now();

@@ -45,6 +45,19 @@ async function halfOpen(): Promise<BreakerRegistry> {
 }
 
 describe('half-open circuit probes', () => {
+  it('says how long until a call may go through: the rest of the cooldown, a second while a probe is out, 0 when closed', () => {
+    const b = new BreakerRegistry({ windowMs: 60_000, minCalls: 2, failureRate: 0.5, cooldownMs: 10_000 });
+    expect(b.retryInMs('x', 0)).toBe(0);
+    b.record('x', false, 0);
+    b.record('x', false, 0);
+    expect(b.retryInMs('x', 4_000)).toBe(6_000);
+    expect(b.retryInMs('x', 10_000)).toBe(0);
+    b.begin('x', 10_000);
+    expect(b.retryInMs('x', 10_001)).toBe(1_000);
+    b.record('x', true, 10_002);
+    expect(b.retryInMs('x', 10_003)).toBe(0);
+  });
+
   it('a probe answered with a 4xx closes the circuit: the expert is up', async () => {
     const breakers = await halfOpen();
     await expect(caller('status-400', breakers).complete('probe-x', ping, { role: 'expert', stage: 0 })).rejects.toThrow(/400/);

@@ -67,6 +67,9 @@ describe('retries, fallback, breaker, timeouts', () => {
     const direct = await ask({ model: 'dying-b' });
     expect(direct.status).toBe(503);
     expect(((await direct.json()) as Body).error).toMatchObject({ code: 'circuit_open', source: 'expert' });
+    // When to come back: the rest of the circuit's cooldown (30 s by default), in whole seconds.
+    expect(Number(direct.headers.get('retry-after'))).toBeGreaterThanOrEqual(25);
+    expect(Number(direct.headers.get('retry-after'))).toBeLessThanOrEqual(30);
   });
 
   it('an aggregator named by the request is not called while its circuit is open', async () => {
@@ -81,6 +84,7 @@ describe('retries, fallback, breaker, timeouts', () => {
     });
     expect(res.status).toBe(503);
     expect(((await res.json()) as Body).error).toMatchObject({ code: 'circuit_open', source: 'expert' });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await calls('dying-agg')).toHaveLength(before);
   });
 

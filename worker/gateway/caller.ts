@@ -65,6 +65,17 @@ export class RecordingCaller implements ExpertCaller {
     return expert ? this.replicas.healthy(expert) : this.breakers.allows(expertId);
   };
 
+  /** When the soonest of these failing experts may be called again (ms): the Retry-After of a 503 circuit_open. */
+  readonly retryAfterMs = (expertIds: readonly string[]): number => {
+    const now = Date.now();
+    return Math.min(
+      ...expertIds.map((id) => {
+        const expert = this.byId.get(id);
+        return expert ? this.replicas.retryInMs(expert, now) : this.breakers.retryInMs(id, now);
+      }),
+    );
+  };
+
   private expert(expertId: string): { expert: ExpertProfile; adapter: ExpertAdapter } {
     const expert = this.byId.get(expertId);
     if (!expert) throw new NotFoundError('expert', expertId);

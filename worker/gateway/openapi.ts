@@ -31,6 +31,7 @@ const errors = Object.fromEntries(
     ['404', 'Unknown model'],
     ['429', 'The key’s rate limit (Retry-After says when)'],
     ['502', 'The experts failed (each one’s reason is listed)'],
+    ['503', 'The experts this request needs are failing, their circuits open (Retry-After says when to try again)'],
   ].map(([status, description]) => [status, { description, content: json('Error') }]),
 );
 

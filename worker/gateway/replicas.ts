@@ -48,6 +48,16 @@ export class ReplicaBalancer {
     );
   }
 
+  /** Milliseconds until one of the expert's replicas may be called again (its circuit, or the recheck of one taken out). */
+  retryInMs(expert: ExpertProfile, now = Date.now()): number {
+    return Math.min(
+      ...replicaUrls(expert).map((url) => {
+        const out = url === null ? undefined : this.out.get(url);
+        return Math.max(this.breakers.retryInMs(this.key(expert, url), now), out === undefined ? 0 : REPLICA_RECHECK_MS - (now - out));
+      }),
+    );
+  }
+
   /**
    * The replica for the next attempt: among those up and allowed by their circuit, one not tried yet
    * in this call when there is one (else a tried one: a retry on the replica that is up beats losing

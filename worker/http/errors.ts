@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConclaveError, QuorumError, RateLimitError } from '../../router/errors';
+import { CircuitOpenError, ConclaveError, QuorumError, RateLimitError } from '../../router/errors';
 import { rateLimitHeaders } from '../limits/headers';
 
 /** OpenAI-style error body; `source` says who failed (client, gateway or expert). */
@@ -21,9 +21,16 @@ export function errorBody(e: ConclaveError) {
 export function errorResponse(c: Context, e: ConclaveError): Response {
   const headers: Record<string, string> =
     e instanceof RateLimitError
-      ? { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))), ...(e.window ? rateLimitHeaders(e.window) : {}) }
-      : {};
+      ? { 'retry-after': retryAfter(e.retryAfterMs), ...(e.window ? rateLimitHeaders(e.window) : {}) }
+      : e instanceof CircuitOpenError && e.retryAfterMs !== null
+        ? { 'retry-after': retryAfter(e.retryAfterMs) }
+        : {};
   return c.json(errorBody(e), e.status as ContentfulStatusCode, headers);
+}
+
+/** Whole seconds, at least 1, as Retry-After takes them. */
+function retryAfter(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
 /** App-wide error handler: typed errors map to their status; anything else is the gateway's 500. */

@@ -48,6 +48,14 @@ export class BreakerRegistry {
     return !this.circuit(id).probing;
   }
 
+  /** Milliseconds until this circuit lets a call through: 0 when it does now; a probe in flight counts as a second. */
+  retryInMs(id: string, now = Date.now()): number {
+    const state = this.state(id, now);
+    if (state === 'closed') return 0;
+    if (state === 'half-open') return this.circuit(id).probing ? 1_000 : 0;
+    return Math.max(0, this.config.cooldownMs - (now - this.circuit(id).openedAt));
+  }
+
   /** Marks the start of a call; a half-open circuit lets exactly this one through. True when it is that probe. */
   begin(id: string, now = Date.now()): boolean {
     if (this.state(id, now) !== 'half-open') return false;

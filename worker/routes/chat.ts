@@ -60,7 +60,15 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const gone = new AbortController();
   const signal = AbortSignal.any([c.req.raw.signal, gone.signal]);
   // The key's rate limit and budget are decided once the plan is known, before any expert is called.
-  const routeEnv = { experts, strategies: router.strategies, aggregators: router.aggregators, caller, isHealthy: caller.isHealthy, admit: admission.admit };
+  const routeEnv = {
+    experts,
+    strategies: router.strategies,
+    aggregators: router.aggregators,
+    caller,
+    isHealthy: caller.isHealthy,
+    retryAfterMs: caller.retryAfterMs,
+    admit: admission.admit,
+  };
   const run = (route.run = await startRoute(
     { prompt, messages, stream: body.stream === true, ...samplingOf(body), ...(params ? { params } : {}) },
     policy,
