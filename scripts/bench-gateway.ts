@@ -32,7 +32,8 @@ const start = async <T extends { stop(): Promise<void> }>(s: Promise<T>): Promis
   started.push(service);
   return service;
 };
-process.once('SIGINT', () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(130)));
+// SIGTERM too: `timeout` sends it, and wrangler's processes outlived a bench it stopped, skewing later runs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(started.map((s) => s.stop())).then(() => process.exit(130)));
 try {
   const peer = await start(startPeerProcess());
   const gw = await start(startGateway({ seed: false }));

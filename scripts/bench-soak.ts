@@ -68,7 +68,8 @@ async function drive(gw: RunningGateway, from: number, to: number, body: (i: num
           .then(async (res) => {
             const text = await res.text();
             if (res.status === 200) return '200';
-            const code = /"code":"([\w-]+)"/.exec(text)?.[1] ?? 'not-json';
+            // Not the Worker's JSON error (wrangler dev's proxy answers some itself): its first words.
+            const code = /"code":"([\w-]+)"/.exec(text)?.[1] ?? JSON.stringify(text.slice(0, 80));
             return `${res.status} ${code}`;
           })
           .catch(() => 'no answer');
@@ -81,6 +82,8 @@ async function drive(gw: RunningGateway, from: number, to: number, body: (i: num
 
 const peer = await startPeerProcess();
 const gw = await startGateway({ seed: true });
+// Stopped on SIGINT and SIGTERM too (`timeout` sends it): wrangler's processes otherwise outlive the bench.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all([gw.stop(), peer.stop()]).then(() => process.exit(130)));
 try {
   await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
   const inspector = await connectInspector(gw.inspectorPort);
