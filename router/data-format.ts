@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { extractAnswer } from './answers/extract';
 import { readingForPrompt } from './answers/prompt-kind';
 import { labelRatedRoute, type RatedRoute } from './online/labels';
+import type { ExpertProfile } from './types';
 
 // The one data format for routing data (README "Your own data"): a line per question, with every
 // expert's recorded answer and whether it was right. The shipped MMLU-Pro and ZeroEval splits, the
@@ -62,3 +63,19 @@ export function exampleOfRatedRoute(route: RatedRoute): RoutingExample | null {
 export const modelsFileSchema = z.object({
   models: z.array(z.object({ name: z.string(), model_id: z.string(), input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) })),
 });
+
+/** The offline replay expert standing for a model of the data: it answers from its recorded texts, at the model's prices. */
+export function replayExpertProfile(m: { name: string; inputPricePerMTok: number; outputPricePerMTok: number }): ExpertProfile {
+  return {
+    id: m.name,
+    provider: 'replay',
+    model: m.name,
+    endpointUrl: null,
+    apiKeySecret: null,
+    inputPricePerMTok: m.inputPricePerMTok,
+    outputPricePerMTok: m.outputPricePerMTok,
+    skills: [],
+    tags: [],
+    enabled: true,
+  };
+}

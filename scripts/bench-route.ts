@@ -12,6 +12,7 @@ import type { ArtifactRecord } from '../router/artifacts';
 import type { RoutingPolicy } from '../router/policy';
 import { PRESETS } from '../router/presets';
 import { buildStrategies } from '../router/strategies';
+import { replayExpertProfile } from '../router/data-format';
 import type { ExpertProfile } from '../router/types';
 import { DEFAULT_DATA, loadExamples, loadModels } from './lib/dataset';
 
@@ -33,18 +34,7 @@ for (let i = 0; i < 20; i++) {
 }
 
 const models = loadModels();
-const experts: ExpertProfile[] = models.map((m) => ({
-  id: m.name,
-  provider: 'replay',
-  model: m.name,
-  endpointUrl: null,
-  apiKeySecret: null,
-  inputPricePerMTok: m.inputPricePerMTok,
-  outputPricePerMTok: m.outputPricePerMTok,
-  skills: [],
-  tags: [],
-  enabled: true,
-}));
+const experts: ExpertProfile[] = models.map(replayExpertProfile);
 // A 30th expert the artifacts never saw (registered after training): every strategy must cope.
 experts.push({ ...experts[0]!, id: 'unseen-expert', inputPricePerMTok: 0.5, outputPricePerMTok: 1.5 });
 

@@ -29,6 +29,7 @@ import { AGGREGATION_NAMES, STRATEGY_NAMES, type AggregationName, type RoutingPo
 import { round } from '../router/learned/strategy';
 import { PRESETS } from '../router/presets';
 import { isConclaveError } from '../router/errors';
+import { replayExpertProfile } from '../router/data-format';
 import type { ExpertProfile } from '../router/types';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
@@ -94,18 +95,7 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
 }
 
 function experts(): ExpertProfile[] {
-  return loadModels(args.models).map((m) => ({
-    id: m.name,
-    provider: 'replay',
-    model: m.name,
-    endpointUrl: null,
-    apiKeySecret: null,
-    inputPricePerMTok: m.inputPricePerMTok,
-    outputPricePerMTok: m.outputPricePerMTok,
-    skills: [],
-    tags: [],
-    enabled: true,
-  }));
+  return loadModels(args.models).map(replayExpertProfile);
 }
 
 // The learned router alone, the economy-shaped cascade (stopping on the vote) and the quality-shaped one (three rungs together, stopping on the stacked vote).

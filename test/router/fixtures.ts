@@ -1,6 +1,7 @@
 import { loadExamples, loadModels, DEFAULT_DATA, type RoutingExample } from '../../scripts/lib/dataset';
 import type { ArtifactRecord, ArtifactSet } from '../../router/artifacts';
 import { train, type TrainingExample } from '../../router/train';
+import { replayExpertProfile } from '../../router/data-format';
 import type { ExpertProfile } from '../../router/types';
 
 // Shared by the router tests: a small slice of the dev split, trained once per test file. Small on
@@ -14,18 +15,7 @@ export function devSlice(from: number, to: number): RoutingExample[] {
 }
 
 export function replayExperts(): ExpertProfile[] {
-  return loadModels().map((m) => ({
-    id: m.name,
-    provider: 'replay',
-    model: m.name,
-    endpointUrl: null,
-    apiKeySecret: null,
-    inputPricePerMTok: m.inputPricePerMTok,
-    outputPricePerMTok: m.outputPricePerMTok,
-    skills: [],
-    tags: [],
-    enabled: true,
-  }));
+  return loadModels().map(replayExpertProfile);
 }
 
 export function asTraining(examples: readonly RoutingExample[]): TrainingExample[] {

@@ -4,7 +4,7 @@ import { createDb } from '../../worker/db/client';
 import { insertRouteRecord } from '../../worker/db/history-write';
 import { RESERVATION_TTL_MS } from '../../worker/limits/key-limiter';
 import { planRoute } from '../../router/plan';
-import { call, chat, RECORDED_PROMPT, replayExpert } from './helpers';
+import { call, chat, RECORDED_PROMPT, replayExpert, routeRecord } from './helpers';
 
 // Budgets hold under concurrency: each admitted request reserves its estimated cost in the key's
 // Durable Object before any expert is called, and settles with its real cost after.
@@ -88,30 +88,10 @@ describe('budgets under concurrency', () => {
   it('a key first seen by its limiter starts from the spend D1 already recorded for it', async () => {
     const { id, key } = await createKey({ name: 'old', monthly_budget_usd: 1 });
     const now = Date.now();
-    await insertRouteRecord(createDb(env.DB), {
-      id: 'rt_before',
-      createdAt: now - 1000,
-      apiKeyId: id,
-      model: 'm',
-      policy: 'm',
-      strategy: 'fixed',
-      aggregation: 'first',
-      policyJson: {},
-      prompt: 'p',
-      messages: [],
-      response: 'r',
-      stream: false,
-      status: 'ok',
-      httpStatus: 200,
-      error: null,
-      latencyMs: 1,
-      ttftMs: null,
-      usage: { promptTokens: 1, completionTokens: 1 },
-      costUsd: 1.5,
-      decision: null,
-      aggregationDetail: null,
-      calls: [],
-    });
+    await insertRouteRecord(
+      createDb(env.DB),
+      routeRecord({ id: 'rt_before', createdAt: now - 1000, apiKeyId: id, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 1.5 }),
+    );
     const over = await chat({ model: 'gemini-1.5-pro-002' }, { key });
     expect(over.status).toBe(402);
     expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(/monthly budget of \$1 .*\$1\.500000 spent this month/);

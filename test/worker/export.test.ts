@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { routingExampleSchema, type RoutingExample } from '../../router/data-format';
+import { replayExpertProfile, routingExampleSchema, type RoutingExample } from '../../router/data-format';
 import { buildStrategies } from '../../router/strategies';
 import { train } from '../../router/train';
 import { createDb } from '../../worker/db/client';
@@ -66,18 +66,7 @@ describe('export -> train -> artifacts', () => {
       { version: 2, createdAt: '2026-01-01T00:00:00.000Z' },
     );
     const strategies = buildStrategies(new Map(records.map((r) => [r.name, r])));
-    const profiles = env.TEST_MODELS.filter((m) => experts.includes(m.name)).map((m) => ({
-      id: m.name,
-      provider: 'replay',
-      model: m.name,
-      endpointUrl: null,
-      apiKeySecret: null,
-      inputPricePerMTok: m.inputPricePerMTok,
-      outputPricePerMTok: m.outputPricePerMTok,
-      skills: [],
-      tags: [],
-      enabled: true,
-    }));
+    const profiles = env.TEST_MODELS.filter((m) => experts.includes(m.name)).map(replayExpertProfile);
     const decision = await strategies
       .get('learned')!
       .decide({ prompt: questions[0]!.prompt, messages: [] }, profiles, { name: 'x', strategy: 'learned', aggregate: 'first' });

@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { createDb } from '../../worker/db/client';
 import { saveArtifacts } from '../../worker/db/artifacts';
+import type { RouteRecord } from '../../worker/history/record';
 import worker from '../../worker/index';
 
 export const API_KEY = 'test-dev-key';
@@ -79,4 +80,31 @@ export async function seedArtifacts(): Promise<void> {
 /** All 29 replay experts with their list prices, as `npm start` registers them. */
 export async function seedReplayExperts(): Promise<void> {
   for (const m of env.TEST_MODELS) await replayExpert(m.name, { input_price_per_mtok: m.inputPricePerMTok, output_price_per_mtok: m.outputPricePerMTok });
+}
+
+/** A finished route as the recorder hands it to the history, for tests that write history directly: a plain answered route unless told otherwise. */
+export function routeRecord(fields: Pick<RouteRecord, 'id' | 'createdAt'> & Partial<RouteRecord>): RouteRecord {
+  return {
+    apiKeyId: null,
+    model: 'm',
+    policy: 'm',
+    strategy: 'fixed',
+    aggregation: 'first',
+    policyJson: {},
+    prompt: 'p',
+    messages: [],
+    response: 'r',
+    stream: false,
+    status: 'ok',
+    httpStatus: 200,
+    error: null,
+    latencyMs: 1,
+    ttftMs: null,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    costUsd: 0,
+    decision: null,
+    aggregationDetail: null,
+    calls: [],
+    ...fields,
+  };
 }

@@ -5,7 +5,7 @@ import { CALL_TEXT_MAX_BYTES, insertRouteRecord, ROUTE_TEXT_BYTES } from '../../
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { longAnswer } from '../support/openai-peer';
 import { checkedD1 } from './d1-limits';
-import { addExpert, chat, replayExpert } from './helpers';
+import { addExpert, chat, replayExpert, routeRecord } from './helpers';
 
 // Every route is recorded whatever its size, under production D1's limits (checked statement by
 // statement): many calls, huge answers, huge prompts. Counts, tokens and cost are never cut.
@@ -31,10 +31,9 @@ function call(i: number, text: string | null): CallRecord {
 
 function record(id: string, calls: CallRecord[], texts: { prompt?: string; response?: string } = {}): RouteRecord {
   const prompt = texts.prompt ?? 'p';
-  return {
+  return routeRecord({
     id,
     createdAt: Date.now(),
-    apiKeyId: null,
     model: 'auto',
     policy: 'auto',
     strategy: 'all',
@@ -43,18 +42,11 @@ function record(id: string, calls: CallRecord[], texts: { prompt?: string; respo
     prompt,
     messages: [{ role: 'user', content: prompt }],
     response: texts.response ?? 'r',
-    stream: false,
-    status: 'ok',
-    httpStatus: 200,
-    error: null,
-    latencyMs: 1,
-    ttftMs: null,
     usage: { promptTokens: 10 * calls.length, completionTokens: 20 * calls.length },
     costUsd: 0.001 * calls.length,
     decision: { ranked: calls.map((c) => ({ expertId: c.expertId, score: 1 })), stages: [] },
-    aggregationDetail: null,
     calls,
-  };
+  });
 }
 
 describe('routing history within D1 limits', () => {

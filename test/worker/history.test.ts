@@ -6,33 +6,20 @@ import { enqueueRouteRecord, MAX_BATCH_ROUTES } from '../../worker/history/batch
 import type { RouteRecord } from '../../worker/history/record';
 import { writeRouteRecords } from '../../worker/history/writer';
 import { runScheduled } from '../../worker/scheduled';
-import { chat, replayExpert } from './helpers';
+import { chat, replayExpert, routeRecord } from './helpers';
 
 const count = async (table: string) => (await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>())!.n;
 
 function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string | null = null): RouteRecord {
-  return {
+  return routeRecord({
     id,
     createdAt,
     apiKeyId,
     model: policy,
     policy,
-    strategy: 'fixed',
-    aggregation: 'first',
-    policyJson: {},
-    prompt: 'p',
-    messages: [],
-    response: 'r',
-    stream: false,
-    status: 'ok',
-    httpStatus: 200,
-    error: null,
     latencyMs: 10,
-    ttftMs: null,
     usage: { promptTokens: 3, completionTokens: 4 },
     costUsd: 0.5,
-    decision: null,
-    aggregationDetail: null,
     calls: [
       {
         expertId: 'a',
@@ -48,7 +35,7 @@ function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string
         error: null,
       },
     ],
-  };
+  });
 }
 
 describe('routing history', () => {

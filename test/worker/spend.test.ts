@@ -4,7 +4,7 @@ import { createDb } from '../../worker/db/client';
 import { insertRouteRecord } from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { runScheduled } from '../../worker/scheduled';
-import { call, chat, replayExpert } from './helpers';
+import { call, chat, replayExpert, routeRecord } from './helpers';
 
 const DAY = 86_400_000;
 
@@ -26,30 +26,18 @@ function call_(expertId: string, at: number, cost: number, status: CallRecord['s
 
 function route(id: string, at: number, apiKeyId: string | null, policy: string, calls: CallRecord[]): RouteRecord {
   const cost = calls.reduce((s, c) => s + c.costUsd, 0);
-  return {
+  return routeRecord({
     id,
     createdAt: at,
     apiKeyId,
     model: policy,
     policy,
-    strategy: 'fixed',
     aggregation: 'vote',
-    policyJson: {},
-    prompt: 'p',
-    messages: [],
-    response: 'r',
-    stream: false,
-    status: 'ok',
-    httpStatus: 200,
-    error: null,
     latencyMs: 5,
-    ttftMs: null,
     usage: { promptTokens: 10 * calls.length, completionTokens: 2 * calls.length },
     costUsd: cost,
-    decision: null,
-    aggregationDetail: null,
     calls,
-  };
+  });
 }
 
 interface SpendBody {
