@@ -43,9 +43,7 @@ export class ReplicaBalancer {
 
   /** Whether any replica may take a call now, or may after a health check. */
   healthy(expert: ExpertProfile, now = Date.now()): boolean {
-    return replicaUrls(expert).some(
-      (url) => this.breakers.allows(this.key(expert, url), now) && (url === null || !this.out.has(url) || now - this.out.get(url)! >= REPLICA_RECHECK_MS),
-    );
+    return this.retryInMs(expert, now) === 0;
   }
 
   /** Milliseconds until one of the expert's replicas may be called again (its circuit, or the recheck of one taken out). */

@@ -31,17 +31,17 @@ export function enqueueRouteRecord(d1: D1Database, record: RouteRecord, waitUnti
     pending.set(record.id, open.written);
     return;
   }
-  const batch: OpenBatch = { records: [record], written: Promise.resolve() };
-  batch.written = (async () => {
+  const records = [record];
+  const written = (async () => {
     await new Promise((r) => setTimeout(r, BATCH_WINDOW_MS));
-    if (open === batch) open = null;
+    if (open?.records === records) open = null;
     try {
-      await writeRouteRecords(d1, batch.records, opts);
+      await writeRouteRecords(d1, records, opts);
     } finally {
-      for (const r of batch.records) pending.delete(r.id);
+      for (const r of records) pending.delete(r.id);
     }
   })();
-  open = batch;
-  pending.set(record.id, batch.written);
-  waitUntil(batch.written);
+  open = { records, written };
+  pending.set(record.id, written);
+  waitUntil(written);
 }

@@ -17,7 +17,7 @@ export async function findFreshRoute<T>(routeId: string, find: () => Promise<T |
   if (pending) await pending.catch(() => undefined);
   let found = await find();
   const made = routeIdTime(routeId);
-  if (found !== undefined || made === null || now - made > FRESH_ROUTE_MS || made - now > FRESH_ROUTE_MS) return found;
+  if (found !== undefined || made === null || Math.abs(now - made) > FRESH_ROUTE_MS) return found;
   for (const ms of POLL_MS) {
     if (Date.now() - made > FRESH_ROUTE_MS) break;
     await new Promise((r) => setTimeout(r, ms));

@@ -42,10 +42,7 @@ export class BreakerRegistry {
 
   /** Whether a call may go to this expert now; in half-open, only one probe at a time. */
   allows(id: string, now = Date.now()): boolean {
-    const state = this.state(id, now);
-    if (state === 'closed') return true;
-    if (state === 'open') return false;
-    return !this.circuit(id).probing;
+    return this.retryInMs(id, now) === 0;
   }
 
   /** Milliseconds until this circuit lets a call through: 0 when it does now; a probe in flight counts as a second. */
