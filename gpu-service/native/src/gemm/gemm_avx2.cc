@@ -1,5 +1,7 @@
-// AVX2 + FMA + F16C micro-kernel (8 lanes) for driver.h. Register tile of 3 tokens x 4 weight rows;
-// weights are decoded in registers, each decoded vector feeds 3 FMAs.
+// AVX2 + FMA + F16C micro-kernels (8 lanes) for driver.h; weights are decoded in registers. Two register
+// tiles: 4 tokens x 3 weight rows (each decoded vector feeds 4 FMAs: the decode's shuffle and shift
+// otherwise take issue slots from the FMAs, and Zen 2 ran 3 x 4 at ~0.55x the FMA rate of 4 x 3 with
+// the weights in cache), and for one or two tokens 2 x 5, so a decode step still streams 5 rows at once.
 #include <immintrin.h>
 
 #include <cstring>
@@ -47,10 +49,10 @@ __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
   return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-template <DType DT>
+template <DType DT, int kMR, int kNR>
 struct Micro {
   using XT = float;
-  static constexpr int MR = 3, NR = 4;
+  static constexpr int MR = kMR, NR = kNR;
   static constexpr int64_t kTokenBlock = 64;
   static constexpr int64_t kWeightBytes = int64_t(dtype_size(DT));
   static int64_t padded_k(int64_t K) { return round8(K); }
@@ -65,7 +67,8 @@ struct Micro {
       for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
     const int64_t Kfull = K & ~int64_t(7);
     for (int64_t k = 0; k < Kp; k += 8) {
-      prefetch_rows<NR>(next, wstride, k * kWeightBytes);
+      // One prefetch per 64-byte line of each row, not per 8 elements.
+      if ((k * kWeightBytes) % 64 == 0) prefetch_rows<NR>(next, wstride, k * kWeightBytes);
       __m256 wv[nr];
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j) {
@@ -79,27 +82,35 @@ struct Micro {
         for (int j = 0; j < nr; ++j) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
       }
     }
+    // Lanes summed four rows at a time (unused slots repeat a row); each sum's order depends on its row alone.
+    constexpr auto at = [](int j) { return j < NR ? j : NR - 1; };
     #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) {
-      alignas(16) float s[4];
-      _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-      #pragma GCC unroll 8
-      for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
-    }
+    for (int i = 0; i < mr; ++i)
+      #pragma GCC unroll 2
+      for (int j0 = 0; j0 < nr; j0 += 4) {
+        alignas(16) float s[4];
+        _mm_store_ps(s, hsum4(acc[i][j0], acc[i][at(j0 + 1)], acc[i][at(j0 + 2)], acc[i][at(j0 + 3)]));
+        const int end = nr < j0 + 4 ? nr : j0 + 4;
+        for (int j = j0; j < end; ++j) y[i * ldy + j] = s[j - j0];
+      }
   }
 };
 
-template <DType DT>
+template <DType DT, int MR, int NR>
 constexpr GemmKernel kernel(const char* name) {
-  return {name, packed_bytes<Micro<DT>>, pack, run<Micro<DT>>};
+  return {name, packed_bytes<Micro<DT, MR, NR>>, pack, run<Micro<DT, MR, NR>>};
 }
 
-const GemmKernel kBf16 = kernel<DType::BF16>("avx2-bf16");
-const GemmKernel kF16 = kernel<DType::F16>("avx2-f16");
-const GemmKernel kF32 = kernel<DType::F32>("avx2-f32");
+const GemmKernel kBf16 = kernel<DType::BF16, 4, 3>("avx2-bf16");
+const GemmKernel kF16 = kernel<DType::F16, 4, 3>("avx2-f16");
+const GemmKernel kF32 = kernel<DType::F32, 4, 3>("avx2-f32");
+const GemmKernel kBf16Narrow = kernel<DType::BF16, 2, 5>("avx2-bf16-narrow");
+const GemmKernel kF16Narrow = kernel<DType::F16, 2, 5>("avx2-f16-narrow");
+const GemmKernel kF32Narrow = kernel<DType::F32, 2, 5>("avx2-f32-narrow");
 
 }  // namespace
 
-const GemmKernel* gemm_avx2(DType dtype) {
+const GemmKernel* gemm_avx2(DType dtype, int64_t M) {
+  if (M <= kAvx2NarrowMaxTokens) return dtype == DType::BF16 ? &kBf16Narrow : dtype == DType::F16 ? &kF16Narrow : &kF32Narrow;
   return dtype == DType::BF16 ? &kBf16 : dtype == DType::F16 ? &kF16 : &kF32;
 }

@@ -22,12 +22,15 @@ struct GemmKernel {
 // Tokens from which the AVX512-BF16 panel kernel beats the dot-product one.
 constexpr int64_t kPanelMinTokens = 16;
 
+// Tokens up to which the AVX2 kernels use their narrow (2 x 5) register tile.
+constexpr int64_t kAvx2NarrowMaxTokens = 2;
+
 // The fastest kernel for this ISA level, weight dtype and problem shape (AMX wants whole tiles).
 const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_t K);
 
 // Per-ISA kernel tables; null where the ISA has no kernel for that dtype.
 const GemmKernel* gemm_portable(DType dtype);
-const GemmKernel* gemm_avx2(DType dtype);
+const GemmKernel* gemm_avx2(DType dtype, int64_t M);
 const GemmKernel* gemm_avx512(DType dtype);
 const GemmKernel* gemm_avx512bf16(DType dtype);
 // Outer-product AVX512-BF16 kernel over weight panels repacked per call: for many tokens.

@@ -13,6 +13,6 @@ const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_
   if (isa >= Isa::Avx512)
     if (const GemmKernel* k = gemm_avx512(dtype)) return *k;
   if (isa >= Isa::Avx2)
-    if (const GemmKernel* k = gemm_avx2(dtype)) return *k;
+    if (const GemmKernel* k = gemm_avx2(dtype, M)) return *k;
   return *gemm_portable(dtype);
 }
