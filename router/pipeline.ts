@@ -1,4 +1,5 @@
 import type { Aggregator } from './aggregate/types';
+import { firstAggregator } from './aggregate/first';
 import type { RouteBudget } from './budget';
 import { Channel } from './channel';
 import { eligibleExperts } from './eligibility';
@@ -104,7 +105,7 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
   const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
-  const result = aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstOfLastStage);
+  const result = aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstAggregator);
   result.then(
     () => out.close(),
     (e: unknown) => out.fail(e),
@@ -314,20 +315,6 @@ async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise
     failures.push({ expertId: fallbackId, error: asConclave(e, fallbackId) });
     throw quorumError(quorum, failures);
   }
-}
-
-/** For multi-stage decisions without an aggregator: the answer of the last (strongest) stage reached. */
-const firstOfLastStage: Aggregator = {
-  name: 'first',
-  run(ctx) {
-    const answer = ctx.answers[ctx.answers.length - 1]!;
-    const result: AggregationResult = { aggregation: 'first', text: answer.text, winner: answer.expertId };
-    return { deltas: single(answer.text), result: Promise.resolve(result) };
-  },
-};
-
-async function* single(text: string): AsyncIterable<string> {
-  yield text;
 }
 
 /** Options for an answering expert's call: its stage, the request's deadline and sampling knobs. */

@@ -61,6 +61,8 @@ export async function judgeCandidates(call: JudgeCall): Promise<{ verdict: Exper
 export function judgeAggregator(ranking: SynthesisSkillRanking | null): Aggregator {
   return {
     name: 'judge',
+    // Cannot be foreseen: the verdict is only known once the judge answers.
+    forecast: () => null,
     run: (ctx) =>
       startAggregation(async (push) => {
         const calls: AggregatorCall[] = [];

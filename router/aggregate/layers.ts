@@ -31,6 +31,8 @@ interface RoundRecord {
 export function layersAggregator(ranking: SynthesisSkillRanking | null): Aggregator {
   return {
     name: 'layers',
+    // Cannot be foreseen: refinement rounds write new answers.
+    forecast: () => null,
     run: (ctx) =>
       startAggregation(async (push) => {
         const calls: AggregatorCall[] = [];

@@ -1,46 +1,15 @@
-// Aggregation on recorded expert outputs (data/mmlu-pro-routing), for the offline evaluation: the
-// same extraction and counting as the live aggregators, without calling anyone.
+// Aggregation on recorded expert outputs (data/mmlu-pro-routing), for the offline evaluation. Votes
+// and the stacked vote are the aggregators' own forecasts (router/eval/replay.ts); what cannot be
+// foreseen (synthesis, judging) calls a real expert here.
 
 import { extractAnswer, extractChoice } from '../answers/extract';
-import type { AnswerReading } from '../answers/key';
 import { readingForPrompt } from '../answers/prompt-kind';
 import type { ExpertAnswer, ExpertCaller } from '../types';
 import { judgeCandidates } from './judge';
 import { streamSynthesis } from './synthesize';
-import { countVotes, type VoteOutcome } from './tally';
 
 export { extractChoice };
 export { measureExtractionAgreement, type ExtractionAgreement } from '../answers/agreement';
-
-export interface RecordedAnswer {
-  expertId: string;
-  /** The answer recorded with the data (the workload's own extractor). */
-  pred: string | null;
-  /** The expert's full recorded reply. */
-  text: string;
-  /** Vote weight for `weighted-vote`; 1 when absent. */
-  weight?: number;
-}
-
-export interface RecordedVoteOptions {
-  /** Vote on the recorded `pred`, or on the answer this module extracts from `text`. */
-  source: 'pred' | 'text';
-  /** How to read the texts (`source: 'text'`); multiple choice when absent. */
-  reading?: AnswerReading;
-  /** Tie-break: the tied answer whose best supporter is most competent wins, then the earliest. */
-  competence?: ReadonlyMap<string, number>;
-}
-
-/** `vote` counts every answer once; `weighted-vote` by its weight. */
-export function aggregateRecorded(kind: 'vote' | 'weighted-vote', answers: readonly RecordedAnswer[], opts: RecordedVoteOptions): VoteOutcome {
-  const reading = opts.reading ?? { expect: 'choice' };
-  const ballots = answers.map((a) => ({
-    expertId: a.expertId,
-    answer: opts.source === 'pred' ? a.pred : (extractAnswer(a.text, reading)?.value ?? null),
-    weight: kind === 'weighted-vote' ? (a.weight ?? 1) : 1,
-  }));
-  return countVotes(ballots, opts.competence);
-}
 
 /**
  * Synthesis or judging of recorded answers through a real expert, for the evaluation: the same

@@ -1,14 +1,28 @@
-import type { ArtifactSet } from '../artifacts';
-import { promptPOf, stackAnswersOf, StackedVote } from '../stacker/vote';
+import { promptPOf, type StackedVote } from '../stacker/vote';
 import type { AggregationResult, ExpertAnswer, RoutingDecision } from '../types';
 import { startAggregation } from './run';
-import type { Aggregator } from './types';
-import { voteOnAnswers } from './vote';
+import type { Aggregator, Forecast, ForecastInput } from './types';
+import { forecastVote, liveForecastInput, voteResult } from './vote';
 
 /**
- * `stacked-vote`: the vote fitted on recorded outcomes (router/stacker). The winner is the answer
- * that backs the chosen letter most; its full text is the response. Without a fitted stacker (no
- * answer texts in the training data yet) it counts as `weighted-vote`, and says so in its detail.
+ * What the stacked vote returns on these ballots: the fitted stacker's choice (router/stacker) and
+ * its P(right), the answer backing it most as the winner. Without a fitted stacker, or when no
+ * ballot names an answer, it counts as the weighted vote it refines.
+ */
+export function forecastStacked(stacked: StackedVote | null, input: ForecastInput): Forecast {
+  if (!stacks(stacked, input)) return forecastVote('weighted-vote', input);
+  const outcome = stacked.decide(input.prompt, input.ballots, input.promptP);
+  return { answer: outcome.choice, winner: outcome.champion, tally: outcome.scores, p: outcome.p };
+}
+
+function stacks(stacked: StackedVote | null, input: ForecastInput): stacked is StackedVote {
+  return stacked !== null && input.ballots.some((b) => b.choice !== null);
+}
+
+/**
+ * `stacked-vote`: the vote fitted on recorded outcomes. The winner's full text is the response;
+ * when it counts as `weighted-vote` (no fitted stacker yet: no answer texts in the training data),
+ * its detail says so.
  */
 export function stackedVoteOnAnswers(
   stacked: StackedVote | null,
@@ -16,31 +30,33 @@ export function stackedVoteOnAnswers(
   answers: readonly ExpertAnswer[],
   decision: RoutingDecision,
 ): AggregationResult {
-  const choices = stackAnswersOf(prompt, answers);
-  if (!stacked || choices.every((c) => c.choice === null)) {
-    const fallback = voteOnAnswers('weighted-vote', answers, decision, prompt);
+  const input = { ...liveForecastInput(prompt, answers, decision), promptP: promptPOf(decision.ranked) };
+  const forecast = forecastStacked(stacked, input);
+  if (!stacks(stacked, input)) {
+    const fallback = voteResult('weighted-vote', forecast, answers, input);
     return { ...fallback, aggregation: 'stacked-vote', detail: { ...fallback.detail, stacked: false } };
   }
-  const outcome = stacked.decide(prompt, choices, promptPOf(decision.ranked));
-  const winner = outcome.champion!;
+  const winner = forecast.winner!;
   return {
     aggregation: 'stacked-vote',
     text: answers.find((a) => a.expertId === winner)!.text,
     winner,
-    tally: outcome.scores,
+    tally: forecast.tally ?? {},
     detail: {
-      answer: outcome.choice,
-      p: Math.round(outcome.p * 1e4) / 1e4,
-      votes: Object.fromEntries(choices.map((c) => [c.expertId, c.choice])),
+      answer: forecast.answer,
+      p: Math.round(forecast.p! * 1e4) / 1e4,
+      votes: Object.fromEntries(input.ballots.map((b) => [b.expertId, b.choice])),
       stacked: true,
     },
   };
 }
 
-export function stackedVoteAggregator(artifacts: ArtifactSet | undefined): Aggregator {
-  const stacked = artifacts ? StackedVote.load(artifacts) : null;
+/** Over the stacker fitted from the artifacts, or the one the offline evaluation fits per fold. */
+export function stackedVoteAggregator(stacked: StackedVote | null): Aggregator {
   return {
     name: 'stacked-vote',
+    refines: 'weighted-vote',
+    forecast: (input) => forecastStacked(stacked, input),
     run: (ctx) =>
       startAggregation(async (push) => {
         const result = stackedVoteOnAnswers(stacked, ctx.request.prompt, ctx.answers, ctx.decision);

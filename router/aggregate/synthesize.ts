@@ -85,6 +85,8 @@ export async function synthesizeOrVote(
 export function synthesizeAggregator(ranking: SynthesisSkillRanking | null): Aggregator {
   return {
     name: 'synthesize',
+    // Cannot be foreseen: a synthesis is new text, only known once written.
+    forecast: () => null,
     run: (ctx) =>
       startAggregation((push) => {
         const calls: AggregatorCall[] = [];

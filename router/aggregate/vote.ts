@@ -1,12 +1,45 @@
+import { stackAnswersOf } from '../stacker/vote';
 import type { AggregationResult, ExpertAnswer, RoutingDecision } from '../types';
-import { extractAnswer } from '../answers/extract';
-import { readingForPrompt } from '../answers/prompt-kind';
 import { startAggregation } from './run';
 import { countVotes } from './tally';
-import type { Aggregator } from './types';
+import type { Aggregator, Forecast, ForecastInput } from './types';
 import { expertWeights } from './weights';
 
 export type VoteKind = 'vote' | 'weighted-vote';
+
+/**
+ * What a vote returns on these ballots: the majority by summed weight (`weighted-vote` weighs each
+ * ballot by `weights`, `vote` counts each once), ties as countVotes breaks them. With `ahead`, it
+ * is settled when those experts, all backing the closest rival, could not outweigh the leader.
+ */
+export function forecastVote(kind: VoteKind, input: ForecastInput): Forecast {
+  const weight = (expertId: string) => (kind === 'weighted-vote' ? (input.weights?.get(expertId) ?? 1) : 1);
+  const outcome = countVotes(
+    input.ballots.map((b) => ({ expertId: b.expertId, answer: b.choice, weight: weight(b.expertId) })),
+    input.competence,
+  );
+  const forecast: Forecast = { answer: outcome.answer, winner: outcome.winner, tally: outcome.tally };
+  if (!input.ahead) return forecast;
+  const [leader = 0, rival = 0] = Object.values(outcome.tally).sort((a, b) => b - a);
+  const reserve = input.ahead.reduce((s, id) => s + weight(id), 0);
+  return { ...forecast, settled: rival + reserve < leader };
+}
+
+/**
+ * The forecast input of live answers: each read as its prompt says (router/answers), weighted by
+ * the router's confidence in its expert (weights.ts), which also breaks ties.
+ */
+export function liveForecastInput(
+  prompt: string,
+  answers: readonly ExpertAnswer[],
+  decision: RoutingDecision,
+): ForecastInput & { weights: ReadonlyMap<string, number> } {
+  const weights = expertWeights(
+    decision,
+    answers.map((a) => a.expertId),
+  );
+  return { prompt, ballots: stackAnswersOf(prompt, answers), weights, competence: weights };
+}
 
 /**
  * Majority over the final answers extracted from each expert's text; `weighted-vote` weighs each
@@ -14,26 +47,27 @@ export type VoteKind = 'vote' | 'weighted-vote';
  * most trusted expert, then to the earliest. The response is the winner's own full answer.
  */
 export function voteOnAnswers(kind: VoteKind, answers: readonly ExpertAnswer[], decision: RoutingDecision, prompt: string): AggregationResult {
-  const weights = expertWeights(
-    decision,
-    answers.map((a) => a.expertId),
-  );
-  const reading = readingForPrompt(prompt);
-  const extracted = answers.map((a) => extractAnswer(a.text, reading));
-  const outcome = countVotes(
-    answers.map((a, i) => ({ expertId: a.expertId, answer: extracted[i]?.value ?? null, weight: kind === 'weighted-vote' ? weights.get(a.expertId)! : 1 })),
-    weights,
-  );
-  // Nobody stated an extractable answer: return the most trusted expert's reply rather than nothing.
-  const winner = outcome.winner ?? mostTrusted(answers, weights);
+  const input = liveForecastInput(prompt, answers, decision);
+  return voteResult(kind, forecastVote(kind, input), answers, input);
+}
+
+/** The result of a vote from its forecast: the winner's full text (the most trusted expert's when nobody stated an answer). */
+export function voteResult(
+  kind: VoteKind,
+  forecast: Forecast,
+  answers: readonly ExpertAnswer[],
+  input: ForecastInput & { weights: ReadonlyMap<string, number> },
+): AggregationResult {
+  const { weights } = input;
+  const winner = forecast.winner ?? mostTrusted(answers, weights);
   const detail = {
-    answer: outcome.answer,
-    votes: Object.fromEntries(answers.map((a, i) => [a.expertId, extracted[i]?.value ?? null])),
+    answer: forecast.answer,
+    votes: Object.fromEntries(input.ballots.map((b) => [b.expertId, b.choice])),
     ...(kind === 'weighted-vote' ? { weights: Object.fromEntries(weights) } : {}),
-    ...(outcome.winner === null ? { noAnswerExtracted: true } : {}),
+    ...(forecast.winner === null ? { noAnswerExtracted: true } : {}),
   };
   const text = answers.find((a) => a.expertId === winner)!.text;
-  return { aggregation: kind, text, winner, tally: outcome.tally, detail };
+  return { aggregation: kind, text, winner, tally: forecast.tally ?? {}, detail };
 }
 
 function mostTrusted(answers: readonly ExpertAnswer[], weights: ReadonlyMap<string, number>): string {
@@ -44,6 +78,7 @@ function mostTrusted(answers: readonly ExpertAnswer[], weights: ReadonlyMap<stri
 export function voteAggregator(kind: VoteKind): Aggregator {
   return {
     name: kind,
+    forecast: (input) => forecastVote(kind, input),
     run: (ctx) =>
       startAggregation(async (push) => {
         const result = voteOnAnswers(kind, ctx.answers, ctx.decision, ctx.request.prompt);

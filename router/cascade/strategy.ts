@@ -1,13 +1,14 @@
-import { countVotes, type VoteOutcome } from '../aggregate/tally';
+import { buildAggregators } from '../aggregate/index';
+import type { Aggregator } from '../aggregate/types';
 import { answerReader } from '../answers/read';
 import type { ArtifactSet } from '../artifacts';
 import { logitOf, sigmoid } from '../learned/logreg';
 import { loadRouterModels, parseArtifact } from '../learned/models';
 import { affordable, rankCandidates } from '../learned/select';
 import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
-import type { AggregationName, RoutingPolicy } from '../policy';
+import type { RoutingPolicy } from '../policy';
 import { optionEvidence } from '../stacker/options';
-import { stackAnswersOf, StackedVote } from '../stacker/vote';
+import { StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from './posterior';
@@ -18,7 +19,8 @@ import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from
 // confidence from its text, the prompt-only prediction, what the option prior says of the choice
 // it names; or the stacked vote's posterior, per `stop_on`), and the next stage is called only when
 // the experts ahead could still change that answer and the strongest of them is more likely right
-// by more than λ · the next stage's cost per 1k queries.
+// by more than λ · the next stage's cost per 1k queries. What the policy would return now is the
+// aggregator's own forecast (router/aggregate), never a copy of its rules here.
 
 export const DEFAULT_CASCADE_LAMBDA = 0.05;
 /** Rungs of the ladder when the policy sets no k. */
@@ -26,7 +28,7 @@ export const DEFAULT_CASCADE_STAGES = 3;
 /** λ used to pick the cheap rungs: cost-effective experts, whatever the policy's own λ. */
 const CHEAP_RUNG_LAMBDA = 0.3;
 
-export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
+export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: ReadonlyMap<string, Aggregator> = buildAggregators({ artifacts })): RoutingStrategy {
   const models = loadRouterModels(artifacts);
   const record = artifacts.get(ANSWER_CONFIDENCE_ARTIFACT);
   const confidence = record ? parseArtifact(record, AnswerConfidence.fromArtifact) : null;
@@ -55,18 +57,17 @@ export function createCascadeStrategy(artifacts: ArtifactSet): RoutingStrategy {
         return { choice, p: sigmoid(logit) };
       };
       const stopOnStacked = stacked !== null && (policy.stop_on ?? (policy.aggregate === 'stacked-vote' ? 'stacked' : 'vote')) === 'stacked';
-      // The vote rule counts a stacked vote as the weighted vote it refines (so the overturn check
-      // applies), as does the aggregator itself without a fitted stacker.
-      const aggregate = policy.aggregate === 'stacked-vote' && !stopOnStacked ? 'weighted-vote' : policy.aggregate;
-      /** P(the answer the policy would return now is right). */
+      const forecaster = stopRule(aggregators, policy, stopOnStacked);
+      /** P(the answer the policy would return now is right); null when the experts ahead could not change it. */
       const sureNow = (answers: ExpertAnswer[], ahead: string[]): number | null => {
-        if (stopOnStacked) {
-          const outcome = stacked!.decide(req.prompt, stackAnswersOf(req.prompt, answers), pOf);
-          return outcome.choice === null ? 0 : outcome.p;
-        }
+        const ballots = answers.map((a) => ({ expertId: a.expertId, choice: read(a.text), text: a.text }));
+        const forecast = forecaster?.forecast({ prompt: req.prompt, ballots, weights, competence: weights, promptP: pOf, ahead }) ?? null;
+        if (forecast?.settled) return null;
+        if (forecast && forecast.answer === null) return 0; // a missing answer is never right
+        if (forecast?.p !== undefined) return forecast.p;
+        // Unforeseeable aggregations (synthesis, judges) are scored on the most likely choice.
         const votes = answers.map(vote);
-        if (!canOverturn(aggregate, answers, votes, weights, ahead)) return null;
-        return choiceProbability(votes, returnedChoice(aggregate, answers, votes, weights), EFFECTIVE_OPTIONS);
+        return choiceProbability(votes, forecast ? forecast.answer : choicePosterior(votes, EFFECTIVE_OPTIONS).choice, EFFECTIVE_OPTIONS);
       };
       const escalate = (answers: ExpertAnswer[], stageIndex: number): boolean => {
         const ahead = stages.slice(stageIndex + 1);
@@ -127,56 +128,15 @@ export function stagesOf<T>(ladder: readonly T[], quorum: number): T[][] {
 }
 
 /**
- * The choice the policy's aggregation would return if the cascade stopped now: the vote as the
- * vote aggregators count it, the last answer for `first`, and for synthesis or judges, which
- * cannot be foreseen, the most likely choice.
+ * The aggregator whose forecast the stopping rule reads: the stacked vote when the cascade stops on
+ * its posterior (`stop_on: stacked`), else the policy's own, with a refinement of the vote (the
+ * stacked vote) counted as the vote it refines so that the overturn check applies. None for an
+ * aggregation the registry lacks (then the most likely choice is scored).
  */
-export function returnedChoice(
-  aggregate: AggregationName,
-  answers: readonly ExpertAnswer[],
-  votes: readonly Vote[],
-  weights: ReadonlyMap<string, number>,
-): string | null {
-  if (aggregate === 'first') return votes[votes.length - 1]?.choice ?? null;
-  const counted = countedVote(aggregate, answers, votes, weights);
-  return counted ? counted.answer : choicePosterior(votes, EFFECTIVE_OPTIONS).choice;
-}
-
-/**
- * Whether the experts still ahead could change what a vote returns, even all backing its closest
- * rival. When they cannot (two agreeing experts outweigh the strongest one alone), calling them
- * would only cost. Other aggregations can always change.
- */
-export function canOverturn(
-  aggregate: AggregationName,
-  answers: readonly ExpertAnswer[],
-  votes: readonly Vote[],
-  weights: ReadonlyMap<string, number>,
-  ahead: readonly string[],
-): boolean {
-  const counted = countedVote(aggregate, answers, votes, weights);
-  if (!counted) return true;
-  const [leader = 0, rival = 0] = Object.values(counted.tally).sort((a, b) => b - a);
-  const reserve = ahead.reduce((s, id) => s + ballotWeight(aggregate, weights, id), 0);
-  return rival + reserve >= leader;
-}
-
-/** The vote as `vote` / `weighted-vote` count it (the weights also break ties, as live); null for other aggregations. */
-function countedVote(
-  aggregate: AggregationName,
-  answers: readonly ExpertAnswer[],
-  votes: readonly Vote[],
-  weights: ReadonlyMap<string, number>,
-): VoteOutcome | null {
-  if (aggregate !== 'vote' && aggregate !== 'weighted-vote') return null;
-  return countVotes(
-    answers.map((a, i) => ({ expertId: a.expertId, answer: votes[i]!.choice, weight: ballotWeight(aggregate, weights, a.expertId) })),
-    weights,
-  );
-}
-
-function ballotWeight(aggregate: AggregationName, weights: ReadonlyMap<string, number>, expertId: string): number {
-  return aggregate === 'weighted-vote' ? (weights.get(expertId) ?? 1) : 1;
+function stopRule(aggregators: ReadonlyMap<string, Aggregator>, policy: RoutingPolicy, stopOnStacked: boolean): Aggregator | undefined {
+  if (stopOnStacked) return aggregators.get('stacked-vote');
+  const own = aggregators.get(policy.aggregate);
+  return own?.refines ? aggregators.get(own.refines) : own;
 }
 
 /** A rung, with its vote weight for a weighted vote over the stages reached. */

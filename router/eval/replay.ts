@@ -1,4 +1,6 @@
-import { aggregateRecorded, measureExtractionAgreement } from '../aggregate/offline';
+import { buildAggregators } from '../aggregate/index';
+import { measureExtractionAgreement } from '../aggregate/offline';
+import type { Aggregator } from '../aggregate/types';
 import { answerReader, referenceKey } from '../answers/read';
 import { readingForPrompt } from '../answers/prompt-kind';
 import { callCostUsd, tokensOf, type Prices } from '../cost';
@@ -38,43 +40,45 @@ export function playDecision(decision: RoutingDecision, example: EvalExample, pr
   const costUsd = answers.reduce((sum, a) => sum + a.costUsd, 0);
   const called = answers.map((a) => a.expertId);
   if (answers.length === 0) return { correct: false, costUsd, called, answer: null };
-  if (opts.aggregation === 'first') {
-    // As the pipeline: one stage → the first chosen expert's answer; cascades → the last stage reached.
-    const pick = decision.stages.length === 1 ? answers[0]! : answers[answers.length - 1]!;
-    const o = example.outcomes[pick.expertId]!;
-    return { correct: o.correct, costUsd, called, answer: o.pred };
-  }
+  // As the pipeline: one stage under `first` is its hedged path, where the first chosen expert's answer stands in for the fastest.
+  if (opts.aggregation === 'first' && decision.stages.length === 1) return recordedResult(example, answers[0]!.expertId, costUsd, called);
   // Recorded preds are keyed like extracted answers, so both sources compare with the reference the same way.
-  const reading = readingForPrompt(example.prompt);
-  const voters = answers.map((a) => {
-    const pred = example.outcomes[a.expertId]!.pred;
-    return {
-      expertId: a.expertId,
-      pred,
-      key: pred === null ? null : referenceKey(example.prompt, pred),
-      text: a.text,
-      ...(weights.has(a.expertId) ? { weight: weights.get(a.expertId)! } : {}),
-    };
-  });
-  const { agree, total } = measureExtractionAgreement(voters, reading);
-  const truth = referenceKey(example.prompt, example.answer);
   const read = answerReader(example.prompt);
-  if (opts.aggregation === 'stacked-vote' && opts.stacked) {
-    const outcome = opts.stacked.decide(
-      example.prompt,
-      voters.map((v) => ({ expertId: v.expertId, choice: opts.source === 'pred' ? v.key : read(v.text), text: v.text })),
-      promptPOf(decision.ranked),
-    );
-    return { correct: outcome.choice !== null && outcome.choice === truth, costUsd, called, answer: outcome.choice, extraction: { agree, total } };
-  }
-  const ballots = voters.map((v) => ({ ...v, pred: v.key }));
-  const result = aggregateRecorded(opts.aggregation === 'stacked-vote' ? 'weighted-vote' : opts.aggregation, ballots, {
-    source: opts.source,
-    reading,
-    ...(opts.competence ? { competence: opts.competence } : {}),
+  const ballots = answers.map((a) => {
+    const pred = example.outcomes[a.expertId]!.pred;
+    const key = pred === null ? null : referenceKey(example.prompt, pred);
+    return { expertId: a.expertId, choice: opts.source === 'pred' ? key : read(a.text), text: a.text };
   });
-  const correct = result.answer !== null && result.answer === truth;
-  return { correct, costUsd, called, answer: result.answer, extraction: { agree, total } };
+  const forecast = aggregatorFor(opts).forecast({
+    prompt: example.prompt,
+    ballots,
+    weights,
+    ...(opts.competence ? { competence: opts.competence } : {}),
+    promptP: promptPOf(decision.ranked),
+  });
+  // `first` after several stages returns the last stage's recorded outcome, as recorded.
+  if (opts.aggregation === 'first') return recordedResult(example, forecast!.winner!, costUsd, called);
+  const answer = forecast?.answer ?? null;
+  const truth = referenceKey(example.prompt, example.answer);
+  const { agree, total } = measureExtractionAgreement(
+    answers.map((a) => ({ pred: example.outcomes[a.expertId]!.pred, text: a.text })),
+    readingForPrompt(example.prompt),
+  );
+  return { correct: answer !== null && answer === truth, costUsd, called, answer, extraction: { agree, total } };
+}
+
+function recordedResult(example: EvalExample, expertId: string, costUsd: number, called: string[]): QuestionResult {
+  const o = example.outcomes[expertId]!;
+  return { correct: o.correct, costUsd, called, answer: o.pred };
+}
+
+// The offline aggregations by name, built once per fitted stacked vote (one per fold).
+let registry: { stacked: StackedVote | null; aggregators: Map<string, Aggregator> } | null = null;
+
+function aggregatorFor(opts: ReplayOptions): Aggregator {
+  const stacked = opts.stacked ?? null;
+  if (registry?.stacked !== stacked) registry = { stacked, aggregators: buildAggregators({ stacked }) };
+  return registry.aggregators.get(opts.aggregation)!;
 }
 
 /** The recorded answer as the live caller would return it, costed by the data's rule. */

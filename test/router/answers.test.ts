@@ -4,7 +4,8 @@ import { extractAnswer } from '../../router/answers/extract';
 import { jsonAnswerField } from '../../router/answers/json-field';
 import { answerKey, sameAnswer, type AnswerExpectation } from '../../router/answers/key';
 import { canonicalLiteral } from '../../router/answers/python-literal';
-import { aggregateRecorded } from '../../router/aggregate/offline';
+import { voteAggregator } from '../../router/aggregate/vote';
+import { stackAnswersOf } from '../../router/stacker/vote';
 import { DEFAULT_DATA, loadExamples } from '../../scripts/lib/dataset';
 
 // Answers of any format reduce to keys that compare equal exactly when the answers do.
@@ -109,16 +110,13 @@ describe('extracting the stated answer', () => {
   });
 
   it('votes group equivalent answers written differently', () => {
-    const out = aggregateRecorded(
-      'vote',
-      [
-        { expertId: 'a', pred: null, text: '{"answer": "$1,200"}' },
-        { expertId: 'b', pred: null, text: 'The answer is \\boxed{1200}.' },
-        { expertId: 'c', pred: null, text: '{"answer": "1100"}' },
-      ],
-      { source: 'text', reading: { expect: 'number' } },
-    );
-    expect(out).toEqual({ answer: '1200', winner: 'a', tally: { '1200': 2, '1100': 1 } });
+    const prompt = 'A shop sells 600 apples in the morning and 600 in the afternoon. How many apples does it sell?';
+    const ballots = stackAnswersOf(prompt, [
+      { expertId: 'a', text: '{"answer": "$1,200"}' },
+      { expertId: 'b', text: 'The answer is \\boxed{1200}.' },
+      { expertId: 'c', text: '{"answer": "1100"}' },
+    ]);
+    expect(voteAggregator('vote').forecast({ prompt, ballots })).toEqual({ answer: '1200', winner: 'a', tally: { '1200': 2, '1100': 1 } });
   });
 });
 

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAggregators } from '../../router/aggregate/index';
+import type { Aggregator, ForecastInput } from '../../router/aggregate/types';
 import type { ArtifactSet } from '../../router/artifacts';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS } from '../../router/cascade/posterior';
-import { canOverturn, createCascadeStrategy, returnedChoice, stagesOf } from '../../router/cascade/strategy';
+import { createCascadeStrategy, stagesOf } from '../../router/cascade/strategy';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../../router/cascade/answer-confidence';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
@@ -51,49 +53,11 @@ describe('choice posterior', () => {
   });
 });
 
-describe('cascade stages and the answer it would return', () => {
+describe('cascade stages', () => {
   it('calls the first quorum rungs together, then one rung per stage', () => {
     expect(stagesOf(['a', 'b', 'c', 'd'], 3)).toEqual([['a', 'b', 'c'], ['d']]);
     expect(stagesOf(['a', 'b', 'c'], 1)).toEqual([['a'], ['b'], ['c']]);
     expect(stagesOf(['a', 'b'], 5)).toEqual([['a', 'b']]);
-  });
-  const said = (expertId: string, letter: string): ExpertAnswer => ({
-    expertId,
-    text: `The answer is (${letter}).`,
-    usage: { promptTokens: 1, completionTokens: 1 },
-    costUsd: 0,
-    latencyMs: 0,
-  });
-  const answers = [said('cheap-a', 'B'), said('cheap-b', 'B'), said('strong', 'C')];
-  const votes = answers.map((a) => ({ choice: a.text.at(-3)!, p: a.expertId === 'strong' ? 0.9 : 0.5 }));
-  const weights = new Map([
-    ['cheap-a', 1],
-    ['cheap-b', 1],
-    ['strong', 3],
-  ]);
-  it('is what the aggregation would answer', () => {
-    expect(returnedChoice('vote', answers, votes, weights)).toBe('B');
-    expect(returnedChoice('weighted-vote', answers, votes, weights)).toBe('C');
-    expect(returnedChoice('first', answers, votes, weights)).toBe('C');
-    expect(returnedChoice('first', answers.slice(0, 2), votes.slice(0, 2), weights)).toBe('B');
-    expect(returnedChoice('synthesize', answers, votes, weights)).toBe(choicePosterior(votes, EFFECTIVE_OPTIONS).choice);
-  });
-  it('knows when the experts ahead cannot overturn a vote, whatever they answer', () => {
-    const pair = answers.slice(0, 2);
-    const w = new Map([
-      ['cheap-a', 2.8],
-      ['cheap-b', 2.8],
-      ['strong', 3.1],
-      ['other', 2.9],
-    ]);
-    // Two agreeing cheap experts outweigh the strongest alone, not the strongest and another together.
-    expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong'])).toBe(false);
-    expect(canOverturn('weighted-vote', pair, votes.slice(0, 2), w, ['strong', 'other'])).toBe(true);
-    expect(canOverturn('vote', pair, votes.slice(0, 2), w, ['strong'])).toBe(false);
-    expect(canOverturn('vote', pair, votes.slice(0, 2), w, ['strong', 'other'])).toBe(true);
-    // A split can always be decided by the next answer; `first` returns the next answer itself.
-    expect(canOverturn('weighted-vote', [answers[0]!, answers[2]!], [votes[0]!, votes[2]!], w, ['other'])).toBe(true);
-    expect(canOverturn('first', pair, votes.slice(0, 2), w, ['strong'])).toBe(true);
   });
 });
 
@@ -167,6 +131,41 @@ describe('cascade strategy', () => {
         0,
       ),
     ).toBe(true);
+  });
+
+  it('stops or escalates on the forecast of the policy’s aggregator, whatever it is', () => {
+    const judging = { name: 't', strategy: 'cascade', aggregate: 'judge', lambda: 0.05, k: 3 } as const;
+    const withForecast = (forecast: Aggregator['forecast']): RoutingDecision => {
+      const registry = buildAggregators({ artifacts });
+      registry.set('judge', { ...registry.get('judge')!, forecast });
+      return createCascadeStrategy(artifacts, registry).decide({ prompt: x.prompt, messages: [] }, experts, judging) as RoutingDecision;
+    };
+    const judged = createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, judging) as RoutingDecision;
+    const [a, b, c] = judged.stages.map((s) => s[0]!.expertId);
+    const split = [answer(a!, 'The answer is (C).'), answer(b!, 'The answer is (F).')];
+    const agree = [answer(a!, 'The answer is (C).'), answer(b!, 'The answer is (C).')];
+    // A judge cannot be foreseen: the most likely choice is scored, so agreement stops and a split climbs.
+    expect(judged.escalate!(split, 1)).toBe(true);
+    expect(judged.escalate!(agree, 1)).toBe(false);
+    // An aggregator sure of its answer stops even on a split; one that foresees no answer climbs even on agreement.
+    expect(withForecast(() => ({ answer: 'F', winner: b!, p: 0.99 })).escalate!(split, 1)).toBe(false);
+    expect(withForecast(() => ({ answer: null, winner: null })).escalate!(agree, 1)).toBe(true);
+    // Settled: the experts ahead could not change what it returns.
+    expect(withForecast(() => ({ answer: 'C', winner: a!, settled: true })).escalate!(split, 1)).toBe(false);
+    // It is asked about the answers so far, read as the prompt says, and the experts still ahead.
+    const asked: ForecastInput[] = [];
+    withForecast((input) => {
+      asked.push(input);
+      return null;
+    }).escalate!(split, 1);
+    expect(asked[0]).toMatchObject({
+      prompt: x.prompt,
+      ballots: [
+        { expertId: a, choice: 'C' },
+        { expertId: b, choice: 'F' },
+      ],
+      ahead: [c],
+    });
   });
 
   it('scores answers by their text: committing to a letter beats giving up', () => {

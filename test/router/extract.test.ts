@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregateRecorded, extractChoice, measureExtractionAgreement } from '../../router/aggregate/offline';
+import { extractChoice, measureExtractionAgreement } from '../../router/aggregate/offline';
 import { DEFAULT_DATA, loadExamples, type RoutingExample } from '../../scripts/lib/dataset';
 
 // Extraction is checked on real recorded replies from the dev split, not on invented strings.
@@ -38,65 +38,5 @@ describe('extractChoice on recorded replies', () => {
     // that state no letter, which no extractor can reproduce.
     expect(agreement.rate).toBeGreaterThan(0.97);
     expect(agreement.different / agreement.total).toBeLessThan(0.002);
-  });
-});
-
-describe('aggregateRecorded', () => {
-  it('takes the majority of the recorded preds and returns a supporter as winner', () => {
-    const out = aggregateRecorded(
-      'vote',
-      [
-        { expertId: 'a', pred: 'B', text: '' },
-        { expertId: 'b', pred: 'C', text: '' },
-        { expertId: 'c', pred: 'C', text: '' },
-        { expertId: 'd', pred: null, text: '' },
-      ],
-      { source: 'pred' },
-    );
-    expect(out).toEqual({ answer: 'C', winner: 'b', tally: { B: 1, C: 2 } });
-  });
-
-  it('votes on letters extracted from text when asked to, ignoring pred', () => {
-    const out = aggregateRecorded(
-      'vote',
-      [
-        { expertId: 'a', pred: 'A', text: 'The answer is (D).' },
-        { expertId: 'b', pred: 'A', text: 'Answer: D' },
-        { expertId: 'c', pred: 'A', text: 'The answer is (A).' },
-      ],
-      { source: 'text' },
-    );
-    expect(out).toEqual({ answer: 'D', winner: 'a', tally: { D: 2, A: 1 } });
-  });
-
-  it('breaks a tie by competence, then by order', () => {
-    const answers = [
-      { expertId: 'weak', pred: 'A', text: '' },
-      { expertId: 'strong', pred: 'B', text: '' },
-    ];
-    expect(
-      aggregateRecorded('vote', answers, {
-        source: 'pred',
-        competence: new Map([
-          ['weak', 0.3],
-          ['strong', 0.7],
-        ]),
-      }),
-    ).toMatchObject({ answer: 'B', winner: 'strong' });
-    expect(aggregateRecorded('vote', answers, { source: 'pred' })).toMatchObject({ answer: 'A', winner: 'weak' });
-  });
-
-  it('lets weights outvote a plain majority in weighted-vote, and ignores them in vote', () => {
-    const answers = [
-      { expertId: 'a', pred: 'A', text: '', weight: 0.2 },
-      { expertId: 'b', pred: 'A', text: '', weight: 0.2 },
-      { expertId: 'c', pred: 'E', text: '', weight: 0.9 },
-    ];
-    expect(aggregateRecorded('weighted-vote', answers, { source: 'pred' })).toMatchObject({ answer: 'E', winner: 'c' });
-    expect(aggregateRecorded('vote', answers, { source: 'pred' })).toMatchObject({ answer: 'A', winner: 'a' });
-  });
-
-  it('returns no answer when nobody stated one', () => {
-    expect(aggregateRecorded('vote', [{ expertId: 'a', pred: null, text: 'hmm' }], { source: 'text' })).toEqual({ answer: null, winner: null, tally: {} });
   });
 });

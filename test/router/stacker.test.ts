@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
 import { extractChoice } from '../../router/answers/extract';
-import { stackedVoteOnAnswers } from '../../router/aggregate/stacked-vote';
+import { stackedVoteAggregator, stackedVoteOnAnswers } from '../../router/aggregate/stacked-vote';
+import { liveForecastInput } from '../../router/aggregate/vote';
 import { trainAnswerConfidence } from '../../router/cascade/answer-confidence';
 import { createCascadeStrategy } from '../../router/cascade/strategy';
 import { seededRandom } from '../../router/features/random';
 import { logitOf } from '../../router/learned/logreg';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type VoteStackerArtifact } from '../../router/stacker/model';
 import { fitOptionPrior, OPTION_FEATURES, optionEvidence, optionFeatures, optionScores, parseOptions } from '../../router/stacker/options';
-import { StackedVote } from '../../router/stacker/vote';
+import { promptPOf, StackedVote } from '../../router/stacker/vote';
 import { train, type TrainingExample } from '../../router/train';
 import type { ExpertAnswer, RoutingDecision } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
@@ -251,6 +252,14 @@ describe('stacked-vote aggregation', () => {
     ];
     const out = stackedVoteOnAnswers(stacked, math, free, decision(0.05));
     expect(out).toMatchObject({ winner: 'weak2', detail: { answer: '1200', votes: { strong: '1100', weak: '1200', weak2: '1200' } } });
+  });
+
+  it('forecasts what it returns: the stacker’s choice, its champion and P', () => {
+    const input = { ...liveForecastInput(QUESTION, answers, decision(0.95)), promptP: promptPOf(decision(0.95).ranked) };
+    const forecast = stackedVoteAggregator(stacked).forecast(input)!;
+    const out = stackedVoteOnAnswers(stacked, QUESTION, answers, decision(0.95));
+    expect(forecast).toMatchObject({ answer: 'B', winner: 'strong', tally: out.tally });
+    expect(forecast.p).toBeCloseTo(out.detail!['p'] as number, 4);
   });
 
   it('counts as a weighted vote without a fitted stacker, and says so', () => {
