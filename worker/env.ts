@@ -20,6 +20,8 @@ export interface Env {
   BANDIT_LEARN_INTERVAL_MS?: string;
   /** Routes older than this many days are rolled up into daily aggregates and pruned (default 30). */
   RETENTION_DAYS?: string;
+  /** Minutes an unrated route is left for raters before the cron learns it from its experts' consensus (default 60). */
+  CONSENSUS_AFTER_MINUTES?: string;
   /** OTLP/HTTP traces endpoint (JSON), e.g. http://collector:4318/v1/traces; unset: no traces. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   /** Headers for it, `key=value,key2=value2` (an auth token, say). */
@@ -64,6 +66,11 @@ export function cacheTtlMs(env: Env): number {
 /** Least time between bandit versions saved right after feedback, so a burst of ratings shares one. */
 export function banditIntervalMs(env: Env): number {
   return msSetting(env.BANDIT_LEARN_INTERVAL_MS, 10_000);
+}
+
+/** How long a route is left for raters before the cron learns it without labels (worker/learning/unrated.ts). */
+export function consensusAfterMs(env: Env): number {
+  return msSetting(env.CONSENSUS_AFTER_MINUTES, 60) * 60_000;
 }
 
 /** How long a finished route waits for its export batch (traces, webhook). */

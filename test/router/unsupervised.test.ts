@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../router/features/random';
 import { consensus } from '../../router/unsupervised/consensus';
 import { pseudoLabelled } from '../../router/unsupervised/pseudo-labels';
+import { consensusExamples } from '../../router/unsupervised/route-labels';
 import { devSlice } from './fixtures';
 
 // Learning without labels: the experts' consensus (one-coin Dawid-Skene) stands in for `answer` and
@@ -81,5 +82,36 @@ describe('pseudo-labels on recorded data', () => {
         return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] === x.answer;
       }).length / slice.length;
     expect(agree).toBeGreaterThan(majority + 0.03);
+  });
+});
+
+describe('consensus labels of routes (the cron, unrated routes)', () => {
+  const say = (expertId: string, text: string) => ({ expertId, text, costUsd: 0.001 });
+  const MATH = 'A shop sells 600 apples in the morning and 600 in the afternoon. How many apples does it sell?';
+
+  it('labels an expert right when two or more back its answer, keyed as the prompt reads answers', () => {
+    const [split, agreed] = consensusExamples([
+      { prompt: PROMPT, answers: [say('a', 'The answer is (B).'), say('b', 'Answer: B'), say('c', 'The answer is (D).')] },
+      { prompt: MATH, answers: [say('a', 'The answer is \\boxed{1200}.'), say('b', '{"answer": "$1,200"}')] },
+    ]);
+    expect(split).toEqual({
+      prompt: PROMPT,
+      outcomes: {
+        a: { correct: true, costUsd: 0.001, text: 'The answer is (B).' },
+        b: { correct: true, costUsd: 0.001, text: 'Answer: B' },
+        c: { correct: false, costUsd: 0.001, text: 'The answer is (D).' },
+      },
+    });
+    expect(Object.values(agreed!.outcomes).map((o) => o.correct)).toEqual([true, true]);
+  });
+
+  it('labels nobody where no answer has two backers: two that disagree, one expert, or replies without answers', () => {
+    expect(
+      consensusExamples([
+        { prompt: PROMPT, answers: [say('a', 'The answer is (B).'), say('b', 'The answer is (C).')] },
+        { prompt: PROMPT, answers: [say('a', 'The answer is (B).')] },
+        { prompt: PROMPT, answers: [say('a', 'Hard to say.'), say('b', 'No idea.'), say('c', 'The answer is (A).')] },
+      ]),
+    ).toEqual([null, null, null]);
   });
 });

@@ -20,6 +20,7 @@ adminArtifacts.get('/', async (c) => {
       bytes: h.bytes,
       chunks: h.chunks,
       feedback_through: h.feedbackThrough,
+      consensus_through: h.consensusThrough,
       learns_online: (LEARNABLE_ARTIFACTS as readonly string[]).includes(h.name),
     })),
   });

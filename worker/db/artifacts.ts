@@ -14,6 +14,9 @@ export interface StoredArtifact extends ArtifactRecord {
   feedbackThrough: number;
 }
 
+/** What a version has learned from: feedback rows (`feedback.id`), and unrated routes by consensus (`route_calls.id`). */
+export type Watermark = 'feedbackThrough' | 'consensusThrough';
+
 export interface ArtifactHeader {
   name: string;
   version: number;
@@ -21,6 +24,7 @@ export interface ArtifactHeader {
   chunks: number;
   bytes: number;
   feedbackThrough: number;
+  consensusThrough: number;
 }
 
 /** Versions kept per artifact; older ones are pruned after each save. */
@@ -82,6 +86,8 @@ export interface NewArtifact {
   name: string;
   data: unknown;
   feedbackThrough: number;
+  /** 0 when absent: learned from no unrated route yet. */
+  consensusThrough?: number;
   /** The version this one replaces (0 for a first version): a concurrent save of the same base fails. */
   basedOn: number;
 }
@@ -89,34 +95,44 @@ export interface NewArtifact {
 /**
  * Saves each artifact as version `basedOn + 1`, all in one transaction. When another writer saved
  * one of those versions first, the primary key refuses the batch and nothing is written: the
- * caller learned from the same feedback as that writer, so its work is simply dropped.
+ * caller learned from the same feedback as that writer, so its work is simply dropped. `also`
+ * runs in the same transaction (what a learning pass records of the rows it learned from).
  */
-export async function saveArtifacts(db: Db, artifacts: readonly NewArtifact[]): Promise<ArtifactHeader[]> {
+export async function saveArtifacts(db: Db, artifacts: readonly NewArtifact[], also: readonly BatchItem<'sqlite'>[] = []): Promise<ArtifactHeader[]> {
   const now = Date.now();
   const statements: BatchItem<'sqlite'>[] = [];
   const headers: ArtifactHeader[] = [];
   for (const a of artifacts) {
     const json = JSON.stringify(a.data);
     const chunks = splitIntoChunks(json);
-    const header = { name: a.name, version: a.basedOn + 1, createdAt: now, chunks: chunks.length, bytes: utf8Bytes(json), feedbackThrough: a.feedbackThrough };
+    const header = {
+      name: a.name,
+      version: a.basedOn + 1,
+      createdAt: now,
+      chunks: chunks.length,
+      bytes: utf8Bytes(json),
+      feedbackThrough: a.feedbackThrough,
+      consensusThrough: a.consensusThrough ?? 0,
+    };
     headers.push(header);
     statements.push(db.insert(routerArtifacts).values(header));
     chunks.forEach((body, seq) => statements.push(db.insert(routerArtifactChunks).values({ name: a.name, version: header.version, seq, body })));
   }
-  const [first, ...rest] = statements;
+  const [first, ...rest] = [...statements, ...also];
   if (!first) return [];
   await db.batch([first, ...rest]);
   return headers;
 }
 
 /**
- * Records that a version has seen feedback up to `through` without a new version: the rows implied
- * nothing it learns from. Monotonic, so a late or repeated call never moves the watermark back.
+ * Records that a version has seen feedback (or unrated routes) up to `through` without a new
+ * version: the rows implied nothing it learns from. Monotonic, so a late or repeated call never
+ * moves the watermark back.
  */
-export async function advanceWatermark(db: Db, name: string, version: number, through: number): Promise<void> {
+export async function advanceWatermark(db: Db, name: string, version: number, through: number, which: Watermark = 'feedbackThrough'): Promise<void> {
   await db
     .update(routerArtifacts)
-    .set({ feedbackThrough: sql`max(${routerArtifacts.feedbackThrough}, ${through})` })
+    .set({ [which]: sql`max(${routerArtifacts[which]}, ${through})` })
     .where(and(eq(routerArtifacts.name, name), eq(routerArtifacts.version, version)));
 }
 

@@ -152,6 +152,17 @@ export const feedback = sqliteTable(
 );
 
 /**
+ * Unrated routes the cron learned from their experts' consensus (worker/learning/consensus.ts): a
+ * rating that arrives later is not learned again, so no route counts twice.
+ */
+export const consensusLearned = sqliteTable('consensus_learned', {
+  routeId: text('route_id')
+    .primaryKey()
+    .references(() => routes.id, { onDelete: 'cascade' }),
+  learnedAt: integer('learned_at').notNull(),
+});
+
+/**
  * Versioned trained router artifacts (profiles, weights, bandit state); the newest version wins. The
  * JSON body lives in `router_artifact_chunks`: an artifact is megabytes, a D1 statement at most 100 KB.
  */
@@ -165,6 +176,8 @@ export const routerArtifacts = sqliteTable(
     bytes: integer('bytes').notNull().default(0),
     /** The last feedback row this version has learned from (0: trained offline only). */
     feedbackThrough: integer('feedback_through').notNull().default(0),
+    /** The last route call (route_calls.id) whose unrated route this version has learned from by consensus (0: none). */
+    consensusThrough: integer('consensus_through').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.name, t.version] })],
 );

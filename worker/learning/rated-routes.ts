@@ -1,11 +1,19 @@
-import { asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, notExists } from 'drizzle-orm';
 import type { RatedCall, RatedRoute } from '../../router/online/labels';
 import type { Db } from '../db/client';
-import { feedback, routeCalls, routes } from '../db/schema';
+import { consensusLearned, feedback, routeCalls, routes } from '../db/schema';
 
-/** Feedback rows after `afterId`, oldest first, each with its route's prompt, answer and calls. */
+/**
+ * Feedback rows after `afterId`, oldest first, each with its route's prompt, answer and calls.
+ * A rating of a route the cron already learned from its experts' consensus is left out: that
+ * route has counted once.
+ */
 export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): Promise<RatedRoute[]> {
-  const page = db.select({ routeId: feedback.routeId }).from(feedback).where(gt(feedback.id, afterId)).orderBy(asc(feedback.id)).limit(limit);
+  const unlearned = and(
+    gt(feedback.id, afterId),
+    notExists(db.select({ routeId: consensusLearned.routeId }).from(consensusLearned).where(eq(consensusLearned.routeId, feedback.routeId))),
+  );
+  const page = db.select({ routeId: feedback.routeId }).from(feedback).where(unlearned).orderBy(asc(feedback.id)).limit(limit);
   const rated = await db
     .select({
       feedbackId: feedback.id,
@@ -18,7 +26,7 @@ export async function ratedRoutesAfter(db: Db, afterId: number, limit: number): 
     })
     .from(feedback)
     .innerJoin(routes, eq(routes.id, feedback.routeId))
-    .where(gt(feedback.id, afterId))
+    .where(unlearned)
     .orderBy(asc(feedback.id))
     .limit(limit);
   if (rated.length === 0) return [];
