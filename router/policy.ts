@@ -36,7 +36,11 @@ export const routingOverrideSchema = z
     quorum: z.number().int().min(1).max(64),
     /** Expert called alone when fewer than `quorum` answers arrive. */
     fallback: expertId,
-    /** Cost weight in expected utility P(correct) − λ·cost (cost in USD per 1k queries). */
+    /**
+     * Cost weight in expected utility P(correct) − λ·cost, cost relative to the pool's reference
+     * cost (one query to its most accurate expert): λ = 0.1 asks a call as dear as the best single
+     * model to buy 10 points of P, on any pool and price level. (Before, cost was USD per 1k queries.)
+     */
     lambda: z.number().nonnegative().max(1e6),
     /** Mixture-of-Agents rounds for `layers`. */
     rounds: z.number().int().min(1).max(4),

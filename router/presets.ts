@@ -7,17 +7,19 @@ import type { RoutingPolicy } from './policy';
 // posterior, economy on the naive-Bayes vote, which tells better when one or two cheap answers
 // are enough.
 
+// λ is relative to the pool's reference cost (one query to its most accurate expert), so the same
+// preset means the same trade-off on any pool of models and prices.
+
 /**
  * Best quality per dollar: a cheap strong expert, a cheap second opinion while unsure, the
- * strongest expert only when the answers leave enough doubt to be worth its price. λ = 0.3 is the
- * cheapest setting that still matches the best single model (0.35× its cost; λ = 0.5 costs 0.27×
- * and falls 0.9 points below it, λ = 0.2 buys 0.6 point for 0.04× more).
+ * strongest expert only when the answers leave enough doubt to be worth its price. λ = 0.165 is the
+ * cheapest setting that still matches the best single model on MMLU-Pro (0.35× its cost).
  */
-export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', aggregate: 'stacked-vote', stop_on: 'vote', lambda: 0.3, k: 3 };
+export const ECONOMY: RoutingPolicy = { name: 'economy', strategy: 'cascade', aggregate: 'stacked-vote', stop_on: 'vote', lambda: 0.165, k: 3 };
 
-export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.05, k: 4, quorum: 3 };
+export const QUALITY: RoutingPolicy = { name: 'quality', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.0275, k: 4, quorum: 3 };
 
 /** The middle of the frontier: two cheap experts together, a third and the strongest while the stacked vote is unsure. */
-export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.1, k: 4, quorum: 2 };
+export const BALANCED: RoutingPolicy = { name: 'balanced', strategy: 'cascade', aggregate: 'stacked-vote', lambda: 0.055, k: 4, quorum: 2 };
 
 export const PRESETS: ReadonlyMap<string, RoutingPolicy> = new Map([ECONOMY, QUALITY, BALANCED].map((p) => [p.name, p]));

@@ -129,6 +129,7 @@ function expertStats(set: TrainingSet, prices: ReadonlyMap<string, Prices> | und
       }
       return { id, meanOutputTokens: measured ? tokens / measured : DEFAULT_EXPECTED_OUTPUT_TOKENS, accuracy: rates[e]!, answered };
     }),
+    meanPromptTokens: set.features.reduce((s, f) => s + f.promptTokens, 0) / set.features.length,
   };
 }
 

@@ -42,7 +42,7 @@ const examples = loadExamples(DEFAULT_DATA).slice(0, Number(args.prompts));
 const prompts = examples.map((x) => x.prompt);
 const policies: RoutingPolicy[] = [
   { name: 'skill (local, k=3)', strategy: 'skill', aggregate: 'vote', k: 3 },
-  { name: 'learned (λ=0.05)', strategy: 'learned', aggregate: 'first', lambda: 0.05 },
+  { name: 'learned (λ=0.0275)', strategy: 'learned', aggregate: 'first', lambda: 0.0275 },
   { name: 'bandit', strategy: 'bandit', aggregate: 'first' },
   ...[...PRESETS.values()].map((p) => ({ ...p, name: `${p.name} (${p.strategy})` })),
 ];

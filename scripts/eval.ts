@@ -13,13 +13,16 @@
 // --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
 // (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
 // (route only the first N questions; training is unchanged), --labels all|none (none: train on the
-// experts' consensus instead of `answer` / `correct`, router/unsupervised).
+// experts' consensus instead of `answer` / `correct`, router/unsupervised), --nested-lambda
+// [--inner-folds 3] (each preset's λ chosen per outer fold by an inner cross-validation of its
+// training folds: the most accurate λ within the preset's cost budget, router/eval/nested).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
+import { DEFAULT_LAMBDA_GRID, nestedCrossValidate, PRESET_BUDGETS, type LambdaChoice } from '../router/eval/nested';
 import { kFolds } from '../router/eval/folds';
 import { frontierSvg, type PlotPoint } from '../router/eval/frontier';
 import type { LiveAggregator } from '../router/eval/live';
@@ -45,7 +48,7 @@ const { values: args } = parseArgs({
     source: { type: 'string', default: 'pred' },
     json: { type: 'boolean', default: false },
     svg: { type: 'string', default: 'eval-output/routing-frontier.svg' },
-    lambdas: { type: 'string', default: '0,0.01,0.02,0.05,0.1,0.2,0.3,0.5,1' },
+    lambdas: { type: 'string', default: '0,0.005,0.01,0.02,0.05,0.1,0.2,0.3,0.5' },
     'no-sweep': { type: 'boolean', default: false },
     'aggregator-url': { type: 'string' },
     'aggregator-model': { type: 'string' },
@@ -53,6 +56,8 @@ const { values: args } = parseArgs({
     'aggregator-price': { type: 'string', default: '0,0' },
     limit: { type: 'string' },
     labels: { type: 'string', default: 'all' },
+    'nested-lambda': { type: 'boolean', default: false },
+    'inner-folds': { type: 'string', default: '3' },
   },
   strict: true,
 });
@@ -111,8 +116,12 @@ async function main(): Promise<void> {
   const { override, live } = aggregationChoice();
   const limit = args.limit === undefined ? undefined : Number(args.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) fail(`--limit must be a positive integer, not '${args.limit}'`);
-  // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy.
-  const lambdas = args['no-sweep'] || live ? [] : args.lambdas!.split(',').map(Number);
+  const nested = args['nested-lambda'];
+  if (nested && (live || (args.train && args.train !== args.data) || args.labels !== 'all' || limit !== undefined))
+    fail('--nested-lambda cross-validates one labelled split: it takes no --train, --limit, --labels none or live aggregator');
+  // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy. A
+  // nested run chooses λ itself.
+  const lambdas = args['no-sweep'] || live || nested ? [] : args.lambdas!.split(',').map(Number);
   const sweepPolicies = SWEPT.flatMap((s) =>
     lambdas.map(
       (lambda): RoutingPolicy => ({
@@ -126,7 +135,11 @@ async function main(): Promise<void> {
       }),
     ),
   );
-  const named = live ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
+  const named = live || nested ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
+  if (nested && PRESET_BUDGETS[chosen.name] === undefined)
+    fail(`--nested-lambda tunes a preset (${Object.keys(PRESET_BUDGETS).join(', ')}), not '${chosen.name}'`);
+  const tuned = nested ? [...PRESETS.values()].map((policy) => ({ policy, budget: PRESET_BUDGETS[policy.name]! })) : [];
+  let chosenLambdas: Map<string, LambdaChoice>[] = [];
   if (args.labels !== 'all' && args.labels !== 'none') fail(`--labels is all or none, not '${args.labels}'`);
   const opts = {
     labels: args.labels,
@@ -152,7 +165,15 @@ async function main(): Promise<void> {
     const folds = Number(args.folds);
     if (!Number.isInteger(folds) || folds < 2) fail('--folds must be an integer ≥ 2');
     setup = `${folds}-fold cross-validation on ${args.data} (${data.length} questions)`;
-    results = await crossValidate(data, folds, pool, opts, (f) => process.stderr.write(`fold ${f + 1}/${folds}…\n`));
+    const onFold = (f: number) => process.stderr.write(`fold ${f + 1}/${folds}…\n`);
+    if (nested) {
+      const inner = Number(args['inner-folds']);
+      if (!Number.isInteger(inner) || inner < 2) fail('--inner-folds must be an integer ≥ 2');
+      setup += `, each preset's λ chosen on its training folds by ${inner}-fold cross-validation`;
+      ({ results, chosen: chosenLambdas } = await nestedCrossValidate(data, folds, inner, pool, tuned, DEFAULT_LAMBDA_GRID, opts, onFold));
+      // Every preset was routed under its own name: show them all.
+      named.push(...tuned.map((t) => t.policy).filter((p) => p.name !== chosen.name));
+    } else results = await crossValidate(data, folds, pool, opts, onFold);
     foldSizes = kFolds(data.length, folds).map((test) => test.filter((i) => i < (limit ?? data.length)).length);
   } else {
     setup = `trained on ${args.train} (${trainSet.length}), routed ${args.data} (${data.length})`;
@@ -193,6 +214,15 @@ async function main(): Promise<void> {
     const spread = foldSpread(results, foldSizes, p.name);
     if (spread) log(`fold spread of ${p.name}: accuracy ${spread.accuracy}, cost vs best single ${spread.cost}`);
   }
+  for (const t of tuned)
+    log(
+      `λ chosen for ${t.policy.name} (budget ${t.budget}× best single) per fold: ${chosenLambdas
+        .map((c) => {
+          const x = c.get(t.policy.name)!;
+          return `${x.lambda} (inner ${(x.accuracy * 100).toFixed(2)}% at ${x.cost.toFixed(3)}×)`;
+        })
+        .join(', ')}`,
+    );
 
   if (lambdas.length && args.svg) {
     const point = (label: string, name = label): PlotPoint => ({ label, metrics: metricsOf(name) });
@@ -218,6 +248,7 @@ async function main(): Promise<void> {
         cost_vs_best_single: round(m.cost_vs_best_single),
         experts_per_query: round(m.experts_per_query),
         extraction_agreement: agreement === null ? null : round(agreement),
+        ...(nested ? { lambdas: chosenLambdas.map((c) => c.get(chosen.name)!.lambda) } : {}),
       }),
     );
 }

@@ -5,7 +5,7 @@ import type { ArtifactSet } from '../artifacts';
 import { logitOf, sigmoid } from '../learned/logreg';
 import { loadRouterModels, parseArtifact } from '../learned/models';
 import { affordable, rankCandidates } from '../learned/select';
-import { notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
+import { costUnitUsd, notTrained, round, scoreByUtility, voteWeight, type UtilityScore } from '../learned/strategy';
 import type { RoutingPolicy } from '../policy';
 import { optionEvidence } from '../stacker/options';
 import { StackedVote } from '../stacker/vote';
@@ -19,14 +19,15 @@ import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from
 // confidence from its text, the prompt-only prediction, what the option prior says of the choice
 // it names; or the stacked vote's posterior, per `stop_on`), and the next stage is called only when
 // the experts ahead could still change that answer and the strongest of them is more likely right
-// by more than λ · the next stage's cost per 1k queries. What the policy would return now is the
-// aggregator's own forecast (router/aggregate), never a copy of its rules here.
+// by more than λ · the next stage's cost (relative to the pool's reference cost, as in `learned`).
+// What the policy would return now is the aggregator's own forecast (router/aggregate), never a
+// copy of its rules here.
 
-export const DEFAULT_CASCADE_LAMBDA = 0.05;
+export const DEFAULT_CASCADE_LAMBDA = 0.0275;
 /** Rungs of the ladder when the policy sets no k. */
 export const DEFAULT_CASCADE_STAGES = 3;
 /** λ used to pick the cheap rungs: cost-effective experts, whatever the policy's own λ. */
-const CHEAP_RUNG_LAMBDA = 0.3;
+const CHEAP_RUNG_LAMBDA = 0.165;
 
 export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: ReadonlyMap<string, Aggregator> = buildAggregators({ artifacts })): RoutingStrategy {
   const models = loadRouterModels(artifacts);
@@ -39,7 +40,8 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
       if (!models) throw notTrained('cascade');
       const lambda = policy.lambda ?? DEFAULT_CASCADE_LAMBDA;
       const usable = experts.filter((e) => affordable(e, req.prompt, policy));
-      const scores = scoreByUtility(models, req.prompt, usable.length ? usable : experts, lambda);
+      const reference = costUnitUsd(models, req.prompt, experts);
+      const scores = scoreByUtility(models, req.prompt, usable.length ? usable : experts, lambda, reference);
       const ladder = planLadder(scores, policy.k ?? DEFAULT_CASCADE_STAGES).map((id) => candidate(id, scores.get(id)!));
       const stages = stagesOf(ladder, policy.quorum ?? 1);
       const ranked = rankCandidates([...scores].map(([id, s]) => candidate(id, s)));
@@ -81,8 +83,8 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
         // settles the question, disagreement calls the strong rung), so the gain is measured
         // against the strongest expert still ahead, the cost is the next stage's.
         const gain = Math.max(...ahead.flat().map((c) => pOf(c.expertId))) - now;
-        const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.costUsd, 0);
-        return gain > lambda * cost * 1000;
+        const cost = ahead[0]!.reduce((s, c) => s + scores.get(c.expertId)!.cost, 0);
+        return gain > lambda * cost;
       };
       return {
         strategy: 'cascade',
@@ -91,6 +93,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
         escalate,
         info: {
           lambda,
+          cost_unit_usd: round(reference, 8),
           artifacts: models.versions,
           answer_confidence: confidence !== null,
           stacked_vote: stacked !== null,
@@ -102,14 +105,14 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
 }
 
 /**
- * The ladder: the most cost-effective experts (by P − 0.3·cost, so a cheap strong expert and a
+ * The ladder: the most cost-effective experts (by P − 0.165·cost, so a cheap strong expert and a
  * cheap second opinion) cheapest first, then the strongest expert by P. Each rung is a distinct expert.
  */
 export function planLadder(scores: ReadonlyMap<string, UtilityScore>, rungs: number): string[] {
   const s = (id: string) => scores.get(id)!;
   const byId = (a: string, b: string) => (a < b ? -1 : 1);
   const strongest = [...scores.keys()].sort((a, b) => s(b).p - s(a).p || byId(a, b))[0]!;
-  const value = (id: string) => s(id).p - CHEAP_RUNG_LAMBDA * s(id).costUsd * 1000;
+  const value = (id: string) => s(id).p - CHEAP_RUNG_LAMBDA * s(id).cost;
   const cheap = [...scores.keys()]
     .filter((id) => id !== strongest)
     .sort((a, b) => value(b) - value(a) || byId(a, b))

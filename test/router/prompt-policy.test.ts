@@ -73,7 +73,7 @@ describe('open-ended prompts under every built-in policy', () => {
     },
   );
 
-  it('picks by predicted quality per cost: economy (λ = 0.3) a cheaper expert than quality (λ = 0.05)', async () => {
+  it('picks by predicted quality per cost: economy (λ = 0.165) a cheaper expert than quality (λ = 0.0275)', async () => {
     const cost = async (name: string) => (await route('Write a haiku about autumn', PRESETS.get(name)!)).calls[0]!.costUsd;
     expect(await cost('economy')).toBeLessThan(await cost('quality'));
   });

@@ -23,7 +23,11 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
   experts: { label: 'Experts to call, in order (strategy fixed)', hint: 'Comma-separated ids.', group: 'choose', ordered: true },
   allow: { label: 'Allowed experts (none ticked: all)', group: 'choose' },
   deny: { label: 'Denied experts', group: 'choose' },
-  lambda: { label: 'λ, cost weight', hint: 'Utility P(correct) − λ·cost, cost in USD per 1k queries (learned, cascade, bandit).', group: 'choose' },
+  lambda: {
+    label: 'λ, cost weight',
+    hint: 'Utility P(correct) − λ·cost, cost relative to one query to the most accurate expert (learned, cascade, bandit): 0.1 asks a call as dear as that one to buy 10 points of P.',
+    group: 'choose',
+  },
   sample: { label: 'Sample by score', hint: 'Instead of the deterministic top k.', group: 'choose' },
   extractor: { label: 'Skill extractor (strategy skill)', group: 'choose' },
   aggregate: { label: 'Aggregation', group: 'combine' },
