@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history-write';
-import { enqueueRouteRecord, MAX_BATCH_ROUTES } from '../../worker/history/batcher';
+import { BATCH_WINDOW_MS, batchClosed, enqueueRouteRecord, MAX_BATCH_DELAY_MS, MAX_BATCH_ROUTES } from '../../worker/history/batcher';
 import type { RouteRecord } from '../../worker/history/record';
 import { writeRouteRecords } from '../../worker/history/writer';
 import { runScheduled } from '../../worker/scheduled';
@@ -68,6 +68,30 @@ describe('routing history', () => {
     expect(await count('routes')).toBe(ids.length - 1);
     expect(JSON.parse(error.mock.calls[0]![0] as string)).toMatchObject({ event: 'route_write_failed', routeId: 'rt_bad' });
     error.mockRestore();
+  });
+
+  it('keeps a batch open while routes keep joining it, one at a time, up to its longest delay', async () => {
+    const t0 = 1_000_000;
+    const open = (joinedAt: number, size = 2) => ({ size, openedAt: t0, joinedAt });
+    expect(batchClosed(open(t0 + 5), t0 + 10)).toBe(false);
+    expect(batchClosed(open(t0 + 5), t0 + 5 + BATCH_WINDOW_MS)).toBe(true);
+    expect(batchClosed(open(t0 + 95), t0 + MAX_BATCH_DELAY_MS)).toBe(true);
+    expect(batchClosed(open(t0 + 1, MAX_BATCH_ROUTES), t0 + 2)).toBe(true);
+    // Sequential requests a few ms apart (a client on one connection) share one D1 batch.
+    const batches: string[][] = [];
+    const write = async (rs: RouteRecord[]) => {
+      batches.push(rs.map((r) => r.id));
+      await insertRouteRecords(createDb(env.DB), rs);
+    };
+    const flushes: Promise<unknown>[] = [];
+    // Spread over more than one window: a fixed window from the first route would cut it in two.
+    const ids = Array.from({ length: 6 }, (_, i) => `rt_s${i}`);
+    for (const id of ids) {
+      enqueueRouteRecord(env.DB, record(id, Date.now()), (p) => flushes.push(p), { write });
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await Promise.all(flushes);
+    expect(batches).toEqual([ids]);
   });
 
   it('logs the whole record when every attempt fails', async () => {
