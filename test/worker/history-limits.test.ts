@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
+import { utf8Bytes } from '../../worker/db/artifact-chunks';
 import { CALL_TEXT_MAX_BYTES, insertRouteRecord, ROUTE_TEXT_BYTES } from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { longAnswer } from '../support/openai-peer';
@@ -50,6 +51,22 @@ function record(id: string, calls: CallRecord[], texts: { prompt?: string; respo
 }
 
 describe('routing history within D1 limits', () => {
+  it('measures texts in UTF-8 bytes exactly as they are encoded, lone surrogates included', () => {
+    const texts = [
+      '',
+      'plain',
+      'é½',
+      '€ and 中文',
+      '😀 pair',
+      'end high \ud83d',
+      '\ud83d lone high',
+      'lone low \ude00',
+      '\ude00\ud83d swapped',
+      longAnswer(5_000),
+    ];
+    for (const t of texts) expect(utf8Bytes(t), JSON.stringify(t.slice(0, 20))).toBe(bytes(t));
+  });
+
   it('records a route with 200 calls: no statement past 100 bound parameters', async () => {
     const d1 = checkedD1(env.DB);
     await insertRouteRecord(

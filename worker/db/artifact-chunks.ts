@@ -44,7 +44,20 @@ export function utf8PrefixLength(text: string, maxBytes: number, start = 0, quot
   return i;
 }
 
-/** UTF-8 size of a string, as the `bytes` column records it. */
+/**
+ * UTF-8 size of a string, as the `bytes` column records it and TextEncoder would encode it (a lone
+ * surrogate as U+FFFD), counted without encoding: every history row measures its texts.
+ */
 export function utf8Bytes(text: string): number {
-  return new TextEncoder().encode(text).byteLength;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
