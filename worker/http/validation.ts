@@ -11,9 +11,11 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, what 
   if (!/^application\/json\b/i.test(type)) {
     throw new InvalidRequestError(`content-type must be application/json, got '${type || 'none'}'`, 'unsupported_media_type', null, 415);
   }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readBounded(c.req.raw, MAX_BODY_BYTES);
+  const length = c.req.header('content-length');
+  const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
+  if (declared !== null && declared > MAX_BODY_BYTES) throw tooLarge();
+  // A declared length is what the runtime reads, no more: only a chunked body needs counting.
+  const text = declared !== null ? await c.req.raw.text() : await readBounded(c.req.raw, MAX_BODY_BYTES);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
