@@ -28,22 +28,33 @@ function sameHex(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** DEV_API_KEY's hash, made once per isolate (the variable does not change while it lives). */
-const devKeyHashes = new Map<string, Promise<string>>();
+/**
+ * Hashes of the keys this isolate has seen (DEV_API_KEY's included), so a client's next request
+ * skips SHA-256; bounded, oldest out first. Only the hash goes further (compare, look up).
+ */
+const keyHashes = new Map<string, Promise<string>>();
+const MAX_KEY_HASHES = 10_000;
+
+function hashOf(key: string): Promise<string> {
+  let hash = keyHashes.get(key);
+  if (!hash) {
+    if (keyHashes.size >= MAX_KEY_HASHES) keyHashes.delete(keyHashes.keys().next().value!);
+    keyHashes.set(key, (hash = hashKey(key)));
+  }
+  return hash;
+}
 
 /**
- * Client API key: a key from D1 (hash lookup) or the dev key from the environment. The key is
- * hashed once per request: that hash is compared with the dev key's and looks the stored key up.
+ * Client API key: a key from D1 (hash lookup) or the dev key from the environment. The key's
+ * hash is compared with the dev key's and looks the stored key up.
  */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = bearer(c.req.header('authorization'));
   if (!key) throw new AuthError('missing API key: send Authorization: Bearer <key>');
-  const hash = await hashKey(key);
+  const hash = await hashOf(key);
   const dev = c.env.DEV_API_KEY;
   if (dev) {
-    let devHash = devKeyHashes.get(dev);
-    if (!devHash) devKeyHashes.set(dev, (devHash = hashKey(dev)));
-    if (sameHex(hash, await devHash)) {
+    if (sameHex(hash, await hashOf(dev))) {
       c.set('apiKeyId', null);
       c.set('apiKey', null);
       return next();
