@@ -15,8 +15,16 @@ export function gatewayAdapters(env: Env, fetcher: typeof fetch = containerFetch
   });
 }
 
+/** The fetch and adapters wired to an env, made once: they keep nothing of a request (secrets are read per call). */
+const wired = new WeakMap<Env, { fetcher: typeof fetch; adapters: Record<string, ExpertAdapter> }>();
+
 /** A request's caller: calls, replicas' health checks and Container endpoints all through one fetch. */
 export function gatewayCaller(env: Env, experts: readonly ExpertProfile[]): RecordingCaller {
-  const fetcher = containerFetch(env);
-  return new RecordingCaller(experts, gatewayAdapters(env, fetcher), { fetch: fetcher, allowPrivateEndpoints: allowsPrivateEndpoints(env) });
+  let wiring = wired.get(env);
+  if (!wiring) {
+    const fetcher = containerFetch(env);
+    wiring = { fetcher, adapters: gatewayAdapters(env, fetcher) };
+    wired.set(env, wiring);
+  }
+  return new RecordingCaller(experts, wiring.adapters, { fetch: wiring.fetcher, allowPrivateEndpoints: allowsPrivateEndpoints(env) });
 }

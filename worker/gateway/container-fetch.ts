@@ -13,9 +13,11 @@ interface ContainerNamespace {
 
 export function containerFetch(env: Record<string, unknown>, network: typeof fetch = (input, init) => fetch(input, init)): typeof fetch {
   return (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    // Most calls go to the network: they skip building a Request and parsing its URL here.
+    const match = url.includes('.container') ? CONTAINER_HOST.exec(new URL(url).hostname) : null;
+    if (!match) return network(input, init);
     const request = new Request(input, init);
-    const match = CONTAINER_HOST.exec(new URL(request.url).hostname);
-    if (!match) return network(request);
     const binding = match[2]!.replaceAll('-', '_').toUpperCase();
     const ns = env[binding] as Partial<ContainerNamespace> | undefined;
     if (typeof ns?.idFromName !== 'function' || typeof ns.get !== 'function') {
