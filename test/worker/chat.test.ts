@@ -1,8 +1,9 @@
-import { env } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { expertWallMs } from '../../worker/gateway/routing-summary';
 import type { CallRecord } from '../../worker/history/record';
-import { addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
+import worker from '../../worker/index';
+import { API_KEY, addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
 
 interface Routing {
   route_id: string;
@@ -102,6 +103,28 @@ describe('POST /v1/chat/completions', () => {
     const { route } = await routeRows(res.headers.get('x-route-id')!);
     expect(route).toMatchObject({ stream: 1, status: 'ok', response: GEMINI_PRO_ANSWER });
     expect(route!.ttft_ms).not.toBeNull();
+  });
+
+  it('the first bytes of a stream carry the role and the first content, the last ones the finish chunk and [DONE]', async () => {
+    // The handler's own body, read write by write (the test helper would buffer it whole).
+    const ctx = createExecutionContext();
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-1.5-pro-002', stream: true, messages: [{ role: 'user', content: RECORDED_PROMPT }] }),
+    });
+    const res = await worker.fetch(request, env, ctx);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const reads: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) reads.push(decoder.decode(r.value));
+    const first = sseEvents(reads[0]!) as { choices: { delta: { role?: string; content?: string } }[] }[];
+    expect(first[0]!.choices[0]!.delta.role).toBe('assistant');
+    expect(first[1]!.choices[0]!.delta.content).toBeTruthy();
+    const last = sseEvents(reads.at(-1)!);
+    expect(last.at(-1)).toBe('[DONE]');
+    expect((last.at(-2) as { routing?: unknown }).routing).toBeDefined();
+    await waitOnExecutionContext(ctx);
   });
 
   it('without include_usage the finish chunk carries routing', async () => {

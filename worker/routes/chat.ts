@@ -118,40 +118,52 @@ function streamAnswer(
       gone.abort();
       route.finish(null, new ConclaveError('the client closed the stream', 499, 'client', 'invalid_request_error', 'client_closed'), ttftMs);
     });
-    const send = (data: unknown) => stream.writeSSE({ data: JSON.stringify(data) });
     // Chunks name the expert the answer comes from: the one streaming it, or (text pushed whole
-    // after an aggregation) the winner, known by then.
-    let head: { id: string; object: string; created: number; model: string } | null = null;
-    const opened = async () => {
-      if (head) return head;
+    // after an aggregation) the winner, known by then. The role chunk leaves in the same write as
+    // the first content, and the last chunks with [DONE]: each write waits for the client side.
+    let head: ChunkHead | null = null;
+    const opening = async (): Promise<{ head: ChunkHead; role: unknown[] }> => {
+      if (head) return { head, role: [] };
       const model = caller.streamedBy ?? answeringCall(await run.result, caller.records)?.expertId ?? body.model;
       head = { id: `chatcmpl-${route.id}`, object: 'chat.completion.chunk', created: Math.floor(route.createdAt / 1000), model };
-      await send({ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-      return head;
+      return { head, role: [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }] };
     };
+    let last: unknown[];
     try {
       for await (const delta of run.deltas) {
         ttftMs ??= route.elapsedMs;
-        await send({ ...(await opened()), choices: [{ index: 0, delta: deltaJson(delta), finish_reason: null }] });
+        const { head, role } = await opening();
+        await stream.write(sseData([...role, { ...head, choices: [{ index: 0, delta: deltaJson(delta), finish_reason: null }] }]));
       }
       const outcome = await run.result;
-      const base = await opened();
+      const { head, role } = await opening();
       const routing = route.finish(outcome, null, ttftMs);
       const answering = answeringCall(outcome, caller.records);
-      remember({ route_id: route.id, model: base.model, choices: completionChoices(outcome, answering) });
+      remember({ route_id: route.id, model: head.model, choices: completionChoices(outcome, answering) });
       const finish = { index: 0, delta: {}, finish_reason: answering?.finishReason ?? 'stop' };
-      if (includeUsage) {
-        await send({ ...base, choices: [finish] });
-        await send({ ...base, choices: [], usage: openAiUsage(totalUsage(caller.records)), routing });
-      } else await send({ ...base, choices: [finish], routing });
+      last = includeUsage
+        ? [...role, { ...head, choices: [finish] }, { ...head, choices: [], usage: openAiUsage(totalUsage(caller.records)), routing }]
+        : [...role, { ...head, choices: [finish], routing }];
     } catch (e) {
       // The stream already started with 200: the error travels as an event and the record says so.
       const error = e instanceof ConclaveError ? e : new ConclaveError('stream failed', 500, 'gateway', 'server_error', 'internal_error');
       const routing = route.finish(null, error, ttftMs);
-      await send({ ...errorBody(error), routing });
+      last = [{ ...errorBody(error), routing }];
     }
-    await stream.writeSSE({ data: '[DONE]' });
+    await stream.write(`${sseData(last)}data: [DONE]\n\n`);
   });
+}
+
+interface ChunkHead {
+  id: string;
+  object: string;
+  created: number;
+  model: string;
+}
+
+/** Server-sent events carrying these JSON values (JSON.stringify writes no line breaks). */
+function sseData(events: unknown[]): string {
+  return events.map((data) => `data: ${JSON.stringify(data)}\n\n`).join('');
 }
 
 function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: number } {
