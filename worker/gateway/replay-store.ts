@@ -1,4 +1,5 @@
 import type { ReplayStore } from '../../experts';
+import { RecentMap } from '../../router/recent';
 import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry } from '../../experts/replay-key';
 
 /**
@@ -7,8 +8,7 @@ import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry } fr
  * experts of one ensemble ask for the same prompt at once, so lookups in flight are shared, and
  * the last few entries are kept; nothing else is held.
  */
-const RECENT_ENTRIES = 64;
-const recent = new Map<string, Promise<ReplayEntry | null>>();
+const recent = new RecentMap<string, Promise<ReplayEntry | null>>(64);
 
 export function assetReplayStore(assets: Fetcher): ReplayStore {
   return {
@@ -16,11 +16,9 @@ export function assetReplayStore(assets: Fetcher): ReplayStore {
       const key = await replayKey(prompt);
       const hit = recent.get(key);
       if (hit) return hit;
-      const loading = loadEntry(assets, key);
-      recent.set(key, loading);
+      const loading = recent.set(key, loadEntry(assets, key));
       // A failed lookup is not remembered; a miss (null) is, like an entry.
       loading.catch(() => recent.delete(key));
-      if (recent.size > RECENT_ENTRIES) recent.delete(recent.keys().next().value!);
       return loading;
     },
   };

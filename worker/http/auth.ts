@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { AuthError } from '../../router/errors';
+import { RecentMap } from '../../router/recent';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
 import { hashKey } from '../db/keys';
@@ -32,16 +33,10 @@ function sameHex(a: string, b: string): boolean {
  * Hashes of the keys this isolate has seen (DEV_API_KEY's included), so a client's next request
  * skips SHA-256; bounded, oldest out first. Only the hash goes further (compare, look up).
  */
-const keyHashes = new Map<string, Promise<string>>();
-const MAX_KEY_HASHES = 10_000;
+const keyHashes = new RecentMap<string, Promise<string>>(10_000);
 
 function hashOf(key: string): Promise<string> {
-  let hash = keyHashes.get(key);
-  if (!hash) {
-    if (keyHashes.size >= MAX_KEY_HASHES) keyHashes.delete(keyHashes.keys().next().value!);
-    keyHashes.set(key, (hash = hashKey(key)));
-  }
-  return hash;
+  return keyHashes.remember(key, () => hashKey(key));
 }
 
 /**
