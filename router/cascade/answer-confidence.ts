@@ -5,6 +5,7 @@ import { decodeFloat32, encodeFloat32 } from '../features/codec';
 import type { PromptFeatures } from '../features/featurizer';
 import { buildVocabulary, tfidf, vocabularyOf, type Vocabulary } from '../features/vocabulary';
 import { labelMatrix } from '../learned/labels';
+import { RecentMap } from '../recent';
 import { logitOf, predictLogReg, sigmoid, trainLogReg, type LogRegModel, type LogRegOptions } from '../learned/logreg';
 
 // FrugalGPT's answer scorer: P(this answer is right | the answer's own text). Hedging, giving up
@@ -29,8 +30,13 @@ export type AnswerConfidenceArtifact = z.infer<typeof answerConfidenceSchema>;
 
 export const ANSWER_LOGREG_OPTIONS: LogRegOptions = { epochs: 4, learningRate: 0.05, l2: 1e-3, seed: 5 };
 
+/** Answers longer than this are scored each time rather than kept. */
+const KEPT_TEXT_CHARS = 20_000;
+
 export class AnswerConfidence {
   private readonly indexOf: ReadonlyMap<string, number>;
+  /** A route scores the same answers when its cascade looks ahead and when it votes. */
+  private readonly recent = new RecentMap<string, number>(256);
 
   constructor(
     readonly vocab: Vocabulary,
@@ -54,6 +60,12 @@ export class AnswerConfidence {
   textLogit(expertId: string, text: string, stated: boolean): number {
     const e = this.indexOf.get(expertId);
     if (e === undefined) return 0;
+    if (text.length > KEPT_TEXT_CHARS) return this.scoreText(e, text, stated);
+    return this.recent.remember(`${e} ${stated ? 1 : 0} ${text}`, () => this.scoreText(e, text, stated));
+  }
+
+  private scoreText(e: number, text: string, stated: boolean): number {
+    const expertId = this.experts[e]!;
     const width = this.vocab.terms.length + DENSE + 1;
     const model: LogRegModel = {
       experts: [expertId],

@@ -47,7 +47,7 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
       const ranked = rankCandidates([...scores].map(([id, s]) => candidate(id, s)));
       const weights = new Map([...scores].map(([id, s]) => [id, voteWeight(s.p)]));
       const pOf = (expertId: string) => scores.get(expertId)?.p ?? models.predictor.coldStart;
-      let options: number[] | null = null;
+      let options: readonly number[] | null = null;
       const read = answerReader(req.prompt);
       const vote = (a: ExpertAnswer): Vote => {
         const p = pOf(a.expertId);

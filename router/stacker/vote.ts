@@ -3,6 +3,7 @@ import type { ArtifactSet } from '../artifacts';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../cascade/answer-confidence';
 import { logitOf } from '../learned/logreg';
 import { loadRouterModels, parseArtifact, type RouterModels } from '../learned/models';
+import { RecentMap } from '../recent';
 import type { Candidate } from '../types';
 import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type StackedOutcome } from './model';
 import { optionScores } from './options';
@@ -34,6 +35,9 @@ export function promptPOf(candidates: readonly Candidate[]): PromptP {
 }
 
 export class StackedVote {
+  /** A route asks for its prompt's option scores when its cascade looks ahead and when it votes. */
+  private readonly recentOptionScores = new RecentMap<string, readonly number[]>(16);
+
   constructor(
     readonly stacker: VoteStacker,
     private readonly confidence: AnswerConfidence | null,
@@ -80,7 +84,7 @@ export class StackedVote {
   }
 
   /** The fitted option prior's score per option of the prompt (options.ts); empty without options. */
-  optionScores(prompt: string): number[] {
-    return optionScores(prompt, this.stacker.artifact.options.weights);
+  optionScores(prompt: string): readonly number[] {
+    return this.recentOptionScores.remember(prompt, () => optionScores(prompt, this.stacker.artifact.options.weights));
   }
 }
