@@ -5,8 +5,8 @@ import type { ArtifactSet } from '../../router/artifacts';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS } from '../../router/cascade/posterior';
 import { createCascadeStrategy, stagesOf } from '../../router/cascade/strategy';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from '../../router/cascade/answer-confidence';
-import type { ExpertAnswer, RoutingDecision } from '../../router/types';
-import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+import type { RoutingDecision } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall, answered as answer } from './fixtures';
 
 describe('choice posterior', () => {
   it('equals the confidence of a lone answer', () => {
@@ -68,13 +68,6 @@ describe('cascade strategy', () => {
     artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
   });
   const x = devSlice(1250, 1251)[0]!;
-  const answer = (expertId: string, text: string): ExpertAnswer => ({
-    expertId,
-    text,
-    usage: { promptTokens: 1, completionTokens: 1 },
-    costUsd: 0,
-    latencyMs: 0,
-  });
   const decide = (lambda: number): RoutingDecision =>
     createCascadeStrategy(artifacts).decide({ prompt: x.prompt, messages: [] }, experts, {
       name: 't',

@@ -2,7 +2,7 @@ import { loadExamples, loadModels, DEFAULT_DATA, type RoutingExample } from '../
 import type { ArtifactRecord, ArtifactSet } from '../../router/artifacts';
 import { train, type TrainingExample } from '../../router/train';
 import { replayExpertProfile } from '../../router/data-format';
-import type { ExpertProfile } from '../../router/types';
+import type { ExpertAnswer, ExpertProfile } from '../../router/types';
 
 // Shared by the router tests: a small slice of the dev split, trained once per test file. Small on
 // purpose (tests must stay fast on two shared cores); the full evaluation lives in `npm run eval`.
@@ -33,4 +33,9 @@ export function trainSmall(examples: readonly RoutingExample[]): ArtifactRecord[
     createdAt: '2025-01-01T00:00:00.000Z',
     featurizer: { vocabulary: { minDf: 3, maxDfRatio: 0.5, maxTerms: 3000 }, dims: 32, seed: 7 },
   });
+}
+
+/** An expert's answer with nothing but its text: what votes, stackers and cascades read. */
+export function answered(expertId: string, text: string): ExpertAnswer {
+  return { expertId, text, usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 };
 }

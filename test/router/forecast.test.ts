@@ -1,3 +1,4 @@
+import { answered as said } from './fixtures';
 import { describe, expect, it } from 'vitest';
 import { buildAggregators } from '../../router/aggregate/index';
 import type { AggregationContext, ForecastBallot, ForecastInput } from '../../router/aggregate/types';
@@ -87,13 +88,6 @@ describe('other forecasts', () => {
 });
 
 describe('run and forecast agree', () => {
-  const said = (expertId: string, text: string): ExpertAnswer => ({
-    expertId,
-    text,
-    usage: { promptTokens: 1, completionTokens: 1 },
-    costUsd: 0,
-    latencyMs: 0,
-  });
   const answers = [said('cheap-a', 'The answer is (B).'), said('cheap-b', 'Answer: B'), said('strong', 'So the answer is (C).'), said('vague', 'Hard to say.')];
   const decision: RoutingDecision = {
     strategy: 'fixed',

@@ -7,8 +7,8 @@ import { EXPERT_STATS_ARTIFACT, ExpertStatsTable, relativeCost } from '../../rou
 import { createLearnedStrategy } from '../../router/learned/strategy';
 import type { RoutingPolicy } from '../../router/policy';
 import { ECONOMY, PRESETS } from '../../router/presets';
-import type { ExpertAnswer, ExpertProfile, RoutingDecision, RoutingStrategy } from '../../router/types';
-import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+import type { ExpertProfile, RoutingDecision, RoutingStrategy } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall, answered as answer } from './fixtures';
 
 // λ is relative to the pool's reference cost (one query to its most accurate expert), so a policy
 // means the same trade-off whatever the pool's price level: ZeroEval's calls cost 7.4× MMLU-Pro's.
@@ -57,13 +57,6 @@ describe('portable λ: the same policy on a pool whose prices are all 7.4× high
   let artifacts: ArtifactSet;
   beforeAll(() => {
     artifacts = artifactSet(trainSmall(devSlice(0, 1200)));
-  });
-  const answer = (expertId: string, text: string): ExpertAnswer => ({
-    expertId,
-    text,
-    usage: { promptTokens: 1, completionTokens: 1 },
-    costUsd: 0,
-    latencyMs: 0,
   });
   const decide = (s: RoutingStrategy, pool: ExpertProfile[], policy: RoutingPolicy, prompt: string) =>
     s.decide({ prompt, messages: [] }, pool, policy) as RoutingDecision;

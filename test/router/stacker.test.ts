@@ -11,8 +11,8 @@ import { VOTE_STACKER_ARTIFACT, VoteStacker, type StackBallot, type VoteStackerA
 import { fitOptionPrior, OPTION_FEATURES, optionEvidence, optionFeatures, optionScores, parseOptions } from '../../router/stacker/options';
 import { promptPOf, StackedVote } from '../../router/stacker/vote';
 import { train, type TrainingExample } from '../../router/train';
-import type { ExpertAnswer, RoutingDecision } from '../../router/types';
-import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
+import type { RoutingDecision } from '../../router/types';
+import { artifactSet, devSlice, replayExperts, trainSmall, answered as answer } from './fixtures';
 
 const params = (bias: number, over: Partial<VoteStackerArtifact['experts'][string]> = {}) => ({
   bias,
@@ -204,14 +204,6 @@ describe('trainVoteStacker (through train)', () => {
     expect(stackedRight / held.length).toBeGreaterThan(majorityRight / held.length + 0.03);
     expect(Math.abs(pSum / held.length - stackedRight / held.length)).toBeLessThan(0.06);
   });
-});
-
-const answer = (expertId: string, text: string): ExpertAnswer => ({
-  expertId,
-  text,
-  usage: { promptTokens: 1, completionTokens: 1 },
-  costUsd: 0,
-  latencyMs: 0,
 });
 
 describe('stacked-vote aggregation', () => {
