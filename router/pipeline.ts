@@ -7,7 +7,7 @@ import { CircuitOpenError, ConclaveError, ExpertCallError, InvalidRequestError, 
 import type { StreamDelta } from './params';
 import { planRoute, routeBudget } from './plan';
 import type { RoutingPolicy } from './policy';
-import { policyForPrompt, withPromptPlan } from './prompt-policy';
+import { comparesAnswers, policyForPrompt, withPromptPlan } from './prompt-policy';
 import type {
   AggregationResult,
   CallOptions,
@@ -105,7 +105,9 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
   const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
-  const result = aggregator === null && decision.stages.length === 1 ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstAggregator);
+  // A vote over one planned answer is that answer: it streams as it comes instead of being gathered and counted.
+  const single = decision.stages.length === 1 && (aggregator === null || (decision.stages[0]!.length === 1 && comparesAnswers(policy.aggregate)));
+  const result = single ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstAggregator);
   result.then(
     () => out.close(),
     (e: unknown) => out.fail(e),

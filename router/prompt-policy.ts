@@ -13,6 +13,11 @@ const COMPARING: ReadonlySet<AggregationName> = new Set(['vote', 'weighted-vote'
 /** Aggregations that read whole answers, so several experts help on open-ended prompts too. */
 const COMPOSING: ReadonlySet<AggregationName> = new Set(['synthesize', 'judge', 'layers']);
 
+/** Whether the aggregation counts comparable answers (a vote over one answer is that answer). */
+export function comparesAnswers(aggregate: AggregationName): boolean {
+  return COMPARING.has(aggregate);
+}
+
 export interface PromptPlan {
   kind: PromptKind;
   /** The policy the strategy runs with for this prompt. */

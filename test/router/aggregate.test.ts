@@ -123,15 +123,19 @@ const BASE_POLICY: RoutingPolicy = { name: 'test', strategy: 'fixed', aggregate:
 
 const QUESTION = 'Question: Which is right?\nOptions:\nA. one\nB. two\nC. three\nAnswer with the letter of the correct option.';
 
-async function route(scripts: Record<string, Script>, answering: (string | Candidate)[], policy: RoutingOverride, artifacts?: ArtifactSet) {
-  const caller = new FakeCaller(scripts);
+function environment(caller: FakeCaller, scripts: Record<string, Script>, answering: (string | Candidate)[], artifacts?: ArtifactSet): RouteEnvironment {
   const ranked = answering.map((a) => (typeof a === 'string' ? { expertId: a, score: 1 } : a));
-  const env: RouteEnvironment = {
+  return {
     experts: Object.keys(scripts).map(profile),
     strategies: new Map([['fixed', scripted(ranked)]]),
     aggregators: buildAggregators(artifacts ? { artifacts } : {}),
     caller,
   };
+}
+
+async function route(scripts: Record<string, Script>, answering: (string | Candidate)[], policy: RoutingOverride, artifacts?: ArtifactSet) {
+  const caller = new FakeCaller(scripts);
+  const env = environment(caller, scripts, answering, artifacts);
   const run = await startRoute({ prompt: QUESTION, messages: [{ role: 'user', content: QUESTION }] }, { ...BASE_POLICY, ...policy }, env);
   const deltas: string[] = [];
   const reading = (async () => {
@@ -151,6 +155,22 @@ describe('vote', () => {
     );
     expect(outcome.aggregation).toMatchObject({ aggregation: 'vote', winner: 'b', tally: { B: 1, C: 2 }, text: 'It is clearly three. The answer is (C).' });
     expect(deltas).toEqual(['It is clearly three. The answer is (C).']);
+  });
+
+  it('a vote over one planned answer is that answer, streamed as it comes', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const scripts: Record<string, Script> = { a: () => ({ chunks: ['The answer ', 'is (B).'], gate }) };
+    const caller = new FakeCaller(scripts);
+    const request = { prompt: QUESTION, messages: [{ role: 'user' as const, content: QUESTION }], stream: true };
+    const run = await startRoute(request, { ...BASE_POLICY, aggregate: 'vote', quorum: 2 }, environment(caller, scripts, ['a']));
+    const deltas = run.deltas[Symbol.asyncIterator]();
+    // The first piece arrives while the expert is still answering.
+    expect(textOf((await deltas.next()).value!)).toBe('The answer ');
+    open();
+    expect(textOf((await deltas.next()).value!)).toBe('is (B).');
+    expect((await deltas.next()).done).toBe(true);
+    expect((await run.result).aggregation).toMatchObject({ aggregation: 'first', winner: 'a', text: 'The answer is (B).' });
   });
 
   it('breaks a tie by the router’s confidence in the experts, then by arrival order', async () => {
