@@ -9,3 +9,5 @@ void silu_mul(const float* g, const float* u, float* h, int64_t n, Isa isa);
 
 // The AVX-512 version (silu_mul_avx512.cc); exp within 2 ulp, the rest exact f32 arithmetic.
 void silu_mul_avx512(const float* g, const float* u, float* h, int64_t n);
+// The AVX2 + FMA version (silu_mul_avx2.cc), same exp.
+void silu_mul_avx2(const float* g, const float* u, float* h, int64_t n);
