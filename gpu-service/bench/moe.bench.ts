@@ -1,5 +1,5 @@
 // Sparse-MoE layer benchmark (issue #5): `npm run bench:moe -- [--device cpu|cuda] [--json]
-// [--models mixtral,olmoe,qwen3] [--tokens 1,4,16] [--rounds 3] [--no-peer]`. Not a test: it prints a
+// [--models mixtral,olmoe,qwen3] [--tokens 1,4,16] [--rounds 3] [--min-runs 5] [--no-peer]`. Not a test: it prints a
 // table (and with --json one JSON array on its last line). Layer shapes of real models, bf16 weights,
 // timed with a cold last-level cache (as when serving a model far larger than it). On the CPU a
 // Hugging Face-style PyTorch block (torch-peer.ts) runs on the same weights and activations when python3
@@ -29,7 +29,7 @@ const SHAPES: Shape[] = [
   { model: 'Qwen3-30B-A3B', key: 'qwen3', hidden: 2048, inter: 768, experts: 128, topK: 8, family: 'qwen3_moe' },
 ];
 const DEFAULT_TOKENS = [1, 4, 16, 64, 256, 1024];
-/** Runs per timing: at least this many and this long, at most 30; the median counts. */
+/** Runs per timing: at least `--min-runs` (default this many) and this long, at most 30; the median counts. */
 const MIN_RUNS = 5;
 const MIN_MS = 1000;
 /** A token agrees with PyTorch when max|y - y_torch| / max|y_torch| over its row is below this (bf16 compute on both sides). */
@@ -71,6 +71,8 @@ interface Options {
   models: string[];
   tokens: number[];
   rounds: number;
+  /** Timed runs per timing at least (after the warm-up); fewer lets PyTorch's slow rows finish. */
+  minRuns: number;
   peer: boolean;
 }
 
@@ -84,12 +86,15 @@ function args(): Options {
   if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got ${device}`);
   const rounds = Number(value('--rounds') ?? 3);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${value('--rounds')}`);
+  const minRuns = Number(value('--min-runs') ?? MIN_RUNS);
+  if (!Number.isSafeInteger(minRuns) || minRuns < 1) throw new Error(`--min-runs must be a positive integer, got ${value('--min-runs')}`);
   return {
     device,
     json: a.includes('--json'),
     models: (value('--models') ?? SHAPES.map((s) => s.key).join(',')).split(','),
     tokens: value('--tokens')?.split(',').map(Number) ?? DEFAULT_TOKENS,
     rounds,
+    minRuns,
     peer: !a.includes('--no-peer'),
   };
 }
@@ -192,11 +197,11 @@ function llcBytes(): number {
   return 512 << 20;
 }
 
-function time(fn: () => void, flush: Buffer | undefined): number {
+function time(fn: () => void, flush: Buffer | undefined, minRuns: number): number {
   fn(); // warm-up: page-in of weights, workspace growth
   const times: number[] = [];
   let spent = 0;
-  while (times.length < MIN_RUNS || spent < MIN_MS) {
+  while (times.length < minRuns || spent < MIN_MS) {
     flush?.fill(times.length & 0xff); // evict the weights (not timed)
     const t = performance.now();
     fn();
@@ -288,21 +293,21 @@ async function main(): Promise<void> {
         let torchY: Float32Array | undefined;
         for (let round = 0; round < (typeof peer === 'string' ? 1 : opts.rounds); round++) {
           if (typeof peer === 'string') {
-            ours.push(time(run, flush));
+            ours.push(time(run, flush, opts.minRuns));
             continue;
           }
           // Alternate which engine goes first, so neither always inherits the other's warm caches or load.
           const timeTorch = async () => {
-            const t = await peer.time(xPath, T, flush!.length, MIN_RUNS, MIN_MS);
+            const t = await peer.time(xPath, T, flush!.length, opts.minRuns, MIN_MS);
             theirs.push(t.ms);
             torchY = t.y;
           };
           if (round % 2 === 0) {
-            ours.push(time(run, flush));
+            ours.push(time(run, flush, opts.minRuns));
             await timeTorch();
           } else {
             await timeTorch();
-            ours.push(time(run, flush));
+            ours.push(time(run, flush, opts.minRuns));
           }
           ratios.push(theirs[round]! / ours[round]!);
         }
