@@ -18,7 +18,7 @@ const LETTERED_LINE = /^\(?([A-J])[.):]\s+\S/;
 const LETTER_INSTRUCTION = /\b(?:answer|respond|reply) with (?:the|a|only the) (?:letter|option)|\bchoose (?:the|one) (?:correct )?(?:option|letter)\b/i;
 /** The prompt prescribes a single final answer: a JSON answer field, a box, "only the answer". */
 const FINAL_ANSWER_FORMAT =
-  /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\banswer with (?:a|one|only a|just a) (?:number|word|value)\b/i;
+  /[`"']answer[`"']\s*(?:field|key|:)|\\boxed|\bfinal answer\b|\b(?:only|just) (?:the|a|your) (?:final )?(?:answer|number|value|result)\b|\b(?:answer|reply|respond) with (?:a|an|one|the|a single|only (?:a|the)|just (?:a|the)) (?:number|integer|word|value|name|result)\b/i;
 /** "… in the `answer` field", then a JSON template naming it: the reply's JSON field is its answer. */
 const ANSWER_FIELD = /[`"']answer[`"']\s*(?:field|key)\b/i;
 const JSON_ANSWER_EXAMPLE = /e\.g\.,?\s*`?"answer"\s*:\s*"[^"]*"`?/gi;
@@ -42,7 +42,9 @@ export function promptKind(prompt: string): PromptKind {
   if (
     CODE_OUTPUT.test(text) ||
     FACTOID.test(text) ||
-    (MATH.test(text) && text.length < 2000 && /\?\s*$|^\s*(?:find|compute|calculate|evaluate|simplify|solve)\b/im.test(text))
+    (MATH.test(text) &&
+      text.length < 2000 &&
+      /\?(?:\s*$|\s+(?:answer|reply|respond|give|state)\b)|^\s*(?:find|compute|calculate|evaluate|simplify|solve)\b/im.test(text))
   )
     return shortAnswer(text);
   return { kind: 'open-ended' };

@@ -30,6 +30,9 @@ describe('promptKind', () => {
     ['Solve for x: 3x + 5 = 20', 'number'],
     ['What does this code print?\n```python\nprint(sorted([3, 1, 2]))\n```', 'value'],
     ['Who wrote "Pride and Prejudice"? Give only the answer.', 'text'],
+    ['What is 2 + 2? Answer with the number.', 'number'],
+    ['What is the capital of France? Reply with one word.', 'text'],
+    ['What is 12 / 4? Give the result.', 'number'],
   ])('short-answer: %j → %s', (prompt, expect_) => {
     expect(promptKind(prompt)).toMatchObject({ kind: 'short-answer', expect: expect_ });
   });
