@@ -6,7 +6,7 @@ import { runLoad, startBench, type Bench } from '../../scripts/lib/load';
 // `npm run bench:gateway` runs the same at 10,000 requests for the README's figures; here the count
 // is smaller so `npm test` stays within its time on 2 cores (LOAD_REQUESTS overrides it).
 
-const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 2_000);
+const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 1_000);
 let bench: Bench;
 
 beforeAll(async () => {
