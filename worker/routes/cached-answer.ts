@@ -6,6 +6,7 @@ import { openAiUsage } from '../gateway/completion';
 import type { ChatRequest } from '../gateway/openai-schema';
 import type { CachedAnswer } from '../gateway/response-cache';
 import type { RouteRecorder } from '../http/route-recorder';
+import { sseData } from '../http/sse';
 
 /**
  * A request answered from the response cache: no expert is called, so nothing is spent (usage and
@@ -33,22 +34,17 @@ export function answerFromCache(c: Context<AppEnv>, route: RouteRecorder, body: 
   route.streaming = true;
   return streamSSE(c, async (stream) => {
     const chunk = { ...base, object: 'chat.completion.chunk' };
-    const send = (data: unknown) => stream.writeSSE({ data: JSON.stringify(data) });
     const message = first?.message;
-    await send({ ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     const ttftMs = route.elapsedMs;
-    if (message?.content) await send({ ...chunk, choices: [{ index: 0, delta: { content: message.content }, finish_reason: null }] });
-    if (message?.tool_calls?.length)
-      await send({
-        ...chunk,
-        choices: [{ index: 0, delta: { tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }, finish_reason: null }],
-      });
     const routing = route.finish(outcome, null, ttftMs);
     const finish = { index: 0, delta: {}, finish_reason: first?.finish_reason ?? 'stop' };
-    if (body.stream_options?.include_usage) {
-      await send({ ...chunk, choices: [finish] });
-      await send({ ...chunk, choices: [], usage, routing });
-    } else await send({ ...chunk, choices: [finish], routing });
-    await stream.writeSSE({ data: '[DONE]' });
+    const delta = (d: object) => ({ ...chunk, choices: [{ index: 0, delta: d, finish_reason: null }] });
+    // The whole answer is at hand: one write.
+    const events: unknown[] = [delta({ role: 'assistant', content: '' })];
+    if (message?.content) events.push(delta({ content: message.content }));
+    if (message?.tool_calls?.length) events.push(delta({ tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }));
+    if (body.stream_options?.include_usage) events.push({ ...chunk, choices: [finish] }, { ...chunk, choices: [], usage, routing });
+    else events.push({ ...chunk, choices: [finish], routing });
+    await stream.write(sseData(events, true));
   });
 }

@@ -18,6 +18,7 @@ import { totalUsage } from '../gateway/routing-summary';
 import { requireApiKey } from '../http/auth';
 import { errorBody } from '../http/errors';
 import { recordRoute, type RouteRecorder } from '../http/route-recorder';
+import { sseData } from '../http/sse';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
 import { expertsInScope, resolveScopedPolicy } from '../limits/enforce';
@@ -150,7 +151,7 @@ function streamAnswer(
       const routing = route.finish(null, error, ttftMs);
       last = [{ ...errorBody(error), routing }];
     }
-    await stream.write(`${sseData(last)}data: [DONE]\n\n`);
+    await stream.write(sseData(last, true));
   });
 }
 
@@ -159,11 +160,6 @@ interface ChunkHead {
   object: string;
   created: number;
   model: string;
-}
-
-/** Server-sent events carrying these JSON values (JSON.stringify writes no line breaks). */
-function sseData(events: unknown[]): string {
-  return events.map((data) => `data: ${JSON.stringify(data)}\n\n`).join('');
 }
 
 function samplingOf(body: ChatRequest): { maxTokens?: number; temperature?: number } {
