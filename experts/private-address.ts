@@ -2,8 +2,7 @@
 // expert's secret: a URL on a loopback, private, link-local or cloud-metadata address reaches what
 // only the gateway should (169.254.169.254 answers instance credentials). Hosts are judged as
 // written after WHATWG URL parsing, which already turns 2130706433 or 0x7f.1 into 127.0.0.1; a
-// public name that resolves to a private address is the DNS operator's choice, beyond a Worker's
-// reach (fetch does not expose the address).
+// name is judged by the addresses it resolves to (./resolved-reach.ts).
 
 /** IPv4 ranges that are not the public internet, [first octets as a number, prefix length, what]. */
 const V4_RANGES: readonly [string, number, string][] = [
@@ -34,6 +33,22 @@ export function privateAddressKind(url: string): string | null {
   const v4 = v4Number(host);
   if (v4 !== null) return v4Kind(v4);
   return LOCAL_NAMES.test(host.replace(/\.$/, '')) ? 'local name' : null;
+}
+
+/** Why an address as a resolver writes it (`10.0.0.1`, `fd00::1`) is not public, or null when it is. */
+export function addressKind(address: string): string | null {
+  const v4 = v4Number(address);
+  if (v4 !== null) return v4Kind(v4);
+  try {
+    return v6Kind(new URL(`http://[${address}]/`).hostname.slice(1, -1));
+  } catch {
+    return 'unparsable address';
+  }
+}
+
+/** Whether the URL's host is an address written out (judged as it stands) rather than a name to resolve. */
+export function hostIsAddress(host: string): boolean {
+  return host.startsWith('[') || v4Number(host) !== null;
 }
 
 function v4Number(host: string): number | null {

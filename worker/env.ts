@@ -38,6 +38,8 @@ export interface Env {
   EXPORT_BATCH_SIZE?: string;
   /** `1` lets experts' endpoints be loopback, private or link-local addresses (local development, tests). */
   ALLOW_PRIVATE_ENDPOINTS?: string;
+  /** DNS-over-HTTPS (JSON) resolver that experts' endpoint names are checked with (default Cloudflare's). */
+  DOH_URL?: string;
   /** Other secrets named by experts' `api_key_secret` (EXPERT_* or a provider's own). */
   [secret: string]: unknown;
 }

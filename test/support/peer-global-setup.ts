@@ -1,15 +1,16 @@
 import type { TestProject } from 'vitest/node';
 import { startAnthropicPeer } from './anthropic-peer';
+import { startDohPeer } from './doh-peer';
 import { startOpenAiPeer } from './openai-peer';
 
 // Starts the loopback peers in Node for tests running in workerd; they reach them over real HTTP.
 export default async function setup(project: TestProject) {
-  const [peer, anthropic] = await Promise.all([startOpenAiPeer(), startAnthropicPeer()]);
+  const [peer, anthropic, doh] = await Promise.all([startOpenAiPeer(), startAnthropicPeer(), startDohPeer()]);
   project.provide('peerUrl', peer.url);
   project.provide('anthropicUrl', anthropic.url);
+  project.provide('dohUrl', doh.url);
   return async () => {
-    await peer.close();
-    await anthropic.close();
+    await Promise.all([peer.close(), anthropic.close(), doh.close()]);
   };
 }
 
@@ -17,5 +18,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     peerUrl: string;
     anthropicUrl: string;
+    dohUrl: string;
   }
 }

@@ -5,9 +5,10 @@ import { call, chat } from './helpers';
 // What a registered expert may reach: an admin-chosen endpoint must not be a loopback, private,
 // link-local or metadata address unless the deployment allows it (tests run with
 // ALLOW_PRIVATE_ENDPOINTS=1 for their loopback peers; these turn it off), and the secret it sends
-// must be one meant for experts, never the gateway's own ADMIN_TOKEN.
+// must be one meant for experts, never the gateway's own ADMIN_TOKEN. Names are resolved by a
+// loopback DoH resolver (test/support/doh-peer.ts).
 
-const strict = { ALLOW_PRIVATE_ENDPOINTS: undefined };
+const strict = { ALLOW_PRIVATE_ENDPOINTS: undefined, DOH_URL: inject('dohUrl') };
 
 function register(expert: Record<string, unknown>, opts: { strict?: boolean } = {}) {
   return call('/admin/api/experts', {
@@ -64,6 +65,40 @@ describe('what experts may reach', () => {
     }
     // Where the setting allows it (local development, these tests), a loopback endpoint is fine.
     expect((await register({ id: 'loopback-ok', endpoint_url: 'http://127.0.0.1:8000/v1' })).status).toBe(201);
+  });
+
+  it('a name is judged by every address it resolves to, when registered and again at call time', async () => {
+    const refused: [string, string][] = [
+      ['loopback.example.com', 'resolves to 127.0.0.1, a loopback address'],
+      ['metadata.example.com', 'resolves to 169.254.169.254, a link-local (cloud metadata) address'],
+      ['v6-private.example.com', 'resolves to fd00::1, a unique local (private) address'],
+      ['mapped.example.com', 'resolves to ::ffff:a9fe:a9fe, a link-local (cloud metadata) address'],
+      ['nothing.example.com', 'does not resolve to any address'],
+    ];
+    for (const [host, why] of refused) {
+      const res = await register({ id: `named-${host}`, endpoint_url: `https://${host}/v1` }, { strict: true });
+      expect(res.status, host).toBe(400);
+      const error = await errorOf(res);
+      expect(error.param, host).toBe('endpoint_url');
+      expect(error.message, host).toContain(`${host} ${why}`);
+    }
+    const replica = await register(
+      { id: 'named-replica', endpoint_url: 'https://public.example.com/v1', replica_urls: ['https://Loopback.Example.com./v1'] },
+      { strict: true },
+    );
+    expect((await errorOf(replica)).param).toBe('replica_urls');
+    const unresolvable = await register({ id: 'named-servfail', endpoint_url: 'https://servfail.example.com/v1' }, { strict: true });
+    expect(unresolvable.status).toBe(503);
+    expect((await errorOf(unresolvable)).message).toContain('failed to resolve servfail.example.com (DNS status 2)');
+    expect((await register({ id: 'named-public', endpoint_url: 'https://public.example.com/v1' }, { strict: true })).status).toBe(201);
+
+    // A row written around the admin API, its name pointing at the loopback peer: refused before any request leaves.
+    await insertRow('named-loopback-row', inject('peerUrl').replace('127.0.0.1', 'loopback.example.com'), null);
+    const res = await chat({ model: 'named-loopback-row', messages: [{ role: 'user', content: 'ping' }] }, { env: strict });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(await res.text()).toContain('loopback.example.com resolves to 127.0.0.1, a loopback address');
+    const calls = await env.DB.prepare("select error_source, upstream_status from route_calls where expert_id = 'named-loopback-row'").all();
+    expect(calls.results).toEqual([{ error_source: 'gateway', upstream_status: 0 }]);
   });
 
   it('an expert may name only an EXPERT_* secret or a provider’s own as its API key', async () => {

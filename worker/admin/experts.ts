@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { PROVIDER_KINDS, providerSpec, reachProblem } from '../../experts';
+import { PROVIDER_KINDS, providerSpec } from '../../experts';
 import { CAPABILITIES } from '../../router/capabilities';
 import { NotFoundError, ConclaveError, InvalidRequestError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { deleteExpert, getExpertRow, insertExpert, listExpertRows, updateExpert, type ExpertRow } from '../db/experts';
-import { allowsPrivateEndpoints, type AppEnv } from '../env';
+import type { AppEnv, Env } from '../env';
+import { endpointReachProblem } from '../gateway/endpoint-resolver';
 import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
 
@@ -99,8 +100,11 @@ function toColumns(p: ExpertPatch) {
   };
 }
 
-/** What the provider registry says an expert of this kind may be: endpoint rule, capabilities, embeddings. */
-function checkAgainstProvider(
+/**
+ * What the provider registry says an expert of this kind may be (endpoint rule, capabilities,
+ * embeddings), then what it may reach (its secret, its URLs' addresses, what their names resolve to).
+ */
+async function checkExpert(
   e: {
     provider: string;
     endpointUrl: string | null;
@@ -109,12 +113,10 @@ function checkAgainstProvider(
     capabilities: readonly string[];
     task: 'chat' | 'embedding';
   },
-  allowPrivate: boolean,
-): void {
+  env: Env,
+): Promise<void> {
   const spec = providerSpec(e.provider)!;
   const invalid = (field: string, message: string) => new InvalidRequestError(`expert.${field}: ${message}`, 'invalid_field', field);
-  const reach = reachProblem(e, allowPrivate);
-  if (reach) throw invalid(reach.field, reach.message);
   if (spec.endpoint === 'required' && !e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' needs endpoint_url`);
   if (spec.endpoint === 'none' && e.endpointUrl) throw invalid('endpoint_url', `provider '${e.provider}' takes no endpoint_url`);
   if (e.replicaUrls.length > 0 && !e.endpointUrl) throw invalid('replica_urls', 'replicas need the endpoint_url they replicate');
@@ -123,6 +125,8 @@ function checkAgainstProvider(
   if (unsupported.length)
     throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
   if (e.task === 'embedding' && !spec.embeddings) throw invalid('task', `provider '${e.provider}' serves no embeddings`);
+  const reach = await endpointReachProblem(e, env);
+  if (reach) throw invalid(reach.field, reach.message);
 }
 
 export const adminExperts = new Hono<AppEnv>();
@@ -137,7 +141,7 @@ adminExperts.get('/:id', async (c) => {
 
 adminExperts.post('/', async (c) => {
   const input = await readJson(c, expertCreateSchema, 'expert');
-  checkAgainstProvider(
+  await checkExpert(
     {
       provider: input.provider,
       endpointUrl: input.endpoint_url ?? null,
@@ -146,7 +150,7 @@ adminExperts.post('/', async (c) => {
       capabilities: input.capabilities ?? [],
       task: input.task ?? 'chat',
     },
-    allowsPrivateEndpoints(c.env),
+    c.env,
   );
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id))
@@ -161,7 +165,7 @@ adminExperts.patch('/:id', async (c) => {
   const db = createDb(c.env.DB);
   const current = await getExpertRow(db, c.req.param('id'));
   if (!current) throw new NotFoundError('expert', c.req.param('id'));
-  checkAgainstProvider(
+  await checkExpert(
     {
       provider: patch.provider ?? current.provider,
       endpointUrl: patch.endpoint_url !== undefined ? patch.endpoint_url : current.endpointUrl,
@@ -170,7 +174,7 @@ adminExperts.patch('/:id', async (c) => {
       capabilities: patch.capabilities ?? current.capabilities,
       task: patch.task ?? current.task,
     },
-    allowsPrivateEndpoints(c.env),
+    c.env,
   );
   const row = await updateExpert(db, current.id, toColumns(patch));
   invalidateRegistry();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { reachProblem } from '../../experts';
-import { allowsPrivateEndpoints, type Env } from '../env';
+import type { ReachProblem } from '../../experts';
+import type { Env } from '../env';
+import { endpointReachProblem } from '../gateway/endpoint-resolver';
 
 // The GPU service's expert-activation trace (gpu-service README, `POST /v1/moe/trace`): for every
 // prompt token and every layer, the experts its router chose. The dashboard counts them per layer.
@@ -51,7 +52,12 @@ export async function fetchActivations(
   prompt: string,
 ): Promise<ActivationCounts | { error: string }> {
   const url = traceUrl(endpointUrl);
-  const reach = reachProblem({ endpointUrl, apiKeySecret }, allowsPrivateEndpoints(env));
+  let reach: ReachProblem | null;
+  try {
+    reach = await endpointReachProblem({ endpointUrl, apiKeySecret }, env);
+  } catch (e) {
+    return { error: `This expert's endpoint could not be checked: ${e instanceof Error ? e.message : String(e)}` };
+  }
   if (reach) return { error: `This expert's ${reach.field} is refused: ${reach.message}` };
   const key = apiKeySecret && typeof env[apiKeySecret] === 'string' ? (env[apiKeySecret] as string) : null;
   let res: Response;

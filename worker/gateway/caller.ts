@@ -1,4 +1,4 @@
-import { providerSpec, reachProblem, type EmbeddingAnswer, type ExpertAdapter } from '../../experts';
+import { providerSpec, reachProblem, type EmbeddingAnswer, type ExpertAdapter, type ResolveHost } from '../../experts';
 import { abortedCallError } from '../../experts/shared';
 import { ConclaveError, ExpertCallError, NotFoundError } from '../../router/errors';
 import type { StreamDelta } from '../../router/params';
@@ -6,6 +6,7 @@ import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfil
 import type { CallRecord } from '../history/record';
 import { breakers as isolateBreakers, type BreakerRegistry } from '../resilience/breaker';
 import { DEFAULT_RETRY, retryDelay, sleep, type RetryPolicy } from '../resilience/retry';
+import { nameGuard as isolateNameGuard, type NameGuard } from './name-guard';
 import { replicas as isolateReplicas, replicaUrls, ReplicaBalancer, takesReplicaOut, type Replica } from './replicas';
 
 export interface CallerOptions {
@@ -18,6 +19,9 @@ export interface CallerOptions {
   fetch?: typeof fetch;
   /** Whether experts may be on loopback, private or link-local addresses (default: refused). */
   allowPrivateEndpoints?: boolean;
+  /** Where endpoint names are resolved to be judged by their addresses; unset: names are not resolved. */
+  resolveHost?: ResolveHost;
+  nameGuard?: NameGuard;
   /** Experts given on the operator's own command line (scripts), not by the admin API: what they reach is not checked. */
   operatorExperts?: boolean;
 }
@@ -40,6 +44,8 @@ export class RecordingCaller implements ExpertCaller {
   private readonly fetcher: typeof fetch;
   private readonly allowPrivate: boolean;
   private readonly checkReach: boolean;
+  private readonly resolveHost: ResolveHost | null;
+  private readonly nameGuard: NameGuard;
 
   constructor(
     registry: readonly ExpertProfile[],
@@ -54,6 +60,8 @@ export class RecordingCaller implements ExpertCaller {
     this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
     this.allowPrivate = opts.allowPrivateEndpoints ?? false;
     this.checkReach = !opts.operatorExperts;
+    this.resolveHost = this.checkReach && !this.allowPrivate ? (opts.resolveHost ?? null) : null;
+    this.nameGuard = opts.nameGuard ?? isolateNameGuard;
   }
 
   /** The first expert whose streamed call produced output: who a streaming answer is coming from. */
@@ -85,6 +93,12 @@ export class RecordingCaller implements ExpertCaller {
     const adapter = this.adapters[expert.provider];
     if (!adapter) throw new ExpertCallError(expertId, `provider '${expert.provider}' is not in the provider registry`, { source: 'gateway', kind: 'config' });
     return { expert, adapter };
+  }
+
+  /** Refuses the expert when a name its URLs hold resolves to an address it may not reach (where names are checked). */
+  private async vouchForNames(expert: ExpertProfile, resolveHost: ResolveHost): Promise<void> {
+    const problem = await this.nameGuard.check(expert, resolveHost);
+    if (problem) throw new ExpertCallError(expert.id, `${problem.field}: ${problem.message}`, { source: 'gateway', kind: 'config' });
   }
 
   complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
@@ -135,6 +149,7 @@ export class RecordingCaller implements ExpertCaller {
     let attempt = 0;
     try {
       const { expert, adapter } = this.expert(expertId);
+      if (this.resolveHost) await this.vouchForNames(expert, this.resolveHost);
       const tried = new Set<string | null>();
       for (;;) {
         attempt++;
@@ -181,6 +196,7 @@ export class RecordingCaller implements ExpertCaller {
       let finished = false;
       try {
         const { expert, adapter } = self.expert(expertId);
+        if (self.resolveHost) await self.vouchForNames(expert, self.resolveHost);
         const tried = new Set<string | null>();
         for (;;) {
           attempt++;
