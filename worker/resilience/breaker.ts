@@ -1,9 +1,9 @@
 /**
- * A circuit breaker per expert, per isolate. It opens when, over the last WINDOW_MS, at least
- * MIN_CALLS calls were made and FAILURE_RATE of them failed; after COOLDOWN_MS one probe call is
- * let through (half-open): success closes it, failure opens it again, and a probe that ends
- * without a verdict (cancelled) frees the slot for the next call. Routing asks `allows` and never
- * chooses an expert whose circuit is open.
+ * A circuit breaker per expert, per isolate. It opens when, over the last WINDOW_MS (to a sixtieth
+ * of it), at least MIN_CALLS calls were made and FAILURE_RATE of them failed; after COOLDOWN_MS one
+ * probe call is let through (half-open): success closes it, failure opens it again, and a probe
+ * that ends without a verdict (cancelled) frees the slot for the next call. Routing asks `allows`
+ * and never chooses an expert whose circuit is open.
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -16,8 +16,22 @@ export interface BreakerConfig {
 
 export const DEFAULT_BREAKER: BreakerConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, cooldownMs: 30_000 };
 
+/**
+ * The window is kept as counts per slice of it, not as a list of calls: a circuit's memory and the
+ * work of recording a call stay the same whatever the traffic (a list grew by every call of the
+ * last minute and was filtered on each one).
+ */
+const SLICES = 60;
+
+interface Slice {
+  /** Which slice of time (now / slice length) these counts are for. */
+  epoch: number;
+  calls: number;
+  failures: number;
+}
+
 interface Circuit {
-  outcomes: { at: number; ok: boolean }[];
+  slices: Slice[];
   state: CircuitState;
   openedAt: number;
   probing: boolean;
@@ -29,7 +43,7 @@ export class BreakerRegistry {
 
   private circuit(id: string): Circuit {
     let c = this.circuits.get(id);
-    if (!c) this.circuits.set(id, (c = { outcomes: [], state: 'closed', openedAt: 0, probing: false }));
+    if (!c) this.circuits.set(id, (c = { slices: emptySlices(), state: 'closed', openedAt: 0, probing: false }));
     return c;
   }
 
@@ -70,15 +84,26 @@ export class BreakerRegistry {
     const c = this.circuit(id);
     const wasHalfOpen = this.state(id, now) === 'half-open';
     c.probing = false;
-    c.outcomes.push({ at: now, ok });
-    c.outcomes = c.outcomes.filter((o) => now - o.at < this.config.windowMs);
+    const sliceMs = this.config.windowMs / SLICES;
+    const epoch = Math.floor(now / sliceMs);
+    const slice = c.slices[epoch % SLICES]!;
+    if (slice.epoch !== epoch) Object.assign(slice, { epoch, calls: 0, failures: 0 });
+    slice.calls++;
+    if (!ok) slice.failures++;
     if (wasHalfOpen) {
       if (ok) this.close(c);
       else this.open(c, now);
       return;
     }
-    const failures = c.outcomes.filter((o) => !o.ok).length;
-    if (c.state === 'closed' && c.outcomes.length >= this.config.minCalls && failures / c.outcomes.length >= this.config.failureRate) this.open(c, now);
+    if (c.state !== 'closed') return;
+    let calls = 0;
+    let failures = 0;
+    for (const s of c.slices) {
+      if (s.epoch <= epoch - SLICES) continue;
+      calls += s.calls;
+      failures += s.failures;
+    }
+    if (calls >= this.config.minCalls && failures / calls >= this.config.failureRate) this.open(c, now);
   }
 
   snapshot(now = Date.now()): Record<string, CircuitState> {
@@ -92,8 +117,12 @@ export class BreakerRegistry {
 
   private close(c: Circuit): void {
     c.state = 'closed';
-    c.outcomes = [];
+    c.slices = emptySlices();
   }
+}
+
+function emptySlices(): Slice[] {
+  return Array.from({ length: SLICES }, () => ({ epoch: Number.NEGATIVE_INFINITY, calls: 0, failures: 0 }));
 }
 
 /** The isolate's breakers, shared by all requests it serves. */
