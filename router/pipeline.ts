@@ -154,8 +154,9 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
   const stage = ctx.budget.fit(ctx.decision.stages[0]!);
   const overBudget = ctx.decision.stages[0]!.filter((c) => !stage.includes(c)).map((c) => c.expertId);
   const failures: ExpertFailure[] = [];
-  const losers = new AbortController();
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, losers.signal]) : losers.signal;
+  // Only a race has losers to stop (a signal joined per request is not free in workerd).
+  const losers = stage.length > 1 ? new AbortController() : null;
+  const signal = losers && ctx.signal ? AbortSignal.any([ctx.signal, losers.signal]) : (losers?.signal ?? ctx.signal);
   let winner: string | null = null;
 
   const attempts = ctx.budget.together(stage, async (c, i): Promise<ExpertAnswer | null> => {
@@ -182,7 +183,7 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
         return null;
       }
       const answer = await s.done;
-      losers.abort();
+      losers?.abort();
       return answer;
     } catch (e) {
       if (winner === c.expertId) throw e; // broke mid-answer: the stream must end with an error
@@ -349,10 +350,10 @@ function combineSignals(signal: AbortSignal | undefined, timeoutMs: number | und
   return signal ?? timeout;
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener(
+    signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(t);
