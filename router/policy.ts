@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const STRATEGY_NAMES = ['fixed', 'all', 'skill', 'learned', 'cascade', 'bandit'] as const;
+export const STRATEGY_NAMES = ['fixed', 'all', 'skill', 'learned', 'cascade', 'agreement', 'bandit'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export const AGGREGATION_NAMES = ['first', 'vote', 'weighted-vote', 'stacked-vote', 'synthesize', 'judge', 'layers'] as const;
@@ -42,6 +42,13 @@ export const routingOverrideSchema = z
      * model to buy 10 points of P, on any pool and price level. (Before, cost was USD per 1k queries.)
      */
     lambda: z.number().nonnegative().max(1e6),
+    /**
+     * For `agreement`: the mean cost per request its ladder may spend, relative to the pool's
+     * reference cost (1: as dear as one query to the most accurate expert); the most accurate
+     * trained ladder within it runs. On a `cascade`, the ladder replaces the cascade where training
+     * found it more accurate within this budget (router/cascade/agreement-strategy.ts).
+     */
+    cost_budget: z.number().nonnegative().max(1e6),
     /** Mixture-of-Agents rounds for `layers`. */
     rounds: z.number().int().min(1).max(4),
     /** Skill extractor for `skill`: the local keyword model or an LLM expert. */
@@ -71,7 +78,7 @@ export interface RoutingPolicy extends RoutingOverride {
 }
 
 /** Knobs that tune one strategy: meaningless for another, so a layer that switches strategy drops them. */
-const STRATEGY_KNOBS = ['experts', 'k', 'lambda', 'extractor', 'sample', 'stop_on'] as const satisfies readonly (keyof RoutingOverride)[];
+const STRATEGY_KNOBS = ['experts', 'k', 'lambda', 'extractor', 'sample', 'stop_on', 'cost_budget'] as const satisfies readonly (keyof RoutingOverride)[];
 
 /**
  * Later layers win: named policy < header < body. Undefined fields never erase earlier ones. A layer

@@ -10,6 +10,8 @@ import type { RoutingDecision } from './types';
 
 /** Aggregations that need comparable answers (the cascade's stopping rule does too). */
 const COMPARING: ReadonlySet<AggregationName> = new Set(['vote', 'weighted-vote', 'stacked-vote']);
+/** Strategies that stop on agreement between answers: on an open-ended prompt, never. */
+const LADDERS: ReadonlySet<string> = new Set(['cascade', 'agreement']);
 /** Aggregations that read whole answers, so several experts help on open-ended prompts too. */
 const COMPOSING: ReadonlySet<AggregationName> = new Set(['synthesize', 'judge', 'layers']);
 
@@ -32,15 +34,17 @@ export function policyForPrompt(policy: RoutingPolicy, prompt: string): PromptPl
   if (kind.kind !== 'open-ended') return { kind, policy };
   if (COMPOSING.has(policy.aggregate)) {
     // Several answers feed one writer or judge: called together, not as a ladder stopping on agreement.
-    if (policy.strategy !== 'cascade') return { kind, policy };
+    if (!LADDERS.has(policy.strategy)) return { kind, policy };
     const together: RoutingPolicy = { ...policy, strategy: 'learned', k: policy.k ?? policy.quorum ?? 2 };
     delete together.stop_on;
-    return { kind, policy: together, adapted: { from: { strategy: 'cascade' }, reason: 'open-ended prompt: no agreement to stop on' } };
+    delete together.cost_budget;
+    return { kind, policy: together, adapted: { from: { strategy: policy.strategy }, reason: 'open-ended prompt: no agreement to stop on' } };
   }
   // `first` compares nothing: a hedged or raced list is the caller's latency choice, kept as it is.
-  if (!COMPARING.has(policy.aggregate) && policy.strategy !== 'cascade') return { kind, policy };
-  const single: RoutingPolicy = { ...policy, strategy: policy.strategy === 'cascade' ? 'learned' : policy.strategy, aggregate: 'first', k: 1, quorum: 1 };
+  if (!COMPARING.has(policy.aggregate) && !LADDERS.has(policy.strategy)) return { kind, policy };
+  const single: RoutingPolicy = { ...policy, strategy: LADDERS.has(policy.strategy) ? 'learned' : policy.strategy, aggregate: 'first', k: 1, quorum: 1 };
   delete single.stop_on;
+  delete single.cost_budget;
   if (policy.strategy === 'fixed') single.experts = policy.experts?.slice(0, 1);
   const from: Partial<RoutingPolicy> = {
     strategy: policy.strategy,

@@ -8,6 +8,7 @@ import { DEFAULT_LOGREG_OPTIONS, trainLogReg, type LogRegOptions } from './learn
 import { CORRECTNESS_ARTIFACT, CorrectnessPredictor } from './learned/predictor';
 import { BANDIT_ARTIFACT, banditToArtifact } from './bandit/linucb';
 import { warmStartBandit } from './bandit/warm-start';
+import { AGREEMENT_LADDER_ARTIFACT, trainAgreementLadders } from './cascade/agreement-ladder';
 import { ANSWER_CONFIDENCE_ARTIFACT, trainAnswerConfidence } from './cascade/answer-confidence';
 import { learnLexicon, localKeywords } from './skill/keywords';
 import { SKILL_ARTIFACT, trainSkillProfiles } from './skill/profiles';
@@ -34,7 +35,7 @@ export interface TrainingExample {
 export interface TrainOptions {
   version: number;
   createdAt: string;
-  /** Prices by expert id: turn a recorded costUsd into output tokens when no text was kept. */
+  /** Prices by expert id: turn a recorded costUsd into output tokens when no text was kept, and cost the agreement ladders' calls. */
   prices?: ReadonlyMap<string, Prices>;
   featurizer: FeaturizerOptions;
   logreg: LogRegOptions;
@@ -98,6 +99,7 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     knn: opts.knn,
     blend: opts.blend,
   });
+  const ladders = trainAgreementLadders(examples, opts.prices);
   const record = (name: string, data: unknown): ArtifactRecord => ({ name, version: opts.version, createdAt: opts.createdAt, data });
   return [
     record(FEATURES_ARTIFACT, featurizer.toArtifact()),
@@ -108,6 +110,8 @@ export function train(examples: readonly TrainingExample[], options: Partial<Tra
     // History rows without answer texts train no answer scorer; the cascade then uses the prompt alone.
     ...(confidence ? [record(ANSWER_CONFIDENCE_ARTIFACT, confidence.toArtifact())] : []),
     ...(stacker ? [record(VOTE_STACKER_ARTIFACT, stacker)] : []),
+    // Without answer texts and call costs (prices or recorded costUsd) no ladder can be replayed.
+    ...(ladders ? [record(AGREEMENT_LADDER_ARTIFACT, ladders)] : []),
   ];
 }
 

@@ -72,7 +72,8 @@ function fail(message: string): never {
 function policyNamed(name: string): RoutingPolicy {
   const preset = PRESETS.get(name);
   if (preset) return preset;
-  if ((STRATEGY_NAMES as readonly string[]).includes(name)) return { name, strategy: name as StrategyName, aggregate: name === 'skill' ? 'vote' : 'first' };
+  if ((STRATEGY_NAMES as readonly string[]).includes(name))
+    return { name, strategy: name as StrategyName, aggregate: name === 'skill' || name === 'agreement' ? 'vote' : 'first' };
   return fail(`unknown policy '${name}': use one of ${[...PRESETS.keys(), ...STRATEGY_NAMES].join(', ')}`);
 }
 

@@ -23,7 +23,8 @@ const { values: args } = parseArgs({
 
 const started = performance.now();
 const examples = loadExamples(args.data!);
-const missing = unpricedModels(loadModels(args.models), examples);
+const models = loadModels(args.models);
+const missing = unpricedModels(models, examples);
 if (missing.length) {
   process.stderr.write(`train: ${unpricedMessage(args.models!, missing)}\n`);
   process.exit(2);
@@ -31,7 +32,7 @@ if (missing.length) {
 // A fixed creation time keeps the committed files byte-identical when retrained from the same data.
 const records = train(
   examples.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),
-  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z' },
+  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z', prices: new Map(models.map((m) => [m.name, m])) },
 );
 mkdirSync(args.out!, { recursive: true });
 let total = 0;

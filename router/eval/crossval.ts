@@ -61,7 +61,7 @@ export async function evaluateSplit(
   opts: EvalOptions,
 ): Promise<ResultsByRouter> {
   const trainSet = opts.labels === 'none' ? pseudoLabelled(labelled) : labelled;
-  const artifacts: ArtifactSet = new Map(train(trainSet, opts.train).map((r) => [r.name, r]));
+  const artifacts: ArtifactSet = new Map(train(trainSet, { prices: pricesOf(experts), ...opts.train }).map((r) => [r.name, r]));
   const routers = routersFor(artifacts, summarizeTraining(trainSet, experts), experts, opts);
   const out: ResultsByRouter = new Map();
   for (const router of routers) {

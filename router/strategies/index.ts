@@ -1,5 +1,6 @@
 import type { ArtifactSet } from '../artifacts';
 import { createBanditStrategy } from '../bandit/strategy';
+import { createAgreementStrategy } from '../cascade/agreement-strategy';
 import { createCascadeStrategy } from '../cascade/strategy';
 import { createLearnedStrategy } from '../learned/strategy';
 import type { StrategyName } from '../policy';
@@ -23,6 +24,7 @@ const factories: Partial<Record<StrategyName, StrategyFactory>> = {
   skill: (artifacts, options) => createSkillStrategy(artifacts, options),
   learned: (artifacts) => createLearnedStrategy(artifacts),
   cascade: (artifacts) => createCascadeStrategy(artifacts),
+  agreement: (artifacts) => createAgreementStrategy(artifacts),
   bandit: (artifacts) => createBanditStrategy(artifacts),
 };
 

@@ -28,6 +28,11 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     hint: 'Utility P(correct) − λ·cost, cost relative to one query to the most accurate expert (learned, cascade, bandit): 0.1 asks a call as dear as that one to buy 10 points of P.',
     group: 'choose',
   },
+  cost_budget: {
+    label: 'Cost budget (agreement ladder)',
+    hint: 'Mean cost per request, relative to one query to the most accurate expert: the most accurate trained ladder within it runs.',
+    group: 'choose',
+  },
   sample: { label: 'Sample by score', hint: 'Instead of the deterministic top k.', group: 'choose' },
   extractor: { label: 'Skill extractor (strategy skill)', group: 'choose' },
   aggregate: { label: 'Aggregation', group: 'combine' },
