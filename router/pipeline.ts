@@ -106,8 +106,10 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
   const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
   // A vote over one planned answer is that answer: it streams as it comes instead of being gathered and counted.
-  const single = decision.stages.length === 1 && (aggregator === null || (decision.stages[0]!.length === 1 && comparesAnswers(policy.aggregate)));
-  const result = single ? runFirst(ctx) : runGathered(ctx, aggregator ?? firstAggregator);
+  // A decision planned for a plain vote (the agreement ladder) is counted by one.
+  const counting = decision.aggregate ? (env.aggregators.get(decision.aggregate) ?? aggregator) : aggregator;
+  const single = decision.stages.length === 1 && (counting === null || (decision.stages[0]!.length === 1 && comparesAnswers(policy.aggregate)));
+  const result = single ? runFirst(ctx) : runGathered(ctx, counting ?? firstAggregator);
   result.then(
     () => out.close(),
     (e: unknown) => out.fail(e),

@@ -3,7 +3,7 @@
 
 import type { Capability } from './capabilities';
 import type { ExpertParams, StreamDelta, ToolCall } from './params';
-import type { RoutingPolicy } from './policy';
+import type { AggregationName, RoutingPolicy } from './policy';
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -129,6 +129,11 @@ export interface RoutingDecision {
   ranked: Candidate[];
   stages: Candidate[][];
   escalate?: (answersSoFar: ExpertAnswer[], stageIndex: number) => boolean;
+  /**
+   * The vote the stages were planned for, replacing the policy's vote kind: the agreement ladder
+   * was chosen on a plain vote's answers (router/cascade/agreement-strategy.ts).
+   */
+  aggregate?: Extract<AggregationName, 'vote'>;
   /** Extra facts about the decision (skills extracted, λ used, …). */
   info?: Record<string, unknown>;
 }

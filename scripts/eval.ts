@@ -15,7 +15,10 @@
 // (route only the first N questions; training is unchanged), --labels all|none (none: train on the
 // experts' consensus instead of `answer` / `correct`, router/unsupervised), --nested-lambda
 // [--inner-folds 3] (each preset's λ chosen per outer fold by an inner cross-validation of its
-// training folds: the most accurate λ within the preset's cost budget, router/eval/nested).
+// training folds: the most accurate λ within the preset's cost budget, router/eval/nested),
+// --ladder-folds K (default 3; 0: off): on each training split, a K-fold cross-validation decides
+// whether each cascade preset runs the agreement ladder within its cost budget, as `npm run train`
+// does (router/eval/ladder-choice).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,6 +27,7 @@ import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
 import { DEFAULT_LAMBDA_GRID, nestedCrossValidate, PRESET_BUDGETS, type LambdaChoice } from '../router/eval/nested';
 import { kFolds } from '../router/eval/folds';
+import type { LadderChoice } from '../router/eval/ladder-choice';
 import { frontierSvg, type PlotPoint } from '../router/eval/frontier';
 import type { LiveAggregator } from '../router/eval/live';
 import type { OfflineAggregation } from '../router/eval/replay';
@@ -58,6 +62,7 @@ const { values: args } = parseArgs({
     labels: { type: 'string', default: 'all' },
     'nested-lambda': { type: 'boolean', default: false },
     'inner-folds': { type: 'string', default: '3' },
+    'ladder-folds': { type: 'string', default: '3' },
   },
   strict: true,
 });
@@ -142,6 +147,9 @@ async function main(): Promise<void> {
   const tuned = nested ? [...PRESETS.values()].map((policy) => ({ policy, budget: PRESET_BUDGETS[policy.name]! })) : [];
   let chosenLambdas: Map<string, LambdaChoice>[] = [];
   if (args.labels !== 'all' && args.labels !== 'none') fail(`--labels is all or none, not '${args.labels}'`);
+  const ladderFolds = Number(args['ladder-folds']);
+  if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) fail('--ladder-folds must be 0 (off) or an integer ≥ 2');
+  const ladderChoices: LadderChoice[][] = [];
   const opts = {
     labels: args.labels,
     policies: [...named, ...sweepPolicies],
@@ -150,6 +158,8 @@ async function main(): Promise<void> {
     ...(override ? { aggregateOverride: override } : {}),
     ...(live ? { live } : {}),
     ...(limit !== undefined ? { routeAtMost: limit } : {}),
+    // A live aggregator is called per routed question: its presets stay as they are.
+    ...(ladderFolds && !live ? { ladderFolds, onLadderChoice: (c: LadderChoice[]) => ladderChoices.push(c) } : {}),
   } as const;
   const pool = experts();
 
@@ -215,6 +225,16 @@ async function main(): Promise<void> {
     const spread = foldSpread(results, foldSizes, p.name);
     if (spread) log(`fold spread of ${p.name}: accuracy ${spread.accuracy}, cost vs best single ${spread.cost}`);
   }
+  for (const name of new Set(ladderChoices.flat().map((c) => c.policy)))
+    log(
+      `agreement ladder for ${name} per training split: ${ladderChoices
+        .map((cs) => {
+          const c = cs.find((x) => x.policy === name)!;
+          const at = (p: { accuracy: number; cost: number }) => `${(p.accuracy * 100).toFixed(2)}% at ${p.cost.toFixed(3)}×`;
+          return `${c.ladder ? 'ladder' : 'cascade'} (inner: ladder ${at(c.agreement)}, cascade ${at(c.cascade)})`;
+        })
+        .join('; ')}`,
+    );
   for (const t of tuned)
     log(
       `λ chosen for ${t.policy.name} (budget ${t.budget}× best single) per fold: ${chosenLambdas

@@ -4,10 +4,15 @@
 // It overwrites only the artifacts it trains: synthesis-skill.json comes from scripts/synthesis-skill.ts.
 //
 //   npm run train -- [--data data/mmlu-pro-routing/dev.jsonl.gz] [--models data/mmlu-pro-routing/models.json] [--out data/artifacts] [--version 1]
+//                    [--ladder-folds 3]   (0: skip the cross-validation that decides which cascade presets run the agreement ladder)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { replayExpertProfile } from '../router/data-format';
+import { pricesOf } from '../router/eval/baselines';
+import { chooseLadders, withLadderChoices } from '../router/eval/ladder-choice';
+import { PRESETS } from '../router/presets';
 import { train } from '../router/train';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 
@@ -17,6 +22,7 @@ const { values: args } = parseArgs({
     models: { type: 'string', default: DEFAULT_MODELS },
     out: { type: 'string', default: 'data/artifacts' },
     version: { type: 'string', default: '1' },
+    'ladder-folds': { type: 'string', default: '3' },
   },
   strict: true,
 });
@@ -29,11 +35,25 @@ if (missing.length) {
   process.stderr.write(`train: ${unpricedMessage(args.models!, missing)}\n`);
   process.exit(2);
 }
+const ladderFolds = Number(args['ladder-folds']);
+if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) {
+  process.stderr.write('train: --ladder-folds must be 0 (off) or an integer ≥ 2\n');
+  process.exit(2);
+}
+const pool = models.map(replayExpertProfile);
 // A fixed creation time keeps the committed files byte-identical when retrained from the same data.
-const records = train(
+let records = train(
   examples.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),
-  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z', prices: new Map(models.map((m) => [m.name, m])) },
+  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z', prices: pricesOf(pool) },
 );
+if (ladderFolds) {
+  const choices = await chooseLadders(examples, ladderFolds, pool, [...PRESETS.values()], { policies: [], source: 'pred', includeBaselines: true });
+  for (const c of choices)
+    process.stdout.write(
+      `${c.policy} (budget ${c.budget}×): ${c.ladder ? 'agreement ladder' : 'cascade'} (${ladderFolds}-fold: ladder ${(c.agreement.accuracy * 100).toFixed(2)}% at ${c.agreement.cost.toFixed(3)}×, cascade ${(c.cascade.accuracy * 100).toFixed(2)}% at ${c.cascade.cost.toFixed(3)}×)\n`,
+    );
+  records = withLadderChoices(records, choices);
+}
 mkdirSync(args.out!, { recursive: true });
 let total = 0;
 for (const r of records) {

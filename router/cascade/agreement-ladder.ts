@@ -38,6 +38,12 @@ export const agreementLadderSchema = z.object({
   ),
   /** Questions the search replayed. */
   questions: z.number().int().nonnegative(),
+  /**
+   * Cost budgets at which a cross-validation of the training split found the ladder more accurate
+   * than the cascade preset of that budget (router/eval/ladder-choice.ts): a cascade with such a
+   * `cost_budget` runs the ladder.
+   */
+  preferredAt: z.array(z.number()).default([]),
 });
 export type AgreementLadders = z.infer<typeof agreementLadderSchema>;
 export type Ladder = AgreementLadders['ladders'][number];
@@ -93,7 +99,7 @@ export function trainAgreementLadders(
       cost: cost / n / unit,
     };
   });
-  return { ladders: frontier(scored), questions: n };
+  return { ladders: frontier(scored), questions: n, preferredAt: [] };
 }
 
 /** The `pool` most accurate experts among those that answered at least half the questions. */

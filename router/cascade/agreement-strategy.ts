@@ -6,6 +6,7 @@ import { loadRouterModels, parseArtifact, type RouterModels } from '../learned/m
 import { affordable, chooseExperts, rankCandidates } from '../learned/select';
 import { costUnitUsd, notTrained, round, scoreByUtility, voteWeight } from '../learned/strategy';
 import type { RoutingPolicy } from '../policy';
+import { comparesAnswers } from '../prompt-policy';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
 import { AGREEMENT_LADDER_ARTIFACT, agreementLadderSchema, type AgreementLadders, type Ladder } from './agreement-ladder';
 import { stagesOf } from './strategy';
@@ -79,6 +80,9 @@ export function agreementDecision(
     ranked,
     stages,
     escalate,
+    // The search replayed a plain vote (the agreed answer, else the most accurate expert's); a
+    // synthesis or judge over the ladder's answers stays the policy's.
+    ...(comparesAnswers(policy.aggregate) ? { aggregate: 'vote' as const } : {}),
     info: { ...info, ladder: ladder.ladder.experts, expected_cost: round(ladder.cost), training_accuracy: round(ladder.ladder.accuracy) },
   };
 }

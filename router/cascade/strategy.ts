@@ -10,6 +10,7 @@ import type { RoutingPolicy } from '../policy';
 import { optionEvidence } from '../stacker/options';
 import { StackedVote } from '../stacker/vote';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
+import { agreementDecision, loadAgreementLadders } from './agreement-strategy';
 import { ANSWER_CONFIDENCE_ARTIFACT, AnswerConfidence } from './answer-confidence';
 import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from './posterior';
 
@@ -21,7 +22,9 @@ import { choicePosterior, choiceProbability, EFFECTIVE_OPTIONS, type Vote } from
 // the experts ahead could still change that answer and the strongest of them is more likely right
 // by more than λ · the next stage's cost (relative to the pool's reference cost, as in `learned`).
 // What the policy would return now is the aggregator's own forecast (router/aggregate), never a
-// copy of its rules here.
+// copy of its rules here. Where training found the agreement ladder more accurate within the
+// policy's `cost_budget` (free-form answer pools, where wrong answers rarely coincide), the cascade
+// runs that ladder instead (router/cascade/agreement-strategy.ts).
 
 export const DEFAULT_CASCADE_LAMBDA = 0.0275;
 /** Rungs of the ladder when the policy sets no k. */
@@ -34,10 +37,15 @@ export function createCascadeStrategy(artifacts: ArtifactSet, aggregators: Reado
   const record = artifacts.get(ANSWER_CONFIDENCE_ARTIFACT);
   const confidence = record ? parseArtifact(record, AnswerConfidence.fromArtifact) : null;
   const stacked = StackedVote.load(artifacts);
+  const ladders = loadAgreementLadders(artifacts);
   return {
     name: 'cascade',
     decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy): RoutingDecision {
       if (!models) throw notTrained('cascade');
+      if (ladders && policy.cost_budget !== undefined && ladders.preferredAt.includes(policy.cost_budget)) {
+        const decision = agreementDecision(models, ladders, req, experts, policy);
+        return { ...decision, strategy: 'cascade', info: { ...decision.info, ladder_mode: 'agreement' } };
+      }
       const lambda = policy.lambda ?? DEFAULT_CASCADE_LAMBDA;
       const usable = experts.filter((e) => affordable(e, req.prompt, policy));
       const reference = costUnitUsd(models, req.prompt, experts);

@@ -6,6 +6,7 @@ import { train, type TrainOptions } from '../train';
 import type { ExpertProfile } from '../types';
 import { baselineRouters, pricesOf, strategyRouter, summarizeTraining, type Router, type TrainingSummary } from './baselines';
 import { kFolds, trainIndices } from './folds';
+import { chooseLadders, withLadderChoices, type LadderChoice } from './ladder-choice';
 import { withLiveAggregation, type LiveAggregator } from './live';
 import type { OfflineAggregation, ReplayOptions } from './replay';
 import type { EvalExample, QuestionResult } from './types';
@@ -29,6 +30,13 @@ export interface EvalOptions {
   labels?: 'all' | 'none';
   /** Route only the first N questions of the data (live aggregators make a call per question); training is unchanged. */
   routeAtMost?: number;
+  /**
+   * Choose by this many folds of each training split whether the cascade presets run the agreement
+   * ladder (router/eval/ladder-choice.ts), as `npm run train` does; without it they stay cascades.
+   */
+  ladderFolds?: number;
+  /** Told each training split's ladder choices. */
+  onLadderChoice?: (choices: LadderChoice[]) => void;
 }
 
 export type ResultsByRouter = Map<string, QuestionResult[]>;
@@ -61,7 +69,13 @@ export async function evaluateSplit(
   opts: EvalOptions,
 ): Promise<ResultsByRouter> {
   const trainSet = opts.labels === 'none' ? pseudoLabelled(labelled) : labelled;
-  const artifacts: ArtifactSet = new Map(train(trainSet, { prices: pricesOf(experts), ...opts.train }).map((r) => [r.name, r]));
+  let records = train(trainSet, { prices: pricesOf(experts), ...opts.train });
+  if (opts.ladderFolds) {
+    const choices = await chooseLadders(trainSet, opts.ladderFolds, experts, opts.policies, opts);
+    opts.onLadderChoice?.(choices);
+    records = withLadderChoices(records, choices);
+  }
+  const artifacts: ArtifactSet = new Map(records.map((r) => [r.name, r]));
   const routers = routersFor(artifacts, summarizeTraining(trainSet, experts), experts, opts);
   const out: ResultsByRouter = new Map();
   for (const router of routers) {

@@ -1,4 +1,5 @@
 import type { RoutingPolicy } from '../policy';
+import { PRESETS } from '../presets';
 import type { ExpertProfile } from '../types';
 import { crossValidate, evaluateSplit, type EvalOptions, type ResultsByRouter } from './crossval';
 import { kFolds, trainIndices } from './folds';
@@ -16,8 +17,8 @@ export interface TunedPolicy {
   budget: number;
 }
 
-/** The presets' budgets: issue #14's cost targets for economy and quality, balanced never dearer than the best single model. */
-export const PRESET_BUDGETS: Readonly<Record<string, number>> = { economy: 0.35, balanced: 1, quality: 1.5 };
+/** The presets' cost budgets (router/presets.ts). */
+export const PRESET_BUDGETS: Readonly<Record<string, number>> = Object.fromEntries([...PRESETS.values()].map((p) => [p.name, p.cost_budget!]));
 
 export const DEFAULT_LAMBDA_GRID: readonly number[] = [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.13, 0.165, 0.2, 0.25, 0.3, 0.4, 0.5];
 
@@ -31,10 +32,10 @@ export interface LambdaChoice {
 const variant = (policy: RoutingPolicy, lambda: number): RoutingPolicy => ({ ...policy, name: `${policy.name} λ=${lambda}`, lambda });
 
 /**
- * The most accurate λ whose cost is within the budget (ties: the cheaper); when none is, the
- * cheapest. `metrics` are per λ, in grid order.
+ * The most accurate point whose cost is within the budget (ties: the cheaper); when none is, the
+ * cheapest. For λ, `points` are per λ in grid order.
  */
-export function pickLambda(points: readonly LambdaChoice[], budget: number): LambdaChoice {
+export function pickLambda<T extends { accuracy: number; cost: number }>(points: readonly T[], budget: number): T {
   const within = points.filter((p) => p.cost <= budget);
   if (within.length === 0) return points.reduce((a, b) => (b.cost < a.cost ? b : a));
   return within.reduce((a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.cost < a.cost) ? b : a));
@@ -50,7 +51,9 @@ export async function chooseLambdas(
   opts: EvalOptions,
 ): Promise<Map<string, LambdaChoice>> {
   const policies = tuned.flatMap((t) => grid.map((l) => variant(t.policy, l)));
-  const results = await crossValidate(examples, innerFolds, experts, { ...opts, policies, includeBaselines: true });
+  // λ is chosen for the cascades as they are; the outer split's training decides on the ladder.
+  const { ladderFolds: _outer, ...inner } = opts;
+  const results = await crossValidate(examples, innerFolds, experts, { ...inner, policies, includeBaselines: true });
   const bestSingle = summarize(results.get('best-single')!, 0).cost_per_query;
   return new Map(
     tuned.map((t) => {

@@ -24,7 +24,9 @@ export interface ReplayOptions {
   stacked?: StackedVote | null;
 }
 
-export function playDecision(decision: RoutingDecision, example: EvalExample, prices: ReadonlyMap<string, Prices>, opts: ReplayOptions): QuestionResult {
+export function playDecision(decision: RoutingDecision, example: EvalExample, prices: ReadonlyMap<string, Prices>, planned: ReplayOptions): QuestionResult {
+  // As the pipeline: a decision planned for a plain vote (the agreement ladder) is counted by one.
+  const opts = decision.aggregate && planned.aggregation !== 'first' ? { ...planned, aggregation: decision.aggregate } : planned;
   const answers: ExpertAnswer[] = [];
   const weights = new Map<string, number>();
   for (let s = 0; s < decision.stages.length; s++) {

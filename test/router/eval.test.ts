@@ -3,6 +3,8 @@ import type { ArtifactSet } from '../../router/artifacts';
 import { baselineRouters, summarizeTraining } from '../../router/eval/baselines';
 import { kFolds, trainIndices } from '../../router/eval/folds';
 import { frontierSvg } from '../../router/eval/frontier';
+import { withLadderChoices } from '../../router/eval/ladder-choice';
+import { AGREEMENT_LADDER_ARTIFACT } from '../../router/cascade/agreement-ladder';
 import { summarize } from '../../router/eval/metrics';
 import { playDecision } from '../../router/eval/replay';
 import type { EvalExample } from '../../router/eval/types';
@@ -130,9 +132,19 @@ describe.each(WORKLOADS)('labels of --data are only used to score ($name)', ({ p
     { name: 'skill', strategy: 'skill', aggregate: 'vote', k: 3 },
     { name: 'learned', strategy: 'learned', aggregate: 'first', lambda: 0.0275 },
     { name: 'bandit', strategy: 'bandit', aggregate: 'first' },
+    { name: 'agreement', strategy: 'agreement', aggregate: 'vote', cost_budget: 1 },
   ];
   beforeAll(() => {
-    artifacts = artifactSet(trainSmall(train()));
+    // Economy runs its cascade as the agreement ladder, as training chooses on free-form pools.
+    const economy = {
+      policy: 'economy',
+      budget: PRESETS.get('economy')!.cost_budget!,
+      ladder: true,
+      cascade: { accuracy: 0, cost: 0 },
+      agreement: { accuracy: 1, cost: 0 },
+    };
+    artifacts = artifactSet(withLadderChoices(trainSmall(train(), poolPrices), [economy]));
+    expect(artifacts.has(AGREEMENT_LADDER_ARTIFACT)).toBe(true);
     strategies = buildStrategies(artifacts);
   });
   const decide = (policy: RoutingPolicy, x: EvalExample) =>
@@ -150,6 +162,7 @@ describe.each(WORKLOADS)('labels of --data are only used to score ($name)', ({ p
         expect(b.stages, policy.name).toEqual(a.stages);
       }
     }
+    expect((await decide(PRESETS.get('economy')!, testSet[0]!)).info).toMatchObject({ ladder_mode: 'agreement' });
   });
 
   it('calls the same experts, cascades included, when only the labels (not the answers) are scrambled', async () => {

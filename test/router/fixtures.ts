@@ -1,5 +1,6 @@
 import { loadExamples, loadModels, DEFAULT_DATA, type RoutingExample } from '../../scripts/lib/dataset';
 import type { ArtifactRecord, ArtifactSet } from '../../router/artifacts';
+import type { Prices } from '../../router/cost';
 import { train, type TrainingExample } from '../../router/train';
 import { replayExpertProfile } from '../../router/data-format';
 import type { ExpertAnswer, ExpertProfile } from '../../router/types';
@@ -26,11 +27,12 @@ export function artifactSet(records: readonly ArtifactRecord[]): ArtifactSet {
   return new Map(records.map((r) => [r.name, r]));
 }
 
-/** Trained on a small slice with a smaller vocabulary, so a test file trains in a few seconds. */
-export function trainSmall(examples: readonly RoutingExample[]): ArtifactRecord[] {
+/** Trained on a small slice with a smaller vocabulary, so a test file trains in a few seconds; `prices` add the agreement ladders. */
+export function trainSmall(examples: readonly RoutingExample[], prices?: ReadonlyMap<string, Prices>): ArtifactRecord[] {
   return train(asTraining(examples), {
     version: 1,
     createdAt: '2025-01-01T00:00:00.000Z',
+    ...(prices ? { prices } : {}),
     featurizer: { vocabulary: { minDf: 3, maxDfRatio: 0.5, maxTerms: 3000 }, dims: 32, seed: 7 },
   });
 }

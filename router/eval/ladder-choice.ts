@@ -1,0 +1,60 @@
+import type { ArtifactRecord } from '../artifacts';
+import { AGREEMENT_LADDER_ARTIFACT } from '../cascade/agreement-ladder';
+import type { RoutingPolicy } from '../policy';
+import type { ExpertProfile } from '../types';
+import type { EvalOptions } from './crossval';
+import { crossValidate } from './crossval';
+import { summarize } from './metrics';
+import { pickLambda } from './nested';
+import type { EvalExample } from './types';
+
+// Whether a cascade preset should run the agreement ladder on this pool, decided on the training
+// split alone: a cross-validation of it routes each preset both ways (the ladder within the
+// preset's cost_budget, aggregated as the preset aggregates) and keeps the more accurate within
+// the budget (on a tie the cheaper; with neither within it, the cheaper). On MMLU-Pro, where wrong answers gather on shared
+// distractors, the stacked-vote cascades win; on free-form answers the ladder does.
+
+export interface LadderChoice {
+  policy: string;
+  budget: number;
+  ladder: boolean;
+  /** Inner cross-validated accuracy and cost (× best single) of each way. */
+  cascade: { accuracy: number; cost: number };
+  agreement: { accuracy: number; cost: number };
+}
+
+const asLadder = (p: RoutingPolicy): RoutingPolicy => ({ ...p, name: `${p.name} (agreement ladder)`, strategy: 'agreement' });
+
+/** Chooses, per cascade preset with a cost_budget, between its cascade and the ladder by `folds`-fold cross-validation of `examples`. */
+export async function chooseLadders(
+  examples: readonly EvalExample[],
+  folds: number,
+  experts: ExpertProfile[],
+  presets: readonly RoutingPolicy[],
+  opts: EvalOptions,
+): Promise<LadderChoice[]> {
+  const tuned = presets.filter((p) => p.strategy === 'cascade' && p.cost_budget !== undefined);
+  if (tuned.length === 0) return [];
+  const policies = tuned.flatMap((p) => [p, asLadder(p)]);
+  // Labelled already (pseudo-labels under --labels none), never through a live aggregator, every question routed.
+  const { live: _live, routeAtMost: _limit, ladderFolds: _nested, onLadderChoice: _report, ...recorded } = opts;
+  const results = await crossValidate(examples, folds, experts, { ...recorded, labels: 'all', policies, includeBaselines: true });
+  const bestSingle = summarize(results.get('best-single')!, 0).cost_per_query;
+  const point = (name: string) => {
+    const m = summarize(results.get(name)!, bestSingle);
+    return { accuracy: m.accuracy, cost: m.cost_vs_best_single };
+  };
+  return tuned.map((p) => {
+    const cascade = point(p.name);
+    const agreement = point(asLadder(p).name);
+    const budget = p.cost_budget!;
+    const ladder = pickLambda([cascade, agreement], budget) === agreement;
+    return { policy: p.name, budget, ladder, cascade, agreement };
+  });
+}
+
+/** The trained records with the ladder preferred at the chosen budgets. */
+export function withLadderChoices(records: readonly ArtifactRecord[], choices: readonly LadderChoice[]): ArtifactRecord[] {
+  const preferredAt = choices.filter((c) => c.ladder).map((c) => c.budget);
+  return records.map((r) => (r.name === AGREEMENT_LADDER_ARTIFACT ? { ...r, data: { ...(r.data as object), preferredAt } } : r));
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { trainAgreementLadders, runLadder } from '../../router/cascade/agreement-ladder';
+import { chooseLadder, createAgreementStrategy } from '../../router/cascade/agreement-strategy';
+import { replayExpertProfile } from '../../router/data-format';
+import { pricesOf } from '../../router/eval/baselines';
+import { seededRandom } from '../../router/features/random';
+import type { RoutingPolicy } from '../../router/policy';
+import { policyForPrompt } from '../../router/prompt-policy';
+import { train, type TrainingExample } from '../../router/train';
+import type { RoutingDecision } from '../../router/types';
+import { answered, artifactSet } from './fixtures';
+
+// The agreement ladder on a synthetic pool: two cheap experts right 60% of the time, a mid-priced
+// one 70%, a dear one 90%; wrong answers scatter, so two agreeing answers are almost always right.
+
+const POOL = [
+  { name: 'cheap-a', inputPricePerMTok: 0.1, outputPricePerMTok: 0.1, accuracy: 0.6 },
+  { name: 'cheap-b', inputPricePerMTok: 0.1, outputPricePerMTok: 0.1, accuracy: 0.6 },
+  { name: 'mid', inputPricePerMTok: 1, outputPricePerMTok: 1, accuracy: 0.7 },
+  { name: 'dear', inputPricePerMTok: 10, outputPricePerMTok: 10, accuracy: 0.9 },
+];
+const EXPERTS = POOL.map(replayExpertProfile);
+const question = (i: number) => `Question ${i}: what is ${i} + ${i}? Answer with the number.`;
+
+function examples(n: number): TrainingExample[] {
+  const rand = seededRandom(3);
+  return Array.from({ length: n }, (_, i) => ({
+    prompt: question(i),
+    outcomes: Object.fromEntries(
+      POOL.map((e) => {
+        const correct = rand() < e.accuracy;
+        return [e.name, { correct, text: `The answer is ${correct ? 2 * i : 2 * i + 1 + Math.floor(rand() * 50)}.` }];
+      }),
+    ),
+  }));
+}
+
+const TRAINED = train(examples(120), { version: 1, createdAt: '2025-01-01T00:00:00.000Z', prices: pricesOf(EXPERTS) });
+const strategy = createAgreementStrategy(artifactSet(TRAINED));
+const decide = (prompt: string, cost_budget: number) =>
+  strategy.decide({ prompt, messages: [{ role: 'user', content: prompt }] }, EXPERTS, {
+    name: 'a',
+    strategy: 'agreement',
+    aggregate: 'vote',
+    cost_budget,
+  }) as RoutingDecision;
+
+describe('agreement ladder', () => {
+  it('stops as soon as two answers agree, else falls back to the most competent stated answer', () => {
+    expect(runLadder([4, 4, 7, 8], [0.6, 0.6, 0.7, 0.9])).toEqual({ rungs: 2, right: 0 });
+    expect(runLadder([4, 5, 5, 8], [0.6, 0.6, 0.7, 0.9])).toEqual({ rungs: 3, right: 1 });
+    // Nobody agrees: the plurality of single ballots goes to the most competent expert; no answer never agrees.
+    expect(runLadder([4, 5, 6, 7], [0.6, 0.6, 0.9, 0.7])).toEqual({ rungs: 4, right: 2 });
+    expect(runLadder([-1, -1, 6, -1], [0.6, 0.6, 0.7, 0.9])).toEqual({ rungs: 4, right: 2 });
+  });
+
+  it('learns a frontier of ladders, cheapest first, each more accurate than the cheaper ones', () => {
+    const trained = trainAgreementLadders(examples(120), pricesOf(EXPERTS))!;
+    const { ladders } = trained;
+    expect(ladders.length).toBeGreaterThan(1);
+    for (let i = 1; i < ladders.length; i++) {
+      expect(ladders[i]!.cost).toBeGreaterThan(ladders[i - 1]!.cost);
+      expect(ladders[i]!.accuracy).toBeGreaterThan(ladders[i - 1]!.accuracy);
+    }
+    // Two cheap experts first, the dear one only when they disagree: more accurate than 'dear' alone (cost 1), for less.
+    const dear = examples(120).filter((x) => x.outcomes['dear']!.correct).length / 120;
+    expect(ladders.some((l) => l.experts.length > 1 && l.cost < 1 && l.accuracy > dear)).toBe(true);
+    expect(trainAgreementLadders(examples(120), undefined)).toBeNull(); // no prices, no recorded costs: nothing to budget
+  });
+
+  it('calls the first two rungs together and the next only while no two answers agree', () => {
+    const decision = decide(question(1000), 1);
+    expect(decision.stages[0]).toHaveLength(2);
+    expect(decision.aggregate).toBe('vote');
+    const [a, b] = decision.stages[0]!.map((c) => c.expertId);
+    expect(decision.escalate!([answered(a!, 'The answer is 2000.'), answered(b!, 'The answer is 2,000')], 0)).toBe(false);
+    expect(decision.escalate!([answered(a!, 'The answer is 2000.'), answered(b!, 'The answer is 2001.')], 0)).toBe(true);
+  });
+
+  it('keeps to the budget: the most accurate ladder whose expected cost fits, one expert when none does', () => {
+    let accuracy = 0;
+    for (const budget of [0.05, 0.3, 1, 2]) {
+      const chosen = decide(question(1000), budget).info as { expected_cost: number; training_accuracy: number; ladder: string[] | null };
+      if (!chosen.ladder) continue;
+      expect(chosen.expected_cost).toBeLessThanOrEqual(budget);
+      expect(chosen.training_accuracy).toBeGreaterThanOrEqual(accuracy);
+      accuracy = chosen.training_accuracy;
+    }
+    expect(accuracy).toBeGreaterThan(0.9);
+    // A rung that is not eligible rules its ladder out; with none left, or no budget, one expert answers.
+    expect(chooseLadder(trainAgreementLadders(examples(120), pricesOf(EXPERTS))!.ladders, 10, () => null)).toBeNull();
+    expect(decide(question(1000), 0).stages).toEqual([[expect.objectContaining({ expertId: expect.any(String) })]]);
+  });
+
+  it('sends an open-ended prompt to one expert', () => {
+    const policy: RoutingPolicy = { name: 'a', strategy: 'agreement', aggregate: 'vote', cost_budget: 1 };
+    const single = policyForPrompt(policy, 'Write a haiku about autumn').policy;
+    expect(single).toMatchObject({ strategy: 'learned', aggregate: 'first', k: 1 });
+    expect(single.cost_budget).toBeUndefined();
+  });
+});
