@@ -5,13 +5,12 @@ import type { ExpertProfile } from '../types';
 import type { EvalOptions } from './crossval';
 import { crossValidate } from './crossval';
 import { summarize } from './metrics';
-import { pickLambda } from './nested';
 import type { EvalExample } from './types';
 
 // Whether a cascade preset should run the agreement ladder on this pool, decided on the training
 // split alone: a cross-validation of it routes each preset both ways (the ladder within the
 // preset's cost_budget, aggregated as the preset aggregates) and keeps the more accurate within
-// the budget (on a tie the cheaper; with neither within it, the cheaper). On MMLU-Pro, where wrong answers gather on shared
+// the budget (`prefersLadder`). On MMLU-Pro, where wrong answers gather on shared
 // distractors, the stacked-vote cascades win; on free-form answers the ladder does.
 
 export interface LadderChoice {
@@ -40,17 +39,40 @@ export async function chooseLadders(
   const { live: _live, routeAtMost: _limit, ladderFolds: _nested, onLadderChoice: _report, ...recorded } = opts;
   const results = await crossValidate(examples, folds, experts, { ...recorded, labels: 'all', policies, includeBaselines: true });
   const bestSingle = summarize(results.get('best-single')!, 0).cost_per_query;
-  const point = (name: string) => {
-    const m = summarize(results.get(name)!, bestSingle);
-    return { accuracy: m.accuracy, cost: m.cost_vs_best_single };
+  const point = (name: string): Point => {
+    const routed = results.get(name)!;
+    const m = summarize(routed, bestSingle);
+    const costs = routed.map((r) => (bestSingle > 0 ? r.costUsd / bestSingle : 0));
+    const variance = costs.reduce((s, c) => s + (c - m.cost_vs_best_single) ** 2, 0) / Math.max(1, costs.length - 1);
+    return { accuracy: m.accuracy, cost: m.cost_vs_best_single, costError: Math.sqrt(variance / Math.max(1, costs.length)) };
   };
   return tuned.map((p) => {
     const cascade = point(p.name);
     const agreement = point(asLadder(p).name);
     const budget = p.cost_budget!;
-    const ladder = pickLambda([cascade, agreement], budget) === agreement;
-    return { policy: p.name, budget, ladder, cascade, agreement };
+    const strip = ({ accuracy, cost }: Point) => ({ accuracy, cost });
+    return { policy: p.name, budget, ladder: prefersLadder(cascade, agreement, budget), cascade: strip(cascade), agreement: strip(agreement) };
   });
+}
+
+interface Point {
+  accuracy: number;
+  cost: number;
+  /** Standard error of the mean cost over the routed questions. */
+  costError: number;
+}
+
+/**
+ * The more accurate of the two within the budget (on a tie the cheaper); with neither within it,
+ * the cheaper. A mean cost over the budget by less than two standard errors counts as within: a
+ * cascade at 0.353× for a 0.35× budget is not known to be over it, and must not lose to a ladder
+ * five points less accurate (MMLU-Pro's economy on one training split).
+ */
+export function prefersLadder(cascade: Point, ladder: Point, budget: number): boolean {
+  const within = (x: Point) => x.cost - 2 * x.costError <= budget;
+  if (within(cascade) !== within(ladder)) return within(ladder);
+  if (!within(ladder)) return ladder.cost < cascade.cost;
+  return ladder.accuracy > cascade.accuracy || (ladder.accuracy === cascade.accuracy && ladder.cost < cascade.cost);
 }
 
 /** The trained records with the ladder preferred at the chosen budgets. */

@@ -32,10 +32,10 @@ export interface LambdaChoice {
 const variant = (policy: RoutingPolicy, lambda: number): RoutingPolicy => ({ ...policy, name: `${policy.name} λ=${lambda}`, lambda });
 
 /**
- * The most accurate point whose cost is within the budget (ties: the cheaper); when none is, the
- * cheapest. For λ, `points` are per λ in grid order.
+ * The most accurate λ whose cost is within the budget (ties: the cheaper); when none is, the
+ * cheapest. `metrics` are per λ, in grid order.
  */
-export function pickLambda<T extends { accuracy: number; cost: number }>(points: readonly T[], budget: number): T {
+export function pickLambda(points: readonly LambdaChoice[], budget: number): LambdaChoice {
   const within = points.filter((p) => p.cost <= budget);
   if (within.length === 0) return points.reduce((a, b) => (b.cost < a.cost ? b : a));
   return within.reduce((a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.cost < a.cost) ? b : a));

@@ -3,6 +3,7 @@ import { trainAgreementLadders, runLadder } from '../../router/cascade/agreement
 import { chooseLadder, createAgreementStrategy } from '../../router/cascade/agreement-strategy';
 import { replayExpertProfile } from '../../router/data-format';
 import { pricesOf } from '../../router/eval/baselines';
+import { prefersLadder } from '../../router/eval/ladder-choice';
 import { seededRandom } from '../../router/features/random';
 import type { RoutingPolicy } from '../../router/policy';
 import { policyForPrompt } from '../../router/prompt-policy';
@@ -97,5 +98,12 @@ describe('agreement ladder', () => {
     const single = policyForPrompt(policy, 'Write a haiku about autumn').policy;
     expect(single).toMatchObject({ strategy: 'learned', aggregate: 'first', k: 1 });
     expect(single.cost_budget).toBeUndefined();
+  });
+
+  it('replaces a cascade only by a ladder more accurate within the budget, a cost within noise of it counting as within', () => {
+    const cascade = { accuracy: 0.71, cost: 0.353, costError: 0.005 };
+    expect(prefersLadder(cascade, { accuracy: 0.66, cost: 0.07, costError: 0.001 }, 0.35)).toBe(false);
+    expect(prefersLadder({ ...cascade, cost: 0.5 }, { accuracy: 0.66, cost: 0.07, costError: 0.001 }, 0.35)).toBe(true);
+    expect(prefersLadder(cascade, { accuracy: 0.72, cost: 0.34, costError: 0.005 }, 0.35)).toBe(true);
   });
 });

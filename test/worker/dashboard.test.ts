@@ -342,6 +342,7 @@ describe('dashboard policies', () => {
       extractor: 'llm',
       sample: true,
       stop_on: 'stacked',
+      cost_budget: 0.35,
       hedge_ms: 250,
     };
     // The test sets every knob the schema has, so a knob added later fails here until it is on the form.
