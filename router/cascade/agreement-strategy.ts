@@ -64,11 +64,18 @@ export function agreementDecision(
       return { expertId: e.id, score: s.utility, detail: { p: round(s.p), cost_usd: round(s.costUsd, 8), weight } };
     }),
   );
-  if (!ladder) {
-    // No trained ladder fits the budget or the eligible experts: the single expert of best utility.
-    return { strategy: 'agreement', ranked, stages: [chooseExperts(ranked, experts, { ...policy, k: 1 }, req.prompt, 1)], info: { ...info, ladder: null } };
-  }
   const byId = new Map(ranked.map((c) => [c.expertId, c]));
+  if (!ladder) {
+    // No trained ladder fits the budget or the eligible experts: the expert most likely right whose
+    // expected call fits the budget, else the cheapest (a cost cap leaving none: the pipeline refuses).
+    const within = [...usable.keys()].map((id) => [id, scores.get(id)!] as const);
+    const fits = within.filter(([, sc]) => sc.cost <= budget);
+    const pick = fits.length
+      ? fits.reduce((a, b) => (b[1].p > a[1].p ? b : a))
+      : within.reduce<(typeof within)[number] | null>((a, b) => (a === null || b[1].cost < a[1].cost ? b : a), null);
+    const stage = pick ? [byId.get(pick[0])!] : chooseExperts(ranked, experts, { ...policy, k: 1 }, req.prompt, 1);
+    return { strategy: 'agreement', ranked, stages: [stage], info: { ...info, ladder: null } };
+  }
   const stages = stagesOf(
     ladder.ladder.experts.map((id) => byId.get(id)!),
     2,
