@@ -1,8 +1,9 @@
 // The CPU GEMM drivers (gemm/driver.h, one template instantiated per ISA): every ISA's results are
 // bit-identical to those of the per-ISA copies it replaced (hashes recorded from them), and a row's
-// result does not depend on how many rows are computed with it (tile shape, token blocking). From
-// 16 tokens bf16 weights go to the AVX512-BF16 panel kernel where it exists (its own order of sums):
-// the same holds among those batches.
+// result does not depend on how many rows are computed with it (tile shape, token blocking). On
+// AVX512-BF16 bf16 weights go to one of three kernels by token count, each with its own order of sums
+// (one weight row at a time up to 4 tokens, 4 x 6 tiles up to 15, panels from 16): the same holds
+// among the batches of each range.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deviceInfo, linear } from '../../gpu-service/src/moe/index.js';
@@ -19,6 +20,7 @@ const SHAPES = [
   [9, 64, 2048],
 ] as const;
 const PANEL_MIN_TOKENS = 16;
+const ROW_MAX_TOKENS = 4;
 const DTYPES: DType[] = ['bf16', 'f16', 'f32'];
 
 function weights(N: number, K: number, dtype: DType) {
@@ -60,13 +62,26 @@ describe.each(isas)('CPU GEMM driver (%s)', (isa) => {
     const [N, K] = [70, 200];
     const w = weights(N, K, dtype);
     const rows = (T: number, from = 0) => linear(randomActivations(40, K, 3).subarray(from * K, (from + T) * K), T, w, { device: 'cpu', cpuIsa: isa });
-    const small = rows(PANEL_MIN_TOKENS - 1);
-    for (let t = 0; t < PANEL_MIN_TOKENS - 1; t++) expect(small.subarray(t * N, (t + 1) * N)).toEqual(rows(1, t));
-    const large = rows(40);
-    for (const [T, from] of [
-      [PANEL_MIN_TOKENS, 3],
-      [23, 17],
-    ] as const)
-      expect(rows(T, from)).toEqual(large.subarray(from * N, (from + T) * N));
+    // Each range's batches against its largest one; one-token batches only where they share its kernel.
+    const ranges: Array<[number, number]> =
+      isa === 'avx512bf16' && dtype === 'bf16'
+        ? [
+            [1, ROW_MAX_TOKENS],
+            [ROW_MAX_TOKENS + 1, PANEL_MIN_TOKENS - 1],
+            [PANEL_MIN_TOKENS, 40],
+          ]
+        : [
+            [1, PANEL_MIN_TOKENS - 1],
+            [PANEL_MIN_TOKENS, 40],
+          ];
+    for (const [lo, hi] of ranges) {
+      const whole = rows(hi);
+      for (const [T, from] of [
+        [lo, 0],
+        [lo, hi - lo],
+        [Math.min(hi - 1, lo + 2), 1],
+      ] as const)
+        if (T >= lo && from + T <= hi) expect(rows(T, from)).toEqual(whole.subarray(from * N, (from + T) * N));
+    }
   });
 });

@@ -22,6 +22,10 @@ struct GemmKernel {
 // Tokens from which the AVX512-BF16 panel kernel beats the dot-product one.
 constexpr int64_t kPanelMinTokens = 16;
 
+// Tokens up to which the AVX512-BF16 kernel streams one weight row at a time (its activations fit
+// in L1 beside the stream).
+constexpr int64_t kAvx512Bf16RowMaxTokens = 4;
+
 // Tokens up to which the AVX2 kernels use their narrow (2 x 5) register tile.
 constexpr int64_t kAvx2NarrowMaxTokens = 2;
 
@@ -32,7 +36,7 @@ const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_
 const GemmKernel* gemm_portable(DType dtype);
 const GemmKernel* gemm_avx2(DType dtype, int64_t M);
 const GemmKernel* gemm_avx512(DType dtype);
-const GemmKernel* gemm_avx512bf16(DType dtype);
+const GemmKernel* gemm_avx512bf16(DType dtype, int64_t M);
 // Outer-product AVX512-BF16 kernel over weight panels repacked per call: for many tokens.
 const GemmKernel* gemm_avx512bf16_panels(DType dtype);
 const GemmKernel* gemm_amx(DType dtype);

@@ -9,7 +9,7 @@ const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_
   if (isa >= Isa::Avx512Bf16 && M >= kPanelMinTokens)
     if (const GemmKernel* k = gemm_avx512bf16_panels(dtype)) return *k;
   if (isa >= Isa::Avx512Bf16)
-    if (const GemmKernel* k = gemm_avx512bf16(dtype)) return *k;
+    if (const GemmKernel* k = gemm_avx512bf16(dtype, M)) return *k;
   if (isa >= Isa::Avx512)
     if (const GemmKernel* k = gemm_avx512(dtype)) return *k;
   if (isa >= Isa::Avx2)
