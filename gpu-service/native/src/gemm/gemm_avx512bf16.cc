@@ -28,10 +28,9 @@ void pack(const float* x, int64_t M, int64_t K, void* dst) {
     for (int64_t k = 0; k < Kp; ++k) out[m * Kp + k] = k < K ? f32_to_bf16(x[m * K + k]) : 0;
 }
 
-// 5 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The
-// activation block (up to 15 rows of K) no longer fits in L1 beside the weight streams, and the
-// one-row kernel below, with one activation load per product, ran at half this tile's rate there
-// (8 tokens: LM head and attention projections of a batch-8 decode step).
+// 5 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
+// kernel below loads an activation per product; at 8 tokens and K = 2,048 (LM head and attention
+// projections of a batch-8 decode step), its activation block out of L1, it took 1.3-2x as long.
 struct TileMicro {
   using XT = uint16_t;
   static constexpr int MR = 4, NR = 6;
@@ -73,12 +72,13 @@ struct TileMicro {
   }
 };
 
-// 1 to 4 tokens (decode, and most experts of a short prefill): one weight row at a time, front to back, so a task's rows are a single sequential run of
-// memory that the hardware prefetchers follow across pages without help. The 6-row tile this replaced
-// read six pages at once with software prefetches one block ahead; in a scratch test on this
-// container's Zen 4 (2 threads, 1 GiB of rows of 1,024 and 2,048 bf16) it streamed at 0.75-0.9x the
-// rate of this pattern, and two rows at a time at 0.65-0.85x. Four accumulators per output (k steps of
-// 32 taken in turn) hide the vdpbf16ps latency; every output is summed in the same order whatever mr is.
+// 1 to 4 tokens (decode, and most experts of a short prefill): one weight row at a time, front to
+// back, so a task's rows are a single sequential run of memory that the hardware prefetchers follow
+// across pages without help. The 6-row tile this replaced read six pages at once with software
+// prefetches one block ahead; in a scratch test on this container's Zen 4 (2 threads, 1 GiB of rows
+// of 1,024 and 2,048 bf16, one token) it streamed at 0.75-1.0x the rate of this pattern, and two rows
+// at a time at 0.65-0.85x. Four accumulators per output (k steps of 32 taken in turn) hide the
+// vdpbf16ps latency; every output is summed in the same order whatever mr is.
 struct RowMicro {
   using XT = uint16_t;
   static constexpr int MR = 4, NR = 1;
