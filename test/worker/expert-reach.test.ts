@@ -91,6 +91,11 @@ describe('what experts may reach', () => {
     expect(unresolvable.status).toBe(503);
     expect((await errorOf(unresolvable)).message).toContain('failed to resolve servfail.example.com (DNS status 2)');
     expect((await register({ id: 'named-public', endpoint_url: 'https://public.example.com/v1' }, { strict: true })).status).toBe(201);
+    // While the resolver is down, a patch that leaves the URLs alone still goes through; a new URL waits for it.
+    const resolverDown = { env: { ...strict, DOH_URL: 'http://127.0.0.1:9/dns-query' } };
+    const patch = (json: Record<string, unknown>) => call('/admin/api/experts/named-public', { method: 'PATCH', admin: true, json, ...resolverDown });
+    expect((await patch({ enabled: false })).status).toBe(200);
+    expect((await patch({ endpoint_url: 'https://api.example.com/v1' })).status).toBe(503);
 
     // A row written around the admin API, its name pointing at the loopback peer: refused before any request leaves.
     await insertRow('named-loopback-row', inject('peerUrl').replace('127.0.0.1', 'loopback.example.com'), null);

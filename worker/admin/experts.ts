@@ -102,7 +102,9 @@ function toColumns(p: ExpertPatch) {
 
 /**
  * What the provider registry says an expert of this kind may be (endpoint rule, capabilities,
- * embeddings), then what it may reach (its secret, its URLs' addresses, what their names resolve to).
+ * embeddings), then what it may reach (its secret, its URLs' addresses, what their names resolve
+ * to: asked only when the URLs are new, so an operator can still disable an expert while DNS is
+ * down; the gateway judges the names again before calls).
  */
 async function checkExpert(
   e: {
@@ -114,6 +116,7 @@ async function checkExpert(
     task: 'chat' | 'embedding';
   },
   env: Env,
+  urlsChanged: boolean,
 ): Promise<void> {
   const spec = providerSpec(e.provider)!;
   const invalid = (field: string, message: string) => new InvalidRequestError(`expert.${field}: ${message}`, 'invalid_field', field);
@@ -125,7 +128,7 @@ async function checkExpert(
   if (unsupported.length)
     throw invalid('capabilities', `provider '${e.provider}' cannot carry ${unsupported.join(', ')} (it carries: ${spec.capabilities.join(', ') || 'none'})`);
   if (e.task === 'embedding' && !spec.embeddings) throw invalid('task', `provider '${e.provider}' serves no embeddings`);
-  const reach = await endpointReachProblem(e, env);
+  const reach = await endpointReachProblem(e, env, urlsChanged);
   if (reach) throw invalid(reach.field, reach.message);
 }
 
@@ -151,6 +154,7 @@ adminExperts.post('/', async (c) => {
       task: input.task ?? 'chat',
     },
     c.env,
+    true,
   );
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id))
@@ -175,6 +179,7 @@ adminExperts.patch('/:id', async (c) => {
       task: patch.task ?? current.task,
     },
     c.env,
+    patch.endpoint_url !== undefined || patch.replica_urls !== undefined,
   );
   const row = await updateExpert(db, current.id, toColumns(patch));
   invalidateRegistry();

@@ -9,9 +9,10 @@ export function endpointResolver(env: Env): ResolveHost | null {
 
 /**
  * What an expert may not reach, off the request path (admin, dashboard): its secret, its literal
- * addresses, then what its names resolve to. A resolver that cannot answer throws.
+ * addresses, then (unless `resolveNames` is false) what its names resolve to. A resolver that
+ * cannot answer throws.
  */
-export async function endpointReachProblem(e: ExpertReach, env: Env): Promise<ReachProblem | null> {
+export async function endpointReachProblem(e: ExpertReach, env: Env, resolveNames = true): Promise<ReachProblem | null> {
   const resolve = endpointResolver(env);
-  return reachProblem(e, resolve === null) ?? (resolve ? resolvedReachProblem(e, resolve) : null);
+  return reachProblem(e, resolve === null) ?? (resolve && resolveNames ? resolvedReachProblem(e, resolve) : null);
 }
