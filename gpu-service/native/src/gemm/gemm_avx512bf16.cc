@@ -16,6 +16,7 @@
 #include "gemm/driver.h"
 #include "gemm/kernel.h"
 #include "numeric.h"
+#include "thread_pool.h"
 
 namespace {
 
@@ -177,9 +178,11 @@ void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
   }
 }
 
-// y[i][c] for i < mr tokens, the panel's 64 columns (stores masked to `cols`).
+// y[i][c] for i < mr tokens, the panel's 64 columns (stores masked to `cols`). With `ahead` set,
+// also prefetches `ahead_step` bytes from ahead + kp * ahead_step into L2 per k pair (see run_panels).
 template <int mr>
-void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy) {
+void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy,
+                const uint8_t* ahead, int64_t ahead_step) {
   constexpr int NV = int(kPanelCols / 16);
   __m512 acc[mr][NV];
   #pragma GCC unroll 8
@@ -187,6 +190,9 @@ void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t co
     #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   for (int64_t kp = 0; kp < Kp / 2; ++kp) {
+    if (ahead)
+      for (int64_t o = 0; o < ahead_step; o += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + kp * ahead_step + o), _MM_HINT_T1);
     __m512bh b[NV];
     #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * kPanelCols + v * 16);
@@ -217,16 +223,24 @@ void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t 
   for (int64_t n = n0; n < n1; n += kPanelCols) {
     const int64_t cols = n1 - n < kPanelCols ? n1 - n : kPanelCols;
     pack_panel(w + n * K * 2, K, cols, panel.data());
+    // Packing waits on memory while the tiles wait on none, so the first tile pass brings the rows
+    // of this thread's next panel (contiguous bytes) into L2, a slice per k pair. Past this call's
+    // rows that is pool_threads() - 1 tasks on: callers hand out one panel (kRowsPerTask) per task
+    // and the pool's threads claim them in order. Near the matrix's end it may point past it; a
+    // prefetch never faults.
+    const uint8_t* ahead = w + (n + cols < n1 ? n + cols : n1 + (pool_threads() - 1) * kPanelCols) * K * 2;
+    const int64_t ahead_step = (kPanelCols * K * 2 / (Kp / 2) + 63) & ~int64_t(63);
     for (int64_t m = 0; m < M; m += MR) {
       const uint16_t* xb = x + m * Kp;
       float* yb = y + m * ldy + (n - n0);
+      const uint8_t* pf = m == 0 ? ahead : nullptr;
       switch (M - m < MR ? M - m : MR) {
-        case 6: panel_tile<6>(xb, Kp, panel.data(), cols, yb, ldy); break;
-        case 5: panel_tile<5>(xb, Kp, panel.data(), cols, yb, ldy); break;
-        case 4: panel_tile<4>(xb, Kp, panel.data(), cols, yb, ldy); break;
-        case 3: panel_tile<3>(xb, Kp, panel.data(), cols, yb, ldy); break;
-        case 2: panel_tile<2>(xb, Kp, panel.data(), cols, yb, ldy); break;
-        default: panel_tile<1>(xb, Kp, panel.data(), cols, yb, ldy); break;
+        case 6: panel_tile<6>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
+        case 5: panel_tile<5>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
+        case 4: panel_tile<4>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
+        case 3: panel_tile<3>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
+        case 2: panel_tile<2>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
+        default: panel_tile<1>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
       }
     }
   }
