@@ -23,13 +23,14 @@ export function reachProblem(e: ExpertReach, allowPrivate: boolean): ReachProble
     return { field: 'api_key_secret', message: `'${e.apiKeySecret}' is not a secret experts may use: name ${EXPERT_SECRET_RULE}` };
   }
   if (allowPrivate) return null;
-  const urls: (readonly [ReachProblem['field'], string])[] = [
-    ...(e.endpointUrl ? [['endpoint_url', e.endpointUrl] as const] : []),
-    ...(e.replicaUrls ?? []).map((u) => ['replica_urls', u] as const),
-  ];
-  for (const [field, url] of urls) {
+  for (const [field, url] of expertUrls(e)) {
     const kind = privateAddressKind(url);
     if (kind) return { field, message: `${url} is on a ${kind} address; set ALLOW_PRIVATE_ENDPOINTS=1 where the gateway may call such endpoints` };
   }
   return null;
+}
+
+/** The URLs an expert is called at, each with the field it was given in. */
+export function expertUrls(e: ExpertReach): (readonly [ReachProblem['field'], string])[] {
+  return [...(e.endpointUrl ? [['endpoint_url', e.endpointUrl] as const] : []), ...(e.replicaUrls ?? []).map((u) => ['replica_urls', u] as const)];
 }

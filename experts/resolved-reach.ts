@@ -1,6 +1,6 @@
 import type { Resolution, ResolveHost } from './doh';
 import { addressKind, hostIsAddress } from './private-address';
-import type { ExpertReach, ReachProblem } from './reach';
+import { expertUrls, type ExpertReach, type ReachProblem } from './reach';
 
 // A public-looking name can resolve to what a literal address would be refused for (a name under
 // nip.io, an internal zone, a record changed after the expert was registered): names are judged by
@@ -20,8 +20,7 @@ const CONTAINER_HOST = /\.container$/;
 export function namedHosts(e: ExpertReach): NamedHost[] {
   const urls: NamedHost[] = [];
   const seen = new Set<string>();
-  const fields = [...(e.endpointUrl ? [['endpoint_url', e.endpointUrl] as const] : []), ...(e.replicaUrls ?? []).map((u) => ['replica_urls', u] as const)];
-  for (const [field, url] of fields) {
+  for (const [field, url] of expertUrls(e)) {
     let host: string;
     try {
       host = new URL(url).hostname.replace(/\.$/, '').toLowerCase();

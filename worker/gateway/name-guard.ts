@@ -1,4 +1,4 @@
-import { namedHosts, resolutionProblem, type ReachProblem, type ResolveHost } from '../../experts';
+import { namedHosts, resolutionProblem, type ExpertReach, type NamedHost, type ReachProblem, type ResolveHost } from '../../experts';
 import { RecentMap } from '../../router/recent';
 
 // What each endpoint name resolves to, judged once per DNS lifetime per isolate: a call waits on
@@ -20,12 +20,15 @@ interface Verdict {
 
 export class NameGuard {
   private readonly verdicts = new RecentMap<string, Verdict>(1_000);
+  /** The named hosts of each registry profile, parsed from its URLs once rather than per call. */
+  private readonly hostsOf = new WeakMap<ExpertReach, NamedHost[]>();
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** Why this expert's endpoint names may not be called now, or null; a promise only while some name has no verdict yet. */
-  check(expert: Parameters<typeof namedHosts>[0], resolve: ResolveHost): ReachProblem | null | Promise<ReachProblem | null> {
-    const hosts = namedHosts(expert);
+  check(expert: ExpertReach, resolve: ResolveHost): ReachProblem | null | Promise<ReachProblem | null> {
+    let hosts = this.hostsOf.get(expert);
+    if (!hosts) this.hostsOf.set(expert, (hosts = namedHosts(expert)));
     const pending: Promise<void>[] = [];
     for (const { host } of hosts) {
       const verdict = this.verdicts.get(host);
