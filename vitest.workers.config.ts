@@ -5,7 +5,9 @@ import { DEFAULT_DATA, loadExamples, loadModels } from './scripts/lib/dataset';
 import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 
 // Worker + D1 tests inside workerd. Storage is not isolated between tests in this pool version,
-// so test/worker/setup.ts applies migrations before each test and resets storage after. The replay
+// so test/worker/setup.ts applies migrations before each test and resets storage after. All files
+// share one runtime (isolate: false): starting workerd for every file was most of the suite's
+// time. A test that depends on an isolate's caches being cold must make them so itself. The replay
 // assets must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
 // artifacts, the replay models and the first 40 recorded questions reach the tests as bindings (workerd
 // has no file system).
@@ -40,6 +42,7 @@ export default defineConfig(async () => {
       setupFiles: ['test/worker/setup.ts'],
       globalSetup: ['test/support/peer-global-setup.ts'],
       testTimeout: 30_000,
+      isolate: false,
     },
   };
 });

@@ -8,7 +8,8 @@ import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry } fr
  * experts of one ensemble ask for the same prompt at once, so lookups in flight are shared, and
  * the last few entries are kept; nothing else is held.
  */
-const recent = new RecentMap<string, Promise<ReplayEntry | null>>(64);
+export const RECENT_REPLAY_ENTRIES = 64;
+const recent = new RecentMap<string, Promise<ReplayEntry | null>>(RECENT_REPLAY_ENTRIES);
 
 export function assetReplayStore(assets: Fetcher): ReplayStore {
   return {
