@@ -4,7 +4,7 @@ import { cpuPerRequest, printCpuTable } from './lib/cpu-table';
 import { measureOverhead, type Spread, type Target, type TargetFigures } from './lib/overhead';
 import { startPassthroughNode, startPassthroughWorker, startPeerProcess, startPortkey } from './lib/services';
 
-// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--profile N] [--load N] [--json]`
+// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--profile N] [--warm N] [--load N] [--json]`
 //
 // One run, side by side against the same loopback OpenAI peer: Conclave (a key made in the admin
 // API; one expert, and `auto`) beside a pass-through Worker under the same wrangler dev, and
@@ -70,7 +70,7 @@ try {
     [targets[1]!, gw.inspectorPort],
     [targets[2]!, gw.inspectorPort],
   ] as const) {
-    cpu.push(await cpuPerRequest(t, port, num('--profile', 300)));
+    cpu.push(await cpuPerRequest(t, port, num('--profile', 300), num('--warm', 2000)));
   }
   const figures = await measureOverhead(targets, opts, (line) => console.error(line));
   console.log(`\nOverhead side by side (${opts.rounds} rounds; ranges are min-max over rounds; the peer answers at once):\n`);
