@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 //   retry-after-<s>      429 with Retry-After: <s>, then echo on the next call with the same model
 //   slow-<ms>            echo after <ms>
 //   broken-stream        streams two chunks, then drops the connection
+//   stall                streams its first word, then holds the stream open until the client goes away
+//                        (counted in stats.abandoned) or 30 s pass
 //   invalid-json         200 with a body that is not JSON
 //   flaky-<n>[-<code>]   fails with 503 (or <code>) n times (per model string), then echoes
 //   reset-<n>            drops the connection without answering n times (per model string), then echoes
@@ -27,6 +29,8 @@ import type { AddressInfo } from 'node:net';
 export interface PeerStats {
   requests: number;
   byModel: Record<string, number>;
+  /** Streams whose client went away before the answer ended. */
+  abandoned: number;
 }
 
 export interface OpenAiPeer {
@@ -47,7 +51,7 @@ interface ChatBody {
 }
 
 export async function startOpenAiPeer(port = 0): Promise<OpenAiPeer> {
-  const stats: PeerStats = { requests: 0, byModel: {} };
+  const stats: PeerStats = { requests: 0, byModel: {}, abandoned: 0 };
   const failuresLeft = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     handle(req, res, stats, failuresLeft).catch((e: unknown) => {
@@ -151,6 +155,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
     for (const [i, w] of reply.split(/(?<=\s)/).entries()) {
       // A moment before the drop, so the chunks arrive rather than vanish with a reset.
       if (model === 'broken-stream' && i === 2) return void setTimeout(() => res.destroy(), 50);
+      if (model === 'stall' && i === 1) {
+        const end = setTimeout(() => res.end('data: [DONE]\n\n'), 30_000);
+        res.once('close', () => {
+          clearTimeout(end);
+          if (!res.writableEnded) stats.abandoned++;
+        });
+        return;
+      }
       res.write(chunk({ content: w }));
     }
   }

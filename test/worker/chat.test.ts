@@ -1,5 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { expertWallMs } from '../../worker/gateway/routing-summary';
 import type { CallRecord } from '../../worker/history/record';
 import worker from '../../worker/index';
@@ -183,6 +183,28 @@ describe('POST /v1/chat/completions', () => {
     expect(error.error.source).toBe('expert');
     const rows = await env.DB.prepare('select status, error_source from routes').all();
     expect(rows.results).toEqual([{ status: 'error', error_source: 'expert' }]);
+  });
+
+  it('a client that goes away mid-stream stops the expert call, and the route is recorded as closed by the client', async () => {
+    await addExpert({ id: 'peer-stall', provider: 'openai', model: 'stall', endpoint_url: inject('peerUrl') });
+    const abandoned = async () => ((await (await fetch(`${inject('peerUrl')}/stats`)).json()) as { abandoned: number }).abandoned;
+    const before = await abandoned();
+    const ctx = createExecutionContext();
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'peer-stall', stream: true, messages: [{ role: 'user', content: 'a b c' }] }),
+    });
+    const res = await worker.fetch(request, env, ctx);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    expect(route).toMatchObject({ stream: 1, status: 'error', http_status: 499, error_code: 'client_closed' });
+    await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
   });
 
   it('a prompt that was never recorded is the client’s clear not-recorded error, not an invented answer', async () => {
