@@ -11,6 +11,13 @@ import { callCostUsd, tokensOf, type Prices } from '../cost';
 // calls cost there. The artifact keeps the ladders on the accuracy–cost frontier with how often
 // each rung was reached, so the strategy picks the most accurate one within a policy's budget at
 // the registry's current prices (router/cascade/agreement-strategy.ts).
+//
+// Per answer kind too: a number, a Python value and a letter are asked of different tasks, where
+// different experts are strong and agreement means different things (on ZeroEval the best ladder for
+// CRUXEval's Python values is not GSM8K/MATH's), so where the training prompts hold several kinds
+// each gets its own frontier, and a budget is spent across them where it buys most accuracy
+// (router/cascade/ladder-budget.ts): +1.3 / +1.1 / +0.5 points at 0.35× / 1× / 1.5× on ZeroEval
+// (5-fold CV, scratch replay of four fold seeds), and nothing changes on a one-kind pool (MMLU-Pro).
 
 export const AGREEMENT_LADDER_ARTIFACT = 'agreement-ladder';
 
@@ -19,23 +26,29 @@ export const DEFAULT_LADDER_POOL = 8;
 /** Below this many comparable questions answered by every candidate, no ladder is learned. */
 const MIN_QUESTIONS = 30;
 
+const ladderSchema = z.object({
+  experts: z.array(z.string()).min(1),
+  /** Training accuracy of the ladder (in-sample: one order among a few thousand). */
+  accuracy: z.number().min(0).max(1),
+  /** Share of the training questions on which each rung was called (1 for the first two). */
+  reach: z.array(z.number().min(0).max(1)),
+  /**
+   * Mean prompt and answer tokens per rung over the questions that reached it (later rungs see
+   * the harder questions, with longer answers): the expected cost at any prices.
+   */
+  tokens: z.array(z.object({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() })),
+  /** Training cost per question in units of the training's best single model's (over all the questions). */
+  cost: z.number().nonnegative(),
+});
+
 export const agreementLadderSchema = z.object({
-  ladders: z.array(
-    z.object({
-      experts: z.array(z.string()).min(1),
-      /** Training accuracy of the ladder (in-sample: one order among a few thousand). */
-      accuracy: z.number().min(0).max(1),
-      /** Share of the training questions on which each rung was called (1 for the first two). */
-      reach: z.array(z.number().min(0).max(1)),
-      /**
-       * Mean prompt and answer tokens per rung over the questions that reached it (later rungs see
-       * the harder questions, with longer answers): the expected cost at any prices.
-       */
-      tokens: z.array(z.object({ prompt: z.number().nonnegative(), completion: z.number().nonnegative() })),
-      /** Training cost per question in units of the training's best single model's. */
-      cost: z.number().nonnegative(),
-    }),
-  ),
+  /** The frontier over every comparable question: for a kind of prompt without its own. */
+  ladders: z.array(ladderSchema),
+  /**
+   * One frontier per answer kind (`answerKind`) with its share of the training questions, when
+   * there were several kinds with enough questions each; ladders are scored on that kind alone.
+   */
+  byKind: z.array(z.object({ kind: z.string(), share: z.number().min(0).max(1), ladders: z.array(ladderSchema) })).default([]),
   /** Questions the search replayed. */
   questions: z.number().int().nonnegative(),
   /**
@@ -46,7 +59,14 @@ export const agreementLadderSchema = z.object({
   preferredAt: z.array(z.number()).default([]),
 });
 export type AgreementLadders = z.infer<typeof agreementLadderSchema>;
-export type Ladder = AgreementLadders['ladders'][number];
+export type Ladder = z.infer<typeof ladderSchema>;
+export type KindLadders = AgreementLadders['byKind'][number];
+
+/** The kind of answer a comparable prompt asks for (a letter, a number, a Python value, a short text); null: open-ended. */
+export function answerKind(prompt: string): string | null {
+  const kind = promptKind(prompt);
+  return kind.kind === 'open-ended' ? null : kind.expect;
+}
 
 export interface LadderOutcome {
   correct: boolean;
@@ -61,6 +81,7 @@ export interface LadderExample {
 
 /** One question as the search replays it: per candidate expert its answer key (an int, -1 none), correctness and cost. */
 interface Row {
+  kind: string;
   keys: Int32Array;
   correct: Uint8Array;
   cost: Float64Array;
@@ -77,7 +98,7 @@ export function trainAgreementLadders(
   prices: ReadonlyMap<string, Prices> | undefined,
   pool = DEFAULT_LADDER_POOL,
 ): AgreementLadders | null {
-  const comparable = examples.filter((x) => promptKind(x.prompt).kind !== 'open-ended');
+  const comparable = examples.filter((x) => answerKind(x.prompt) !== null);
   const experts = strongest(comparable, pool);
   const rows = comparable.flatMap((x) => {
     const row = rowOf(x, experts, prices);
@@ -88,18 +109,33 @@ export function trainAgreementLadders(
   const accuracy = experts.map((_, e) => rows.reduce((s, r) => s + r.correct[e]!, 0) / n);
   const meanCost = experts.map((_, e) => rows.reduce((s, r) => s + r.cost[e]!, 0) / n);
   const best = accuracy.indexOf(Math.max(...accuracy));
+  // Every frontier's cost per question of its kind is in units of the best single model over all
+  // of them, so a kind's cost times its share adds up to the whole mix's.
   const unit = meanCost[best]! > 0 ? meanCost[best]! : 1;
-  const scored = ladders(experts.length).map((order) => {
-    const { correct, reach, cost, tokens } = replay(rows, order, accuracy);
-    return {
-      experts: order.map((e) => experts[e]!),
-      accuracy: correct / n,
-      reach: reach.map((r) => r / n),
-      tokens: tokens.map((t, r) => ({ prompt: t.prompt / Math.max(1, reach[r]!), completion: t.completion / Math.max(1, reach[r]!) })),
-      cost: cost / n / unit,
-    };
-  });
-  return { ladders: frontier(scored), questions: n, preferredAt: [] };
+  const orders = ladders(experts.length);
+  const search = (subset: readonly Row[]): Ladder[] =>
+    frontier(
+      orders.map((order) => {
+        const { correct, reach, cost, tokens } = replay(subset, order, accuracy);
+        const m = subset.length;
+        return {
+          experts: order.map((e) => experts[e]!),
+          accuracy: correct / m,
+          reach: reach.map((r) => r / m),
+          tokens: tokens.map((t, r) => ({ prompt: t.prompt / Math.max(1, reach[r]!), completion: t.completion / Math.max(1, reach[r]!) })),
+          cost: cost / m / unit,
+        };
+      }),
+    );
+  const kinds = new Map<string, Row[]>();
+  for (const r of rows) {
+    const subset = kinds.get(r.kind);
+    if (subset) subset.push(r);
+    else kinds.set(r.kind, [r]);
+  }
+  const own = [...kinds].filter(([, subset]) => subset.length >= MIN_QUESTIONS);
+  const byKind = own.length > 1 ? own.map(([kind, subset]) => ({ kind, share: subset.length / n, ladders: search(subset) })) : [];
+  return { ladders: search(rows), byKind, questions: n, preferredAt: [] };
 }
 
 /** The `pool` most accurate experts among those that answered at least half the questions. */
@@ -124,6 +160,7 @@ function rowOf(x: LadderExample, experts: readonly string[], prices: ReadonlyMap
   const read = answerReader(x.prompt);
   const ids = new Map<string, number>();
   const row: Row = {
+    kind: answerKind(x.prompt)!,
     keys: new Int32Array(experts.length),
     correct: new Uint8Array(experts.length),
     cost: new Float64Array(experts.length),

@@ -8,7 +8,8 @@ import { costUnitUsd, notTrained, round, scoreByUtility, voteWeight } from '../l
 import type { RoutingPolicy } from '../policy';
 import { comparesAnswers } from '../prompt-policy';
 import type { Candidate, ExpertAnswer, ExpertProfile, RouteRequest, RoutingDecision, RoutingStrategy } from '../types';
-import { AGREEMENT_LADDER_ARTIFACT, agreementLadderSchema, type AgreementLadders, type Ladder } from './agreement-ladder';
+import { AGREEMENT_LADDER_ARTIFACT, agreementLadderSchema, answerKind, type AgreementLadders, type Ladder } from './agreement-ladder';
+import { allocateLadders, type ChosenLadder, expectedCost, type RungCost } from './ladder-budget';
 import { stagesOf } from './strategy';
 
 // `agreement`: the agreement ladder learned at train time (router/cascade/agreement-ladder.ts).
@@ -17,7 +18,9 @@ import { stagesOf } from './strategy';
 // rung's vote weight is its training accuracy's log-odds, so ties break as the search assumed).
 // Which ladder: the most accurate trained one whose experts are all eligible and whose expected
 // cost (each rung's expected call cost at the registry's prices, times how often training reached
-// it) is within the policy's `cost_budget`, relative to the pool's reference cost.
+// it) is within the policy's `cost_budget`, relative to the pool's reference cost; where training
+// learned ladders per answer kind, the one the budget's split across the kinds gives this prompt's
+// kind (router/cascade/ladder-budget.ts).
 
 /** Budget when the policy sets none: never dearer than the pool's most accurate expert. */
 export const DEFAULT_COST_BUDGET = 1;
@@ -50,11 +53,14 @@ export function agreementDecision(
   const budget = policy.cost_budget ?? DEFAULT_COST_BUDGET;
   const usable = new Map(experts.filter((e) => affordable(e, req.prompt, policy)).map((e) => [e.id, e]));
   const reference = costUnitUsd(models, req.prompt, experts);
-  const ladder = chooseLadder(trained.ladders, budget, (id, tokens) => {
+  const rungCost: RungCost = (id, tokens) => {
     const e = usable.get(id);
     return e ? relativeCost(callCostUsd(e, { promptTokens: tokens.prompt, completionTokens: tokens.completion }), reference) : null;
-  });
-  const info = { cost_budget: budget, cost_unit_usd: round(reference, 8), artifacts: models.versions };
+  };
+  const kind = answerKind(req.prompt);
+  const ofKind = trained.byKind.some((k) => k.kind === kind);
+  const ladder = ofKind ? (allocateLadders(trained.byKind, budget, rungCost)?.get(kind!) ?? null) : chooseLadder(trained.ladders, budget, rungCost);
+  const info = { cost_budget: budget, cost_unit_usd: round(reference, 8), artifacts: models.versions, ...(ofKind ? { ladder_kind: kind } : {}) };
   const scores = scoreByUtility(models, req.prompt, experts, policy.lambda ?? 0, reference);
   const ranked = rankCandidates(
     experts.map((e): Candidate => {
@@ -105,21 +111,12 @@ export function agreed(keys: readonly (string | null)[]): boolean {
   return false;
 }
 
-/**
- * The most accurate ladder whose expected cost, per `callCost` of a rung's mean tokens (relative;
- * null: not eligible), is within the budget; null when none is.
- */
-export function chooseLadder(
-  ladders: readonly Ladder[],
-  budget: number,
-  callCost: (expertId: string, tokens: Ladder['tokens'][number]) => number | null,
-): { ladder: Ladder; cost: number } | null {
-  let best: { ladder: Ladder; cost: number } | null = null;
+/** The most accurate ladder whose expected cost (`expectedCost`) is within the budget; null when none is. */
+export function chooseLadder(ladders: readonly Ladder[], budget: number, callCost: RungCost): ChosenLadder | null {
+  let best: ChosenLadder | null = null;
   for (const ladder of ladders) {
-    const costs = ladder.experts.map((id, r) => callCost(id, ladder.tokens[r]!));
-    if (costs.some((c) => c === null)) continue;
-    const cost = costs.reduce((s: number, c, r) => s + c! * ladder.reach[r]!, 0);
-    if (cost <= budget && (best === null || ladder.accuracy > best.ladder.accuracy)) best = { ladder, cost };
+    const cost = expectedCost(ladder, callCost);
+    if (cost !== null && cost <= budget && (best === null || ladder.accuracy > best.ladder.accuracy)) best = { ladder, cost };
   }
   return best;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainAgreementLadders, runLadder } from '../../router/cascade/agreement-ladder';
 import { chooseLadder, createAgreementStrategy } from '../../router/cascade/agreement-strategy';
+import { allocateLadders } from '../../router/cascade/ladder-budget';
 import { replayExpertProfile } from '../../router/data-format';
 import { pricesOf } from '../../router/eval/baselines';
 import { prefersLadder } from '../../router/eval/ladder-choice';
@@ -93,6 +94,47 @@ describe('agreement ladder', () => {
     const none = decide(question(1000), 0).stages;
     expect(none).toHaveLength(1);
     expect(none[0]!.map((c) => c.expertId)).toEqual([expect.stringMatching(/^cheap-/)]);
+  });
+
+  it('learns a frontier per answer kind when the prompts ask for several, and spends the budget where it buys most', () => {
+    const code = (i: number) => `What does this code return? [PYTHON]\ndef f(x):\n    return x * 2\nassert f(${i}) == ??\n[/PYTHON]`;
+    const mixed = [...examples(90), ...examples(60).map((x, i) => ({ ...x, prompt: code(i) }))];
+    const { byKind } = trainAgreementLadders(mixed, pricesOf(EXPERTS))!;
+    expect(byKind.map((k) => [k.kind, k.share])).toEqual([
+      ['number', 0.6],
+      ['value', 0.4],
+    ]);
+    expect(trainAgreementLadders(examples(120), pricesOf(EXPERTS))!.byKind).toEqual([]); // one kind: the whole frontier serves it
+
+    // Kind a is nearly solved cheaply, kind b gains 30 points from its dear ladder: at a mean budget of
+    // 0.55 b gets the dear one and a the cheap one, where a per-request cap of 0.55 would give neither.
+    const ladder = (expert: string, accuracy: number, cost: number) => ({
+      experts: [expert],
+      accuracy,
+      reach: [1],
+      tokens: [{ prompt: 1, completion: 1 }],
+      cost,
+    });
+    const kinds = [
+      { kind: 'a', share: 0.5, ladders: [ladder('a-cheap', 0.9, 0.1), ladder('a-dear', 0.92, 1)] },
+      { kind: 'b', share: 0.5, ladders: [ladder('b-cheap', 0.5, 0.1), ladder('b-dear', 0.8, 1)] },
+    ];
+    const costOf = (id: string) => (id.endsWith('cheap') ? 0.1 : 1);
+    const pick = (budget: number, cost = (id: string) => costOf(id) as number | null) =>
+      [...(allocateLadders(kinds, budget, cost) ?? [])].map(([k, c]) => [k, c.ladder.experts[0]]);
+    expect(pick(0.55)).toEqual([
+      ['a', 'a-cheap'],
+      ['b', 'b-dear'],
+    ]);
+    expect(pick(1)).toEqual([
+      ['a', 'a-dear'],
+      ['b', 'b-dear'],
+    ]);
+    expect(pick(0.05)).toEqual([]); // not even the cheapest mix fits
+    expect(pick(1, (id) => (id === 'b-dear' ? null : costOf(id)))).toEqual([
+      ['a', 'a-dear'],
+      ['b', 'b-cheap'],
+    ]);
   });
 
   it('sends an open-ended prompt to one expert', () => {
