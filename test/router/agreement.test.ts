@@ -131,6 +131,10 @@ describe('agreement ladder', () => {
       ['b', 'b-dear'],
     ]);
     expect(pick(0.05)).toEqual([]); // not even the cheapest mix fits
+    // A tight budget takes the best ladder that fits even when it lies under the frontier's convex hull.
+    const underHull = [{ kind: 'c', share: 1, ladders: [ladder('c-cheap', 0.5, 0.1), ladder('c-mid', 0.6, 0.5), ladder('c-dear', 0.9, 1)] }];
+    const costs: Record<string, number> = { 'c-cheap': 0.1, 'c-mid': 0.5, 'c-dear': 1 };
+    expect(allocateLadders(underHull, 0.6, (id) => costs[id]!)?.get('c')?.ladder.experts).toEqual(['c-mid']);
     expect(pick(1, (id) => (id === 'b-dear' ? null : costOf(id)))).toEqual([
       ['a', 'a-dear'],
       ['b', 'b-cheap'],
