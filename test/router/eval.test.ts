@@ -110,19 +110,21 @@ function scrambleLabels(examples: readonly RoutingExample[], keepTexts: boolean)
 
 // Both workloads: MMLU-Pro (letters, 29 models) and ZeroEval (free-form answers, 25 other models).
 const WORKLOADS = [
-  { name: 'MMLU-Pro', pool: experts, train: () => devSlice(0, 1200), test: () => devSlice(1200, 1320), best: 'gemini-1.5-pro-002' },
+  { name: 'MMLU-Pro', pool: experts, train: () => devSlice(0, 1200), test: () => devSlice(1200, 1320), best: 'gemini-1.5-pro-002', kinds: false },
   {
     name: 'ZeroEval',
     pool: loadModels('data/zeroeval-routing/models.json').map(replayExpertProfile),
-    train: () => zeroEval().slice(0, 600),
+    // GSM8K and CRUXEval questions (the split is ordered by task), so the ladders are learned per answer kind.
+    train: () => [...zeroEval().slice(0, 450), ...zeroEval().slice(700, 850)],
     test: () => zeroEval().slice(600, 700),
     best: 'gpt-4o-2024-05-13',
+    kinds: true,
   },
 ];
 let zero: RoutingExample[] | null = null;
 const zeroEval = () => (zero ??= loadExamples('data/zeroeval-routing/dev.jsonl.gz'));
 
-describe.each(WORKLOADS)('labels of --data are only used to score ($name)', ({ pool, train, test, best }) => {
+describe.each(WORKLOADS)('labels of --data are only used to score ($name)', ({ pool, train, test, best, kinds }) => {
   let artifacts: ArtifactSet;
   let strategies: Map<string, RoutingStrategy>;
   const testSet = test();
@@ -163,6 +165,7 @@ describe.each(WORKLOADS)('labels of --data are only used to score ($name)', ({ p
       }
     }
     expect((await decide(PRESETS.get('economy')!, testSet[0]!)).info).toMatchObject({ ladder_mode: 'agreement' });
+    expect((await decide(policies.at(-1)!, testSet.at(-1)!)).info?.['ladder_kind']).toBe(kinds ? 'value' : undefined);
   });
 
   it('calls the same experts, cascades included, when only the labels (not the answers) are scrambled', async () => {
