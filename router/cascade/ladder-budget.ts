@@ -37,8 +37,9 @@ export function expectedCost(ladder: Ladder, callCost: RungCost): number | null 
 export function allocateLadders(kinds: readonly KindLadders[], budget: number, callCost: RungCost): Map<string, ChosenLadder> | null {
   let partial: { cost: number; accuracy: number; picks: ChosenLadder[] }[] = [{ cost: 0, accuracy: 0, picks: [] }];
   for (const k of kinds) {
+    const choices = eligible(k.ladders, callCost);
     const merged = partial.flatMap((p) =>
-      eligible(k.ladders, callCost).map((c) => ({
+      choices.map((c) => ({
         cost: p.cost + k.share * c.cost,
         accuracy: p.accuracy + k.share * c.ladder.accuracy,
         picks: [...p.picks, c],
