@@ -115,7 +115,7 @@ const WORKLOADS = [
     name: 'ZeroEval',
     pool: loadModels('data/zeroeval-routing/models.json').map(replayExpertProfile),
     // GSM8K and CRUXEval questions (the split is ordered by task), so the ladders are learned per answer kind.
-    train: () => [...zeroEval().slice(0, 450), ...zeroEval().slice(700, 850)],
+    train: () => [...zeroEval().slice(0, 540), ...zeroEval().slice(700, 760)],
     test: () => zeroEval().slice(600, 700),
     best: 'gpt-4o-2024-05-13',
     kinds: true,
