@@ -2,7 +2,14 @@ import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { utf8Bytes } from '../../worker/db/artifact-chunks';
-import { CALL_TEXT_MAX_BYTES, insertRouteRecord, ROUTE_TEXT_BYTES } from '../../worker/db/history-write';
+import {
+  CALL_TEXT_MAX_BYTES,
+  CALLS_PER_INSERT,
+  insertRouteRecord,
+  insertRouteRecords,
+  ROUTE_TEXT_BYTES,
+  ROUTES_PER_UPSERT,
+} from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { longAnswer } from '../support/openai-peer';
 import { checkedD1 } from './d1-limits';
@@ -110,11 +117,27 @@ describe('routing history within D1 limits', () => {
     expect(calls.results[1]!.response).toBe('short');
   });
 
+  it("writes a batch's small routes and calls in shared statements, each row where it belongs, and rewrites them the same", async () => {
+    const d1 = checkedD1(env.DB);
+    const records = Array.from({ length: 25 }, (_, i) => record(`rt_p${i}`, [call(0, `a${i}`), call(1, `b${i}`), call(2, null)]));
+    await insertRouteRecords(createDb(d1.db), records);
+    // D1 pays per statement: one per route and one per call before.
+    expect(d1.statements).toBe(Math.ceil(25 / ROUTES_PER_UPSERT) + Math.ceil(75 / CALLS_PER_INSERT));
+    expect(d1.maxParams).toBeLessThanOrEqual(100);
+    const rows = async () =>
+      (await env.DB.prepare("select c.route_id as id, c.response from route_calls c where c.route_id like 'rt_p%' order by c.id").all()).results;
+    const expected = records.flatMap((r, i) => [`a${i}`, `b${i}`, null].map((response) => ({ id: r.id, response })));
+    expect(await rows()).toEqual(expected);
+    expect(await count("select count(*) as n from routes where id like 'rt_p%' and policy = 'auto' and cost_usd > 0")).toBe(25);
+    await insertRouteRecords(createDb(env.DB), records, { rewrite: true });
+    expect(await rows()).toEqual(expected);
+  });
+
   it('a retried write of a long route after a lost acknowledgement leaves the same row, not doubled text', async () => {
     const long = 'x'.repeat(300_000);
     const r = record('rt_retry', [call(0, long)], { response: long });
     await insertRouteRecord(createDb(env.DB), r);
-    await insertRouteRecord(createDb(env.DB), r);
+    await insertRouteRecords(createDb(env.DB), [r], { rewrite: true });
     const route = await env.DB.prepare("select length(response) as n from routes where id = 'rt_retry'").first<{ n: number }>();
     expect(route!.n).toBe(300_000);
     expect(await count("select count(*) as n from route_calls where route_id = 'rt_retry'")).toBe(1);

@@ -41,8 +41,8 @@ function record(id: string, createdAt: number, policy = 'auto', apiKeyId: string
 describe('routing history', () => {
   it('retries a failed write and never writes a route twice', async () => {
     let failures = 2;
-    const write = async (rs: RouteRecord[]) => {
-      await insertRouteRecords(createDb(env.DB), rs);
+    const write = async (rs: RouteRecord[], rewrite: boolean) => {
+      await insertRouteRecords(createDb(env.DB), rs, { rewrite });
       if (failures-- > 0) throw new Error('acknowledgement lost');
     };
     expect(await writeRouteRecords(env.DB, [record('rt_x', Date.now())], { write, baseDelayMs: 1 })).toBe(1);

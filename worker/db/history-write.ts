@@ -6,13 +6,14 @@ import type { Db } from './client';
 import { D1_MAX_BOUND_PARAMS } from './d1-limits';
 import { routeCalls, routes } from './schema';
 
-// A route and its calls are written in one D1 batch (one transaction) cut to D1's limits: at most
+// Routes and their calls are written in one D1 batch (one transaction) cut to D1's limits: at most
 // 100 bound parameters and MAX_CHUNK_BYTES of values per statement, every row under 2 MB. Long
 // texts are bounded (head + marker with the full size) and written in pieces: the insert carries
 // what fits, `col = col || ?` updates append the rest. Counts, tokens and cost are never cut.
 // Every request writes here, so the statements are plain SQL made once from the drizzle schema
-// and bound per route: building them with drizzle's query builder was the largest CPU cost of a
-// request after the answer.
+// and bound per batch: building them with drizzle's query builder was the largest CPU cost of a
+// request after the answer. Small routes and calls share multi-row statements across the batch's
+// routes, since D1 pays per statement.
 
 /** UTF-8 budget of each route text; together under D1's 2 MB row limit. */
 export const ROUTE_TEXT_BYTES = {
@@ -49,15 +50,17 @@ const CALLS = getTableName(routeCalls);
 const routeColumns = columnsOf(routes);
 const callColumns = columnsOf(routeCalls, ['id']);
 const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
+export const ROUTES_PER_UPSERT = Math.floor(D1_MAX_BOUND_PARAMS / routeColumns.length);
 // A retry after a lost acknowledgement rewrites the row whole, so appended pieces never double.
-const UPSERT_ROUTE =
-  `insert into ${ROUTES} (${routeColumns.map(([, c]) => c).join(', ')}) values ${placeholders(routeColumns.length)} ` +
+const upsertRoutes = (rows: number) =>
+  `insert into ${ROUTES} (${routeColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(routeColumns.length)).join(', ')} ` +
   `on conflict (id) do update set ${routeColumns
     .filter(([key]) => key !== 'id')
     .map(([, c]) => `${c} = excluded.${c}`)
     .join(', ')}`;
-const DELETE_CALLS = `delete from ${CALLS} where route_id = ?`;
-const CALLS_PER_INSERT = Math.floor(D1_MAX_BOUND_PARAMS / callColumns.length);
+const UPSERT_ROUTES = Array.from({ length: ROUTES_PER_UPSERT + 1 }, (_, n) => (n ? upsertRoutes(n) : ''));
+const deleteCalls = (routes: number) => `delete from ${CALLS} where route_id in ${placeholders(routes)}`;
+export const CALLS_PER_INSERT = Math.floor(D1_MAX_BOUND_PARAMS / callColumns.length);
 const insertCalls = (rows: number) =>
   `insert into ${CALLS} (${callColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(callColumns.length)).join(', ')}`;
 const INSERT_CALLS = Array.from({ length: CALLS_PER_INSERT + 1 }, (_, n) => (n ? insertCalls(n) : ''));
@@ -69,14 +72,45 @@ export function insertRouteRecord(db: Db, r: RouteRecord): Promise<void> {
   return insertRouteRecords(db, [r]);
 }
 
-/** Writes several routes with their calls in one D1 batch: one round trip, one transaction. Idempotent. */
-export async function insertRouteRecords(db: Db, records: readonly RouteRecord[]): Promise<void> {
+/**
+ * Writes several routes with their calls in one D1 batch: one round trip, one transaction.
+ * Idempotent when `rewrite` is set (a retry, since an earlier attempt may have been written with
+ * its acknowledgement lost): the routes' calls are deleted before they are written again. A first
+ * attempt writes routes nobody has written yet, so it skips that statement.
+ */
+export async function insertRouteRecords(db: Db, records: readonly RouteRecord[], opts: { rewrite?: boolean } = {}): Promise<void> {
   const d1 = db.$client;
-  const statements = records.flatMap((r) => [...routeStatements(d1, r), d1.prepare(DELETE_CALLS).bind(r.id), ...callStatements(d1, r)]);
+  const statements = [...(opts.rewrite ? deleteStatements(d1, records) : []), ...routeStatements(d1, records), ...callStatements(d1, records)];
   if (statements.length) await d1.batch(statements);
 }
 
-function routeStatements(d1: D1Database, r: RouteRecord): D1PreparedStatement[] {
+function deleteStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  for (let i = 0; i < records.length; i += D1_MAX_BOUND_PARAMS) {
+    const ids = records.slice(i, i + D1_MAX_BOUND_PARAMS).map((r) => r.id);
+    out.push(d1.prepare(deleteCalls(ids.length)).bind(...ids));
+  }
+  return out;
+}
+
+/** Route rows packed into upserts under the parameter and size limits; a route with long texts goes alone, then its pieces. */
+function routeStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  const pack = new Packer<Row<typeof routes>>(ROUTES_PER_UPSERT, (rows) => out.push(upsert(d1, rows)));
+  for (const r of records) {
+    const { row, appends } = routeRow(r);
+    if (!appends.length && pack.add(row)) continue;
+    out.push(upsert(d1, [row]), ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id)));
+  }
+  pack.flush();
+  return out;
+}
+
+function upsert(d1: D1Database, rows: Row<typeof routes>[]): D1PreparedStatement {
+  return d1.prepare(UPSERT_ROUTES[rows.length]!).bind(...rows.flatMap((row) => routeColumns.map(([key]) => row[key as keyof typeof row])));
+}
+
+function routeRow(r: RouteRecord): { row: Row<typeof routes>; appends: { column: RouteText; piece: string }[] } {
   const scalars = {
     id: r.id,
     createdAt: r.createdAt,
@@ -108,40 +142,56 @@ function routeStatements(d1: D1Database, r: RouteRecord): D1PreparedStatement[] 
     messagesJson: boundJson(r.messages, ROUTE_TEXT_BYTES.messagesJson),
   };
   const { inline, appends } = splitTexts(texts, MAX_CHUNK_BYTES - bytesOf(Object.values(scalars)));
-  const row: Row<typeof routes> = { ...scalars, ...inline };
-  const upsert = d1.prepare(UPSERT_ROUTE).bind(...routeColumns.map(([key]) => row[key as keyof typeof row]));
-  return [upsert, ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id))];
+  return { row: { ...scalars, ...inline }, appends };
 }
 
 /** Call rows packed into inserts under the parameter and size limits; a long answer goes alone, in pieces. */
-function callStatements(d1: D1Database, r: RouteRecord): D1PreparedStatement[] {
-  const textBytes = Math.min(CALL_TEXT_MAX_BYTES, Math.max(CALL_TEXT_MIN_BYTES, Math.floor(CALL_TEXTS_BYTES / Math.max(1, r.calls.length))));
+function callStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  let pack: CallRow[] = [];
-  let packBytes = 0;
   const insert = (rows: CallRow[]) =>
     d1.prepare(INSERT_CALLS[rows.length]!).bind(...rows.flatMap((row) => callColumns.map(([key]) => row[key as keyof typeof row])));
-  const flush = () => {
-    if (pack.length) out.push(insert(pack));
-    pack = [];
-    packBytes = 0;
-  };
-  for (const c of r.calls) {
-    const row = callRow(r.id, c, textBytes);
-    const bytes = bytesOf(Object.values(row));
-    if (bytes <= MAX_CHUNK_BYTES / 4) {
-      if (pack.length === CALLS_PER_INSERT || packBytes + bytes > MAX_CHUNK_BYTES) flush();
-      pack.push(row);
-      packBytes += bytes;
-      continue;
+  const pack = new Packer<CallRow>(CALLS_PER_INSERT, (rows) => out.push(insert(rows)));
+  for (const r of records) {
+    const textBytes = Math.min(CALL_TEXT_MAX_BYTES, Math.max(CALL_TEXT_MIN_BYTES, Math.floor(CALL_TEXTS_BYTES / Math.max(1, r.calls.length))));
+    for (const c of r.calls) {
+      const row = callRow(r.id, c, textBytes);
+      if (pack.add(row)) continue;
+      // Its pieces are appended to the route's newest call: nothing of this route may be inserted between.
+      pack.flush();
+      const { inline, appends } = splitTexts({ response: row.response }, MAX_CHUNK_BYTES - bytesOf(Object.values({ ...row, response: null })));
+      out.push(insert([{ ...row, response: inline.response }]));
+      for (const { piece } of appends) out.push(d1.prepare(APPEND_LAST_CALL_RESPONSE).bind(piece, r.id));
     }
-    flush();
-    const { inline, appends } = splitTexts({ response: row.response }, MAX_CHUNK_BYTES - bytesOf(Object.values({ ...row, response: null })));
-    out.push(insert([{ ...row, response: inline.response }]));
-    for (const { piece } of appends) out.push(d1.prepare(APPEND_LAST_CALL_RESPONSE).bind(piece, r.id));
   }
-  flush();
+  pack.flush();
   return out;
+}
+
+/** Rows gathered for one multi-row statement: at most `perStatement`, their values within MAX_CHUNK_BYTES. */
+class Packer<R extends Record<string, Value>> {
+  private rows: R[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly perStatement: number,
+    private readonly write: (rows: R[]) => void,
+  ) {}
+
+  /** Takes a row small enough to share a statement (false: it goes alone). */
+  add(row: R): boolean {
+    const bytes = bytesOf(Object.values(row));
+    if (bytes > MAX_CHUNK_BYTES / 4) return false;
+    if (this.rows.length === this.perStatement || this.bytes + bytes > MAX_CHUNK_BYTES) this.flush();
+    this.rows.push(row);
+    this.bytes += bytes;
+    return true;
+  }
+
+  flush(): void {
+    if (this.rows.length) this.write(this.rows);
+    this.rows = [];
+    this.bytes = 0;
+  }
 }
 
 type CallRow = ReturnType<typeof callRow>;

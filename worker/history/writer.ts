@@ -8,7 +8,8 @@ export interface WriteOptions {
   maxDelayMs?: number;
   /** Fraction of write attempts made to fail on purpose (chaos testing); 0 in production. */
   chaosFailureRate?: number;
-  write?: (records: RouteRecord[]) => Promise<void>;
+  /** Writes the batch; `rewrite` when an earlier attempt may have been written (its acknowledgement lost). */
+  write?: (records: RouteRecord[], rewrite: boolean) => Promise<void>;
 }
 
 /**
@@ -18,27 +19,28 @@ export interface WriteOptions {
  * and a record that still cannot be written is logged whole as one structured line, never dropped
  * silently. Resolves to the number of routes written.
  */
-export async function writeRouteRecords(d1: D1Database, records: RouteRecord[], opts: WriteOptions = {}): Promise<number> {
-  if (await attemptWrites(d1, records, opts)) return records.length;
+export async function writeRouteRecords(d1: D1Database, records: RouteRecord[], opts: WriteOptions = {}, rewrite = false): Promise<number> {
+  if (await attemptWrites(d1, records, opts, rewrite)) return records.length;
   if (records.length === 1) {
     console.error(JSON.stringify({ event: 'route_write_failed', routeId: records[0]!.id, record: records[0] }));
     return 0;
   }
   let written = 0;
-  for (const record of records) written += await writeRouteRecords(d1, [record], opts);
+  // The batch may have been written with every acknowledgement lost: each route rewrites itself.
+  for (const record of records) written += await writeRouteRecords(d1, [record], opts, true);
   return written;
 }
 
-async function attemptWrites(d1: D1Database, records: RouteRecord[], opts: WriteOptions): Promise<boolean> {
+async function attemptWrites(d1: D1Database, records: RouteRecord[], opts: WriteOptions, rewrite: boolean): Promise<boolean> {
   const attempts = opts.attempts ?? 8;
   const base = opts.baseDelayMs ?? 25;
   const cap = opts.maxDelayMs ?? 2_000;
   const chaos = opts.chaosFailureRate ?? 0;
-  const write = opts.write ?? ((r: RouteRecord[]) => insertRouteRecords(createDb(d1), r));
+  const write = opts.write ?? ((r: RouteRecord[], again: boolean) => insertRouteRecords(createDb(d1), r, { rewrite: again }));
   for (let i = 0; i < attempts; i++) {
     try {
       if (chaos > 0 && Math.random() < chaos) throw new Error('injected D1 write failure');
-      await write(records);
+      await write(records, rewrite || i > 0);
       return true;
     } catch (e) {
       console.warn(JSON.stringify({ event: 'route_write_retry', routeIds: records.map((r) => r.id), attempt: i + 1, error: String(e) }));
