@@ -1,7 +1,7 @@
 // The addon's boundary: bad inputs raise clear JS errors (never crash the process), the device
 // and ISA report, CONCLAVE_MOE_DEVICE, and mapFile's zero-copy views.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,5 +150,19 @@ describe('mapFile', () => {
     const w = { dtype: 'f32' as const, shape: [2, 3], data: bytes.subarray(4) }; // unaligned-safe view
     expect(Array.from(linear(Float32Array.from([1, 1, 1]), 1, w, { device: 'cpu' }))).toEqual([6, 15]);
     expect(() => mapFile(join(dir, 'missing.bin'))).toThrow(/cannot open/);
+  });
+
+  // Linux with transparent huge pages: the mapping carries MADV_HUGEPAGE ('hg' in its VmFlags), so
+  // weights the page cache reads in under it come in 2 MiB folios.
+  const thp = '/sys/kernel/mm/transparent_hugepage/enabled';
+  it.skipIf(!existsSync(thp) || readFileSync(thp, 'utf8').includes('[never]'))('asks the kernel for 2 MiB pages', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'moe-map-')), 'w.bin');
+    writeFileSync(path, Buffer.alloc(1 << 20));
+    const bytes = mapFile(path);
+    const vma = readFileSync('/proc/self/smaps', 'utf8')
+      .split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
+      .find((block) => block.split('\n')[0]!.endsWith(path));
+    expect(vma).toMatch(/^VmFlags:.* hg/m);
+    expect(bytes.length).toBe(1 << 20);
   });
 });
