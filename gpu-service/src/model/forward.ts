@@ -144,9 +144,14 @@ export class ModelRunner {
         for (let hh = 0; hh < c.numHeads; hh++) {
           const qo = row * qDim + hh * hd;
           const ko = Math.floor(hh / group) * hd;
+          // Two positions per pass share the loads of q; each keeps its own four partial sums in dot's
+          // order, so the scores are bit-identical to one dot per position.
+          let p = 0;
+          for (let kp = ko; p < pos; p += 2, kp += 2 * kvDim) dot2(q, qo, keys, kp, kp + kvDim, hd, scores, p);
+          if (p === pos) scores[p] = dot(q, qo, keys, ko + p * kvDim, hd);
           let max = -Infinity;
-          for (let p = 0, kp = ko; p <= pos; p++, kp += kvDim) {
-            const score = dot(q, qo, keys, kp, hd) * scale;
+          for (p = 0; p <= pos; p++) {
+            const score = scores[p]! * scale;
             scores[p] = score;
             if (score > max) max = score;
           }
@@ -158,7 +163,20 @@ export class ModelRunner {
           }
           // Summed in f64 and normalised once: the f32 output row is written once per head, not per position.
           acc.fill(0);
-          for (let p = 0, vp = ko; p <= pos; p++, vp += kvDim) {
+          // Four positions per pass over acc: JavaScript adds left to right, so the sums are the ones the
+          // one-position loop makes, with a quarter of its loads and stores of acc.
+          p = 0;
+          for (let vp = ko; p + 3 <= pos; p += 4, vp += 4 * kvDim) {
+            const w0 = scores[p]!;
+            const w1 = scores[p + 1]!;
+            const w2 = scores[p + 2]!;
+            const w3 = scores[p + 3]!;
+            const v1 = vp + kvDim;
+            const v2 = v1 + kvDim;
+            const v3 = v2 + kvDim;
+            for (let i = 0; i < hd; i++) acc[i] = acc[i]! + w0 * values[vp + i]! + w1 * values[v1 + i]! + w2 * values[v2 + i]! + w3 * values[v3 + i]!;
+          }
+          for (let vp = ko + p * kvDim; p <= pos; p++, vp += kvDim) {
             const w = scores[p]!;
             for (let i = 0; i < hd; i++) acc[i] = acc[i]! + w * values[vp + i]!;
           }
@@ -185,6 +203,39 @@ function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number
   }
   for (; i < n; i++) s0 += a[ao + i]! * b[bo + i]!;
   return s0 + s1 + s2 + s3;
+}
+
+/** dot() of a[ao..ao+n) with b[b0..) and with b[b1..) at once, into out[o] and out[o + 1]. */
+function dot2(a: Float32Array, ao: number, b: Float32Array, b0: number, b1: number, n: number, out: Float64Array, o: number): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a0 = a[ao + i]!;
+    const a1 = a[ao + i + 1]!;
+    const a2 = a[ao + i + 2]!;
+    const a3 = a[ao + i + 3]!;
+    s0 += a0 * b[b0 + i]!;
+    s1 += a1 * b[b0 + i + 1]!;
+    s2 += a2 * b[b0 + i + 2]!;
+    s3 += a3 * b[b0 + i + 3]!;
+    t0 += a0 * b[b1 + i]!;
+    t1 += a1 * b[b1 + i + 1]!;
+    t2 += a2 * b[b1 + i + 2]!;
+    t3 += a3 * b[b1 + i + 3]!;
+  }
+  for (; i < n; i++) {
+    s0 += a[ao + i]! * b[b0 + i]!;
+    t0 += a[ao + i]! * b[b1 + i]!;
+  }
+  out[o] = s0 + s1 + s2 + s3;
+  out[o + 1] = t0 + t1 + t2 + t3;
 }
 
 function addBias(t: Float32Array, bias: Float32Array | null): void {
