@@ -2,8 +2,8 @@
 // bit-identical to those of the per-ISA copies it replaced (hashes recorded from them), and a row's
 // result does not depend on how many rows are computed with it (tile shape, token blocking). On
 // AVX512-BF16 bf16 weights go to one of three kernels by token count, each with its own order of sums
-// (one weight row at a time up to 4 tokens, 4 x 6 tiles up to 15, panels from 16): the same holds
-// among the batches of each range.
+// (one weight row at a time up to 4 tokens, 4 x 6 tiles below the panel threshold, panels from it: 16
+// tokens per expert in an MoE layer, 24 in linear()): the same holds among the batches of each range.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deviceInfo, linear } from '../../gpu-service/src/moe/index.js';
@@ -19,7 +19,8 @@ const SHAPES = [
   [15, 130, 200],
   [9, 64, 2048],
 ] as const;
-const PANEL_MIN_TOKENS = 16;
+/** linear()'s threshold (kLinearPanelMinTokens). */
+const PANEL_MIN_TOKENS = 24;
 const ROW_MAX_TOKENS = 4;
 const DTYPES: DType[] = ['bf16', 'f16', 'f32'];
 

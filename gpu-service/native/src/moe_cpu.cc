@@ -66,8 +66,9 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
   auto add_group = [&](const ExpertMlp* mlp, int64_t row0, int64_t rows) {
     const int64_t I = mlp->inter();
     Group g{mlp, row0, rows, h_total,
-            &select_gemm(isa, mlp->gate.dtype, rows, I, H),
-            &select_gemm(isa, mlp->down.dtype, rows, H, I), xp_total, hp_total};
+            &select_gemm(isa, mlp->gate.dtype, rows, I, H, kPanelMinTokens),
+            &select_gemm(isa, mlp->down.dtype, rows, H, I, kPanelMinTokens), xp_total,
+            hp_total};
     xp_total += (g.up->packed_bytes(rows, H) + 63) & ~size_t(63);
     hp_total += (g.down->packed_bytes(rows, I) + 63) & ~size_t(63);
     h_total += rows * I;

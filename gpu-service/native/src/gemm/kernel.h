@@ -19,8 +19,14 @@ struct GemmKernel {
               float* y, int64_t ldy);
 };
 
-// Tokens from which the AVX512-BF16 panel kernel beats the dot-product one.
+// Tokens from which the AVX512-BF16 panel kernel beats the dot-product one, for an MoE layer's expert
+// GEMMs and for a whole matrix (linear(), on the thread pool by 64-row panels). On the Zen 4
+// container, alternating builds: linear() of 2,048 x 2,048 at 16 tokens took 0.78-0.84 ms on panels
+// and 0.65-0.73 on 4 x 6 tiles (six pairs), at 20 and 23 tokens 7-18% less on tiles (three pairs);
+// OLMoE's 128-token prefill (~16 tokens per expert) with its experts' 16-23-token GEMMs on tiles was
+// 2-6% slower in three pairs, which the noise of the time does not resolve: the experts keep 16.
 constexpr int64_t kPanelMinTokens = 16;
+constexpr int64_t kLinearPanelMinTokens = 24;
 
 // Tokens up to which the AVX512-BF16 kernel streams one weight row at a time (its activations fit
 // in L1 beside the stream).
@@ -30,7 +36,7 @@ constexpr int64_t kAvx512Bf16RowMaxTokens = 4;
 constexpr int64_t kAvx2NarrowMaxTokens = 2;
 
 // The fastest kernel for this ISA level, weight dtype and problem shape (AMX wants whole tiles).
-const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_t K);
+const GemmKernel& select_gemm(Isa isa, DType dtype, int64_t M, int64_t N, int64_t K, int64_t panel_min_tokens);
 
 // Per-ISA kernel tables; null where the ISA has no kernel for that dtype.
 const GemmKernel* gemm_portable(DType dtype);

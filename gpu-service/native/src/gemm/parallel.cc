@@ -4,7 +4,7 @@
 
 void parallel_gemm(Isa isa, const float* x, int64_t M, const MatrixView& w, float* y) {
   const int64_t N = w.rows, K = w.cols;
-  const GemmKernel& kern = select_gemm(isa, w.dtype, M, N, K);
+  const GemmKernel& kern = select_gemm(isa, w.dtype, M, N, K, kLinearPanelMinTokens);
   // Reused across calls on the calling thread; only the pointer enters the tasks, where `packed`
   // would name each worker's own thread_local copy.
   thread_local std::vector<uint8_t> packed;
