@@ -29,15 +29,19 @@ void pack(const float* x, int64_t M, int64_t K, void* dst) {
     for (int64_t k = 0; k < Kp; ++k) out[m * Kp + k] = k < K ? f32_to_bf16(x[m * K + k]) : 0;
 }
 
-// 5 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
-// kernel below loads an activation per product; at 8 tokens and K = 2,048 (LM head and attention
-// projections of a batch-8 decode step), its activation block out of L1, it took 1.3-2x as long.
-struct TileMicro {
+// What both micro-kernels below take: activations packed as bf16 rows padded to 32, bf16 weights.
+struct Bf16Operands {
   using XT = uint16_t;
-  static constexpr int MR = 4, NR = 6;
   static constexpr int64_t kTokenBlock = 64;  // keeps the swept activation block in L2
   static constexpr int64_t kWeightBytes = 2;
   static int64_t padded_k(int64_t K) { return round32(K); }
+};
+
+// 5 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
+// kernel below loads an activation per product; at 8 tokens and K = 2,048 (LM head and attention
+// projections of a batch-8 decode step), its activation block out of L1, it took 1.3-2x as long.
+struct TileMicro : Bf16Operands {
+  static constexpr int MR = 4, NR = 6;
 
   template <int mr, int nr>
   static void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
@@ -80,12 +84,8 @@ struct TileMicro {
 // of 1,024 and 2,048 bf16, one token) it streamed at 0.75-1.0x the rate of this pattern, and two rows
 // at a time at 0.65-0.85x. Four accumulators per output (k steps of 32 taken in turn) hide the
 // vdpbf16ps latency; every output is summed in the same order whatever mr is.
-struct RowMicro {
-  using XT = uint16_t;
+struct RowMicro : Bf16Operands {
   static constexpr int MR = 4, NR = 1;
-  static constexpr int64_t kTokenBlock = 64;  // keeps the swept activation block in L2
-  static constexpr int64_t kWeightBytes = 2;
-  static int64_t padded_k(int64_t K) { return round32(K); }
 
   template <int mr, int nr>
   static void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t /*wstride*/, float* y,
