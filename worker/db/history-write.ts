@@ -96,18 +96,25 @@ function deleteStatements(d1: D1Database, records: readonly RouteRecord[]): D1Pr
 /** Route rows packed into upserts under the parameter and size limits; a route with long texts goes alone, then its pieces. */
 function routeStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const pack = new Packer<Row<typeof routes>>(ROUTES_PER_UPSERT, (rows) => out.push(upsert(d1, rows)));
+  const upsert = (rows: Row<typeof routes>[]) => rowsStatement(d1, UPSERT_ROUTES, routeColumns, rows);
+  const pack = new Packer<Row<typeof routes>>(ROUTES_PER_UPSERT, (rows) => out.push(upsert(rows)));
   for (const r of records) {
     const { row, appends } = routeRow(r);
     if (!appends.length && pack.add(row)) continue;
-    out.push(upsert(d1, [row]), ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id)));
+    out.push(upsert([row]), ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id)));
   }
   pack.flush();
   return out;
 }
 
-function upsert(d1: D1Database, rows: Row<typeof routes>[]): D1PreparedStatement {
-  return d1.prepare(UPSERT_ROUTES[rows.length]!).bind(...rows.flatMap((row) => routeColumns.map(([key]) => row[key as keyof typeof row])));
+/** `sqlByRows[n]` bound to n rows' values, column by column. */
+function rowsStatement<R extends Record<string, Value>>(
+  d1: D1Database,
+  sqlByRows: readonly string[],
+  columns: [string, string][],
+  rows: R[],
+): D1PreparedStatement {
+  return d1.prepare(sqlByRows[rows.length]!).bind(...rows.flatMap((row) => columns.map(([key]) => row[key])));
 }
 
 function routeRow(r: RouteRecord): { row: Row<typeof routes>; appends: { column: RouteText; piece: string }[] } {
@@ -148,8 +155,7 @@ function routeRow(r: RouteRecord): { row: Row<typeof routes>; appends: { column:
 /** Call rows packed into inserts under the parameter and size limits; a long answer goes alone, in pieces. */
 function callStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const insert = (rows: CallRow[]) =>
-    d1.prepare(INSERT_CALLS[rows.length]!).bind(...rows.flatMap((row) => callColumns.map(([key]) => row[key as keyof typeof row])));
+  const insert = (rows: CallRow[]) => rowsStatement(d1, INSERT_CALLS, callColumns, rows);
   const pack = new Packer<CallRow>(CALLS_PER_INSERT, (rows) => out.push(insert(rows)));
   for (const r of records) {
     const textBytes = Math.min(CALL_TEXT_MAX_BYTES, Math.max(CALL_TEXT_MIN_BYTES, Math.floor(CALL_TEXTS_BYTES / Math.max(1, r.calls.length))));
