@@ -7,8 +7,8 @@ import { callCostUsd, tokensOf, type Prices } from '../cost';
 // together, stop as soon as two answers agree (by answer key, router/answers), else call the next;
 // with no two agreeing, the answer of the most accurate expert called stands (the vote's
 // tie-break). Which experts, in which order, is searched on the training outcomes: every ladder of
-// 1, 3 or 4 of the strongest experts, replayed on the recorded answers and costed by what the
-// calls cost there. The artifact keeps the ladders on the accuracy–cost frontier with how often
+// 1, 3 or 4 of the strongest experts, and those on the frontier continued with the rest of them,
+// replayed on the recorded answers and costed by what the calls cost there. The artifact keeps the ladders on the accuracy–cost frontier with how often
 // each rung was reached, so the strategy picks the most accurate one within a policy's budget at
 // the registry's current prices (router/cascade/agreement-strategy.ts).
 //
@@ -113,20 +113,27 @@ export function trainAgreementLadders(
   // of them, so a kind's cost times its share adds up to the whole mix's.
   const unit = meanCost[best]! > 0 ? meanCost[best]! : 1;
   const orders = ladders(experts.length);
-  const search = (subset: readonly Row[]): Ladder[] =>
-    frontier(
-      orders.map((order) => {
-        const { correct, reach, cost, tokens } = replay(subset, order, accuracy);
-        const m = subset.length;
-        return {
-          experts: order.map((e) => experts[e]!),
-          accuracy: correct / m,
-          reach: reach.map((r) => r / m),
-          tokens: tokens.map((t, r) => ({ prompt: t.prompt / Math.max(1, reach[r]!), completion: t.completion / Math.max(1, reach[r]!) })),
-          cost: cost / m / unit,
-        };
-      }),
-    );
+  const search = (subset: readonly Row[]): Ladder[] => {
+    const scored = (order: readonly number[]): Scored => {
+      const { correct, reach, cost, tokens } = replay(subset, order, accuracy);
+      const m = subset.length;
+      return {
+        order,
+        experts: order.map((e) => experts[e]!),
+        accuracy: correct / m,
+        reach: reach.map((r) => r / m),
+        tokens: tokens.map((t, r) => ({ prompt: t.prompt / Math.max(1, reach[r]!), completion: t.completion / Math.max(1, reach[r]!) })),
+        cost: cost / m / unit,
+      };
+    };
+    const searched = frontier(orders.map(scored));
+    // Each frontier ladder also continued, while still no two agree, with the rest of the pool in
+    // order of accuracy: a question that splits the first three or four answers is where another
+    // strong opinion pays. Only the frontier is continued (a few dozen replays, not thousands), so
+    // the search does not get a second, larger space to overfit.
+    const continued = searched.flatMap((l) => continuations(l.order, experts.length).map(scored));
+    return frontier([...searched, ...continued]).map(({ order: _order, ...ladder }) => ladder);
+  };
   const kinds = new Map<string, Row[]>();
   for (const r of rows) {
     const subset = kinds.get(r.kind);
@@ -205,6 +212,19 @@ function ladders(m: number): number[][] {
   return out;
 }
 
+/** A ladder with its rungs as indices into the searched experts. */
+type Scored = Ladder & { order: readonly number[] };
+
+/**
+ * `order` followed by 1, 2, … of the other experts, strongest first (the searched experts are
+ * sorted by accuracy); none for a single call, which never waits on agreement.
+ */
+function continuations(order: readonly number[], m: number): number[][] {
+  if (order.length < 3) return [];
+  const rest = Array.from({ length: m }, (_, e) => e).filter((e) => !order.includes(e));
+  return rest.map((_, i) => [...order, ...rest.slice(0, i + 1)]);
+}
+
 interface Replayed {
   correct: number;
   /** Calls per rung. */
@@ -260,8 +280,8 @@ function agreement(keys: readonly number[], called: number): number {
 }
 
 /** The ladders more accurate than every cheaper one, cheapest first. */
-function frontier(scored: Ladder[]): Ladder[] {
-  const out: Ladder[] = [];
+function frontier<T extends Ladder>(scored: T[]): T[] {
+  const out: T[] = [];
   for (const l of [...scored].sort((a, b) => a.cost - b.cost || b.accuracy - a.accuracy))
     if (out.length === 0 || l.accuracy > out.at(-1)!.accuracy) out.push(l);
   return out;
