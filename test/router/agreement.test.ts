@@ -24,12 +24,12 @@ const POOL = [
 const EXPERTS = POOL.map(replayExpertProfile);
 const question = (i: number) => `Question ${i}: what is ${i} + ${i}? Answer with the number.`;
 
-function examples(n: number): TrainingExample[] {
+function examples(n: number, pool = POOL): TrainingExample[] {
   const rand = seededRandom(3);
   return Array.from({ length: n }, (_, i) => ({
     prompt: question(i),
     outcomes: Object.fromEntries(
-      POOL.map((e) => {
+      pool.map((e) => {
         const correct = rand() < e.accuracy;
         return [e.name, { correct, text: `The answer is ${correct ? 2 * i : 2 * i + 1 + Math.floor(rand() * 50)}.` }];
       }),
@@ -68,6 +68,14 @@ describe('agreement ladder', () => {
     const dear = examples(120).filter((x) => x.outcomes['dear']!.correct).length / 120;
     expect(ladders.some((l) => l.experts.length > 1 && l.cost < 1 && l.accuracy > dear)).toBe(true);
     expect(trainAgreementLadders(examples(120), undefined)).toBeNull(); // no prices, no recorded costs: nothing to budget
+  });
+
+  it('continues the frontier ladders with the rest of the pool while no two answers agree', () => {
+    // Five experts: the frontier's most accurate ladders ask all five (the search itself orders at most four).
+    const pool = [...POOL, { name: 'mid-2', inputPricePerMTok: 1, outputPricePerMTok: 1, accuracy: 0.7 }];
+    const { ladders } = trainAgreementLadders(examples(120, pool), pricesOf(pool.map(replayExpertProfile)))!;
+    expect(ladders.at(-1)!.experts).toHaveLength(5);
+    expect(ladders.at(-1)!.accuracy).toBeGreaterThan(Math.max(...ladders.filter((l) => l.experts.length <= 4).map((l) => l.accuracy)));
   });
 
   it('calls the first two rungs together and the next only while no two answers agree', () => {
