@@ -1,7 +1,8 @@
 // Node-API module: the bound operations (MoeLayer, Linear; their arguments are validated in
-// js_args.cc), the file mapper, and what the addon found on this machine.
+// js_args.cc), the attention core, the file mapper, and what the addon found on this machine.
 #include <napi.h>
 
+#include "attention_js.h"
 #include "cpu_features.h"
 #include "cuda/cuda_api.h"
 #include "js_args.h"
@@ -54,6 +55,7 @@ Napi::Value device_info(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("MoeLayer", define_moe_layer(env));
   exports.Set("Linear", define_linear(env));
+  exports.Set("attention", Napi::Function::New(env, attention_js));
   exports.Set("mapFile", Napi::Function::New(env, map_file));
   exports.Set("resolveDevice", Napi::Function::New(env, resolve_device_js));
   exports.Set("deviceInfo", Napi::Function::New(env, device_info));

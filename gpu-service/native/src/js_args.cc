@@ -18,18 +18,6 @@ Napi::Object as_object(const Napi::Value& v, const std::string& name) {
   return v.As<Napi::Object>();
 }
 
-// Largest shape dim or count accepted.
-constexpr int64_t kMaxDim = int64_t(1) << 40;
-
-// A non-negative integer no larger than kMaxDim (shape dims, counts).
-int64_t as_count(const Napi::Value& v, const std::string& name) {
-  if (!v.IsNumber()) type_error(v.Env(), name + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d != std::floor(d) || d > double(kMaxDim))
-    range_error(v.Env(), name + " must be a non-negative integer, got " + std::to_string(d));
-  return int64_t(d);
-}
-
 DType parse_dtype(const Napi::Value& v, const std::string& name) {
   const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
   if (s == "bf16") return DType::BF16;
@@ -62,9 +50,9 @@ Packed parse_packed(const Napi::Value& v, const std::string& name, PinnedBuffers
   if (!shape.IsArray() || shape.As<Napi::Array>().Length() != 3)
     range_error(v.Env(), name + ".shape must have 3 dims [E, rows, cols]");
   const Napi::Array a = shape.As<Napi::Array>();
-  const int64_t e = as_count(a.Get(0u), name + ".shape[0]");
-  const int64_t r = as_count(a.Get(1u), name + ".shape[1]");
-  const int64_t c = as_count(a.Get(2u), name + ".shape[2]");
+  const int64_t e = parse_count(a.Get(0u), name + ".shape[0]");
+  const int64_t r = parse_count(a.Get(1u), name + ".shape[1]");
+  const int64_t c = parse_count(a.Get(2u), name + ".shape[2]");
   Napi::Object flat = Napi::Object::New(v.Env());
   flat.Set("dtype", o.Get("dtype"));
   Napi::Array fs = Napi::Array::New(v.Env(), 2);
@@ -112,10 +100,10 @@ MatrixView parse_matrix(const Napi::Value& v, const std::string& name, PinnedBuf
   // 1-D tensors (bias, a [H] shared-expert gate) are read as one row.
   if (dims.Length() == 1) {
     m.rows = 1;
-    m.cols = as_count(dims.Get(0u), name + ".shape[0]");
+    m.cols = parse_count(dims.Get(0u), name + ".shape[0]");
   } else if (dims.Length() == 2) {
-    m.rows = as_count(dims.Get(0u), name + ".shape[0]");
-    m.cols = as_count(dims.Get(1u), name + ".shape[1]");
+    m.rows = parse_count(dims.Get(0u), name + ".shape[0]");
+    m.cols = parse_count(dims.Get(1u), name + ".shape[1]");
   } else {
     range_error(env, name + ".shape must have 1 or 2 dims, got " + std::to_string(dims.Length()));
   }
@@ -151,8 +139,8 @@ Routing parse_routing(const Napi::Value& v) {
       known = true;
     }
   if (!known) type_error(env, "routing.family: unknown family '" + fam + "'");
-  r.num_experts = int32_t(as_count(o.Get("numExperts"), "routing.numExperts"));
-  r.top_k = int32_t(as_count(o.Get("topK"), "routing.topK"));
+  r.num_experts = int32_t(parse_count(o.Get("numExperts"), "routing.numExperts"));
+  r.top_k = int32_t(parse_count(o.Get("topK"), "routing.topK"));
   if (r.num_experts < 1 || r.num_experts > 4096)
     range_error(env, "routing.numExperts must be in 1..4096, got " + std::to_string(r.num_experts));
   if (r.top_k < 1 || r.top_k > r.num_experts)
@@ -170,8 +158,8 @@ Routing parse_routing(const Napi::Value& v) {
   const double scale = o.Get("routedScalingFactor").As<Napi::Number>().DoubleValue();
   if (!std::isfinite(scale)) range_error(env, "routing.routedScalingFactor must be finite");
   r.scaling = float(scale);
-  r.n_group = int32_t(as_count(o.Get("nGroup"), "routing.nGroup"));
-  r.topk_group = int32_t(as_count(o.Get("topkGroup"), "routing.topkGroup"));
+  r.n_group = int32_t(parse_count(o.Get("nGroup"), "routing.nGroup"));
+  r.topk_group = int32_t(parse_count(o.Get("topkGroup"), "routing.topkGroup"));
   if (r.n_group < 1 || r.n_group > 64 || r.num_experts % r.n_group != 0)
     range_error(env, "routing.nGroup (" + std::to_string(r.n_group) +
                          ") must be in 1..64 and divide numExperts (" +
@@ -277,12 +265,20 @@ MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights, Pin
   return L;
 }
 
+int64_t parse_count(const Napi::Value& v, const std::string& name) {
+  if (!v.IsNumber()) type_error(v.Env(), name + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > double(kMaxDim))
+    range_error(v.Env(), name + " must be a non-negative integer, got " + std::to_string(d));
+  return int64_t(d);
+}
+
 const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, int64_t hidden,
                                int64_t* token_count) {
   const Napi::Env env = x.Env();
   if (!x.IsTypedArray() || x.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     type_error(env, "x must be a Float32Array");
-  const int64_t T = as_count(tokens, "tokens");
+  const int64_t T = parse_count(tokens, "tokens");
   if (T > kMaxTokens) range_error(env, "tokens must be at most " + std::to_string(kMaxTokens) + ", got " + std::to_string(T));
   const Napi::Float32Array xa = x.As<Napi::Float32Array>();
   if (int64_t(xa.ElementLength()) != checked_mul(env, T, hidden, "tokens x hidden"))

@@ -14,6 +14,12 @@
 // Most tokens per call: expert groups index tokens with int32.
 constexpr int64_t kMaxTokens = (int64_t(1) << 31) - 1;
 
+// Largest shape dim or count accepted.
+constexpr int64_t kMaxDim = int64_t(1) << 40;
+
+// A non-negative integer no larger than kMaxDim (shape dims, counts); `name` in the error.
+int64_t parse_count(const Napi::Value& v, const std::string& name);
+
 // { dtype, shape, data: Uint8Array } -> view (no copy). `name` prefixes error messages. The buffer
 // behind `data` is added to `pins` when given.
 MatrixView parse_matrix(const Napi::Value& v, const std::string& name, PinnedBuffers* pins = nullptr);

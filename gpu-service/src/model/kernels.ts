@@ -1,13 +1,16 @@
 // The serving code's single door to the compute kernels: the native sparse-MoE addon (issue #5) through
-// its public module. Everything the forward pass multiplies by a weight matrix is bound here, once, at load.
-import { bindLinear, bindMoeLayer, mapFile, moeDevice } from '../moe/index.js';
-import type { LinearOp, MoeDevice, MoeLayerOp, MoeLayerWeights, MoeRouting, Tensor } from '../moe/types.js';
+// its public module. Everything the forward pass multiplies by a weight matrix is bound here, once, at load;
+// the attention core over the KV cache runs there too.
+import { attention, bindLinear, bindMoeLayer, mapFile, moeDevice } from '../moe/index.js';
+import type { AttentionShape, LinearOp, MoeDevice, MoeLayerOp, MoeLayerWeights, MoeRouting, Tensor } from '../moe/types.js';
 
 export interface Kernels {
   /** W [N,K] validated (and on CUDA uploaded) once; forward(x, T) = x · Wᵀ. */
   bindLinear(w: Tensor): LinearOp;
   /** One MoE block's weights validated (and on CUDA uploaded) once; forward(x, T) runs the block. */
   bindMoeLayer(routing: MoeRouting, weights: MoeLayerWeights): MoeLayerOp;
+  /** Causal attention of one sequence's new rows over its key/value cache, into `out`. */
+  attention(q: Float32Array, keys: Float32Array, values: Float32Array, shape: AttentionShape, out: Float32Array): void;
   /** Memory map of a checkpoint shard (no copy). */
   mapFile(path: string): Uint8Array;
   /** The device the kernels run on: CUDA when usable, else CPU (CONCLAVE_MOE_DEVICE overrides). */
@@ -17,6 +20,7 @@ export interface Kernels {
 export const kernels: Kernels = {
   bindLinear: (w) => bindLinear(w),
   bindMoeLayer: (routing, weights) => bindMoeLayer(routing, weights),
+  attention,
   mapFile,
   device: moeDevice,
 };

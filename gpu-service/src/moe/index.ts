@@ -2,6 +2,7 @@
 // module and ./types.ts.
 import { native } from './native.js';
 import type {
+  AttentionShape,
   BindOptions,
   CallOptions,
   DeviceInfo,
@@ -63,6 +64,17 @@ export function linear(x: Float32Array, tokens: number, w: Tensor, opts: MoeForw
   } finally {
     op.dispose();
   }
+}
+
+/**
+ * Causal attention of one sequence's new query rows q [rows, heads·headDim] (RoPE applied) over its
+ * f32 cache keys / values [positions, kvHeads·headDim], which must already hold the rows' own
+ * positions: softmax(q·k·scale) · v per head, into out [rows, heads·headDim]. On the CPU thread pool,
+ * summed in f64. Throws TypeError/RangeError naming a bad argument (out may not share memory with
+ * the inputs); non-finite values are not scanned for and propagate.
+ */
+export function attention(q: Float32Array, keys: Float32Array, values: Float32Array, shape: AttentionShape, out: Float32Array): void {
+  native().attention(q, keys, values, shape, out);
 }
 
 /**

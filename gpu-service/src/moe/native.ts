@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DeviceInfo, MoeDevice, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
+import type { AttentionShape, DeviceInfo, MoeDevice, MoeForwardResult, MoeLayerWeights, MoeRouting, Tensor } from './types.js';
 
 /** A native handle over weights validated and bound once (and on CUDA, uploaded once). */
 interface NativeBound<R> {
@@ -19,6 +19,7 @@ export interface NativeAddon {
   MoeLayer: new (routing: MoeRouting, weights: MoeLayerWeights, device: MoeDevice | undefined) => NativeMoeLayer;
   Linear: new (w: Tensor, device: MoeDevice | undefined) => NativeLinear;
   mapFile(path: string): Uint8Array;
+  attention(q: Float32Array, keys: Float32Array, values: Float32Array, shape: AttentionShape, out: Float32Array): void;
   resolveDevice(device: MoeDevice | undefined): MoeDevice;
   deviceInfo(): DeviceInfo;
   measureBandwidth(bytes: number | undefined, device: MoeDevice): number;

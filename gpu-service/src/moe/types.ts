@@ -92,6 +92,20 @@ export type MoeLayerOp = BoundOp<MoeForwardResult>;
 /** A bound weight matrix W [N,K] (bindLinear): forward(x [T,K], T) = x · Wᵀ [T,N]. */
 export type LinearOp = BoundOp<Float32Array>;
 
+/** One sequence's new query rows against its key/value cache (see `attention` in index.ts). */
+export interface AttentionShape {
+  /** New query rows; row j is at position start + j and sees positions 0..start + j. */
+  rows: number;
+  /** Positions in the cache before these rows. */
+  start: number;
+  heads: number;
+  /** Key/value heads: heads / kvHeads query heads share each (grouped-query attention). */
+  kvHeads: number;
+  headDim: number;
+  /** Factor on every q · k (1 / sqrt(headDim) in the supported families). */
+  scale: number;
+}
+
 /** What the native addon found on this machine. */
 export interface DeviceInfo {
   cpu: {
