@@ -1,5 +1,5 @@
 // Node-API module: the bound operations (MoeLayer, Linear; their arguments are validated in
-// js_args.cc), the attention core, the file mapper, and what the addon found on this machine.
+// js_args.cc), the attention core and RMSNorm, the file mapper, and what the addon found on this machine.
 #include <napi.h>
 
 #include "attention_js.h"
@@ -10,6 +10,7 @@
 #include "map_file.h"
 #include "moe_layer_js.h"
 #include "probe.h"
+#include "rms_norm_js.h"
 #include "thread_pool.h"
 
 namespace {
@@ -56,6 +57,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("MoeLayer", define_moe_layer(env));
   exports.Set("Linear", define_linear(env));
   exports.Set("attention", Napi::Function::New(env, attention_js));
+  exports.Set("rmsNorm", Napi::Function::New(env, rms_norm_js));
   exports.Set("mapFile", Napi::Function::New(env, map_file));
   exports.Set("resolveDevice", Napi::Function::New(env, resolve_device_js));
   exports.Set("deviceInfo", Napi::Function::New(env, device_info));

@@ -6,7 +6,7 @@ import { bindModel, type BoundModel } from './bound.js';
 import { kernels } from './kernels.js';
 import type { KvCache } from './kv-cache.js';
 import { decodeInto } from '../moe/dtype.js';
-import { rmsNorm, silu } from './numerics.js';
+import { silu } from './numerics.js';
 import { ropeAngles, ropeTable, rotateHalf, type RopeTable } from './rope.js';
 
 export interface SequenceStep {
@@ -63,10 +63,10 @@ export class ModelRunner {
     for (let l = 0; l < c.numLayers; l++) {
       const layer = this.weights.layers[l]!;
       const ops = this.ops.layers[l]!;
-      rmsNorm(x, total, h, layer.inputNorm, c.rmsNormEps, normed);
+      kernels.rmsNorm(x, total, h, layer.inputNorm, c.rmsNormEps, normed);
       const attn = this.attention(l, normed, total, steps);
       for (let i = 0; i < x.length; i++) x[i] = x[i]! + attn[i]!;
-      rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
+      kernels.rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
       let ffn: Float32Array;
       if (ops.ffn.kind === 'moe') {
         const r = ops.ffn.moe.forward(normed, total);
@@ -91,7 +91,7 @@ export class ModelRunner {
       end += s.tokens.length;
       last.set(x.subarray((end - 1) * h, end * h), i * h);
     });
-    rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
+    kernels.rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
     const logits = this.ops.lmHead.forward(last, steps.length);
     const v = c.vocabSize;
     // Views, not copies: each call's logits are a fresh array that nothing else writes.
@@ -115,8 +115,8 @@ export class ModelRunner {
     if (a.qNorm && a.kNorm) {
       // Qwen3 normalises each head (weight [headDim]); OLMoE the whole projection (weight [qDim]/[kvDim]).
       const perHead = c.qkNorm === 'per-head';
-      rmsNorm(q, perHead ? total * c.numHeads : total, perHead ? hd : qDim, a.qNorm, c.rmsNormEps, q);
-      rmsNorm(k, perHead ? total * c.numKvHeads : total, perHead ? hd : kvDim, a.kNorm, c.rmsNormEps, k);
+      kernels.rmsNorm(q, perHead ? total * c.numHeads : total, perHead ? hd : qDim, a.qNorm, c.rmsNormEps, q);
+      kernels.rmsNorm(k, perHead ? total * c.numKvHeads : total, perHead ? hd : kvDim, a.kNorm, c.rmsNormEps, k);
     }
     if (c.clipQkv !== null) for (const t of [q, k, v]) clamp(t, c.clipQkv);
     const out = new Float32Array(total * qDim);

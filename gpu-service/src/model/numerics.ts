@@ -10,7 +10,7 @@ export function toF32(t: Tensor): Float32Array {
   return out;
 }
 
-/** RMSNorm of `rows` rows of width `dim` from `x` into `out`, scaled by `weight`. */
+/** RMSNorm of `rows` rows of width `dim` from `x` into `out`, scaled by `weight` (the reference forward's; the served one calls the addon's, same bits). */
 export function rmsNorm(x: Float32Array, rows: number, dim: number, weight: Float32Array, eps: number, out: Float32Array): void {
   for (let r = 0; r < rows; r++) {
     const o = r * dim;

@@ -78,6 +78,14 @@ export function attention(q: Float32Array, keys: Float32Array, values: Float32Ar
 }
 
 /**
+ * RMSNorm of `rows` rows of width `dim` from x into out (x itself, or apart from it), scaled by
+ * weight [dim]: the same bits as src/model/numerics.ts's rmsNorm, on the CPU thread pool.
+ */
+export function rmsNorm(x: Float32Array, rows: number, dim: number, weight: Float32Array, eps: number, out: Float32Array): void {
+  native().rmsNorm(x, rows, dim, weight, eps, out);
+}
+
+/**
  * Memory-maps a file (no copy; unmapped on GC). The pages are private copy-on-write: the file is
  * never written, and a stray write into the array stays in this process instead of crashing it.
  */

@@ -20,6 +20,7 @@ export interface NativeAddon {
   Linear: new (w: Tensor, device: MoeDevice | undefined) => NativeLinear;
   mapFile(path: string): Uint8Array;
   attention(q: Float32Array, keys: Float32Array, values: Float32Array, shape: AttentionShape, out: Float32Array): void;
+  rmsNorm(x: Float32Array, rows: number, dim: number, weight: Float32Array, eps: number, out: Float32Array): void;
   resolveDevice(device: MoeDevice | undefined): MoeDevice;
   deviceInfo(): DeviceInfo;
   measureBandwidth(bytes: number | undefined, device: MoeDevice): number;
