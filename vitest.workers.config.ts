@@ -8,7 +8,7 @@ import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 // so test/worker/setup.ts applies migrations before each test and resets storage after. All files
 // share one runtime (isolate: false): starting workerd for every file was most of the suite's
 // time. A test that depends on an isolate's caches being cold must make them so itself. The replay
-// assets must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
+// assets (served by their own Worker, bound as REPLAY) must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
 // artifacts, the replay models and the first 40 recorded questions reach the tests as bindings (workerd
 // has no file system).
 export default defineConfig(async () => {
@@ -21,6 +21,16 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
+          // The replay answers' assets-only Worker, as replay.wrangler.toml declares it (the gateway's REPLAY binding).
+          workers: [
+            {
+              name: 'conclave-replay',
+              compatibilityDate: '2026-04-01',
+              modules: true,
+              script: '',
+              assets: { directory: './dist/assets', routerConfig: { has_user_worker: false } },
+            },
+          ],
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_ARTIFACTS: artifacts,

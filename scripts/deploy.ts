@@ -10,7 +10,8 @@ import { artifactsSql, replayExpertsSql } from './lib/seed';
 //   2. remote migrations, and the replay experts + trained artifacts seeded (INSERT OR IGNORE),
 //   3. secrets: ADMIN_TOKEN (required), HF_TOKEN (for Hugging Face Inference Providers) and any
 //      secret an expert's api_key_secret names — set once with `npx wrangler secret put NAME`,
-//   4. `wrangler deploy` with the replay answers as static assets.
+//   4. the replay answers' assets-only Worker (replay.wrangler.toml), then the gateway (`wrangler deploy`),
+//      whose REPLAY service binding reaches it.
 
 const PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
 // --artifacts DIR (from `npm run train -- --out DIR`) publishes retrained artifacts as the next versions.
@@ -45,4 +46,5 @@ if (!secrets.includes('ADMIN_TOKEN')) {
   console.error('Set the admin token first: npx wrangler secret put ADMIN_TOKEN (and HF_TOKEN for Hugging Face experts)');
   process.exit(1);
 }
+wrangler(['deploy', '--config', 'replay.wrangler.toml']);
 wrangler(['deploy']);

@@ -6,6 +6,7 @@ import { banner } from './lib/banner';
 import { loadModels } from './lib/dataset';
 import { ensureDevVars, GPU_API_KEY_SECRET } from './lib/dev-vars';
 import { startGpuService, type RunningGpuService } from './lib/gpu-service';
+import { GATEWAY_CONFIG_ARGS } from './lib/gateway-config';
 import { freePort } from './lib/ports';
 import { TOOL_ENV, wranglerQuietly } from './lib/quiet';
 import { artifactsSql, GPU_EXPERT_ID, gpuExpertSql, replayExpertsSql } from './lib/seed';
@@ -62,6 +63,7 @@ function serve(gpuService: RunningGpuService | null): void {
     const args = [
       'wrangler',
       'dev',
+      ...GATEWAY_CONFIG_ARGS,
       '--ip',
       '127.0.0.1',
       '--port',

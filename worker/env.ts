@@ -1,8 +1,8 @@
 /** Bindings and secrets the Worker receives (wrangler.toml, .dev.vars, `wrangler secret put`). */
 export interface Env {
   DB: D1Database;
-  /** Static assets: the replay answers (one JSON per recorded prompt) built by scripts/build-replay.ts. */
-  ASSETS: Fetcher;
+  /** The replay answers (one JSON per recorded prompt, built by scripts/build-replay.ts): an assets-only Worker, replay.wrangler.toml. */
+  REPLAY: Fetcher;
   ADMIN_TOKEN: string;
   /** Per-key limits: requests per minute and spend budgets (worker/limits/key-limiter.ts). */
   KEY_LIMITER: DurableObjectNamespace<import('./limits/key-limiter').KeyLimiter>;

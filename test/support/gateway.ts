@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { artifactsSql, replayExpertsSql } from '../../scripts/lib/seed';
+import { GATEWAY_CONFIG_ARGS } from '../../scripts/lib/gateway-config';
 import { startWranglerDev, wranglerEnv } from './wrangler-dev';
 
 // Runs the real gateway for Node-side tests (OpenAI client, browser, load): `wrangler dev` on a free
@@ -36,7 +37,7 @@ export async function startGateway(opts: { seed?: boolean; vars?: Record<string,
     writeFileSync(file, [...replayExpertsSql(), ...artifactsSql()].join('\n'));
     wrangler(['d1', 'execute', 'conclave', '--local', '--persist-to', persistDir, '--file', file]);
   }
-  const dev = await startWranglerDev(['--persist-to', persistDir], {
+  const dev = await startWranglerDev([...GATEWAY_CONFIG_ARGS, '--persist-to', persistDir], {
     ADMIN_TOKEN: adminToken,
     DEV_API_KEY: apiKey,
     RESPONSE_CACHE_TTL_S: '0',

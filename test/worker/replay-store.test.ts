@@ -7,8 +7,8 @@ import { GEMINI_PRO_ANSWER, RECORDED_PROMPT } from './helpers';
 // ~300 KB shard per lookup grew the gateway's workerd past 900 MB until it restarted. A lookup now
 // reads that one prompt's entry from the static assets.
 
-/** env.ASSETS, counting requests and bytes read. */
-function countingAssets(inner: Fetcher = env.ASSETS) {
+/** env.REPLAY, counting requests and bytes read. */
+function countingAssets(inner: Fetcher = env.REPLAY) {
   const seen = { fetches: 0, bytes: 0 };
   const assets = {
     async fetch(input: RequestInfo | URL, init?: RequestInit) {
@@ -28,7 +28,7 @@ function countingAssets(inner: Fetcher = env.ASSETS) {
  * lookups below are cold whatever ran before.
  */
 async function forgetRecentEntries(): Promise<void> {
-  const store = assetReplayStore(env.ASSETS);
+  const store = assetReplayStore(env.REPLAY);
   for (let i = 0; i < RECENT_REPLAY_ENTRIES; i++) await store.lookup(`Nobody recorded this prompt (replay-store test ${i})`);
 }
 
@@ -54,7 +54,7 @@ describe('replay store', () => {
   });
 
   it('answers null for a prompt nobody recorded, and says so when the answers were never built', async () => {
-    expect(await assetReplayStore(env.ASSETS).lookup('What is the airspeed of an unladen swallow? (replay-store test)')).toBeNull();
+    expect(await assetReplayStore(env.REPLAY).lookup('What is the airspeed of an unladen swallow? (replay-store test)')).toBeNull();
     const nothingBuilt = { fetch: async () => new Response('not found', { status: 404 }) } as unknown as Fetcher;
     await expect(assetReplayStore(nothingBuilt).lookup('Another prompt nobody recorded (replay-store test)')).rejects.toThrow(
       /replay answers missing.*build-replay/,

@@ -11,7 +11,7 @@ export function gatewayAdapters(env: Env, fetcher: typeof fetch = containerFetch
   return createAdapters({
     // Only secrets meant for experts: the gateway's own (ADMIN_TOKEN, …) never leave it.
     secret: (name) => (isExpertSecretName(name) && typeof env[name] === 'string' ? (env[name] as string) : undefined),
-    replay: assetReplayStore(env.ASSETS),
+    replay: assetReplayStore(env.REPLAY),
     fetch: fetcher,
   });
 }
