@@ -1,3 +1,5 @@
+import { sha256Hex } from '../router/hex';
+
 // Replay answers are looked up by the exact prompt after whitespace normalisation. The key and the
 // asset it lives in are computed the same way by the build script (scripts/build-replay.ts) and
 // the Worker, so both import this file.
@@ -8,8 +10,7 @@ export function normalisePrompt(prompt: string): string {
 
 /** Hex SHA-256 of the normalised prompt (Web Crypto: the same in workerd and Node). */
 export async function replayKey(prompt: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalisePrompt(prompt)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(normalisePrompt(prompt));
 }
 
 /**

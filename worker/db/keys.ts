@@ -1,13 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from './client';
 import { apiKeys } from './schema';
+import { sha256Hex } from '../../router/hex';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 /** Keys are stored only as SHA-256 hex digests. */
 export async function hashKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(key);
 }
 
 export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRow | null> {

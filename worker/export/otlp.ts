@@ -1,4 +1,5 @@
 import type { CallRecord, RouteRecord } from '../history/record';
+import { sha256Hex } from '../../router/hex';
 
 // OpenTelemetry traces over OTLP/HTTP with JSON bodies (opentelemetry-proto's JSON mapping: ids as
 // hex, times as decimal nanosecond strings). One SERVER span per route and one CLIENT span per
@@ -38,11 +39,7 @@ function attributes(values: Record<string, string | number | boolean | null | un
 }
 
 async function hexDigest(text: string, hexChars: number): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return [...digest]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('')
-    .slice(0, hexChars);
+  return (await sha256Hex(text)).slice(0, hexChars);
 }
 
 /** Milliseconds (fractional) since the epoch as nanoseconds, exactly, as OTLP's uint64 string. */

@@ -1,5 +1,6 @@
 import type { RouteRecord } from '../history/record';
 import { routeRecordJson } from './record-json';
+import { hex } from '../../router/hex';
 
 // The webhook sink's request: `{"type": "routes.finished", "data": [route, …]}`, signed when a secret
 // is set: `x-conclave-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">` with the timestamp in
@@ -23,5 +24,5 @@ export async function webhookRequest(
 export async function hmacHex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(message)));
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(mac);
 }

@@ -1,6 +1,7 @@
 import type { RoutingPolicy } from '../../router/policy';
 import type { Env } from '../env';
 import type { ChatRequest } from './openai-schema';
+import { sha256Hex } from '../../router/hex';
 
 /**
  * Exact-match answers in the Workers Cache API (per data centre): the same key, the same resolved
@@ -41,8 +42,7 @@ export class ResponseCache {
     const directives = (cacheControl ?? '').toLowerCase();
     if (ttlS === 0 || /\bno-store\b/.test(directives)) return null;
     const { stream: _s, stream_options: _o, ...request } = body;
-    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson([apiKeyId ?? 'dev', policy, request])));
-    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const hex = await sha256Hex(canonicalJson([apiKeyId ?? 'dev', policy, request]));
     return new ResponseCache(`https://response-cache.conclave.internal/v1/chat/${hex}`, ttlS, !/\bno-cache\b/.test(directives));
   }
 

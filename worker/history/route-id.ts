@@ -1,7 +1,8 @@
+import { hex } from '../../router/hex';
+
 /** Time-ordered, unguessable route ids: `rt_` + ms timestamp (base36) + 64 random bits. */
 export function newRouteId(now: number): string {
-  const rand = crypto.getRandomValues(new Uint8Array(8));
-  return `rt_${now.toString(36)}${[...rand].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `rt_${now.toString(36)}${hex(crypto.getRandomValues(new Uint8Array(8)))}`;
 }
 
 /** When a route id was made (ms), or null for a string that is not one. */
