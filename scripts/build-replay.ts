@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry, type ReplayManifest } from '../experts/replay-key';
 import { DEFAULT_DATA, loadExamples } from './lib/dataset';
 
-// Builds the replay expert's answers (static assets of the Worker) from the shipped data: one
+// Builds the replay expert's answers (the replay Worker's static assets) from the shipped data: one
 // asset per recorded prompt and a manifest. Skips the work when they are newer than the data.
 
 /** Bumped when the layout of the assets changes, so an older build is replaced. */

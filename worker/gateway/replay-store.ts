@@ -3,7 +3,7 @@ import { RecentMap } from '../../router/recent';
 import { REPLAY_MANIFEST_PATH, replayEntryPath, replayKey, type ReplayEntry } from '../../experts/replay-key';
 
 /**
- * Recorded answers served from the Worker's static assets (dist/assets/replay/<key>.json, built by
+ * Recorded answers served by the replay Worker's static assets (dist/assets/replay/<key>.json, built by
  * scripts/build-replay.ts): a lookup fetches and parses that one prompt's entry (~13 KB). The
  * experts of one ensemble ask for the same prompt at once, so lookups in flight are shared, and
  * the last few entries are kept; nothing else is held.
