@@ -4,7 +4,11 @@
 // AVX512-BF16 bf16 weights go to one of three kernels by token count, each with its own order of sums
 // (one weight row at a time up to 4 tokens, 4 x 6 tiles below the panel threshold, panels from it: 16
 // tokens per expert in an MoE layer, 24 in linear()): the same holds among the batches of each range.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { deviceInfo, linear } from '../../gpu-service/src/moe/index.js';
 import type { CpuIsa, DType } from '../../gpu-service/src/moe/index.js';
@@ -84,5 +88,42 @@ describe.each(isas)('CPU GEMM driver (%s)', (isa) => {
       ] as const)
         if (T >= lo && from + T <= hi) expect(rows(T, from)).toEqual(whole.subarray(from * N, (from + T) * N));
     }
+  });
+});
+
+// The 4 x 6 and f32 tiles fetch the next weight row block while they compute (driver.h's
+// prefetch_rows). A prefetch changes no result, so only the built code shows whether it is there: GCC
+// once deleted every one of them without a warning. Read from the addon's disassembly (local symbols
+// are kept); TileMicro is the AVX512-BF16 tile (into L2), Micro<...> the AVX-512 and AVX2 ones.
+const addonPath = ['Release', 'Debug']
+  .map((c) => join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'gpu-service', 'native', 'build', c, 'conclave_moe.node'))
+  .find((p) => existsSync(p));
+const objdump = addonPath ? spawnSync('objdump', ['-d', '--no-show-raw-insn', '-C', addonPath], { encoding: 'utf8', maxBuffer: 1 << 28 }) : undefined;
+
+describe.skipIf(objdump?.status !== 0)('CPU GEMM tiles in the built addon', () => {
+  it('prefetch the next weight row block, into L2 on AVX512-BF16', () => {
+    // "micro mr,nr" -> prefetch mnemonics in tile<mr, nr> and tile_entry<micro, mr, nr> (either may hold the body).
+    const hints = new Map<string, Set<string>>();
+    let current: Set<string> | undefined;
+    for (const line of (objdump?.stdout ?? '').split('\n')) {
+      const name = /^[0-9a-f]+ <(.*)>:$/.exec(line)?.[1];
+      if (name !== undefined) {
+        const m =
+          /::(TileMicro|Micro<[^>]*>)::tile<(\d), (\d)>\(/.exec(name) ?? /tile_entry<\(anonymous namespace\)::(TileMicro|Micro<[^>]*>), (\d), (\d)>/.exec(name);
+        current = m ? (hints.get(`${m[1]} ${m[2]},${m[3]}`) ?? new Set<string>()) : undefined;
+        if (m && current) hints.set(`${m[1]} ${m[2]},${m[3]}`, current);
+        continue;
+      }
+      const hint = /\t(prefetch\w+)\s/.exec(line)?.[1];
+      if (current && hint) current.add(hint);
+    }
+    const tiles = [...hints.keys()];
+    expect(tiles.filter((t) => t.startsWith('TileMicro '))).toHaveLength(24);
+    expect(tiles.filter((t) => t.startsWith('Micro<')).length).toBeGreaterThan(0);
+    const missing = tiles.filter((t) => {
+      const want = t.startsWith('TileMicro ') ? 'prefetcht1' : 'prefetcht0';
+      return [...(hints.get(t) ?? [])].join() !== want;
+    });
+    expect(missing).toEqual([]);
   });
 });

@@ -37,12 +37,14 @@ void tile_entry(const typename Micro::XT* x, int64_t Kp, int64_t K, const uint8_
 // Weight rows are read once from memory, by the first tile of a row block, in NR interleaved streams
 // that each end at a page (a 4 KiB row): too short for the hardware prefetchers. That tile therefore
 // fetches the next block's rows at the same k, one block ahead, past the call's last row too (the next
-// call's rows of the same matrix, usually; a prefetch never faults).
-template <int NR>
-inline void prefetch_rows(const uint8_t* next, int64_t wstride, int64_t byte_offset) {
+// call's rows of the same matrix, usually; a prefetch never faults). Always inlined: GCC outlines the
+// body after the null test as a separate function, finds it free of side effects (a prefetch does not
+// count) and deletes its calls, so the tiles prefetched nothing.
+template <int NR, auto kHint = _MM_HINT_T0>
+__attribute__((always_inline)) inline void prefetch_rows(const uint8_t* next, int64_t wstride, int64_t byte_offset) {
   if (!next) return;
   #pragma GCC unroll 8
-  for (int j = 0; j < NR; ++j) _mm_prefetch(reinterpret_cast<const char*>(next + j * wstride + byte_offset), _MM_HINT_T0);
+  for (int j = 0; j < NR; ++j) _mm_prefetch(reinterpret_cast<const char*>(next + j * wstride + byte_offset), kHint);
 }
 
 // tiles[(mr - 1) * NR + nr - 1] = tile<mr, nr>: every edge tile is a full instantiation.

@@ -54,7 +54,8 @@ struct TileMicro : Bf16Operands {
     for (int64_t k = 0; k < Kp; k += 32) {
       const int64_t left = K - k;
       const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
-      prefetch_rows<NR>(next, wstride, k * 2);
+      // Into L2 only: the next block's six rows would push this block's rows and the activations out of L1.
+      prefetch_rows<NR, _MM_HINT_T1>(next, wstride, k * 2);
       __m512bh wv[nr];
       #pragma GCC unroll 8
       for (int j = 0; j < nr; ++j)
