@@ -2,7 +2,7 @@
 // bit-identical to those of the per-ISA copies it replaced (hashes recorded from them), and a row's
 // result does not depend on how many rows are computed with it (tile shape, token blocking). On
 // AVX512-BF16 bf16 weights go to one of three kernels by token count, each with its own order of sums
-// (one weight row at a time up to 4 tokens, 4 x 6 tiles below the panel threshold, panels from it: 16
+// (one weight row at a time up to 2 tokens, 4 x 6 tiles below the panel threshold, panels from it: 16
 // tokens per expert in an MoE layer, 24 in linear()): the same holds among the batches of each range.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +25,7 @@ const SHAPES = [
 ] as const;
 /** linear()'s threshold (kLinearPanelMinTokens). */
 const PANEL_MIN_TOKENS = 24;
-const ROW_MAX_TOKENS = 4;
+const ROW_MAX_TOKENS = 2;
 const DTYPES: DType[] = ['bf16', 'f16', 'f32'];
 
 function weights(N: number, K: number, dtype: DType) {

@@ -3,7 +3,7 @@
 // bf16 (round-to-nearest-even) when packed, which is why bf16 results carry a bf16 tolerance.
 //  - few tokens: driver.h micro-kernels (dot products along K straight from the checkpoint rows,
 //    reduced across lanes at the end), which read each weight once and need no repacking: one row at
-//    a time up to 4 tokens, 4 tokens x 6 rows up to 15;
+//    a time up to 2 tokens, 4 tokens x 6 rows up to 15;
 //  - many tokens (an expert's prefill rows): the outer-product form oneDNN's brgemm uses. Each call's
 //    64 weight rows are first transposed into k-pair-major ("VNNI") order, so one 16-lane load
 //    holds a k pair of 16 output columns and every token's pair is a broadcast: 6 tokens x 64 columns
@@ -37,9 +37,10 @@ struct Bf16Operands {
   static int64_t padded_k(int64_t K) { return round32(K); }
 };
 
-// 5 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
-// kernel below loads an activation per product; at 8 tokens and K = 2,048 (LM head and attention
-// projections of a batch-8 decode step), its activation block out of L1, it took 1.3-2x as long.
+// 3 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
+// kernel below loads an activation per product, which from 3 tokens costs more than the tile's six
+// interleaved streams (their next block prefetched into L2); at 8 tokens and K = 2,048 (LM head and
+// attention projections of a batch-8 decode step), its activation block out of L1, it took 1.3-2x as long.
 struct TileMicro : Bf16Operands {
   static constexpr int MR = 4, NR = 6;
 
@@ -78,7 +79,7 @@ struct TileMicro : Bf16Operands {
   }
 };
 
-// 1 to 4 tokens (decode, and most experts of a short prefill): one weight row at a time, front to
+// 1 or 2 tokens (decode, and many experts of a short prefill): one weight row at a time, front to
 // back, so a task's rows are a single sequential run of memory that the hardware prefetchers follow
 // across pages without help. The 6-row tile this replaced read six pages at once with software
 // prefetches one block ahead; in a scratch test on this container's Zen 4 (2 threads, 1 GiB of rows
@@ -86,7 +87,7 @@ struct TileMicro : Bf16Operands {
 // at a time at 0.65-0.85x. Four accumulators per output (k steps of 32 taken in turn) hide the
 // vdpbf16ps latency; every output is summed in the same order whatever mr is.
 struct RowMicro : Bf16Operands {
-  static constexpr int MR = 4, NR = 1;
+  static constexpr int MR = 2, NR = 1;
 
   template <int mr, int nr>
   static void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t /*wstride*/, float* y,
