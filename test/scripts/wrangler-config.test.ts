@@ -18,4 +18,10 @@ describe('wrangler configuration', () => {
     expect(replay.main).toBeUndefined();
     expect(replay.assets?.directory).toMatch(/dist\/assets$/);
   });
+
+  it('publishes the replay answers nowhere but through that binding', () => {
+    expect(replay.workers_dev).toBe(false);
+    expect(replay.preview_urls).toBe(false);
+    expect(replay.routes ?? []).toEqual([]);
+  });
 });
