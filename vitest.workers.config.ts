@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { unstable_readConfig } from 'wrangler';
 import { DEFAULT_DATA, loadExamples, loadModels } from './scripts/lib/dataset';
 import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 
@@ -8,11 +9,12 @@ import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 // so test/worker/setup.ts applies migrations before each test and resets storage after. All files
 // share one runtime (isolate: false): starting workerd for every file was most of the suite's
 // time. A test that depends on an isolate's caches being cold must make them so itself. The replay
-// assets (served by their own Worker, bound as REPLAY) must exist: `npm test` builds them first (scripts/build-replay.ts). The shipped router
-// artifacts, the replay models and the first 40 recorded questions reach the tests as bindings (workerd
-// has no file system).
+// assets (served by their own Worker, bound as REPLAY) must exist: `npm test` builds them first
+// (scripts/build-replay.ts). The shipped router artifacts, the replay models and the first 40
+// recorded questions reach the tests as bindings (workerd has no file system).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
+  const replay = unstable_readConfig({ config: 'replay.wrangler.toml' });
   const artifacts = readdirSync('data/artifacts')
     .filter((f) => f.endsWith('.json'))
     .map((f) => ({ name: f.slice(0, -'.json'.length), data: (JSON.parse(readFileSync(`data/artifacts/${f}`, 'utf8')) as { data: unknown }).data }));
@@ -21,14 +23,14 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          // The replay answers' assets-only Worker, as replay.wrangler.toml declares it (the gateway's REPLAY binding).
+          // The replay answers' assets-only Worker of replay.wrangler.toml (the gateway's REPLAY binding).
           workers: [
             {
-              name: 'conclave-replay',
-              compatibilityDate: '2026-04-01',
+              name: replay.name,
+              compatibilityDate: replay.compatibility_date,
               modules: true,
               script: '',
-              assets: { directory: './dist/assets', routerConfig: { has_user_worker: false } },
+              assets: { directory: replay.assets!.directory, routerConfig: { has_user_worker: false } },
             },
           ],
           bindings: {
