@@ -1,12 +1,11 @@
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { RouteOutcome } from '../../router/pipeline';
 import type { AppEnv } from '../env';
 import { openAiUsage } from '../gateway/completion';
 import type { ChatRequest } from '../gateway/openai-schema';
 import type { CachedAnswer } from '../gateway/response-cache';
 import type { RouteRecorder } from '../http/route-recorder';
-import { sseData } from '../http/sse';
+import { sseData, sseText } from '../http/sse';
 
 /**
  * A request answered from the response cache: no expert is called, so nothing is spent (usage and
@@ -31,20 +30,16 @@ export function answerFromCache(c: Context<AppEnv>, route: RouteRecorder, body: 
     const choices = hit.choices.map((ch) => ({ ...ch, message: { role: 'assistant', ...ch.message, refusal: null }, logprobs: null }));
     return c.json({ ...base, object: 'chat.completion', choices, usage, routing });
   }
-  route.streaming = true;
-  return streamSSE(c, async (stream) => {
-    const chunk = { ...base, object: 'chat.completion.chunk' };
-    const message = first?.message;
-    const ttftMs = route.elapsedMs;
-    const routing = route.finish(outcome, null, ttftMs);
-    const finish = { index: 0, delta: {}, finish_reason: first?.finish_reason ?? 'stop' };
-    const delta = (d: object) => ({ ...chunk, choices: [{ index: 0, delta: d, finish_reason: null }] });
-    // The whole answer is at hand: one write.
-    const events: unknown[] = [delta({ role: 'assistant', content: '' })];
-    if (message?.content) events.push(delta({ content: message.content }));
-    if (message?.tool_calls?.length) events.push(delta({ tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }));
-    if (body.stream_options?.include_usage) events.push({ ...chunk, choices: [finish] }, { ...chunk, choices: [], usage, routing });
-    else events.push({ ...chunk, choices: [finish], routing });
-    await stream.write(sseData(events, true));
-  });
+  const chunk = { ...base, object: 'chat.completion.chunk' };
+  const message = first?.message;
+  const routing = route.finish(outcome, null, route.elapsedMs);
+  const finish = { index: 0, delta: {}, finish_reason: first?.finish_reason ?? 'stop' };
+  const delta = (d: object) => ({ ...chunk, choices: [{ index: 0, delta: d, finish_reason: null }] });
+  // The whole answer is at hand: one body.
+  const events: unknown[] = [delta({ role: 'assistant', content: '' })];
+  if (message?.content) events.push(delta({ content: message.content }));
+  if (message?.tool_calls?.length) events.push(delta({ tool_calls: message.tool_calls.map((t, index) => ({ index, ...(t as object) })) }));
+  if (body.stream_options?.include_usage) events.push({ ...chunk, choices: [finish] }, { ...chunk, choices: [], usage, routing });
+  else events.push({ ...chunk, choices: [finish], routing });
+  return sseText(c, sseData(events, true));
 }

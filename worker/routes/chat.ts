@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { ConclaveError, InvalidRequestError } from '../../router/errors';
 import { lastUserMessage } from '../../router/messages';
 import { startRoute, type RouteRun } from '../../router/pipeline';
@@ -18,7 +17,7 @@ import { totalUsage } from '../gateway/routing-summary';
 import { requireApiKey } from '../http/auth';
 import { errorBody } from '../http/errors';
 import { recordRoute, type RouteRecorder } from '../http/route-recorder';
-import { sseData } from '../http/sse';
+import { sseData, sseResponse } from '../http/sse';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
 import { expertsInScope, resolveScopedPolicy } from '../limits/enforce';
@@ -113,28 +112,24 @@ function streamAnswer(
   route.streaming = true;
   const caller = route.caller!;
   const includeUsage = body.stream_options?.include_usage === true;
-  return streamSSE(c, async (stream) => {
-    let ttftMs: number | null = null;
-    stream.onAbort(() => {
-      gone.abort();
-      route.finish(null, new ConclaveError('the client closed the stream', 499, 'client', 'invalid_request_error', 'client_closed'), ttftMs);
-    });
-    // Chunks name the expert the answer comes from: the one streaming it, or (text pushed whole
-    // after an aggregation) the winner, known by then. The role chunk leaves in the same write as
-    // the first content, and the last chunks with [DONE]: each write waits for the client side.
-    let head: ChunkHead | null = null;
-    const opening = async (): Promise<{ head: ChunkHead; role: unknown[] }> => {
-      if (head) return { head, role: [] };
-      const model = caller.streamedBy ?? answeringCall(await run.result, caller.records)?.expertId ?? body.model;
-      head = { id: `chatcmpl-${route.id}`, object: 'chat.completion.chunk', created: Math.floor(route.createdAt / 1000), model };
-      return { head, role: [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }] };
-    };
+  let ttftMs: number | null = null;
+  // Chunks name the expert the answer comes from: the one streaming it, or (text pushed whole
+  // after an aggregation) the winner, known by then. The role chunk leaves in the same event as
+  // the first content, and the last chunks with [DONE]: each is one read by the client.
+  let head: ChunkHead | null = null;
+  const opening = async (): Promise<{ head: ChunkHead; role: unknown[] }> => {
+    if (head) return { head, role: [] };
+    const model = caller.streamedBy ?? answeringCall(await run.result, caller.records)?.expertId ?? body.model;
+    head = { id: `chatcmpl-${route.id}`, object: 'chat.completion.chunk', created: Math.floor(route.createdAt / 1000), model };
+    return { head, role: [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }] };
+  };
+  async function* events(): AsyncGenerator<string, void> {
     let last: unknown[];
     try {
       for await (const delta of run.deltas) {
         ttftMs ??= route.elapsedMs;
         const { head, role } = await opening();
-        await stream.write(sseData([...role, { ...head, choices: [{ index: 0, delta: deltaJson(delta), finish_reason: null }] }]));
+        yield sseData([...role, { ...head, choices: [{ index: 0, delta: deltaJson(delta), finish_reason: null }] }]);
       }
       const outcome = await run.result;
       const { head, role } = await opening();
@@ -151,7 +146,11 @@ function streamAnswer(
       const routing = route.finish(null, error, ttftMs);
       last = [{ ...errorBody(error), routing }];
     }
-    await stream.write(sseData(last, true));
+    yield sseData(last, true);
+  }
+  return sseResponse(c, events(), () => {
+    gone.abort();
+    route.finish(null, new ConclaveError('the client closed the stream', 499, 'client', 'invalid_request_error', 'client_closed'), ttftMs);
   });
 }
 
