@@ -38,6 +38,9 @@ try {
   const peer = await start(startPeerProcess());
   const gw = await start(startGateway({ seed: false }));
   const worker = await start(startPassthroughWorker(peer.url));
+  // The same pass-through in a second wrangler dev: what it "adds" over the first is what two
+  // identical Workers in two processes differ by on this host, the run's resolution.
+  const twin = await start(startPassthroughWorker(peer.url));
   const node = await start(startPassthroughNode(peer.url));
   const portkey = await start(startPortkey());
   await registerExpert(gw, { id: 'peer-echo', provider: 'openai', model: 'echo', endpoint_url: peer.url, input_price_per_mtok: 1, output_price_per_mtok: 2 });
@@ -45,6 +48,7 @@ try {
   const bearer = { authorization: `Bearer ${key}` };
   const targets: Target[] = [
     { name: 'pass-through Worker', floor: null, url: `${worker.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
+    { name: 'pass-through Worker, twin', floor: 'pass-through Worker', url: `${twin.url}/v1/chat/completions`, headers: {}, ...bodies({ model: 'echo' }) },
     { name: 'Conclave, one expert', floor: 'pass-through Worker', url: `${gw.url}/v1/chat/completions`, headers: bearer, ...bodies({ model: 'peer-echo' }) },
     {
       name: 'Conclave, auto (fixed)',
@@ -67,8 +71,8 @@ try {
   const cpu = [];
   for (const [t, port] of [
     [targets[0]!, worker.inspectorPort],
-    [targets[1]!, gw.inspectorPort],
     [targets[2]!, gw.inspectorPort],
+    [targets[3]!, gw.inspectorPort],
   ] as const) {
     cpu.push(await cpuPerRequest(t, port, num('--profile', 300), num('--warm', 2000)));
   }
