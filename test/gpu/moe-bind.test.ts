@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bindLinear, bindMoeLayer, linear, moeForward } from '../../gpu-service/src/moe/index.js';
 import type { MoeLayerWeights, Tensor } from '../../gpu-service/src/moe/index.js';
-import { randomActivations, randomLayer } from '../../gpu-service/src/moe/fixtures.js';
+import { randomActivations, randomLayer, relativeError } from '../../gpu-service/src/moe/fixtures.js';
 
 const spec = { family: 'qwen2_moe', experts: 8, topK: 2, hidden: 32, inter: 16, dtype: 'bf16', layout: 'per-expert', sharedInter: 24 } as const;
 const { routing, weights } = randomLayer(spec, 5);
@@ -29,6 +29,37 @@ describe('bound layers', () => {
       expect(bound.y).toEqual(once.y);
       expect(bound.topkIds).toEqual(once.topkIds);
     }
+    layer.dispose();
+  });
+
+  it.each(['qwen2_moe', 'mixtral'] as const)('run only the outputTokens through the experts and route every token (%s)', (family) => {
+    // qwen2_moe has a gated shared expert, which follows the chosen tokens too.
+    const l = randomLayer({ ...spec, family, experts: 16, hidden: 64, inter: 48 }, 8);
+    const layer = bindMoeLayer(l.routing, l.weights, { device: 'cpu' });
+    for (const [T, outputs] of [
+      [7, [6]],
+      [7, [0, 3, 6]],
+      [40, [9, 19, 29, 39]],
+      [3, [0, 1, 2]],
+    ] as Array<[number, number[]]>) {
+      const x = randomActivations(T, 64, T);
+      const all = layer.forward(x, T);
+      const some = layer.forward(x, T, { outputTokens: Int32Array.from(outputs) });
+      expect(some.topkIds).toEqual(all.topkIds);
+      expect(some.topkWeights).toEqual(all.topkWeights);
+      for (let t = 0; t < T; t++) {
+        const row = (r: Float32Array) => r.subarray(t * 64, (t + 1) * 64);
+        // Fewer tokens per expert may pick another GEMM kernel (another order of sums): bf16 tolerance.
+        if (outputs.includes(t)) expect(relativeError(row(some.y), row(all.y))).toBeLessThan(2e-2);
+        else expect(row(some.y).every((v) => v === 0)).toBe(true);
+      }
+    }
+    const x = randomActivations(4, 64, 1);
+    expect(() => layer.forward(x, 4, { outputTokens: Int32Array.from([2, 1]) })).toThrow(
+      /outputTokens\[1\] is 1: expected ascending distinct tokens in \[0, 4\)/,
+    );
+    expect(() => layer.forward(x, 4, { outputTokens: Int32Array.from([4]) })).toThrow(RangeError);
+    expect(() => layer.forward(x, 4, { outputTokens: [1] as unknown as Int32Array })).toThrow(/outputTokens must be an Int32Array/);
     layer.dispose();
   });
 

@@ -32,6 +32,23 @@ describe('CUDA path', () => {
     expect(relativeError(got.y, ref.y)).toBeLessThan(TOLERANCE[spec.dtype]);
   });
 
+  it.skipIf(!cuda)('runs every token and leaves the rows outside outputTokens zero, as the CPU does', () => {
+    const { routing, weights } = randomLayer(
+      { family: 'qwen2_moe', experts: 8, topK: 2, hidden: 64, inter: 32, dtype: 'bf16', layout: 'per-expert', sharedInter: 48 },
+      4,
+    );
+    const layer = bindMoeLayer(routing, weights, { device: 'cuda' });
+    const x = randomActivations(6, 64, 2);
+    const all = layer.forward(x, 6);
+    const some = layer.forward(x, 6, { outputTokens: Int32Array.from([1, 5]) });
+    expect(some.topkIds).toEqual(all.topkIds);
+    for (let t = 0; t < 6; t++) {
+      const row = (y: Float32Array) => Array.from(y.subarray(t * 64, (t + 1) * 64));
+      expect(row(some.y)).toEqual(t === 1 || t === 5 ? row(all.y) : new Array(64).fill(0));
+    }
+    layer.dispose();
+  });
+
   it.skipIf(!cuda).each(['bf16', 'f16', 'f32'] as const)('linear with %s weights', (dtype) => {
     for (const [T, N, K] of [
       [1, 7, 32],

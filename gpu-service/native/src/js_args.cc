@@ -296,6 +296,22 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
   return p;
 }
 
+const int32_t* parse_output_tokens(const Napi::Value& v, int64_t tokens, int64_t* count) {
+  const Napi::Env env = v.Env();
+  if (v.IsUndefined() || v.IsNull()) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    type_error(env, "outputTokens must be an Int32Array");
+  const Napi::Int32Array a = v.As<Napi::Int32Array>();
+  const int32_t* p = a.Data();
+  const int64_t n = int64_t(a.ElementLength());
+  for (int64_t i = 0; i < n; ++i)
+    if (p[i] < 0 || p[i] >= tokens || (i > 0 && p[i] <= p[i - 1]))
+      range_error(env, "outputTokens[" + std::to_string(i) + "] is " + std::to_string(p[i]) +
+                           ": expected ascending distinct tokens in [0, " + std::to_string(tokens) + ")");
+  *count = n;
+  return p;
+}
+
 Device parse_device(const Napi::Value& v, const std::string& cuda_refusal) {
   if (!v.IsUndefined() && !v.IsNull() && !v.IsString()) type_error(v.Env(), "device must be a string");
   const std::string requested = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";

@@ -34,6 +34,10 @@ MoeLayer parse_layer(const Napi::Value& routing, const Napi::Value& weights, Pin
 const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, int64_t hidden,
                                int64_t* token_count);
 
+// Optional outputTokens (undefined/null: every token): an Int32Array of ascending distinct token
+// indices in [0, tokens); returns its data (no copy) and its length in *count.
+const int32_t* parse_output_tokens(const Napi::Value& v, int64_t tokens, int64_t* count);
+
 // a * b, throwing a RangeError naming `what` when it does not fit in int64.
 int64_t checked_mul(const Napi::Env& env, int64_t a, int64_t b, const std::string& what);
 

@@ -52,14 +52,24 @@ std::vector<Task> split_rows(const std::vector<Group>& groups, bool down) {
 }  // namespace
 
 void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
-                     const MoeOutput& out) {
+                     const MoeOutput& out, const int32_t* outputs, int64_t output_count) {
   const Routing& r = layer.routing;
   const int64_t H = layer.hidden, k = r.top_k;
   route_tokens_cpu(layer, x, T, isa, out.topk_ids, out.topk_weights);
-  const ExpertGroups eg = group_by_expert(out.topk_ids, T, r.top_k, r.num_experts);
+  // The tokens that go through the experts: S of them, the s-th is token_of(s).
+  const int64_t S = outputs ? output_count : T;
+  const auto token_of = [&](int64_t s) { return outputs ? int64_t(outputs[s]) : s; };
+  std::vector<int32_t> chosen;
+  const int32_t* ids = out.topk_ids;
+  if (outputs) {
+    chosen.resize(size_t(S * k));
+    for (int64_t s = 0; s < S; ++s) memcpy(&chosen[size_t(s * k)], out.topk_ids + token_of(s) * k, size_t(k) * sizeof(int32_t));
+    ids = chosen.data();
+  }
+  const ExpertGroups eg = group_by_expert(ids, S, r.top_k, r.num_experts);
 
-  // Permuted rows: routed choices grouped by expert, then (if any) the shared expert's T rows.
-  const int64_t routed_rows = T * k, total_rows = routed_rows + (layer.has_shared ? T : 0);
+  // Permuted rows: routed choices grouped by expert, then (if any) the shared expert's S rows.
+  const int64_t routed_rows = S * k, total_rows = routed_rows + (layer.has_shared ? S : 0);
   std::vector<Group> groups;
   int64_t h_total = 0;
   size_t xp_total = 0, hp_total = 0;
@@ -78,7 +88,7 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
     const int64_t rows = eg.offsets[size_t(e) + 1] - eg.offsets[size_t(e)];
     if (rows > 0) add_group(&layer.experts[size_t(e)], eg.offsets[size_t(e)], rows);
   }
-  if (layer.has_shared) add_group(&layer.shared, routed_rows, T);
+  if (layer.has_shared) add_group(&layer.shared, routed_rows, S);
 
   // Bound by reference here: inside the tasks `ws` would name each worker thread's own (empty)
   // thread_local instance.
@@ -99,7 +109,7 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
     float* dst = ws.gathered.data() + g.row0 * H;
     for (int64_t i = 0; i < g.rows; ++i) {
       const int64_t row = g.row0 + i;
-      const int64_t t = row < routed_rows ? eg.tokens[size_t(row)] : row - routed_rows;
+      const int64_t t = token_of(row < routed_rows ? eg.tokens[size_t(row)] : row - routed_rows);
       memcpy(dst + i * H, x + t * H, size_t(H) * sizeof(float));
     }
     g.up->pack(dst, g.rows, H, ws.x_packed.data() + g.x_packed);
@@ -134,10 +144,13 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
                 task.n1, ws.out.data() + g.row0 * H + task.n0, H);
   });
 
+  // Rows of tokens left out stay zero.
+  if (outputs) memset(out.y, 0, size_t(T * H) * sizeof(float));
   // Weighted combine per token: deterministic, no atomics.
-  parallel_for((T + kCombineTokens - 1) / kCombineTokens, [&](int64_t chunk) {
-    const int64_t t1 = (chunk + 1) * kCombineTokens < T ? (chunk + 1) * kCombineTokens : T;
-    for (int64_t t = chunk * kCombineTokens; t < t1; ++t) {
+  parallel_for((S + kCombineTokens - 1) / kCombineTokens, [&](int64_t chunk) {
+    const int64_t s1 = (chunk + 1) * kCombineTokens < S ? (chunk + 1) * kCombineTokens : S;
+    for (int64_t s = chunk * kCombineTokens; s < s1; ++s) {
+      const int64_t t = token_of(s);
       float* yt = out.y + t * H;
       if (layer.has_shared) {
         float scale = 1.0f;
@@ -147,14 +160,14 @@ void moe_forward_cpu(const MoeLayer& layer, const float* x, int64_t T, Isa isa,
             dot += x[t * H + i] * load_elem(layer.shared_gate.data, layer.shared_gate.dtype, i);
           scale = 1.0f / (1.0f + expf(-dot));
         }
-        const float* src = ws.out.data() + (routed_rows + t) * H;
+        const float* src = ws.out.data() + (routed_rows + s) * H;
         for (int64_t i = 0; i < H; ++i) yt[i] = scale * src[i];
       } else {
         memset(yt, 0, size_t(H) * sizeof(float));
       }
       for (int64_t j = 0; j < k; ++j) {
         const float w = out.topk_weights[t * k + j];
-        const float* src = ws.out.data() + eg.row_of[size_t(t * k + j)] * H;
+        const float* src = ws.out.data() + eg.row_of[size_t(s * k + j)] * H;
         for (int64_t i = 0; i < H; ++i) yt[i] += w * src[i];
       }
     }

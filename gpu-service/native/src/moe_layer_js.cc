@@ -1,5 +1,7 @@
 #include "moe_layer_js.h"
 
+#include <algorithm>
+
 #include "cpu_ops.h"
 #include "cuda/cuda_api.h"
 #include "cuda_limits.h"
@@ -7,6 +9,16 @@
 #include "result_pool.h"
 
 namespace {
+
+void zero_other_rows(float* y, int64_t T, int64_t H, const int32_t* keep, int64_t n) {
+  for (int64_t t = 0, i = 0; t < T; ++t) {
+    if (i < n && keep[i] == t) {
+      ++i;
+      continue;
+    }
+    std::fill(y + t * H, y + (t + 1) * H, 0.0f);
+  }
+}
 
 class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
  public:
@@ -22,13 +34,15 @@ class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
     }
   }
 
-  // forward(x, tokens, cpuIsa?) -> { y, topkIds, topkWeights }
+  // forward(x, tokens, cpuIsa?, outputTokens?) -> { y, topkIds, topkWeights }
   Napi::Value forward(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
     if (disposed_) throw Napi::Error::New(env, "MoeLayer.forward: the layer was disposed");
     int64_t T = 0;
     const float* x = parse_activations(info[0], info[1], layer_.hidden, &T);
     const Isa isa = parse_cpu_isa(info[2]);
+    int64_t n_outputs = 0;
+    const int32_t* outputs = parse_output_tokens(info[3], T, &n_outputs);
     if (device_ == Device::Cuda && T > cuda_max_tokens(layer_))
       throw Napi::RangeError::New(env, "tokens (" + std::to_string(T) + ") exceeds the " +
                                            std::to_string(cuda_max_tokens(layer_)) + " one CUDA call of this layer can take");
@@ -39,8 +53,13 @@ class MoeLayerJs : public Napi::ObjectWrap<MoeLayerJs> {
     Napi::Float32Array weights = pooled_float32(env, size_t(T) * k);
     if (T > 0) {
       const MoeOutput out{y.Data(), ids.Data(), weights.Data()};
-      if (device_ == Device::Cuda) moe_forward_cuda(*cuda_, x, T, out);
-      else moe_forward_cpu(layer_, x, T, isa, out);
+      if (device_ == Device::Cpu) {
+        moe_forward_cpu(layer_, x, T, isa, out, outputs, n_outputs);
+      } else {
+        // The CUDA path runs every token, then clears the rows left out, as the CPU one leaves them.
+        moe_forward_cuda(*cuda_, x, T, out);
+        if (outputs) zero_other_rows(out.y, T, layer_.hidden, outputs, n_outputs);
+      }
     }
     Napi::Object result = Napi::Object::New(env);
     result.Set("y", y);

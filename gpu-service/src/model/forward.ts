@@ -60,6 +60,13 @@ export class ModelRunner {
     const normed = new Float32Array(total * h);
     const topkIds: Int32Array[] = [];
     const topkWeights: Float32Array[] = [];
+    // Each sequence's last row: the only ones the final norm and the (vocabulary-wide) LM head see.
+    const lastRows = new Int32Array(steps.length);
+    let end = 0;
+    steps.forEach((s, i) => {
+      end += s.tokens.length;
+      lastRows[i] = end - 1;
+    });
     for (let l = 0; l < c.numLayers; l++) {
       const layer = this.weights.layers[l]!;
       const ops = this.ops.layers[l]!;
@@ -69,7 +76,12 @@ export class ModelRunner {
       kernels.rmsNorm(x, total, h, layer.postAttentionNorm, c.rmsNormEps, normed);
       let ffn: Float32Array;
       if (ops.ffn.kind === 'moe') {
-        const r = ops.ffn.moe.forward(normed, total);
+        // The last layer's experts feed nothing but the last rows (every row's keys and values are
+        // cached by now): only those go through them, as llama.cpp's out_ids do, and the others' rows
+        // of the unused residual stay without it. Every token is still routed, so the expert trace and
+        // metrics are unchanged.
+        const onlyLast = l === c.numLayers - 1 && total > steps.length && steps.every((s) => s.tokens.length > 0);
+        const r = ops.ffn.moe.forward(normed, total, onlyLast ? { outputTokens: lastRows } : {});
         ffn = r.y;
         topkIds.push(r.topkIds);
         topkWeights.push(r.topkWeights);
@@ -84,13 +96,7 @@ export class ModelRunner {
       for (let i = 0; i < x.length; i++) x[i] = x[i]! + ffn[i]!;
     }
     for (const s of steps) s.cache.length += s.tokens.length;
-    // Only each sequence's last row goes through the final norm and the (vocabulary-wide) LM head.
-    const last = new Float32Array(steps.length * h);
-    let end = 0;
-    steps.forEach((s, i) => {
-      end += s.tokens.length;
-      last.set(x.subarray((end - 1) * h, end * h), i * h);
-    });
+    const last = gatherRows(x, lastRows, h);
     kernels.rmsNorm(last, steps.length, h, this.weights.finalNorm, c.rmsNormEps, last);
     const logits = this.ops.lmHead.forward(last, steps.length);
     const v = c.vocabSize;
@@ -141,6 +147,13 @@ export class ModelRunner {
     }
     return ops.o.forward(out, total);
   }
+}
+
+/** Rows `rows` of t [*, width], stacked. */
+function gatherRows(t: Float32Array, rows: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(t.subarray(r * width, (r + 1) * width), i * width));
+  return out;
 }
 
 function addBias(t: Float32Array, bias: Float32Array | null): void {

@@ -5,6 +5,7 @@ import type {
   AttentionShape,
   BindOptions,
   CallOptions,
+  MoeCallOptions,
   DeviceInfo,
   LinearOp,
   MoeDevice,
@@ -31,7 +32,7 @@ export function bindMoeLayer(routing: MoeRouting, weights: MoeLayerWeights, opts
   return {
     device: layer.device,
     // Non-finite values in x are rejected (RangeError naming the token), NaN in weights propagates to y.
-    forward: (x, tokens, call: CallOptions = {}) => layer.forward(x, tokens, call.cpuIsa),
+    forward: (x, tokens, call: MoeCallOptions = {}) => layer.forward(x, tokens, call.cpuIsa, call.outputTokens),
     dispose: () => layer.dispose(),
   };
 }

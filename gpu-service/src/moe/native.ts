@@ -12,7 +12,9 @@ interface NativeBound<R> {
   forward(x: Float32Array, tokens: number, cpuIsa: string | undefined): R;
   dispose(): void;
 }
-export type NativeMoeLayer = NativeBound<MoeForwardResult>;
+export interface NativeMoeLayer extends NativeBound<MoeForwardResult> {
+  forward(x: Float32Array, tokens: number, cpuIsa: string | undefined, outputTokens?: Int32Array): MoeForwardResult;
+}
 export type NativeLinear = NativeBound<Float32Array>;
 
 export interface NativeAddon {

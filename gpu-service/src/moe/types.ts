@@ -75,19 +75,28 @@ export interface CallOptions {
   cpuIsa?: CpuIsa;
 }
 
-export type MoeForwardOptions = BindOptions & CallOptions;
+export interface MoeCallOptions extends CallOptions {
+  /**
+   * Ascending distinct token indices: only these tokens go through the experts and get rows of y, the
+   * others' rows are zero; every token is still routed (topkIds/topkWeights for all T). The last layer
+   * of a prefill needs only each sequence's last row (llama.cpp's `out_ids`). Default: every token.
+   */
+  outputTokens?: Int32Array;
+}
+
+export type MoeForwardOptions = BindOptions & MoeCallOptions;
 
 /** Weights bound once (validated; on CUDA uploaded); calls pass only activations. */
-interface BoundOp<R> {
+interface BoundOp<R, O extends CallOptions = CallOptions> {
   /** Where forward() runs, fixed when bound. */
   readonly device: MoeDevice;
-  forward(x: Float32Array, tokens: number, opts?: CallOptions): R;
+  forward(x: Float32Array, tokens: number, opts?: O): R;
   /** Frees device memory and the hold on the weight buffers now; forward() then throws. */
   dispose(): void;
 }
 
 /** A bound MoE layer (bindMoeLayer): forward(x [T,H], T). */
-export type MoeLayerOp = BoundOp<MoeForwardResult>;
+export type MoeLayerOp = BoundOp<MoeForwardResult, MoeCallOptions>;
 
 /** A bound weight matrix W [N,K] (bindLinear): forward(x [T,K], T) = x · Wᵀ [T,N]. */
 export type LinearOp = BoundOp<Float32Array>;
