@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { seededRandom, shuffled } from '../../router/features/random';
 
 // Side-by-side overhead figures: every target is timed in the same run, in rotation, so each sees
 // the same machine state; each gateway is compared with its own pass-through floor, per round, and
@@ -77,16 +78,28 @@ async function timeFirstToken(t: Target): Promise<number> {
   return ttft;
 }
 
-/** Samples per target per round from `measure`, targets interleaved request by request. */
+/**
+ * Samples per target per round from `measure`, targets interleaved request by request in a new
+ * order each time: a target's request is slowed by what the one before it left running
+ * (a Worker's work after its answer, a 25 ms sleep's idle gap), and a rotation keeps the same
+ * target before each one, which biased one target against another by up to 2 ms.
+ */
 async function interleaved(targets: Target[], opts: OverheadOptions, measure: (t: Target) => Promise<number>): Promise<Map<string, number[][]>> {
   const out = new Map(targets.map((t) => [t.name, [] as number[][]]));
+  const order = requestOrder(targets, opts.rounds * opts.requestsPerRound);
   for (let r = 0; r < opts.rounds; r++) {
     for (const t of targets) out.get(t.name)!.push([]);
     for (let i = 0; i < opts.requestsPerRound; i++) {
-      for (const t of rotation(targets, r + i)) out.get(t.name)![r]!.push(await measure(t));
+      for (const t of order[r * opts.requestsPerRound + i]!) out.get(t.name)![r]!.push(await measure(t));
     }
   }
   return out;
+}
+
+/** `cycles` orders of `items`, each one shuffled (seeded, so runs compare): no item always follows the same one. */
+export function requestOrder<T>(items: readonly T[], cycles: number): T[][] {
+  const rand = seededRandom(1);
+  return Array.from({ length: cycles }, () => shuffled(items, rand));
 }
 
 async function requestsPerSecond(t: Target, connections: number, seconds: number): Promise<number> {
