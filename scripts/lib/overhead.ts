@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { seededRandom, shuffled } from '../../router/features/random';
 
-// Side-by-side overhead figures: every target is timed in the same run, in rotation, so each sees
+// Side-by-side overhead figures: every target is timed in the same run, interleaved, so each sees
 // the same machine state; each gateway is compared with its own pass-through floor, per round, and
 // the figures are reported as ratios with their range over rounds (a shared machine is noisy).
 
