@@ -2,14 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { utf8Bytes } from '../../worker/db/artifact-chunks';
-import {
-  CALL_TEXT_MAX_BYTES,
-  CALLS_PER_INSERT,
-  insertRouteRecord,
-  insertRouteRecords,
-  ROUTE_TEXT_BYTES,
-  ROUTES_PER_UPSERT,
-} from '../../worker/db/history-write';
+import { CALL_TEXT_MAX_BYTES, insertRouteRecord, insertRouteRecords, ROUTE_TEXT_BYTES } from '../../worker/db/history-write';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { longAnswer } from '../support/openai-peer';
 import { checkedD1 } from './d1-limits';
@@ -121,14 +114,37 @@ describe('routing history within D1 limits', () => {
     const d1 = checkedD1(env.DB);
     const records = Array.from({ length: 25 }, (_, i) => record(`rt_p${i}`, [call(0, `a${i}`), call(1, `b${i}`), call(2, null)]));
     await insertRouteRecords(createDb(d1.db), records);
-    // D1 pays per statement: one per route and one per call before.
-    expect(d1.statements).toBe(Math.ceil(25 / ROUTES_PER_UPSERT) + Math.ceil(75 / CALLS_PER_INSERT));
-    expect(d1.maxParams).toBeLessThanOrEqual(100);
+    // D1 pays per statement, and binds each value on its own: one statement for the routes and one for
+    // their calls, each bound to one JSON array (one per route and one per call at first, then 4 routes
+    // and 6 calls to a statement, each value bound).
+    expect(d1.statements).toBe(2);
+    expect(d1.maxParams).toBe(1);
     const rows = async () =>
       (await env.DB.prepare("select c.route_id as id, c.response from route_calls c where c.route_id like 'rt_p%' order by c.id").all()).results;
     const expected = records.flatMap((r, i) => [`a${i}`, `b${i}`, null].map((response) => ({ id: r.id, response })));
     expect(await rows()).toEqual(expected);
     expect(await count("select count(*) as n from routes where id like 'rt_p%' and policy = 'auto' and cost_usd > 0")).toBe(25);
+    // Values keep their SQL types through the JSON array: a prompt that reads as a number stays text.
+    const tricky = record('rt_types', [call(0, '7')], { prompt: '42', response: 'say "hi"\n\t€ 😀 \u0000' });
+    await insertRouteRecords(createDb(d1.db), [tricky]);
+    const stored = await env.DB.prepare(
+      "select prompt, typeof(prompt) as prompt_type, response, created_at, typeof(created_at) as created_type, cost_usd, typeof(cost_usd) as cost_type, stream, ttft_ms from routes where id = 'rt_types'",
+    ).first();
+    expect(stored).toEqual({
+      prompt: '42',
+      prompt_type: 'text',
+      response: tricky.response,
+      created_at: tricky.createdAt,
+      created_type: 'integer',
+      cost_usd: 0.001,
+      cost_type: 'real',
+      stream: 0,
+      ttft_ms: null,
+    });
+    expect(await env.DB.prepare("select response, typeof(response) as t from route_calls where route_id = 'rt_types'").first()).toEqual({
+      response: '7',
+      t: 'text',
+    });
     await insertRouteRecords(createDb(env.DB), records, { rewrite: true });
     expect(await rows()).toEqual(expected);
   });

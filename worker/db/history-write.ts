@@ -12,8 +12,9 @@ import { routeCalls, routes } from './schema';
 // what fits, `col = col || ?` updates append the rest. Counts, tokens and cost are never cut.
 // Every request writes here, so the statements are plain SQL made once from the drizzle schema
 // and bound per batch: building them with drizzle's query builder was the largest CPU cost of a
-// request after the answer. Small routes and calls share multi-row statements across the batch's
-// routes, since D1 pays per statement.
+// request after the answer. Small routes and calls share statements across the batch's routes,
+// since D1 pays per statement, and reach them as one JSON array read by `json_each`: bound one by
+// one, D1's binding serialises and SQLite binds every value on its own.
 
 /** UTF-8 budget of each route text; together under D1's 2 MB row limit. */
 export const ROUTE_TEXT_BYTES = {
@@ -50,20 +51,22 @@ const CALLS = getTableName(routeCalls);
 const routeColumns = columnsOf(routes);
 const callColumns = columnsOf(routeCalls, ['id']);
 const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
-export const ROUTES_PER_UPSERT = Math.floor(D1_MAX_BOUND_PARAMS / routeColumns.length);
+/** The columns of each element of a JSON array of rows, in order. */
+const fromJson = (n: number) => Array.from({ length: n }, (_, i) => `value ->> ${i}`).join(', ');
 // A retry after a lost acknowledgement rewrites the row whole, so appended pieces never double.
-const upsertRoutes = (rows: number) =>
-  `insert into ${ROUTES} (${routeColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(routeColumns.length)).join(', ')} ` +
-  `on conflict (id) do update set ${routeColumns
-    .filter(([key]) => key !== 'id')
-    .map(([, c]) => `${c} = excluded.${c}`)
-    .join(', ')}`;
-const UPSERT_ROUTES = Array.from({ length: ROUTES_PER_UPSERT + 1 }, (_, n) => (n ? upsertRoutes(n) : ''));
+const onConflictRewrite = `on conflict (id) do update set ${routeColumns
+  .filter(([key]) => key !== 'id')
+  .map(([, c]) => `${c} = excluded.${c}`)
+  .join(', ')}`;
+const routeColumnList = routeColumns.map(([, c]) => c).join(', ');
+const UPSERT_ROUTE = `insert into ${ROUTES} (${routeColumnList}) values ${placeholders(routeColumns.length)} ${onConflictRewrite}`;
+// `where true`: SQLite reads an upsert's SELECT that way without ambiguity.
+const UPSERT_ROUTES_JSON = `insert into ${ROUTES} (${routeColumnList}) select ${fromJson(routeColumns.length)} from json_each(?) where true ${onConflictRewrite}`;
 const deleteCalls = (routes: number) => `delete from ${CALLS} where route_id in ${placeholders(routes)}`;
-export const CALLS_PER_INSERT = Math.floor(D1_MAX_BOUND_PARAMS / callColumns.length);
-const insertCalls = (rows: number) =>
-  `insert into ${CALLS} (${callColumns.map(([, c]) => c).join(', ')}) values ${Array.from({ length: rows }, () => placeholders(callColumns.length)).join(', ')}`;
-const INSERT_CALLS = Array.from({ length: CALLS_PER_INSERT + 1 }, (_, n) => (n ? insertCalls(n) : ''));
+const callColumnList = callColumns.map(([, c]) => c).join(', ');
+const INSERT_CALL = `insert into ${CALLS} (${callColumnList}) values ${placeholders(callColumns.length)}`;
+// In the array's order: a route's calls keep their ids in the order they were made.
+const INSERT_CALLS_JSON = `insert into ${CALLS} (${callColumnList}) select ${fromJson(callColumns.length)} from json_each(?) order by key`;
 // The call row just inserted is the route's newest: the batch is one transaction.
 const APPEND_LAST_CALL_RESPONSE = `update ${CALLS} set response = response || ? where id = (select max(id) from ${CALLS} where route_id = ?)`;
 const appendRouteText = (column: RouteText) => `update ${ROUTES} set ${routes[column].name} = ${routes[column].name} || ? where id = ?`;
@@ -93,28 +96,23 @@ function deleteStatements(d1: D1Database, records: readonly RouteRecord[]): D1Pr
   return out;
 }
 
-/** Route rows packed into upserts under the parameter and size limits; a route with long texts goes alone, then its pieces. */
+/** Route rows packed into one upsert as long as they fit; a route with long texts goes alone, then its pieces. */
 function routeStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const upsert = (rows: Row<typeof routes>[]) => rowsStatement(d1, UPSERT_ROUTES, routeColumns, rows);
-  const pack = new Packer<Row<typeof routes>>(ROUTES_PER_UPSERT, (rows) => out.push(upsert(rows)));
+  const pack = new Packer((rows) => out.push(d1.prepare(UPSERT_ROUTES_JSON).bind(rows)));
   for (const r of records) {
     const { row, appends } = routeRow(r);
-    if (!appends.length && pack.add(row)) continue;
-    out.push(upsert([row]), ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id)));
+    const values = valuesOf(routeColumns, row);
+    if (!appends.length && pack.add(values)) continue;
+    out.push(d1.prepare(UPSERT_ROUTE).bind(...values), ...appends.map(({ column, piece }) => d1.prepare(appendRouteText(column)).bind(piece, r.id)));
   }
   pack.flush();
   return out;
 }
 
-/** `sqlByRows[n]` bound to n rows' values, column by column. */
-function rowsStatement<R extends Record<string, Value>>(
-  d1: D1Database,
-  sqlByRows: readonly string[],
-  columns: [string, string][],
-  rows: R[],
-): D1PreparedStatement {
-  return d1.prepare(sqlByRows[rows.length]!).bind(...rows.flatMap((row) => columns.map(([key]) => row[key])));
+/** A row's values in its columns' order. */
+function valuesOf<R extends Record<string, Value>>(columns: [string, string][], row: R): Value[] {
+  return columns.map(([key]) => row[key]!);
 }
 
 function routeRow(r: RouteRecord): { row: Row<typeof routes>; appends: { column: RouteText; piece: string }[] } {
@@ -152,20 +150,19 @@ function routeRow(r: RouteRecord): { row: Row<typeof routes>; appends: { column:
   return { row: { ...scalars, ...inline }, appends };
 }
 
-/** Call rows packed into inserts under the parameter and size limits; a long answer goes alone, in pieces. */
+/** Call rows packed into one insert as long as they fit; a long answer goes alone, in pieces. */
 function callStatements(d1: D1Database, records: readonly RouteRecord[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const insert = (rows: CallRow[]) => rowsStatement(d1, INSERT_CALLS, callColumns, rows);
-  const pack = new Packer<CallRow>(CALLS_PER_INSERT, (rows) => out.push(insert(rows)));
+  const pack = new Packer((rows) => out.push(d1.prepare(INSERT_CALLS_JSON).bind(rows)));
   for (const r of records) {
     const textBytes = Math.min(CALL_TEXT_MAX_BYTES, Math.max(CALL_TEXT_MIN_BYTES, Math.floor(CALL_TEXTS_BYTES / Math.max(1, r.calls.length))));
     for (const c of r.calls) {
       const row = callRow(r.id, c, textBytes);
-      if (pack.add(row)) continue;
+      if (pack.add(valuesOf(callColumns, row))) continue;
       // Its pieces are appended to the route's newest call: nothing of this route may be inserted between.
       pack.flush();
       const { inline, appends } = splitTexts({ response: row.response }, MAX_CHUNK_BYTES - bytesOf(Object.values({ ...row, response: null })));
-      out.push(insert([{ ...row, response: inline.response }]));
+      out.push(d1.prepare(INSERT_CALL).bind(...valuesOf(callColumns, { ...row, response: inline.response })));
       for (const { piece } of appends) out.push(d1.prepare(APPEND_LAST_CALL_RESPONSE).bind(piece, r.id));
     }
   }
@@ -173,34 +170,30 @@ function callStatements(d1: D1Database, records: readonly RouteRecord[]): D1Prep
   return out;
 }
 
-/** Rows gathered for one multi-row statement: at most `perStatement`, their values within MAX_CHUNK_BYTES. */
-class Packer<R extends Record<string, Value>> {
-  private rows: R[] = [];
-  private bytes = 0;
+/** Rows gathered for one statement as a JSON array, within MAX_CHUNK_BYTES in all. */
+class Packer {
+  private rows: string[] = [];
+  private bytes = 2;
 
-  constructor(
-    private readonly perStatement: number,
-    private readonly write: (rows: R[]) => void,
-  ) {}
+  constructor(private readonly write: (rowsJson: string) => void) {}
 
   /** Takes a row small enough to share a statement (false: it goes alone). */
-  add(row: R): boolean {
-    const bytes = bytesOf(Object.values(row));
+  add(values: Value[]): boolean {
+    const json = JSON.stringify(values);
+    const bytes = utf8Bytes(json) + 1;
     if (bytes > MAX_CHUNK_BYTES / 4) return false;
-    if (this.rows.length === this.perStatement || this.bytes + bytes > MAX_CHUNK_BYTES) this.flush();
-    this.rows.push(row);
+    if (this.bytes + bytes > MAX_CHUNK_BYTES) this.flush();
+    this.rows.push(json);
     this.bytes += bytes;
     return true;
   }
 
   flush(): void {
-    if (this.rows.length) this.write(this.rows);
+    if (this.rows.length) this.write(`[${this.rows.join(',')}]`);
     this.rows = [];
-    this.bytes = 0;
+    this.bytes = 2;
   }
 }
-
-type CallRow = ReturnType<typeof callRow>;
 
 function callRow(routeId: string, c: CallRecord, textBytes: number) {
   return {
