@@ -48,11 +48,11 @@ function spread(values: number[]): Spread {
   return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values) };
 }
 
-/** The order targets take in round r: rotated, so none is always first after an idle gap. */
-function rotation<T>(items: T[], r: number): T[] {
-  const k = r % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
+/**
+ * Idle time before each throughput run: a Worker finishes after its last answer (history batches,
+ * garbage collection), and that work would otherwise land in the next target's seconds.
+ */
+const SETTLE_MS = 1_000;
 
 async function timeJson(t: Target): Promise<number> {
   const t0 = performance.now();
@@ -144,7 +144,13 @@ export async function measureOverhead(targets: Target[], opts: OverheadOptions, 
   for (const c of opts.connections) {
     log(`throughput at ${c} connection(s): ${opts.rounds} rounds x ${opts.seconds} s per target`);
     const byTarget = new Map(targets.map((t) => [t.name, [] as number[]]));
-    for (let r = 0; r < opts.rounds; r++) for (const t of rotation(targets, r)) byTarget.get(t.name)!.push(await requestsPerSecond(t, c, opts.seconds));
+    const order = requestOrder(targets, opts.rounds);
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const t of order[r]!) {
+        await new Promise((settled) => setTimeout(settled, SETTLE_MS));
+        byTarget.get(t.name)!.push(await requestsPerSecond(t, c, opts.seconds));
+      }
+    }
     rps.set(c, byTarget);
   }
   const p50s = (m: Map<string, number[][]>) => new Map([...m].map(([name, rounds]) => [name, rounds.map((s) => percentile(s, 50))]));
