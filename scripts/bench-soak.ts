@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { startGateway, type RunningGateway } from '../test/support/gateway';
+import { queryLocalD1 } from '../test/support/local-d1';
 import { DEFAULT_DATA, loadExamples } from './lib/dataset';
 import { connectInspector, heapBytes, type Inspector } from './lib/inspector';
 import { registerExpert } from './lib/load';
@@ -8,7 +9,8 @@ import { startPeerProcess } from './lib/services';
 // `npm run bench:soak [-- --requests N] [--connections C] [--samples S]`
 //
 // Memory under a long mixed load: the replay experts (one named, and `auto` over them) on distinct
-// recorded prompts, and an OpenAI-protocol endpoint expert (the loopback peer), through one gateway.
+// recorded prompts, and an OpenAI-protocol endpoint expert (the loopback peer; a tenth of the mix
+// streamed from it), through one gateway. Every answered request's route must be recorded.
 // Samples the Worker's JS heap through its inspector (after garbage collection: workerd leaves
 // HeapProfiler.collectGarbage unanswered, a heap snapshot collects first) and the resident memory of
 // wrangler's processes. Goals (README): heap flat after warm-up (second half grows < 5% of the
@@ -24,11 +26,19 @@ const CONNECTIONS = num('--connections', 50);
 const SAMPLES = num('--samples', 20);
 const prompts = loadExamples(DEFAULT_DATA).map((e) => e.prompt);
 
-/** Request `i` of the mix: 40% one replay expert, 30% `auto`, 30% the endpoint expert. */
+/**
+ * Request `i` of the mix: 40% one replay expert, 30% `auto`, 20% the endpoint expert, 10% the
+ * endpoint expert streamed. The peer streams its echo a word to an event, and wrangler dev's local
+ * proxy forwards a pass-through Worker's long streams as slowly as the gateway's (7 req/s at 10
+ * connections for ~130 events each): a streamed request echoes a prompt's first 12 words, or the
+ * soak would measure the proxy.
+ */
 function bodyOf(i: number): string {
   const prompt = prompts[(i * 7919) % prompts.length]!;
-  const model = i % 10 < 4 ? 'gemini-1.5-pro-002' : i % 10 < 7 ? 'auto' : 'peer-echo';
-  return JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] });
+  const slot = i % 20;
+  const model = slot < 8 ? 'gemini-1.5-pro-002' : slot < 14 ? 'auto' : 'peer-echo';
+  if (slot < 18) return JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] });
+  return JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: prompt.split(/\s+/).slice(0, 12).join(' ') }] });
 }
 
 /**
@@ -89,7 +99,9 @@ try {
   const inspector = await connectInspector(gw.inspectorPort);
   const step = Math.ceil(REQUESTS / SAMPLES);
   const samples: { requests: number; rps: number; heapMb: number; heapAfterGcMb: number; rss: Record<string, number>; statuses: Record<string, number> }[] = [];
-  console.log(`soak: ${REQUESTS} requests at ${CONNECTIONS} connections (40% replay expert, 30% auto, 30% endpoint expert), a sample every ${step}`);
+  console.log(
+    `soak: ${REQUESTS} requests at ${CONNECTIONS} connections (40% replay expert, 30% auto, 20% endpoint expert, 10% streamed from it), a sample every ${step}`,
+  );
   for (let done = 0; done < REQUESTS; done += step) {
     const t0 = performance.now();
     const statuses = await drive(gw, done, Math.min(REQUESTS, done + step), bodyOf);
@@ -110,6 +122,15 @@ try {
   console.log(
     `heap after GC: first half ${Math.min(...first).toFixed(1)}-${Math.max(...first).toFixed(1)} MB (growth ${growth(first).toFixed(1)}), second half ${Math.min(...second).toFixed(1)}-${Math.max(...second).toFixed(1)} MB (growth ${growth(second).toFixed(1)}); peak sampled ${peak.toFixed(1)} MB (goal: flat, never above 64 MB)`,
   );
+  // Every answered request has its route; records are counted once writes settle.
+  const answered = samples.reduce((n, s) => n + (s.statuses['200'] ?? 0), 0);
+  const routes = () => queryLocalD1<{ n: number }>(gw.persistDir, 'select count(*) as n from routes')[0]!.n;
+  let recorded = routes();
+  for (let i = 0; i < 20 && recorded < answered; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    recorded = routes();
+  }
+  console.log(`routes recorded: ${recorded} of ${answered} answered; lost ${Math.max(0, answered - recorded)}`);
   const autoN = Math.min(2_000, Math.ceil(REQUESTS / 4));
   const autoBody = (i: number) => JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: prompts[(i * 104_729) % prompts.length]! }] });
   const t0 = performance.now();
