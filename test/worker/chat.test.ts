@@ -207,6 +207,52 @@ describe('POST /v1/chat/completions', () => {
     await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
   });
 
+  // A connection that goes away aborts the request's signal (enable_request_signal), which ends
+  // the expert calls made for it: the record names the client, not the aborted call's error.
+  it('a client whose connection goes mid-stream is recorded as closed by the client, not as a cancelled call', async () => {
+    await addExpert({ id: 'peer-stall', provider: 'openai', model: 'stall', endpoint_url: inject('peerUrl') });
+    const abandoned = async () => ((await (await fetch(`${inject('peerUrl')}/stats`)).json()) as { abandoned: number }).abandoned;
+    const before = await abandoned();
+    const ctx = createExecutionContext();
+    const connection = new AbortController();
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'peer-stall', stream: true, messages: [{ role: 'user', content: 'a b c' }] }),
+      signal: connection.signal,
+    });
+    const res = await worker.fetch(request, env, ctx);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
+    connection.abort();
+    while (!(await reader.read()).done);
+    await waitOnExecutionContext(ctx);
+    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    expect(route).toMatchObject({ stream: 1, status: 'error', http_status: 499, error_code: 'client_closed', error_source: 'client' });
+    await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
+  });
+
+  it('a client whose connection goes before the answer is recorded as closed by the client, and its expert call ends', async () => {
+    await addExpert({ id: 'peer-slow', provider: 'openai', model: 'slow-3000', endpoint_url: inject('peerUrl') });
+    const ctx = createExecutionContext();
+    const connection = new AbortController();
+    const request = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'peer-slow', messages: [{ role: 'user', content: 'a b c' }] }),
+      signal: connection.signal,
+    });
+    setTimeout(() => connection.abort(), 200);
+    const res = await worker.fetch(request, env, ctx);
+    await res.text();
+    await waitOnExecutionContext(ctx);
+    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    expect(route).toMatchObject({ stream: 0, status: 'error', http_status: 499, error_code: 'client_closed', error_source: 'client' });
+    expect(Number(route!.latency_ms)).toBeLessThan(2_000);
+  });
+
   it('a prompt that was never recorded is the client’s clear not-recorded error, not an invented answer', async () => {
     const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
     expect(res.status).toBe(422);

@@ -55,7 +55,10 @@ export class RouteRecorder {
     const summary = summarise({ routeId: this.id, policy: effective, decision, calls, outcome, latencyMs, ttftMs });
     const routing = this.cache ? { ...summary, cache: this.cache } : summary;
     this.finished = routing;
-    const err = error instanceof ConclaveError ? error : error ? new ConclaveError(String(error), 500, 'gateway', 'server_error', 'internal_error') : null;
+    // A client that goes away aborts its request's signal, which ends the calls made for it: whatever
+    // error that caused downstream, the route failed because the client left.
+    const cause = error && this.c.req.raw.signal.aborted ? clientClosedError() : error;
+    const err = cause instanceof ConclaveError ? cause : cause ? new ConclaveError(String(cause), 500, 'gateway', 'server_error', 'internal_error') : null;
     const entry: RouteRecord = {
       id: this.id,
       createdAt: this.createdAt,
@@ -90,6 +93,11 @@ export class RouteRecorder {
     if (settled) waitUntil(settled);
     return routing;
   }
+}
+
+/** The route's client went away before its answer was whole (its connection, or its stream, closed). */
+export function clientClosedError(): ConclaveError {
+  return new ConclaveError('the client closed the connection', 499, 'client', 'invalid_request_error', 'client_closed');
 }
 
 export const recordRoute: MiddlewareHandler<AppEnv> = async (c, next) => {

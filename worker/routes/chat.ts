@@ -16,7 +16,7 @@ import { routerState } from '../gateway/router-state';
 import { totalUsage } from '../gateway/routing-summary';
 import { requireApiKey } from '../http/auth';
 import { errorBody } from '../http/errors';
-import { recordRoute, type RouteRecorder } from '../http/route-recorder';
+import { clientClosedError, recordRoute, type RouteRecorder } from '../http/route-recorder';
 import { sseData, sseResponse } from '../http/sse';
 import { readJson } from '../http/validation';
 import { KeyAdmission } from '../limits/admission';
@@ -150,7 +150,7 @@ function streamAnswer(
   }
   return sseResponse(c, events(), () => {
     gone.abort();
-    route.finish(null, new ConclaveError('the client closed the stream', 499, 'client', 'invalid_request_error', 'client_closed'), ttftMs);
+    route.finish(null, clientClosedError(), ttftMs);
   });
 }
 
