@@ -125,7 +125,10 @@ describe('routing history within D1 limits', () => {
     expect(await rows()).toEqual(expected);
     expect(await count("select count(*) as n from routes where id like 'rt_p%' and policy = 'auto' and cost_usd > 0")).toBe(25);
     // Values keep their SQL types through the JSON array: a prompt that reads as a number stays text.
-    const tricky = record('rt_types', [call(0, '7')], { prompt: '42', response: 'say "hi"\n\t€ 😀 \u0000' });
+    const tricky = {
+      ...record('rt_types', [call(0, '7')], { prompt: '42', response: 'say "hi"\n\t€ 😀 \u0000' }),
+      policyJson: { name: 'auto', lambda: 1e-7, big: 1e21, half: 1.5, note: 'say "hi"\n€ 😀 \ud83d \\ /' },
+    };
     await insertRouteRecords(createDb(d1.db), [tricky]);
     const stored = await env.DB.prepare(
       "select prompt, typeof(prompt) as prompt_type, response, created_at, typeof(created_at) as created_type, cost_usd, typeof(cost_usd) as cost_type, stream, ttft_ms from routes where id = 'rt_types'",
@@ -140,6 +143,13 @@ describe('routing history within D1 limits', () => {
       cost_type: 'real',
       stream: 0,
       ttft_ms: null,
+    });
+    // JSON columns come back as the very text written.
+    const json = await env.DB.prepare("select policy_json, messages_json, decision_json from routes where id = 'rt_types'").first();
+    expect(json).toEqual({
+      policy_json: JSON.stringify(tricky.policyJson),
+      messages_json: JSON.stringify(tricky.messages),
+      decision_json: JSON.stringify(tricky.decision),
     });
     expect(await env.DB.prepare("select response, typeof(response) as t from route_calls where route_id = 'rt_types'").first()).toEqual({
       response: '7',
