@@ -40,3 +40,17 @@ export function bytes(n: number): string {
   if (n < 1000) return `${n} B`;
   return n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`;
 }
+
+/** A routing candidate's score, to six decimals without trailing zeros. */
+export function score(n: number): string {
+  return String(Number(n.toFixed(6)));
+}
+
+/** What a routing candidate's score is made of: "similarity 0.8 · cost 0.1". */
+export function scoreParts(detail: Record<string, number | string> | undefined): string {
+  return detail
+    ? Object.entries(detail)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')
+    : '';
+}

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
-import { CSRF_FIELD, type DashboardContext } from './guard';
+import { Csrf } from './controls';
+import type { DashboardContext } from './guard';
 
 export type NavItem = 'overview' | 'experts' | 'policies' | 'routes' | 'keys' | 'spend' | 'router';
 
@@ -35,11 +36,6 @@ function Document(props: { title: string; children: Child }) {
       <body>{props.children}</body>
     </html>
   );
-}
-
-/** The hidden field every POST form of a signed-in page carries. */
-export function Csrf(props: { token: string }) {
-  return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
 }
 
 /** A signed-in page: skip link, navigation, sign-out, then the page's own content in <main>. */
@@ -95,6 +91,16 @@ export function notFoundPage(c: DashboardContext, what: string, nav: NavItem | n
   });
 }
 
+/** After a change and its redirect (`?done=saved&name=x`): "Policy x saved.", when `done` is one of `said`. */
+export function DoneNotice(props: { what: string; done: string | undefined; who: string | undefined; said: readonly string[] }) {
+  const { done, who } = props;
+  return done && who && props.said.includes(done) ? (
+    <p class="notice good" role="status">
+      {props.what} <strong>{who}</strong> {done}.
+    </p>
+  ) : null;
+}
+
 /** A page outside the session (sign-in). */
 export function renderPublicPage(c: Context, opts: { title: string; status?: 200 | 401 | 403; children: Child }) {
   const page = (
@@ -106,39 +112,4 @@ export function renderPublicPage(c: Context, opts: { title: string; status?: 200
     </Document>
   );
   return c.html(page, opts.status ?? 200, SECURITY_HEADERS);
-}
-
-export interface ControlAttrs {
-  id: string;
-  name: string;
-  'aria-describedby'?: string;
-  'aria-invalid'?: 'true';
-}
-
-/** A labelled form control; its hint and validation message are tied to it with aria-describedby. */
-export function Field(props: { name: string; label: string; error?: string | undefined; hint?: string; render: (attrs: ControlAttrs) => Child }) {
-  const id = `f-${props.name}`;
-  const describedBy = [props.hint ? `${id}-hint` : null, props.error ? `${id}-error` : null].filter(Boolean).join(' ');
-  const attrs: ControlAttrs = {
-    id,
-    name: props.name,
-    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-    ...(props.error ? { 'aria-invalid': 'true' as const } : {}),
-  };
-  return (
-    <div class={props.error ? 'field invalid' : 'field'}>
-      <label for={id}>{props.label}</label>
-      {props.render(attrs)}
-      {props.hint ? (
-        <span class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </span>
-      ) : null}
-      {props.error ? (
-        <span class="error" id={`${id}-error`}>
-          {props.error}
-        </span>
-      ) : null}
-    </div>
-  );
 }

@@ -3,7 +3,8 @@ import { seg, type ApiResult } from '../api-client';
 import { readForm, textOf } from '../forms';
 import { ms, usd } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { Csrf, Field } from '../controls';
+import { notFoundPage, renderPage } from '../layout';
 
 interface TestAnswer {
   expert: string;

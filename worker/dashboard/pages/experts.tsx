@@ -11,19 +11,16 @@ import { seg } from '../api-client';
 import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { ms, pct, price } from '../format';
-import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { Csrf, Field, FormErrors, SelectField, SubmitOrCancel, TextField } from '../controls';
+import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { isGpuExpert } from '../moe-trace';
+import { DataTable, num } from '../table';
 import { SkillHeatMap, skillMatrix } from './skill-map';
 
 export type ExpertJson = ReturnType<typeof expertJson>;
 
-const NOTICES: Record<string, string> = {
-  added: 'added',
-  saved: 'saved',
-  enabled: 'enabled',
-  disabled: 'disabled',
-  deleted: 'deleted',
-};
+/** What the list says was done to an expert (`?done=…&id=…`, after a change's redirect). */
+const DONE = ['added', 'saved', 'enabled', 'disabled', 'deleted'];
 
 /** What the form shows: strings as typed, so a rejected value comes back unchanged for fixing. */
 interface ExpertForm {
@@ -109,15 +106,7 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
   return (
     <form class="stack" method="post" action={action} novalidate>
       <Csrf token={props.csrf} />
-      {e[''] ? (
-        <p class="notice bad" role="alert">
-          {e['']}
-        </p>
-      ) : Object.keys(e).length ? (
-        <p class="notice bad" role="alert">
-          The expert was not saved: fix the fields marked below.
-        </p>
-      ) : null}
+      <FormErrors errors={e} summary="The expert was not saved: fix the fields marked below." />
       {props.mode === 'create' ? (
         <Field
           name="id"
@@ -128,27 +117,14 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         />
       ) : null}
       <div class="row">
-        <Field
+        <SelectField
           name="provider"
           label="Provider"
           error={e.provider}
-          render={(a) => (
-            <select {...a}>
-              {PROVIDER_KINDS.map((p) => (
-                <option value={p} selected={v.provider === p}>
-                  {p} — {PROVIDERS[p].label}
-                </option>
-              ))}
-            </select>
-          )}
+          choices={PROVIDER_KINDS.map((p) => ({ value: p, label: `${p} — ${PROVIDERS[p].label}` }))}
+          value={v.provider}
         />
-        <Field
-          name="model"
-          label="Model id"
-          hint="At the provider; for replay, the recorded model's name."
-          error={e.model}
-          render={(a) => <input {...a} type="text" value={v.model} />}
-        />
+        <TextField name="model" label="Model id" hint="At the provider; for replay, the recorded model's name." error={e.model} value={v.model} />
       </div>
       <Field
         name="endpoint_url"
@@ -157,36 +133,32 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         error={e.endpoint_url}
         render={(a) => <input {...a} type="url" value={v.endpoint_url} placeholder="https://…" />}
       />
-      <Field
+      <TextField
         name="api_key_secret"
         label="API key secret name"
         hint="Name of the Worker secret holding the endpoint's key: EXPERT_* (e.g. EXPERT_MY_ENDPOINT_KEY) or a provider's own (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN)."
         error={e.api_key_secret}
-        render={(a) => <input {...a} type="text" value={v.api_key_secret} />}
+        value={v.api_key_secret}
       />
       <div class="row">
-        <Field
+        <TextField
           name="input_price_per_mtok"
           label="Input price (USD / M tokens)"
           error={e.input_price_per_mtok}
-          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.input_price_per_mtok} />}
+          inputmode="decimal"
+          value={v.input_price_per_mtok}
         />
-        <Field
+        <TextField
           name="output_price_per_mtok"
           label="Output price (USD / M tokens)"
           error={e.output_price_per_mtok}
-          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.output_price_per_mtok} />}
+          inputmode="decimal"
+          value={v.output_price_per_mtok}
         />
       </div>
       <div class="row">
-        <Field name="skills" label="Skills" hint="Comma-separated." error={e.skills} render={(a) => <input {...a} type="text" value={v.skills} />} />
-        <Field
-          name="tags"
-          label="Tags"
-          hint="Comma-separated; tag gpu-service marks the GPU service."
-          error={e.tags}
-          render={(a) => <input {...a} type="text" value={v.tags} />}
-        />
+        <TextField name="skills" label="Skills" hint="Comma-separated." error={e.skills} value={v.skills} />
+        <TextField name="tags" label="Tags" hint="Comma-separated; tag gpu-service marks the GPU service." error={e.tags} value={v.tags} />
       </div>
       <fieldset class="field">
         <legend>Capabilities (requests that need one are routed only to experts that have it)</legend>
@@ -198,20 +170,13 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
         ))}
         {e.capabilities ? <span class="error">{e.capabilities}</span> : null}
       </fieldset>
-      <Field
+      <SelectField
         name="task"
         label="Task"
         hint={`Embedding experts serve /v1/embeddings only (providers: ${PROVIDER_KINDS.filter((p) => PROVIDERS[p].embeddings).join(', ')}).`}
         error={e.task}
-        render={(a) => (
-          <select {...a}>
-            {['chat', 'embedding'].map((t) => (
-              <option value={t} selected={v.task === t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        )}
+        choices={['chat', 'embedding']}
+        value={v.task}
       />
       <Field
         name="description"
@@ -228,14 +193,7 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
           <input type="checkbox" name="enabled" checked={v.enabled} /> Enabled (routing may choose it)
         </label>
       </div>
-      <div class="actions">
-        <button class="primary" type="submit">
-          {props.mode === 'create' ? 'Add expert' : 'Save changes'}
-        </button>
-        <a class="button" href="/admin/experts">
-          Cancel
-        </a>
-      </div>
+      <SubmitOrCancel submit={props.mode === 'create' ? 'Add expert' : 'Save changes'} cancel="/admin/experts" />
     </form>
   );
 }
@@ -305,56 +263,38 @@ async function listPage(c: DashboardContext) {
     routerState(createDb(c.env.DB), cacheTtlMs(c.env)),
   ]);
   const byId = new Map(health.data.map((h) => [h.expert, h]));
-  const done = c.req.query('done');
-  const who = c.req.query('id');
   return renderPage(c, {
     title: 'Experts',
     nav: 'experts',
     children: (
       <>
-        {done && NOTICES[done] && who ? (
-          <p class="notice good" role="status">
-            Expert <strong>{who}</strong> {NOTICES[done]}.
-          </p>
-        ) : null}
+        <DoneNotice what="Expert" done={c.req.query('done')} who={c.req.query('id')} said={DONE} />
         <p class="actions">
           <a class="button primary" href="/admin/experts/new">
             Add expert
           </a>
           <span class="muted">{experts.data.length} experts · health over the last hour · circuit state as this Worker instance sees it</span>
         </p>
-        <div class="table-wrap">
-          <table class="registry">
-            <caption class="muted">The expert registry</caption>
-            <thead>
-              <tr>
-                <th scope="col">Expert</th>
-                <th scope="col">Provider: model</th>
-                <th scope="col">State</th>
-                <th scope="col" class="num">
-                  Price in / out ($/Mtok)
-                </th>
-                <th scope="col">Skills</th>
-                <th scope="col" class="num">
-                  Calls (1 h)
-                </th>
-                <th scope="col" class="num">
-                  Error rate
-                </th>
-                <th scope="col" class="num">
-                  p50 / p95
-                </th>
-                <th scope="col">Circuit</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {experts.data.map((e) => (
-                <ExpertRowView e={e} h={byId.get(e.id)} csrf={c.get('csrf')} gpu={isGpuExpert(e, c.env)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="registry"
+          caption="The expert registry"
+          columns={[
+            'Expert',
+            'Provider: model',
+            'State',
+            num('Price in / out ($/Mtok)'),
+            'Skills',
+            num('Calls (1 h)'),
+            num('Error rate'),
+            num('p50 / p95'),
+            'Circuit',
+            'Actions',
+          ]}
+        >
+          {experts.data.map((e) => (
+            <ExpertRowView e={e} h={byId.get(e.id)} csrf={c.get('csrf')} gpu={isGpuExpert(e, c.env)} />
+          ))}
+        </DataTable>
         <h2>Skill profiles</h2>
         <SkillHeatMap matrix={skillMatrix(router.artifacts)} />
       </>

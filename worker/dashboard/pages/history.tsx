@@ -3,7 +3,9 @@ import type { ListedRouteJson } from '../../admin/route-view';
 import { seg } from '../api-client';
 import { ms, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Field, renderPage } from '../layout';
+import { Field, SelectField } from '../controls';
+import { renderPage } from '../layout';
+import { DataTable, num } from '../table';
 import { routePage } from './route';
 
 export const HISTORY_PAGE_SIZE = 25;
@@ -23,19 +25,6 @@ function utcMillis(local: string): string | undefined {
   return Number.isFinite(t) ? String(t) : local;
 }
 
-function Options(props: { value: string; choices: { value: string; label: string }[] }) {
-  return (
-    <>
-      <option value="">any</option>
-      {props.choices.map((o) => (
-        <option value={o.value} selected={props.value === o.value}>
-          {o.label}
-        </option>
-      ))}
-    </>
-  );
-}
-
 function FilterForm(props: { f: Filters; choices: Choices }) {
   const { f, choices } = props;
   return (
@@ -47,26 +36,10 @@ function FilterForm(props: { f: Filters; choices: Choices }) {
         hint='All words must appear; "a phrase", prefix*'
         render={(a) => <input {...a} type="search" value={f.q} />}
       />
-      <Field
-        name="policy"
-        label="Policy"
-        render={(a) => <select {...a}>{<Options value={f.policy} choices={choices.policies.map((p) => ({ value: p, label: p }))} />}</select>}
-      />
-      <Field
-        name="key"
-        label="API key"
-        render={(a) => <select {...a}>{<Options value={f.key} choices={choices.keys.map((k) => ({ value: k.id, label: `${k.name} (${k.id})` }))} />}</select>}
-      />
+      <SelectField name="policy" label="Policy" empty="any" choices={choices.policies} value={f.policy} />
+      <SelectField name="key" label="API key" empty="any" choices={choices.keys.map((k) => ({ value: k.id, label: `${k.name} (${k.id})` }))} value={f.key} />
       <Field name="expert" label="Expert called" render={(a) => <input {...a} type="text" value={f.expert} />} />
-      <Field
-        name="status"
-        label="Status"
-        render={(a) => (
-          <select {...a}>
-            <Options value={f.status} choices={['ok', 'error'].map((s) => ({ value: s, label: s }))} />
-          </select>
-        )}
-      />
+      <SelectField name="status" label="Status" empty="any" choices={['ok', 'error']} value={f.status} />
       <Field name="since" label="From (UTC)" render={(a) => <input {...a} type="datetime-local" value={f.since} />} />
       <Field name="until" label="To (UTC)" render={(a) => <input {...a} type="datetime-local" value={f.until} />} />
       <div class="actions">
@@ -104,57 +77,40 @@ function excerpt(text: string, max = 90): string {
 
 function RouteTable(props: { routes: ListedRouteJson[]; keyNames: Map<string, string> }) {
   return (
-    <div class="table-wrap">
-      <table class="history">
-        <caption class="muted">Routed requests, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time (UTC)</th>
-            <th scope="col">Prompt</th>
-            <th scope="col">Key</th>
-            <th scope="col">Policy</th>
-            <th scope="col">Experts called</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              Latency
-            </th>
-            <th scope="col" class="num">
-              Cost
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.routes.map((r) => (
-            <tr>
-              <th scope="row">
-                <a href={`/admin/routes/${seg(r.id)}`} aria-label={`Route ${r.id} at ${utc(r.created_at)}`}>
-                  {utc(r.created_at)}
-                </a>
-              </th>
-              <td class="prompt">
-                {excerpt(r.prompt)}
-                {r.response !== null ? <div class="muted">→ {excerpt(r.response, 60)}</div> : null}
-              </td>
-              <td>{r.api_key_id ? (props.keyNames.get(r.api_key_id) ?? r.api_key_id) : <span class="muted">dev key</span>}</td>
-              <td>
-                {r.policy}
-                <div class="muted">
-                  {r.strategy} → {r.aggregation}
-                </div>
-              </td>
-              <td>
-                <Called called={r.called} />
-              </td>
-              <td>
-                <span class={`pill ${r.status}`}>{r.status === 'ok' ? 'ok' : `${r.http_status} ${r.error?.code ?? 'error'}`}</span>
-              </td>
-              <td class="num">{ms(r.latency_ms)}</td>
-              <td class="num">{usd(r.cost_usd)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      class="history"
+      caption="Routed requests, newest first"
+      columns={['Time (UTC)', 'Prompt', 'Key', 'Policy', 'Experts called', 'Status', num('Latency'), num('Cost')]}
+    >
+      {props.routes.map((r) => (
+        <tr>
+          <th scope="row">
+            <a href={`/admin/routes/${seg(r.id)}`} aria-label={`Route ${r.id} at ${utc(r.created_at)}`}>
+              {utc(r.created_at)}
+            </a>
+          </th>
+          <td class="prompt">
+            {excerpt(r.prompt)}
+            {r.response !== null ? <div class="muted">→ {excerpt(r.response, 60)}</div> : null}
+          </td>
+          <td>{r.api_key_id ? (props.keyNames.get(r.api_key_id) ?? r.api_key_id) : <span class="muted">dev key</span>}</td>
+          <td>
+            {r.policy}
+            <div class="muted">
+              {r.strategy} → {r.aggregation}
+            </div>
+          </td>
+          <td>
+            <Called called={r.called} />
+          </td>
+          <td>
+            <span class={`pill ${r.status}`}>{r.status === 'ok' ? 'ok' : `${r.http_status} ${r.error?.code ?? 'error'}`}</span>
+          </td>
+          <td class="num">{ms(r.latency_ms)}</td>
+          <td class="num">{usd(r.cost_usd)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -6,8 +6,10 @@ import { seg } from '../api-client';
 import { apiFieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import { usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { Checks, Csrf, FormErrors, PostButton, SubmitOrCancel, TextField } from '../controls';
+import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { ColumnChart } from '../svg';
+import { DataTable, num } from '../table';
 
 // API keys: create one (its secret shown once), set its scope and limits, see what it spent against
 // its budgets, revoke it. Everything through the admin API's /keys and /spend.
@@ -35,63 +37,46 @@ function scope(list: string[] | null): string {
 
 function KeyTable(props: { keys: KeyJson[]; csrf: string }) {
   return (
-    <div class="table-wrap">
-      <table class="keys">
-        <caption class="muted">API keys; a key is shown only when it is created (its SHA-256 is stored)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Key</th>
-            <th scope="col">May use</th>
-            <th scope="col" class="num">
-              Requests / min
-            </th>
-            <th scope="col">Spent today</th>
-            <th scope="col">Spent this month</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.keys.map((k) => (
-            <tr>
-              <th scope="row">
-                <a href={`/admin/keys/${seg(k.id)}`}>{k.name}</a>
-                <div class="muted">
-                  {k.prefix}… · {k.id}
-                </div>
-              </th>
-              <td>
-                policies: {scope(k.allowed_policies)}
-                <div class="muted">experts: {scope(k.allowed_experts)}</div>
-              </td>
-              <td class="num">{k.rpm_limit ?? <span class="muted">no limit</span>}</td>
-              <td>
-                <Budget spent={k.spend.today_usd} budget={k.daily_budget_usd} label={`${k.name} today`} />
-              </td>
-              <td>
-                <Budget spent={k.spend.month_usd} budget={k.monthly_budget_usd} label={`${k.name} this month`} />
-              </td>
-              <td>{k.revoked_at ? <span class="pill error">revoked</span> : <span class="pill ok">active</span>}</td>
-              <td>
-                <div class="actions">
-                  <a class="button" href={`/admin/keys/${seg(k.id)}`} aria-label={`Edit ${k.name}`}>
-                    Edit
-                  </a>
-                  {k.revoked_at ? null : (
-                    <form method="post" action={`/admin/keys/${seg(k.id)}/revoke`}>
-                      <Csrf token={props.csrf} />
-                      <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>
-                        Revoke
-                      </button>
-                    </form>
-                  )}
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      class="keys"
+      caption="API keys; a key is shown only when it is created (its SHA-256 is stored)"
+      columns={['Key', 'May use', num('Requests / min'), 'Spent today', 'Spent this month', 'Status', 'Actions']}
+    >
+      {props.keys.map((k) => (
+        <tr>
+          <th scope="row">
+            <a href={`/admin/keys/${seg(k.id)}`}>{k.name}</a>
+            <div class="muted">
+              {k.prefix}… · {k.id}
+            </div>
+          </th>
+          <td>
+            policies: {scope(k.allowed_policies)}
+            <div class="muted">experts: {scope(k.allowed_experts)}</div>
+          </td>
+          <td class="num">{k.rpm_limit ?? <span class="muted">no limit</span>}</td>
+          <td>
+            <Budget spent={k.spend.today_usd} budget={k.daily_budget_usd} label={`${k.name} today`} />
+          </td>
+          <td>
+            <Budget spent={k.spend.month_usd} budget={k.monthly_budget_usd} label={`${k.name} this month`} />
+          </td>
+          <td>{k.revoked_at ? <span class="pill error">revoked</span> : <span class="pill ok">active</span>}</td>
+          <td>
+            <div class="actions">
+              <a class="button" href={`/admin/keys/${seg(k.id)}`} aria-label={`Edit ${k.name}`}>
+                Edit
+              </a>
+              {k.revoked_at ? null : (
+                <PostButton action={`/admin/keys/${seg(k.id)}/revoke`} csrf={props.csrf} class="danger" aria-label={`Revoke ${k.name}`}>
+                  Revoke
+                </PostButton>
+              )}
+            </div>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -142,82 +127,49 @@ function bodyOf(f: FormValues) {
   };
 }
 
-function Checks(props: { name: 'allowed_policies' | 'allowed_experts'; legend: string; options: string[]; ticked: string[]; error: string | undefined }) {
-  return (
-    <fieldset class="checks" aria-describedby={props.error ? `${props.name}-error` : undefined}>
-      <legend>{props.legend}</legend>
-      {props.options.map((o, i) => (
-        <label>
-          <input type="checkbox" name={props.name} value={o} id={`${props.name}-${i}`} checked={props.ticked.includes(o)} /> {o}
-        </label>
-      ))}
-      {props.error ? (
-        <span class="error" id={`${props.name}-error`}>
-          {props.error}
-        </span>
-      ) : null}
-    </fieldset>
-  );
-}
-
 function KeyFormView(props: { action: string; v: KeyForm; e: FieldErrors; choices: Choices; csrf: string; submit: string }) {
   const { v, e } = props;
   return (
     <form class="stack" method="post" action={props.action}>
       <Csrf token={props.csrf} />
-      {e[''] ? (
-        <p class="notice bad" role="alert">
-          {e['']}
-        </p>
-      ) : null}
-      <Field name="name" label="Name" hint="Who or what uses it (a team, an app)." error={e.name} render={(a) => <input {...a} type="text" value={v.name} />} />
+      <FormErrors errors={e} />
+      <TextField name="name" label="Name" hint="Who or what uses it (a team, an app)." error={e.name} value={v.name} />
       <div class="row">
-        <Field
+        <TextField
           name="daily_budget_usd"
           label="Daily budget (USD)"
           hint="Empty: none. UTC days."
           error={e.daily_budget_usd}
-          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.daily_budget_usd} />}
+          inputmode="decimal"
+          value={v.daily_budget_usd}
         />
-        <Field
+        <TextField
           name="monthly_budget_usd"
           label="Monthly budget (USD)"
           hint="Empty: none."
           error={e.monthly_budget_usd}
-          render={(a) => <input {...a} type="text" inputmode="decimal" value={v.monthly_budget_usd} />}
+          inputmode="decimal"
+          value={v.monthly_budget_usd}
         />
-        <Field
-          name="rpm_limit"
-          label="Requests per minute"
-          hint="Empty: no limit."
-          error={e.rpm_limit}
-          render={(a) => <input {...a} type="text" inputmode="numeric" value={v.rpm_limit} />}
-        />
+        <TextField name="rpm_limit" label="Requests per minute" hint="Empty: no limit." error={e.rpm_limit} inputmode="numeric" value={v.rpm_limit} />
       </div>
       <div class="row">
         <Checks
           name="allowed_policies"
           legend="Policies and models it may name, as they are: requests may only narrow them (none ticked: all)"
-          options={props.choices.policies}
+          choices={props.choices.policies}
           ticked={v.allowed_policies}
           error={e.allowed_policies}
         />
         <Checks
           name="allowed_experts"
           legend="Experts it may reach (none ticked: all)"
-          options={props.choices.experts}
+          choices={props.choices.experts}
           ticked={v.allowed_experts}
           error={e.allowed_experts}
         />
       </div>
-      <div class="actions">
-        <button class="primary" type="submit">
-          {props.submit}
-        </button>
-        <a class="button" href="/admin/keys">
-          Cancel
-        </a>
-      </div>
+      <SubmitOrCancel submit={props.submit} cancel="/admin/keys" />
     </form>
   );
 }
@@ -232,8 +184,6 @@ async function choices(c: DashboardContext): Promise<Choices> {
 
 async function listPage(c: DashboardContext, created?: { key: KeyJson & { key: string } }) {
   const keys = await c.get('api').must<{ data: KeyJson[] }>('/keys');
-  const done = c.req.query('done');
-  const who = c.req.query('name');
   return renderPage(c, {
     title: 'API keys',
     nav: 'keys',
@@ -246,11 +196,9 @@ async function listPage(c: DashboardContext, created?: { key: KeyJson & { key: s
             <p>Copy it now: it is shown only this once.</p>
             <pre class="text secret">{created.key.key}</pre>
           </section>
-        ) : done && who && ['saved', 'revoked'].includes(done) ? (
-          <p class="notice good" role="status">
-            Key <strong>{who}</strong> {done}.
-          </p>
-        ) : null}
+        ) : (
+          <DoneNotice what="Key" done={c.req.query('done')} who={c.req.query('name')} said={['saved', 'revoked']} />
+        )}
         <p>
           <a class="button primary" href="/admin/keys/new">
             New key
@@ -343,12 +291,9 @@ async function editPage(c: DashboardContext, id: string, v?: KeyForm, e: FieldEr
         </dl>
         <SpendChart c={c} apiKey={k} />
         {k.revoked_at ? null : (
-          <form method="post" action={`/admin/keys/${seg(id)}/revoke`}>
-            <Csrf token={c.get('csrf')} />
-            <button type="submit" class="danger">
-              Revoke this key
-            </button>
-          </form>
+          <PostButton action={`/admin/keys/${seg(id)}/revoke`} csrf={c.get('csrf')} class="danger">
+            Revoke this key
+          </PostButton>
         )}
       </>
     ),

@@ -2,8 +2,9 @@ import type { Stats, StatsWindow } from '../../admin/stats';
 import { STATS_WINDOWS } from '../../admin/stats';
 import { axisNumber, counted, ms, pct, usd } from '../format';
 import type { DashboardContext } from '../guard';
+import { choicesOf, FilterForm, SelectField } from '../controls';
 import { choiceOf } from '../forms';
-import { Field, renderPage } from '../layout';
+import { renderPage } from '../layout';
 import { BarList, ColumnChart, LineChart } from '../svg';
 
 const WINDOW_LABELS: Record<StatsWindow, string> = { '1h': 'last hour', '6h': 'last 6 hours', '24h': 'last 24 hours', '7d': 'last 7 days' };
@@ -106,26 +107,9 @@ export async function overviewPage(c: DashboardContext) {
     nav: 'overview',
     children: (
       <>
-        <form class="filters" method="get" action="/admin">
-          <Field
-            name="window"
-            label="Time window"
-            render={(a) => (
-              <select {...a}>
-                {(Object.keys(STATS_WINDOWS) as StatsWindow[]).map((w) => (
-                  <option value={w} selected={w === window}>
-                    {WINDOW_LABELS[w]}
-                  </option>
-                ))}
-              </select>
-            )}
-          />
-          <div>
-            <button class="primary" type="submit">
-              Show
-            </button>
-          </div>
-        </form>
+        <FilterForm action="/admin">
+          <SelectField name="window" label="Time window" choices={choicesOf(WINDOW_LABELS)} value={window} />
+        </FilterForm>
         {s.truncated ? <p class="notice">More routes than the dashboard reads at once: figures cover the newest of them.</p> : null}
         <div class="cards">
           <Card label="Requests" value={String(s.totals.requests)} />

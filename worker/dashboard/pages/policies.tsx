@@ -3,10 +3,12 @@ import type { RoutePreview } from '../../admin/preview';
 import { savedPolicyConfigSchema } from '../../gateway/policies';
 import { seg, type ApiResult } from '../api-client';
 import { apiFieldErrors, fieldErrors, readForm, textOf, type FieldErrors, type FormValues } from '../forms';
-import { usd } from '../format';
+import { score, scoreParts, usd } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Csrf, Field, notFoundPage, renderPage } from '../layout';
+import { Checks, Csrf, Field, FormErrors, Options, PostButton, SubmitOrCancel, TextField } from '../controls';
+import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { configFromPost, KNOBS, knobValuesFromPost, knobValuesOf, type Knob, type KnobGroup, type KnobValues } from '../policy-knobs';
+import { DataTable, num } from '../table';
 import type { ExpertJson } from './experts';
 
 interface PolicyJson {
@@ -59,19 +61,6 @@ const GROUPS: { id: KnobGroup; legend: string }[] = [
   { id: 'limits', legend: 'Limits' },
 ];
 
-function Options(props: { options: readonly string[]; value: string; empty?: string }) {
-  return (
-    <>
-      {props.empty !== undefined ? <option value="">{props.empty}</option> : null}
-      {props.options.map((o) => (
-        <option value={o} selected={o === props.value}>
-          {o}
-        </option>
-      ))}
-    </>
-  );
-}
-
 /** One knob's control, as its type calls for. */
 function KnobField(props: { knob: Knob; value: string | string[] | undefined; error: string | undefined; experts: ExpertJson[] }) {
   const { knob: k, error } = props;
@@ -79,34 +68,19 @@ function KnobField(props: { knob: Knob; value: string | string[] | undefined; er
   const c = k.control;
   if (c.kind === 'experts' && !c.ordered) {
     const ticked = Array.isArray(props.value) ? props.value : [];
-    return (
-      <fieldset class="checks" aria-describedby={error ? `${k.name}-error` : undefined}>
-        <legend>{k.label}</legend>
-        {props.experts.map((x, i) => (
-          <label>
-            <input type="checkbox" name={k.name} value={x.id} id={`${k.name}-${i}`} checked={ticked.includes(x.id)} /> {x.id}
-            {x.enabled ? '' : ' (disabled)'}
-          </label>
-        ))}
-        {error ? (
-          <span class="error" id={`${k.name}-error`}>
-            {error}
-          </span>
-        ) : null}
-      </fieldset>
-    );
+    const experts = props.experts.map((x) => ({ value: x.id, label: `${x.id}${x.enabled ? '' : ' (disabled)'}` }));
+    return <Checks name={k.name} legend={k.label} choices={experts} ticked={ticked} error={error} />;
   }
-  const hint = k.hint ? { hint: k.hint } : {};
   return (
     <Field
       name={k.name}
       label={k.label}
-      {...hint}
+      hint={k.hint}
       error={error}
       render={(a) =>
         c.kind === 'select' ? (
           <select {...a}>
-            <Options options={c.options} value={text} {...(REQUIRED.has(k.name) ? {} : { empty: '— default —' })} />
+            <Options choices={c.options} value={text} {...(REQUIRED.has(k.name) ? {} : { empty: '— default —' })} />
           </select>
         ) : c.kind === 'boolean' ? (
           <select {...a}>
@@ -120,7 +94,7 @@ function KnobField(props: { knob: Knob; value: string | string[] | undefined; er
           </select>
         ) : c.kind === 'expert' ? (
           <select {...a}>
-            <Options options={props.experts.map((x) => x.id)} value={text} empty={k.name === 'aggregator' ? '— chosen automatically —' : '— none —'} />
+            <Options choices={props.experts.map((x) => x.id)} value={text} empty={k.name === 'aggregator' ? '— chosen automatically —' : '— none —'} />
           </select>
         ) : (
           <input {...a} type="text" {...(c.kind === 'number' ? { inputmode: c.integer ? 'numeric' : 'decimal' } : {})} value={text} />
@@ -140,27 +114,26 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
     <form class="stack" method="post" action={saveAction}>
       <Csrf token={props.csrf} />
       <input type="hidden" name="editing" value={v.editing} />
-      {e[''] ? (
-        <p class="notice bad" role="alert">
-          {e['']}
-        </p>
-      ) : Object.keys(e).length ? (
-        <p class="notice bad" role="alert">
-          {unshown.map(([k, m]) => `${k}: ${m}. `).join('')}
-          {unshown.length < Object.keys(e).length ? 'Fix the fields marked below.' : ''}
-        </p>
-      ) : null}
+      <FormErrors
+        errors={e}
+        summary={
+          <>
+            {unshown.map(([k, m]) => `${k}: ${m}. `).join('')}
+            {unshown.length < Object.keys(e).length ? 'Fix the fields marked below.' : ''}
+          </>
+        }
+      />
       {props.builtin ? <p class="notice">This is a built-in policy: saving it stores your version, which then replaces the built-in one.</p> : null}
       {v.editing ? null : (
-        <Field
+        <TextField
           name="name"
           label="Name"
           hint="Lower-case letters, digits and . _ - ; clients send it as the request's model."
           error={e.name}
-          render={(a) => <input {...a} type="text" value={v.name} />}
+          value={v.name}
         />
       )}
-      <Field name="description" label="Description" error={e.description} render={(a) => <input {...a} type="text" value={v.description} />} />
+      <TextField name="description" label="Description" error={e.description} value={v.description} />
       {GROUPS.map((g) => {
         const knobs = KNOBS.filter((k) => k.group === g.id);
         const plain = knobs.filter((k) => !(k.control.kind === 'experts' && !k.control.ordered));
@@ -183,14 +156,7 @@ function PolicyFormView(props: { v: PolicyForm; e: FieldErrors; experts: ExpertJ
           </fieldset>
         );
       })}
-      <div class="actions">
-        <button class="primary" type="submit">
-          Save policy
-        </button>
-        <a class="button" href="/admin/policies">
-          Cancel
-        </a>
-      </div>
+      <SubmitOrCancel submit="Save policy" cancel="/admin/policies" />
       <h2>Preview</h2>
       <Field
         name="prompt"
@@ -245,48 +211,25 @@ function PreviewResult(props: { p: RoutePreview }) {
         ≈ {p.prompt_tokens} tokens.
         {skills.length ? ` Skills read from the prompt: ${skills.join(', ')}.` : ''}
       </p>
-      <div class="table-wrap">
-        <table>
-          <caption>Every eligible expert as the strategy ranked it</caption>
-          <thead>
+      <DataTable
+        caption="Every eligible expert as the strategy ranked it"
+        plainCaption
+        columns={[num('Rank'), 'Expert', num('Score'), 'Why (score parts)', num('Est. cost'), 'Chosen']}
+      >
+        {p.ranked.map((c, i) => {
+          const pick = chosen.get(c.expert);
+          return (
             <tr>
-              <th scope="col" class="num">
-                Rank
-              </th>
-              <th scope="col">Expert</th>
-              <th scope="col" class="num">
-                Score
-              </th>
-              <th scope="col">Why (score parts)</th>
-              <th scope="col" class="num">
-                Est. cost
-              </th>
-              <th scope="col">Chosen</th>
+              <td class="num">{i + 1}</td>
+              <th scope="row">{c.expert}</th>
+              <td class="num">{score(c.score)}</td>
+              <td>{scoreParts(c.detail)}</td>
+              <td class="num">{usd(c.estimated_cost_usd)}</td>
+              <td>{pick ? (pick.over ? `stage ${pick.stage}: over the cost cap, skipped` : `stage ${pick.stage}`) : ''}</td>
             </tr>
-          </thead>
-          <tbody>
-            {p.ranked.map((c, i) => {
-              const pick = chosen.get(c.expert);
-              return (
-                <tr>
-                  <td class="num">{i + 1}</td>
-                  <th scope="row">{c.expert}</th>
-                  <td class="num">{Number(c.score.toFixed(6))}</td>
-                  <td>
-                    {c.detail
-                      ? Object.entries(c.detail)
-                          .map(([k, v]) => `${k} ${v}`)
-                          .join(' · ')
-                      : ''}
-                  </td>
-                  <td class="num">{usd(c.estimated_cost_usd)}</td>
-                  <td>{pick ? (pick.over ? `stage ${pick.stage}: over the cost cap, skipped` : `stage ${pick.stage}`) : ''}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {[...excluded].map(([reason, xs]) => (
         <p class="muted">
           Not eligible ({reason}): {xs.join(', ')}.
@@ -333,80 +276,54 @@ function otherSettings(config: Record<string, unknown>): string {
 
 async function listPage(c: DashboardContext) {
   const policies = await c.get('api').must<{ data: PolicyJson[] }>('/policies');
-  const done = c.req.query('done');
-  const who = c.req.query('name');
   const cell = (v: unknown) => (v === undefined ? <span class="muted">–</span> : Array.isArray(v) ? v.join(', ') : String(v));
   return renderPage(c, {
     title: 'Policies',
     nav: 'policies',
     children: (
       <>
-        {done && who && ['saved', 'deleted'].includes(done) ? (
-          <p class="notice good" role="status">
-            Policy <strong>{who}</strong> {done}.
-          </p>
-        ) : null}
+        <DoneNotice what="Policy" done={c.req.query('done')} who={c.req.query('name')} said={['saved', 'deleted']} />
         <p>
           <a class="button primary" href="/admin/policies/new">
             New policy
           </a>
         </p>
-        <div class="table-wrap">
-          <table>
-            <caption class="muted">
+        <DataTable
+          caption={
+            <>
               Named routing policies; clients pick one with the request's <code>model</code>
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Strategy</th>
-                <th scope="col" class="num">
-                  k
-                </th>
-                <th scope="col">Aggregation</th>
-                <th scope="col">Aggregator</th>
-                <th scope="col" class="num">
-                  Cost cap
-                </th>
-                <th scope="col">Allowed experts</th>
-                <th scope="col">Other settings</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {policies.data.map((p) => (
-                <tr>
-                  <th scope="row">
-                    {p.name}
-                    <div class="muted">{p.builtin ? 'built-in' : p.description}</div>
-                  </th>
-                  <td>{cell(p.config.strategy)}</td>
-                  <td class="num">{cell(p.config.k)}</td>
-                  <td>{cell(p.config.aggregate)}</td>
-                  <td>{cell(p.config.aggregator)}</td>
-                  <td class="num">{typeof p.config.max_cost_usd === 'number' ? usd(p.config.max_cost_usd) : cell(undefined)}</td>
-                  <td>{Array.isArray(p.config.allow) ? p.config.allow.join(', ') : <span class="muted">all</span>}</td>
-                  <td>{otherSettings(p.config) || <span class="muted">–</span>}</td>
-                  <td>
-                    <div class="actions">
-                      <a class="button" href={`/admin/policies/${seg(p.name)}`} aria-label={`Edit or preview ${p.name}`}>
-                        Edit / preview
-                      </a>
-                      {p.builtin ? null : (
-                        <form method="post" action={`/admin/policies/${seg(p.name)}/delete`}>
-                          <Csrf token={c.get('csrf')} />
-                          <button type="submit" aria-label={`Delete ${p.name}`}>
-                            Delete
-                          </button>
-                        </form>
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            </>
+          }
+          columns={['Name', 'Strategy', num('k'), 'Aggregation', 'Aggregator', num('Cost cap'), 'Allowed experts', 'Other settings', 'Actions']}
+        >
+          {policies.data.map((p) => (
+            <tr>
+              <th scope="row">
+                {p.name}
+                <div class="muted">{p.builtin ? 'built-in' : p.description}</div>
+              </th>
+              <td>{cell(p.config.strategy)}</td>
+              <td class="num">{cell(p.config.k)}</td>
+              <td>{cell(p.config.aggregate)}</td>
+              <td>{cell(p.config.aggregator)}</td>
+              <td class="num">{typeof p.config.max_cost_usd === 'number' ? usd(p.config.max_cost_usd) : cell(undefined)}</td>
+              <td>{Array.isArray(p.config.allow) ? p.config.allow.join(', ') : <span class="muted">all</span>}</td>
+              <td>{otherSettings(p.config) || <span class="muted">–</span>}</td>
+              <td>
+                <div class="actions">
+                  <a class="button" href={`/admin/policies/${seg(p.name)}`} aria-label={`Edit or preview ${p.name}`}>
+                    Edit / preview
+                  </a>
+                  {p.builtin ? null : (
+                    <PostButton action={`/admin/policies/${seg(p.name)}/delete`} csrf={c.get('csrf')} aria-label={`Delete ${p.name}`}>
+                      Delete
+                    </PostButton>
+                  )}
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </>
     ),
   });

@@ -1,8 +1,9 @@
 import type { CallJson, CandidateJson, FeedbackJson, RouteDetailJson, RouteJson } from '../../admin/route-view';
 import { seg } from '../api-client';
-import { ms, usd, utc } from '../format';
+import { ms, score, scoreParts, usd, utc } from '../format';
 import type { DashboardContext } from '../guard';
 import { notFoundPage, renderPage } from '../layout';
+import { DataTable, num } from '../table';
 import { Timeline, type TimelineCall } from '../timeline';
 
 // One route: what was asked and answered, the calls really made on a time line, how the answers
@@ -50,39 +51,19 @@ function Decision(props: { decision: RouteJson['decision'] }) {
   const stageOf = new Map((props.decision?.stages ?? []).flatMap((stage, i) => stage.map((c) => [c.expert, i] as const)));
   if (ranked.length === 0) return <p class="muted">No routing decision was made (the request failed before routing).</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="muted">
-          The plan: every eligible expert as the strategy scored it, and the stage it was planned for (a cascade calls a later stage only when it escalates)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Expert</th>
-            <th scope="col">Planned</th>
-            <th scope="col" class="num">
-              Score
-            </th>
-            <th scope="col">Why (score parts)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ranked.map((c) => (
-            <tr>
-              <th scope="row">{c.expert}</th>
-              <td>{stageOf.has(c.expert) ? `stage ${stageOf.get(c.expert)}` : ''}</td>
-              <td class="num">{Number(c.score.toFixed(6))}</td>
-              <td>
-                {c.detail
-                  ? Object.entries(c.detail)
-                      .map(([k, v]) => `${k} ${v}`)
-                      .join(' · ')
-                  : ''}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="The plan: every eligible expert as the strategy scored it, and the stage it was planned for (a cascade calls a later stage only when it escalates)"
+      columns={['Expert', 'Planned', num('Score'), 'Why (score parts)']}
+    >
+      {ranked.map((c) => (
+        <tr>
+          <th scope="row">{c.expert}</th>
+          <td>{stageOf.has(c.expert) ? `stage ${stageOf.get(c.expert)}` : ''}</td>
+          <td class="num">{score(c.score)}</td>
+          <td>{scoreParts(c.detail)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -101,57 +82,30 @@ function Calls(props: { calls: CallJson[]; start: string }) {
         <figcaption>When each call started and how long it took</figcaption>
         <Timeline id="calls-timeline" calls={timeline} totalMs={0} />
       </figure>
-      <div class="table-wrap">
-        <table>
-          <caption class="muted">Every call made for this route, in the order they started</caption>
-          <thead>
-            <tr>
-              <th scope="col">Expert</th>
-              <th scope="col">Role</th>
-              <th scope="col" class="num">
-                Stage
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Started
-              </th>
-              <th scope="col" class="num">
-                Attempts
-              </th>
-              <th scope="col" class="num">
-                Latency
-              </th>
-              <th scope="col" class="num">
-                Tokens in / out
-              </th>
-              <th scope="col" class="num">
-                Cost
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.calls.map((call) => (
-              <tr>
-                <th scope="row">
-                  <a href={`#call-${call.id}`}>{call.expert}</a>
-                </th>
-                <td>{call.role}</td>
-                <td class="num">{call.stage}</td>
-                <td>
-                  <span class={`pill ${call.status}`}>{call.status}</span>
-                </td>
-                <td class="num">+{ms(Math.max(0, Date.parse(call.started_at) - t0))}</td>
-                <td class="num">{call.attempts}</td>
-                <td class="num">{ms(call.latency_ms)}</td>
-                <td class="num">
-                  {call.usage.prompt_tokens} / {call.usage.completion_tokens}
-                </td>
-                <td class="num">{usd(call.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Every call made for this route, in the order they started"
+        columns={['Expert', 'Role', num('Stage'), 'Status', num('Started'), num('Attempts'), num('Latency'), num('Tokens in / out'), num('Cost')]}
+      >
+        {props.calls.map((call) => (
+          <tr>
+            <th scope="row">
+              <a href={`#call-${call.id}`}>{call.expert}</a>
+            </th>
+            <td>{call.role}</td>
+            <td class="num">{call.stage}</td>
+            <td>
+              <span class={`pill ${call.status}`}>{call.status}</span>
+            </td>
+            <td class="num">+{ms(Math.max(0, Date.parse(call.started_at) - t0))}</td>
+            <td class="num">{call.attempts}</td>
+            <td class="num">{ms(call.latency_ms)}</td>
+            <td class="num">
+              {call.usage.prompt_tokens} / {call.usage.completion_tokens}
+            </td>
+            <td class="num">{usd(call.cost_usd)}</td>
+          </tr>
+        ))}
+      </DataTable>
       {props.calls.map((call) => (
         <section id={`call-${call.id}`} aria-labelledby={`call-${call.id}-h`}>
           <h3 id={`call-${call.id}-h`}>
@@ -185,29 +139,16 @@ function Aggregation(props: { detail: Record<string, unknown> | null; aggregatio
         .
       </p>
       {votes.length ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="muted">Votes per normalised answer</caption>
-            <thead>
+        <DataTable caption="Votes per normalised answer" columns={['Answer', num('Votes')]}>
+          {votes
+            .sort((a, b) => b[1] - a[1])
+            .map(([answer, n]) => (
               <tr>
-                <th scope="col">Answer</th>
-                <th scope="col" class="num">
-                  Votes
-                </th>
+                <th scope="row">{answer}</th>
+                <td class="num">{Number(n.toFixed(4))}</td>
               </tr>
-            </thead>
-            <tbody>
-              {votes
-                .sort((a, b) => b[1] - a[1])
-                .map(([answer, n]) => (
-                  <tr>
-                    <th scope="row">{answer}</th>
-                    <td class="num">{Number(n.toFixed(4))}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+        </DataTable>
       ) : null}
       {Object.keys(rest).length ? (
         <details>

@@ -3,7 +3,9 @@ import type { LearningReport } from '../../learning/learn';
 import type { ApiResult } from '../api-client';
 import { bytes, counted, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Csrf, renderPage } from '../layout';
+import { PostButton } from '../controls';
+import { renderPage } from '../layout';
+import { DataTable, num } from '../table';
 
 /** One row of GET /admin/api/artifacts. */
 interface ArtifactJson {
@@ -25,40 +27,24 @@ function ArtifactTable(props: { artifacts: ArtifactJson[] }) {
     );
   }
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="muted">The live (newest) version of every trained router artifact</caption>
-        <thead>
-          <tr>
-            <th scope="col">Artifact</th>
-            <th scope="col" class="num">
-              Version
-            </th>
-            <th scope="col" class="num">
-              Size
-            </th>
-            <th scope="col">Learned through feedback</th>
-            <th scope="col">Learns from feedback</th>
-            <th scope="col">Created (UTC)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.artifacts.map((a) => (
-            <tr>
-              <th scope="row">{a.name}</th>
-              <td class="num">{a.version}</td>
-              <td class="num">
-                {bytes(a.bytes)}
-                <div class="muted">{counted(a.chunks, 'chunk')}</div>
-              </td>
-              <td>{a.feedback_through ? `#${a.feedback_through}` : <span class="muted">none yet</span>}</td>
-              <td>{a.learns_online ? 'yes' : <span class="muted">no, trained offline</span>}</td>
-              <td>{utc(Date.parse(a.created_at))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="The live (newest) version of every trained router artifact"
+      columns={['Artifact', num('Version'), num('Size'), 'Learned through feedback', 'Learns from feedback', 'Created (UTC)']}
+    >
+      {props.artifacts.map((a) => (
+        <tr>
+          <th scope="row">{a.name}</th>
+          <td class="num">{a.version}</td>
+          <td class="num">
+            {bytes(a.bytes)}
+            <div class="muted">{counted(a.chunks, 'chunk')}</div>
+          </td>
+          <td>{a.feedback_through ? `#${a.feedback_through}` : <span class="muted">none yet</span>}</td>
+          <td>{a.learns_online ? 'yes' : <span class="muted">no, trained offline</span>}</td>
+          <td>{utc(Date.parse(a.created_at))}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -97,12 +83,9 @@ async function page(c: DashboardContext, report: ApiResult<LearningReport> | nul
           The bandit learns within seconds of a rating and the cron job teaches the other routers every 15 minutes. This runs that learning now, over the
           ratings each artifact has not seen yet; a rating is never learned twice.
         </p>
-        <form method="post" action="/admin/router/learn">
-          <Csrf token={c.get('csrf')} />
-          <button class="primary" type="submit">
-            Learn from feedback now
-          </button>
-        </form>
+        <PostButton action="/admin/router/learn" csrf={c.get('csrf')} class="primary">
+          Learn from feedback now
+        </PostButton>
       </>
     ),
   });

@@ -3,7 +3,8 @@ import { safeEqual } from '../../http/auth';
 import { createDb } from '../../db/client';
 import { revokeSession } from '../../db/sessions';
 import { currentSession, safeNext, sameOrigin, type DashboardContext, type DashboardEnv } from '../guard';
-import { Field, renderPublicPage } from '../layout';
+import { Field } from '../controls';
+import { renderPublicPage } from '../layout';
 import { clearSessionCookie, issueSession, setSessionCookie } from '../session';
 
 function SignInForm(props: { next: string; error?: string }) {

@@ -1,10 +1,12 @@
 import type { SpendLine } from '../../admin/spend';
 import { seg } from '../api-client';
+import { choicesOf, FilterForm, SelectField } from '../controls';
 import { choiceOf } from '../forms';
 import { pct, usd } from '../format';
 import type { DashboardContext } from '../guard';
-import { Field, renderPage } from '../layout';
+import { renderPage } from '../layout';
 import { BarList, ColumnChart } from '../svg';
+import { DataTable, num } from '../table';
 import { Card } from './overview';
 
 // What the gateway spent, per key, policy or expert, per UTC day or month (GET /admin/api/spend).
@@ -46,47 +48,23 @@ function Totals(props: { s: SpendBody }) {
   const { s } = props;
   const noun = s.by === 'expert' ? 'Calls' : 'Requests';
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="muted">
-          Totals from {s.since} to {s.until} (UTC), most spent first
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">{BY[s.by]}</th>
-            <th scope="col" class="num">
-              {noun}
-            </th>
-            <th scope="col" class="num">
-              Failed
-            </th>
-            <th scope="col" class="num">
-              Tokens in / out
-            </th>
-            <th scope="col" class="num">
-              Spent
-            </th>
-            <th scope="col" class="num">
-              Share
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {s.totals.map((t) => (
-            <tr>
-              <th scope="row">{s.by === 'key' && t.key ? <a href={`/admin/keys/${seg(t.key)}`}>{groupName(t, s.by)}</a> : groupName(t, s.by)}</th>
-              <td class="num">{t.requests}</td>
-              <td class="num">{t.errors}</td>
-              <td class="num">
-                {t.prompt_tokens} / {t.completion_tokens}
-              </td>
-              <td class="num">{usd(t.cost_usd)}</td>
-              <td class="num">{pct(s.total_cost_usd ? t.cost_usd / s.total_cost_usd : null)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={`Totals from ${s.since} to ${s.until} (UTC), most spent first`}
+      columns={[BY[s.by], num(noun), num('Failed'), num('Tokens in / out'), num('Spent'), num('Share')]}
+    >
+      {s.totals.map((t) => (
+        <tr>
+          <th scope="row">{s.by === 'key' && t.key ? <a href={`/admin/keys/${seg(t.key)}`}>{groupName(t, s.by)}</a> : groupName(t, s.by)}</th>
+          <td class="num">{t.requests}</td>
+          <td class="num">{t.errors}</td>
+          <td class="num">
+            {t.prompt_tokens} / {t.completion_tokens}
+          </td>
+          <td class="num">{usd(t.cost_usd)}</td>
+          <td class="num">{pct(s.total_cost_usd ? t.cost_usd / s.total_cost_usd : null)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -102,39 +80,10 @@ export async function spendPage(c: DashboardContext) {
     nav: 'spend',
     children: (
       <>
-        <form class="filters" method="get" action="/admin/spend">
-          <Field
-            name="by"
-            label="Per"
-            render={(a) => (
-              <select {...a}>
-                {(Object.keys(BY) as By[]).map((b) => (
-                  <option value={b} selected={b === by}>
-                    {BY[b]}
-                  </option>
-                ))}
-              </select>
-            )}
-          />
-          <Field
-            name="period"
-            label="Over"
-            render={(a) => (
-              <select {...a}>
-                {(Object.keys(PERIOD) as Period[]).map((p) => (
-                  <option value={p} selected={p === period}>
-                    {PERIOD[p]}
-                  </option>
-                ))}
-              </select>
-            )}
-          />
-          <div>
-            <button class="primary" type="submit">
-              Show
-            </button>
-          </div>
-        </form>
+        <FilterForm action="/admin/spend">
+          <SelectField name="by" label="Per" choices={choicesOf(BY)} value={by} />
+          <SelectField name="period" label="Over" choices={choicesOf(PERIOD)} value={period} />
+        </FilterForm>
         <div class="cards">
           <Card label="Spent" value={usd(s.total_cost_usd)} />
           <Card label={s.by === 'expert' ? 'Calls' : 'Requests'} value={String(s.totals.reduce((n, t) => n + t.requests, 0))} />
