@@ -14,35 +14,32 @@ export interface Totals {
 }
 
 type Row = { name: string; ok: number; failed: number; pt: number; ct: number; cost: number };
-const toTotals = (rows: Row[]): Totals[] =>
-  rows.map((r) => ({ name: r.name, ok: r.ok, failed: r.failed, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
 
-/** Routes per policy. */
-export async function routeTotals(d1: D1Database): Promise<Totals[]> {
+/**
+ * Totals per `name` (a column) over the live rows of `live` plus what retention rolled up into
+ * `rollups`, whose `count` column says how many rows each rollup row stands for.
+ */
+async function totals(d1: D1Database, name: string, live: string, rollups: string, count: string): Promise<Totals[]> {
   const { results } = await d1
     .prepare(
       `select name, sum(ok) as ok, sum(failed) as failed, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost from (
-         select policy as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from routes group by 1
+         select ${name} as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from ${live} group by 1
          union all
-         select policy, sum(requests - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from daily_route_rollups group by 1
+         select ${name}, sum(${count} - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from ${rollups} group by 1
        ) group by 1 order by 1`,
     )
     .all<Row>();
-  return toTotals(results);
+  return results.map((r) => ({ name: r.name, ok: r.ok, failed: r.failed, promptTokens: r.pt, completionTokens: r.ct, costUsd: r.cost }));
+}
+
+/** Routes per policy. */
+export function routeTotals(d1: D1Database): Promise<Totals[]> {
+  return totals(d1, 'policy', 'routes', 'daily_route_rollups', 'requests');
 }
 
 /** Calls per expert, every role (answering, aggregating, judging). */
-export async function callTotals(d1: D1Database): Promise<Totals[]> {
-  const { results } = await d1
-    .prepare(
-      `select name, sum(ok) as ok, sum(failed) as failed, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost from (
-         select expert_id as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from route_calls group by 1
-         union all
-         select expert_id, sum(calls - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from daily_rollups group by 1
-       ) group by 1 order by 1`,
-    )
-    .all<Row>();
-  return toTotals(results);
+export function callTotals(d1: D1Database): Promise<Totals[]> {
+  return totals(d1, 'expert_id', 'route_calls', 'daily_rollups', 'calls');
 }
 
 /** Latencies of the routes finished in the last `windowMs`, ascending, per policy. */
