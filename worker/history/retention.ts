@@ -1,5 +1,11 @@
 const DAY_MS = 86_400_000;
 
+/** The sums a rollup row keeps besides its count; rolling up more of its day adds to each. */
+const SUMS = ['errors', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'latency_ms_sum'];
+
+/** The upsert's `set` clause: each column plus the new rows' sum of it. */
+const addUp = (columns: string[]) => columns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
+
 /**
  * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and
  * daily_route_rollups (per day, policy and key: spend per key outlives the routes) and deletes them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
@@ -21,10 +27,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
            from route_calls c join routes r on r.id = c.route_id
            where r.created_at < ?1
            group by 1, 2, 3
-           on conflict (day, policy, expert_id) do update set
-             calls = calls + excluded.calls, errors = errors + excluded.errors,
-             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
-             cost_usd = cost_usd + excluded.cost_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+           on conflict (day, policy, expert_id) do update set ${addUp(['calls', ...SUMS])}`,
         )
         .bind(dayEnd),
       d1
@@ -34,10 +37,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
                   sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms)
            from routes where created_at < ?1
            group by 1, 2, 3
-           on conflict (day, policy, api_key_id) do update set
-             requests = requests + excluded.requests, errors = errors + excluded.errors,
-             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
-             cost_usd = cost_usd + excluded.cost_usd, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+           on conflict (day, policy, api_key_id) do update set ${addUp(['requests', ...SUMS])}`,
         )
         .bind(dayEnd),
       d1.prepare('delete from route_calls where route_id in (select id from routes where created_at < ?1)').bind(dayEnd),
