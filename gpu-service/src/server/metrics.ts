@@ -37,40 +37,28 @@ export class Metrics implements SchedulerObserver {
       const since = performance.now() / 1000 - RATE_WINDOW_S;
       return this.recent.filter((r) => r.at >= since).reduce((a, r) => a + pick(r), 0) / RATE_WINDOW_S;
     };
-    const prefillRate = rate((r) => r.prompt);
-    const decodeRate = rate((r) => r.decode);
-    new Gauge({
-      name: 'conclave_prompt_tokens_per_second',
-      help: `Prefill tokens per second over the last ${RATE_WINDOW_S} s.`,
-      registers,
-      collect() {
-        this.set(prefillRate());
-      },
-    });
-    new Gauge({
-      name: 'conclave_generation_tokens_per_second',
-      help: `Decode tokens per second over the last ${RATE_WINDOW_S} s.`,
-      registers,
-      collect() {
-        this.set(decodeRate());
-      },
-    });
-    new Gauge({
-      name: 'conclave_queue_depth',
-      help: 'Requests waiting for a batch slot.',
-      registers,
-      collect() {
-        this.set(queue().queueDepth);
-      },
-    });
-    new Gauge({
-      name: 'conclave_active_sequences',
-      help: 'Requests in the running batch.',
-      registers,
-      collect() {
-        this.set(queue().active);
-      },
-    });
+    /** A gauge read when scraped. */
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge(
+      'conclave_prompt_tokens_per_second',
+      `Prefill tokens per second over the last ${RATE_WINDOW_S} s.`,
+      rate((r) => r.prompt),
+    );
+    gauge(
+      'conclave_generation_tokens_per_second',
+      `Decode tokens per second over the last ${RATE_WINDOW_S} s.`,
+      rate((r) => r.decode),
+    );
+    gauge('conclave_queue_depth', 'Requests waiting for a batch slot.', () => queue().queueDepth);
+    gauge('conclave_active_sequences', 'Requests in the running batch.', () => queue().active);
     this.batchSequences = new Histogram({ name: 'conclave_batch_sequences', help: 'Requests per forward pass.', buckets: BATCH_BUCKETS, registers });
     this.batchTokens = new Histogram({
       name: 'conclave_batch_tokens',
