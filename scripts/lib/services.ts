@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { killGroup, startWranglerDev, type WranglerDev } from '../../test/support/wrangler-dev';
+import { startProcessGroup } from '../../test/support/process-group';
+import { startWranglerDev, type WranglerDev } from '../../test/support/wrangler-dev';
 import { freePort } from './ports';
 
 // The processes the side-by-side benchmark runs: the loopback peer, the pass-through floors and
@@ -12,29 +12,8 @@ export interface Service {
 
 /** Starts a process and waits until its output says where it listens (or `ready` matches). */
 async function startProcess(cmd: string, args: string[], ready: RegExp, url?: string): Promise<Service> {
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
-  let log = '';
-  const found = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      const m = ready.exec(log);
-      if (m) resolve(url ?? m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited (${code}) before it was ready:\n${log}`)));
-    setTimeout(() => reject(new Error(`${cmd} not ready after 60 s:\n${log}`)), 60_000).unref();
-  });
-  return {
-    url: found,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      killGroup(child.pid!, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null) killGroup(child.pid!, 'SIGKILL');
-    },
-  };
+  const group = await startProcessGroup(cmd, args, { ...process.env, NO_COLOR: '1' }, ready, `${cmd} ${args.join(' ')}`);
+  return { url: url ?? group.ready[1]!, stop: group.stop };
 }
 
 const tsx = ['--import', 'tsx'];

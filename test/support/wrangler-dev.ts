@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../scripts/lib/ports';
+import { startProcessGroup } from './process-group';
 
 // One `wrangler dev` on a free loopback port with its own inspector port (two at once otherwise
 // collide on 9229), for the gateway in tests and for the benchmark's pass-through Worker.
@@ -34,37 +34,6 @@ export async function startWranglerDev(args: string[], vars: Record<string, stri
     '/dev/null',
   ];
   for (const [k, v] of Object.entries(vars)) all.push('--var', `${k}:${v}`);
-  const child: ChildProcess = spawn('npx', all, { env: wranglerEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (/Ready on/.test(log)) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`wrangler dev exited (${code}) before it was ready:\n${log}`)));
-    setTimeout(() => reject(new Error(`wrangler dev not ready after 60 s:\n${log}`)), 60_000).unref();
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    inspectorPort,
-    pid: child.pid!,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      killGroup(child.pid!, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null) killGroup(child.pid!, 'SIGKILL');
-    },
-  };
-}
-
-/** Signals a process group; one that is already gone is not an error. */
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
+  const group = await startProcessGroup('npx', all, wranglerEnv, /Ready on/, 'wrangler dev');
+  return { url: `http://127.0.0.1:${port}`, inspectorPort, pid: group.child.pid!, stop: group.stop };
 }
