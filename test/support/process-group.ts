@@ -11,15 +11,25 @@ export interface ProcessGroup {
   stop(): Promise<void>;
 }
 
+/** How much of a process's latest output is kept, for the error when it stops before it is ready. */
+export const OUTPUT_TAIL_CHARS = 16_384;
+
 /** Spawns `cmd` and resolves once its stdout or stderr matches `ready`; `name` is the process in errors. */
 export async function startProcessGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, name: string): Promise<ProcessGroup> {
   const child: ChildProcess = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its output is read for as long as it runs (a full pipe would stall it): wrangler dev prints a
+  // line per request, so only the latest of it is kept, and the ready pattern is not looked for once found.
   let log = '';
+  let started = false;
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const onData = (d: Buffer) => {
-      log += d.toString();
-      const m = ready.exec(log);
-      if (m) resolve(m);
+      const seen = log + d.toString();
+      log = seen.slice(-OUTPUT_TAIL_CHARS);
+      const m = started ? null : ready.exec(seen);
+      if (m) {
+        started = true;
+        resolve(m);
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
