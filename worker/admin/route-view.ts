@@ -77,7 +77,12 @@ export interface RouteDetailJson {
   feedback: FeedbackJson[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The fields that name a route and how it was routed, as every JSON view of a route has them first (the webhook export's too). */
+export function routeHeadJson(r: Pick<RouteRow, 'id' | 'createdAt' | 'apiKeyId' | 'model' | 'policy' | 'strategy' | 'aggregation'>) {
+  return { id: r.id, created_at: iso(r.createdAt), api_key_id: r.apiKeyId, model: r.model, policy: r.policy, strategy: r.strategy, aggregation: r.aggregation };
+}
 
 /** Recorded candidates are JSON from D1 (older rows named the field `expertId`): checked, not trusted. */
 function candidates(value: unknown): CandidateJson[] {
@@ -105,13 +110,7 @@ function decisionJson(d: Record<string, unknown> | null): RouteJson['decision'] 
 
 export function routeJson(r: RouteRow): RouteJson {
   return {
-    id: r.id,
-    created_at: iso(r.createdAt),
-    api_key_id: r.apiKeyId,
-    model: r.model,
-    policy: r.policy,
-    strategy: r.strategy,
-    aggregation: r.aggregation,
+    ...routeHeadJson(r),
     policy_config: r.policyJson,
     prompt: r.prompt,
     messages: r.messagesJson,

@@ -1,19 +1,12 @@
+import { iso, routeHeadJson } from '../admin/route-view';
 import type { RouteRecord } from '../history/record';
 
 // A finished route as the webhook sink sends it: the admin API's snake_case names, the calls made
 // (their answers left out: GET /admin/api/routes/:id has them), times as ISO strings.
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 export function routeRecordJson(r: RouteRecord) {
   return {
-    id: r.id,
-    created_at: iso(r.createdAt),
-    api_key_id: r.apiKeyId,
-    model: r.model,
-    policy: r.policy,
-    strategy: r.strategy,
-    aggregation: r.aggregation,
+    ...routeHeadJson(r),
     prompt: r.prompt,
     response: r.response,
     stream: r.stream,
