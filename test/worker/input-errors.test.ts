@@ -9,16 +9,17 @@ async function errorOf(res: Response): Promise<{ message: string; code: string; 
   return ((await res.json()) as { error: { message: string; code: string; param: string | null } }).error;
 }
 
-/** A body sent in chunks, as a streaming client would: no Content-Length to trust. */
-function chunked(text: string): ReadableStream<Uint8Array> {
+/** A chat request whose body is sent in chunks, as a streaming client would: no Content-Length to trust. */
+function postChunked(text: string): Promise<Response> {
   const bytes = new TextEncoder().encode(text);
   let at = 0;
-  return new ReadableStream({
+  const body = new ReadableStream<Uint8Array>({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
       controller.enqueue(bytes.slice(at, (at += 64 * 1024)));
     },
   });
+  return call('/v1/chat/completions', { method: 'POST', body, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
 }
 
 describe('request input errors', () => {
@@ -29,22 +30,12 @@ describe('request input errors', () => {
   it('the 1 MB body limit counts bytes, not UTF-16 units', async () => {
     // 600,000 'é' are 600,000 UTF-16 units but 1.2 MB of UTF-8.
     const body = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(600_000) }] });
-    const res = await call('/v1/chat/completions', {
-      method: 'POST',
-      body: chunked(body),
-      headers: { 'content-type': 'application/json' },
-      duplex: 'half',
-    } as RequestInit);
+    const res = await postChunked(body);
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('body_too_large');
     // Just under the limit in bytes still reads.
     const fits = JSON.stringify({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'é'.repeat(400_000) }] });
-    const ok = await call('/v1/chat/completions', {
-      method: 'POST',
-      body: chunked(fits),
-      headers: { 'content-type': 'application/json' },
-      duplex: 'half',
-    } as RequestInit);
+    const ok = await postChunked(fits);
     expect(ok.status).not.toBe(413);
   });
 
