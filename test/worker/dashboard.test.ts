@@ -155,6 +155,9 @@ describe('dashboard experts', () => {
     const list = await (await call('/admin/experts?done=added&id=tgi-local', { key: null, headers: { cookie: s.cookie } })).text();
     expect(list).toContain('Expert <strong>tgi-local</strong> added.');
     expect(list).toContain('math, law');
+    // Only the notices the page says are shown: not a name an object inherits.
+    const odd = await (await call('/admin/experts?done=constructor&id=tgi-local', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(odd).not.toContain('Expert <strong>tgi-local</strong>');
 
     const dup = await post('/admin/experts', s, valid);
     expect(dup.status).toBe(409);
