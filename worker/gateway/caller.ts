@@ -95,10 +95,17 @@ export class RecordingCaller implements ExpertCaller {
     return { expert, adapter };
   }
 
-  /** Refuses the expert when a name its URLs hold resolves to an address it may not reach (where names are checked). */
-  private async vouchForNames(expert: ExpertProfile, resolveHost: ResolveHost): Promise<void> {
-    const problem = await this.nameGuard.check(expert, resolveHost);
-    if (problem) throw new ExpertCallError(expert.id, `${problem.field}: ${problem.message}`, { source: 'gateway', kind: 'config' });
+  /**
+   * The expert and its adapter, refused when a name its URLs hold resolves to an address it may not
+   * reach (where names are checked).
+   */
+  private async callable(expertId: string): Promise<{ expert: ExpertProfile; adapter: ExpertAdapter }> {
+    const found = this.expert(expertId);
+    if (this.resolveHost) {
+      const problem = await this.nameGuard.check(found.expert, this.resolveHost);
+      if (problem) throw new ExpertCallError(expertId, `${problem.field}: ${problem.message}`, { source: 'gateway', kind: 'config' });
+    }
+    return found;
   }
 
   complete(expertId: string, messages: ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> {
@@ -148,29 +155,25 @@ export class RecordingCaller implements ExpertCaller {
     const t0 = performance.now();
     let attempt = 0;
     try {
-      const { expert, adapter } = this.expert(expertId);
-      if (this.resolveHost) await this.vouchForNames(expert, this.resolveHost);
+      const { expert, adapter } = await this.callable(expertId);
       const tried = new Set<string | null>();
       for (;;) {
         attempt++;
-        let replica: Replica | null = null;
-        let probe = false;
+        let slot: AttemptSlot | null = null;
         try {
-          replica = await this.replicas.choose(expert, tried, this.fetcher);
-          tried.add(replica.url);
-          probe = this.breakers.begin(replica.key);
-          this.replicas.begin(replica.url);
-          const result = await call(onReplica(expert, replica), adapter, this.attemptSignal(opts.signal));
-          this.breakers.record(replica.key, true);
+          slot = await this.beginAttempt(expert, tried);
+          const result = await call(onReplica(expert, slot.replica), adapter, this.attemptSignal(opts.signal));
+          this.breakers.record(slot.replica.key, true);
           recordOk(result, startedAt, attempt);
           return result;
         } catch (e) {
+          const replica = slot?.replica ?? null;
           const error = this.afterFailure(expert, replica, e, opts);
           const delay = opts.signal?.aborted ? null : this.retryDelay(expert, replica, tried, error, attempt);
           if (delay === null) throw error;
           await sleep(delay, opts.signal);
         } finally {
-          if (replica) this.endAttempt(replica, probe);
+          if (slot) this.endAttempt(slot);
         }
       }
     } catch (e) {
@@ -195,39 +198,35 @@ export class RecordingCaller implements ExpertCaller {
       let attempt = 0;
       let finished = false;
       try {
-        const { expert, adapter } = self.expert(expertId);
-        if (self.resolveHost) await self.vouchForNames(expert, self.resolveHost);
+        const { expert, adapter } = await self.callable(expertId);
         const tried = new Set<string | null>();
         for (;;) {
           attempt++;
-          let replica: Replica | null = null;
-          let probe = false;
+          let slot: AttemptSlot | null = null;
           let yielded = false;
           try {
-            replica = await self.replicas.choose(expert, tried, self.fetcher);
-            tried.add(replica.url);
-            probe = self.breakers.begin(replica.key);
-            self.replicas.begin(replica.url);
-            const inner = adapter.stream(onReplica(expert, replica), messages, { ...opts, signal: self.attemptSignal(opts.signal) });
+            slot = await self.beginAttempt(expert, tried);
+            const inner = adapter.stream(onReplica(expert, slot.replica), messages, { ...opts, signal: self.attemptSignal(opts.signal) });
             for await (const delta of inner.deltas) {
               yielded = true;
               self.streamedBy ??= expertId;
               yield delta;
             }
             const answer = await inner.done;
-            self.breakers.record(replica.key, true);
+            self.breakers.record(slot.replica.key, true);
             self.recordOk(answer, opts, startedAt, attempt);
             finished = true;
             settle.resolve(answer);
             return;
           } catch (e) {
+            const replica = slot?.replica ?? null;
             const error = self.afterFailure(expert, replica, e, opts);
             // Text already sent cannot be taken back, unless it went to no client (opts.restartable).
             const delay = (yielded && !opts.restartable) || opts.signal?.aborted ? null : self.retryDelay(expert, replica, tried, error, attempt);
             if (delay === null) throw error;
             await sleep(delay, opts.signal);
           } finally {
-            if (replica) self.endAttempt(replica, probe);
+            if (slot) self.endAttempt(slot);
           }
         }
       } catch (e) {
@@ -247,8 +246,17 @@ export class RecordingCaller implements ExpertCaller {
     return { deltas: deltas(), done };
   }
 
+  /** An attempt takes a replica: the balancer's choice, a slot in its count, and the breaker's probe when half-open. */
+  private async beginAttempt(expert: ExpertProfile, tried: Set<string | null>): Promise<AttemptSlot> {
+    const replica = await this.replicas.choose(expert, tried, this.fetcher);
+    tried.add(replica.url);
+    const probe = this.breakers.begin(replica.key);
+    this.replicas.begin(replica.url);
+    return { replica, probe };
+  }
+
   /** An attempt is over however it ended: its replica's slot frees, and so does a probe no outcome settled. */
-  private endAttempt(replica: Replica, probe: boolean): void {
+  private endAttempt({ replica, probe }: AttemptSlot): void {
     this.replicas.end(replica.url);
     if (probe) this.breakers.release(replica.key);
   }
@@ -327,6 +335,12 @@ export class RecordingCaller implements ExpertCaller {
 }
 
 /** The expert as one attempt calls it: at the chosen replica's endpoint. */
+/** The replica an attempt took, and whether it is the breaker's half-open probe. */
+interface AttemptSlot {
+  replica: Replica;
+  probe: boolean;
+}
+
 function onReplica(expert: ExpertProfile, replica: Replica): ExpertProfile {
   return replica.url === expert.endpointUrl ? expert : { ...expert, endpointUrl: replica.url };
 }
