@@ -98,8 +98,10 @@ export class BreakerRegistry {
     if (c.state !== 'closed') return;
     let calls = 0;
     let failures = 0;
-    for (const s of c.slices) {
-      if (s.epoch <= epoch - SLICES) continue;
+    const expired = epoch - SLICES;
+    for (let i = 0; i < SLICES; i++) {
+      const s = c.slices[i]!;
+      if (s.epoch <= expired) continue;
       calls += s.calls;
       failures += s.failures;
     }
