@@ -12,6 +12,36 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
+
+namespace {
+
+// Live mappings made by map_file: start -> length (removed when the buffer is collected).
+std::mutex g_maps_mutex;
+std::map<uintptr_t, size_t> g_maps;
+
+}  // namespace
+
+size_t release_file_pages(const void* p, size_t n) {
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p), end = begin + n;
+  {
+    std::lock_guard<std::mutex> lock(g_maps_mutex);
+    auto it = g_maps.upper_bound(begin);
+    if (n == 0 || end < begin || it == g_maps.begin()) return 0;
+    --it;
+    if (end > it->first + it->second) return 0;
+  }
+  const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (begin + page - 1) & ~(page - 1), last = end & ~(page - 1);
+  if (last <= first) return 0;
+  // MADV_PAGEOUT also drops the pages from the page cache when no other process maps them (a page
+  // written since mapping is anonymous and would go to swap, not be lost); kernels before 5.4 lack it,
+  // and there MADV_DONTNEED unmaps them from this process only.
+  void* addr = reinterpret_cast<void*>(first);
+  if (madvise(addr, last - first, MADV_PAGEOUT) != 0 && madvise(addr, last - first, MADV_DONTNEED) != 0) return 0;
+  return last - first;
+}
 
 Napi::Value map_file(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -38,8 +68,20 @@ Napi::Value map_file(const Napi::CallbackInfo& info) {
   // 4 KiB ones that stay small for as long as they are cached. Advice only: a kernel without THP for
   // files refuses it and the mapping works as before.
   madvise(p, size, MADV_HUGEPAGE);
+  {
+    std::lock_guard<std::mutex> lock(g_maps_mutex);
+    g_maps[reinterpret_cast<uintptr_t>(p)] = size;
+  }
   Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(
-      env, p, size, [](Napi::Env, void* data, size_t* len) { munmap(data, *len); delete len; },
+      env, p, size,
+      [](Napi::Env, void* data, size_t* len) {
+        {
+          std::lock_guard<std::mutex> lock(g_maps_mutex);
+          g_maps.erase(reinterpret_cast<uintptr_t>(data));
+        }
+        munmap(data, *len);
+        delete len;
+      },
       new size_t(size));
   return Napi::Uint8Array::New(env, size, buf, 0);
 }

@@ -7,6 +7,7 @@ import type {
   CallOptions,
   MoeCallOptions,
   DeviceInfo,
+  LinearBindOptions,
   LinearOp,
   MoeDevice,
   MoeForwardOptions,
@@ -37,9 +38,13 @@ export function bindMoeLayer(routing: MoeRouting, weights: MoeLayerWeights, opts
   };
 }
 
-/** Binds W [N,K] (bf16/f16/f32) once; forward(x, T) = x[T,K] · Wᵀ (attention projections, LM head). */
-export function bindLinear(w: Tensor, opts: BindOptions = {}): LinearOp {
-  const op = new (native().Linear)(w, opts.device);
+/**
+ * Binds W [N,K] (bf16/f16/f32) once; forward(x, T) = x[T,K] · Wᵀ (attention projections, LM head).
+ * On the CPU, bf16 weights are repacked here for the AVX512-BF16 panel kernel where the CPU has it
+ * (`repack: false` keeps the rows as stored).
+ */
+export function bindLinear(w: Tensor, opts: LinearBindOptions = {}): LinearOp {
+  const op = new (native().Linear)(w, opts.device, opts.repack);
   return {
     device: op.device,
     forward: (x, tokens, call: CallOptions = {}) => op.forward(x, tokens, call.cpuIsa),
@@ -57,9 +62,9 @@ export function moeForward(x: Float32Array, tokens: number, routing: MoeRouting,
   }
 }
 
-/** y[T,N] = x[T,K] · Wᵀ in one call: binds, runs and releases. */
+/** y[T,N] = x[T,K] · Wᵀ in one call: binds (without repacking: one call would pay for it alone), runs and releases. */
 export function linear(x: Float32Array, tokens: number, w: Tensor, opts: MoeForwardOptions = {}): Float32Array {
-  const op = bindLinear(w, opts);
+  const op = bindLinear(w, { device: opts.device, repack: false });
   try {
     return op.forward(x, tokens, opts);
   } finally {

@@ -19,7 +19,7 @@ export type NativeLinear = NativeBound<Float32Array>;
 
 export interface NativeAddon {
   MoeLayer: new (routing: MoeRouting, weights: MoeLayerWeights, device: MoeDevice | undefined) => NativeMoeLayer;
-  Linear: new (w: Tensor, device: MoeDevice | undefined) => NativeLinear;
+  Linear: new (w: Tensor, device: MoeDevice | undefined, repack: boolean | undefined) => NativeLinear;
   mapFile(path: string): Uint8Array;
   attention(q: Float32Array, keys: Float32Array, values: Float32Array, shape: AttentionShape, out: Float32Array): void;
   rmsNorm(x: Float32Array, rows: number, dim: number, weight: Float32Array, eps: number, out: Float32Array): void;

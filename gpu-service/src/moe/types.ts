@@ -70,6 +70,16 @@ export interface BindOptions {
   device?: MoeDevice;
 }
 
+export interface LinearBindOptions extends BindOptions {
+  /**
+   * CPU, bf16 weights on an AVX512-BF16 CPU: repack W once, now, into the panel kernel's layout,
+   * which every call then reads (default true; the mapped rows' pages are handed back). `false`
+   * keeps the kernels that read W's rows as stored: one-shot calls, which would pay a whole extra
+   * pass over W to pack it.
+   */
+  repack?: boolean;
+}
+
 export interface CallOptions {
   /** Caps the CPU kernels at this ISA (default: the best the CPU has, or CONCLAVE_MOE_ISA). */
   cpuIsa?: CpuIsa;

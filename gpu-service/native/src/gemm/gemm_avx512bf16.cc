@@ -15,19 +15,10 @@
 #include "gemm/avx512_reduce.h"
 #include "gemm/driver.h"
 #include "gemm/kernel.h"
-#include "numeric.h"
+#include "gemm/panel_avx512bf16.h"
 #include "thread_pool.h"
 
 namespace {
-
-int64_t round32(int64_t k) { return (k + 31) & ~int64_t(31); }
-
-void pack(const float* x, int64_t M, int64_t K, void* dst) {
-  uint16_t* out = static_cast<uint16_t*>(dst);
-  const int64_t Kp = round32(K);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t k = 0; k < Kp; ++k) out[m * Kp + k] = k < K ? f32_to_bf16(x[m * K + k]) : 0;
-}
 
 // What both micro-kernels below take: activations packed as bf16 rows padded to 32, bf16 weights.
 struct Bf16Operands {
@@ -131,93 +122,8 @@ struct RowMicro : Bf16Operands {
   }
 };
 
-// ---- outer-product kernel
-
-constexpr int64_t kPanelCols = 64;  // weight rows per packed panel: one GemmKernel::run call (kRowsPerTask)
-constexpr int64_t kPackAhead = 256;  // elements (8 lines of a row) the panel packing prefetches ahead
-
-// In-register transpose of 16 x 16 32-bit elements: r[j] = row j in, r[i] = column i out.
-void transpose16(__m512i r[16]) {
-  __m512i t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
-    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
-    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
-    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    const __m512i ab_lo = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88), ab_hi = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
-    const __m512i cd_lo = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88), cd_hi = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
-    t[i] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0x88);
-    t[i + 8] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0xdd);
-    t[i + 4] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0x88);
-    t[i + 12] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0xdd);
-  }
-  for (int i = 0; i < 16; ++i) r[i] = t[i];
-}
-
-// Weight rows [0, rows) (rows <= 64, K bf16 each, row stride K) -> panel[kp][64] of 32-bit k pairs,
-// zero past K and past `rows`.
-void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
-  const int64_t Kp = round32(K);
-  for (int64_t c0 = 0; c0 < kPanelCols; c0 += 16) {
-    for (int64_t k0 = 0; k0 < Kp; k0 += 32) {
-      const __mmask32 mask = K - k0 >= 32 ? ~__mmask32(0) : (__mmask32(1) << (K - k0)) - 1;
-      __m512i r[16];
-      for (int j = 0; j < 16; ++j) {
-        const uint8_t* src = w + ((c0 + j) * K + k0) * 2;
-        // The rows come from memory: keep requests for the next few lines of each in flight.
-        if (k0 + kPackAhead < K) _mm_prefetch(reinterpret_cast<const char*>(src + kPackAhead * 2), _MM_HINT_T0);
-        r[j] = c0 + j < rows ? _mm512_maskz_loadu_epi16(mask, src) : _mm512_setzero_si512();
-      }
-      transpose16(r);
-      for (int i = 0; i < 16; ++i) _mm512_storeu_si512(panel + (k0 / 2 + i) * kPanelCols + c0, r[i]);
-    }
-  }
-}
-
-// y[i][c] for i < mr tokens, the panel's 64 columns (stores masked to `cols`). With `ahead` set,
-// also prefetches `ahead_step` bytes from ahead + kp * ahead_step into L2 per k pair (see run_panels).
-template <int mr>
-void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy,
-                const uint8_t* ahead, int64_t ahead_step) {
-  constexpr int NV = int(kPanelCols / 16);
-  __m512 acc[mr][NV];
-  #pragma GCC unroll 8
-  for (int i = 0; i < mr; ++i)
-    #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
-  for (int64_t kp = 0; kp < Kp / 2; ++kp) {
-    if (ahead)
-      for (int64_t o = 0; o < ahead_step; o += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(ahead + kp * ahead_step + o), _MM_HINT_T1);
-    __m512bh b[NV];
-    #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * kPanelCols + v * 16);
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) {
-      const __m512bh a = (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + i * Kp + 2 * kp));
-      #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], a, b[v]);
-    }
-  }
-  #pragma GCC unroll 4
-  for (int v = 0; v < NV; ++v) {
-    const int64_t left = cols - v * 16;
-    if (left <= 0) break;
-    const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) _mm512_mask_storeu_ps(y + i * ldy + v * 16, mask, acc[i][v]);
-  }
-}
-
 void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
                 int64_t ldy) {
-  constexpr int MR = 6;
   const uint16_t* x = static_cast<const uint16_t*>(xp);
   const int64_t Kp = round32(K);
   thread_local std::vector<uint32_t> panel;
@@ -232,19 +138,7 @@ void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t 
     // prefetch never faults.
     const uint8_t* ahead = w + (n + cols < n1 ? n + cols : n1 + (pool_threads() - 1) * kPanelCols) * K * 2;
     const int64_t ahead_step = (kPanelCols * K * 2 / (Kp / 2) + 63) & ~int64_t(63);
-    for (int64_t m = 0; m < M; m += MR) {
-      const uint16_t* xb = x + m * Kp;
-      float* yb = y + m * ldy + (n - n0);
-      const uint8_t* pf = m == 0 ? ahead : nullptr;
-      switch (M - m < MR ? M - m : MR) {
-        case 6: panel_tile<6>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-        case 5: panel_tile<5>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-        case 4: panel_tile<4>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-        case 3: panel_tile<3>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-        case 2: panel_tile<2>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-        default: panel_tile<1>(xb, Kp, panel.data(), cols, yb, ldy, pf, ahead_step); break;
-      }
-    }
+    panel_rows(x, M, Kp, panel.data(), cols, y + (n - n0), ldy, ahead, ahead_step);
   }
 }
 
