@@ -122,6 +122,26 @@ struct RowMicro : Bf16Operands {
   }
 };
 
+// Every token of x (M rows of Kp bf16) against one panel, 6 tokens per pass (24 of the 32 zmm
+// registers accumulate); only the first pass prefetches `ahead` (the later ones read the panel from cache).
+void panel_rows(const uint16_t* x, int64_t M, int64_t Kp, const uint32_t* panel, int64_t cols, float* y,
+                int64_t ldy, const uint8_t* ahead, int64_t ahead_step) {
+  constexpr int MR = 6;
+  for (int64_t m = 0; m < M; m += MR) {
+    const uint16_t* xb = x + m * Kp;
+    float* yb = y + m * ldy;
+    const uint8_t* pf = m == 0 ? ahead : nullptr;
+    switch (M - m < MR ? M - m : MR) {
+      case 6: panel_tile<6>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+      case 5: panel_tile<5>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+      case 4: panel_tile<4>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+      case 3: panel_tile<3>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+      case 2: panel_tile<2>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+      default: panel_tile<1>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
+    }
+  }
+}
+
 void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
                 int64_t ldy) {
   const uint16_t* x = static_cast<const uint16_t*>(xp);

@@ -48,11 +48,12 @@ void transpose16(__m512i r[16]) {
   for (int i = 0; i < 16; ++i) r[i] = t[i];
 }
 
-// Weight rows [0, rows) (rows <= 64, K bf16 each, row stride K) -> panel[kp][64] of 32-bit k pairs,
-// zero past K and past `rows`.
+// Weight rows [0, rows) (rows <= W, a multiple of 16; K bf16 each, row stride K) -> panel[kp][W] of
+// 32-bit k pairs, zero past K and past `rows`.
+template <int64_t W = kPanelCols>
 void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
   const int64_t Kp = round32(K);
-  for (int64_t c0 = 0; c0 < kPanelCols; c0 += 16) {
+  for (int64_t c0 = 0; c0 < W; c0 += 16) {
     for (int64_t k0 = 0; k0 < Kp; k0 += 32) {
       const __mmask32 mask = K - k0 >= 32 ? ~__mmask32(0) : (__mmask32(1) << (K - k0)) - 1;
       __m512i r[16];
@@ -63,19 +64,20 @@ void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
         r[j] = c0 + j < rows ? _mm512_maskz_loadu_epi16(mask, src) : _mm512_setzero_si512();
       }
       transpose16(r);
-      for (int i = 0; i < 16; ++i) _mm512_storeu_si512(panel + (k0 / 2 + i) * kPanelCols + c0, r[i]);
+      for (int i = 0; i < 16; ++i) _mm512_storeu_si512(panel + (k0 / 2 + i) * W + c0, r[i]);
     }
   }
 }
 
-// y[i][c] for i < mr tokens, the panel's 64 columns (stores masked to `cols`). With `ahead` set,
+// y[i][c] for i < mr tokens, the panel's W columns (stores masked to `cols`). With `ahead` set,
 // also prefetches `ahead_step` bytes from ahead + kp * ahead_step into L2 per k pair (see run_panels).
-template <int mr>
+// Each output is one chain of vdpbf16ps over the k pairs in order, whatever mr and W are.
+template <int mr, int64_t W = kPanelCols>
 void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy,
                 const uint8_t* ahead, int64_t ahead_step) {
-  constexpr int NV = int(kPanelCols / 16);
+  constexpr int NV = int(W / 16);
   __m512 acc[mr][NV];
-  #pragma GCC unroll 8
+  #pragma GCC unroll 16
   for (int i = 0; i < mr; ++i)
     #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
@@ -85,8 +87,8 @@ void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t co
         _mm_prefetch(reinterpret_cast<const char*>(ahead + kp * ahead_step + o), _MM_HINT_T1);
     __m512bh b[NV];
     #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * kPanelCols + v * 16);
-    #pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * W + v * 16);
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; ++i) {
       const __m512bh a = (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + i * Kp + 2 * kp));
       #pragma GCC unroll 4
@@ -98,28 +100,8 @@ void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t co
     const int64_t left = cols - v * 16;
     if (left <= 0) break;
     const __mmask16 mask = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1);
-    #pragma GCC unroll 8
+    #pragma GCC unroll 16
     for (int i = 0; i < mr; ++i) _mm512_mask_storeu_ps(y + i * ldy + v * 16, mask, acc[i][v]);
-  }
-}
-
-// Every token of x (M rows of Kp bf16) against one panel, 6 tokens per pass (24 of the 32 zmm
-// registers accumulate); only the first pass prefetches `ahead` (the later ones read the panel from cache).
-void panel_rows(const uint16_t* x, int64_t M, int64_t Kp, const uint32_t* panel, int64_t cols, float* y,
-                int64_t ldy, const uint8_t* ahead, int64_t ahead_step) {
-  constexpr int MR = 6;
-  for (int64_t m = 0; m < M; m += MR) {
-    const uint16_t* xb = x + m * Kp;
-    float* yb = y + m * ldy;
-    const uint8_t* pf = m == 0 ? ahead : nullptr;
-    switch (M - m < MR ? M - m : MR) {
-      case 6: panel_tile<6>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-      case 5: panel_tile<5>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-      case 4: panel_tile<4>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-      case 3: panel_tile<3>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-      case 2: panel_tile<2>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-      default: panel_tile<1>(xb, Kp, panel, cols, yb, ldy, pf, ahead_step); break;
-    }
   }
 }
 
