@@ -1,8 +1,9 @@
 // Dense weights repacked once, when bound (bindLinear: attention projections, LM head), into the
 // AVX512-BF16 panel kernel's layout: 64-row panels of bf16 k pairs (k-pair-major; two halves of
-// [Kp / 2][32], prepacked_avx512bf16.cc), one after another in anonymous memory. Every call, at any token count, then reads one sequential
-// stream per task (the row-major 4 x 6 tiles read six 4 KiB rows at a time) and never the original
-// rows, whose pages the binding hands back (map_file.h): the copy replaces them in memory.
+// [Kp / 2][32], prepacked_avx512bf16.cc), one after another in anonymous memory. Every call, at any
+// token count, then reads one sequential stream per task (the row-major 4 x 6 tiles read six 4 KiB
+// rows at a time) and never the original rows, whose pages the binding hands back (map_file.h): the
+// copy replaces them in memory.
 #pragma once
 #include <cstddef>
 #include <cstdint>
