@@ -13,12 +13,14 @@ namespace {
 
 // A task's 64 rows are stored as two 32-row halves, each [Kp / 2][32] k pairs: 12 tokens x 2 zmm of
 // accumulators per pass where 64 columns allow 6 x 4, so a batch-8 step's projections read their
-// weights in one pass, not a pass from memory and one from L2. Against 64-row panels in one process,
-// calls alternating, 30 rounds: 0.87x the time at 8 tokens (LM head and q/k/v/o), 0.92-0.96x at 16,
-// 1.00-1.05x at 1-4.
+// weights in one pass, not a pass from memory and one from L2 (measured faster at 8 and 16 tokens).
 constexpr int64_t kHalf = 32;
 constexpr int MR = 12;
 static_assert(2 * kHalf == kPrepackedPanelRows, "two halves per task");
+// Tokens from which a pass prefetches the next half: below, the prefetches slow a pass that mostly
+// streams; from here the hardware prefetchers alone fall behind a pass that computes this much per
+// byte (measured; at 8 it depends on the host's load, gpu-service/README.md).
+constexpr int64_t kAheadMinTokens = 9;
 
 int64_t clamp_rows(int64_t rows, int64_t half) {
   const int64_t r = rows - half * kHalf;
@@ -49,11 +51,11 @@ void run(const void* xp, int64_t M, int64_t K, const uint32_t* panel, int64_t co
     const int64_t c = clamp_rows(cols, h);
     if (c == 0) break;
     const uint32_t* half = panel + h * half_words;
-    // One pass (up to 12 tokens) streams the half once and the hardware prefetchers follow it; with
-    // more, the first pass, which alone waits on memory, brings the next half (the thread's next
-    // task's first one after the second) into L2, a slice per k pair.
+    // From kAheadMinTokens the first pass, which alone reads memory, also brings the next half (the
+    // thread's next task's first one after the second) into L2, a slice per k pair; below it the
+    // hardware prefetchers alone follow the stream.
     const uint32_t* after = h == 0 ? panel + half_words : next;
-    const uint8_t* ahead = M > MR ? reinterpret_cast<const uint8_t*>(after) : nullptr;
+    const uint8_t* ahead = M >= kAheadMinTokens ? reinterpret_cast<const uint8_t*>(after) : nullptr;
     for (int64_t m = 0; m < M; m += MR) {
       const uint16_t* xb = x + m * Kp;
       float* yb = y + m * ldy + h * kHalf;
