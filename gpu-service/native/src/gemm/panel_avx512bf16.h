@@ -69,13 +69,14 @@ void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
   }
 }
 
-// y[i][c] for i < mr tokens, the panel's W columns (stores masked to `cols`). With `ahead` set,
-// also prefetches `ahead_step` bytes from ahead + kp * ahead_step into L2 per k pair (see run_panels).
-// Each output is one chain of vdpbf16ps over the k pairs in order, whatever mr and W are.
-template <int mr, int64_t W = kPanelCols>
+// y[i][c] for i < mr tokens, the columns of NB panels of width W, `block_words` apart (column
+// b * W + c of y from panel b; stores masked to `cols`). With `ahead` set, also prefetches
+// `ahead_step` bytes from ahead + kp * ahead_step into L2 per k pair (see run_panels). Each output
+// is one chain of vdpbf16ps over the k pairs in order, whatever mr, W and NB are.
+template <int mr, int64_t W = kPanelCols, int NB = 1>
 void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t cols, float* y, int64_t ldy,
-                const uint8_t* ahead, int64_t ahead_step) {
-  constexpr int NV = int(W / 16);
+                const uint8_t* ahead, int64_t ahead_step, int64_t block_words = 0) {
+  constexpr int PV = int(W / 16), NV = NB * PV;
   __m512 acc[mr][NV];
   #pragma GCC unroll 16
   for (int i = 0; i < mr; ++i)
@@ -87,7 +88,8 @@ void panel_tile(const uint16_t* x, int64_t Kp, const uint32_t* panel, int64_t co
         _mm_prefetch(reinterpret_cast<const char*>(ahead + kp * ahead_step + o), _MM_HINT_T1);
     __m512bh b[NV];
     #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = (__m512bh)_mm512_loadu_si512(panel + kp * W + v * 16);
+    for (int v = 0; v < NV; ++v)
+      b[v] = (__m512bh)_mm512_loadu_si512(panel + (v / PV) * block_words + kp * W + (v % PV) * 16);
     #pragma GCC unroll 16
     for (int i = 0; i < mr; ++i) {
       const __m512bh a = (__m512bh)_mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + i * Kp + 2 * kp));
