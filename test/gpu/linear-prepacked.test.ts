@@ -30,6 +30,11 @@ const SHAPES = [
 ] as const;
 const TOKENS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 23, 24, 37];
 
+/** Runs a module body in a fresh Node process (its own CONCLAVE_MOE_ISA, its own resident memory). */
+function runChild(body: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', body], { encoding: 'utf8', cwd: process.cwd(), env });
+}
+
 function bf16Weights(N: number, K: number): Tensor {
   const r = mulberry32(N * 131 + K);
   return {
@@ -96,26 +101,19 @@ describe.skipIf(!hasBf16)('bindLinear on packed panels (avx512bf16)', () => {
 
   it('packs nothing when CONCLAVE_MOE_ISA caps the kernels below AVX512-BF16 (an AVX-512 or AVX2 host)', () => {
     // Read once per process: a child with the cap. Every call then runs on the rows, even one asking for more.
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `import { bindLinear, linear } from './gpu-service/src/moe/index.ts';
-         import { encode } from './gpu-service/src/moe/dtype.ts';
-         const w = { dtype: 'bf16', shape: [130, 200], data: encode(Float32Array.from({ length: 26000 }, (_, i) => Math.sin(i)), 'bf16') };
-         const op = bindLinear(w, { device: 'cpu' });
-         const same = (a, b) => a.every((v, i) => v === b[i]);
-         const out = [1, 5, 30].map((T) => {
-           const x = Float32Array.from({ length: T * 200 }, (_, i) => Math.cos(i));
-           return same(op.forward(x, T), linear(x, T, w, { device: 'cpu', cpuIsa: 'avx512' })) &&
-             same(op.forward(x, T, { cpuIsa: 'avx512bf16' }), linear(x, T, w, { device: 'cpu', cpuIsa: 'avx512bf16' }));
-         });
-         console.log(JSON.stringify(out));`,
-      ],
-      { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, CONCLAVE_MOE_ISA: 'avx512' } },
+    const child = runChild(
+      `import { bindLinear, linear } from './gpu-service/src/moe/index.ts';
+       import { encode } from './gpu-service/src/moe/dtype.ts';
+       const w = { dtype: 'bf16', shape: [130, 200], data: encode(Float32Array.from({ length: 26000 }, (_, i) => Math.sin(i)), 'bf16') };
+       const op = bindLinear(w, { device: 'cpu' });
+       const same = (a, b) => a.every((v, i) => v === b[i]);
+       const out = [1, 5, 30].map((T) => {
+         const x = Float32Array.from({ length: T * 200 }, (_, i) => Math.cos(i));
+         return same(op.forward(x, T), linear(x, T, w, { device: 'cpu', cpuIsa: 'avx512' })) &&
+           same(op.forward(x, T, { cpuIsa: 'avx512bf16' }), linear(x, T, w, { device: 'cpu', cpuIsa: 'avx512bf16' }));
+       });
+       console.log(JSON.stringify(out));`,
+      { ...process.env, CONCLAVE_MOE_ISA: 'avx512' },
     );
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual([true, true, true]);
@@ -136,27 +134,19 @@ describe.skipIf(!hasBf16)('bindLinear on packed panels (avx512bf16)', () => {
     const bits = new Uint16Array(N * K);
     for (let i = 0; i < bits.length; i++) bits[i] = 0x3c00 + Math.floor(r() * 0x400) - (r() < 0.5 ? 0 : 0x8000);
     writeFileSync(path, Buffer.from(bits.buffer));
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `import { bindLinear, linear, mapFile } from './gpu-service/src/moe/index.ts';
-         const data = mapFile(${JSON.stringify(path)});
-         const w = { dtype: 'bf16', shape: [${N}, ${K}], data };
-         let sum = 0;
-         for (let i = 0; i < data.length; i += 4096) sum += data[i];
-         const before = process.memoryUsage().rss;
-         const op = bindLinear(w, { device: 'cpu' });
-         const grew = (process.memoryUsage().rss - before) / 2 ** 20;
-         const x = Float32Array.from({ length: 3 * ${K} }, (_, i) => Math.sin(i));
-         const rows = linear(x, 3, w, { device: 'cpu', cpuIsa: 'avx512' });
-         const same = op.forward(x, 3, { cpuIsa: 'avx512' }).every((v, i) => v === rows[i]);
-         console.log(JSON.stringify({ grew, same, sum: sum > 0 }));`,
-      ],
-      { encoding: 'utf8', cwd: process.cwd() },
+    const child = runChild(
+      `import { bindLinear, linear, mapFile } from './gpu-service/src/moe/index.ts';
+       const data = mapFile(${JSON.stringify(path)});
+       const w = { dtype: 'bf16', shape: [${N}, ${K}], data };
+       let sum = 0;
+       for (let i = 0; i < data.length; i += 4096) sum += data[i];
+       const before = process.memoryUsage().rss;
+       const op = bindLinear(w, { device: 'cpu' });
+       const grew = (process.memoryUsage().rss - before) / 2 ** 20;
+       const x = Float32Array.from({ length: 3 * ${K} }, (_, i) => Math.sin(i));
+       const rows = linear(x, 3, w, { device: 'cpu', cpuIsa: 'avx512' });
+       const same = op.forward(x, 3, { cpuIsa: 'avx512' }).every((v, i) => v === rows[i]);
+       console.log(JSON.stringify({ grew, same, sum: sum > 0 }));`,
     );
     expect(child.stderr).toBe('');
     const out = JSON.parse(child.stdout) as { grew: number; same: boolean; sum: boolean };
