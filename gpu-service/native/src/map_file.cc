@@ -15,6 +15,12 @@
 #include <map>
 #include <mutex>
 
+// Headers older than Linux 5.4's lack MADV_PAGEOUT; a kernel that does not know it refuses it with
+// EINVAL, and release_file_pages then falls back to MADV_DONTNEED.
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
 namespace {
 
 // Live mappings made by map_file: start -> length (removed when the buffer is collected).
