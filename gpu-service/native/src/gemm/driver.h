@@ -1,11 +1,8 @@
 // The one blocking loop of the SIMD GEMM kernels (AVX2, AVX-512, AVX512-BF16), as llamafile's tinyBLAS
 // does it: each ISA file supplies a micro-kernel and instantiates run<Micro> once per weight dtype.
-// A micro-kernel is a struct with
-//   using XT;                                 // element of the packed activations
+// A micro-kernel is a struct deriving from Operands (below: XT, the element of the packed activations;
+// kWeightBytes; padded_k(K), the packed activations' row length) with
 //   static constexpr int MR, NR;              // register tile: MR tokens x NR weight rows
-//   static constexpr int64_t kTokenBlock;     // tokens swept per pass over a weight row block
-//   static constexpr int64_t kWeightBytes;    // bytes per weight element
-//   static int64_t padded_k(int64_t K);       // row length of the packed activations
 //   template <int mr, int nr> static void tile(const XT* x, int64_t Kp, int64_t K, const uint8_t* w,
 //                                              int64_t wstride, float* y, int64_t ldy, const uint8_t* next);
 // tile<mr, nr> computes y[i][j] = x row i . w row j over the whole of K for i < mr, j < nr, and when
@@ -22,7 +19,28 @@
 #include <cstdint>
 #include <utility>
 
+#include "gemm/kernel.h"
+
 namespace {
+
+template <int64_t N>
+constexpr int64_t round_up(int64_t k) {
+  static_assert((N & (N - 1)) == 0, "a power of two");
+  return (k + N - 1) & ~(N - 1);
+}
+
+// What a micro-kernel reads: activations packed as XT rows of K rounded up to kPad (zeros past K),
+// weight elements of kBytes bytes.
+template <class X, int64_t kPad, int64_t kBytes>
+struct Operands {
+  using XT = X;
+  static constexpr int64_t kWeightBytes = kBytes;
+  static int64_t padded_k(int64_t K) { return round_up<kPad>(K); }
+};
+
+// Tokens swept per pass over a weight row block: 64 keep the packed activations being swept (64 x Kp)
+// in L2 while the block's weight rows stream past them.
+constexpr int64_t kTokenBlock = 64;
 
 template <class Micro>
 using TileFn = void (*)(const typename Micro::XT*, int64_t, int64_t, const uint8_t*, int64_t, float*, int64_t,
@@ -59,8 +77,8 @@ void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int
   static constexpr auto tiles = tile_table<Micro>(std::make_index_sequence<Micro::MR * Micro::NR>());
   const auto* x = static_cast<const typename Micro::XT*>(xp);
   const int64_t Kp = Micro::padded_k(K), ws = K * Micro::kWeightBytes;
-  for (int64_t mb = 0; mb < M; mb += Micro::kTokenBlock) {
-    const int64_t me = M - mb > Micro::kTokenBlock ? mb + Micro::kTokenBlock : M;
+  for (int64_t mb = 0; mb < M; mb += kTokenBlock) {
+    const int64_t me = M - mb > kTokenBlock ? mb + kTokenBlock : M;
     for (int64_t n = n0; n < n1; n += Micro::NR) {
       const int nr = int(n1 - n < Micro::NR ? n1 - n : Micro::NR);
       // Only the first pass over this row block reads it from memory; later ones find it in cache.
@@ -77,6 +95,12 @@ void run(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int
 template <class Micro>
 size_t packed_bytes(int64_t M, int64_t K) {
   return size_t(M * Micro::padded_k(K)) * sizeof(typename Micro::XT);
+}
+
+// The GemmKernel of a micro-kernel; `pack` lays x out as Micro::tile reads it.
+template <class Micro>
+constexpr GemmKernel driver_kernel(const char* name, void (*pack)(const float*, int64_t, int64_t, void*)) {
+  return {name, packed_bytes<Micro>, pack, run<Micro>};
 }
 
 }  // namespace

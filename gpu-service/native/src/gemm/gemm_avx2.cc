@@ -7,17 +7,14 @@
 #include <cstring>
 
 #include "gemm/driver.h"
-#include "gemm/kernel.h"
 #include "numeric.h"
 
 namespace {
 
-int64_t round8(int64_t k) { return (k + 7) & ~int64_t(7); }
-
 // Rows padded to a multiple of 8 with zeros, so the k loop has no scalar tail on the x side.
 void pack(const float* x, int64_t M, int64_t K, void* dst) {
   float* out = static_cast<float*>(dst);
-  const int64_t Kp = round8(K);
+  const int64_t Kp = round_up<8>(K);
   for (int64_t m = 0; m < M; ++m) {
     memcpy(out + m * Kp, x + m * K, size_t(K) * sizeof(float));
     for (int64_t k = K; k < Kp; ++k) out[m * Kp + k] = 0.0f;
@@ -50,21 +47,14 @@ __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
 }
 
 template <DType DT, int kMR, int kNR>
-struct Micro {
-  using XT = float;
+struct Micro : Operands<float, 8, int64_t(dtype_size(DT))> {
   static constexpr int MR = kMR, NR = kNR;
-  static constexpr int64_t kTokenBlock = 64;
-  static constexpr int64_t kWeightBytes = int64_t(dtype_size(DT));
-  static int64_t padded_k(int64_t K) { return round8(K); }
 
   template <int mr, int nr>
   static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
                    int64_t ldy, const uint8_t* next) {
-    __m256 acc[mr][NR];
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i)
-      #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) acc[i][j] = _mm256_setzero_ps();
+    constexpr int64_t kWeightBytes = Micro::kWeightBytes;
+    __m256 acc[mr][NR] = {};
     const int64_t Kfull = K & ~int64_t(7);
     for (int64_t k = 0; k < Kp; k += 8) {
       // One prefetch per 64-byte line of each row, not per 8 elements.
@@ -98,7 +88,7 @@ struct Micro {
 
 template <DType DT, int MR, int NR>
 constexpr GemmKernel kernel(const char* name) {
-  return {name, packed_bytes<Micro<DT, MR, NR>>, pack, run<Micro<DT, MR, NR>>};
+  return driver_kernel<Micro<DT, MR, NR>>(name, pack);
 }
 
 const GemmKernel kBf16 = kernel<DType::BF16, 4, 3>("avx2-bf16");

@@ -4,19 +4,16 @@
 // the same even/odd order, so no shuffles are needed in the inner loop.
 #include <immintrin.h>
 
-#include "gemm/avx512_reduce.h"
+#include "gemm/avx512_common.h"
 #include "gemm/driver.h"
-#include "gemm/kernel.h"
 
 namespace {
-
-int64_t round32(int64_t k) { return (k + 31) & ~int64_t(31); }
 
 // Rows padded with zeros to a multiple of 32; bf16 layout deinterleaves each 32-block.
 template <bool kEvenOdd>
 void pack(const float* x, int64_t M, int64_t K, void* dst) {
   float* out = static_cast<float*>(dst);
-  const int64_t Kp = round32(K);
+  const int64_t Kp = round_up<32>(K);
   for (int64_t m = 0; m < M; ++m) {
     const float* src = x + m * K;
     float* row = out + m * Kp;
@@ -50,26 +47,16 @@ void load32(const uint8_t* p, __mmask32 mask, __m512& lo, __m512& hi) {
 }
 
 template <DType DT>
-struct Micro {
-  using XT = float;
+struct Micro : Operands<float, 32, int64_t(dtype_size(DT))> {
   static constexpr int MR = 4, NR = 4;
-  // Token blocks of 64 keep the packed activations being swept (64 x Kp floats) in L2 while the
-  // weight rows of this call's range stream past them.
-  static constexpr int64_t kTokenBlock = 64;
-  static constexpr int64_t kWeightBytes = int64_t(dtype_size(DT));
-  static int64_t padded_k(int64_t K) { return round32(K); }
 
   template <int mr, int nr>
   static void tile(const float* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
                    int64_t ldy, const uint8_t* next) {
-    __m512 acc[mr][NR];
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i)
-      #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+    constexpr int64_t kWeightBytes = Micro::kWeightBytes;
+    __m512 acc[mr][NR] = {};
     for (int64_t k = 0; k < Kp; k += 32) {
-      const int64_t left = K - k;
-      const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+      const __mmask32 mask = first_lanes32(K - k);
       prefetch_rows<NR>(next, wstride, k * kWeightBytes);
       __m512 lo[nr], hi[nr];
       #pragma GCC unroll 8
@@ -86,18 +73,13 @@ struct Micro {
       }
     }
     #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) {
-      alignas(16) float s[4];
-      _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-      #pragma GCC unroll 8
-      for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
-    }
+    for (int i = 0; i < mr; ++i) store_sums<nr>(acc[i], y + i * ldy);
   }
 };
 
 template <DType DT>
 constexpr GemmKernel kernel(const char* name) {
-  return {name, packed_bytes<Micro<DT>>, pack<DT == DType::BF16>, run<Micro<DT>>};
+  return driver_kernel<Micro<DT>>(name, pack<DT == DType::BF16>);
 }
 
 const GemmKernel kBf16 = kernel<DType::BF16>("avx512-bf16");

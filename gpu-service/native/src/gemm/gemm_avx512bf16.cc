@@ -12,21 +12,15 @@
 
 #include <vector>
 
-#include "gemm/avx512_reduce.h"
+#include "gemm/avx512_common.h"
 #include "gemm/driver.h"
-#include "gemm/kernel.h"
 #include "gemm/panel_avx512bf16.h"
 #include "thread_pool.h"
 
 namespace {
 
 // What both micro-kernels below take: activations packed as bf16 rows padded to 32, bf16 weights.
-struct Bf16Operands {
-  using XT = uint16_t;
-  static constexpr int64_t kTokenBlock = 64;  // keeps the swept activation block in L2
-  static constexpr int64_t kWeightBytes = 2;
-  static int64_t padded_k(int64_t K) { return round32(K); }
-};
+using Bf16Operands = Operands<uint16_t, 32, 2>;
 
 // 3 to 15 tokens: 4 tokens x 6 weight rows, so each activation load feeds six products. The one-row
 // kernel below loads an activation per product, which from 3 tokens costs more than the tile's six
@@ -38,14 +32,9 @@ struct TileMicro : Bf16Operands {
   template <int mr, int nr>
   static void tile(const uint16_t* x, int64_t Kp, int64_t K, const uint8_t* w, int64_t wstride, float* y,
                    int64_t ldy, const uint8_t* next) {
-    __m512 acc[mr][NR];
-    #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i)
-      #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+    __m512 acc[mr][NR] = {};
     for (int64_t k = 0; k < Kp; k += 32) {
-      const int64_t left = K - k;
-      const __mmask32 mask = left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
+      const __mmask32 mask = first_lanes32(K - k);
       // Into L2 only: the next block's six rows would push this block's rows and the activations out of L1.
       prefetch_rows<NR, _MM_HINT_T1>(next, wstride, k * 2);
       __m512bh wv[nr];
@@ -60,13 +49,7 @@ struct TileMicro : Bf16Operands {
       }
     }
     #pragma GCC unroll 8
-    for (int i = 0; i < mr; ++i) {
-      alignas(16) float s[8];
-      _mm_store_ps(s, hsum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]));
-      _mm_store_ps(s + 4, hsum4(acc[i][4], acc[i][5], acc[i][5], acc[i][5]));
-      #pragma GCC unroll 8
-      for (int j = 0; j < nr; ++j) y[i * ldy + j] = s[j];
-    }
+    for (int i = 0; i < mr; ++i) store_sums<nr>(acc[i], y + i * ldy);
   }
 };
 
@@ -85,21 +68,14 @@ struct RowMicro : Bf16Operands {
                    int64_t ldy, const uint8_t* /*next: the hardware prefetchers follow one stream*/) {
     static_assert(nr == 1, "one weight row per tile");
     constexpr int kChains = 4;
-    __m512 acc[kChains][mr];
-    #pragma GCC unroll 4
-    for (int c = 0; c < kChains; ++c)
-      #pragma GCC unroll 8
-      for (int i = 0; i < mr; ++i) acc[c][i] = _mm512_setzero_ps();
+    __m512 acc[kChains][mr] = {};
     const auto step = [&](int c, int64_t k, __mmask32 mask) {
       const __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + k * 2);
       #pragma GCC unroll 8
       for (int i = 0; i < mr; ++i)
         acc[c][i] = _mm512_dpbf16_ps(acc[c][i], (__m512bh)_mm512_loadu_si512(x + i * Kp + k), wv);
     };
-    const auto tail_mask = [&](int64_t k) {
-      const int64_t left = K - k;
-      return left >= 32 ? ~__mmask32(0) : (__mmask32(1) << left) - 1;
-    };
+    const auto tail_mask = [&](int64_t k) { return first_lanes32(K - k); };
     int64_t k = 0;
     for (; k + 32 * kChains <= K; k += 32 * kChains)
       #pragma GCC unroll 4
@@ -145,7 +121,7 @@ void panel_rows(const uint16_t* x, int64_t M, int64_t Kp, const uint32_t* panel,
 void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t n0, int64_t n1, float* y,
                 int64_t ldy) {
   const uint16_t* x = static_cast<const uint16_t*>(xp);
-  const int64_t Kp = round32(K);
+  const int64_t Kp = round_up<32>(K);
   thread_local std::vector<uint32_t> panel;
   panel.resize(size_t(Kp / 2 * kPanelCols));
   for (int64_t n = n0; n < n1; n += kPanelCols) {
@@ -162,8 +138,8 @@ void run_panels(const void* xp, int64_t M, int64_t K, const uint8_t* w, int64_t 
   }
 }
 
-const GemmKernel kBf16Rows = {"avx512bf16-rows", packed_bytes<RowMicro>, pack, run<RowMicro>};
-const GemmKernel kBf16 = {"avx512bf16", packed_bytes<TileMicro>, pack, run<TileMicro>};
+const GemmKernel kBf16Rows = driver_kernel<RowMicro>("avx512bf16-rows", pack);
+const GemmKernel kBf16 = driver_kernel<TileMicro>("avx512bf16", pack);
 const GemmKernel kBf16Panels = {"avx512bf16-panels", packed_bytes<TileMicro>, pack, run_panels};
 
 }  // namespace

@@ -7,16 +7,16 @@
 
 #include <cstdint>
 
+#include "gemm/avx512_common.h"
+#include "gemm/driver.h"
 #include "numeric.h"
 
 namespace {
 
-int64_t round32(int64_t k) { return (k + 31) & ~int64_t(31); }
-
 // x[M, K] -> bf16 rows (round-to-nearest-even) padded with zeros to a multiple of 32.
 void pack(const float* x, int64_t M, int64_t K, void* dst) {
   uint16_t* out = static_cast<uint16_t*>(dst);
-  const int64_t Kp = round32(K);
+  const int64_t Kp = round_up<32>(K);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < Kp; ++k) out[m * Kp + k] = k < K ? f32_to_bf16(x[m * K + k]) : 0;
 }
@@ -52,10 +52,10 @@ void transpose16(__m512i r[16]) {
 // 32-bit k pairs, zero past K and past `rows`.
 template <int64_t W = kPanelCols>
 void pack_panel(const uint8_t* w, int64_t K, int64_t rows, uint32_t* panel) {
-  const int64_t Kp = round32(K);
+  const int64_t Kp = round_up<32>(K);
   for (int64_t c0 = 0; c0 < W; c0 += 16) {
     for (int64_t k0 = 0; k0 < Kp; k0 += 32) {
-      const __mmask32 mask = K - k0 >= 32 ? ~__mmask32(0) : (__mmask32(1) << (K - k0)) - 1;
+      const __mmask32 mask = first_lanes32(K - k0);
       __m512i r[16];
       for (int j = 0; j < 16; ++j) {
         const uint8_t* src = w + ((c0 + j) * K + k0) * 2;

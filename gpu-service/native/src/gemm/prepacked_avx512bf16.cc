@@ -30,14 +30,14 @@ int64_t clamp_rows(int64_t rows, int64_t half) {
 }
 
 void pack_whole_panel(const MatrixView& w, int64_t p, uint32_t* dst) {
-  const int64_t n0 = p * kPrepackedPanelRows, rows = w.rows - n0, half_words = round32(w.cols) / 2 * kHalf;
+  const int64_t n0 = p * kPrepackedPanelRows, rows = w.rows - n0, half_words = round_up<32>(w.cols) / 2 * kHalf;
   for (int64_t h = 0; h < 2; ++h) {
     const int64_t r = clamp_rows(rows, h);
     pack_panel<kHalf>(w.row(r > 0 ? n0 + h * kHalf : n0), w.cols, r, dst + h * half_words);
   }
 }
 
-size_t packed_x_bytes(int64_t M, int64_t K) { return size_t(M * round32(K)) * sizeof(uint16_t); }
+size_t packed_x_bytes(int64_t M, int64_t K) { return size_t(M * round_up<32>(K)) * sizeof(uint16_t); }
 
 template <int mr>
 void half_tile(const uint16_t* x, int64_t Kp, const uint32_t* half, int64_t cols, float* y, int64_t ldy,
@@ -77,7 +77,7 @@ void run_pairs(const uint16_t* x, int64_t M, int64_t Kp, const uint32_t* panel, 
 void run(const void* xp, int64_t M, int64_t K, const uint32_t* panel, int64_t cols, float* y, int64_t ldy,
          const uint32_t* next) {
   const uint16_t* x = static_cast<const uint16_t*>(xp);
-  const int64_t Kp = round32(K), half_words = Kp / 2 * kHalf;
+  const int64_t Kp = round_up<32>(K), half_words = Kp / 2 * kHalf;
   if (M > MR) return run_pairs(x, M, Kp, panel, cols, y, ldy, next);
   // Up to MR tokens: one pass per half, the only read of it. From kAheadMinTokens the pass also
   // brings the next half (the thread's next task's first one after the second) into L2, a slice per
