@@ -1,26 +1,18 @@
-// Built with AVX2 + FMA flags; called only when the CPU has them (silu_mul.cc). The AVX-512 file's
-// exp in 8 lanes: without scalef, 2^n is built in the exponent bits, so x is clamped to [-87, 88]
+// Built with AVX2 + FMA flags; called only when the CPU has them (silu_mul.cc). exp_simd.h's exp
+// in 8 lanes: without scalef, 2^n is built in the exponent bits, so x is clamped to [-87, 88]
 // where n stays a normal exponent (exp(88) is finite; below -87 silu(g) = g / (1 + e^-g) is already
 // under 1e-36 in magnitude, where the scalar loop gives -0).
 #include <immintrin.h>
 
+#include "exp_simd.h"
 #include "silu_mul.h"
 
 namespace {
 
 __m256 exp256(__m256 x) {
   x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  __m256 n;
+  const __m256 p = exp_reduced(x, &n);
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
