@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bound_op_js.h"
 #include "cpu_ops.h"
 #include "cuda/cuda_api.h"
 #include "cuda_limits.h"
@@ -14,21 +15,18 @@
 
 namespace {
 
-class LinearJs : public Napi::ObjectWrap<LinearJs> {
+class LinearJs : public BoundOpJs<LinearJs, CudaMatrixPtr> {
  public:
-  explicit LinearJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearJs>(info) {
+  explicit LinearJs(const Napi::CallbackInfo& info) : BoundOpJs(info) {
     const Napi::Env env = info.Env();
     if (info.Length() < 1) throw Napi::TypeError::New(env, "new Linear(w, device?, repack?) needs the weights");
     w_ = parse_matrix(info[0], "w", &pins_);
     if (w_.cols == 0) throw Napi::RangeError::New(env, "w: K (shape[1]) is 0");
-    device_ = parse_device(info[1], cuda_unsupported(w_, "w"));
     if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsBoolean())
       throw Napi::TypeError::New(env, "repack must be a boolean");
     const bool repack = info.Length() < 3 || info[2].IsUndefined() || info[2].As<Napi::Boolean>().Value();
-    if (device_ == Device::Cuda) {
-      cuda_ = cuda_bind_matrix(w_);
-      pins_.clear();
-    } else if (repack) {
+    bind_device(info[1], cuda_unsupported(w_, "w"), [&] { return cuda_bind_matrix(w_); });
+    if (device_ == Device::Cpu && repack) {
       const Isa isa = default_isa();
       try {
         packed_ = PrepackedWeights::pack(w_, isa);
@@ -46,46 +44,22 @@ class LinearJs : public Napi::ObjectWrap<LinearJs> {
   // forward(x, tokens, cpuIsa?) -> y [tokens, N]
   Napi::Value forward(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
-    if (disposed_) throw Napi::Error::New(env, "Linear.forward: the weights were disposed");
-    int64_t T = 0;
-    const float* x = parse_activations(info[0], info[1], w_.cols, &T);
-    const Isa isa = parse_cpu_isa(info[2]);
-    if (device_ == Device::Cuda && T > cuda_max_tokens(w_))
-      throw Napi::RangeError::New(env, "tokens (" + std::to_string(T) + ") exceeds the " +
-                                           std::to_string(cuda_max_tokens(w_)) + " one CUDA call can take");
-    pins_.check_attached(env, "Linear.forward");
-    Napi::Float32Array y = pooled_float32(env, size_t(checked_mul(env, T, w_.rows, "tokens x N")));
-    if (T > 0 && w_.rows > 0) {
-      if (device_ == Device::Cuda) linear_cuda(*cuda_, x, T, y.Data());
-      else linear_cpu(x, T, w_, packed_.get(), isa, y.Data());
+    const Call c = begin_forward(info, "Linear.forward", w_.cols, cuda_max_tokens(w_));
+    Napi::Float32Array y = pooled_float32(env, size_t(checked_mul(env, c.tokens, w_.rows, "tokens x N")));
+    if (c.tokens > 0 && w_.rows > 0) {
+      if (device_ == Device::Cuda) linear_cuda(*cuda_, c.x, c.tokens, y.Data());
+      else linear_cpu(c.x, c.tokens, w_, packed_.get(), c.isa, y.Data());
     }
     return y;
   }
 
-  Napi::Value dispose(const Napi::CallbackInfo& info) {
-    disposed_ = true;
-    cuda_.reset();
-    packed_.reset();
-    pins_.clear();
-    return info.Env().Undefined();
-  }
-
-  Napi::Value device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_name(device_)); }
+  void on_dispose() { packed_.reset(); }
 
  private:
   MatrixView w_;
-  PinnedBuffers pins_;
-  Device device_ = Device::Cpu;
-  CudaMatrixPtr cuda_;
   std::unique_ptr<PrepackedWeights> packed_;  // CPU, bf16 on AVX512-BF16: the rows repacked into panels
-  bool disposed_ = false;
 };
 
 }  // namespace
 
-Napi::Function define_linear(Napi::Env env) {
-  return LinearJs::DefineClass(env, "Linear",
-                               {LinearJs::InstanceMethod<&LinearJs::forward>("forward"),
-                                LinearJs::InstanceMethod<&LinearJs::dispose>("dispose"),
-                                LinearJs::InstanceAccessor<&LinearJs::device>("device")});
-}
+Napi::Function define_linear(Napi::Env env) { return LinearJs::define(env, "Linear"); }
