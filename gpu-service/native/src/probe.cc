@@ -43,41 +43,38 @@ double triad_gbps(size_t bytes) {
   return best;
 }
 
-// Independent FMA chains, enough to cover latency x ports, so the loop runs at the FMA rate.
+// Independent chains, enough to cover latency x ports, so the loop runs at the instruction's rate.
 constexpr int kChains = 12;
 constexpr int64_t kIters = 20'000'000;
 
-__attribute__((target("avx2,fma"))) double fma_avx2(int64_t iters) {
-  __m256 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm256_set1_ps(float(j));
+// kChains chains of step(acc) (one instruction), `iters` times; returns a lane so the work counts as
+// used. step is built for its ISA (a target attribute), and the callers flatten both into themselves.
+template <class V, class Step>
+float chains(int64_t iters, const Step& step) {
+  V acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = V{} + float(j);
+  for (int64_t i = 0; i < iters; ++i)
+    for (int j = 0; j < kChains; ++j) step(acc[j]);
+  float s = 0;
+  for (int j = 0; j < kChains; ++j) s += acc[j][0];
+  return s;
+}
+
+__attribute__((target("avx2,fma"), flatten)) double fma_avx2(int64_t iters) {
   const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-  for (int64_t i = 0; i < iters; ++i)
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], b, c);
-  float s = 0;
-  for (int j = 0; j < kChains; ++j) s += _mm256_cvtss_f32(acc[j]);
-  return s;
+  return chains<__m256>(iters, [&](__m256& a) __attribute__((target("avx2,fma"))) { a = _mm256_fmadd_ps(a, b, c); });
 }
 
-__attribute__((target("avx512f"))) double fma_avx512(int64_t iters) {
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(float(j));
+__attribute__((target("avx512f"), flatten)) double fma_avx512(int64_t iters) {
   const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-  for (int64_t i = 0; i < iters; ++i)
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], b, c);
-  float s = 0;
-  for (int j = 0; j < kChains; ++j) s += _mm512_reduce_add_ps(acc[j]);
-  return s;
+  return chains<__m512>(iters, [&](__m512& a) __attribute__((target("avx512f"))) { a = _mm512_fmadd_ps(a, b, c); });
 }
 
-__attribute__((target("avx512f,avx512bf16"))) double dp_bf16(int64_t iters) {
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(float(j));
+__attribute__((target("avx512f,avx512bf16"), flatten)) double dp_bf16(int64_t iters) {
   const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80), b = (__m512bh)_mm512_set1_epi16(0x3380);
-  for (int64_t i = 0; i < iters; ++i)
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
-  float s = 0;
-  for (int j = 0; j < kChains; ++j) s += _mm512_reduce_add_ps(acc[j]);
-  return s;
+  return chains<__m512>(iters, [&](__m512& acc) __attribute__((target("avx512f,avx512bf16"))) {
+    acc = _mm512_dpbf16_ps(acc, a, b);
+  });
 }
 
 // GFLOP/s of `fn` on every thread; flops_per_iter counts one thread's inner iteration.
