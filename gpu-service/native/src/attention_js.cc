@@ -8,12 +8,6 @@
 
 namespace {
 
-Napi::Float32Array float32_arg(const Napi::Value& v, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a Float32Array");
-  return v.As<Napi::Float32Array>();
-}
-
 bool overlap(const Napi::Float32Array& a, const Napi::Float32Array& b) {
   const float *a0 = a.Data(), *b0 = b.Data();
   return a0 < b0 + b.ElementLength() && b0 < a0 + a.ElementLength();
@@ -23,9 +17,9 @@ bool overlap(const Napi::Float32Array& a, const Napi::Float32Array& b) {
 
 Napi::Value attention_js(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const Napi::Float32Array q = float32_arg(info[0], "q"), keys = float32_arg(info[1], "keys"),
-                           values = float32_arg(info[2], "values");
-  Napi::Float32Array out = float32_arg(info[4], "out");
+  const Napi::Float32Array q = parse_float32(info[0], "q"), keys = parse_float32(info[1], "keys"),
+                           values = parse_float32(info[2], "values");
+  Napi::Float32Array out = parse_float32(info[4], "out");
   if (!info[3].IsObject()) throw Napi::TypeError::New(env, "shape must be an object");
   const Napi::Object o = info[3].As<Napi::Object>();
   AttentionShape s;
@@ -45,16 +39,10 @@ Napi::Value attention_js(const Napi::CallbackInfo& info) {
   const int64_t q_len = checked_mul(env, checked_mul(env, s.rows, s.heads, "rows x heads"), s.head_dim, "rows x heads x headDim");
   const int64_t kv_len = checked_mul(env, checked_mul(env, s.start + s.rows, s.kv_heads, "(start + rows) x kvHeads"),
                                      s.head_dim, "(start + rows) x kvHeads x headDim");
-  const auto expect = [&](const Napi::Float32Array& a, const char* name, int64_t n, bool at_least) {
-    const int64_t len = int64_t(a.ElementLength());
-    if (at_least ? len < n : len != n)
-      throw Napi::RangeError::New(env, std::string(name) + " has " + std::to_string(len) + " values, expected " +
-                                           (at_least ? "at least " : "") + std::to_string(n));
-  };
-  expect(q, "q", q_len, false);
-  expect(out, "out", q_len, false);
-  expect(keys, "keys", kv_len, true);
-  expect(values, "values", kv_len, true);
+  expect_length(q, "q", q_len);
+  expect_length(out, "out", q_len);
+  expect_length(keys, "keys", kv_len, true);
+  expect_length(values, "values", kv_len, true);
   // Tasks write their slice of out while others still read q, keys and values.
   if (overlap(out, q) || overlap(out, keys) || overlap(out, values))
     throw Napi::RangeError::New(env, "out must not share memory with q, keys or values");

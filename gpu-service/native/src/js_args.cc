@@ -273,14 +273,25 @@ int64_t parse_count(const Napi::Value& v, const std::string& name) {
   return int64_t(d);
 }
 
+Napi::Float32Array parse_float32(const Napi::Value& v, const std::string& name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    type_error(v.Env(), name + " must be a Float32Array");
+  return v.As<Napi::Float32Array>();
+}
+
+void expect_length(const Napi::Float32Array& a, const std::string& name, int64_t n, bool at_least) {
+  const int64_t len = int64_t(a.ElementLength());
+  if (at_least ? len < n : len != n)
+    range_error(a.Env(), name + " has " + std::to_string(len) + " values, expected " + (at_least ? "at least " : "") +
+                             std::to_string(n));
+}
+
 const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, int64_t hidden,
                                int64_t* token_count) {
   const Napi::Env env = x.Env();
-  if (!x.IsTypedArray() || x.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    type_error(env, "x must be a Float32Array");
+  const Napi::Float32Array xa = parse_float32(x, "x");
   const int64_t T = parse_count(tokens, "tokens");
   if (T > kMaxTokens) range_error(env, "tokens must be at most " + std::to_string(kMaxTokens) + ", got " + std::to_string(T));
-  const Napi::Float32Array xa = x.As<Napi::Float32Array>();
   if (int64_t(xa.ElementLength()) != checked_mul(env, T, hidden, "tokens x hidden"))
     range_error(env, "x has " + std::to_string(xa.ElementLength()) + " values, expected tokens (" +
                          std::to_string(T) + ") x hidden (" + std::to_string(hidden) + ")");

@@ -38,6 +38,12 @@ const float* parse_activations(const Napi::Value& x, const Napi::Value& tokens, 
 // indices in [0, tokens); returns its data (no copy) and its length in *count.
 const int32_t* parse_output_tokens(const Napi::Value& v, int64_t tokens, int64_t* count);
 
+// v as a Float32Array (no copy); a TypeError "<name> must be a Float32Array" otherwise.
+Napi::Float32Array parse_float32(const Napi::Value& v, const std::string& name);
+
+// A RangeError "<name> has L values, expected [at least ]n" unless a holds n values (at least n).
+void expect_length(const Napi::Float32Array& a, const std::string& name, int64_t n, bool at_least = false);
+
 // a * b, throwing a RangeError naming `what` when it does not fit in int64.
 int64_t checked_mul(const Napi::Env& env, int64_t a, int64_t b, const std::string& what);
 

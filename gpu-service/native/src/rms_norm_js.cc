@@ -8,27 +8,17 @@
 
 Napi::Value rms_norm_js(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto float32 = [&](size_t i, const char* name) {
-    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array");
-    return info[i].As<Napi::Float32Array>();
-  };
-  const Napi::Float32Array x = float32(0, "x"), weight = float32(3, "weight");
-  Napi::Float32Array out = float32(5, "out");
+  const Napi::Float32Array x = parse_float32(info[0], "x"), weight = parse_float32(info[3], "weight");
+  Napi::Float32Array out = parse_float32(info[5], "out");
   const int64_t rows = parse_count(info[1], "rows"), dim = parse_count(info[2], "dim");
   if (!info[4].IsNumber() || !(info[4].As<Napi::Number>().DoubleValue() >= 0) ||
       !std::isfinite(info[4].As<Napi::Number>().DoubleValue()))
     throw Napi::TypeError::New(env, "eps must be a finite number >= 0");
   const double eps = info[4].As<Napi::Number>().DoubleValue();
   const int64_t n = checked_mul(env, rows, dim, "rows x dim");
-  const auto expect = [&](const Napi::Float32Array& a, const char* name, int64_t want) {
-    if (int64_t(a.ElementLength()) != want)
-      throw Napi::RangeError::New(env, std::string(name) + " has " + std::to_string(a.ElementLength()) +
-                                           " values, expected " + std::to_string(want));
-  };
-  expect(x, "x", n);
-  expect(out, "out", n);
-  expect(weight, "weight", dim);
+  expect_length(x, "x", n);
+  expect_length(out, "out", n);
+  expect_length(weight, "weight", dim);
   // out is x itself or apart from it: a row written before a later one is read would corrupt it.
   const float *xs = x.Data(), *os = out.Data();
   if (os != xs && os < xs + n && xs < os + n)
