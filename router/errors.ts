@@ -97,20 +97,22 @@ export class CircuitOpenError extends ConclaveError {
 
 /**
  * Too few experts answered for the policy's quorum; carries every expert's reason. When every
- * expert failed for the client's own reason (a prompt no replay expert recorded), the client failed.
+ * expert failed for the client's own reason (a prompt no replay expert recorded), the client failed,
+ * and when that reason is one and the same for all (`not_recorded`), it is the error's code.
  */
 export class QuorumError extends ConclaveError {
   constructor(
     readonly needed: number,
-    readonly reasons: { expertId: string; error: string; source: string }[],
+    readonly reasons: { expertId: string; error: string; source: string; code?: string }[],
   ) {
     const clients = reasons.length > 0 && reasons.every((r) => r.source === 'client');
+    const shared = clients && reasons.every((r) => r.code !== undefined && r.code === reasons[0]!.code) ? reasons[0]!.code! : 'quorum_not_met';
     super(
       `${needed} expert answer(s) needed, fewer arrived: ${reasons.map((r) => `${r.expertId}: ${r.error}`).join('; ')}`,
       clients ? 422 : 502,
       clients ? 'client' : 'expert',
       clients ? 'invalid_request_error' : 'expert_error',
-      'quorum_not_met',
+      shared,
     );
   }
 }

@@ -337,7 +337,7 @@ function expertOptions(ctx: RunContext, stage: number): CallOptions {
 function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {
   return new QuorumError(
     quorum,
-    failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source })),
+    failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source, code: f.error.code })),
   );
 }
 

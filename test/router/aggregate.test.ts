@@ -257,8 +257,8 @@ describe('quorum and failing experts', () => {
     );
     expect(error).toBeInstanceOf(QuorumError);
     expect((error as QuorumError).reasons).toEqual([
-      { expertId: 'b', error: "expert 'b': timed out after 30000 ms", source: 'expert' },
-      { expertId: 'c', error: "expert 'c': HTTP 503 from upstream", source: 'expert' },
+      { expertId: 'b', error: "expert 'b': timed out after 30000 ms", source: 'expert', code: 'timeout' },
+      { expertId: 'c', error: "expert 'c': HTTP 503 from upstream", source: 'expert', code: 'timeout' },
     ]);
     expect(caller.calls.map((c) => c.role)).not.toContain('judge');
     // The stream ends with the same error, never an empty success.

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { expertWallMs } from '../../worker/gateway/routing-summary';
 import type { CallRecord } from '../../worker/history/record';
 import worker from '../../worker/index';
-import { API_KEY, addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, sseEvents } from './helpers';
+import { API_KEY, addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, seedArtifacts, sseEvents } from './helpers';
 
 interface Routing {
   route_id: string;
@@ -254,11 +254,17 @@ describe('POST /v1/chat/completions', () => {
   });
 
   it('a prompt that was never recorded is the client’s clear not-recorded error, not an invented answer', async () => {
-    const res = await chat({ model: 'gemini-1.5-pro-002', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
-    expect(res.status).toBe(422);
-    const body = (await res.json()) as { error: { message: string; source: string } };
-    expect(body.error.message).toMatch(/not recorded/);
-    expect(body.error.source).toBe('client');
+    // The README's promise: 422 `not_recorded`, whether one expert, several or a policy was asked.
+    await seedArtifacts();
+    const both = { strategy: 'fixed', experts: ['gemini-1.5-pro-002', 'gemini-1.5-flash-002'], aggregate: 'vote' };
+    for (const asked of [{ model: 'gemini-1.5-pro-002' }, { model: 'auto', routing: both }, { model: 'auto' }]) {
+      const res = await chat({ ...asked, messages: [{ role: 'user', content: 'What is the capital of France?' }] });
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { error: { message: string; source: string; code: string } };
+      expect(body.error.message).toMatch(/not recorded/);
+      expect(body.error.source).toBe('client');
+      expect(body.error.code, asked.model).toBe('not_recorded');
+    }
   });
 
   it('a recorded question inside a conversation it was not recorded in is not replayed as if answered there', async () => {
