@@ -1,28 +1,11 @@
 // Offline evaluation of the router (issue #3): trains on --train, routes every question of --data
 // from its prompt alone, answers with the recorded outcomes of the chosen experts, and compares
 // with the baselines. Without --train (or with --train equal to --data) it cross-validates --data.
-//
-//   npm run eval -- --policy economy                         5-fold CV on the dev split
-//   npm run eval -- --train a.jsonl.gz --data b.jsonl.gz --policy quality --json
-//   npm run eval -- --models data/zeroeval-routing/models.json --data data/zeroeval-routing/dev.jsonl.gz
-//
-// Options: --models FILE (the pool and its prices, default the MMLU-Pro one), --folds K,
-// --aggregate first|vote|weighted-vote|stacked-vote|synthesize|judge, --source pred|text,
-// --svg PATH (frontier plot, default eval-output/routing-frontier.svg: git-ignored, so a run never
-// rewrites the committed docs/routing-frontier.svg unless asked to), --lambdas 0,0.05,…, --no-sweep,
-// --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR] [--aggregator-price IN,OUT]
-// (synthesize / judge through a live OpenAI-compatible expert, USD per million tokens), --limit N
-// (route only the first N questions; training is unchanged), --labels all|none (none: train on the
-// experts' consensus instead of `answer` / `correct`, router/unsupervised), --nested-lambda
-// [--inner-folds 3] (each preset's λ chosen per outer fold by an inner cross-validation of its
-// training folds: the most accurate λ within the preset's cost budget, router/eval/nested),
-// --ladder-folds K (default 3; 0: off): on each training split, a K-fold cross-validation decides
-// whether each cascade preset runs the agreement ladder within its cost budget, as `npm run train`
-// does (router/eval/ladder-choice).
+// The options are in USAGE below (`npm run eval -- --help`).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cli } from '../gpu-service/scripts/cli';
 import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
 import { DEFAULT_LAMBDA_GRID, nestedCrossValidate, PRESET_BUDGETS, type LambdaChoice } from '../router/eval/nested';
@@ -41,30 +24,51 @@ import type { ExpertProfile } from '../router/types';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
-const { values: args } = parseArgs({
-  options: {
-    train: { type: 'string' },
-    data: { type: 'string', default: DEFAULT_DATA },
-    models: { type: 'string', default: DEFAULT_MODELS },
-    policy: { type: 'string', default: 'economy' },
-    folds: { type: 'string', default: '5' },
-    aggregate: { type: 'string' },
-    source: { type: 'string', default: 'pred' },
-    json: { type: 'boolean', default: false },
-    svg: { type: 'string', default: 'eval-output/routing-frontier.svg' },
-    lambdas: { type: 'string', default: '0,0.005,0.01,0.02,0.05,0.1,0.2,0.3,0.5' },
-    'no-sweep': { type: 'boolean', default: false },
-    'aggregator-url': { type: 'string' },
-    'aggregator-model': { type: 'string' },
-    'aggregator-key-env': { type: 'string' },
-    'aggregator-price': { type: 'string', default: '0,0' },
-    limit: { type: 'string' },
-    labels: { type: 'string', default: 'all' },
-    'nested-lambda': { type: 'boolean', default: false },
-    'inner-folds': { type: 'string', default: '3' },
-    'ladder-folds': { type: 'string', default: '3' },
-  },
-  strict: true,
+const USAGE = `npm run eval -- [options]
+
+Scores the routers on routing data (README "Your own data"): 5-fold cross-validation of --data, or
+trained on --train and routed on --data.
+
+  --data FILE            questions and recorded outcomes, .jsonl or .jsonl.gz (default ${DEFAULT_DATA})
+  --models FILE          the pool and its prices (default ${DEFAULT_MODELS})
+  --train FILE           train on FILE, route --data (no cross-validation)
+  --folds K              cross-validation folds (default 5)
+  --policy NAME          the router reported first and in the JSON line: a preset or a strategy (default economy)
+  --aggregate NAME       first, vote, weighted-vote, stacked-vote, or synthesize / judge through a live
+                         aggregator: --aggregator-url URL --aggregator-model M [--aggregator-key-env VAR]
+                         [--aggregator-price IN,OUT] (USD per million tokens)
+  --source pred|text     vote on the recorded preds or on choices extracted from the answer texts (default pred)
+  --limit N              route only the first N questions (training is unchanged)
+  --labels all|none      none: train on the experts' consensus instead of the labels (router/unsupervised)
+  --lambdas L,…          the λ grid of the cost-accuracy sweep; --no-sweep skips it
+  --svg PATH             the frontier plot (default eval-output/routing-frontier.svg)
+  --nested-lambda        each preset's λ chosen per outer fold by an inner cross-validation (--inner-folds 3)
+  --ladder-folds K       folds deciding on each training split whether the cascade presets run the
+                         agreement ladder, as npm run train does (default 3; 0: off)
+  --json                 end with one JSON line of the results
+  --help                 this text`;
+
+const args = cli(USAGE, {
+  train: { type: 'string' },
+  data: { type: 'string', default: DEFAULT_DATA },
+  models: { type: 'string', default: DEFAULT_MODELS },
+  policy: { type: 'string', default: 'economy' },
+  folds: { type: 'string', default: '5' },
+  aggregate: { type: 'string' },
+  source: { type: 'string', default: 'pred' },
+  json: { type: 'boolean', default: false },
+  svg: { type: 'string', default: 'eval-output/routing-frontier.svg' },
+  lambdas: { type: 'string', default: '0,0.005,0.01,0.02,0.05,0.1,0.2,0.3,0.5' },
+  'no-sweep': { type: 'boolean', default: false },
+  'aggregator-url': { type: 'string' },
+  'aggregator-model': { type: 'string' },
+  'aggregator-key-env': { type: 'string' },
+  'aggregator-price': { type: 'string', default: '0,0' },
+  limit: { type: 'string' },
+  labels: { type: 'string', default: 'all' },
+  'nested-lambda': { type: 'boolean', default: false },
+  'inner-folds': { type: 'string', default: '3' },
+  'ladder-folds': { type: 'string', default: '3' },
 });
 
 const log = (line: string) => process.stdout.write(`${line}\n`);

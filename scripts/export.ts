@@ -1,28 +1,39 @@
 // `npm run export`: the gateway's rated history in the routing-data format (GET /admin/api/export),
 // to retrain on a deployment's own traffic with `npm run train -- --data FILE --models FILE`.
-//
-//   npm run export -- [--url http://127.0.0.1:8787] [--out export.jsonl] [--after FEEDBACK_ID]
-//
-// The admin token comes from ADMIN_TOKEN, else from .dev.vars (as `npm start` wrote it).
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { cli } from '../gpu-service/scripts/cli';
 import { readDevVars } from './lib/dev-vars';
 
-const { values: args } = parseArgs({
-  options: {
-    url: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8787}` },
-    out: { type: 'string', default: 'export.jsonl' },
-    after: { type: 'string', default: '0' },
-  },
-  strict: true,
+const USAGE = `npm run export -- [--url URL] [--out FILE] [--after FEEDBACK_ID]
+
+Writes the gateway's rated routes in the routing-data format (GET /admin/api/export) for npm run train.
+
+  --url URL          the gateway (default http://127.0.0.1:$PORT, PORT default 8787)
+  --out FILE         where the NDJSON goes (default export.jsonl)
+  --after ID         only ratings after this feedback id (default 0: all of them)
+  --help             this text
+
+The admin token comes from ADMIN_TOKEN, else from .dev.vars (as npm start wrote it).`;
+
+const args = cli(USAGE, {
+  url: { type: 'string', default: `http://127.0.0.1:${process.env.PORT ?? 8787}` },
+  out: { type: 'string', default: 'export.jsonl' },
+  after: { type: 'string', default: '0' },
 });
 const token = process.env.ADMIN_TOKEN ?? readDevVars().ADMIN_TOKEN;
 if (!token) {
   process.stderr.write('export: set ADMIN_TOKEN (or run npm start once, which writes it to .dev.vars)\n');
   process.exit(2);
 }
-const res = await fetch(`${args.url}/admin/api/export?after=${encodeURIComponent(args.after!)}`, { headers: { authorization: `Bearer ${token}` } });
+const res = await fetch(`${args.url}/admin/api/export?after=${encodeURIComponent(args.after!)}`, { headers: { authorization: `Bearer ${token}` } }).catch(
+  (e: Error) => {
+    // fetch's own message is "fetch failed"; what failed is in its cause (ECONNREFUSED, ENOTFOUND, …).
+    const cause = e.cause instanceof Error ? e.cause.message : e.message;
+    process.stderr.write(`export: cannot reach the gateway at ${args.url} (${cause}): is it running (npm start)? --url names another one\n`);
+    process.exit(1);
+  },
+);
 if (!res.ok) {
   process.stderr.write(`export: ${args.url} answered ${res.status}: ${await res.text()}\n`);
   process.exit(1);

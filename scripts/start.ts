@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { cli } from '../gpu-service/scripts/cli';
 import { buildReplay } from './build-replay';
 import { banner } from './lib/banner';
 import { loadModels } from './lib/dataset';
@@ -24,13 +24,7 @@ Runs Conclave locally and offline: local D1, the 29 replay experts, the GPU serv
 
 Environment: PORT (gateway, default 8787), GPU_PORT (GPU service, default 8090).`;
 
-const { values: flags } = parseArgs({
-  options: { 'no-gpu': { type: 'boolean', default: false }, artifacts: { type: 'string' }, help: { type: 'boolean', default: false } },
-});
-if (flags.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const flags = cli(USAGE, { 'no-gpu': { type: 'boolean', default: false }, artifacts: { type: 'string' } });
 
 const PORT = portFromEnv('PORT', 8787);
 const GPU_PORT = portFromEnv('GPU_PORT', 8090);

@@ -2,13 +2,10 @@
 // data") and writes one ArtifactRecord JSON per artifact to --out. `npm start` and `npm run deploy`
 // seed D1 from data/artifacts/ (the default --out), or publish another folder with --artifacts DIR.
 // It overwrites only the artifacts it trains: synthesis-skill.json comes from scripts/synthesis-skill.ts.
-//
-//   npm run train -- [--data data/mmlu-pro-routing/dev.jsonl.gz] [--models data/mmlu-pro-routing/models.json] [--out data/artifacts] [--version 1]
-//                    [--ladder-folds 3]   (0: skip the cross-validation that decides which cascade presets run the agreement ladder)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cli } from '../gpu-service/scripts/cli';
 import { replayExpertProfile } from '../router/data-format';
 import { pricesOf } from '../router/eval/baselines';
 import { chooseLadders, withLadderChoices } from '../router/eval/ladder-choice';
@@ -16,15 +13,26 @@ import { PRESETS } from '../router/presets';
 import { train } from '../router/train';
 import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string', default: DEFAULT_DATA },
-    models: { type: 'string', default: DEFAULT_MODELS },
-    out: { type: 'string', default: 'data/artifacts' },
-    version: { type: 'string', default: '1' },
-    'ladder-folds': { type: 'string', default: '3' },
-  },
-  strict: true,
+const USAGE = `npm run train -- [--data FILE] [--models FILE] [--out DIR] [--version N] [--ladder-folds K]
+
+Trains the router artifacts on routing data (README "Your own data") and writes one JSON per artifact.
+
+  --data FILE        the questions and recorded outcomes, .jsonl or .jsonl.gz (default ${DEFAULT_DATA})
+  --models FILE      the pool and its prices (default ${DEFAULT_MODELS})
+  --out DIR          where the artifacts go (default data/artifacts, which npm start seeds a fresh database from)
+  --version N        the version written into each artifact (default 1)
+  --ladder-folds K   folds of the cross-validation that decides which cascade presets run the agreement
+                     ladder (default 3; 0: skip it)
+  --help             this text
+
+Publish the result with npm start -- --artifacts DIR or npm run deploy -- --artifacts DIR.`;
+
+const args = cli(USAGE, {
+  data: { type: 'string', default: DEFAULT_DATA },
+  models: { type: 'string', default: DEFAULT_MODELS },
+  out: { type: 'string', default: 'data/artifacts' },
+  version: { type: 'string', default: '1' },
+  'ladder-folds': { type: 'string', default: '3' },
 });
 
 const started = performance.now();

@@ -1,7 +1,6 @@
 // Shared command-line handling of the service scripts: --help, refusing what a script does not
 // know, and which checkpoint to use.
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ServedFamily } from '../src/checkpoint/config.js';
 import { ensureDemoCheckpoint } from '../src/demo/write.js';
 import { DEMO_SPECS } from '../src/demo/families.js';
@@ -27,22 +26,4 @@ export function intFlag(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/**
- * Parses argv against `options` plus --help: --help prints `usage` and exits 0; an unknown flag, a
- * missing value or a stray argument prints what was wrong and the usage, and exits 2.
- */
-export function cli<O extends Options>(usage: string, options: O, args = process.argv.slice(2)) {
-  try {
-    const { values } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false });
-    if ((values as { help?: boolean }).help) {
-      console.log(usage);
-      process.exit(0);
-    }
-    return values as ReturnType<typeof parseArgs<{ options: O }>>['values'];
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${usage}\n`);
-    process.exit(2);
-  }
-}
+export { cli } from './cli.js';
