@@ -169,6 +169,9 @@ async function main(): Promise<void> {
 
   const data = loadExamples(args.data!);
   const trainSet = args.train && args.train !== args.data ? loadExamples(args.train) : undefined;
+  // A fold of one question would train on nothing.
+  if (!trainSet && data.length < 2) fail(`${args.data} has ${data.length} question(s): cross-validation needs at least 2 (or pass --train FILE)`);
+  if (trainSet?.length === 0) fail(`${args.train} has no questions`);
   const missing = unpricedModels(loadModels(args.models), [...data, ...(trainSet ?? [])]);
   if (missing.length) fail(unpricedMessage(args.models!, missing));
   const started = performance.now();

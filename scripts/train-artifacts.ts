@@ -37,6 +37,10 @@ const args = cli(USAGE, {
 
 const started = performance.now();
 const examples = loadExamples(args.data!);
+if (examples.length === 0) {
+  process.stderr.write(`train: ${args.data} has no questions\n`);
+  process.exit(2);
+}
 const models = loadModels(args.models);
 const missing = unpricedModels(models, examples);
 if (missing.length) {
@@ -56,6 +60,8 @@ let records = train(
 );
 if (ladderFolds) {
   const choices = await chooseLadders(examples, ladderFolds, pool, [...PRESETS.values()], { policies: [], source: 'pred', includeBaselines: true });
+  if (choices.length === 0)
+    process.stdout.write(`agreement ladder: too few questions to train one on each of ${ladderFolds} folds; every preset keeps its cascade\n`);
   for (const c of choices)
     process.stdout.write(
       `${c.policy} (budget ${c.budget}×): ${c.ladder ? 'agreement ladder' : 'cascade'} (${ladderFolds}-fold: ladder ${(c.agreement.accuracy * 100).toFixed(2)}% at ${c.agreement.cost.toFixed(3)}×, cascade ${(c.cascade.accuracy * 100).toFixed(2)}% at ${c.cascade.cost.toFixed(3)}×)\n`,

@@ -2,7 +2,8 @@ import type { ArtifactRecord } from '../artifacts';
 import { AGREEMENT_LADDER_ARTIFACT } from '../cascade/agreement-ladder';
 import type { RoutingPolicy } from '../policy';
 import type { ExpertProfile } from '../types';
-import type { EvalOptions } from './crossval';
+import { isConclaveError } from '../errors';
+import type { EvalOptions, ResultsByRouter } from './crossval';
 import { crossValidate } from './crossval';
 import { summarize } from './metrics';
 import type { EvalExample } from './types';
@@ -24,7 +25,7 @@ export interface LadderChoice {
 
 const asLadder = (p: RoutingPolicy): RoutingPolicy => ({ ...p, name: `${p.name} (agreement ladder)`, strategy: 'agreement' });
 
-/** Chooses, per cascade preset with a cost_budget, between its cascade and the ladder by `folds`-fold cross-validation of `examples`. */
+/** Chooses, per cascade preset with a cost_budget, between its cascade and the ladder by `folds`-fold cross-validation of `examples`; none when the data is too small to train a ladder. */
 export async function chooseLadders(
   examples: readonly EvalExample[],
   folds: number,
@@ -37,7 +38,17 @@ export async function chooseLadders(
   const policies = tuned.flatMap((p) => [p, asLadder(p)]);
   // Labelled already (pseudo-labels under --labels none), never through a live aggregator, every question routed.
   const { live: _live, routeAtMost: _limit, ladderFolds: _nested, onLadderChoice: _report, ...recorded } = opts;
-  const results = await crossValidate(examples, folds, experts, { ...recorded, labels: 'all', policies, includeBaselines: true });
+  // One question leaves a fold nothing to train on; a training fold with too few questions of a
+  // comparable kind trains no ladder (agreement-ladder.ts). Either way there is nothing to choose:
+  // the presets keep their cascades.
+  if (examples.length < 2) return [];
+  let results: ResultsByRouter;
+  try {
+    results = await crossValidate(examples, folds, experts, { ...recorded, labels: 'all', policies, includeBaselines: true });
+  } catch (e) {
+    if (isConclaveError(e) && e.code === 'strategy_not_trained') return [];
+    throw e;
+  }
   const bestSingle = summarize(results.get('best-single')!, 0).cost_per_query;
   const point = (name: string): Point => {
     const routed = results.get(name)!;

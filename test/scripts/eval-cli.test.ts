@@ -80,6 +80,17 @@ describe('npm run eval on the ZeroEval workload', () => {
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
   }, 180_000);
 
+  it('cross-validates a few questions, too few for an agreement ladder; one question is refused', async () => {
+    const { stdout } = await eval_(['--models', `${ZERO}/models.json`, '--data', slice('few.jsonl', 0, 20), '--no-sweep']);
+    expect(stdout).toContain('(20 questions)');
+    const failed = await eval_(['--models', `${ZERO}/models.json`, '--data', slice('one.jsonl', 0, 1)]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/has 1 question\(s\): cross-validation needs at least 2/);
+  }, 60_000);
+
   it('refuses a price file that lacks models the data recorded, naming them', async () => {
     const failed = await eval_(['--data', own, '--no-sweep']).then(
       () => null,

@@ -15,12 +15,13 @@ const ZERO = 'data/zeroeval-routing';
 const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`))
+  .toString('utf8')
+  .trim()
+  .split('\n');
+
 describe('npm run train', () => {
   it('trains on --data/--models into --out, as the next versions of the seed SQL', async () => {
-    const lines = gunzipSync(readFileSync(`${ZERO}/dev.jsonl.gz`))
-      .toString('utf8')
-      .trim()
-      .split('\n');
     writeFileSync(join(dir, 'own.jsonl'), lines.slice(0, 300).join('\n'));
     const out = join(dir, 'artifacts');
     const { stdout } = await run(
@@ -36,6 +37,23 @@ describe('npm run train', () => {
     const sql = artifactsSql(out, 'next');
     expect(sql.some((s) => s.includes("'learned-correctness'") && s.includes('coalesce(max(version), 0) + 1'))).toBe(true);
   }, 120_000);
+
+  it('trains on a first export of a few questions, too few for an agreement ladder, and says so', async () => {
+    writeFileSync(join(dir, 'few.jsonl'), lines.slice(0, 20).join('\n'));
+    const { stdout } = await run('npx', [
+      'tsx',
+      'scripts/train-artifacts.ts',
+      '--data',
+      join(dir, 'few.jsonl'),
+      '--models',
+      `${ZERO}/models.json`,
+      '--out',
+      join(dir, 'few'),
+    ]);
+    expect(stdout).toMatch(/agreement ladder: too few questions .* every preset keeps its cascade/);
+    expect(stdout).toMatch(/trained on 20 questions/);
+    expect(readdirSync(join(dir, 'few'))).toContain('learned-correctness.json');
+  }, 60_000);
 
   it('refuses data whose models the price file lacks', async () => {
     const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(
