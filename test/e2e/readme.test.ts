@@ -90,7 +90,10 @@ describe('the README, on a checkout that never ran', () => {
     const s = await npmStart();
     const before = s.output.slice(0, s.output.indexOf('Conclave is running'));
     expect(before).not.toContain('"success"');
-    expect(before.trim().split('\n').length).toBeLessThanOrEqual(8);
+    // As many progress lines as the README says.
+    const claimed = /It prints (\w+) progress lines/.exec(readFileSync('README.md', 'utf8'))?.[1];
+    const counted = ['four', 'five', 'six', 'seven', 'eight'].indexOf(claimed ?? '') + 4;
+    expect(before.trim().split('\n').filter(Boolean), before).toHaveLength(counted);
     expect(s.output).toContain(`http://127.0.0.1:${s.port}/admin`);
     expect(s.output).toContain(`GPU service  http://127.0.0.1:${s.gpuPort}`);
     const env = Object.fromEntries(
@@ -150,6 +153,14 @@ describe('the README, on a checkout that never ran', () => {
       expect(res.status, aggregate).toBe(200);
       expect(body.routing.aggregation_detail.degraded_to, aggregate).toBe('vote');
     }
+    // And of anything else: refused with 422 `not_recorded`, the client's miss.
+    const unrecorded = await fetch(`http://127.0.0.1:${s.port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.DEV_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Write a haiku about autumn' }] }),
+    });
+    expect(unrecorded.status).toBe(422);
+    expect(((await unrecorded.json()) as { error: { code: string; source: string } }).error).toMatchObject({ code: 'not_recorded', source: 'client' });
     await stop(s);
   }, 600_000);
 
