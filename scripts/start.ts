@@ -7,7 +7,7 @@ import { loadModels } from './lib/dataset';
 import { ensureDevVars, GPU_API_KEY_SECRET } from './lib/dev-vars';
 import { startGpuService, type RunningGpuService } from './lib/gpu-service';
 import { GATEWAY_CONFIG_ARGS } from './lib/gateway-config';
-import { freePort } from './lib/ports';
+import { freePort, portIsFree } from './lib/ports';
 import { TOOL_ENV, wranglerQuietly } from './lib/quiet';
 import { artifactsSql, GPU_EXPERT_ID, gpuExpertSql, replayExpertsSql } from './lib/seed';
 
@@ -29,6 +29,16 @@ const flags = cli(USAGE, { 'no-gpu': { type: 'boolean', default: false }, artifa
 const PORT = portFromEnv('PORT', 8787);
 const GPU_PORT = portFromEnv('GPU_PORT', 8090);
 const step = (line: string) => console.log(`· ${line}`);
+
+// A taken port would otherwise surface only after the whole set-up, as wrangler's advice to pass
+// --port (which npm start does not take) or as a GPU service that did not start.
+const ports: [string, number, string][] = [['PORT', PORT, 'the gateway']];
+if (!flags['no-gpu']) ports.push(['GPU_PORT', GPU_PORT, 'the GPU service (or npm start -- --no-gpu)']);
+for (const [name, port, what] of ports)
+  if (!(await portIsFree(port))) {
+    console.error(`port ${port} is taken (another npm start, wrangler dev or GPU service?): give ${name}=<another port> for ${what}`);
+    process.exit(2);
+  }
 
 const vars = ensureDevVars();
 step('credentials in .dev.vars');

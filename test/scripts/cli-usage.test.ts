@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports';
@@ -22,6 +23,26 @@ describe('npm start / eval / train / export on the command line', () => {
       expect(refused?.stderr).not.toMatch(/\n\s+at /);
     }, 30_000);
   }
+
+  it('npm start on a taken port says so before any set-up, naming the variable to change', async () => {
+    const taken = createServer();
+    await new Promise<void>((ready) => taken.listen(0, '127.0.0.1', ready));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      for (const [name, env] of [
+        ['PORT', { PORT: String(port), GPU_PORT: String(await freePort()) }],
+        ['GPU_PORT', { PORT: String(await freePort()), GPU_PORT: String(port) }],
+      ] as const) {
+        const refused = await run('npx', ['tsx', SCRIPTS.start], { env: { ...process.env, ...env } }).then(() => null, failure);
+        expect(refused?.code, name).toBe(2);
+        expect(refused?.stderr).toContain(`port ${port} is taken`);
+        expect(refused?.stderr).toContain(`give ${name}=<another port>`);
+        expect(refused?.stdout, 'no set-up step ran').not.toContain('·');
+      }
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 
   it('npm run export says which gateway it could not reach, and what to do', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
