@@ -55,7 +55,8 @@ writeFileSync(
   `${[...replayExpertsSql(), ...artifactsSql(), ...(flags.artifacts ? artifactsSql(flags.artifacts, 'next') : []), ...('url' in gpu ? [gpuExpertSql(gpu.url)] : [])].join('\n')}\n`,
 );
 wranglerQuietly(['d1', 'execute', 'conclave', '--local', '--file', '.wrangler/seed.sql']);
-step(`registry seeded: ${experts} replay experts and the trained router artifacts${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
+const published = flags.artifacts ? ` (those of ${flags.artifacts} as their next versions)` : '';
+step(`registry seeded: ${experts} replay experts and the trained router artifacts${published}${'url' in gpu ? `, ${GPU_EXPERT_ID}` : ''}`);
 step(`starting the gateway on http://127.0.0.1:${PORT}`);
 serve('url' in gpu ? gpu : null);
 
