@@ -152,5 +152,7 @@ describe('GET /admin/api/experts/health', () => {
     expect(data).toEqual([expect.objectContaining({ expert: 'gemini-1.5-pro-002', calls: 1, errors: 0, error_rate: 0 })]);
     const miss = await env.DB.prepare("select status, error_source from route_calls where status = 'error'").all();
     expect(miss.results).toEqual([{ status: 'error', error_source: 'client' }]);
+    // Nor as its traffic: the overview's share of answering calls counts the one that answered.
+    expect((await stats()).experts).toEqual([expect.objectContaining({ expert: 'gemini-1.5-pro-002', calls: 1, share: 1 })]);
   });
 });

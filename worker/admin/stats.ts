@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { createDb, type Db } from '../db/client';
@@ -82,7 +82,11 @@ export async function computeStats(db: Db, window: StatsWindow, now = Date.now()
     db
       .select({ expert: routeCalls.expertId, calls: sql<number>`count(*)`, cost: sql<number>`coalesce(sum(${routeCalls.costUsd}), 0)` })
       .from(routeCalls)
-      .where(and(eq(routeCalls.role, 'expert'), inArray(routeCalls.routeId, inWindow)))
+      // The client's misses (a prompt a replay expert never recorded, a call the cost cap did not
+      // make) never reached the expert: not its traffic, as they are not its health (health.ts).
+      .where(
+        and(eq(routeCalls.role, 'expert'), or(isNull(routeCalls.errorSource), ne(routeCalls.errorSource, 'client')), inArray(routeCalls.routeId, inWindow)),
+      )
       .groupBy(routeCalls.expertId),
     db.select({ at: feedback.createdAt, score: feedback.score }).from(feedback).where(gte(feedback.createdAt, since)),
   ]);
