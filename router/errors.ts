@@ -108,13 +108,29 @@ export class QuorumError extends ConclaveError {
     const clients = reasons.length > 0 && reasons.every((r) => r.source === 'client');
     const shared = clients && reasons.every((r) => r.code !== undefined && r.code === reasons[0]!.code) ? reasons[0]!.code! : 'quorum_not_met';
     super(
-      `${needed} expert answer(s) needed, fewer arrived: ${reasons.map((r) => `${r.expertId}: ${r.error}`).join('; ')}`,
+      `${needed} expert answer(s) needed, fewer arrived: ${failuresByReason(reasons)}`,
       clients ? 422 : 502,
       clients ? 'client' : 'expert',
       clients ? 'invalid_request_error' : 'expert_error',
       shared,
     );
   }
+}
+
+/**
+ * Experts that failed for the same reason share one mention of it ("a, b: prompt not recorded"),
+ * so a policy over 29 experts that all missed reads as one sentence; each expert's own error
+ * stays in the response's `experts` list.
+ */
+function failuresByReason(reasons: readonly { expertId: string; error: string }[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const r of reasons) {
+    // An expert's error already names it; here the list in front of the reason does.
+    const named = `expert '${r.expertId}': `;
+    const reason = r.error.startsWith(named) ? r.error.slice(named.length) : r.error;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), r.expertId]);
+  }
+  return [...byReason].map(([error, ids]) => `${ids.join(', ')}: ${error}`).join('; ');
 }
 
 export function isConclaveError(e: unknown): e is ConclaveError {

@@ -262,6 +262,8 @@ describe('POST /v1/chat/completions', () => {
       expect(res.status).toBe(422);
       const body = (await res.json()) as { error: { message: string; source: string; code: string } };
       expect(body.error.message).toMatch(/not recorded/);
+      // Experts that missed alike share one mention of the reason.
+      expect(body.error.message.split('prompt not recorded')).toHaveLength(2);
       expect(body.error.source).toBe('client');
       expect(body.error.code, asked.model).toBe('not_recorded');
     }
