@@ -41,6 +41,7 @@ trained on --train and routed on --data.
   --limit N              route only the first N questions (training is unchanged)
   --labels all|none      none: train on the experts' consensus instead of the labels (router/unsupervised)
   --lambdas L,…          the λ grid of the cost-accuracy sweep; --no-sweep skips it
+  --budgets B,…          the cost budgets (× the pool's reference cost) the agreement ladder is swept over
   --svg PATH             the frontier plot (default eval-output/routing-frontier.svg)
   --nested-lambda        each preset's λ chosen per outer fold by an inner cross-validation (--inner-folds 3)
   --ladder-folds K       folds deciding on each training split whether the cascade presets run the
@@ -59,6 +60,7 @@ const args = cli(USAGE, {
   json: { type: 'boolean', default: false },
   svg: { type: 'string', default: 'eval-output/routing-frontier.svg' },
   lambdas: { type: 'string', default: '0,0.005,0.01,0.02,0.05,0.1,0.2,0.3,0.5' },
+  budgets: { type: 'string', default: '0.1,0.2,0.35,0.5,0.75,1,1.5,2,3' },
   'no-sweep': { type: 'boolean', default: false },
   'aggregator-url': { type: 'string' },
   'aggregator-model': { type: 'string' },
@@ -109,6 +111,13 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
   return { live: { kind: name, caller, expertId: LIVE_EXPERT_ID } };
 }
 
+/** A comma-separated list of non-negative numbers, or a usage error naming the flag. */
+function numbers(flag: string, list: string): number[] {
+  const values = list.split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) fail(`${flag} takes non-negative numbers separated by commas, not '${list}'`);
+  return values;
+}
+
 function experts(): ExpertProfile[] {
   return loadModels(args.models).map(replayExpertProfile);
 }
@@ -119,6 +128,9 @@ const SWEPT: readonly { label: string; strategy: StrategyName; aggregate: Aggreg
   { label: 'cascade k=3', strategy: 'cascade', aggregate: 'stacked-vote', k: 3, quorum: 1, stop_on: 'vote', colour: '#ff7f0e' },
   { label: 'cascade k=4 q=3', strategy: 'cascade', aggregate: 'stacked-vote', k: 4, quorum: 3, colour: '#9467bd' },
 ];
+/** The agreement ladder is parameterised by its cost budget, not λ: swept over budgets. */
+const LADDER_SWEEP = { label: 'agreement ladder', colour: '#e6550d' } as const;
+const ladderAt = (budget: number): RoutingPolicy => ({ name: `agreement budget=${budget}`, strategy: 'agreement', aggregate: 'vote', cost_budget: budget });
 
 async function main(): Promise<void> {
   const source = args.source === 'text' ? 'text' : args.source === 'pred' ? 'pred' : fail(`--source is pred or text, not '${args.source}'`);
@@ -131,7 +143,11 @@ async function main(): Promise<void> {
     fail('--nested-lambda cross-validates one labelled split: it takes no --train, --limit, --labels none or live aggregator');
   // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy. A
   // nested run chooses λ itself.
-  const lambdas = args['no-sweep'] || live || nested ? [] : args.lambdas!.split(',').map(Number);
+  const sweeping = !(args['no-sweep'] || live || nested);
+  // Checked even when not swept, so a mistyped grid is named rather than silently ignored.
+  const [lambdaGrid, budgetGrid] = [numbers('--lambdas', args.lambdas!), numbers('--budgets', args.budgets!)];
+  const lambdas = sweeping ? lambdaGrid : [];
+  const budgets = sweeping ? budgetGrid : [];
   const sweepPolicies = SWEPT.flatMap((s) =>
     lambdas.map(
       (lambda): RoutingPolicy => ({
@@ -144,7 +160,7 @@ async function main(): Promise<void> {
         lambda,
       }),
     ),
-  );
+  ).concat(budgets.map(ladderAt));
   const named = live || nested ? [chosen] : [chosen, ...[...PRESETS.values()].filter((p) => p.name !== chosen.name)];
   if (nested && PRESET_BUDGETS[chosen.name] === undefined)
     fail(`--nested-lambda tunes a preset (${Object.keys(PRESET_BUDGETS).join(', ')}), not '${chosen.name}'`);
@@ -218,7 +234,7 @@ async function main(): Promise<void> {
   log('--- baselines (chosen on the training split)');
   for (const name of ['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle']) if (results.has(name)) row(name);
   if (sweepPolicies.length) {
-    log('--- λ sweeps (the frontier)');
+    log('--- λ and budget sweeps (the frontier)');
     for (const p of sweepPolicies) row(p.name);
   }
   const agreement = extractionAgreement(results.get(chosen.name)!);
@@ -252,11 +268,16 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
 
-  if (lambdas.length && args.svg) {
+  if (sweepPolicies.length && args.svg) {
     const point = (label: string, name = label): PlotPoint => ({ label, metrics: metricsOf(name) });
     const svg = frontierSvg({
       title: `Cost vs accuracy — ${setup.split(' (')[0]}`,
-      sweeps: SWEPT.map((s) => ({ label: `${s.label}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.label} λ=${l}`)) })),
+      sweeps: [
+        ...SWEPT.map((s) => ({ label: `${s.label}, λ swept`, colour: s.colour, points: lambdas.map((l) => point(`${s.label} λ=${l}`)) })),
+        ...(budgets.length
+          ? [{ label: `${LADDER_SWEEP.label}, budget swept`, colour: LADDER_SWEEP.colour, points: budgets.map((b) => point(ladderAt(b).name)) }]
+          : []),
+      ],
       points: [
         ...named.map((p) => point(p.name)),
         ...['best-single', 'vote-top3', 'vote-top5', 'agreement-cascade', 'random', 'oracle'].filter((n) => results.has(n)).map((n) => point(n)),

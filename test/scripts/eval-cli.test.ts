@@ -42,6 +42,8 @@ describe('npm run eval on the ZeroEval workload', () => {
       '20',
       '--lambdas',
       '0',
+      '--budgets',
+      '0.35',
       '--policy',
       'economy',
       '--json',
@@ -54,7 +56,11 @@ describe('npm run eval on the ZeroEval workload', () => {
     expect(stdout).toContain(`2-fold cross-validation on ${own} (160 questions)`);
     expect(stdout).toContain('frontier plot: eval-output/routing-frontier.svg');
     expect(statSync('eval-output/routing-frontier.svg').mtimeMs).toBeGreaterThanOrEqual(started - 1000);
-    expect(readFileSync('eval-output/routing-frontier.svg', 'utf8')).toMatch(/^<svg/);
+    // The agreement ladder is swept over its cost budget, beside the λ sweeps.
+    expect(stdout).toMatch(/^agreement budget=0\.35 +\d+\.\d+%/m);
+    const svg = readFileSync('eval-output/routing-frontier.svg', 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('agreement ladder, budget swept');
     expect(digest('docs/routing-frontier.svg')).toBe(committed);
   }, 180_000);
 
@@ -89,6 +95,15 @@ describe('npm run eval on the ZeroEval workload', () => {
     );
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toMatch(/has 1 question\(s\): cross-validation needs at least 2/);
+  }, 60_000);
+
+  it('refuses a sweep grid that is not a list of numbers, naming the flag', async () => {
+    const failed = await eval_(['--budgets', '0.35,lots', '--no-sweep']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain("--budgets takes non-negative numbers separated by commas, not '0.35,lots'");
   }, 60_000);
 
   it('refuses a price file that lacks models the data recorded, naming them', async () => {
