@@ -7,7 +7,7 @@ import { ensureDemoCheckpoint } from '../../gpu-service/src/demo/write.js';
 import { startServer, type RunningServer } from '../../gpu-service/src/server/listen.js';
 import { loadService, type ServedModel } from '../../gpu-service/src/service.js';
 
-const KEY = 'gpu-test-key-' + Math.random().toString(36).slice(2);
+const KEY = `gpu-test-key-${Math.random().toString(36).slice(2)}`;
 let model: ServedModel;
 let server: RunningServer;
 
@@ -30,7 +30,7 @@ describe('API key', () => {
     const none = await chat('hi', null);
     expect(none.status).toBe(401);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
-    expect((await chat('hi', KEY + 'x')).status).toBe(401);
+    expect((await chat('hi', `${KEY}x`)).status).toBe(401);
     expect((await chat('hi', 'k')).status).toBe(401);
     for (const path of ['/v1/models', '/metrics']) expect((await fetch(`${server.url}${path}`)).status, path).toBe(401);
     expect((await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);

@@ -40,7 +40,7 @@ export function native(): NativeAddon {
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     throw new Error(
-      `conclave MoE addon not built (looked for ${candidates.join(', ')}); run \`npm install\` at the repo root ` + 'or `npm run -w gpu-service build:native`',
+      `conclave MoE addon not built (looked for ${candidates.join(', ')}); run \`npm install\` at the repo root or \`npm run -w gpu-service build:native\``,
     );
   }
   addon = createRequire(import.meta.url)(path) as NativeAddon;
