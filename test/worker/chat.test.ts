@@ -202,8 +202,10 @@ describe('POST /v1/chat/completions', () => {
     while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
     await reader.cancel();
     await waitOnExecutionContext(ctx);
-    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    const { route, calls } = await routeRows(res.headers.get('x-route-id')!);
     expect(route).toMatchObject({ stream: 1, status: 'error', http_status: 499, error_code: 'client_closed' });
+    // The record holds the call the client's leaving cut short, not a route that called nobody.
+    expect(calls).toMatchObject([{ expert_id: 'peer-stall', role: 'expert', status: 'cancelled' }]);
     await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
   });
 
@@ -229,8 +231,9 @@ describe('POST /v1/chat/completions', () => {
     connection.abort();
     while (!(await reader.read()).done);
     await waitOnExecutionContext(ctx);
-    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    const { route, calls } = await routeRows(res.headers.get('x-route-id')!);
     expect(route).toMatchObject({ stream: 1, status: 'error', http_status: 499, error_code: 'client_closed', error_source: 'client' });
+    expect(calls).toMatchObject([{ expert_id: 'peer-stall', role: 'expert', status: 'cancelled' }]);
     await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
   });
 
@@ -248,8 +251,9 @@ describe('POST /v1/chat/completions', () => {
     const res = await worker.fetch(request, env, ctx);
     await res.text();
     await waitOnExecutionContext(ctx);
-    const { route } = await routeRows(res.headers.get('x-route-id')!);
+    const { route, calls } = await routeRows(res.headers.get('x-route-id')!);
     expect(route).toMatchObject({ stream: 0, status: 'error', http_status: 499, error_code: 'client_closed', error_source: 'client' });
+    expect(calls).toMatchObject([{ expert_id: 'peer-slow', role: 'expert', status: 'cancelled' }]);
     expect(Number(route!.latency_ms)).toBeLessThan(2_000);
   });
 

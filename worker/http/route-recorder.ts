@@ -31,6 +31,8 @@ export class RouteRecorder {
   admission: KeyAdmission | null = null;
   /** Set by a handler that answers with a stream: it finishes the record when the stream ends. */
   streaming = false;
+  /** The client cancelled the response's stream: whatever error that caused downstream, the route failed because it left. */
+  clientClosed = false;
   /** The aggregation name to record when there is no routing run (embeddings, cache hits). */
   aggregation: string | null = null;
   /** What the exact-match response cache did for this request, when it was consulted. */
@@ -57,7 +59,7 @@ export class RouteRecorder {
     this.finished = routing;
     // A client that goes away aborts its request's signal, which ends the calls made for it: whatever
     // error that caused downstream, the route failed because the client left.
-    const cause = error && this.c.req.raw.signal.aborted ? clientClosedError() : error;
+    const cause = error && (this.clientClosed || this.c.req.raw.signal.aborted) ? clientClosedError() : error;
     const err = cause instanceof ConclaveError ? cause : cause ? new ConclaveError(String(cause), 500, 'gateway', 'server_error', 'internal_error') : null;
     const entry: RouteRecord = {
       id: this.id,

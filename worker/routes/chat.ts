@@ -149,10 +149,14 @@ function streamAnswer(
     yield sseData(last, true);
   }
   return sseResponse(c, events(), () => {
+    route.clientClosed = true;
     gone.abort();
-    route.finish(null, clientClosedError(), ttftMs);
+    // The calls end as the abort reaches them and only then say what they were: the record waits for them.
+    c.executionCtx.waitUntil(run.result.then(noop, noop).then(() => route.finish(null, clientClosedError(), ttftMs)));
   });
 }
+
+function noop(): void {}
 
 interface ChunkHead {
   id: string;
