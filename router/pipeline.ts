@@ -33,7 +33,9 @@ export interface RouteEnvironment {
   retryAfterMs?: (expertIds: readonly string[]) => number;
   /**
    * Awaited once the plan is known and before the first expert call, with its estimated cost
-   * (router/plan.ts); throws to refuse the request. The gateway reserves a key's budget here.
+   * (router/plan.ts); throws to refuse the request. The gateway reserves a key's budget here. A
+   * strategy that calls experts to decide (the LLM skill extractor) has it awaited with 0 before
+   * its first call too; the plan's estimate then follows in a second call.
    */
   admit?: (estimateUsd: number) => Promise<void>;
 }
@@ -86,7 +88,10 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   // Every call of the route, the strategy's own (an LLM skill extractor) included, is charged to one budget.
   const budget = routeBudget(req, policy, env.experts);
   const caller = budget.caller(env.caller);
-  const decision = withPromptPlan(await strategy.decide(req, experts, policy, { caller, ...(callSignal ? { signal: callSignal } : {}) }), prompted);
+  // A key over its limits pays for no call, the strategy's own included: they wait for its admission.
+  let admitted: Promise<void> | undefined;
+  const deciding = env.admit ? admittedFirst(caller, () => (admitted ??= env.admit!(0))) : caller;
+  const decision = withPromptPlan(await strategy.decide(req, experts, policy, { caller: deciding, ...(callSignal ? { signal: callSignal } : {}) }), prompted);
   if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
 
   const plan = planRoute(req, policy, decision, env.experts, budget.spentUsd);
@@ -115,6 +120,25 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
     (e: unknown) => out.fail(e),
   );
   return { decision, deltas: out, result };
+}
+
+/** A caller whose calls each wait for `admit` first (one admission, shared), refused with it. */
+function admittedFirst(inner: ExpertCaller, admit: () => Promise<void>): ExpertCaller {
+  return {
+    complete: async (expertId, messages, opts) => {
+      await admit();
+      return inner.complete(expertId, messages, opts);
+    },
+    stream: (expertId, messages, opts) => {
+      const started = admit().then(() => inner.stream(expertId, messages, opts));
+      const done = started.then((s) => s.done);
+      done.catch(() => undefined);
+      async function* deltas(): AsyncIterable<StreamDelta> {
+        yield* (await started).deltas;
+      }
+      return { deltas: deltas(), done };
+    },
+  };
 }
 
 /**

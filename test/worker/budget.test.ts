@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { insertRouteRecord } from '../../worker/db/history-write';
 import { RESERVATION_TTL_MS } from '../../worker/limits/key-limiter';
 import { planRoute } from '../../router/plan';
-import { call, chat, RECORDED_PROMPT, replayExpert, routeRecord } from './helpers';
+import { addExpert, call, chat, RECORDED_PROMPT, replayExpert, routeRecord, seedArtifacts } from './helpers';
 
 // Budgets hold under concurrency: each admitted request reserves its estimated cost in the key's
 // Durable Object before any expert is called, and settles with its real cost after.
@@ -105,5 +105,62 @@ describe('budgets under concurrency', () => {
     expect(await stub.admit({ ...limits, estimateUsd: 0.6 }, t0 + 1)).toMatchObject({ allowed: true });
     expect(await stub.admit({ ...limits, estimateUsd: 0.6 }, t0 + 2)).toMatchObject({ allowed: false, limit: 'daily_budget', reservedUsd: 1.2 });
     expect(await stub.spend('key_lost', t0 + RESERVATION_TTL_MS + 10)).toMatchObject({ dayUsd: 1.2, reservedUsd: 0, inFlight: 0 });
+  });
+
+  it('a reservation made before the plan was known is raised to the plan, never lowered', async () => {
+    const stub = env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName('key_early'));
+    const admitted = await stub.admit({ keyId: 'key_early', rpmLimit: null, dailyBudgetUsd: 1, monthlyBudgetUsd: null, estimateUsd: 0 });
+    const reservation = (admitted as { reservation: string }).reservation;
+    await stub.reserve(reservation, 0.4);
+    await stub.reserve(reservation, 0.1);
+    expect(await stub.spend('key_early')).toMatchObject({ reservedUsd: 0.4, inFlight: 1 });
+    await stub.settle(reservation, 0.05);
+    expect(await stub.spend('key_early')).toMatchObject({ dayUsd: 0.05, reservedUsd: 0, inFlight: 0 });
+  });
+});
+
+describe("a strategy's own calls (the LLM skill extractor) and the key's limits", () => {
+  const KW = 'say:probability, statistics';
+  const kwCalls = async () => ((await (await fetch(`${inject('peerUrl')}/stats`)).json()) as { byModel: Record<string, number> }).byModel[KW] ?? 0;
+  const skill = { model: 'auto', routing: { strategy: 'skill', extractor: 'llm', allow: ['kw'] } };
+
+  beforeEach(async () => {
+    await seedArtifacts();
+    // The only eligible expert is also the extractor (3 calls), then the answering expert.
+    await addExpert({ id: 'kw', provider: 'openai', model: KW, endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 1 });
+  });
+
+  it('a key past its rate limit or budget pays for no extractor call: it is refused before them', async () => {
+    const limited = await createKey({ name: 'rpm', rpm_limit: 1 });
+    expect((await chat({ model: 'kw' }, { key: limited.key })).status).toBe(200);
+    const spent = await createKey({ name: 'spent', daily_budget_usd: 0.000001 });
+    expect((await chat({ model: 'kw' }, { key: spent.key })).status).toBe(200);
+    for (const [key, status] of [
+      [limited, 429],
+      [spent, 402],
+    ] as const) {
+      const before = await kwCalls();
+      const res = await chat(skill, { key: key.key });
+      expect(res.status).toBe(status);
+      expect(await kwCalls()).toBe(before);
+      const id = res.headers.get('x-route-id');
+      // The refusal is recorded, with no call.
+      expect(await env.DB.prepare('select http_status from routes where id = ?').bind(id).first()).toEqual({ http_status: status });
+      const calls = await env.DB.prepare('select count(*) as n from route_calls where route_id = ?').bind(id).first<{ n: number }>();
+      expect(calls!.n).toBe(0);
+    }
+  });
+
+  it('an admitted key is charged for the extractor calls with the rest, and counted once against its rate limit', async () => {
+    const { id, key } = await createKey({ name: 'ok', rpm_limit: 2, daily_budget_usd: 1 });
+    const res = await chat(skill, { key });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    const body = (await res.json()) as { routing: { total_cost_usd: number; calls: { role: string }[] } };
+    expect(body.routing.calls.filter((c) => c.role === 'extractor')).toHaveLength(3);
+    const stub = env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(id));
+    const spend = await stub.spend(id);
+    expect(spend).toMatchObject({ reservedUsd: 0, inFlight: 0 });
+    expect(spend.dayUsd).toBeCloseTo(body.routing.total_cost_usd, 12);
   });
 });

@@ -6,11 +6,13 @@ import type { RateWindow } from './key-limiter';
 /**
  * A request's admission against its key's limits, in the key's Durable Object: `admit` (the
  * pipeline's hook, once the plan is known and before any expert is called) counts the request and
- * reserves its estimated cost; `settle` replaces the reservation with the real cost once the route
+ * reserves its estimated cost (a second call, after an admission before the plan was known, raises
+ * the reservation to the plan's estimate); `settle` replaces the reservation with the real cost once the route
  * is done. Keys without limits (and the dev key) cost no round trip.
  */
 export class KeyAdmission {
   private reservation: string | null = null;
+  private admitted = false;
   /** The rpm window after this request, when the key has one. */
   rate: RateWindow | null = null;
 
@@ -22,6 +24,11 @@ export class KeyAdmission {
   readonly admit = async (estimateUsd: number): Promise<void> => {
     const key = this.key;
     if (!key || (!key.rpmLimit && key.dailyBudgetUsd == null && key.monthlyBudgetUsd == null)) return;
+    if (this.admitted) {
+      // Admitted before its plan was known (a strategy's own calls): the plan's estimate joins the reservation.
+      if (this.reservation) await this.limiter(key.id).reserve(this.reservation, estimateUsd);
+      return;
+    }
     const r = await this.limiter(key.id).admit({
       keyId: key.id,
       rpmLimit: key.rpmLimit,
@@ -30,6 +37,7 @@ export class KeyAdmission {
       estimateUsd,
     });
     if (r.allowed) {
+      this.admitted = true;
       this.reservation = r.reservation;
       this.rate = r.rate;
       return;

@@ -100,6 +100,16 @@ export class KeyLimiter extends DurableObject<Env> {
     return { allowed: true, reservation, rate };
   }
 
+  /** Raises a reservation to a larger estimate: a request admitted before its plan was known. */
+  async reserve(reservation: string, usd: number): Promise<void> {
+    const s = this.state ?? (await this.ctx.storage.get<Stored>(STORAGE_KEY));
+    const r = s?.reservations[reservation];
+    if (!s || !r) return;
+    this.state = s;
+    r.usd = Math.max(r.usd, usd);
+    this.save(s);
+  }
+
   /** Replaces a reservation by the request's real cost. Unknown (expired) reservations were charged already. */
   async settle(reservation: string, costUsd: number, now = Date.now()): Promise<void> {
     const s = this.state ?? (await this.ctx.storage.get<Stored>(STORAGE_KEY));
