@@ -193,6 +193,7 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
       if (!ctx.req.stream && stage.length === 1) {
         // Nothing to race and no client reading deltas: one plain answer, not a stream to parse.
         const answer = await ctx.env.caller.complete(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
+        said(answer);
         winner = c.expertId;
         ctx.out.push(answer.text);
         return answer;
@@ -204,11 +205,12 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
         if (winner !== c.expertId) break;
         ctx.out.push(delta);
       }
-      if (winner !== c.expertId) {
+      if (winner !== null && winner !== c.expertId) {
         s.done.catch(() => undefined);
         return null;
       }
-      const answer = await s.done;
+      // A stream that ended without a word is a failed answer (below), not a race lost to nobody.
+      const answer = said(await s.done);
       losers?.abort();
       return answer;
     } catch (e) {
@@ -225,12 +227,20 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     const replacements: ExpertAnswer[] = [];
     await callWithReplacements(ctx, ctx.budget.fit(nextRanked(ctx, 1)), 0, replacements, failures);
     answer = replacements[0];
+    if (answer && !hasWords(answer)) {
+      failures.push({ expertId: answer.expertId, error: noTextError(answer.expertId) });
+      answer = undefined;
+    }
     if (answer) ctx.out.push(answer.text);
   }
   if (answer) {
     return { aggregation: { aggregation: 'first', text: answer.text, winner: answer.expertId }, answers: [answer], failures, overBudget };
   }
   const fallback = await callFallback(ctx, failures);
+  if (!hasWords(fallback)) {
+    failures.push({ expertId: fallback.expertId, error: noTextError(fallback.expertId) });
+    throw quorumError(ctx.quorum, failures);
+  }
   ctx.out.push(fallback.text);
   return {
     aggregation: { aggregation: 'first', text: fallback.text, winner: fallback.expertId, detail: { fallback: true } },
@@ -238,6 +248,21 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     failures,
     overBudget,
   };
+}
+
+/** An answer with neither text nor a tool call is the expert's failure to answer: never an empty 200. */
+function hasWords(answer: ExpertAnswer): boolean {
+  return answer.text !== '' || (answer.toolCalls?.length ?? 0) > 0;
+}
+
+function noTextError(expertId: string): ExpertCallError {
+  return new ExpertCallError(expertId, 'answered with no text', { kind: 'protocol' });
+}
+
+/** The answer, or (empty) its expert's failure, thrown. */
+function said(answer: ExpertAnswer): ExpertAnswer {
+  if (hasWords(answer)) return answer;
+  throw noTextError(answer.expertId);
 }
 
 /** Calls stage after stage while the strategy asks to escalate, then aggregates the answers. */

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { addExpert, chat } from './helpers';
+import { addExpert, chat, sseEvents } from './helpers';
 
 // Faults come from the loopback OpenAI peer (test/support/openai-peer.ts), chosen by model name.
 // Circuit breakers are per isolate and tests share one, so every test uses its own expert ids.
@@ -124,5 +124,32 @@ describe('retries, fallback, breaker, timeouts', () => {
     const res = await ask({ model: 'down-e', routing: { fallback: 'backup-e' } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Body).routing!.winner).toBe('backup-e');
+  });
+
+  // README: "Never an empty 200." An answer with no text and no tool call is the expert's failure,
+  // however the route reached it: one expert asked plainly or streamed, a vote over one, a race.
+  it('an expert that answers with no text is a failed answer, replaced or reported, never an empty 200', async () => {
+    await peer('mute-a', 'say:');
+    await peer('mute-b', 'say:');
+    await peer('speaks-a', 'echo');
+    const named = (body: Body) => body.error?.experts?.map((e) => e.expert);
+    for (const routing of [{}, { routing: { strategy: 'fixed', experts: ['mute-a'], aggregate: 'vote' } }]) {
+      const res = await ask({ model: 'mute-a', ...routing });
+      expect(res.status).toBe(502);
+      const body = (await res.json()) as Body;
+      expect(named(body)).toEqual(['mute-a']);
+      expect(body.error!.message).toMatch(/mute-a.*no text/);
+    }
+    const streamed = await ask({ model: 'mute-a', stream: true });
+    const error = sseEvents(await streamed.text()).at(-2) as Body;
+    expect(named(error)).toEqual(['mute-a']);
+    // A race in which one expert says nothing is won by the other.
+    const race = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['mute-b', 'speaks-a'], aggregate: 'first' } });
+    expect(race.status).toBe(200);
+    expect(((await race.json()) as Body).choices![0]!.message.content).toBe('echo: ping');
+    // The fallback answers for an expert that said nothing.
+    const fallback = await ask({ model: 'auto', routing: { strategy: 'fixed', experts: ['mute-a'], fallback: 'speaks-a' } });
+    expect(fallback.status).toBe(200);
+    expect(((await fallback.json()) as Body).choices![0]!.message.content).toBe('echo: ping');
   });
 });
