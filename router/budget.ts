@@ -17,6 +17,8 @@ export interface BudgetOptions {
   prices: ReadonlyMap<string, Prices>;
   /** Output tokens a call is expected to produce before it answers (the request's max_tokens, else the default). */
   expectedOutputTokens?: number;
+  /** Choices an answering call returns (the request's n): each is a whole answer's output, paid for. */
+  choices?: number;
 }
 
 export class RouteBudget {
@@ -28,12 +30,14 @@ export class RouteBudget {
   readonly expectedOutputTokens: number;
   private readonly promptTokens: number;
   private readonly prices: ReadonlyMap<string, Prices>;
+  private readonly choices: number;
 
   constructor(opts: BudgetOptions) {
     this.cap = opts.cap;
     this.promptTokens = opts.promptTokens;
     this.prices = opts.prices;
     this.expectedOutputTokens = opts.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS;
+    this.choices = opts.choices ?? 1;
   }
 
   get spentUsd(): number {
@@ -43,7 +47,7 @@ export class RouteBudget {
   /** Expected cost of an answering expert's call (the prompt, the expected answer). */
   estimate(expertId: string): number {
     const p = this.prices.get(expertId);
-    return p ? callCostUsd(p, { promptTokens: this.promptTokens, completionTokens: this.expectedOutputTokens }) : 0;
+    return p ? callCostUsd(p, { promptTokens: this.promptTokens, completionTokens: this.expectedOutputTokens * this.choices }) : 0;
   }
 
   /** What is neither spent, held by calls in flight, nor kept for the aggregator. */
@@ -130,8 +134,11 @@ export class RouteBudget {
     const promptTokens = messages.reduce((n, m) => n + tokensOf(m.content), 0);
     const input = callCostUsd(prices, { promptTokens, completionTokens: 0 });
     const wanted = opts.params?.max_completion_tokens ?? opts.maxTokens;
+    // max_tokens bounds each of the n choices a call returns, and every choice is paid for.
+    const choices = opts.params?.n ?? 1;
+    const output = (tokens: number) => callCostUsd(prices, { promptTokens: 0, completionTokens: tokens * choices });
     const left = this.left;
-    const expected = input + callCostUsd(prices, { promptTokens: 0, completionTokens: Math.min(wanted ?? Infinity, this.expectedOutputTokens) });
+    const expected = input + output(Math.min(wanted ?? Infinity, this.expectedOutputTokens));
     if (expected > left) {
       throw new ExpertCallError(
         expertId,
@@ -139,9 +146,9 @@ export class RouteBudget {
         { source: 'client', kind: 'over_budget' },
       );
     }
-    const affordable = prices.outputPricePerMTok > 0 ? Math.floor(((left - input) * 1e6) / prices.outputPricePerMTok) : Infinity;
+    const affordable = prices.outputPricePerMTok > 0 ? Math.floor(((left - input) * 1e6) / prices.outputPricePerMTok / choices) : Infinity;
     const maxTokens = Math.min(wanted ?? Infinity, affordable);
-    const reserved = Number.isFinite(maxTokens) ? input + callCostUsd(prices, { promptTokens: 0, completionTokens: maxTokens }) : input;
+    const reserved = Number.isFinite(maxTokens) ? input + output(maxTokens) : input;
     this.held += reserved;
     let open = true;
     const release = () => {

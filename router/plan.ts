@@ -44,12 +44,14 @@ export function planRoute(req: RouteRequest, policy: RoutingPolicy, decision: Ro
   const byId = new Map(registry.map((e) => [e.id, e]));
   const promptTokens = promptTokensOf(req);
   const output = expectedOutputOf(req);
-  const cost = (prices: Prices | undefined, tokens: number) => (prices ? estimateCostUsd(prices, tokens, output) : 0);
+  const cost = (prices: Prices | undefined, tokens: number, outputs = output) => (prices ? estimateCostUsd(prices, tokens, outputs) : 0);
+  // An answering expert asked for n choices writes (and is paid for) n answers.
+  const answerOutput = output * (req.params?.n ?? 1);
   const cap = policy.max_cost_usd ?? Infinity;
   let planned = spentUsd;
   const stages = decision.stages.map((stage) =>
     stage.map((c): PlannedCall => {
-      const estimatedCostUsd = cost(byId.get(c.expertId), promptTokens);
+      const estimatedCostUsd = cost(byId.get(c.expertId), promptTokens, answerOutput);
       const overBudget = planned + estimatedCostUsd > cap;
       if (!overBudget) planned += estimatedCostUsd;
       return { ...c, estimatedCostUsd, overBudget };
@@ -77,6 +79,7 @@ export function routeBudget(req: RouteRequest, policy: RoutingPolicy, registry: 
     promptTokens: promptTokensOf(req),
     prices: new Map(registry.map((e) => [e.id, e])),
     expectedOutputTokens: expectedOutputOf(req),
+    choices: req.params?.n ?? 1,
   });
 }
 
