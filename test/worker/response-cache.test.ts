@@ -62,4 +62,23 @@ describe('the response cache', () => {
     expect(rows.results.map((r) => r.cache)).toEqual(['miss', 'hit', 'hit', null, 'miss', 'miss']);
     expect(rows.results[1]!.cost_usd).toBe(0);
   });
+
+  it("a hit counts against the key's rate limit and says so in the same headers as any answer", async () => {
+    const model = `say:cached ${crypto.randomUUID()}`;
+    await addExpert({ id: 'peer-said', provider: 'openai', model, endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 2 });
+    const made = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'rpm', rpm_limit: 5 } })).json()) as { key: string };
+    const remaining: (string | null)[] = [];
+    for (const stream of [false, false, true]) {
+      const res = await call('/v1/chat/completions', {
+        method: 'POST',
+        env: ON,
+        key: made.key,
+        json: { model: 'peer-said', stream, messages: [{ role: 'user', content: 'q' }] },
+      });
+      await res.text();
+      remaining.push(res.headers.get('x-ratelimit-remaining-requests'));
+      expect(res.headers.get('x-ratelimit-limit-requests')).toBe('5');
+    }
+    expect(remaining).toEqual(['4', '3', '2']);
+  });
 });

@@ -43,12 +43,16 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   const inScope = expertsInScope(key, registry.experts);
   const caller = (route.caller = gatewayCaller(c.env, inScope));
   const admission = (route.admission = new KeyAdmission(c.env, key));
+  const sayRate = () => {
+    if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
+  };
   const experts = expertsForRequest(inScope, policy, params, messages, body.stream === true);
   const cache = await ResponseCache.open(c.env, c.req.header('cache-control'), c.get('apiKeyId'), policy, body);
   const hit = await cache?.lookup();
   if (hit) {
     // Nothing is spent, but the request counts against the key's rate limit.
     await admission.admit(0);
+    sayRate();
     return answerFromCache(c, route, body, hit);
   }
   if (cache) {
@@ -75,7 +79,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
     routeEnv,
     signal,
   ));
-  if (admission.rate) for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
+  sayRate();
 
   if (body.stream) return streamAnswer(c, route, body, run, gone, remember);
   const outcome = await run.result;
