@@ -104,6 +104,8 @@ export class RouteBudget {
           (a) => call.settle(a),
           (e: unknown) => {
             call.release();
+            // A stream cut off after it delivered output was paid for that output.
+            if (e instanceof ExpertCallError) this.spent += e.costUsd;
             return Promise.reject(e);
           },
         );

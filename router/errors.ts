@@ -74,6 +74,8 @@ export class ExpertCallError extends ConclaveError {
   readonly kind: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;
+  /** What the call cost before it failed: the output a stream delivered before it broke or was cut off. */
+  costUsd = 0;
 }
 
 /** Experts the request needs are failing: their circuits are open until a probe call succeeds. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RouteBudget } from '../../router/budget';
 import { callCostUsd } from '../../router/cost';
+import { ExpertCallError } from '../../router/errors';
 import { planRoute } from '../../router/plan';
 import type { ExpertCaller, ExpertProfile } from '../../router/types';
 
@@ -54,5 +55,19 @@ describe('max_cost_usd with n choices', () => {
         [expert],
       ).estimatedCostUsd;
     expect(plan(3) - plan(1)).toBeCloseTo(2 * 200 * 30e-6, 12);
+  });
+});
+
+describe('a stream cut off after it delivered output', () => {
+  it('is charged to the route budget for what it cost, though it failed', async () => {
+    const cut = new ExpertCallError('p', 'stream cancelled by the gateway', { source: 'gateway', kind: 'aborted' });
+    cut.costUsd = 0.004;
+    const broken: ExpertCaller = {
+      complete: () => Promise.reject(new Error('not called')),
+      stream: () => ({ deltas: (async function* () {})(), done: Promise.reject(cut) }),
+    };
+    const budget = new RouteBudget({ cap: 0.04, promptTokens: 100, prices });
+    await expect(budget.caller(broken).stream('p', messages, { role: 'expert', stage: 0 }).done).rejects.toBe(cut);
+    expect(budget.spentUsd).toBeCloseTo(0.004, 12);
   });
 });

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { expertWallMs } from '../../worker/gateway/routing-summary';
 import type { CallRecord } from '../../worker/history/record';
 import worker from '../../worker/index';
-import { API_KEY, addExpert, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, seedArtifacts, sseEvents } from './helpers';
+import { API_KEY, addExpert, call, chat, GEMINI_PRO_ANSWER, RECORDED_PROMPT, replayExpert, seedArtifacts, sseEvents } from './helpers';
 
 interface Routing {
   route_id: string;
@@ -29,6 +29,24 @@ async function routeRows(id: string) {
   const route = await env.DB.prepare('select * from routes where id = ?').bind(id).first<Record<string, unknown>>();
   const calls = await env.DB.prepare('select * from route_calls where route_id = ? order by id').bind(id).all<Record<string, unknown>>();
   return { route, calls: calls.results };
+}
+
+/** A stream from peer-stall that its client cancels once the first words came; the route's id, once its record is written. */
+async function cancelledStream(key: string): Promise<string> {
+  const ctx = createExecutionContext();
+  const request = new Request('http://gateway.test/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'peer-stall', stream: true, messages: [{ role: 'user', content: 'a b c' }] }),
+  });
+  const res = await worker.fetch(request, env, ctx);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
+  await reader.cancel();
+  await waitOnExecutionContext(ctx);
+  return res.headers.get('x-route-id')!;
 }
 
 describe("the gateway's own time", () => {
@@ -189,24 +207,41 @@ describe('POST /v1/chat/completions', () => {
     await addExpert({ id: 'peer-stall', provider: 'openai', model: 'stall', endpoint_url: inject('peerUrl') });
     const abandoned = async () => ((await (await fetch(`${inject('peerUrl')}/stats`)).json()) as { abandoned: number }).abandoned;
     const before = await abandoned();
-    const ctx = createExecutionContext();
-    const request = new Request('http://gateway.test/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'peer-stall', stream: true, messages: [{ role: 'user', content: 'a b c' }] }),
-    });
-    const res = await worker.fetch(request, env, ctx);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
-    await reader.cancel();
-    await waitOnExecutionContext(ctx);
-    const { route, calls } = await routeRows(res.headers.get('x-route-id')!);
+    const { route, calls } = await routeRows(await cancelledStream(API_KEY));
     expect(route).toMatchObject({ stream: 1, status: 'error', http_status: 499, error_code: 'client_closed' });
     // The record holds the call the client's leaving cut short, not a route that called nobody.
     expect(calls).toMatchObject([{ expert_id: 'peer-stall', role: 'expert', status: 'cancelled' }]);
     await vi.waitFor(async () => expect(await abandoned()).toBe(before + 1), { timeout: 5_000 });
+  });
+
+  it('a stream cut off mid-answer is charged for what it delivered: in the record and against the key', async () => {
+    // $1 / $2 per million tokens; the data's rule, a token per 4 characters, where no usage came.
+    const priced = { provider: 'openai', endpoint_url: inject('peerUrl'), input_price_per_mtok: 1, output_price_per_mtok: 2 };
+    await addExpert({ id: 'peer-stall', model: 'stall', ...priced });
+    await addExpert({ id: 'peer-broken', model: 'broken-stream', ...priced });
+    const made = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'cut', daily_budget_usd: 1 } })).json()) as {
+      id: string;
+      key: string;
+    };
+    // 'a b c' is 2 tokens, the 'echo: ' delivered 2.
+    const stalled = await routeRows(await cancelledStream(made.key));
+    const cost = (2 * 1 + 2 * 2) / 1e6;
+    expect(stalled.calls).toMatchObject([{ expert_id: 'peer-stall', status: 'cancelled', prompt_tokens: 2, completion_tokens: 2 }]);
+    expect(stalled.calls[0]!.cost_usd as number).toBeCloseTo(cost, 12);
+    expect(stalled.route!.cost_usd as number).toBeCloseTo(cost, 12);
+
+    const broken = await chat({ model: 'peer-broken', stream: true, messages: [{ role: 'user', content: 'a b c d e f' }] }, { key: made.key });
+    const delivered = (sseEvents(await broken.text()) as { choices?: { delta: { content?: string } }[] }[])
+      .map((e) => e.choices?.[0]?.delta.content ?? '')
+      .join('');
+    expect(delivered).toBe('echo: a ');
+    const cut = await routeRows(broken.headers.get('x-route-id')!);
+    expect(cut.calls).toMatchObject([{ expert_id: 'peer-broken', status: 'error', prompt_tokens: 3, completion_tokens: 2 }]);
+    expect(cut.route!.cost_usd as number).toBeCloseTo((3 * 1 + 2 * 2) / 1e6, 12);
+
+    const spend = await env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(made.id)).spend(made.id);
+    expect(spend).toMatchObject({ reservedUsd: 0, inFlight: 0 });
+    expect(spend.dayUsd).toBeCloseTo((stalled.route!.cost_usd as number) + (cut.route!.cost_usd as number), 12);
   });
 
   // A connection that goes away aborts the request's signal (enable_request_signal), which ends

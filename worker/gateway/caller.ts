@@ -2,7 +2,8 @@ import { providerSpec, reachProblem, type EmbeddingAnswer, type ExpertAdapter, t
 import { abortedCallError } from '../../experts/shared';
 import { ConclaveError, ExpertCallError, NotFoundError } from '../../router/errors';
 import type { StreamDelta } from '../../router/params';
-import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile, ExpertStream } from '../../router/types';
+import { callCostUsd, tokensOf } from '../../router/cost';
+import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile, ExpertStream, Usage } from '../../router/types';
 import type { CallRecord } from '../history/record';
 import { breakers as isolateBreakers, type BreakerRegistry } from '../resilience/breaker';
 import { DEFAULT_RETRY, retryDelay, sleep, type RetryPolicy } from '../resilience/retry';
@@ -194,9 +195,12 @@ export class RecordingCaller implements ExpertCaller {
     const done = new Promise<ExpertAnswer>((resolve, reject) => (settle = { resolve, reject }));
     done.catch(() => undefined);
     const self = this;
+    // Output that attempts delivered before they broke or were cut off was paid for all the same.
+    const cut = { attempts: 0, chars: 0 };
     async function* deltas(): AsyncIterable<StreamDelta> {
       let attempt = 0;
       let finished = false;
+      let chars = 0;
       try {
         const { expert, adapter } = await self.callable(expertId);
         const tried = new Set<string | null>();
@@ -204,15 +208,17 @@ export class RecordingCaller implements ExpertCaller {
           attempt++;
           let slot: AttemptSlot | null = null;
           let yielded = false;
+          chars = 0;
           try {
             slot = await self.beginAttempt(expert, tried);
             const inner = adapter.stream(onReplica(expert, slot.replica), messages, { ...opts, signal: self.attemptSignal(opts.signal) });
             for await (const delta of inner.deltas) {
               yielded = true;
+              chars += deltaChars(delta);
               self.streamedBy ??= expertId;
               yield delta;
             }
-            const answer = await inner.done;
+            const answer = withCut(await inner.done, expert, messages, cut);
             self.breakers.record(slot.replica.key, true);
             self.recordOk(answer, opts, startedAt, attempt);
             finished = true;
@@ -221,6 +227,8 @@ export class RecordingCaller implements ExpertCaller {
           } catch (e) {
             const replica = slot?.replica ?? null;
             const error = self.afterFailure(expert, replica, e, opts);
+            if (yielded) addCut(cut, chars);
+            chars = 0;
             // Text already sent cannot be taken back, unless it went to no client (opts.restartable).
             const delay = (yielded && !opts.restartable) || opts.signal?.aborted ? null : self.retryDelay(expert, replica, tried, error, attempt);
             if (delay === null) throw error;
@@ -232,18 +240,27 @@ export class RecordingCaller implements ExpertCaller {
       } catch (e) {
         finished = true;
         const cause = opts.signal?.aborted && !(e instanceof ConclaveError) ? abortedCallError(expertId, opts.signal) : e;
-        const error = self.recordError(expertId, cause, opts, startedAt, performance.now() - t0, Math.max(attempt, 1));
+        const error = self.recordError(expertId, cause, opts, startedAt, performance.now() - t0, Math.max(attempt, 1), self.cutSpend(expertId, messages, cut));
         settle.reject(error);
         throw error;
       } finally {
-        // The consumer stopped reading (a hedged loser): record the call as cancelled.
+        // The consumer stopped reading (a hedged loser, a client gone): record the call as cancelled.
         if (!finished) {
+          if (chars) addCut(cut, chars);
           const error = new ExpertCallError(expertId, 'stream cancelled by the gateway', { source: 'gateway', kind: 'aborted' });
-          settle.reject(self.recordError(expertId, error, opts, startedAt, performance.now() - t0, Math.max(attempt, 1)));
+          settle.reject(
+            self.recordError(expertId, error, opts, startedAt, performance.now() - t0, Math.max(attempt, 1), self.cutSpend(expertId, messages, cut)),
+          );
         }
       }
     }
     return { deltas: deltas(), done };
+  }
+
+  /** What the cut-off output cost at the expert's prices, by the data's token rule; null when none was delivered. */
+  private cutSpend(expertId: string, messages: readonly ChatMessage[], cut: Cut): Spend | null {
+    const expert = this.byId.get(expertId);
+    return expert && cut.attempts ? spendOf(expert, messages, cut) : null;
   }
 
   /** An attempt takes a replica: the balancer's choice, a slot in its count, and the breaker's probe when half-open. */
@@ -314,8 +331,18 @@ export class RecordingCaller implements ExpertCaller {
     });
   }
 
-  private recordError(expertId: string, e: unknown, opts: CallOptions, startedAt: number, latencyMs: number, attempts: number): ConclaveError {
+  /** `spent`: what output delivered before the failure cost (a stream cut short), charged to the call and carried by its error. */
+  private recordError(
+    expertId: string,
+    e: unknown,
+    opts: CallOptions,
+    startedAt: number,
+    latencyMs: number,
+    attempts: number,
+    spent: Spend | null = null,
+  ): ConclaveError {
     const error = e instanceof ConclaveError ? e : new ExpertCallError(expertId, String(e), { source: 'gateway', kind: 'protocol' });
+    if (spent && error instanceof ExpertCallError) error.costUsd = spent.costUsd;
     const kind = error instanceof ExpertCallError ? error.kind : error.code;
     this.records.push({
       expertId,
@@ -324,14 +351,57 @@ export class RecordingCaller implements ExpertCaller {
       status: kind === 'timeout' ? 'timeout' : kind === 'aborted' ? 'cancelled' : 'error',
       startedAt,
       latencyMs,
-      usage: { promptTokens: 0, completionTokens: 0 },
-      costUsd: 0,
+      usage: spent?.usage ?? { promptTokens: 0, completionTokens: 0 },
+      costUsd: spent?.costUsd ?? 0,
       attempts,
       text: null,
       error: { message: error.message, source: error.source, upstreamStatus: error instanceof ExpertCallError ? error.upstreamStatus : 0 },
     });
     return error;
   }
+}
+
+/** Attempts of a stream that delivered output and then broke or were cut off, and the characters they delivered. */
+interface Cut {
+  attempts: number;
+  chars: number;
+}
+
+interface Spend {
+  usage: Usage;
+  costUsd: number;
+}
+
+function addCut(cut: Cut, chars: number): void {
+  cut.attempts++;
+  cut.chars += chars;
+}
+
+/** Characters of text or tool-call arguments in one delta. */
+function deltaChars(delta: StreamDelta): number {
+  if (typeof delta === 'string') return delta.length;
+  return delta.toolCalls.reduce((n, t) => n + (t.function?.arguments?.length ?? 0), 0);
+}
+
+/** Each cut attempt read the prompt and wrote what it delivered (the data's rule: a token per 4 characters). */
+function spendOf(expert: ExpertProfile, messages: readonly ChatMessage[], cut: Cut): Spend {
+  const prompt = messages.reduce((n, m) => n + tokensOf(m.content), 0);
+  const usage = { promptTokens: prompt * cut.attempts, completionTokens: Math.ceil(cut.chars / 4) };
+  return { usage, costUsd: callCostUsd(expert, usage) };
+}
+
+/** The answer of a stream retried after earlier attempts were cut off: it pays for theirs too. */
+function withCut(answer: ExpertAnswer, expert: ExpertProfile, messages: readonly ChatMessage[], cut: Cut): ExpertAnswer {
+  if (!cut.attempts) return answer;
+  const spent = spendOf(expert, messages, cut);
+  return {
+    ...answer,
+    usage: {
+      promptTokens: answer.usage.promptTokens + spent.usage.promptTokens,
+      completionTokens: answer.usage.completionTokens + spent.usage.completionTokens,
+    },
+    costUsd: answer.costUsd + spent.costUsd,
+  };
 }
 
 /** The expert as one attempt calls it: at the chosen replica's endpoint. */
