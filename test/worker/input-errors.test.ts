@@ -88,4 +88,14 @@ describe('request input errors', () => {
       expect(await errorOf(res)).toMatchObject({ code: 'empty_user_message', param: 'messages' });
     }
   });
+
+  it('stream_options without stream is refused naming it, as OpenAI refuses it', async () => {
+    for (const stream of [undefined, false]) {
+      const res = await chat({ model: 'gemini-1.5-pro-002', stream, stream_options: { include_usage: true } });
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ code: 'invalid_field', param: 'stream_options' });
+    }
+    // With stream: true, and null without it, it is fine.
+    expect((await chat({ model: 'gemini-1.5-pro-002', stream_options: null })).status).toBe(200);
+  });
 });

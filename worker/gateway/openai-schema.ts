@@ -126,7 +126,9 @@ export const chatRequestSchema = z
     metadata: z.record(z.string(), z.string()).nullish(),
     routing: routingOverrideSchema.optional(),
   })
-  .strict();
+  .strict()
+  // OpenAI refuses it too: options for a stream that will not happen are a client's mistake.
+  .refine((b) => b.stream_options == null || b.stream === true, { path: ['stream_options'], message: 'only allowed when stream is true' });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
