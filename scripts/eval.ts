@@ -21,7 +21,7 @@ import { PRESETS } from '../router/presets';
 import { isConclaveError } from '../router/errors';
 import { replayExpertProfile } from '../router/data-format';
 import type { ExpertProfile } from '../router/types';
-import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
+import { DataFileError, DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 const USAGE = `npm run eval -- [options]
@@ -326,4 +326,4 @@ function foldSpread(results: ResultsByRouter, sizes: readonly number[], name: st
 }
 
 // An expert's failure is its message; anything else is a bug and keeps its stack.
-main().catch((e: unknown) => fail(isConclaveError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)));
+main().catch((e: unknown) => fail(isConclaveError(e) || e instanceof DataFileError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)));

@@ -11,7 +11,7 @@ import { pricesOf } from '../router/eval/baselines';
 import { chooseLadders, withLadderChoices } from '../router/eval/ladder-choice';
 import { PRESETS } from '../router/presets';
 import { train } from '../router/train';
-import { DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
+import { DataFileError, DEFAULT_DATA, DEFAULT_MODELS, loadExamples, loadModels, unpricedMessage, unpricedModels } from './lib/dataset';
 
 const USAGE = `npm run train -- [--data FILE] [--models FILE] [--out DIR] [--version N] [--ladder-folds K]
 
@@ -35,23 +35,29 @@ const args = cli(USAGE, {
   'ladder-folds': { type: 'string', default: '3' },
 });
 
+function refuse(message: string): never {
+  process.stderr.write(`train: ${message}\n`);
+  process.exit(2);
+}
+
+/** The file's contents, or the refusal naming what is wrong in it (file and line), without a stack. */
+function load<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof DataFileError) refuse(e.message);
+    throw e;
+  }
+}
+
 const started = performance.now();
-const examples = loadExamples(args.data!);
-if (examples.length === 0) {
-  process.stderr.write(`train: ${args.data} has no questions\n`);
-  process.exit(2);
-}
-const models = loadModels(args.models);
+const examples = load(() => loadExamples(args.data!));
+if (examples.length === 0) refuse(`${args.data} has no questions`);
+const models = load(() => loadModels(args.models));
 const missing = unpricedModels(models, examples);
-if (missing.length) {
-  process.stderr.write(`train: ${unpricedMessage(args.models!, missing)}\n`);
-  process.exit(2);
-}
+if (missing.length) refuse(unpricedMessage(args.models!, missing));
 const ladderFolds = Number(args['ladder-folds']);
-if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) {
-  process.stderr.write('train: --ladder-folds must be 0 (off) or an integer ≥ 2\n');
-  process.exit(2);
-}
+if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) refuse('--ladder-folds must be 0 (off) or an integer ≥ 2');
 const pool = models.map(replayExpertProfile);
 // A fixed creation time keeps the committed files byte-identical when retrained from the same data.
 let records = train(

@@ -55,6 +55,23 @@ describe('npm run train', () => {
     expect(readdirSync(join(dir, 'few'))).toContain('learned-correctness.json');
   }, 60_000);
 
+  it('names the file and line of a line that is no JSON, and of a models file that misses a field, without a stack', async () => {
+    const refusal = (args: string[]) =>
+      run('npx', ['tsx', 'scripts/train-artifacts.ts', ...args, '--out', join(dir, 'y')]).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+    writeFileSync(join(dir, 'broken.jsonl'), `\uFEFF${lines[0]}\n\n{"id": "q-2", "prompt": "truncated\n`);
+    const bad = await refusal(['--data', join(dir, 'broken.jsonl'), '--models', `${ZERO}/models.json`]);
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toMatch(/^train: .*broken\.jsonl:3: not JSON: /);
+    expect(bad?.stderr).not.toMatch(/\n\s+at /);
+    writeFileSync(join(dir, 'models.json'), '{"models": [{"name": "m", "input_per_mtok": 1, "output_per_mtok": 2}]}');
+    const models = await refusal(['--data', join(dir, 'own.jsonl'), '--models', join(dir, 'models.json')]);
+    expect(models?.code).toBe(2);
+    expect(models?.stderr).toMatch(/^train: .*models\.json: models\.0\.model_id: /);
+  }, 60_000);
+
   it('refuses data whose models the price file lacks', async () => {
     const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(
       () => null,
