@@ -75,7 +75,8 @@ const MAX_NUMBER_SPAN = 200;
 const NUMBER = String.raw`[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+−]?\.\d+`;
 const WHOLE_NUMBER = new RegExp(`^(?:${NUMBER})$`);
 const FRACTION = new RegExp(`^(${NUMBER})\\s*/\\s*(${NUMBER})$`);
-const LATEX_FRACTION = /^(-?)\\[dt]?frac\{\s*(-?[\d.,]+)\s*\}\{\s*(-?[\d.,]+)\s*\}$/;
+// An argument is braced, or one digit without braces (`\frac12`, `\frac1{8}`), as LaTeX reads it.
+const LATEX_FRACTION = /^(-?)\\[dt]?frac(?:\{\s*(-?[\d.,]+)\s*\}|(\d))(?:\{\s*(-?[\d.,]+)\s*\}|(\d))$/;
 
 /**
  * A number's key: `$1,200.50`, `1200.5 dollars`, `\frac{2401}{2}`, `2401/2` → "1200.5". With
@@ -101,7 +102,7 @@ function parseNumber(s: string): number | null {
   const frac = FRACTION.exec(s);
   if (frac) return toNumber(frac[1]!) / toNumber(frac[2]!);
   const latex = LATEX_FRACTION.exec(s);
-  if (latex) return (latex[1] ? -1 : 1) * (toNumber(latex[2]!) / toNumber(latex[3]!));
+  if (latex) return (latex[1] ? -1 : 1) * (toNumber((latex[2] ?? latex[3])!) / toNumber((latex[4] ?? latex[5])!));
   return null;
 }
 

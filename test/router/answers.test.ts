@@ -17,6 +17,10 @@ describe('answer keys per format', () => {
     const same = ['1200.5', '$1,200.50', '1,200.5 dollars', '\\boxed{1200.5}', '$\\$1200.50$', '2401/2', '\\frac{2401}{2}', '1.2005e3', '1200.50.'];
     expect(new Set(same.map((s) => key(s, 'number')))).toEqual(new Set(['1200.5']));
     expect(key('-\\dfrac{3}{4}', 'number')).toBe('-0.75');
+    // LaTeX lets one-digit arguments go without braces: \frac12 is a half, not twelve.
+    expect(key('\\frac12', 'number')).toBe('0.5');
+    expect(key('\\boxed{\\dfrac34}', 'number')).toBe('0.75');
+    expect(key('\\frac1{8}', 'number')).toBe('0.125');
     expect(key('45%', 'number')).toBe('45');
     expect(key('x = 5', 'number')).toBe('5');
     expect(key('18 eggs', 'number')).toBe('18');
