@@ -24,12 +24,20 @@ const ANSWER_FIELD = /[`"']answer[`"']\s*(?:field|key)\b/i;
 const JSON_ANSWER_EXAMPLE = /e\.g\.,?\s*`?"answer"\s*:\s*"[^"]*"`?/gi;
 const CODE_OUTPUT =
   /\[PYTHON\]|```(?:python|py)\b|\bassert\s+\w+\(.*==|\b(?:output|return value|result) of (?:the|this) (?:code|function|program|snippet)\b|\bwhat (?:does|will) (?:the|this) (?:code|function|program) (?:print|return|output)\b/i;
+const ARITHMETIC = /\d\s*[-+*/^=×÷]\s*\d|\bbetween -?\d/;
 const MATH =
-  /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
+  /\$[^$\n]+\$|\\frac|\\sqrt|\d\s*[-+*/^=×÷]\s*\d|\bhow (?:many|much|long|far|old)\b|\b(?:what|which|in which) year\b|\b(?:calculate|compute|evaluate|simplify|solve|sum|product|probability|percent(?:age)?|remainder|integer|digits?|equation)\b/i;
 /** Writing, explaining or advising: many good answers, none of them a key. */
 const OPEN_REQUEST =
   /^(?:please\s+)?(?:write|compose|draft|create|generate|make up|describe|explain|summari[sz]e|translate|rewrite|paraphrase|tell me (?:about|a|how|why)|give me (?:some|a few|ideas|tips|advice|an? (?:overview|example|story|poem))|list|suggest|brainstorm|design|plan|outline|discuss|compare|elaborate|brief me|help me|can you (?:write|explain|help|describe|tell)|could you (?:write|explain|help|describe|tell)|how (?:do|can|should|would) (?:i|we|you)|why (?:do|does|is|are|did|was|were|should|would)|what (?:are (?:some|the (?:pros|benefits|differences))|do you think|would you)|i (?:need|want|would like)|let'?s)\b/i;
 const FACTOID = /^(?:who|what|which|when|where|how (?:many|much))\b[^\n]{0,200}\?$/i;
+/**
+ * Questions that open like a factoid but ask for an opinion, an explanation or a definition ("What
+ * is the meaning of life?", "What is machine learning?", "Which is better, …?"): their replies are
+ * paragraphs with no key, so reading them as short answers would walk a ladder that never agrees.
+ */
+const OPEN_QUESTION =
+  /^(?:what(?:'s| is| are| was| were)\s+(?:the\s+)?(?:meaning|purpose|point|best|worst|easiest|fastest way|right way|most effective|difference|differences|relationship|role|impact|effects?|importance|significance|advantages?|disadvantages?|benefits?|pros|cons|future|secret|key to)\b|what(?:'s| is| are) (?:your|some|a good|good)\b|what (?:would|will|could|might|should|happens|if|do you|does it mean|makes)\b|what(?:'s| is| are) (?:an? )?[a-z][\w-]*(?: [a-z][\w-]*)?\?$|which (?:is|one is|would be|should i) (?:better|best|preferable|choose|pick|use)\b)/i;
 
 /** The kind of the last user turn (or of the whole text when given a single string). */
 export function promptKind(prompt: string): PromptKind {
@@ -38,7 +46,7 @@ export function promptKind(prompt: string): PromptKind {
   const text = prompt.trim();
   if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
   const first = text.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
-  if (OPEN_REQUEST.test(first) || OPEN_REQUEST.test(text)) return { kind: 'open-ended' };
+  if (OPEN_REQUEST.test(first) || OPEN_REQUEST.test(text) || (OPEN_QUESTION.test(first) && !ARITHMETIC.test(text))) return { kind: 'open-ended' };
   if (
     CODE_OUTPUT.test(text) ||
     FACTOID.test(text) ||

@@ -23,6 +23,23 @@ describe('promptKind', () => {
     expect(promptKind(prompt)).toEqual({ kind: 'open-ended' });
   });
 
+  // Questions that open like a factoid ("What is …?", "Which …?") but ask for an opinion, an
+  // explanation or a definition: their replies are paragraphs, so a ladder could never agree.
+  it.each([
+    'What is the meaning of life?',
+    'What would happen if the moon disappeared?',
+    'What is the best way to learn programming?',
+    "What's a good name for a golden retriever?",
+    'What do you think about remote work?',
+    'What is machine learning?',
+    'What are the benefits of meditation?',
+    'What is the difference between TCP and UDP?',
+    'Which is better for a beginner, Python or JavaScript?',
+    'What should I cook for dinner tonight?',
+  ])('open-ended although it opens like a factoid: %j', (prompt) => {
+    expect(promptKind(prompt)).toEqual({ kind: 'open-ended' });
+  });
+
   it.each([
     ['What is the capital of Australia?', 'text'],
     ['How many legs does a spider have?', 'number'],
@@ -33,6 +50,11 @@ describe('promptKind', () => {
     ['What is 2 + 2? Answer with the number.', 'number'],
     ['What is the capital of France? Reply with one word.', 'text'],
     ['What is 12 / 4? Give the result.', 'number'],
+    ['What is the largest planet in the solar system?', 'text'],
+    ['What is the boiling point of water in Fahrenheit?', 'text'],
+    ['What year did the Second World War end?', 'number'],
+    ['Which is larger, 9.11 or 9.9?', 'number'],
+    ['What is the difference between 17 and 5?', 'number'],
   ])('short-answer: %j → %s', (prompt, expect_) => {
     expect(promptKind(prompt)).toMatchObject({ kind: 'short-answer', expect: expect_ });
   });
