@@ -82,7 +82,23 @@ function optionCount(prompt: string): number {
     if (m && m[1] === String.fromCharCode(65 + count)) count++;
     else if (m && m[1] === 'A') count = 1;
   }
-  return count >= 2 || (count === 1 && LETTER_INSTRUCTION.test(prompt)) ? count : 0;
+  if (count >= 2 || (count === 1 && LETTER_INSTRUCTION.test(prompt))) return count;
+  return inlineOptionCount(prompt);
+}
+
+const INLINE_OPTION = /(?:^|\s)\(([A-J])\)\s*[^\s(]/g;
+
+/** Options on one line ("… (A) shark (B) dolphin (C) trout"): three from A, or two with a letter instruction. */
+function inlineOptionCount(prompt: string): number {
+  for (const line of prompt.split('\n')) {
+    let count = 0;
+    for (const m of line.matchAll(INLINE_OPTION)) {
+      if (m[1] === String.fromCharCode(65 + count)) count++;
+      else if (m[1] === 'A') count = 1;
+    }
+    if (count >= 3 || (count === 2 && LETTER_INSTRUCTION.test(prompt))) return count;
+  }
+  return 0;
 }
 
 /** How to read replies to `prompt`; a prompt whose answers cannot be compared is read as `any`. */

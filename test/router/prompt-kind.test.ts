@@ -67,5 +67,9 @@ describe('promptKind', () => {
   it('lettered options in a chat prompt make it multiple-choice', () => {
     expect(promptKind('Which planet is largest?\n(A) Mars\n(B) Jupiter\n(C) Venus')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 3 });
     expect(promptKind('Plan A. Go hiking.\nThen write about it.')).toEqual({ kind: 'open-ended' });
+    // Options written on one line, as chat users often do.
+    expect(promptKind('Which of these is a mammal? (A) shark (B) dolphin (C) trout')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 3 });
+    expect(promptKind('Is 7 prime? (A) yes (B) no. Answer with the letter.')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 2 });
+    expect(promptKind('Write a story where plan (A) fails and plan (B) works.').kind).toBe('open-ended');
   });
 });
