@@ -93,8 +93,18 @@ export function numberKey(span: string, firstNumber: boolean): AnswerKey | null 
     .replace(/\\text\{[^}]*\}|\\[,!;]|\\%|\\\$|[$%€£]|\\mathrm\{[^}]*\}|^[a-z]\s*=\s*/gi, '')
     .replace(/\s*\.$/, '')
     .trim();
-  const value = parseNumber(s) ?? parseNumber(s.replace(/\s*[A-Za-z][A-Za-z /^²³.]*$/, '')) ?? (firstNumber ? firstIn(s) : null);
+  const value = parseNumber(s) ?? parseNumber(withoutUnit(s)) ?? (firstNumber ? (resultOf(s) ?? firstIn(s)) : null);
   return value === null ? null : { format: 'number', value: canonicalNumber(value) };
+}
+
+const withoutUnit = (s: string) => s.replace(/\s*[A-Za-z][A-Za-z /^²³.]*$/, '');
+
+/** A worked equation ("17 * 23 = 391", "2x = 14 so x = 7") states its result after the last `=`. */
+function resultOf(s: string): number | null {
+  const at = s.lastIndexOf('=');
+  if (at < 0) return null;
+  const rhs = s.slice(at + 1).trim();
+  return parseNumber(rhs) ?? parseNumber(withoutUnit(rhs));
 }
 
 function parseNumber(s: string): number | null {

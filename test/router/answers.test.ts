@@ -24,6 +24,10 @@ describe('answer keys per format', () => {
     expect(key('45%', 'number')).toBe('45');
     expect(key('x = 5', 'number')).toBe('5');
     expect(key('18 eggs', 'number')).toBe('18');
+    // A worked equation states its result after the last '=', not in its first operand.
+    expect(key('17 * 23 = 391', 'number')).toBe('391');
+    expect(key('2x = 14, so x = 7', 'number')).toBe('7');
+    expect(key('3 + 4 = 7 apples', 'number')).toBe('7');
     // A long answer sentence gives its first number, read in linear time.
     expect(key(`The total is 42 ${'and then some words '.repeat(20_000)}`, 'number')).toBe('42');
   });
