@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { extractAnswer } from './answers/extract';
-import { readingForPrompt } from './answers/prompt-kind';
+import { promptKind, readingOf } from './answers/prompt-kind';
 import { labelRatedRoute, type RatedRoute } from './online/labels';
 import type { ExpertProfile } from './types';
 
@@ -41,11 +41,12 @@ export type RecordedOutcome = z.infer<typeof outcomeSchema>;
 export function exampleOfRatedRoute(route: RatedRoute): RoutingExample | null {
   const labelled = labelRatedRoute(route);
   if (!labelled) return null;
-  const reading = readingForPrompt(route.prompt);
+  // An open-ended prompt's reply states no final answer: its pred is null, its rating stays in `correct`.
+  const reading = readingOf(promptKind(route.prompt));
   const outcomes: Record<string, RecordedOutcome> = {};
   for (const [expert, o] of Object.entries(labelled.outcomes)) {
     const text = o.text ?? '';
-    outcomes[expert] = { pred: extractAnswer(text, reading)?.value ?? null, correct: o.correct, text };
+    outcomes[expert] = { pred: reading ? (extractAnswer(text, reading)?.value ?? null) : null, correct: o.correct, text };
   }
   return {
     id: route.routeId,

@@ -36,13 +36,14 @@ export interface Consensus {
 }
 
 export function consensus(questions: readonly UnlabelledQuestion[], opts: ConsensusOptions = DEFAULT_CONSENSUS): Consensus {
-  const keyed = questions.map((q) => Object.entries(q.preds).map(([expert, pred]) => [expert, pred === null ? null : referenceKey(q.prompt, pred)] as const));
+  const kinds = questions.map((q) => promptKind(q.prompt));
+  // An open-ended prompt's replies state no answer to agree on, however alike two of them read.
+  const keyed = questions.map((q, i) =>
+    Object.entries(q.preds).map(([expert, pred]) => [expert, pred === null || kinds[i]!.kind === 'open-ended' ? null : referenceKey(q.prompt, pred)] as const),
+  );
   const accuracy = new Map<string, number>();
   for (const q of keyed) for (const [m] of q) accuracy.set(m, 0.6);
-  const spread = questions.map((q) => {
-    const kind = promptKind(q.prompt);
-    return kind.kind === 'multiple-choice' ? kind.options : opts.answers;
-  });
+  const spread = kinds.map((kind) => (kind.kind === 'multiple-choice' ? kind.options : opts.answers));
   let posteriors: Map<string, number>[] = [];
   for (let it = 0; it < opts.iterations; it++) {
     const strong = new Set(

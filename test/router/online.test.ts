@@ -4,6 +4,7 @@ import { banditFromArtifact, banditContext, banditUpdate, BANDIT_ARTIFACT } from
 import { Featurizer, FEATURES_ARTIFACT } from '../../router/features/featurizer';
 import { EXPERT_STATS_ARTIFACT, expertStatsSchema } from '../../router/learned/expert-stats';
 import { CORRECTNESS_ARTIFACT, CorrectnessPredictor } from '../../router/learned/predictor';
+import { exampleOfRatedRoute } from '../../router/data-format';
 import { updateCorrectness } from '../../router/online/correctness';
 import { labelRatedRoute, type RatedCall, type RatedRoute } from '../../router/online/labels';
 import { learnArtifact } from '../../router/online/learn';
@@ -64,6 +65,25 @@ describe('labels from a rating', () => {
         calls: [expertCall(right[0]!, { status: 'timeout', response: null })],
       }),
     ).toBeNull();
+  });
+});
+
+describe('a rated route as a line of the routing-data format (the export)', () => {
+  it('states each expert pred as the prompt reads answers, and none for an open-ended prompt', () => {
+    const mc = exampleOfRatedRoute(ratedRoute(1, [expertCall(right[0]!), expertCall(wrong[0]!)]))!;
+    expect(mc.outcomes[right[0]!]!.pred).toBe(recorded[right[0]!]!.pred);
+    const poem = 'Crisp leaves drift and fall';
+    const open = exampleOfRatedRoute({
+      feedbackId: 8,
+      routeId: 'r-8',
+      prompt: 'Write a haiku about autumn',
+      response: poem,
+      winner: 'poet',
+      score: 1,
+      answer: null,
+      calls: [{ expertId: 'poet', role: 'expert', status: 'ok', response: poem, costUsd: 0.001 }],
+    })!;
+    expect(open.outcomes).toEqual({ poet: { pred: null, correct: true, text: poem } });
   });
 });
 

@@ -114,4 +114,14 @@ describe('consensus labels of routes (the cron, unrated routes)', () => {
       ]),
     ).toEqual([null, null, null]);
   });
+
+  it('labels nobody on an open-ended prompt, even where the replies happen to read alike', () => {
+    const greeting = 'Hello! How can I help you today?';
+    expect(
+      consensusExamples([
+        { prompt: 'hello! how are you today?', answers: [say('a', greeting), say('b', greeting), say('c', 'Hi there!')] },
+        { prompt: 'Tell me about the history of Rome.', answers: [say('a', 'The answer is long.'), say('b', 'The answer is long.')] },
+      ]),
+    ).toEqual([null, null]);
+  });
 });
