@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../gpu-service/scripts/cli';
+import { AGREEMENT_LADDER_ARTIFACT, type AgreementLadders } from '../router/cascade/agreement-ladder';
 import { replayExpertProfile } from '../router/data-format';
 import { pricesOf } from '../router/eval/baselines';
 import { chooseLadders, withLadderChoices } from '../router/eval/ladder-choice';
@@ -73,6 +74,12 @@ if (ladderFolds) {
       `${c.policy} (budget ${c.budget}×): ${c.ladder ? 'agreement ladder' : 'cascade'} (${ladderFolds}-fold: ladder ${(c.agreement.accuracy * 100).toFixed(2)}% at ${c.agreement.cost.toFixed(3)}×, cascade ${(c.cascade.accuracy * 100).toFixed(2)}% at ${c.cascade.cost.toFixed(3)}×)\n`,
     );
   records = withLadderChoices(records, choices);
+}
+// Too few comparable questions for any ladder: an empty one is still published, so a ladder an
+// earlier publication chose (say, trained on another workload) does not outlive this training.
+if (!records.some((r) => r.name === AGREEMENT_LADDER_ARTIFACT)) {
+  const none: AgreementLadders = { ladders: [], byKind: [], questions: 0, preferredAt: [] };
+  records.push({ name: AGREEMENT_LADDER_ARTIFACT, version: Number(args.version), createdAt: records[0]!.createdAt, data: none });
 }
 mkdirSync(args.out!, { recursive: true });
 let total = 0;

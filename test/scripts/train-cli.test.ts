@@ -53,6 +53,9 @@ describe('npm run train', () => {
     expect(stdout).toMatch(/agreement ladder: too few questions .* every preset keeps its cascade/);
     expect(stdout).toMatch(/trained on 20 questions/);
     expect(readdirSync(join(dir, 'few'))).toContain('learned-correctness.json');
+    // Published over a deployment whose earlier artifacts chose ladders, it still says: no ladder.
+    const ladder = JSON.parse(readFileSync(join(dir, 'few', 'agreement-ladder.json'), 'utf8')) as { data: { ladders: unknown[]; preferredAt: number[] } };
+    expect(ladder.data).toMatchObject({ ladders: [], preferredAt: [] });
   }, 60_000);
 
   it('names the file and line of a line that is no JSON, and of a models file that misses a field, without a stack', async () => {
