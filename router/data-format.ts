@@ -65,6 +65,21 @@ export const modelsFileSchema = z.object({
   models: z.array(z.object({ name: z.string(), model_id: z.string(), input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) })),
 });
 
+/** An expert as the admin API lists it (GET /admin/api/experts), the fields a models file needs. */
+export interface RegistryExpert {
+  id: string;
+  model: string;
+  input_price_per_mtok: number;
+  output_price_per_mtok: number;
+}
+
+/** The registry as a models file: named by expert id, as the export's outcomes are. */
+export function modelsFileOf(experts: readonly RegistryExpert[]): z.infer<typeof modelsFileSchema> {
+  return {
+    models: experts.map((e) => ({ name: e.id, model_id: e.model, input_per_mtok: e.input_price_per_mtok, output_per_mtok: e.output_price_per_mtok })),
+  };
+}
+
 /** The offline replay expert standing for a model of the data: it answers from its recorded texts, at the model's prices. */
 export function replayExpertProfile(m: { name: string; inputPricePerMTok: number; outputPricePerMTok: number }): ExpertProfile {
   return {
