@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { call, RECORDED_PROMPT, replayExpert } from './helpers';
+import { call, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
 
 interface Preview {
   policy: { name: string; strategy: string };
@@ -58,6 +58,18 @@ describe('POST /admin/api/policies/preview', () => {
         expect.objectContaining({ expert: 'gemini-1.5-pro-002', over_budget: true }),
       ],
     ]);
+  });
+
+  it('previews an LLM skill extractor policy without calling the extractor: local keywords, and it says so', async () => {
+    await seedArtifacts();
+    const res = await preview({ config: { strategy: 'skill', extractor: 'llm', aggregate: 'vote', k: 2 } });
+    expect(res.status).toBe(200);
+    const p = (await res.json()) as Preview & { info: { extractor: string } };
+    expect(p.strategy).toBe('skill');
+    expect(p.stages[0]).toHaveLength(2);
+    expect(p.info.extractor).toMatch(/^llm, not called in a preview/);
+    const rows = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
+    expect(rows!.n).toBe(0);
   });
 
   it('names saved policies and expert ids like `model` does', async () => {

@@ -83,7 +83,14 @@ export async function previewRoute(
   if (eligible.length === 0)
     throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
   const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
-  const decision = withPromptPlan(await strategy.decide(req, eligible, policy), prompted);
+  // A preview calls no expert, the LLM skill extractor included: it ranks on the local extractor's
+  // keywords and says so (the route itself asks the extractor, and charges it to max_cost_usd).
+  const llmExtractor = policy.strategy === 'skill' && policy.extractor === 'llm';
+  const decided = await strategy.decide(req, eligible, llmExtractor ? { ...policy, extractor: 'local' } : policy);
+  const decision = withPromptPlan(
+    llmExtractor ? { ...decided, info: { ...decided.info, extractor: 'llm, not called in a preview: ranked on the local keywords' } } : decided,
+    prompted,
+  );
   // The pipeline's own plan: the same estimates and the same cap rules.
   const plan = planRoute(req, policy, decision, experts);
   const byId = new Map(eligible.map((e) => [e.id, e]));
