@@ -192,7 +192,7 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
     try {
       if (!ctx.req.stream && stage.length === 1) {
         // Nothing to race and no client reading deltas: one plain answer, not a stream to parse.
-        const answer = await ctx.env.caller.complete(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
+        const answer = await ctx.caller.complete(c.expertId, ctx.req.messages, { ...expertOptions(ctx, 0), signal });
         said(answer);
         winner = c.expertId;
         ctx.out.push(answer.text);

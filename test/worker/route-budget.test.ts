@@ -70,6 +70,19 @@ describe('max_cost_usd on every call of a route', () => {
     expect(recorded).toBeLessThanOrEqual(0.012);
   });
 
+  it('a single expert answering in one plain (non-streamed) call is held to the cap too', async () => {
+    for (const [model, routing] of [
+      ['auto', { strategy: 'fixed', experts: ['p1'], aggregate: 'first' }],
+      ['p1', {}],
+    ] as const) {
+      const res = await chat({ model, routing: { ...routing, max_cost_usd: 0.012 } });
+      expect(res.status).toBe(200);
+      const { body, recorded } = await spent(res);
+      expect(body.routing.calls.filter((c) => c.status === 'ok')).toHaveLength(1);
+      expect(recorded).toBeLessThanOrEqual(0.012);
+    }
+  });
+
   it('a streamed single-expert answer is cut where the cap is reached', async () => {
     const res = await chat({ model: 'p1', stream: true, routing: { max_cost_usd: 0.012 } });
     const events = sseEvents(await res.text());
