@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { addExpert, call, chat, sseEvents } from './helpers';
+import { addExpert, call, chat, seedArtifacts, sseEvents } from './helpers';
 
 // max_cost_usd holds on every call a route makes, through the real gateway and loopback peers whose
 // answers are long (4,000 characters, cut at max_tokens as a provider does): the planned experts,
@@ -81,6 +81,22 @@ describe('max_cost_usd on every call of a route', () => {
       expect(body.routing.calls.filter((c) => c.status === 'ok')).toHaveLength(1);
       expect(recorded).toBeLessThanOrEqual(0.012);
     }
+  });
+
+  it('the LLM skill extractor leaves room for an answering call: it cannot spend a cap the answer then no longer fits', async () => {
+    await seedArtifacts();
+    // An answer is estimated at ~$0.0099 (300 expected tokens at $30/M), each of the extractor's
+    // three calls at ~$0.0030: under $0.017 two of them fit beside one answer, not three.
+    const res = await chat({
+      model: 'auto',
+      routing: { strategy: 'skill', extractor: 'llm', allow: proposers, k: 1, aggregate: 'first', max_cost_usd: 0.017 },
+    });
+    expect(res.status).toBe(200);
+    const { body, recorded } = await spent(res);
+    const ok = (role: string) => body.routing.calls.filter((c) => c.role === role && c.status === 'ok').length;
+    expect(ok('extractor')).toBe(2);
+    expect(ok('expert')).toBe(1);
+    expect(recorded).toBeLessThanOrEqual(0.017);
   });
 
   it('a streamed single-expert answer is cut where the cap is reached', async () => {
