@@ -96,16 +96,19 @@ function randomRouter(experts: readonly ExpertProfile[], prices: ReadonlyMap<str
   };
 }
 
-/** Knows the labels: the cheapest expert that is right, else the best single model. An upper bound only. */
+/**
+ * Knows the labels: the cheapest expert that is right, else the best single model (else, where the
+ * data did not record it, as a gateway's export records only the experts each route called, the
+ * cheapest recorded one). An upper bound only.
+ */
 function oracleRouter(experts: readonly ExpertProfile[], prices: ReadonlyMap<string, Prices>, best: string): Router {
   return {
     name: 'oracle',
     run: (x) => {
-      const right = experts
-        .filter((e) => x.outcomes[e.id]?.correct)
-        .map((e) => recordedAnswer(x, e.id, prices)!)
-        .sort((a, b) => a.costUsd - b.costUsd)[0];
-      const pick = right ?? recordedAnswer(x, best, prices)!;
+      const recorded = experts.flatMap((e) => recordedAnswer(x, e.id, prices) ?? []).sort((a, b) => a.costUsd - b.costUsd);
+      const right = recorded.find((a) => x.outcomes[a.expertId]!.correct);
+      const pick = right ?? recordedAnswer(x, best, prices) ?? recorded[0];
+      if (!pick) return { correct: false, costUsd: 0, called: [], answer: null };
       return { correct: Boolean(right), costUsd: pick.costUsd, called: [pick.expertId], answer: x.outcomes[pick.expertId]!.pred };
     },
   };

@@ -106,6 +106,19 @@ describe('npm run eval on the ZeroEval workload', () => {
     expect(failed?.stderr).toContain("--budgets takes non-negative numbers separated by commas, not '0.35,lots'");
   }, 60_000);
 
+  it('cross-validates an export of the gateway, whose questions record only the experts each route called', async () => {
+    // As GET /admin/api/export writes them: each route keeps the two or three experts it called.
+    const sparse = lines.slice(0, 60).map((line, i) => {
+      const x = JSON.parse(line) as { outcomes: Record<string, unknown> };
+      const names = Object.keys(x.outcomes).sort();
+      const kept = names.filter((_, j) => (j + i) % 9 < 2 + (i % 2));
+      return JSON.stringify({ ...x, outcomes: Object.fromEntries(kept.map((m) => [m, x.outcomes[m]])) });
+    });
+    writeFileSync(join(dir, 'export.jsonl'), sparse.join('\n'));
+    const { stdout } = await eval_(['--models', `${ZERO}/models.json`, '--data', join(dir, 'export.jsonl'), '--folds', '2', '--no-sweep', '--json']);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ policy: 'economy', accuracy: expect.any(Number) });
+  }, 120_000);
+
   it('refuses a price file that lacks models the data recorded, naming them', async () => {
     const failed = await eval_(['--data', own, '--no-sweep']).then(
       () => null,
