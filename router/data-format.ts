@@ -42,7 +42,7 @@ export function exampleOfRatedRoute(route: RatedRoute): RoutingExample | null {
   const labelled = labelRatedRoute(route);
   if (!labelled) return null;
   // An open-ended prompt's reply states no final answer: its pred is null, its rating stays in `correct`.
-  const reading = readingOf(promptKind(route.prompt));
+  const reading = readingOf(promptKind(route.prompt), route.prompt);
   const outcomes: Record<string, RecordedOutcome> = {};
   for (const [expert, o] of Object.entries(labelled.outcomes)) {
     const text = o.text ?? '';

@@ -29,7 +29,7 @@ export function measureExtractionAgreement(rows: Iterable<RecordedReply>, readin
   for (const row of rows) {
     out.total++;
     const mine = extractAnswer(row.text, reading);
-    const recorded = row.pred === null ? null : answerKey(row.pred, reading.expect);
+    const recorded = row.pred === null ? null : answerKey(row.pred, reading.expect, reading.topic);
     if (mine === null && recorded === null) out.agree++;
     else if (sameAnswer(mine, recorded)) out.agree++;
     else if (mine === null) out.onlyRecorded++;
@@ -50,7 +50,7 @@ export interface RecordedQuestion {
 export function agreementByCategory(questions: Iterable<RecordedQuestion>): Map<string, ExtractionAgreement> {
   const parts = new Map<string, ExtractionAgreement[]>();
   for (const q of questions) {
-    const reading = readingOf(promptKind(q.prompt)) ?? { expect: 'any' };
+    const reading = readingOf(promptKind(q.prompt), q.prompt) ?? { expect: 'any' };
     parts.set(q.category, [...(parts.get(q.category) ?? []), measureExtractionAgreement(Object.values(q.outcomes), reading)]);
   }
   const out = new Map<string, ExtractionAgreement>();

@@ -38,10 +38,10 @@ export function extractAnswer(text: string, reading: AnswerReading = { expect: '
   }
   if (reading.json) {
     const field = jsonAnswerField(text);
-    return field === null ? null : answerKey(field, expect);
+    return field === null ? null : answerKey(field, expect, reading.topic);
   }
   for (const span of statedSpans(text)) {
-    const key = answerKey(span, expect);
+    const key = answerKey(span, expect, reading.topic);
     if (key) return key;
   }
   return null;

@@ -23,6 +23,11 @@ export type AnswerExpectation = 'choice' | 'number' | 'value' | 'text' | 'any';
 export interface AnswerReading {
   expect: AnswerExpectation;
   json?: boolean;
+  /**
+   * For short texts, the question's own words: "The capital of Australia is Canberra." answers
+   * "What is the capital of Australia?" as "Canberra" does, so its key leaves them out.
+   */
+  topic?: readonly string[];
 }
 
 export interface AnswerKey {
@@ -32,7 +37,7 @@ export interface AnswerKey {
 }
 
 /** The key of an answer as stated (a JSON `answer` field, a `\boxed{}`, a recorded pred), or null. */
-export function answerKey(raw: string, expect: AnswerExpectation = 'any'): AnswerKey | null {
+export function answerKey(raw: string, expect: AnswerExpectation = 'any', topic?: readonly string[]): AnswerKey | null {
   if (expect === 'value') return valueKey(raw);
   const span = unwrap(raw);
   if (!span) return null;
@@ -44,7 +49,7 @@ export function answerKey(raw: string, expect: AnswerExpectation = 'any'): Answe
     case 'number':
       return numberKey(span, true) ?? (looksLikeLatex(span) ? expressionKey(span) : null);
     case 'text':
-      return numberKey(span, false) ?? textKey(span);
+      return numberKey(span, false) ?? textKey(span, topic);
     case 'any':
       return numberKey(span, false) ?? (looksLikeLatex(span) ? expressionKey(span) : null) ?? literalKey(span) ?? textKey(span);
   }
@@ -169,13 +174,31 @@ function literalKey(span: string): AnswerKey | null {
 }
 
 /** SQuAD-style: lower case, no punctuation, no articles, single spaces. */
-function textKey(span: string): AnswerKey | null {
-  const value = span
+export function normalizedText(span: string): string {
+  return span
     .toLowerCase()
     .replace(/[*_`]/g, '')
     .replace(/[^\p{L}\p{N}\s]/gu, ' ')
     .replace(/\b(a|an|the)\b/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return value ? { format: 'text', value } : null;
+}
+
+/** Words a sentence wraps its answer in ("It is Canberra."), beside the question's own. */
+const WRAPPING = new Set(['is', 'was', 'are', 'were', 'it', 'its']);
+
+/**
+ * A short text's key: normalised, less the question's words (`topic`) and the words wrapping an
+ * answer; the whole text when nothing else is left ("The sun" answering "the sun or the moon?").
+ */
+function textKey(span: string, topic?: readonly string[]): AnswerKey | null {
+  const value = normalizedText(span);
+  if (!value) return null;
+  if (!topic?.length) return { format: 'text', value };
+  const asked = new Set(topic);
+  const rest = value
+    .split(' ')
+    .filter((w) => !asked.has(w) && !WRAPPING.has(w))
+    .join(' ');
+  return { format: 'text', value: rest || value };
 }

@@ -1,5 +1,5 @@
 import { parseOptions } from '../stacker/options';
-import type { AnswerExpectation, AnswerReading } from './key';
+import { normalizedText, type AnswerExpectation, type AnswerReading } from './key';
 
 // What kind of answer a prompt asks for, from the prompt alone: that decides whether experts'
 // answers can be compared at all (votes, stacked votes, agreement-based stopping) and how they
@@ -103,11 +103,20 @@ function inlineOptionCount(prompt: string): number {
 
 /** How to read replies to `prompt`; a prompt whose answers cannot be compared is read as `any`. */
 export function readingForPrompt(prompt: string | null): AnswerReading {
-  return (prompt === null ? null : readingOf(promptKind(prompt))) ?? { expect: 'any' };
+  return (prompt === null ? null : readingOf(promptKind(prompt), prompt)) ?? { expect: 'any' };
 }
 
-/** How to read the experts' answers to a prompt of this kind; null when they cannot be compared. */
-export function readingOf(kind: PromptKind): AnswerReading | null {
+/**
+ * How to read the experts' answers to a prompt of this kind; null when they cannot be compared.
+ * Given the prompt, a short text is read without the question's own words (AnswerReading.topic).
+ */
+export function readingOf(kind: PromptKind, prompt?: string): AnswerReading | null {
   if (kind.kind === 'open-ended') return null;
-  return kind.kind === 'short-answer' && kind.json ? { expect: kind.expect, json: true } : { expect: kind.expect };
+  const reading: AnswerReading = kind.kind === 'short-answer' && kind.json ? { expect: kind.expect, json: true } : { expect: kind.expect };
+  return kind.expect === 'text' && prompt !== undefined ? { ...reading, topic: topicOf(prompt) } : reading;
+}
+
+/** The words a question asks with (its first 1,000 characters), as short-text keys spell them. */
+function topicOf(prompt: string): string[] {
+  return [...new Set(normalizedText(prompt.slice(0, 1000)).split(' '))].filter(Boolean);
 }

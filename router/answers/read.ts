@@ -22,5 +22,6 @@ export function answerReader(prompt: string): AnswerReader {
 
 /** The key of a reference answer (or a recorded pred) to `prompt`, comparable with what `answerReader` returns. */
 export function referenceKey(prompt: string, answer: string): string | null {
-  return answerKey(answer, readingForPrompt(prompt).expect)?.value ?? null;
+  const reading = readingForPrompt(prompt);
+  return answerKey(answer, reading.expect, reading.topic)?.value ?? null;
 }

@@ -43,7 +43,7 @@ export interface LabelledExample extends TrainingExample {
 
 /** The rater's answer keyed as the prompt's replies are ("C" or "(c)" for an option; "1,200" for a number). */
 export function expectedAnswer(raw: string, reading: AnswerReading): AnswerKey | null {
-  return answerKey(raw, reading.expect) ?? extractAnswer(raw, { expect: reading.expect });
+  return answerKey(raw, reading.expect, reading.topic) ?? extractAnswer(raw, { expect: reading.expect, ...(reading.topic ? { topic: reading.topic } : {}) });
 }
 
 /** The per-expert outcomes one rating implies, or null when it implies none. */

@@ -4,6 +4,7 @@ import { extractAnswer } from '../../router/answers/extract';
 import { jsonAnswerField } from '../../router/answers/json-field';
 import { answerKey, sameAnswer, type AnswerExpectation } from '../../router/answers/key';
 import { canonicalLiteral } from '../../router/answers/python-literal';
+import { answerReader, referenceKey } from '../../router/answers/read';
 import { voteAggregator } from '../../router/aggregate/vote';
 import { stackAnswersOf } from '../../router/stacker/vote';
 import { DEFAULT_DATA, loadExamples } from '../../scripts/lib/dataset';
@@ -75,6 +76,19 @@ describe('answer keys per format', () => {
     expect(key('The Treaty of Versailles.', 'text')).toBe(key('treaty of versailles', 'text'));
     expect(key('Paris', 'text')).toBe('paris');
     expect(key('1,000', 'text')).toBe('1000');
+  });
+
+  it("short texts answering a question: the question's own words aside, so a sentence and a word agree", () => {
+    const prompt = 'What is the capital of Australia?';
+    const read = answerReader(prompt);
+    const keys = ['The capital of Australia is Canberra.', 'Canberra', 'Canberra is the capital of Australia.', 'It is Canberra.', '**Canberra**'].map(read);
+    expect(new Set(keys)).toEqual(new Set(['canberra']));
+    expect(referenceKey(prompt, 'canberra')).toBe('canberra');
+    expect(read('The capital of Australia is Sydney.')).toBe('sydney');
+    // Nothing left but the question's words: the answer is the whole text, so the two stay apart.
+    const either = answerReader('Which is bigger, the sun or the moon?');
+    expect(either('The sun.')).not.toBe(either('The moon.'));
+    expect(either('The sun is bigger.')).not.toBe(either('The moon is bigger.'));
   });
 
   it('sameAnswer needs both answers and the same format', () => {
