@@ -141,10 +141,17 @@ function repr(v: Lit): string {
     case 'num':
     case 'const':
       return v.v;
-    case 'seq':
-      return `${v.open}${v.items.map(repr).join(', ')}${v.open === '(' && v.items.length === 1 ? ',' : ''}${v.close}`;
-    case 'dict':
-      return `{${v.entries.map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(', ')}}`;
+    case 'seq': {
+      const items = v.items.map(repr);
+      // A set has no order: Python's == says {2, 1} == {1, 2}. (A repeated item stays: no repr shows one.)
+      const shown = v.open === '{' ? [...items].sort() : items;
+      return `${v.open}${shown.join(', ')}${v.open === '(' && items.length === 1 ? ',' : ''}${v.close}`;
+    }
+    case 'dict': {
+      // Nor has a dict: {'b': 1, 'a': 2} == {'a': 2, 'b': 1}. (A repeated key stays: no repr shows one.)
+      const entries = v.entries.map(([k, x]) => `${repr(k)}: ${repr(x)}`);
+      return `{${entries.sort().join(', ')}}`;
+    }
   }
 }
 

@@ -70,6 +70,11 @@ describe('answer keys per format', () => {
     expect(canonicalLiteral('['.repeat(100_000))).toBeNull();
     expect(canonicalLiteral(`${'['.repeat(20)}1${']'.repeat(20)}`)).toBe(`${'['.repeat(20)}1${']'.repeat(20)}`);
     expect(canonicalLiteral('{1, 2}')).toBe('{1, 2}');
+    // Sets and dicts have no order (Python's == ignores it); lists and tuples do.
+    expect(canonicalLiteral('{2, 1}')).toBe(canonicalLiteral('{1, 2}'));
+    expect(canonicalLiteral(`{"b": 1, 'a': [2, 1]}`)).toBe(canonicalLiteral("{'a': [2, 1], 'b': 1}"));
+    expect(canonicalLiteral('[2, 1]')).not.toBe(canonicalLiteral('[1, 2]'));
+    expect(canonicalLiteral('{1: 5, 1: 6}')).not.toBe(canonicalLiteral('{1: 6}'));
   });
 
   it('short texts: case, punctuation and articles aside', () => {
