@@ -8,7 +8,8 @@ import type { TrainingExample, TrainingOutcome } from '../train';
 // the returned answer was rated good, an expert that answered differently was wrong; when it was
 // rated bad, a different answer may or may not be right, so it teaches nothing. When the rater also
 // gave the right answer, every expert's answer is compared with it instead: right or wrong, each
-// expert that stated an answer is labelled, whatever the route returned.
+// expert that stated an answer is labelled, whatever the route returned (where none stated one, as
+// under an open-ended prompt, the score rates the returned answer as without the rater's).
 
 /** Ratings at or above this count as "the answer was right". */
 export const GOOD_SCORE = 0.5;
@@ -50,7 +51,10 @@ export function expectedAnswer(raw: string, reading: AnswerReading): AnswerKey |
 export function labelRatedRoute(route: RatedRoute): LabelledExample | null {
   const reading = readingForPrompt(route.prompt);
   const truth = route.answer === null ? null : expectedAnswer(route.answer, reading);
-  if (truth) return labelAgainst(route, truth, reading);
+  // Where no expert's reply states an answer to compare with the rater's (an open-ended prompt's
+  // prose), the score still rates the answer the route returned.
+  const against = truth ? labelAgainst(route, truth, reading) : null;
+  if (against) return against;
   const good = route.score >= GOOD_SCORE;
   const returned = route.response === null ? null : extractAnswer(route.response, reading);
   const outcomes: Record<string, TrainingOutcome> = {};

@@ -87,6 +87,25 @@ describe('a rated route as a line of the routing-data format (the export)', () =
   });
 });
 
+describe('labels from a rating of an open-ended answer', () => {
+  it("rates the expert that answered by the score where no reply states an answer to compare with the rater's", () => {
+    const poem = 'Crisp leaves drift and fall, the maple lets go of red, wind carries the year away.';
+    const rated = (answer: string | null) =>
+      labelRatedRoute({
+        feedbackId: 9,
+        routeId: 'r-9',
+        prompt: 'Write a haiku about autumn',
+        response: poem,
+        winner: 'poet',
+        score: 0,
+        answer,
+        calls: [{ expertId: 'poet', role: 'expert', status: 'ok', response: poem, costUsd: 0.001 }],
+      });
+    expect(rated('Leaves fall softly down')).toEqual(rated(null));
+    expect(rated(null)!.outcomes).toEqual({ poet: { correct: false, costUsd: 0.001, text: poem } });
+  });
+});
+
 describe('labels from a rating with the right answer', () => {
   const letter = (id: string) => recorded[id]!.pred!;
 
