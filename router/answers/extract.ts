@@ -15,13 +15,21 @@ const CHOICE_STATEMENTS: readonly RegExp[] = [
   /(?:correct|best|closest|right) (?:option|answer|choice)(?: is|:)\s*(?:option\s*)?\**\(?([A-J])\)?(?![A-Za-z0-9'])/i,
 ];
 
+/**
+ * A reply that is itself an option ("D", "(D)", "D. 9x80", "**D**"), as a terse model answers "Answer
+ * with the letter": a letter closed by punctuation or the reply's end, so "I think …" is none.
+ */
+const TERSE_CHOICE = /^(?:\*\*)?\(?([A-J])(?:$|\*\*$|\*\*\s|[.):](?:$|\s|\*\*))/;
+
 /** The multiple-choice letter (A–J) an answer commits to, or null when it states none. */
 export function extractChoice(text: string): string | null {
   for (const pattern of CHOICE_STATEMENTS) {
     const m = pattern.exec(text);
     if (m?.[1]) return m[1].toUpperCase();
   }
-  return null;
+  const trimmed = text.trim();
+  if (trimmed.length > 60 || trimmed.includes('\n')) return null;
+  return TERSE_CHOICE.exec(trimmed)?.[1] ?? null;
 }
 
 /**

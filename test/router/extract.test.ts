@@ -30,6 +30,14 @@ describe('extractChoice on recorded replies', () => {
     expect(extractChoice(recorded(id, model).text)).toBe(expected);
   });
 
+  it('a terse reply that is only an option ("D", "(D)", "D. 9x80", "**D**") states that option; a sentence starting with a letter does not', () => {
+    for (const reply of ['D', 'D.', '(D)', 'D) 9x80', 'D. 9x80', '**D**', '**D. 9x80**', 'D: 9x80', ' D\n'])
+      expect([reply, extractChoice(reply)]).toEqual([reply, 'D']);
+    for (const reply of ['I think it is 9x80', 'A bird in the hand', 'B12 deficiency', 'D is not right because of 9x80, so I would rule it out', 'C++']) {
+      expect([reply, extractChoice(reply)]).toEqual([reply, null]);
+    }
+  });
+
   it('agrees with the recorded pred on a fixed sample of the dev split (every 25th question, all 29 models)', () => {
     const rows = [...byId.values()].filter((_, i) => i % 25 === 0).flatMap((e) => Object.values(e.outcomes));
     const agreement = measureExtractionAgreement(rows);
