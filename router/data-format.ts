@@ -8,9 +8,12 @@ import type { ExpertProfile } from './types';
 // expert's recorded answer and whether it was right. The shipped MMLU-Pro and ZeroEval splits, the
 // gateway's own export (GET /admin/api/export) and `npm run train` / `npm run eval` all use it.
 
+/** A free-form answer; a number or boolean written bare (`18`, `true`) is read as its JSON text. */
+const answerText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
 const outcomeSchema = z.object({
   /** The expert's final answer as the task scores it (a letter, a number, a value), or null when it gave none. */
-  pred: z.string().nullable(),
+  pred: answerText.nullable(),
   correct: z.boolean(),
   /** The expert's whole answer (its length prices the call; its words feed the answer-confidence model). */
   text: z.string(),
@@ -24,7 +27,7 @@ export const routingExampleSchema = z.object({
   /** Multiple-choice options; empty for free-form answers. */
   options: z.array(z.string()).default([]),
   /** The reference answer, free-form ("C", "18", "[1, 2]"); empty when only the outcomes are known. */
-  answer: z.string().default(''),
+  answer: answerText.default(''),
   category: z.string().default(''),
   source: z.string().default(''),
   /** By model name (as in the models file). */

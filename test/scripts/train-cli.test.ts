@@ -75,6 +75,24 @@ describe('npm run train', () => {
     expect(models?.stderr).toMatch(/^train: .*models\.json: models\.0\.model_id: /);
   }, 60_000);
 
+  it('reads a number or a boolean written bare where the format has a string (answer, pred) as its text', async () => {
+    const x = JSON.parse(lines[0]!) as { outcomes: Record<string, { pred: unknown }> };
+    const [first] = Object.keys(x.outcomes);
+    x.outcomes[first!]!.pred = 18;
+    writeFileSync(join(dir, 'bare.jsonl'), `${JSON.stringify({ ...x, answer: 18 })}\n${lines.slice(1, 20).join('\n')}`);
+    const { stdout } = await run('npx', [
+      'tsx',
+      'scripts/train-artifacts.ts',
+      '--data',
+      join(dir, 'bare.jsonl'),
+      '--models',
+      `${ZERO}/models.json`,
+      '--out',
+      join(dir, 'bare'),
+    ]);
+    expect(stdout).toMatch(/trained on 20 questions/);
+  }, 60_000);
+
   it('refuses data whose models the price file lacks', async () => {
     const failed = await run('npx', ['tsx', 'scripts/train-artifacts.ts', '--data', join(dir, 'own.jsonl'), '--out', join(dir, 'x')]).then(
       () => null,
