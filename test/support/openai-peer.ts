@@ -124,7 +124,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: PeerStat
     res.writeHead(200, { 'content-type': 'application/json' });
     return void res.end('{"choices": [');
   }
-  const usage = { prompt_tokens: Math.ceil(last.length / 4), completion_tokens: Math.ceil(reply.length / 4) };
+  // As OpenAI counts them: completion tokens summed over the n choices.
+  const choices = body.n ?? 1;
+  const usage = { prompt_tokens: Math.ceil(last.length / 4), completion_tokens: Math.ceil(reply.length / 4) * choices };
   usage.prompt_tokens ||= 1;
   const args = JSON.stringify({ q: last });
   const call = tool ? { id: 'call_peer_1', type: 'function', function: { name: tool, arguments: args } } : null;

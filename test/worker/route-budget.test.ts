@@ -99,6 +99,19 @@ describe('max_cost_usd on every call of a route', () => {
     expect(recorded).toBeLessThanOrEqual(0.017);
   });
 
+  it('n choices are charged as n answers: each gets a share of what is left', async () => {
+    // Three answers of ~300 expected tokens at $30/M fit $0.035, not $0.012; each is cut to a third of what is left.
+    const res = await chat({ model: 'p1', n: 3, routing: { max_cost_usd: 0.035 } });
+    expect(res.status).toBe(200);
+    const { body, recorded } = await spent(res);
+    expect((body as unknown as { choices: unknown[] }).choices).toHaveLength(3);
+    expect(recorded).toBeGreaterThan(0.02);
+    expect(recorded).toBeLessThanOrEqual(0.035);
+    const refused = await chat({ model: 'p1', n: 3, routing: { max_cost_usd: 0.012 } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('over_budget');
+  });
+
   it('a streamed single-expert answer is cut where the cap is reached', async () => {
     const res = await chat({ model: 'p1', stream: true, routing: { max_cost_usd: 0.012 } });
     const events = sseEvents(await res.text());
