@@ -116,7 +116,11 @@ export function readingOf(kind: PromptKind, prompt?: string): AnswerReading | nu
   return kind.expect === 'text' && prompt !== undefined ? { ...reading, topic: topicOf(prompt) } : reading;
 }
 
-/** The words a question asks with (its first 1,000 characters), as short-text keys spell them. */
+/**
+ * The words a question asks with (its first 1,000 characters), as short-text keys spell them; none
+ * for an either/or question ("Sydney or Canberra?"), whose own words are the answers to tell apart.
+ */
 function topicOf(prompt: string): string[] {
-  return [...new Set(normalizedText(prompt.slice(0, 1000)).split(' '))].filter(Boolean);
+  const words = normalizedText(prompt.slice(0, 1000)).split(' ');
+  return words.includes('or') ? [] : [...new Set(words)].filter(Boolean);
 }

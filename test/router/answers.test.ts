@@ -94,6 +94,9 @@ describe('answer keys per format', () => {
     const either = answerReader('Which is bigger, the sun or the moon?');
     expect(either('The sun.')).not.toBe(either('The moon.'));
     expect(either('The sun is bigger.')).not.toBe(either('The moon is bigger.'));
+    // An either/or question's words are its answers: "smaller than" must not make these one answer.
+    const which = answerReader('Which city is bigger, Sydney or Canberra?');
+    expect(which('Canberra is smaller than Sydney.')).not.toBe(which('Sydney is smaller than Canberra.'));
   });
 
   it('sameAnswer needs both answers and the same format', () => {
