@@ -37,7 +37,7 @@ const FACTOID = /^(?:who|what|which|when|where|how (?:many|much))\b[^\n]{0,200}\
  * paragraphs with no key, so reading them as short answers would walk a ladder that never agrees.
  */
 const OPEN_QUESTION =
-  /^(?:what(?:'s| is| are| was| were)\s+(?:the\s+)?(?:meaning|purpose|point|best|worst|easiest|fastest way|right way|most effective|difference|differences|relationship|role|impact|effects?|importance|significance|advantages?|disadvantages?|benefits?|pros|cons|future|secret|key to)\b|what(?:'s| is| are) (?:your|some|a good|good)\b|what (?:would|will|could|might|should|happens|if|do you|does it mean|makes)\b|what(?:'s| is| are) (?:an? )?[a-z][\w-]*(?: [a-z][\w-]*)?\?$|which (?:is|one is|would be|should i) (?:better|best|preferable|choose|pick|use)\b)/i;
+  /^(?:what(?:'s| is| are| was| were)\s+(?:the\s+)?(?:meaning|purpose|point|best|worst|easiest|fastest way|right way|most effective|difference|differences|relationship|role|impact|effects?|importance|significance|advantages?|disadvantages?|benefits?|pros|cons|future|secret|key to)\b|what(?:'s| is| are) (?:your|some|a good|good)\b|what (?:would|will|could|might|should|happens|if|do you|does it mean|makes)\b|what(?:'s| is| are) (?:an? )?[a-z][\w-]*(?: [a-z][\w-]*)?\?$|what(?:'s| is| are| was| were) [^?\n]{1,120} like\b[^?\n]{0,120}\?$|which (?:is|one is|would be|should i) (?:better|best|preferable|choose|pick|use)\b)/i;
 
 /** The kind of the last user turn (or of the whole text when given a single string). */
 export function promptKind(prompt: string): PromptKind {

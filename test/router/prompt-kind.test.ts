@@ -36,6 +36,7 @@ describe('promptKind', () => {
     'What is the difference between TCP and UDP?',
     'Which is better for a beginner, Python or JavaScript?',
     'What should I cook for dinner tonight?',
+    "What's the weather like in Paris in spring?",
   ])('open-ended although it opens like a factoid: %j', (prompt) => {
     expect(promptKind(prompt)).toEqual({ kind: 'open-ended' });
   });
