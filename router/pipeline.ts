@@ -366,7 +366,8 @@ function nextRanked(ctx: RunContext, n: number): Candidate[] {
 async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise<ExpertAnswer> {
   const quorum = ctx.quorum;
   const fallbackId = ctx.policy.fallback;
-  if (!fallbackId) throw quorumError(quorum, failures);
+  // Past the deadline, or with the client gone, the call could only be cancelled: it is not made.
+  if (!fallbackId || ctx.signal?.aborted) throw quorumError(quorum, failures);
   if (ctx.env.isHealthy && !ctx.env.isHealthy(fallbackId)) {
     failures.push({ expertId: fallbackId, error: new CircuitOpenError([fallbackId], 'routing.fallback') });
     throw quorumError(quorum, failures);

@@ -99,6 +99,15 @@ describe('retries, fallback, breaker, timeouts', () => {
     expect((await calls('slow-c'))[0]).toMatchObject({ status: 'timeout' });
   });
 
+  it('no fallback is called once the route is past its deadline: it could only be cancelled', async () => {
+    await peer('slow-g', 'slow-3000');
+    await peer('fallback-g', 'echo');
+    const res = await ask({ model: 'slow-g', routing: { timeout_ms: 300, fallback: 'fallback-g' } });
+    expect(res.status).toBe(502);
+    expect((await calls('slow-g'))[0]).toMatchObject({ status: 'timeout' });
+    expect(await calls('fallback-g')).toEqual([]);
+  });
+
   it('a hedged request answers from the faster expert', async () => {
     await peer('hedge-slow', 'slow-1500', 0.1);
     await peer('hedge-fast', 'echo', 5);
