@@ -5,6 +5,8 @@ import { unstable_readConfig } from 'wrangler';
 import { DEFAULT_DATA, loadExamples, loadModels } from './scripts/lib/dataset';
 import { ANTHROPIC_PEER_KEY } from './test/support/anthropic-peer';
 
+// Loaded with `--configLoader runner` (package.json's test): Vite's default loader bundles this file
+// and the router modules it imports, and warns about each import written without an extension.
 // Worker + D1 tests inside workerd. Storage is not isolated between tests in this pool version,
 // so test/worker/setup.ts applies migrations before each test and resets storage after. All files
 // share one runtime (isolate: false): starting workerd for every file was most of the suite's
