@@ -47,7 +47,7 @@ export function answerKey(raw: string, expect: AnswerExpectation = 'any', topic?
       return m ? { format: 'choice', value: m[1]!.toUpperCase() } : null;
     }
     case 'number':
-      return numberKey(span, true) ?? (looksLikeLatex(span) ? expressionKey(span) : null);
+      return numberKey(span, false) ?? statedExpression(span) ?? numberKey(span, true) ?? (looksLikeLatex(span) ? expressionKey(span) : null);
     case 'text':
       return numberKey(span, false) ?? textKey(span, topic);
     case 'any':
@@ -94,12 +94,80 @@ export function numberKey(span: string, firstNumber: boolean): AnswerKey | null 
     const first = firstNumber ? firstIn(span) : null;
     return first === null ? null : { format: 'number', value: canonicalNumber(first) };
   }
-  const s = span
-    .replace(/\\text\{[^}]*\}|\\[,!;]|\\%|\\\$|[$%€£]|\\mathrm\{[^}]*\}|^[a-z]\s*=\s*/gi, '')
-    .replace(/\s*\.$/, '')
-    .trim();
+  const s = withoutDecoration(span);
   const value = parseNumber(s) ?? parseNumber(withoutUnit(s)) ?? (firstNumber ? (resultOf(s) ?? firstIn(s)) : null);
   return value === null ? null : { format: 'number', value: canonicalNumber(value) };
+}
+
+/** Units, currency, percent and degree signs, LaTeX spacing, a leading "x =" and a final full stop. */
+function withoutDecoration(span: string): string {
+  return span
+    .replace(/\\text\{[^}]*\}|\\[,!;]|\\%|\\\$|[$%€£°]|\^\s*\{?\\circ\}?|\\mathrm\{[^}]*\}|^[a-z]\s*=\s*/gi, '')
+    .replace(/\s*\.$/, '')
+    .trim();
+}
+
+// An operand: a digit, a bracket, a LaTeX command, or a one-letter variable (not a word: "5-year").
+const OPERATION = /(?:[\d)}]|(?<![A-Za-z])[A-Za-z])\s*[-+*/^×·]\s*(?:[\d({\\]|[A-Za-z](?![A-Za-z]))/;
+
+/**
+ * A stated answer that is an expression rather than one number ("8+2\sqrt{10}", "7 + \sqrt{69}",
+ * "\frac{\sqrt3}{2}", "2x+1"): keyed whole, so two expressions that start with the same number are
+ * two answers. Its result after a last `=` counts ("x = 8+2\sqrt{10}"); a span with words in it
+ * ("8 + 2 apples") or a worked equation ending in a number is left to the number reading.
+ */
+function statedExpression(span: string): AnswerKey | null {
+  if (span.length > MAX_NUMBER_SPAN) return null;
+  const s = withoutDecoration(span);
+  const result = s.slice(s.lastIndexOf('=') + 1).trim();
+  if (!result || parseNumber(result) !== null) return null;
+  const words = result.replace(/\\[a-zA-Z]+/g, ' ');
+  if (/[A-Za-z]{2,}/.test(words)) return null;
+  const value = arithmetic(result);
+  if (value !== null) return { format: 'number', value: canonicalNumber(value) };
+  return looksLikeLatex(result) || /[π√∞]/.test(result) || OPERATION.test(result) ? expressionKey(result) : null;
+}
+
+/**
+ * The value of plain arithmetic ("41-(4+6*4)", "10*2^9"): numbers, + - * / ^ and brackets only,
+ * as a reader (and a grader comparing values) takes it; null for anything else.
+ */
+export function arithmetic(text: string): number | null {
+  if (!/^[\d.\s()+\-−*/^×÷·]+$/.test(text)) return null;
+  const tokens = text.match(/\d+(?:\.\d+)?|\.\d+|[()+\-−*/^×÷·]/g) ?? [];
+  let at = 0;
+  const peek = () => tokens[at];
+  const sum = (): number => {
+    let v = product();
+    while (peek() === '+' || peek() === '-' || peek() === '−') v = tokens[at++] === '+' ? v + product() : v - product();
+    return v;
+  };
+  const product = (): number => {
+    let v = power();
+    while (peek() === '*' || peek() === '/' || peek() === '×' || peek() === '÷' || peek() === '·') {
+      const op = tokens[at++];
+      v = op === '/' || op === '÷' ? v / power() : v * power();
+    }
+    return v;
+  };
+  const power = (): number => {
+    const base = unary();
+    if (peek() !== '^') return base;
+    at++;
+    return base ** power();
+  };
+  const unary = (): number => {
+    const t = tokens[at++];
+    if (t === '-' || t === '−') return -power();
+    if (t === '+') return power();
+    if (t === '(') {
+      const v = sum();
+      return tokens[at++] === ')' ? v : Number.NaN;
+    }
+    return t !== undefined && /^[\d.]/.test(t) ? Number(t) : Number.NaN;
+  };
+  const value = sum();
+  return at === tokens.length && Number.isFinite(value) ? value : null;
 }
 
 const withoutUnit = (s: string) => s.replace(/\s*[A-Za-z][A-Za-z /^²³.]*$/, '');

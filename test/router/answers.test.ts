@@ -42,9 +42,32 @@ describe('answer keys per format', () => {
 
   it('a number question answered with no number gives no number; LaTeX stays an expression', () => {
     expect(key('No solution', 'number')).toBeNull();
-    expect(answerKey('\\sqrt{2}/2', 'number')).toEqual({ format: 'number', value: '2' }); // graders read the first number
+    expect(answerKey('\\sqrt{2}/2', 'number')).toEqual({ format: 'expression', value: '\\sqrt{2}/2' });
     expect(answerKey('\\pi', 'number')).toEqual({ format: 'expression', value: '\\pi' });
     expect(key('\\dfrac{\\pi}{2}', 'any')).toBe(key('\\frac{ \\pi }{2}', 'any'));
+  });
+
+  it('an expression stated for a number keys whole: two that start with the same number are two answers', () => {
+    expect(answerKey('8+2\\sqrt{10}', 'number')).toEqual({ format: 'expression', value: '8+2\\sqrt{10}' });
+    expect(key('8 + 2\\sqrt{10}', 'number')).toBe(key('$8+2\\sqrt{10}$', 'number'));
+    expect(key('8+2\\sqrt{10}', 'number')).not.toBe(key('8+\\sqrt{10}', 'number'));
+    expect(key('7 + \\sqrt{69}', 'number')).not.toBe(key('7', 'number'));
+    expect(key('x = 3\\pi', 'number')).toBe('3\\pi');
+    expect(key('2x+1', 'number')).toBe('2x+1');
+    expect(key('\\frac{\\sqrt{3}}{2}', 'number')).toBe('\\frac{\\sqrt{3}}{2}');
+    // Plain arithmetic is its value, as a grader comparing values reads it.
+    expect(['41-(4+6*4)', '10*2^9', '17 * 23', '-(2+1)^2'].map((s) => key(s, 'number'))).toEqual(['13', '5120', '391', '-9']);
+    // Numbers with units, words or a worked result keep their number keys.
+    expect(['18 dollars', 'x = 3', '$5.00', '50%', '17 * 23 = 391', '3 + 4 = 7 apples', '30^\\circ', '5-year'].map((s) => key(s, 'number'))).toEqual([
+      '18',
+      '3',
+      '5',
+      '50',
+      '391',
+      '7',
+      '30',
+      '5',
+    ]);
   });
 
   it('letters: "(c)", "C.", "\\boxed{C}" are option C; words are not options', () => {
