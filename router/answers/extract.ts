@@ -2,7 +2,7 @@
 // is (H)", "\boxed{H}", `"answer": "H"`) count as the same vote. Keys come from key.ts.
 
 import { answerKey, type AnswerKey, type AnswerReading } from './key';
-import { jsonAnswerField } from './json-field';
+import { jsonAnswerField, jsonAnswerIsNull } from './json-field';
 
 // Explicit answer statements, most specific first. The first two are the rules MMLU-Pro's own
 // extractor uses (and so what the recorded `pred` was made with); the first occurrence wins, like
@@ -40,6 +40,8 @@ export function extractChoice(text: string): string | null {
  */
 export function extractAnswer(text: string, reading: AnswerReading = { expect: 'any' }): AnswerKey | null {
   const { expect } = reading;
+  // Read as a whole, `{"answer": null}` would be a vote for that dict (or for the text "answer null").
+  if (jsonAnswerIsNull(text)) return null;
   if (expect === 'choice' && !reading.json) {
     const letter = extractChoice(text);
     return letter === null ? null : { format: 'choice', value: letter };

@@ -12,6 +12,13 @@ export function jsonAnswerField(text: string): string | null {
   return bare ? bare[1]! : null;
 }
 
+/** The reply's JSON says it has no answer: `{"answer": null}` (parsed, or as the raw text writes it). */
+export function jsonAnswerIsNull(text: string): boolean {
+  const object = firstObject(text);
+  if (object && typeof object === 'object' && !Array.isArray(object) && 'answer' in object) return (object as Record<string, unknown>)['answer'] === null;
+  return /"answer"\s*:\s*null\s*(?:[,}\n]|$)/.test(text);
+}
+
 function asText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return typeof v === 'string' ? v : JSON.stringify(v);

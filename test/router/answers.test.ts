@@ -156,6 +156,14 @@ describe('extracting the stated answer', () => {
     expect(extractAnswer('{"reasoning": "…", "answer": "(b)"}', { expect: 'choice', json: true })).toEqual({ format: 'choice', value: 'B' });
   });
 
+  it('a JSON answer field that is null states no answer, whatever the prompt expects', () => {
+    for (const kind of ['any', 'number', 'text', 'value', 'choice'] as const) {
+      expect([kind, extractAnswer('{"answer": null}', { expect: kind })]).toEqual([kind, null]);
+      expect([kind, extractAnswer('{"reasoning": "It cannot be known.", "answer": null}', { expect: kind, json: true })]).toEqual([kind, null]);
+    }
+    expect(answerReader('What is 2 + 2?')('{"answer": null}')).toBeNull();
+  });
+
   it('reads only the JSON field when the prompt prescribed one', () => {
     const text = 'The final answer is: $\\boxed{10}$';
     expect(extractAnswer(text, { expect: 'number' })?.value).toBe('10');
