@@ -14,22 +14,31 @@ const CHOICE_STATEMENTS: readonly RegExp[] = [
   /\\boxed\{\s*(?:\\text\{\s*)?\(?([A-J])\)?\s*\}/,
   /(?:correct|best|closest|right) (?:option|answer|choice)(?: is|:)\s*(?:option\s*)?\**\(?([A-J])\)?(?![A-Za-z0-9'])/i,
 ];
+// Where options are listed under lowercase letters: a letter closed by its bracket, or alone, so
+// "the answer is a dolphin" names none.
+const LOWERCASE_STATEMENT = /answer is:?\s*\**\s*\(?([a-j])\)/;
+const TERSE_LOWERCASE = /^(?:\*\*)?\(?([a-j])(?:$|\*\*$|\)(?:$|\s|\*\*))/;
 
 /**
- * A reply that is itself an option ("D", "(D)", "D. 9x80", "**D**"), as a terse model answers "Answer
- * with the letter": a letter closed by punctuation or the reply's end, so "I think …" is none.
+ * A reply that is itself an option ("D", "(D)", "D. 9x80", "**D**", "b) dolphin"), as a terse model
+ * answers "Answer with the letter": a letter closed by punctuation or the reply's end, so "I think …"
+ * is none.
  */
 const TERSE_CHOICE = /^(?:\*\*)?\(?([A-J])(?:$|\*\*$|\*\*\s|[.):](?:$|\s|\*\*))/;
 
-/** The multiple-choice letter (A–J) an answer commits to, or null when it states none. */
-export function extractChoice(text: string): string | null {
-  for (const pattern of CHOICE_STATEMENTS) {
+/**
+ * The multiple-choice letter (A–J) an answer commits to, or null when it states none; with
+ * `lowercase` (options listed as "a) …") also "b) dolphin" and "the answer is (b)".
+ */
+export function extractChoice(text: string, lowercase = false): string | null {
+  const patterns = lowercase ? [...CHOICE_STATEMENTS, LOWERCASE_STATEMENT] : CHOICE_STATEMENTS;
+  for (const pattern of patterns) {
     const m = pattern.exec(text);
     if (m?.[1]) return m[1].toUpperCase();
   }
   const trimmed = text.trim();
   if (trimmed.length > 60 || trimmed.includes('\n')) return null;
-  return TERSE_CHOICE.exec(trimmed)?.[1] ?? null;
+  return TERSE_CHOICE.exec(trimmed)?.[1] ?? (lowercase ? (TERSE_LOWERCASE.exec(trimmed)?.[1]?.toUpperCase() ?? null) : null);
 }
 
 /**
@@ -43,7 +52,7 @@ export function extractAnswer(text: string, reading: AnswerReading = { expect: '
   // Read as a whole, `{"answer": null}` would be a vote for that dict (or for the text "answer null").
   if (jsonAnswerIsNull(text)) return null;
   if (expect === 'choice' && !reading.json) {
-    const letter = extractChoice(text);
+    const letter = extractChoice(text, reading.lowercase);
     return letter === null ? null : { format: 'choice', value: letter };
   }
   if (reading.json) {

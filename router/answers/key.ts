@@ -23,6 +23,8 @@ export type AnswerExpectation = 'choice' | 'number' | 'value' | 'text' | 'any';
 export interface AnswerReading {
   expect: AnswerExpectation;
   json?: boolean;
+  /** Options listed under lowercase letters ("a) …"): a reply's "b)" names option B. */
+  lowercase?: boolean;
   /**
    * For short texts, the question's own words: "The capital of Australia is Canberra." answers
    * "What is the capital of Australia?" as "Canberra" does, so its key leaves them out.

@@ -7,8 +7,8 @@ import { normalizedText, type AnswerExpectation, type AnswerReading } from './ke
 // from, and each rule names a phrasing a reader can check.
 
 export type PromptKind =
-  /** Options listed under letters: answers are letters. */
-  | { kind: 'multiple-choice'; expect: 'choice'; options: number }
+  /** Options listed under letters: answers are letters (`lowercase`: listed as "a) …", read so). */
+  | { kind: 'multiple-choice'; expect: 'choice'; options: number; lowercase?: true }
   /** One short final answer (a number or expression, a Python-like value, a short text). */
   | { kind: 'short-answer'; expect: Exclude<AnswerExpectation, 'choice' | 'any'>; json: boolean }
   /** Free text (writing, explaining, chatting): answers cannot be compared by a key. */
@@ -43,6 +43,8 @@ const OPEN_QUESTION =
 export function promptKind(prompt: string): PromptKind {
   const options = optionCount(prompt);
   if (options >= 2) return { kind: 'multiple-choice', expect: 'choice', options };
+  const lowercase = lowercaseOptionCount(prompt);
+  if (lowercase >= 2) return { kind: 'multiple-choice', expect: 'choice', options: lowercase, lowercase: true };
   const text = prompt.trim();
   if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
   const first = text.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
@@ -86,6 +88,36 @@ function optionCount(prompt: string): number {
   return inlineOptionCount(prompt);
 }
 
+const LOWERCASE_LINE = /^\(?([a-j])[.)]\s+\S/;
+/** What makes lowercase lettered lines options rather than an enumeration: a choice asked for. */
+const ASKS_TO_CHOOSE = /\b(?:which|what)\b[^?\n]*\?|\b(?:choose|select|pick)\b|\b(?:true or false|correct|best answer)\b/i;
+
+/**
+ * Options under lowercase letters on their own lines ("a) shark\nb) dolphin"), as chat prompts
+ * often write them: two or more from a, after a question or an instruction to choose, and not in a
+ * request to write or explain ("Write an essay covering:\na) causes\nb) effects" lists topics).
+ */
+function lowercaseOptionCount(prompt: string): number {
+  const lines = prompt.split('\n');
+  let count = 0;
+  let first = -1;
+  for (const [i, line] of lines.entries()) {
+    const m = LOWERCASE_LINE.exec(line.trim());
+    if (m && m[1] === String.fromCharCode(97 + count)) {
+      if (count === 0) first = i;
+      count++;
+    } else if (m && m[1] === 'a') {
+      count = 1;
+      first = i;
+    }
+  }
+  if (count < 2) return 0;
+  const stem = lines.slice(0, first).join('\n').trim();
+  const opening = stem.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
+  if (OPEN_REQUEST.test(opening) || !(ASKS_TO_CHOOSE.test(stem) || LETTER_INSTRUCTION.test(prompt))) return 0;
+  return count;
+}
+
 const INLINE_OPTION = /(?:^|\s)\(([A-J])\)\s*[^\s(]/g;
 
 /** Options on one line ("… (A) shark (B) dolphin (C) trout"): three from A, or two with a letter instruction. */
@@ -112,6 +144,7 @@ export function readingForPrompt(prompt: string | null): AnswerReading {
  */
 export function readingOf(kind: PromptKind, prompt?: string): AnswerReading | null {
   if (kind.kind === 'open-ended') return null;
+  if (kind.kind === 'multiple-choice') return kind.lowercase ? { expect: 'choice', lowercase: true } : { expect: 'choice' };
   const reading: AnswerReading = kind.kind === 'short-answer' && kind.json ? { expect: kind.expect, json: true } : { expect: kind.expect };
   return kind.expect === 'text' && prompt !== undefined ? { ...reading, topic: topicOf(prompt) } : reading;
 }

@@ -15,7 +15,12 @@ export function answerReader(prompt: string): AnswerReader {
   // Cascades and stacked votes read several replies to the same prompt in a row.
   if (last?.prompt === prompt) return last.reader;
   const reading = readingForPrompt(prompt);
-  const reader: AnswerReader = reading.expect === 'choice' ? extractChoice : (text) => extractAnswer(text, reading)?.value ?? null;
+  const reader: AnswerReader =
+    reading.expect !== 'choice'
+      ? (text) => extractAnswer(text, reading)?.value ?? null
+      : reading.lowercase
+        ? (text) => extractChoice(text, true)
+        : (text) => extractChoice(text);
   last = { prompt, reader };
   return reader;
 }

@@ -164,6 +164,20 @@ describe('extracting the stated answer', () => {
     expect(answerReader('What is 2 + 2?')('{"answer": null}')).toBeNull();
   });
 
+  it('reads the lowercase options of an "a) … b) …" question, not the article "a"', () => {
+    const read = answerReader('Which of these is a mammal?\na) shark\nb) dolphin\nc) trout');
+    expect(['b) dolphin', 'b', '(b)', '**b) dolphin**', 'The answer is b) dolphin.', 'The answer is (b).', 'B'].map(read)).toEqual([
+      'B',
+      'B',
+      'B',
+      'B',
+      'B',
+      'B',
+      'B',
+    ]);
+    expect(['The answer is a dolphin.', 'a dolphin', 'I think it is the dolphin.'].map(read)).toEqual([null, null, null]);
+  });
+
   it('reads only the JSON field when the prompt prescribed one', () => {
     const text = 'The final answer is: $\\boxed{10}$';
     expect(extractAnswer(text, { expect: 'number' })?.value).toBe('10');

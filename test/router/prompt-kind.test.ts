@@ -73,4 +73,18 @@ describe('promptKind', () => {
     expect(promptKind('Is 7 prime? (A) yes (B) no. Answer with the letter.')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 2 });
     expect(promptKind('Write a story where plan (A) fails and plan (B) works.').kind).toBe('open-ended');
   });
+
+  it('lowercase options on their own lines make a question multiple-choice; a lowercase enumeration in prose does not', () => {
+    expect(promptKind('Which of these is a mammal?\na) shark\nb) dolphin\nc) trout')).toEqual({
+      kind: 'multiple-choice',
+      expect: 'choice',
+      options: 3,
+      lowercase: true,
+    });
+    expect(promptKind('Choose the prime number:\na. 4\nb. 7\nc. 9\nd. 12')).toEqual({ kind: 'multiple-choice', expect: 'choice', options: 4, lowercase: true });
+    expect(promptKind('Write an essay covering:\na) the causes of the war\nb) its effects on trade').kind).toBe('open-ended');
+    expect(promptKind('Explain which is faster and why:\na) quicksort\nb) bubble sort').kind).toBe('open-ended');
+    expect(promptKind('My plan for the weekend:\na) clean the house\nb) visit my parents\nc) read a book').kind).toBe('open-ended');
+    expect(promptKind('You can either a) wait or b) leave now. Tell me how to decide.').kind).toBe('open-ended');
+  });
 });
