@@ -39,15 +39,31 @@ const FACTOID = /^(?:who|what|which|when|where|how (?:many|much))\b[^\n]{0,200}\
 const OPEN_QUESTION =
   /^(?:what(?:'s| is| are| was| were)\s+(?:the\s+)?(?:meaning|purpose|point|best|worst|easiest|fastest way|right way|most effective|difference|differences|relationship|role|impact|effects?|importance|significance|advantages?|disadvantages?|benefits?|pros|cons|future|secret|key to)\b|what(?:'s| is| are) (?:your|some|a good|good)\b|what (?:would|will|could|might|should|happens|if|do you|does it mean|makes)\b|what(?:'s| is| are) (?:an? )?[a-z][\w-]*(?: [a-z][\w-]*)?\?$|what(?:'s| is| are| was| were) [^?\n]{1,120} like\b[^?\n]{0,120}\?$|which (?:is|one is|would be|should i) (?:better|best|preferable|choose|pick|use)\b)/i;
 
+/**
+ * Listed options are material for a text to write, not answers to choose, when the request opens
+ * by asking for a kind of text ("Write a short story set in: A. … B. …"), or for one of the
+ * options to be picked and written about ("Pick one of these and write …", "Describe a sunset over
+ * one of these places: …"), and nothing asks for a choice: no letter asked for, no "which …?".
+ */
+const TEXT_TO_WRITE =
+  /^(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:write|compose|draft|create|generate|make up|tell|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some|two|three|\d+|my|our)\s+(?:[\w'-]+\s+){0,3}?(?:stor(?:y|ies)|tale|poems?|haiku|sonnet|limerick|verse|song|lyrics|essay|article|blog post|email|e-mail|letter|memo|speech|toast|script|dialogue|scene|paragraph|description|review|summary|tweet|slogan|joke|pitch)\b/i;
+const PICK_TO_WRITE =
+  /^(?:please\s+)?(?:pick|choose|select)\s+(?:one|any|two)\b[^.?!\n]{0,80}?\s(?:and|then)\s+(?:write|compose|draft|create|generate|describe|tell)\b/i;
+const OPTIONS_AS_MATERIAL = /\b(?:one|any|some|two|each|either) of (?:these|those|the following)\b|\byour choice of\b/i;
+const CHOICE_ASKED = /\b(?:which|what)\b[^?\n]{0,300}\?|\b(?:correct|right|best) (?:answer|option|choice)\b/i;
+
+function writesWithOptions(text: string, opening: string): boolean {
+  const asksForText = TEXT_TO_WRITE.test(opening) || PICK_TO_WRITE.test(opening) || (OPEN_REQUEST.test(opening) && OPTIONS_AS_MATERIAL.test(text));
+  return asksForText && !CHOICE_ASKED.test(text) && !LETTER_INSTRUCTION.test(text);
+}
+
 /** The kind of the last user turn (or of the whole text when given a single string). */
 export function promptKind(prompt: string): PromptKind {
-  const options = optionCount(prompt);
-  if (options >= 2) return { kind: 'multiple-choice', expect: 'choice', options };
-  const lowercase = lowercaseOptionCount(prompt);
-  if (lowercase >= 2) return { kind: 'multiple-choice', expect: 'choice', options: lowercase, lowercase: true };
   const text = prompt.trim();
-  if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
   const first = text.split(/(?<=[.!?:])\s+|\n/)[0] ?? '';
+  const choice = choiceKind(prompt);
+  if (choice) return writesWithOptions(text, first) ? { kind: 'open-ended' } : choice;
+  if (FINAL_ANSWER_FORMAT.test(text)) return shortAnswer(text);
   if (OPEN_REQUEST.test(first) || OPEN_REQUEST.test(text) || (OPEN_QUESTION.test(first) && !ARITHMETIC.test(text))) return { kind: 'open-ended' };
   if (
     CODE_OUTPUT.test(text) ||
@@ -58,6 +74,15 @@ export function promptKind(prompt: string): PromptKind {
   )
     return shortAnswer(text);
   return { kind: 'open-ended' };
+}
+
+/** Multiple-choice when the prompt lists options (under capital letters, else lowercase ones). */
+function choiceKind(prompt: string): PromptKind | null {
+  const options = optionCount(prompt);
+  if (options >= 2) return { kind: 'multiple-choice', expect: 'choice', options };
+  const lowercase = lowercaseOptionCount(prompt);
+  if (lowercase >= 2) return { kind: 'multiple-choice', expect: 'choice', options: lowercase, lowercase: true };
+  return null;
 }
 
 function shortAnswer(text: string): PromptKind {

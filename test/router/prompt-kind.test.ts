@@ -60,6 +60,47 @@ describe('promptKind', () => {
     expect(promptKind(prompt)).toMatchObject({ kind: 'short-answer', expect: expect_ });
   });
 
+  // A request to write a text that merely uses one of the listed options: its replies are texts,
+  // not letters, so votes and ladders could never compare them.
+  it.each([
+    'Write a story using one of these settings:\nA. a lighthouse\nB. a desert\nC. a space station',
+    'Write a story using one of these settings: (A) a lighthouse (B) a desert (C) a space station',
+    'Compose a poem in one of the following forms:\n(A) sonnet\n(B) haiku\n(C) limerick',
+    'Draft an email to my team announcing one of these dates for the offsite: (A) May 3 (B) May 10 (C) May 17',
+    'Generate a product description for one of these items:\nOptions:\nA. a steel water bottle\nB. a bamboo toothbrush\nC. a wool scarf',
+    'Describe a sunset over one of these places:\nA. the Sahara\nB. Santorini\nC. the Grand Canyon',
+    'Tell me a bedtime story about one of these animals:\na) a fox\nb) an owl\nc) a bear',
+    'Pick one of these prompts and write a 300-word essay on it:\nA. Is social media good for democracy?\nB. Should homework be banned?',
+    'Pick one of these settings and write a story:\na) a lighthouse\nb) a desert',
+    'Write a short story set in:\nA. Victorian London\nB. a Mars colony\nC. 1920s Chicago',
+  ])('open-ended although it lists options: %j', (prompt) => {
+    expect(promptKind(prompt)).toEqual({ kind: 'open-ended' });
+  });
+
+  // The same shapes asking for a choice: a question to answer by an option, or a letter asked for.
+  it.each([
+    ['Which of these settings suits a horror story?\nA. a lighthouse\nB. a desert\nC. a space station', 3, false],
+    ['Which of these settings suits a horror story? (A) a lighthouse (B) a desert (C) a space station', 3, false],
+    ['Which opening line makes the best start to a story?\n(A) It was a dark and stormy night.\n(B) Call me Ishmael.\n(C) Once upon a time.', 3, false],
+    ['A writer wants to compose a poem about loss. Which form fits best?\nA. limerick\nB. elegy\nC. haiku', 3, false],
+    ['Which subject line is most likely to get this email opened?\nA. Quick question\nB. Invoice overdue\nC. Hello', 3, false],
+    [
+      'Write the letter of the best title for a story about a lost dog:\nA. Home Again\nB. The Tax Audit\nC. Blue Skies\nAnswer with the letter of the correct option.',
+      3,
+      false,
+    ],
+    [
+      'Describe the function of the liver.\nA. It filters blood\nB. It pumps blood\nC. It makes insulin\nAnswer with the letter of the correct option.',
+      3,
+      false,
+    ],
+    ['Write the letter of the best title for a story about a lost dog:\nA. Home Again\nB. The Tax Audit\nC. Blue Skies', 3, false],
+    ['Choose the correct option. Which poem is a sonnet?\nA. one with 14 lines\nB. one with 3 lines\nC. one with 5 lines', 3, false],
+    ['Which of these would make a good setting for a ghost story? Pick one:\na) a haunted house\nb) a sunny beach\nc) a shopping mall', 3, true],
+  ] as const)('multiple-choice although it mentions writing: %j', (prompt, options, lowercase) => {
+    expect(promptKind(prompt)).toEqual({ kind: 'multiple-choice', expect: 'choice', options, ...(lowercase ? { lowercase: true } : {}) });
+  });
+
   it('classifies a 1 MB prompt full of "answer" mentions (the checks are linear, no backtracking)', () => {
     const big = `Please put it in the \`answer\` field. ${'"answer" is a word; {'.repeat(40_000)}`.slice(0, 1_000_000);
     expect(promptKind(big).kind).toBe('short-answer');
