@@ -10,8 +10,14 @@ import type { Candidate, ExpertProfile } from '../types';
 /** Softmax temperature over min-max-normalised scores when sampling. */
 const SAMPLE_TEMPERATURE = 0.1;
 
-export function rankCandidates(candidates: Candidate[]): Candidate[] {
-  return candidates.sort((a, b) => b.score - a.score || (a.expertId < b.expertId ? -1 : 1));
+/**
+ * Best score first. Equal scores are equal evidence: the cheaper expected call (`costUsd`, for a
+ * strategy whose score leaves cost out) goes first, then the id, so a tie never favours a dearer
+ * expert for its name.
+ */
+export function rankCandidates(candidates: Candidate[], costUsd?: ReadonlyMap<string, number>): Candidate[] {
+  const cost = (c: Candidate) => costUsd?.get(c.expertId) ?? 0;
+  return candidates.sort((a, b) => b.score - a.score || cost(a) - cost(b) || (a.expertId < b.expertId ? -1 : 1));
 }
 
 /** Whether the expert's estimated cost fits the cap on its own (an expert over budget is never chosen). */

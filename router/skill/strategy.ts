@@ -1,4 +1,5 @@
 import type { ArtifactSet } from '../artifacts';
+import { estimateCostUsd, tokensOf } from '../cost';
 import { InvalidRequestError } from '../errors';
 import { FEATURES_ARTIFACT, type Featurizer } from '../features/featurizer';
 import { notTrained, round } from '../learned/strategy';
@@ -51,12 +52,17 @@ export function createSkillStrategy(artifacts: ArtifactSet, options: SkillStrate
       // s can be negative (more wrong than right on these skills); shifting it above zero keeps the
       // product with g_m monotone in both, so a globally strong expert is never penalised for it.
       const floor = Math.min(0, ...suitability);
+      // The score knows no prices: where it ties (no expert has competence data yet: a fresh
+      // deployment, experts registered after training) the cheaper expected call goes first.
+      const promptTokens = tokensOf(req.prompt);
+      const costs = new Map(experts.map((e) => [e.id, estimateCostUsd(e, promptTokens)]));
       const ranked = rankCandidates(
         experts.map((e, i): Candidate => {
           const s = suitability[i]!;
           const g = models.profiles.globalCompetence(e.id);
-          return { expertId: e.id, score: (s - floor + 1) * g, detail: { suitability: s, competence: round(g, 5) } };
+          return { expertId: e.id, score: (s - floor + 1) * g, detail: { suitability: s, competence: round(g, 5), cost_usd: round(costs.get(e.id)!, 8) } };
         }),
+        costs,
       );
       const stages = [chooseExperts(ranked, experts, policy, req.prompt, DEFAULT_SKILL_K)];
       return { strategy: 'skill', ranked, stages, info: { ...info, skills: keywords.map((k) => models.lexicon.keywords[k]!), artifacts: models.versions } };

@@ -5,7 +5,8 @@ import type { KeywordLexicon } from '../../router/skill/keywords';
 import { LlmSkillExtractor, parseKeywords } from '../../router/skill/llm-extractor';
 import { SKILL_ARTIFACT, SkillProfiles, trainSkillProfiles } from '../../router/skill/profiles';
 import { createSkillStrategy } from '../../router/skill/strategy';
-import type { ExpertAnswer, ExpertCaller } from '../../router/types';
+import { replayExpertProfile } from '../../router/data-format';
+import type { ExpertAnswer, ExpertCaller, ExpertProfile } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
 
 describe('skill profiles (Symbolic-MoE)', () => {
@@ -112,5 +113,40 @@ describe('skill strategy', () => {
     const a = await s.decide(req, experts, policy);
     const b = await s.decide(req, experts, policy);
     expect(a.stages[0]!.map((c) => c.expertId)).toEqual(b.stages[0]!.map((c) => c.expertId));
+  });
+
+  // A deployment's own experts, none of them in the profiles (or profiles with no outcomes yet):
+  // every expert has the same (unknown) competence, listed dearest first and named so that
+  // alphabetical order would also put the dearest first.
+  const fresh: ExpertProfile[] = [
+    replayExpertProfile({ name: 'a-frontier', inputPricePerMTok: 15, outputPricePerMTok: 75 }),
+    replayExpertProfile({ name: 'b-mid', inputPricePerMTok: 3, outputPricePerMTok: 15 }),
+    replayExpertProfile({ name: 'c-small', inputPricePerMTok: 0.1, outputPricePerMTok: 0.4 }),
+  ];
+  const unprofiled = (): ArtifactSet => {
+    const empty = new SkillProfiles(
+      fresh.map((e) => e.id),
+      ['algebra'],
+      new Int16Array(fresh.length),
+    );
+    return new Map([...artifacts, [SKILL_ARTIFACT, { ...artifacts.get(SKILL_ARTIFACT)!, data: empty.toArtifact() }]]);
+  };
+
+  it.each([
+    ['experts the profiles never saw', () => artifacts],
+    ['profiles that hold no outcomes yet', unprofiled],
+  ])('with no competence data (%s), equal evidence ranks the cheaper expert first', async (_, set) => {
+    const d = await createSkillStrategy(set()).decide(req, fresh, { name: 't', strategy: 'skill', aggregate: 'vote', k: 1 });
+    expect(new Set(d.ranked.map((c) => c.score)).size).toBe(1);
+    expect(d.ranked.map((c) => c.expertId)).toEqual(['c-small', 'b-mid', 'a-frontier']);
+    expect(d.stages[0]!.map((c) => c.expertId)).toEqual(['c-small']);
+  });
+
+  it('still ranks by evidence, not price, where the profiles know the experts', async () => {
+    const free = replayExpertProfile({ name: 'zz-free', inputPricePerMTok: 0, outputPricePerMTok: 0 });
+    const d = await createSkillStrategy(artifacts).decide(req, [...experts, free], { name: 't', strategy: 'skill', aggregate: 'vote', k: 3 });
+    const scores = d.ranked.map((c) => c.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(d.stages[0]!.map((c) => c.expertId)).not.toContain('zz-free');
   });
 });
