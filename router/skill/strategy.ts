@@ -93,8 +93,11 @@ async function querySkills(
 }
 
 function defaultExtractor(profiles: SkillProfiles, experts: readonly ExpertProfile[]): string {
-  const byCompetence = [...experts].sort((a, b) => profiles.globalCompetence(b.id) - profiles.globalCompetence(a.id));
-  const strong = byCompetence.slice(0, Math.max(1, Math.ceil(byCompetence.length / 2)));
+  const competence = experts.map((e) => profiles.globalCompetence(e.id)).sort((a, b) => b - a);
+  // Experts tied at the median are all in the stronger half: with no competence data every expert
+  // ties, and the cheapest is asked rather than the cheapest of whichever half the list put first.
+  const median = competence[Math.ceil(competence.length / 2) - 1]!;
+  const strong = experts.filter((e) => profiles.globalCompetence(e.id) >= median);
   return strong.reduce((best, e) => (price(e) < price(best) ? e : best)).id;
 }
 

@@ -149,4 +149,20 @@ describe('skill strategy', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(d.stages[0]!.map((c) => c.expertId)).not.toContain('zz-free');
   });
+
+  it('asks the cheapest expert for keywords when competence is unknown', async () => {
+    const asked: string[] = [];
+    const caller: ExpertCaller = {
+      complete: async (id) => {
+        asked.push(id);
+        return { expertId: id, text: 'algebra', usage: { promptTokens: 1, completionTokens: 1 }, costUsd: 0, latencyMs: 0 };
+      },
+      stream: () => {
+        throw new Error('not used');
+      },
+    };
+    const d = await createSkillStrategy(artifacts, { caller }).decide(req, fresh, { name: 't', strategy: 'skill', aggregate: 'vote', extractor: 'llm' });
+    expect(d.info!['extractor_expert']).toBe('c-small');
+    expect(new Set(asked)).toEqual(new Set(['c-small']));
+  });
 });
