@@ -1,4 +1,4 @@
-export { createAdapters, isExpertSecretName, PROVIDER_KINDS, PROVIDERS, providerSpec, type ProviderKind } from './providers';
+export { createAdapters, expertKeyProblem, isExpertSecretName, PROVIDER_KINDS, PROVIDERS, providerSpec, type ProviderKind } from './providers';
 export { reachProblem, type ExpertReach, type ReachProblem } from './reach';
 export type { AdapterDeps, EmbeddingAnswer, ExpertAdapter, ProviderSpec } from './types';
 export type { ReplayStore } from './replay';

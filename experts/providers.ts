@@ -1,9 +1,11 @@
 import { CAPABILITIES } from '../router/capabilities';
 import type { ExpertParamName } from '../router/params';
+import type { ExpertProfile } from '../router/types';
 import { createAnthropicAdapter } from './anthropic';
 import { createHfAdapter } from './hf';
 import { createOpenAiAdapter } from './openai';
 import { createReplayAdapter } from './replay';
+import { missingKey } from './secrets';
 import type { AdapterDeps, ExpertAdapter, ProviderSpec } from './types';
 
 // The provider registry: adding a provider is one entry here (and its adapter). Admin validation,
@@ -77,6 +79,12 @@ export const PROVIDER_KINDS = Object.keys(PROVIDERS) as [ProviderKind, ...Provid
 
 export function providerSpec(kind: string): ProviderSpec | undefined {
   return (PROVIDERS as Record<string, ProviderSpec>)[kind];
+}
+
+/** Why this expert's calls cannot carry the key they need now, or null (an unknown provider is the caller's to report). */
+export function expertKeyProblem(expert: ExpertProfile, secret: AdapterDeps['secret']): string | null {
+  const spec = providerSpec(expert.provider);
+  return spec ? missingKey(spec, expert, secret) : null;
 }
 
 /** Provider kind → adapter, built over this Worker's secrets and replay store. */

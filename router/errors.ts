@@ -106,11 +106,14 @@ export class QuorumError extends ConclaveError {
   constructor(
     readonly needed: number,
     readonly reasons: { expertId: string; error: string; source: string; code?: string }[],
+    /** Experts routing left out as not callable as configured (a key not set): the operator's to fix. */
+    leftOut: readonly { expertId: string; error: string }[] = [],
   ) {
     const clients = reasons.length > 0 && reasons.every((r) => r.source === 'client');
     const shared = clients && reasons.every((r) => r.code !== undefined && r.code === reasons[0]!.code) ? reasons[0]!.code! : 'quorum_not_met';
+    const notCalled = leftOut.length ? `; not called, as configured: ${failuresByReason(leftOut)}` : '';
     super(
-      `${needed} expert answer(s) needed, fewer arrived: ${failuresByReason(reasons)}`,
+      `${needed} expert answer(s) needed, fewer arrived: ${failuresByReason(reasons)}${notCalled}`,
       clients ? 422 : 502,
       clients ? 'client' : 'expert',
       clients ? 'invalid_request_error' : 'expert_error',

@@ -2,7 +2,7 @@ import type { Aggregator } from './aggregate/types';
 import { firstAggregator } from './aggregate/first';
 import type { RouteBudget } from './budget';
 import { Channel } from './channel';
-import { eligibleExperts } from './eligibility';
+import { configuredExperts, eligibleExperts, type LeftOut } from './eligibility';
 import { CircuitOpenError, ConclaveError, ExpertCallError, InvalidRequestError, QuorumError, errorMessage } from './errors';
 import type { StreamDelta } from './params';
 import { planRoute, routeBudget } from './plan';
@@ -29,6 +29,8 @@ export interface RouteEnvironment {
   aggregators: ReadonlyMap<string, Aggregator>;
   caller: ExpertCaller;
   isHealthy?: (expertId: string) => boolean;
+  /** Why an expert cannot be called as configured now (its key not set, …), or null: routing leaves it out unless named. */
+  configProblem?: (expertId: string) => string | null;
   /** When the soonest of these unhealthy experts may be called again (ms). */
   retryAfterMs?: (expertIds: readonly string[]) => number;
   /**
@@ -74,7 +76,7 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   if (aggregator === undefined) {
     throw new InvalidRequestError(`aggregation '${policy.aggregate}' is not available`, 'unknown_aggregation', 'routing.aggregate');
   }
-  const usable = eligibleExperts(env.experts, policy);
+  const { experts: usable, leftOut } = configuredExperts(eligibleExperts(env.experts, policy), policy, env.configProblem);
   const experts = env.isHealthy ? usable.filter((e) => env.isHealthy!(e.id)) : usable;
   if (usable.length === 0) throw new InvalidRequestError('no expert is eligible under this policy (all disabled or denied)', 'no_eligible_expert', 'routing');
   if (experts.length === 0)
@@ -118,7 +120,7 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
 
   const out = new Channel<StreamDelta>();
   const quorum = Math.min(policy.quorum ?? 1, Math.max(1, decision.stages.flat().length));
-  const ctx: RunContext = { req, policy, env, caller, experts, decision, budget, signal: callSignal, out, used: new Set(), quorum };
+  const ctx: RunContext = { req, policy, env, caller, experts, leftOut, decision, budget, signal: callSignal, out, used: new Set(), quorum };
   // A vote over one planned answer is that answer: it streams as it comes instead of being gathered and counted.
   // A decision planned for a plain vote (the agreement ladder) is counted by one.
   const counting = decision.aggregate ? (env.aggregators.get(decision.aggregate) ?? aggregator) : aggregator;
@@ -174,6 +176,8 @@ interface RunContext {
   /** env.caller through the route's budget: every call goes through it. */
   caller: ExpertCaller;
   experts: ExpertProfile[];
+  /** Experts left out as not callable as configured: a route that fails names them too. */
+  leftOut: LeftOut[];
   decision: RoutingDecision;
   budget: RouteBudget;
   signal: AbortSignal | undefined;
@@ -248,7 +252,7 @@ async function runFirst(ctx: RunContext): Promise<RouteOutcome> {
   const fallback = await callFallback(ctx, failures);
   if (!hasWords(fallback)) {
     failures.push({ expertId: fallback.expertId, error: noTextError(fallback.expertId) });
-    throw quorumError(ctx.quorum, failures);
+    throw quorumError(ctx, failures);
   }
   ctx.out.push(fallback.text);
   return {
@@ -301,7 +305,7 @@ async function runGathered(ctx: RunContext, aggregator: Aggregator): Promise<Rou
         overBudget,
       };
     }
-    throw quorumError(ctx.quorum, failures);
+    throw quorumError(ctx, failures);
   }
   const run = aggregator.run({
     request: ctx.req,
@@ -364,20 +368,19 @@ function nextRanked(ctx: RunContext, n: number): Candidate[] {
 
 /** The policy's fallback expert, called alone when too few experts answered. */
 async function callFallback(ctx: RunContext, failures: ExpertFailure[]): Promise<ExpertAnswer> {
-  const quorum = ctx.quorum;
   const fallbackId = ctx.policy.fallback;
   // Past the deadline, or with the client gone, the call could only be cancelled: it is not made.
-  if (!fallbackId || ctx.signal?.aborted) throw quorumError(quorum, failures);
+  if (!fallbackId || ctx.signal?.aborted) throw quorumError(ctx, failures);
   if (ctx.env.isHealthy && !ctx.env.isHealthy(fallbackId)) {
     failures.push({ expertId: fallbackId, error: new CircuitOpenError([fallbackId], 'routing.fallback') });
-    throw quorumError(quorum, failures);
+    throw quorumError(ctx, failures);
   }
   try {
     ctx.budget.keep = 0;
     return await ctx.caller.complete(fallbackId, ctx.req.messages, expertOptions(ctx, ctx.decision.stages.length));
   } catch (e) {
     failures.push({ expertId: fallbackId, error: asConclave(e, fallbackId) });
-    throw quorumError(quorum, failures);
+    throw quorumError(ctx, failures);
   }
 }
 
@@ -393,10 +396,11 @@ function expertOptions(ctx: RunContext, stage: number): CallOptions {
   };
 }
 
-function quorumError(quorum: number, failures: ExpertFailure[]): QuorumError {
+function quorumError(ctx: RunContext, failures: ExpertFailure[]): QuorumError {
   return new QuorumError(
-    quorum,
+    ctx.quorum,
     failures.map((f) => ({ expertId: f.expertId, error: f.error.message, source: f.error.source, code: f.error.code })),
+    ctx.leftOut.map((l) => ({ expertId: l.expertId, error: l.reason })),
   );
 }
 

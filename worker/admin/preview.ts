@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { estimateCostUsd } from '../../router/cost';
-import { eligibleExperts } from '../../router/eligibility';
+import { configuredExperts, eligibleExperts, type LeftOut } from '../../router/eligibility';
 import { InvalidRequestError } from '../../router/errors';
 import { planRoute } from '../../router/plan';
 import type { RoutingPolicy } from '../../router/policy';
@@ -9,6 +9,7 @@ import { policyForPrompt, withPromptPlan } from '../../router/prompt-policy';
 import type { Candidate, ExpertProfile, RoutingStrategy } from '../../router/types';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
+import { gatewayCaller } from '../gateway/adapters';
 import { MAX_MESSAGE_CHARS } from '../gateway/openai-schema';
 import { resolveRequestPolicy, savedPolicyConfigSchema } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
@@ -42,7 +43,7 @@ export interface RoutePreview {
   prompt_tokens: number;
   eligible: string[];
   /** Experts routing never sees under this policy, and why. */
-  excluded: { expert: string; reason: 'disabled' | 'not allowed' | 'denied' | 'demo, not named' | 'circuit open' }[];
+  excluded: { expert: string; reason: 'disabled' | 'not allowed' | 'denied' | 'demo, not named' | `not callable: ${string}` | 'circuit open' }[];
   ranked: PreviewCandidate[];
   /** Stage 0 is called; later stages only on escalation. `over_budget`: the cost cap would skip it. */
   stages: (PreviewCandidate & { over_budget: boolean })[][];
@@ -53,12 +54,13 @@ export interface RoutePreview {
   info?: Record<string, unknown>;
 }
 
-function exclusionReason(e: ExpertProfile, policy: RoutingPolicy): RoutePreview['excluded'][number]['reason'] {
+function exclusionReason(e: ExpertProfile, policy: RoutingPolicy, leftOut: readonly LeftOut[]): RoutePreview['excluded'][number]['reason'] {
   if (!e.enabled) return 'disabled';
   if (policy.allow && !policy.allow.includes(e.id)) return 'not allowed';
   if (policy.deny?.includes(e.id)) return 'denied';
   if (e.demo) return 'demo, not named';
-  return 'circuit open';
+  const problem = leftOut.find((l) => l.expertId === e.id);
+  return problem ? `not callable: ${problem.reason}` : 'circuit open';
 }
 
 /**
@@ -71,6 +73,7 @@ export async function previewRoute(
   experts: readonly ExpertProfile[],
   strategies: ReadonlyMap<string, RoutingStrategy>,
   aggregators: ReadonlyMap<string, unknown>,
+  configProblem?: (expertId: string) => string | null,
 ): Promise<RoutePreview> {
   const prompted = policyForPrompt(requested, prompt);
   const policy = prompted.policy;
@@ -79,7 +82,8 @@ export async function previewRoute(
   if (policy.aggregate !== 'first' && !aggregators.has(policy.aggregate)) {
     throw new InvalidRequestError(`aggregation '${policy.aggregate}' is not available`, 'unknown_aggregation', 'routing.aggregate');
   }
-  const eligible = eligibleExperts(experts, policy, (id) => breakers.allows(id));
+  const configured = configuredExperts(eligibleExperts(experts, policy), policy, configProblem);
+  const eligible = configured.experts.filter((e) => breakers.allows(e.id));
   if (eligible.length === 0)
     throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
   const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
@@ -108,7 +112,7 @@ export async function previewRoute(
     strategy: decision.strategy,
     prompt_tokens: plan.promptTokens,
     eligible: [...eligibleIds],
-    excluded: experts.filter((e) => !eligibleIds.has(e.id)).map((e) => ({ expert: e.id, reason: exclusionReason(e, policy) })),
+    excluded: experts.filter((e) => !eligibleIds.has(e.id)).map((e) => ({ expert: e.id, reason: exclusionReason(e, policy, configured.leftOut) })),
     ranked: decision.ranked.map((c) => view(c, estimate(c.expertId))),
     stages: plan.stages.map((stage) => stage.map((c) => ({ ...view(c, c.estimatedCostUsd), over_budget: c.overBudget }))),
     aggregation: a ? { kind: a.kind, expert: a.expertId, estimated_cost_usd: a.estimatedCostUsd, over_budget: a.overBudget } : null,
@@ -125,5 +129,6 @@ adminPreview.post('/', async (c) => {
   const db = createDb(c.env.DB);
   const [registry, router] = await Promise.all([loadRegistry(db, cacheTtlMs(c.env)), routerState(db, cacheTtlMs(c.env))]);
   const policy = input.config ? { ...input.config, name: input.name || '(unsaved)' } : resolveRequestPolicy(registry, input.policy!, undefined, undefined);
-  return c.json(await previewRoute(input.prompt, policy, registry.experts, router.strategies, router.aggregators));
+  const { configProblem } = gatewayCaller(c.env, registry.experts);
+  return c.json(await previewRoute(input.prompt, policy, registry.experts, router.strategies, router.aggregators, configProblem));
 });

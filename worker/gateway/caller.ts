@@ -25,6 +25,8 @@ export interface CallerOptions {
   nameGuard?: NameGuard;
   /** Experts given on the operator's own command line (scripts), not by the admin API: what they reach is not checked. */
   operatorExperts?: boolean;
+  /** Why an expert's calls cannot carry the key they need (its secret is not set), or null. */
+  keyProblem?: (expert: ExpertProfile) => string | null;
 }
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -47,6 +49,7 @@ export class RecordingCaller implements ExpertCaller {
   private readonly checkReach: boolean;
   private readonly resolveHost: ResolveHost | null;
   private readonly nameGuard: NameGuard;
+  private readonly keyProblem: (expert: ExpertProfile) => string | null;
 
   constructor(
     registry: readonly ExpertProfile[],
@@ -63,6 +66,7 @@ export class RecordingCaller implements ExpertCaller {
     this.checkReach = !opts.operatorExperts;
     this.resolveHost = this.checkReach && !this.allowPrivate ? (opts.resolveHost ?? null) : null;
     this.nameGuard = opts.nameGuard ?? isolateNameGuard;
+    this.keyProblem = opts.keyProblem ?? (() => null);
   }
 
   /** The first expert whose streamed call produced output: who a streaming answer is coming from. */
@@ -85,15 +89,30 @@ export class RecordingCaller implements ExpertCaller {
     );
   };
 
+  /**
+   * Why this expert cannot be called as it is configured now (disabled, an endpoint or secret it may
+   * not reach, no such provider, its key not set), or null. Known before any call: routing leaves
+   * such an expert out unless the request names it.
+   */
+  readonly configProblem = (expertId: string): string | null => {
+    const expert = this.byId.get(expertId);
+    return expert ? this.problemOf(expert) : null;
+  };
+
+  private problemOf(expert: ExpertProfile): string | null {
+    if (!expert.enabled) return 'expert is disabled';
+    const reach = this.checkReach ? reachProblem(expert, this.allowPrivate) : null;
+    if (reach) return `${reach.field}: ${reach.message}`;
+    if (!this.adapters[expert.provider]) return `provider '${expert.provider}' is not in the provider registry`;
+    return this.keyProblem(expert);
+  }
+
   private expert(expertId: string): { expert: ExpertProfile; adapter: ExpertAdapter } {
     const expert = this.byId.get(expertId);
     if (!expert) throw new NotFoundError('expert', expertId);
-    if (!expert.enabled) throw new ExpertCallError(expertId, 'expert is disabled', { source: 'gateway', kind: 'config' });
-    const reach = this.checkReach ? reachProblem(expert, this.allowPrivate) : null;
-    if (reach) throw new ExpertCallError(expertId, `${reach.field}: ${reach.message}`, { source: 'gateway', kind: 'config' });
-    const adapter = this.adapters[expert.provider];
-    if (!adapter) throw new ExpertCallError(expertId, `provider '${expert.provider}' is not in the provider registry`, { source: 'gateway', kind: 'config' });
-    return { expert, adapter };
+    const problem = this.problemOf(expert);
+    if (problem) throw new ExpertCallError(expertId, problem, { source: 'gateway', kind: 'config' });
+    return { expert, adapter: this.adapters[expert.provider]! };
   }
 
   /**

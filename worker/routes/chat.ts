@@ -70,6 +70,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
     aggregators: router.aggregators,
     caller,
     isHealthy: caller.isHealthy,
+    configProblem: caller.configProblem,
     retryAfterMs: caller.retryAfterMs,
     admit: admission.admit,
   };

@@ -1,0 +1,75 @@
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { addExpert, call, chat, seedArtifacts, seedReplayExperts } from './helpers';
+
+// An expert whose key is not set (a secret forgotten, or removed on rotation) fails every call
+// before it leaves the gateway. Routing that kept choosing it answered 502 on every request it was
+// picked for; it is left out unless the request names it, and the preview says why.
+
+interface Body {
+  routing: { calls: { expert: string; status: string }[] };
+  error?: { code: string; message: string };
+}
+
+const NOKEY = 'free-but-no-key';
+const calledIn = async (res: Response) => ((await res.json()) as Body).routing.calls.map((c) => c.expert);
+
+describe('an expert that cannot be called as configured', () => {
+  beforeEach(async () => {
+    await seedArtifacts();
+    await seedReplayExperts();
+    // Free, so every cost-aware router would choose it first.
+    await addExpert({
+      id: NOKEY,
+      provider: 'openai',
+      model: 'echo',
+      endpoint_url: inject('peerUrl'),
+      api_key_secret: 'EXPERT_NOT_SET_KEY',
+      input_price_per_mtok: 0,
+      output_price_per_mtok: 0,
+    });
+  });
+
+  const built: [string, Record<string, unknown>][] = [
+    ...['auto', 'economy', 'balanced', 'quality'].map((m): [string, Record<string, unknown>] => [m, {}]),
+    ...[{ strategy: 'learned', lambda: 1 }, { strategy: 'skill' }, { strategy: 'bandit' }, { strategy: 'all', aggregate: 'vote' }].map(
+      (r): [string, Record<string, unknown>] => ['auto', r],
+    ),
+  ];
+  for (const [model, routing] of built) {
+    it(`${model} ${JSON.stringify(routing)} leaves it out`, async () => {
+      const res = await chat({ model, routing });
+      expect(res.status).toBe(200);
+      const called = await calledIn(res);
+      expect(called.length).toBeGreaterThan(0);
+      expect(called).not.toContain(NOKEY);
+    });
+  }
+
+  it('named, it is called and the error says what is missing', async () => {
+    for (const body of [{ model: NOKEY }, { model: 'auto', routing: { strategy: 'learned', allow: [NOKEY], aggregate: 'first' } }]) {
+      const res = await chat(body);
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as Body).error!.message).toMatch(/secret 'EXPERT_NOT_SET_KEY' named by the expert is not set/);
+    }
+  });
+
+  it('a route that fails without it names it too, so the operator learns why it was not asked', async () => {
+    const res = await chat({ model: 'auto', messages: [{ role: 'user', content: 'Write a haiku about autumn.' }] });
+    expect(res.status).toBe(422);
+    const error = ((await res.json()) as Body).error!;
+    expect(error.code).toBe('not_recorded');
+    expect(error.message).toMatch(/not called, as configured: free-but-no-key: secret 'EXPERT_NOT_SET_KEY' named by the expert is not set$/);
+  });
+
+  it('once its secret is set it is routed to again', async () => {
+    const res = await chat({ model: 'auto', routing: { strategy: 'all', aggregate: 'vote' } }, { env: { EXPERT_NOT_SET_KEY: 'sk-now-set' } as never });
+    expect(res.status).toBe(200);
+    expect(await calledIn(res)).toContain(NOKEY);
+  });
+
+  it('the preview says why it is left out', async () => {
+    const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: 'What is 2 + 2?', policy: 'economy' } });
+    const p = (await res.json()) as { excluded: { expert: string; reason: string }[] };
+    expect(p.excluded).toContainEqual({ expert: NOKEY, reason: "not callable: secret 'EXPERT_NOT_SET_KEY' named by the expert is not set" });
+  });
+});
