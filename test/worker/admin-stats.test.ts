@@ -135,9 +135,9 @@ describe('GET /admin/api/experts/health', () => {
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: Record<string, unknown>[] };
     expect(data).toEqual([
-      { expert: 'a', calls: 3, errors: 1, error_rate: 1 / 3, p50_ms: 100, p95_ms: 300, circuit: 'closed' },
-      { expert: 'b', calls: 2, errors: 1, error_rate: 0.5, p50_ms: 40, p95_ms: 40, circuit: 'closed' },
-      { expert: 'idle', calls: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, circuit: 'closed' },
+      { expert: 'a', calls: 3, errors: 1, error_rate: 1 / 3, p50_ms: 100, p95_ms: 300, circuit: 'closed', not_callable: null },
+      { expert: 'b', calls: 2, errors: 1, error_rate: 0.5, p50_ms: 40, p95_ms: 40, circuit: 'closed', not_callable: null },
+      { expert: 'idle', calls: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, circuit: 'closed', not_callable: null },
     ]);
     // Mounted before /experts/:id, which still serves real ids.
     expect((await call('/admin/api/experts/a', { admin: true })).status).toBe(200);

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { session } from './dashboard-session';
 import { addExpert, call, chat, seedArtifacts, seedReplayExperts } from './helpers';
 
 // An expert whose key is not set (a secret forgotten, or removed on rotation) fails every call
@@ -71,5 +72,14 @@ describe('an expert that cannot be called as configured', () => {
     const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: 'What is 2 + 2?', policy: 'economy' } });
     const p = (await res.json()) as { excluded: { expert: string; reason: string }[] };
     expect(p.excluded).toContainEqual({ expert: NOKEY, reason: "not callable: secret 'EXPERT_NOT_SET_KEY' named by the expert is not set" });
+  });
+
+  it('expert health and the dashboard show it to the operator', async () => {
+    const { data } = (await (await call('/admin/api/experts/health', { admin: true })).json()) as { data: { expert: string; not_callable: string | null }[] };
+    expect(data.find((h) => h.expert === NOKEY)!.not_callable).toBe("secret 'EXPERT_NOT_SET_KEY' named by the expert is not set");
+    expect(data.filter((h) => h.not_callable !== null)).toHaveLength(1);
+    const { cookie } = await session();
+    const page = await (await call('/admin/experts', { key: null, headers: { cookie } })).text();
+    expect(page).toContain('not callable</span> <span class="muted">secret &#39;EXPERT_NOT_SET_KEY&#39; named by the expert is not set: routing leaves it out');
   });
 });

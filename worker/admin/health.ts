@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { createDb, type Db } from '../db/client';
 import { listExpertRows } from '../db/experts';
 import { routeCalls, routes } from '../db/schema';
-import type { AppEnv } from '../env';
+import { cacheTtlMs, type AppEnv } from '../env';
+import { gatewayCaller } from '../gateway/adapters';
+import { loadRegistry } from '../gateway/registry';
 import { breakerStates, type CircuitState } from '../resilience/breaker';
 import { percentile } from './stats';
 
@@ -23,10 +25,12 @@ export interface ExpertHealth {
   p95_ms: number | null;
   /** This isolate's breaker: other isolates may see the expert differently. */
   circuit: CircuitState;
+  /** Why an enabled expert cannot be called as configured (its key not set, …): routing leaves it out until fixed. */
+  not_callable: string | null;
 }
 
-/** Every registered expert's last hour from route_calls, plus its circuit state. */
-export async function expertHealth(db: Db, now = Date.now()): Promise<ExpertHealth[]> {
+/** Every registered expert's last hour from route_calls, plus its circuit state and whether it can be called as configured. */
+export async function expertHealth(db: Db, configProblem: (expertId: string) => string | null, now = Date.now()): Promise<ExpertHealth[]> {
   const since = now - HEALTH_WINDOW_MS;
   const [experts, calls] = await Promise.all([
     listExpertRows(db),
@@ -63,10 +67,15 @@ export async function expertHealth(db: Db, now = Date.now()): Promise<ExpertHeal
       p50_ms: percentile(sorted, 50),
       p95_ms: percentile(sorted, 95),
       circuit: circuits[e.id] ?? 'closed',
+      not_callable: e.enabled ? configProblem(e.id) : null,
     };
   });
 }
 
 export const adminHealth = new Hono<AppEnv>();
 
-adminHealth.get('/', async (c) => c.json({ window_ms: HEALTH_WINDOW_MS, data: await expertHealth(createDb(c.env.DB)) }));
+adminHealth.get('/', async (c) => {
+  const db = createDb(c.env.DB);
+  const { configProblem } = gatewayCaller(c.env, (await loadRegistry(db, cacheTtlMs(c.env))).experts);
+  return c.json({ window_ms: HEALTH_WINDOW_MS, data: await expertHealth(db, configProblem) });
+});

@@ -225,6 +225,11 @@ function ExpertRowView(props: { e: ExpertJson; h: ExpertHealth | undefined; csrf
       </td>
       <td>
         <span class={`pill ${h?.circuit ?? 'closed'}`}>{h?.circuit ?? 'closed'}</span>
+        {h?.not_callable ? (
+          <div>
+            <span class="pill off">not callable</span> <span class="muted">{h.not_callable}: routing leaves it out</span>
+          </div>
+        ) : null}
       </td>
       <td>
         <div class="actions">
