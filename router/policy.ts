@@ -7,6 +7,8 @@ export const AGGREGATION_NAMES = ['first', 'vote', 'weighted-vote', 'stacked-vot
 export type AggregationName = (typeof AGGREGATION_NAMES)[number];
 
 const expertId = z.string().min(1).max(128);
+/** The longest deadline (timeout_ms) a policy may give a request. */
+export const MAX_DEADLINE_MS = 600_000;
 
 /**
  * The routing knobs a caller may set, per request (`routing` body field or `x-routing-policy`
@@ -28,7 +30,7 @@ export const routingOverrideSchema = z
     allow: z.array(expertId).max(256),
     deny: z.array(expertId).max(256),
     max_cost_usd: z.number().nonnegative(),
-    timeout_ms: z.number().int().min(1).max(600_000),
+    timeout_ms: z.number().int().min(1).max(MAX_DEADLINE_MS),
     aggregate: z.enum(AGGREGATION_NAMES),
     /** Expert that synthesizes / judges; chosen automatically when absent. */
     aggregator: expertId,

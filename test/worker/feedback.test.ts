@@ -1,11 +1,11 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { createDb } from '../../worker/db/client';
 import { ratedRoutesAfter } from '../../worker/learning/rated-routes';
-import { FRESH_ROUTE_MS, findFreshRoute } from '../../worker/history/fresh-route';
+import { FRESH_ROUTE_MS, findFreshRoute, ROUTE_RECORD_DUE_MS } from '../../worker/history/fresh-route';
 import { newRouteId, routeIdTime } from '../../worker/history/route-id';
 import worker from '../../worker/index';
-import { API_KEY, call, chat, RECORDED_PROMPT, replayExpert } from './helpers';
+import { addExpert, API_KEY, call, chat, RECORDED_PROMPT, replayExpert } from './helpers';
 
 async function ratedRoute(): Promise<string> {
   await replayExpert('gemini-1.5-pro-002');
@@ -81,13 +81,65 @@ describe('POST /v1/feedback', () => {
     expect(shown.status).toBe(200);
   });
 
+  it('rates a stream its client cancelled after a long run, while another isolate is still writing its record', async () => {
+    await addExpert({ id: 'peer-stall', provider: 'openai', model: 'stall', endpoint_url: inject('peerUrl') });
+    // The streaming isolate's history batches wait for `held`: its record is still on its way when the rating comes.
+    let held = Promise.resolve();
+    const db = env.DB;
+    const writing = {
+      prepare: (query: string) => db.prepare(query),
+      batch: async (statements: D1PreparedStatement[]) => {
+        await held;
+        return db.batch(statements);
+      },
+    } as D1Database;
+    const ctx = createExecutionContext();
+    const req = new Request('http://gateway.test/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'peer-stall', stream: true, messages: [{ role: 'user', content: 'a b c' }] }),
+    });
+    const res = await worker.fetch(req, { ...env, DB: writing }, ctx);
+    const routeId = res.headers.get('x-route-id')!;
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('echo: ')) seen += decoder.decode((await reader.read()).value);
+    // The rating goes to another isolate: a fresh copy of the Worker's modules, which holds none of this one's writes.
+    vi.resetModules();
+    const other = (await import('../../worker/index')).default;
+    // The stream ran longer than a record takes to land once its route is over.
+    const now = Date.now.bind(Date);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now() + FRESH_ROUTE_MS + 5_000);
+    let release!: () => void;
+    held = new Promise((r) => (release = r));
+    try {
+      await reader.cancel();
+      setTimeout(release, 300);
+      const rateCtx = createExecutionContext();
+      const rating = new Request('http://gateway.test/v1/feedback', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ route_id: routeId, score: 0 }),
+      });
+      const rated = await other.fetch(rating, env, rateCtx);
+      await waitOnExecutionContext(rateCtx);
+      await waitOnExecutionContext(ctx);
+      expect(rated.status).toBe(201);
+      expect(await rated.json()).toMatchObject({ route_id: routeId, score: 0 });
+    } finally {
+      release();
+      clock.mockRestore();
+    }
+  });
+
   it('looks again for a fresh route another isolate is writing, and once for an old or malformed id', async () => {
     const now = Date.now();
     let lookups = 0;
     const thirdTime = () => Promise.resolve(++lookups >= 3 ? 'row' : undefined);
     expect(await findFreshRoute(newRouteId(now), thirdTime, now)).toBe('row');
     expect(lookups).toBe(3);
-    for (const id of [newRouteId(now - FRESH_ROUTE_MS - 1_000), 'rt_nope', 'route-1']) {
+    for (const id of [newRouteId(now - ROUTE_RECORD_DUE_MS - 1_000), 'rt_nope', 'route-1']) {
       lookups = 0;
       expect(await findFreshRoute(id, () => Promise.resolve(++lookups && undefined), now)).toBeUndefined();
       expect(lookups).toBe(1);
