@@ -50,6 +50,26 @@ export class RouteBudget {
     return p ? callCostUsd(p, { promptTokens: this.promptTokens, completionTokens: this.expectedOutputTokens * this.choices }) : 0;
   }
 
+  /** Expected cost of a call as made: its prompt, and the expected answer (or its max_tokens, when lower) per choice. */
+  expectedCostUsd(expertId: string, messages: readonly ChatMessage[], opts: CallOptions): number {
+    const prices = this.prices.get(expertId);
+    return prices ? callCosts(prices, messages, opts, this.expectedOutputTokens).expected : 0;
+  }
+
+  /**
+   * Runs the strategy's decision. Calls it makes before anything is planned (an LLM skill
+   * extractor) may not eat the room the cheapest answering call needs: past it they are refused
+   * and the strategy does without.
+   */
+  async deciding<T>(experts: readonly { id: string }[], decide: () => Promise<T>): Promise<T> {
+    this.keep = this.cap === undefined ? 0 : Math.min(...experts.map((e) => this.estimate(e.id)));
+    try {
+      return await decide();
+    } finally {
+      this.keep = 0;
+    }
+  }
+
   /** What is neither spent, held by calls in flight, nor kept for the aggregator. */
   private get left(): number {
     return (this.cap ?? Infinity) - this.spent - this.held - this.keep;
@@ -133,14 +153,8 @@ export class RouteBudget {
         release: () => undefined,
       };
     }
-    const promptTokens = messages.reduce((n, m) => n + tokensOf(m.content), 0);
-    const input = callCostUsd(prices, { promptTokens, completionTokens: 0 });
-    const wanted = opts.params?.max_completion_tokens ?? opts.maxTokens;
-    // max_tokens bounds each of the n choices a call returns, and every choice is paid for.
-    const choices = opts.params?.n ?? 1;
-    const output = (tokens: number) => callCostUsd(prices, { promptTokens: 0, completionTokens: tokens * choices });
+    const { input, output, wanted, choices, expected } = callCosts(prices, messages, opts, this.expectedOutputTokens);
     const left = this.left;
-    const expected = input + output(Math.min(wanted ?? Infinity, this.expectedOutputTokens));
     if (expected > left) {
       throw new ExpertCallError(
         expertId,
@@ -170,4 +184,15 @@ export class RouteBudget {
       release,
     };
   }
+}
+
+/** A call's input cost, its output cost for so many tokens a choice, the max_tokens it asks for, and its expected cost. */
+function callCosts(prices: Prices, messages: readonly ChatMessage[], opts: CallOptions, expectedOutputTokens: number) {
+  const promptTokens = messages.reduce((n, m) => n + tokensOf(m.content), 0);
+  const input = callCostUsd(prices, { promptTokens, completionTokens: 0 });
+  const wanted = opts.params?.max_completion_tokens ?? opts.maxTokens;
+  // max_tokens bounds each of the n choices a call returns, and every choice is paid for.
+  const choices = opts.params?.n ?? 1;
+  const output = (tokens: number) => callCostUsd(prices, { promptTokens: 0, completionTokens: tokens * choices });
+  return { input, output, wanted, choices, expected: input + output(Math.min(wanted ?? Infinity, expectedOutputTokens)) };
 }

@@ -93,15 +93,9 @@ export async function startRoute(req: RouteRequest, requested: RoutingPolicy, en
   // A key over its limits pays for no call, the strategy's own included: they wait for its admission.
   let admitted: Promise<void> | undefined;
   const deciding = env.admit ? admittedFirst(caller, () => (admitted ??= env.admit!(0))) : caller;
-  // Calls the strategy makes before anything is planned (an LLM skill extractor) may not eat the
-  // room the cheapest answering call needs: past it they are refused and the strategy does without.
-  budget.keep = policy.max_cost_usd === undefined ? 0 : Math.min(...experts.map((e) => budget.estimate(e.id)));
-  let decided: RoutingDecision;
-  try {
-    decided = await strategy.decide(req, experts, policy, { caller: deciding, ...(callSignal ? { signal: callSignal } : {}) });
-  } finally {
-    budget.keep = 0;
-  }
+  const decided = await budget.deciding(experts, async () =>
+    strategy.decide(req, experts, policy, { caller: deciding, ...(callSignal ? { signal: callSignal } : {}) }),
+  );
   const decision = withPromptPlan(decided, prompted);
   if (!decision.stages[0]?.length) throw new InvalidRequestError(`strategy '${policy.strategy}' chose no expert`, 'no_expert_chosen', 'routing');
 

@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { tokensOf } from '../../router/cost';
+import { extractionMessages } from '../../router/skill/llm-extractor';
 import { call, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
 
 interface Preview {
@@ -9,7 +11,8 @@ interface Preview {
   eligible: string[];
   excluded: { expert: string; reason: string }[];
   ranked: { expert: string; score: number; estimated_cost_usd: number }[];
-  stages: { expert: string; over_budget: boolean }[][];
+  stages: { expert: string; over_budget: boolean; estimated_cost_usd: number }[][];
+  estimated_cost_usd: number;
 }
 
 function preview(json: Record<string, unknown>) {
@@ -68,6 +71,29 @@ describe('POST /admin/api/policies/preview', () => {
     expect(p.strategy).toBe('skill');
     expect(p.stages[0]).toHaveLength(2);
     expect(p.info.extractor).toMatch(/^llm, not called in a preview/);
+    const rows = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+
+  it("counts the LLM skill extractor's calls the route will pay for in the estimate and against the cost cap", async () => {
+    await seedArtifacts();
+    const prices: Record<string, [number, number]> = { 'gemini-1.5-pro-002': [1.25, 5], 'gemini-1.5-flash-002': [0.075, 0.3], 'gemma-7b': [0.2, 0.2] };
+    type Extracting = Preview & { extractor: { expert: string; calls: number; estimated_cost_usd: number }; info: { extractor: string } };
+    const config = { strategy: 'skill', extractor: 'llm', aggregate: 'vote', k: 2 };
+    const p = (await (await preview({ config })).json()) as Extracting;
+    // Three samples of the extraction prompt, each answered in at most 48 tokens, at the extractor's prices.
+    const [input, output] = prices[p.extractor.expert]!;
+    const promptTokens = extractionMessages(RECORDED_PROMPT).reduce((n, m) => n + tokensOf(m.content), 0);
+    const extraction = (3 * (promptTokens * input + 48 * output)) / 1e6;
+    expect(p.extractor).toEqual({ expert: p.extractor.expert, calls: 3, estimated_cost_usd: expect.closeTo(extraction, 12) });
+    expect(p.info.extractor).toMatch(/estimate/);
+    const answering = p.stages[0]!.reduce((sum, c) => sum + c.estimated_cost_usd, 0);
+    expect(p.estimated_cost_usd).toBeCloseTo(answering + extraction, 12);
+
+    // A cap the answering experts fit only without the extraction: the second is skipped.
+    const capped = (await (await preview({ config: { ...config, max_cost_usd: answering + extraction / 2 } })).json()) as Extracting;
+    expect(capped.stages[0]!.map((c) => c.over_budget)).toEqual([false, true]);
+    expect(capped.estimated_cost_usd).toBeLessThanOrEqual(answering + extraction / 2);
     const rows = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
     expect(rows!.n).toBe(0);
   });

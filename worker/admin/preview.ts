@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { estimateCostUsd } from '../../router/cost';
 import { configuredExperts, eligibleExperts, type LeftOut } from '../../router/eligibility';
 import { InvalidRequestError } from '../../router/errors';
-import { planRoute } from '../../router/plan';
+import type { RouteBudget } from '../../router/budget';
+import { Channel } from '../../router/channel';
+import { planRoute, routeBudget } from '../../router/plan';
 import type { RoutingPolicy } from '../../router/policy';
 import { policyForPrompt, withPromptPlan } from '../../router/prompt-policy';
-import type { Candidate, ExpertProfile, RoutingStrategy } from '../../router/types';
+import type { StreamDelta } from '../../router/params';
+import type { Candidate, ExpertCaller, ExpertProfile, RoutingStrategy } from '../../router/types';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
 import { gatewayCaller } from '../gateway/adapters';
@@ -49,6 +52,8 @@ export interface RoutePreview {
   stages: (PreviewCandidate & { over_budget: boolean })[][];
   /** The aggregator's own calls (synthesizer, judge, refinement rounds), when the policy makes any. */
   aggregation: { kind: string; expert: string | null; estimated_cost_usd: number; over_budget: boolean } | null;
+  /** The LLM skill extractor's calls (those the cap lets through), made before the route decides: not made here, counted at their expected cost. */
+  extractor: { expert: string; calls: number; estimated_cost_usd: number } | null;
   /** What the route is expected to cost at most, within the cap: what a key's budget reserves for it. */
   estimated_cost_usd: number;
   info?: Record<string, unknown>;
@@ -87,16 +92,18 @@ export async function previewRoute(
   if (eligible.length === 0)
     throw new InvalidRequestError('no expert is eligible under this policy (all disabled, denied or failing)', 'no_eligible_expert', 'routing');
   const req = { prompt, messages: [{ role: 'user' as const, content: prompt }] };
-  // A preview calls no expert, the LLM skill extractor included: it ranks on the local extractor's
-  // keywords and says so (the route itself asks the extractor, and charges it to max_cost_usd).
+  // A preview calls no expert, the LLM skill extractor included: its calls go through the route's
+  // budget and are answered with no text at the cost the budget expects of them, so the strategy
+  // ranks on its local keywords and the plan counts what the route will pay for them, within the cap.
+  const budget = routeBudget(req, policy, experts);
+  const asked: string[] = [];
+  const caller = budget.caller(unanswered(budget, asked));
+  const decided = await budget.deciding(eligible, async () => strategy.decide(req, eligible, policy, { caller }));
   const llmExtractor = policy.strategy === 'skill' && policy.extractor === 'llm';
-  const decided = await strategy.decide(req, eligible, llmExtractor ? { ...policy, extractor: 'local' } : policy);
-  const decision = withPromptPlan(
-    llmExtractor ? { ...decided, info: { ...decided.info, extractor: 'llm, not called in a preview: ranked on the local keywords' } } : decided,
-    prompted,
-  );
+  const extractorNote = 'llm, not called in a preview: ranked on the local keywords; its calls are counted at their estimate (`extractor`)';
+  const decision = withPromptPlan(llmExtractor ? { ...decided, info: { ...decided.info, extractor: extractorNote } } : decided, prompted);
   // The pipeline's own plan: the same estimates and the same cap rules.
-  const plan = planRoute(req, policy, decision, experts);
+  const plan = planRoute(req, policy, decision, experts, budget.spentUsd);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const view = (c: Candidate, estimatedCostUsd: number): PreviewCandidate => ({
     expert: c.expertId,
@@ -116,9 +123,21 @@ export async function previewRoute(
     ranked: decision.ranked.map((c) => view(c, estimate(c.expertId))),
     stages: plan.stages.map((stage) => stage.map((c) => ({ ...view(c, c.estimatedCostUsd), over_budget: c.overBudget }))),
     aggregation: a ? { kind: a.kind, expert: a.expertId, estimated_cost_usd: a.estimatedCostUsd, over_budget: a.overBudget } : null,
+    extractor: llmExtractor ? { expert: String(decided.info?.extractor_expert), calls: asked.length, estimated_cost_usd: budget.spentUsd } : null,
     estimated_cost_usd: plan.estimatedCostUsd,
     ...(decision.info ? { info: decision.info } : {}),
   };
+}
+
+/** A caller that calls no one: each call is answered with no text, at the cost `budget` expects of it. */
+function unanswered(budget: RouteBudget, asked: string[]): ExpertCaller {
+  const complete: ExpertCaller['complete'] = async (expertId, messages, opts) => {
+    asked.push(expertId);
+    return { expertId, text: '', usage: { promptTokens: 0, completionTokens: 0 }, costUsd: budget.expectedCostUsd(expertId, messages, opts), latencyMs: 0 };
+  };
+  const deltas = new Channel<StreamDelta>();
+  deltas.close();
+  return { complete, stream: (expertId, messages, opts) => ({ deltas, done: complete(expertId, messages, opts) }) };
 }
 
 export const adminPreview = new Hono<AppEnv>();
