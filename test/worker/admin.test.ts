@@ -103,6 +103,29 @@ describe('admin API: policies', () => {
     expect((await call('/admin/api/policies/cheap', { admin: true })).status).toBe(404);
   });
 
+  it('keeps policy names and expert ids apart, since `model` would reach only the policy', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const conflict = async (res: Response) => ({ status: res.status, param: ((await res.json()) as { error?: { param: string } }).error?.param });
+    const config = { strategy: 'all', aggregate: 'first' };
+    // PUT creates a policy as POST does, so it refuses an expert's id as POST does.
+    expect(await conflict(await call('/admin/api/policies/gemini-1.5-pro-002', { method: 'PUT', admin: true, json: { config } }))).toEqual({
+      status: 409,
+      param: 'name',
+    });
+    // An expert may not take a built-in's name, nor a saved policy's.
+    expect(await conflict(await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'auto', provider: 'replay', model: 'auto' } }))).toEqual({
+      status: 409,
+      param: 'id',
+    });
+    expect((await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'cheap', config } })).status).toBe(201);
+    expect(
+      await conflict(await call('/admin/api/experts', { method: 'POST', admin: true, json: { id: 'cheap', provider: 'replay', model: 'cheap' } })),
+    ).toEqual({
+      status: 409,
+      param: 'id',
+    });
+  });
+
   it('rejects a policy config with an unknown field or without a strategy', async () => {
     const r1 = await call('/admin/api/policies', {
       method: 'POST',

@@ -9,6 +9,7 @@ import type { AppEnv, Env } from '../env';
 import { endpointReachProblem } from '../gateway/endpoint-resolver';
 import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
+import { assertExpertIdFree } from './names';
 
 export const EXPERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
@@ -159,6 +160,7 @@ adminExperts.post('/', async (c) => {
   const db = createDb(c.env.DB);
   if (await getExpertRow(db, input.id))
     throw new ConclaveError(`expert '${input.id}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'id');
+  await assertExpertIdFree(db, input.id);
   const row = await insertExpert(db, { id: input.id, provider: input.provider, model: input.model, ...toColumns(input) });
   invalidateRegistry();
   return c.json(expertJson(row), 201);

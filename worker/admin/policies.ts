@@ -2,12 +2,12 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ConclaveError, NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { getExpertRow } from '../db/experts';
 import { deletePolicy, getPolicyRow, listPolicyRows, upsertPolicy, type PolicyRow } from '../db/policies';
 import type { AppEnv } from '../env';
 import { BUILTIN_POLICIES, savedPolicyConfigSchema } from '../gateway/policies';
 import { invalidateRegistry } from '../gateway/registry';
 import { readJson } from '../http/validation';
+import { assertPolicyNameFree } from './names';
 import type { RoutingPolicy } from '../../router/policy';
 
 const POLICY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -46,9 +46,7 @@ adminPolicies.post('/', async (c) => {
   const db = createDb(c.env.DB);
   if (await getPolicyRow(db, input.name))
     throw new ConclaveError(`policy '${input.name}' already exists`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
-  // `model` resolves policies before experts, so a policy must not hide an expert of the same id.
-  if (await getExpertRow(db, input.name))
-    throw new ConclaveError(`'${input.name}' is an expert id; choose another policy name`, 409, 'client', 'invalid_request_error', 'conflict', 'name');
+  await assertPolicyNameFree(db, input.name);
   const row = await upsertPolicy(db, input.name, input.description, input.config);
   invalidateRegistry();
   return c.json(policyJson(row), 201);
@@ -58,7 +56,9 @@ adminPolicies.put('/:name', async (c) => {
   const name = c.req.param('name');
   if (!POLICY_NAME.test(name)) throw new ConclaveError(`policy name '${name}' is invalid`, 400, 'client', 'invalid_request_error', 'invalid_field', 'name');
   const input = await readJson(c, policyBody, 'policy');
-  const row = await upsertPolicy(createDb(c.env.DB), name, input.description, input.config);
+  const db = createDb(c.env.DB);
+  await assertPolicyNameFree(db, name);
+  const row = await upsertPolicy(db, name, input.description, input.config);
   invalidateRegistry();
   return c.json(policyJson(row));
 });
