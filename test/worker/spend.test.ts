@@ -126,5 +126,10 @@ describe('keys show their spend against their budgets', () => {
     expect(one.spend.month_usd).toBe(one.spend.today_usd);
     const list = (await (await call('/admin/api/keys', { admin: true })).json()) as { data: { id: string; spend: { today_usd: number } }[] };
     expect(list.data.find((k) => k.id === created.id)!.spend.today_usd).toBe(one.spend.today_usd);
+    // Changing or revoking a key answers with the key as GET shows it, its spend included.
+    const spendOf = async (res: Response) => ((await res.json()) as { spend: { today_usd: number; month_usd: number } }).spend;
+    const patched = await call(`/admin/api/keys/${created.id}`, { method: 'PATCH', admin: true, json: { daily_budget_usd: 2 } });
+    expect(await spendOf(patched)).toEqual(one.spend);
+    expect(await spendOf(await call(`/admin/api/keys/${created.id}`, { method: 'DELETE', admin: true }))).toEqual(one.spend);
   });
 });

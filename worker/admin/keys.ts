@@ -66,6 +66,11 @@ adminKeys.get('/:id', async (c) => {
   return c.json(keyJson(row, spent.get(id)));
 });
 
+/** A changed key as GET shows it: what it has spent is unchanged by the change. */
+async function withSpend(d1: D1Database, row: ApiKeyRow) {
+  return keyJson(row, (await keySpendNow(d1, new Date(), row.id)).get(row.id));
+}
+
 /** The key itself is in this response only; D1 keeps its SHA-256. */
 adminKeys.post('/', async (c) => {
   const input = await readJson(c, keyCreate, 'key');
@@ -85,7 +90,7 @@ adminKeys.patch('/:id', async (c) => {
   const row = await updateKey(createDb(c.env.DB), c.req.param('id'), columns(input));
   invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));
-  return c.json(keyJson(row));
+  return c.json(await withSpend(c.env.DB, row));
 });
 
 /** Revokes (the row stays so history keeps naming the key). */
@@ -93,7 +98,7 @@ adminKeys.delete('/:id', async (c) => {
   const row = await updateKey(createDb(c.env.DB), c.req.param('id'), { revokedAt: Date.now() });
   invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));
-  return c.json(keyJson(row));
+  return c.json(await withSpend(c.env.DB, row));
 });
 
 function base64url(bytes: Uint8Array): string {
