@@ -2,7 +2,7 @@ import { InferenceClient, InferenceClientInputError, InferenceClientProviderApiE
 import { callCostUsd } from '../router/cost';
 import { ExpertCallError } from '../router/errors';
 import type { CallOptions, ChatMessage, ExpertProfile } from '../router/types';
-import { isRetryableStatus, parseRetryAfter } from './http';
+import { isRetryableStatus, parseRetryAfter, providerErrorMessage } from './http';
 import { usageOf } from './openai';
 import { choiceOf, StreamAccumulator, wireMessages, wireParams, type WireChunk } from './openai-wire';
 import { apiKeyOf } from './secrets';
@@ -92,7 +92,9 @@ function toExpertError(expertId: string, e: unknown, signal: AbortSignal | undef
   if (signal?.aborted) return abortedCallError(expertId, signal);
   if (e instanceof InferenceClientProviderApiError) {
     const status = e.httpResponse.status;
-    return new ExpertCallError(expertId, `HTTP ${status}: ${e.message}`, {
+    // The client reads only a flat `error` / `message`: OpenAI-shaped servers (TGI, vLLM) nest theirs.
+    const message = providerErrorMessage(e.httpResponse.body) ?? e.message;
+    return new ExpertCallError(expertId, `HTTP ${status}: ${message}`, {
       upstreamStatus: status,
       retryable: isRetryableStatus(status),
       retryAfterMs: parseRetryAfter(retryAfter),

@@ -50,13 +50,20 @@ export async function postJson(
 /** The provider's own error message when its body has one (OpenAI and Anthropic both nest it in `error`). */
 function errorMessageOf(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
-    if (typeof message === 'string') return message;
+    const message = providerErrorMessage(JSON.parse(text));
+    if (message !== null) return message;
   } catch {
     // not JSON: the text itself
   }
   return text.slice(0, 500) || 'no body';
+}
+
+/** The message of a parsed error body: `{"error": "…"}`, `{"error": {"message": "…"}}` or `{"message": "…"}`. */
+export function providerErrorMessage(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const { error, message } = body as { error?: { message?: unknown } | string | null; message?: unknown };
+  const found = typeof error === 'string' ? error : (error?.message ?? message);
+  return typeof found === 'string' ? found : null;
 }
 
 /** Reads a JSON body; a malformed one is the expert's protocol failure. */

@@ -237,3 +237,14 @@ describe('the registry’s capability flags', () => {
     expect(((await embedding.json()) as Completion).error!.message).toMatch(/serves no embeddings/);
   });
 });
+
+describe('an expert’s own error message', () => {
+  it('reaches the client from an hf endpoint that answers in OpenAI’s error shape, as from an openai one', async () => {
+    // A TGI or vLLM server (the GPU service too) nests its message in `error`; the HF client reads only flat ones.
+    for (const provider of ['openai', 'hf']) {
+      await addExpert({ id: `strict-${provider}`, provider, model: 'status-400', endpoint_url: inject('peerUrl') });
+      const body = (await (await chat({ model: `strict-${provider}`, messages: user('hi') })).json()) as { error: { message: string } };
+      expect(body.error.message).toContain('HTTP 400: injected 400');
+    }
+  });
+});
