@@ -98,4 +98,34 @@ describe('request input errors', () => {
     // With stream: true, and null without it, it is fine.
     expect((await chat({ model: 'gemini-1.5-pro-002', stream_options: null })).status).toBe(200);
   });
+
+  it('a missing field is called missing, with the unknown field sent in its place named too', async () => {
+    const v1 = (path: string, json: unknown) => call(path, { method: 'POST', json });
+    const admin = (path: string, json: unknown) => call(path, { method: 'POST', json, admin: true });
+    const cases: [Promise<Response>, string, string][] = [
+      [
+        v1('/v1/chat/completions', { modle: 'auto', messages: [{ role: 'user', content: 'hi' }] }),
+        'model',
+        "body.model: missing; unknown field(s) 'modle' sent",
+      ],
+      [v1('/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', text: 'hi' }] }), 'messages.0.content', "missing; unknown field(s) 'text' sent"],
+      [v1('/v1/feedback', { route_id: 'rt_x', rating: 1 }), 'score', "feedback.score: missing; unknown field(s) 'rating' sent"],
+      [v1('/v1/embeddings', { model: 'e', inputs: 'hi' }), 'input', "body.input: missing; unknown field(s) 'inputs' sent"],
+      [
+        admin('/admin/api/policies', { name: 'p', routing: { strategy: 'all', aggregate: 'first' } }),
+        'config',
+        "policy.config: missing; unknown field(s) 'routing' sent",
+      ],
+      [admin('/admin/api/policies', { name: 'p', config: { strategy: 'all' } }), 'config.aggregate', 'policy.config.aggregate: missing'],
+      [admin('/admin/api/keys', {}), 'name', 'key.name: missing'],
+    ];
+    for (const [res, param, message] of cases) {
+      const error = await errorOf(await res);
+      expect(error.param).toBe(param);
+      expect(error.message).toContain(message);
+    }
+    // A value of the wrong type says which types would do, a union's too.
+    const wrong = await errorOf(await v1('/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 5 }] }));
+    expect(wrong).toMatchObject({ param: 'messages.0.content', message: 'body.messages.0.content: Invalid input: expected string or array' });
+  });
 });

@@ -29,11 +29,38 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, what 
 export function parseWith<T extends z.ZodType>(schema: T, raw: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issues = parsed.error.issues;
+  const issue = issues[0]!;
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const path = [...issue.path, ...(keys.length === 1 ? keys : [])].map(String).join('.');
-  const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+  const message = issue.code === 'unrecognized_keys' ? unknownFields(keys) : (missingMessage(issues, issue, raw) ?? typesMessage(issue));
   throw new InvalidRequestError(`${what}${path ? `.${path}` : ''}: ${message}`, 'invalid_field', path || null);
+}
+
+function unknownFields(keys: readonly string[]): string {
+  return `unknown field(s) ${keys.map((k) => `'${k}'`).join(', ')}`;
+}
+
+/**
+ * A required field left out, which zod words as "expected string, received undefined" or "expected
+ * nonoptional": said plainly, with the unknown fields beside it, the likely misspelling of it.
+ */
+function missingMessage(issues: readonly z.core.$ZodIssue[], issue: z.core.$ZodIssue, raw: unknown): string | null {
+  if ((issue.code !== 'invalid_type' && issue.code !== 'invalid_union') || issue.path.length === 0) return null;
+  const parent = issue.path.slice(0, -1);
+  let object = raw;
+  for (const key of parent) object = (object as Record<PropertyKey, unknown> | null | undefined)?.[key];
+  if (typeof object !== 'object' || object === null || Object.hasOwn(object, issue.path.at(-1)!)) return null;
+  const beside = issues.find((i) => i.code === 'unrecognized_keys' && i.path.length === parent.length && i.path.every((k, n) => k === parent[n]));
+  return beside?.code === 'unrecognized_keys' ? `missing; ${unknownFields(beside.keys)} sent` : 'missing';
+}
+
+/** A union of plain types says which would do, where zod says only "Invalid input". */
+function typesMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_union') return issue.message;
+  const expected = issue.errors.map((branch) => (branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0].expected : null));
+  if (expected.length === 0 || expected.includes(null)) return issue.message;
+  return `${issue.message}: expected ${[...new Set(expected)].join(' or ')}`;
 }
 
 /**
