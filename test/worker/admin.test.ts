@@ -126,6 +126,16 @@ describe('admin API: policies', () => {
     });
   });
 
+  it('a built-in policy cannot be deleted, only a saved one that replaces it', async () => {
+    const refused = await call('/admin/api/policies/economy', { method: 'DELETE', admin: true });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/built-in policy 'economy' cannot be deleted/);
+    const config = { strategy: 'all', k: 1, aggregate: 'first' };
+    expect((await call('/admin/api/policies/economy', { method: 'PUT', admin: true, json: { config } })).status).toBe(200);
+    expect((await call('/admin/api/policies/economy', { method: 'DELETE', admin: true })).status).toBe(204);
+    expect(await (await call('/admin/api/policies/economy', { admin: true })).json()).toMatchObject({ builtin: true });
+  });
+
   it('rejects a policy config with an unknown field or without a strategy', async () => {
     const r1 = await call('/admin/api/policies', {
       method: 'POST',

@@ -64,7 +64,20 @@ adminPolicies.put('/:name', async (c) => {
 });
 
 adminPolicies.delete('/:name', async (c) => {
-  if (!(await deletePolicy(createDb(c.env.DB), c.req.param('name')))) throw new NotFoundError('policy', c.req.param('name'));
+  const name = c.req.param('name');
+  if (!(await deletePolicy(createDb(c.env.DB), name))) {
+    // GET shows a built-in, so "not found" would be false: say what can be done instead.
+    if (BUILTIN_POLICIES.has(name))
+      throw new ConclaveError(
+        `built-in policy '${name}' cannot be deleted: a policy saved under its name (PUT) replaces it, and deleting that brings the built-in back`,
+        409,
+        'client',
+        'invalid_request_error',
+        'conflict',
+        'name',
+      );
+    throw new NotFoundError('policy', name);
+  }
   invalidateRegistry();
   return c.body(null, 204);
 });
