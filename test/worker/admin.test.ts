@@ -10,6 +10,21 @@ describe('admin API: experts', () => {
     expect((await call('/admin/api/experts', { admin: true })).status).toBe(200);
   });
 
+  it('says so when a key of the other kind is sent: API keys open /v1, the admin token the admin API', async () => {
+    const messageOf = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+    const created = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'k' } })).json()) as { key: string };
+    for (const key of ['test-dev-key', created.key]) {
+      const res = await call('/admin/api/experts', { key });
+      expect(res.status).toBe(401);
+      expect(await messageOf(res)).toMatch(/API key.*\/v1.*ADMIN_TOKEN/);
+    }
+    expect(await messageOf(await call('/admin/api/experts', { key: 'wrong' }))).toBe('invalid admin token');
+    const v1 = await call('/v1/models', { key: 'test-admin-token' });
+    expect(v1.status).toBe(401);
+    expect(await messageOf(v1)).toMatch(/ADMIN_TOKEN.*API key/);
+    expect(await messageOf(await call('/v1/models', { key: 'wrong' }))).toBe('invalid API key');
+  });
+
   it('creates, reads, updates, disables and deletes an expert', async () => {
     const created = await call('/admin/api/experts', {
       method: 'POST',

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import { API_KEY_PREFIX, getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
 import { invalidateKeys } from '../gateway/key-cache';
 import { keySpendNow, type KeySpend } from '../db/spend';
 import type { AppEnv } from '../env';
@@ -74,7 +74,7 @@ async function withSpend(d1: D1Database, row: ApiKeyRow) {
 /** The key itself is in this response only; D1 keeps its SHA-256. */
 adminKeys.post('/', async (c) => {
   const input = await readJson(c, keyCreate, 'key');
-  const secret = `sk-cv-${base64url(crypto.getRandomValues(new Uint8Array(24)))}`;
+  const secret = `${API_KEY_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(24)))}`;
   const row = await insertKey(createDb(c.env.DB), {
     id: `key_${base64url(crypto.getRandomValues(new Uint8Array(9)))}`,
     name: input.name,

@@ -5,6 +5,9 @@ import { sha256Hex } from '../../router/hex';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+/** How every key made by the admin API begins (shown in full once, stored as its SHA-256). */
+export const API_KEY_PREFIX = 'sk-cv-';
+
 /** Keys are stored only as SHA-256 hex digests. */
 export async function hashKey(key: string): Promise<string> {
   return sha256Hex(key);

@@ -3,7 +3,7 @@ import { AuthError } from '../../router/errors';
 import { RecentMap } from '../../router/recent';
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
-import { hashKey } from '../db/keys';
+import { API_KEY_PREFIX, hashKey } from '../db/keys';
 import { activeKey } from '../gateway/key-cache';
 
 /** Constant-time string comparison over SHA-256 digests, so length does not leak either. */
@@ -56,7 +56,13 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
   }
   const row = await activeKey(createDb(c.env.DB), hash, cacheTtlMs(c.env), (p) => c.executionCtx.waitUntil(p));
-  if (!row) throw new AuthError('invalid API key');
+  if (!row) {
+    if (c.env.ADMIN_TOKEN && (await safeEqual(key, c.env.ADMIN_TOKEN)))
+      throw new AuthError(
+        'invalid API key: this is the ADMIN_TOKEN, which opens the admin API only; /v1 takes an API key (DEV_API_KEY, or one from POST /admin/api/keys)',
+      );
+    throw new AuthError('invalid API key');
+  }
   c.set('apiKeyId', row.id);
   c.set('apiKey', row);
   return next();
@@ -66,6 +72,9 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearer(c.req.header('authorization'));
   if (!token) throw new AuthError('missing admin token: send Authorization: Bearer <ADMIN_TOKEN>');
-  if (!c.env.ADMIN_TOKEN || !(await safeEqual(token, c.env.ADMIN_TOKEN))) throw new AuthError('invalid admin token');
+  if (!c.env.ADMIN_TOKEN || !(await safeEqual(token, c.env.ADMIN_TOKEN))) {
+    const apiKey = token.startsWith(API_KEY_PREFIX) || (!!c.env.DEV_API_KEY && (await safeEqual(token, c.env.DEV_API_KEY)));
+    throw new AuthError(apiKey ? 'invalid admin token: this is an API key, which opens /v1 only; the admin API takes ADMIN_TOKEN' : 'invalid admin token');
+  }
   return next();
 };
