@@ -156,4 +156,14 @@ describe('POST /v1/feedback', () => {
     const n = await env.DB.prepare('select count(*) as n from feedback').first<{ n: number }>();
     expect(n!.n).toBe(0);
   });
+
+  it('given the answer’s id, the one an OpenAI client shows, says where the route id is', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const answer = (await (await chat({ model: 'gemini-1.5-pro-002' })).json()) as { id: string };
+    const res = await call('/v1/feedback', { method: 'POST', json: { route_id: answer.id, score: 1 } });
+    expect(res.status).toBe(404);
+    const error = ((await res.json()) as { error: { message: string; param: string } }).error;
+    expect(error.param).toBe('route_id');
+    expect(error.message).toContain(`use '${answer.id.slice('chatcmpl-'.length)}'`);
+  });
 });

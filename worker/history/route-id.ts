@@ -12,3 +12,11 @@ export function routeIdTime(id: string): number | null {
   const t = Number.parseInt(m[1]!, 36);
   return Number.isSafeInteger(t) ? t : null;
 }
+
+/** What an answer's `id` puts before its route id, as OpenAI's ids begin. */
+export const ANSWER_ID_PREFIX = 'chatcmpl-';
+
+/** The chat completion `id` of a route's answer. */
+export function answerId(routeId: string): string {
+  return `${ANSWER_ID_PREFIX}${routeId}`;
+}

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env';
 import { openAiUsage } from '../gateway/completion';
 import type { ChatRequest } from '../gateway/openai-schema';
 import type { CachedAnswer } from '../gateway/response-cache';
+import { answerId } from '../history/route-id';
 import type { RouteRecorder } from '../http/route-recorder';
 import { sseData, sseText } from '../http/sse';
 
@@ -23,7 +24,7 @@ export function answerFromCache(c: Context<AppEnv>, route: RouteRecorder, body: 
     overBudget: [],
   };
   c.header('x-conclave-cache', 'hit');
-  const base = { id: `chatcmpl-${route.id}`, created: Math.floor(route.createdAt / 1000), model: hit.model };
+  const base = { id: answerId(route.id), created: Math.floor(route.createdAt / 1000), model: hit.model };
   const usage = openAiUsage({ promptTokens: 0, completionTokens: 0 });
   if (!body.stream) {
     const routing = route.finish(outcome, null, null);

@@ -14,6 +14,7 @@ import { loadRegistry } from '../gateway/registry';
 import { ResponseCache, type CachedAnswer } from '../gateway/response-cache';
 import { routerState } from '../gateway/router-state';
 import { totalUsage } from '../gateway/routing-summary';
+import { answerId } from '../history/route-id';
 import { requireApiKey } from '../http/auth';
 import { errorBody } from '../http/errors';
 import { clientClosedError, recordRoute, type RouteRecorder } from '../http/route-recorder';
@@ -91,7 +92,7 @@ chatRoutes.post('/v1/chat/completions', requireApiKey, recordRoute, async (c) =>
   remember({ route_id: route.id, model, choices });
   return c.json(
     {
-      id: `chatcmpl-${route.id}`,
+      id: answerId(route.id),
       object: 'chat.completion',
       created: Math.floor(route.createdAt / 1000),
       model,
@@ -125,7 +126,7 @@ function streamAnswer(
   const opening = async (): Promise<{ head: ChunkHead; role: unknown[] }> => {
     if (head) return { head, role: [] };
     const model = caller.streamedBy ?? answeringCall(await run.result, caller.records)?.expertId ?? body.model;
-    head = { id: `chatcmpl-${route.id}`, object: 'chat.completion.chunk', created: Math.floor(route.createdAt / 1000), model };
+    head = { id: answerId(route.id), object: 'chat.completion.chunk', created: Math.floor(route.createdAt / 1000), model };
     return { head, role: [{ ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }] };
   };
   async function* events(): AsyncGenerator<string, void> {

@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { NotFoundError, PermissionError } from '../../router/errors';
+import { InvalidRequestError, NotFoundError, PermissionError } from '../../router/errors';
 import { createDb } from '../db/client';
 import { rateRoute } from '../db/feedback';
 import { routes } from '../db/schema';
 import { banditIntervalMs, type AppEnv } from '../env';
 import { findFreshRoute } from '../history/fresh-route';
+import { ANSWER_ID_PREFIX } from '../history/route-id';
 import { requireApiKey } from '../http/auth';
 import { readJson } from '../http/validation';
 import { learnBanditAfterFeedback } from '../learning/learn';
@@ -34,7 +35,17 @@ feedbackRoutes.post('/v1/feedback', requireApiKey, async (c) => {
     const [row] = await db.select({ id: routes.id, apiKeyId: routes.apiKeyId }).from(routes).where(eq(routes.id, input.route_id)).limit(1);
     return row;
   });
-  if (!route) throw new NotFoundError('route', input.route_id);
+  if (!route) {
+    // An OpenAI client shows the answer's `id`, which is the route id behind `chatcmpl-`.
+    if (input.route_id.startsWith(ANSWER_ID_PREFIX))
+      throw new InvalidRequestError(
+        `route '${input.route_id}' not found: that is the answer's id; route_id is its routing.route_id (or x-route-id header): use '${input.route_id.slice(ANSWER_ID_PREFIX.length)}'`,
+        'not_found',
+        'route_id',
+        404,
+      );
+    throw new NotFoundError('route', input.route_id);
+  }
   const keyId = c.get('apiKeyId');
   // A client key may only rate its own routes; the dev key (null) is the local operator.
   if (keyId !== null && route.apiKeyId !== keyId) throw new PermissionError(`route '${input.route_id}' was not made with this key`, 'route_id');
