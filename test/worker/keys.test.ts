@@ -27,8 +27,12 @@ describe('API keys', () => {
     const route = await env.DB.prepare('select api_key_id from routes').first<{ api_key_id: string }>();
     expect(route!.api_key_id).toBe(id);
 
-    await call(`/admin/api/keys/${id}`, { method: 'DELETE', admin: true });
+    const revoked = (await (await call(`/admin/api/keys/${id}`, { method: 'DELETE', admin: true })).json()) as { revoked_at: string };
     expect((await chat({ model: 'gemini-1.5-pro-002' }, { key })).status).toBe(401);
+    // Revoking again keeps the time it was revoked.
+    await new Promise((r) => setTimeout(r, 5));
+    const again = (await (await call(`/admin/api/keys/${id}`, { method: 'DELETE', admin: true })).json()) as { revoked_at: string };
+    expect(again.revoked_at).toBe(revoked.revoked_at);
   });
 
   it('enforce requests per minute with a 429 and Retry-After, before any expert is called', async () => {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../router/errors';
 import { createDb } from '../db/client';
-import { API_KEY_PREFIX, getKey, hashKey, insertKey, listKeys, updateKey, type ApiKeyRow } from '../db/keys';
+import { API_KEY_PREFIX, getKey, hashKey, insertKey, listKeys, revokeKey, updateKey, type ApiKeyRow } from '../db/keys';
 import { invalidateKeys } from '../gateway/key-cache';
 import { keySpendNow, type KeySpend } from '../db/spend';
 import type { AppEnv } from '../env';
@@ -95,7 +95,7 @@ adminKeys.patch('/:id', async (c) => {
 
 /** Revokes (the row stays so history keeps naming the key). */
 adminKeys.delete('/:id', async (c) => {
-  const row = await updateKey(createDb(c.env.DB), c.req.param('id'), { revokedAt: Date.now() });
+  const row = await revokeKey(createDb(c.env.DB), c.req.param('id'), Date.now());
   invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));
   return c.json(await withSpend(c.env.DB, row));

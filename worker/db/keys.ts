@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { apiKeys } from './schema';
 import { sha256Hex } from '../../router/hex';
@@ -40,5 +40,15 @@ export async function updateKey(db: Db, id: string, patch: Partial<typeof apiKey
   // An UPDATE with no SET columns is not SQL: an empty patch changes nothing.
   if (Object.keys(patch).length === 0) return getKey(db, id);
   const [row] = await db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning();
+  return row ?? null;
+}
+
+/** Revokes a key; one revoked already keeps the time it was revoked. */
+export async function revokeKey(db: Db, id: string, at: number): Promise<ApiKeyRow | null> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${at})` })
+    .where(eq(apiKeys.id, id))
+    .returning();
   return row ?? null;
 }
