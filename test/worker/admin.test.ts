@@ -25,6 +25,14 @@ describe('admin API: experts', () => {
     expect(await messageOf(await call('/v1/models', { key: 'wrong' }))).toBe('invalid API key');
   });
 
+  it('a key sent without "Bearer " is told the form, not that it is missing', async () => {
+    const send = (path: string, authorization: string) => call(path, { key: null, headers: { authorization } });
+    const messageOf = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+    expect(await messageOf(await send('/v1/models', 'test-dev-key'))).toMatch(/^the Authorization header must read 'Bearer <key>'/);
+    expect(await messageOf(await send('/admin/api/experts', 'test-admin-token'))).toMatch(/^the Authorization header must read 'Bearer <ADMIN_TOKEN>'/);
+    expect(await messageOf(await send('/v1/models', 'Bearer '))).toMatch(/^missing API key/);
+  });
+
   it('creates, reads, updates, disables and deletes an expert', async () => {
     const created = await call('/admin/api/experts', {
       method: 'POST',
