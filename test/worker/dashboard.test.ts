@@ -370,6 +370,48 @@ describe('dashboard policies', () => {
     expect(await preview.text()).toContain('No routing: strategy &#39;fixed&#39; needs routing.experts');
   });
 
+  it("shows the route's estimated cost and the LLM skill extractor's calls the route pays for", async () => {
+    await seedArtifacts();
+    await replayExpert('gemini-1.5-pro-002');
+    await replayExpert('gemini-1.5-flash-002', { input_price_per_mtok: 0.075, output_price_per_mtok: 0.3 });
+    await replayExpert('gemma-7b', { input_price_per_mtok: 0.2, output_price_per_mtok: 0.2 });
+    const { RECORDED_PROMPT } = await import('./helpers');
+    const { usd } = await import('../../worker/dashboard/format');
+    const s = await session();
+    const html = async (config: Record<string, unknown>) => {
+      const fields = { ...base, strategy: 'skill', extractor: 'llm', aggregate: 'synthesize', prompt: RECORDED_PROMPT, ...config };
+      const res = await post('/admin/policies/preview', s, fields);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    // The admin API's preview of the same policy: the page shows its figures.
+    const api = async (config: Record<string, unknown>) => {
+      const json = { prompt: RECORDED_PROMPT, config: { strategy: 'skill', extractor: 'llm', aggregate: 'synthesize', k: 2, ...config } };
+      const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json });
+      return (await res.json()) as {
+        estimated_cost_usd: number;
+        ranked: { estimated_cost_usd: number }[];
+        aggregation: { estimated_cost_usd: number };
+        extractor: { expert: string; estimated_cost_usd: number };
+      };
+    };
+    const p = await api({});
+    expect(p.extractor.estimated_cost_usd).toBeGreaterThan(0);
+    const page = await html({});
+    expect(page).toContain(
+      `Estimated cost: <strong>${usd(p.estimated_cost_usd)}</strong> at most, within the cost cap (what a key&#39;s budget reserves for the route); the synthesize aggregation&#39;s own calls ≈ ${usd(p.aggregation.estimated_cost_usd)}; the skill extractor&#39;s ≈ ${usd(p.extractor.estimated_cost_usd)}.`,
+    );
+    expect(page).toContain(
+      `Skill extractor <strong>${p.extractor.expert}</strong>: the route asks it for the prompt&#39;s keywords (3 calls) before it chooses.`,
+    );
+    // A cap with no room for the extraction beside the cheapest answer: the route does without it.
+    const cap = Math.min(...p.ranked.map((c) => c.estimated_cost_usd)) * 1.01;
+    const tight = await api({ max_cost_usd: cap });
+    expect(tight.extractor.estimated_cost_usd).toBe(0);
+    expect(await html({ max_cost_usd: String(cap) })).toContain('the cost cap leaves no room for its calls: the route ranks on the local keywords');
+    expect((await call('/admin/api/routes', { admin: true }).then((r) => r.json())) as { data: unknown[] }).toEqual({ data: [], next_cursor: null });
+  });
+
   it('edits and previews a built-in policy (auto) and keeps every knob it had', async () => {
     await seedArtifacts();
     await seedReplayExperts();

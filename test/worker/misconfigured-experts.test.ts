@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, inject, it } from 'vitest';
-import { session } from './dashboard-session';
+import { post, session } from './dashboard-session';
 import { addExpert, call, chat, seedArtifacts, seedReplayExperts } from './helpers';
 
 // An expert whose key is not set (a secret forgotten, or removed on rotation) fails every call
@@ -72,6 +72,11 @@ describe('an expert that cannot be called as configured', () => {
     const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: 'What is 2 + 2?', policy: 'economy' } });
     const p = (await res.json()) as { excluded: { expert: string; reason: string }[] };
     expect(p.excluded).toContainEqual({ expert: NOKEY, reason: "not callable: secret 'EXPERT_NOT_SET_KEY' named by the expert is not set" });
+    const fields = { editing: 'economy', name: 'economy', description: '', strategy: 'cascade', aggregate: 'first', prompt: 'What is 2 + 2?' };
+    const page = await (await post('/admin/policies/preview', await session(), fields)).text();
+    expect(page).toContain(
+      `<span class="pill off">not callable</span> ${NOKEY}: secret &#39;EXPERT_NOT_SET_KEY&#39; named by the expert is not set. Routing leaves it out unless a request names it.`,
+    );
   });
 
   it('expert health and the dashboard show it to the operator', async () => {

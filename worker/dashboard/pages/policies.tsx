@@ -3,7 +3,7 @@ import type { RoutePreview } from '../../admin/preview';
 import { savedPolicyConfigSchema } from '../../gateway/policies';
 import { seg, type ApiResult } from '../api-client';
 import { apiFieldErrors, fieldErrors, readForm, textOf, type FieldErrors, type FormValues } from '../forms';
-import { score, scoreParts, usd } from '../format';
+import { counted, score, scoreParts, usd } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { Checks, Csrf, Field, FormErrors, Options, PostButton, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
@@ -230,11 +230,45 @@ function PreviewResult(props: { p: RoutePreview }) {
           );
         })}
       </DataTable>
-      {[...excluded].map(([reason, xs]) => (
+      <PreviewCost p={p} />
+      {[...excluded].map(([reason, xs]) =>
+        reason.startsWith(NOT_CALLABLE) ? (
+          <p class="muted">
+            <span class="pill off">not callable</span> {xs.join(', ')}: {reason.slice(NOT_CALLABLE.length)}. Routing leaves it out unless a request names it.
+          </p>
+        ) : (
+          <p class="muted">
+            Not eligible ({reason}): {xs.join(', ')}.
+          </p>
+        ),
+      )}
+    </>
+  );
+}
+
+/** How the preview names an expert whose key is not set (or that may not reach its endpoint). */
+const NOT_CALLABLE = 'not callable: ';
+
+/** What the route is expected to cost, and the calls it pays for beside the answers: the aggregator's and the LLM skill extractor's. */
+function PreviewCost(props: { p: RoutePreview }) {
+  const { aggregation: a, extractor: x } = props.p;
+  return (
+    <>
+      <p>
+        Estimated cost: <strong>{usd(props.p.estimated_cost_usd)}</strong> at most, within the cost cap (what a key's budget reserves for the route)
+        {a
+          ? `; the ${a.kind} aggregation's own calls ${a.over_budget ? 'do not fit the cost cap: skipped, the answers are voted on' : `≈ ${usd(a.estimated_cost_usd)}`}`
+          : ''}
+        {x ? `; the skill extractor's ≈ ${usd(x.estimated_cost_usd)}` : ''}.
+      </p>
+      {x ? (
         <p class="muted">
-          Not eligible ({reason}): {xs.join(', ')}.
+          Skill extractor <strong>{x.expert}</strong>:{' '}
+          {x.calls
+            ? `the route asks it for the prompt's keywords (${counted(x.calls, 'call')}) before it chooses. A preview does not call it: the ranking above reads the local keywords.`
+            : 'the cost cap leaves no room for its calls: the route ranks on the local keywords, as above.'}
         </p>
-      ))}
+      ) : null}
     </>
   );
 }
