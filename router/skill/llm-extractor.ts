@@ -22,6 +22,8 @@ export interface ExtractedSkills {
   keywords: number[];
   /** What the expert said, after voting, before mapping. */
   named: string[];
+  /** What its answered calls cost: paid from the route's max_cost_usd before any expert is chosen. */
+  costUsd: number;
 }
 
 export function extractionMessages(prompt: string): ChatMessage[] {
@@ -65,7 +67,8 @@ export class LlmSkillExtractor {
     if (replies.every((r) => r.status === 'rejected')) throw (replies[0] as PromiseRejectedResult).reason;
     const named = [...votes].filter(([, n]) => n >= this.opts.minVotes).map(([kw]) => kw);
     const keywords = [...new Set(named.map((kw) => this.nearest(kw)).filter((k): k is number => k !== null))];
-    return { keywords, named };
+    const costUsd = replies.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.costUsd : 0), 0);
+    return { keywords, named, costUsd };
   }
 
   /** The lexicon keyword closest to a new one, or null when none is close enough. */

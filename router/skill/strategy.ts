@@ -1,6 +1,6 @@
 import type { ArtifactSet } from '../artifacts';
 import { estimateCostUsd, tokensOf } from '../cost';
-import { InvalidRequestError } from '../errors';
+import { errorMessage, InvalidRequestError } from '../errors';
 import { FEATURES_ARTIFACT, type Featurizer } from '../features/featurizer';
 import { notTrained, round } from '../learned/strategy';
 import { loadFeaturizer, parseArtifact, versionsOf } from '../learned/models';
@@ -47,7 +47,10 @@ export function createSkillStrategy(artifacts: ArtifactSet, options: SkillStrate
     name: 'skill',
     async decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy, context?: DecideContext): Promise<RoutingDecision> {
       if (!models) throw notTrained('skill');
-      const { keywords, info } = await querySkills(models, req.prompt, experts, policy, { ...options, ...(context?.caller ? { caller: context.caller } : {}) });
+      const { keywords, info, spentUsd } = await querySkills(models, req.prompt, experts, policy, {
+        ...options,
+        ...(context?.caller ? { caller: context.caller } : {}),
+      });
       const suitability = experts.map((e) => models.profiles.suitability(e.id, keywords));
       // s can be negative (more wrong than right on these skills); shifting it above zero keeps the
       // product with g_m monotone in both, so a globally strong expert is never penalised for it.
@@ -64,7 +67,10 @@ export function createSkillStrategy(artifacts: ArtifactSet, options: SkillStrate
         }),
         costs,
       );
-      const stages = [chooseExperts(ranked, experts, policy, req.prompt, DEFAULT_SKILL_K)];
+      // The extractor's calls were paid from the same cap: recruiting within all of it could choose
+      // experts the route then cannot afford, when a cheaper one still fits.
+      const cap = policy.max_cost_usd === undefined ? policy : { ...policy, max_cost_usd: policy.max_cost_usd - spentUsd };
+      const stages = [chooseExperts(ranked, experts, cap, req.prompt, DEFAULT_SKILL_K)];
       return { strategy: 'skill', ranked, stages, info: { ...info, skills: keywords.map((k) => models.lexicon.keywords[k]!), artifacts: models.versions } };
     },
   };
@@ -76,19 +82,20 @@ async function querySkills(
   experts: readonly ExpertProfile[],
   policy: RoutingPolicy,
   options: SkillStrategyOptions,
-): Promise<{ keywords: number[]; info: Record<string, unknown> }> {
+): Promise<{ keywords: number[]; info: Record<string, unknown>; spentUsd: number }> {
   const local = () => localKeywords(models.featurizer.features(prompt).sparse, models.lexicon);
-  if ((policy.extractor ?? 'local') === 'local') return { keywords: local(), info: { extractor: 'local' } };
+  if ((policy.extractor ?? 'local') === 'local') return { keywords: local(), info: { extractor: 'local' }, spentUsd: 0 };
   if (!options.caller)
     throw new InvalidRequestError("extractor 'llm' needs a live expert caller, and none came with this request", 'extractor_unavailable', 'routing.extractor');
   const expertId = options.extractorExpertId ?? defaultExtractor(models.profiles, experts);
   try {
-    const { keywords, named } = await models.llm.extract(options.caller, expertId, prompt);
+    const { keywords, named, costUsd } = await models.llm.extract(options.caller, expertId, prompt);
     // No keyword survived the vote or the mapping: the local extractor still says something useful.
-    if (keywords.length === 0) return { keywords: local(), info: { extractor: 'llm→local', extractor_expert: expertId, named } };
-    return { keywords, info: { extractor: 'llm', extractor_expert: expertId, named } };
+    if (keywords.length === 0) return { keywords: local(), info: { extractor: 'llm→local', extractor_expert: expertId, named }, spentUsd: costUsd };
+    return { keywords, info: { extractor: 'llm', extractor_expert: expertId, named }, spentUsd: costUsd };
   } catch (e) {
-    return { keywords: local(), info: { extractor: 'llm-failed→local', extractor_expert: expertId, error: e instanceof Error ? e.message : String(e) } };
+    // Refused or failed calls are not paid for: the cap is whole for the experts.
+    return { keywords: local(), info: { extractor: 'llm-failed→local', extractor_expert: expertId, error: errorMessage(e) }, spentUsd: 0 };
   }
 }
 

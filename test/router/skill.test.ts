@@ -1,12 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactSet } from '../../router/artifacts';
+import { callCostUsd, estimateCostUsd, tokensOf } from '../../router/cost';
 import { labelMatrix } from '../../router/learned/labels';
+import { startRoute } from '../../router/pipeline';
 import type { KeywordLexicon } from '../../router/skill/keywords';
 import { LlmSkillExtractor, parseKeywords } from '../../router/skill/llm-extractor';
 import { SKILL_ARTIFACT, SkillProfiles, trainSkillProfiles } from '../../router/skill/profiles';
 import { createSkillStrategy } from '../../router/skill/strategy';
 import { replayExpertProfile } from '../../router/data-format';
-import type { ExpertAnswer, ExpertCaller, ExpertProfile } from '../../router/types';
+import type { CallOptions, ChatMessage, ExpertAnswer, ExpertCaller, ExpertProfile } from '../../router/types';
 import { artifactSet, devSlice, replayExperts, trainSmall } from './fixtures';
 
 describe('skill profiles (Symbolic-MoE)', () => {
@@ -148,6 +150,40 @@ describe('skill strategy', () => {
     const scores = d.ranked.map((c) => c.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(d.stages[0]!.map((c) => c.expertId)).not.toContain('zz-free');
+  });
+
+  it('recruits within what the LLM extractor left of max_cost_usd, so the route still answers', async () => {
+    // The strategy's favourite is dear, the other expert cheap; the favourite fits the cap on its
+    // own, not after the extractor's calls (made at its prices), which left room for the cheap one.
+    const policy = { name: 't', strategy: 'skill' as const, extractor: 'llm' as const, aggregate: 'first' as const, k: 1 };
+    const local = await createSkillStrategy(artifacts).decide(req, experts, { ...policy, extractor: 'local' });
+    const [top, low] = [local.ranked[0]!.expertId, local.ranked.at(-1)!.expertId];
+    const byId = new Map(experts.map((e) => [e.id, e]));
+    const pool = [
+      { ...byId.get(top)!, inputPricePerMTok: 1, outputPricePerMTok: 10 },
+      { ...byId.get(low)!, inputPricePerMTok: 0.01, outputPricePerMTok: 0.01 },
+    ];
+    const asked: { expertId: string; role: string | undefined }[] = [];
+    // Extraction replies name nothing (the local keywords rank); every call costs what it was allowed.
+    const complete = async (expertId: string, messages: readonly ChatMessage[], opts: CallOptions): Promise<ExpertAnswer> => {
+      asked.push({ expertId, role: opts.role });
+      const usage = { promptTokens: messages.reduce((n, m) => n + tokensOf(m.content), 0), completionTokens: opts.maxTokens ?? 300 };
+      const text = opts.role === 'extractor' ? '' : 'A';
+      return { expertId, text, usage, costUsd: callCostUsd(pool.find((e) => e.id === expertId)!, usage), latencyMs: 0 };
+    };
+    const caller: ExpertCaller = {
+      complete,
+      stream: () => {
+        throw new Error('not used');
+      },
+    };
+    const strategies = new Map([['skill', createSkillStrategy(artifacts, { extractorExpertId: top })]]);
+    const cap = estimateCostUsd(pool[0]!, tokensOf(prompt)) * 1.05;
+    const run = await startRoute(req, { ...policy, max_cost_usd: cap }, { experts: pool, strategies, aggregators: new Map(), caller });
+    const outcome = await run.result;
+    expect(asked.filter((a) => a.role === 'extractor').length).toBeGreaterThan(0);
+    expect(run.decision.stages[0]!.map((c) => c.expertId)).toEqual([low]);
+    expect(outcome.answers.map((a) => a.expertId)).toEqual([low]);
   });
 
   it('asks the cheapest expert for keywords when competence is unknown', async () => {

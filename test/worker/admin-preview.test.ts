@@ -90,9 +90,11 @@ describe('POST /admin/api/policies/preview', () => {
     const answering = p.stages[0]!.reduce((sum, c) => sum + c.estimated_cost_usd, 0);
     expect(p.estimated_cost_usd).toBeCloseTo(answering + extraction, 12);
 
-    // A cap the answering experts fit only without the extraction: the second is skipped.
+    // A cap the two answering experts fit only without the extraction: the strategy recruits within
+    // what the extraction left, so the second is not chosen (nor planned and then skipped).
     const capped = (await (await preview({ config: { ...config, max_cost_usd: answering + extraction / 2 } })).json()) as Extracting;
-    expect(capped.stages[0]!.map((c) => c.over_budget)).toEqual([false, true]);
+    expect(capped.extractor.calls).toBe(3);
+    expect(capped.stages[0]!.map((c) => [c.expert, c.over_budget])).toEqual([[p.stages[0]![0]!.expert, false]]);
     expect(capped.estimated_cost_usd).toBeLessThanOrEqual(answering + extraction / 2);
     const rows = await env.DB.prepare('select count(*) as n from route_calls').first<{ n: number }>();
     expect(rows!.n).toBe(0);
