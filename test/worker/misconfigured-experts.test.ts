@@ -79,6 +79,22 @@ describe('an expert that cannot be called as configured', () => {
     );
   });
 
+  it('a demo expert the policy allows is reported not callable, not as a demo left unnamed', async () => {
+    await addExpert({
+      id: 'demo-no-key',
+      provider: 'openai',
+      model: 'echo',
+      endpoint_url: inject('peerUrl'),
+      api_key_secret: 'EXPERT_NOT_SET_KEY',
+      demo: true,
+    });
+    const config = { strategy: 'all', aggregate: 'first', allow: ['demo-no-key', 'gemini-1.5-pro-002'] };
+    const res = await call('/admin/api/policies/preview', { method: 'POST', admin: true, json: { prompt: 'What is 2 + 2?', config } });
+    const p = (await res.json()) as { eligible: string[]; excluded: { expert: string; reason: string }[] };
+    expect(p.eligible).toEqual(['gemini-1.5-pro-002']);
+    expect(p.excluded).toContainEqual({ expert: 'demo-no-key', reason: "not callable: secret 'EXPERT_NOT_SET_KEY' named by the expert is not set" });
+  });
+
   it('expert health and the dashboard show it to the operator', async () => {
     const { data } = (await (await call('/admin/api/experts/health', { admin: true })).json()) as { data: { expert: string; not_callable: string | null }[] };
     expect(data.find((h) => h.expert === NOKEY)!.not_callable).toBe("secret 'EXPERT_NOT_SET_KEY' named by the expert is not set");

@@ -63,7 +63,8 @@ function exclusionReason(e: ExpertProfile, policy: RoutingPolicy, leftOut: reado
   if (!e.enabled) return 'disabled';
   if (policy.allow && !policy.allow.includes(e.id)) return 'not allowed';
   if (policy.deny?.includes(e.id)) return 'denied';
-  if (e.demo) return 'demo, not named';
+  // Past those, eligibility leaves out only a demo expert the policy does not name (`allow` names it).
+  if (eligibleExperts([e], policy).length === 0) return 'demo, not named';
   const problem = leftOut.find((l) => l.expertId === e.id);
   return problem ? `not callable: ${problem.reason}` : 'circuit open';
 }
