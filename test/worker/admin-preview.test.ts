@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { tokensOf } from '../../router/cost';
 import { extractionMessages } from '../../router/skill/llm-extractor';
-import { call, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
+import { addExpert, call, RECORDED_PROMPT, replayExpert, seedArtifacts } from './helpers';
 
 interface Preview {
   policy: { name: string; strategy: string };
@@ -110,6 +110,14 @@ describe('POST /admin/api/policies/preview', () => {
     expect(p.stages[0]!.map((c) => c.expert)).toEqual(['gemma-7b', 'gemini-1.5-pro-002']);
     const one = (await (await preview({ policy: 'gemma-7b' })).json()) as Preview;
     expect(one.stages[0]!.map((c) => c.expert)).toEqual(['gemma-7b']);
+  });
+
+  it('ranks only the experts a chat request may be routed to: an embedding model is none of them', async () => {
+    await addExpert({ id: 'embedder', provider: 'openai', model: 'embed', endpoint_url: inject('peerUrl'), task: 'embedding', input_price_per_mtok: 0 });
+    const p = (await (await preview({ config: { strategy: 'all', aggregate: 'vote' } })).json()) as Preview;
+    expect(p.ranked.map((c) => c.expert)).not.toContain('embedder');
+    const err = (await (await preview({ config: { strategy: 'fixed', experts: ['embedder'], aggregate: 'first' } })).json()) as { error: { code: string } };
+    expect(err.error.code).toBe('not_a_chat_model');
   });
 
   it('fails like a chat request would, naming the field', async () => {

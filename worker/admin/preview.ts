@@ -13,6 +13,7 @@ import type { Candidate, ExpertCaller, ExpertProfile, RoutingStrategy } from '..
 import { createDb } from '../db/client';
 import { cacheTtlMs, type AppEnv } from '../env';
 import { gatewayCaller } from '../gateway/adapters';
+import { expertsForRequest } from '../gateway/features';
 import { MAX_MESSAGE_CHARS } from '../gateway/openai-schema';
 import { resolveRequestPolicy, savedPolicyConfigSchema } from '../gateway/policies';
 import { loadRegistry } from '../gateway/registry';
@@ -149,6 +150,8 @@ adminPreview.post('/', async (c) => {
   const db = createDb(c.env.DB);
   const [registry, router] = await Promise.all([loadRegistry(db, cacheTtlMs(c.env)), routerState(db, cacheTtlMs(c.env))]);
   const policy = input.config ? { ...input.config, name: input.name || '(unsaved)' } : resolveRequestPolicy(registry, input.policy!, undefined, undefined);
-  const { configProblem } = gatewayCaller(c.env, registry.experts);
-  return c.json(await previewRoute(input.prompt, policy, registry.experts, router.strategies, router.aggregators, configProblem));
+  // As the chat route: only chat models that can take this request (an embedding model never answers one).
+  const experts = expertsForRequest(registry.experts, policy, undefined, [{ role: 'user', content: input.prompt }], false);
+  const { configProblem } = gatewayCaller(c.env, experts);
+  return c.json(await previewRoute(input.prompt, policy, experts, router.strategies, router.aggregators, configProblem));
 });
