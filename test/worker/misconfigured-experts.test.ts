@@ -18,7 +18,7 @@ describe('an expert that cannot be called as configured', () => {
   beforeEach(async () => {
     await seedArtifacts();
     await seedReplayExperts();
-    // Free, so every cost-aware router would choose it first.
+    // Free, so `all` (cheapest first) would choose it first.
     await addExpert({
       id: NOKEY,
       provider: 'openai',
@@ -36,13 +36,24 @@ describe('an expert that cannot be called as configured', () => {
       (r): [string, Record<string, unknown>] => ['auto', r],
     ),
   ];
+  // The trained routers choose experts they know, never the unknown NOKEY: for the recorded prompt
+  // gemini-1.5-flash-002 (learned, the cascades, skill) or gemini-1.5-pro-002 (bandit). Registered
+  // again as endpoints whose key is not set, each policy below would call one of them were it callable.
+  const FAVOURITES = ['gemini-1.5-flash-002', 'gemini-1.5-pro-002'];
+  const unkeyed = (ids: string[]) => ids.filter((id) => id === NOKEY || FAVOURITES.includes(id));
   for (const [model, routing] of built) {
     it(`${model} ${JSON.stringify(routing)} leaves it out`, async () => {
+      for (const id of FAVOURITES) {
+        expect((await call(`/admin/api/experts/${id}`, { method: 'DELETE', admin: true })).status).toBe(204);
+        await addExpert({ id, provider: 'openai', model: 'echo', endpoint_url: inject('peerUrl'), api_key_secret: 'EXPERT_NOT_SET_KEY' });
+      }
+      const keyed = await chat({ model, routing }, { env: { EXPERT_NOT_SET_KEY: 'sk-now-set' } as never });
+      expect(unkeyed(await calledIn(keyed))).not.toEqual([]);
       const res = await chat({ model, routing });
       expect(res.status).toBe(200);
       const called = await calledIn(res);
       expect(called.length).toBeGreaterThan(0);
-      expect(called).not.toContain(NOKEY);
+      expect(unkeyed(called)).toEqual([]);
     });
   }
 
