@@ -86,7 +86,7 @@ describe('an expert that cannot be called as configured', () => {
     const fields = { editing: 'economy', name: 'economy', description: '', strategy: 'cascade', aggregate: 'first', prompt: 'What is 2 + 2?' };
     const page = await (await post('/admin/policies/preview', await session(), fields)).text();
     expect(page).toContain(
-      `<span class="pill off">not callable</span> ${NOKEY}: secret &#39;EXPERT_NOT_SET_KEY&#39; named by the expert is not set. Routing leaves it out unless a request names it.`,
+      `<span class="pill off">not callable</span> ${NOKEY}: secret &#39;EXPERT_NOT_SET_KEY&#39; named by the expert is not set. Routing leaves such experts out unless a request names them.`,
     );
   });
 

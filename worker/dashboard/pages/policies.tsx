@@ -234,7 +234,8 @@ function PreviewResult(props: { p: RoutePreview }) {
       {[...excluded].map(([reason, xs]) =>
         reason.startsWith(NOT_CALLABLE) ? (
           <p class="muted">
-            <span class="pill off">not callable</span> {xs.join(', ')}: {reason.slice(NOT_CALLABLE.length)}. Routing leaves it out unless a request names it.
+            <span class="pill off">not callable</span> {xs.join(', ')}: {reason.slice(NOT_CALLABLE.length)}. Routing leaves such experts out unless a request
+            names them.
           </p>
         ) : (
           <p class="muted">
