@@ -161,7 +161,7 @@ export interface RoutingStrategy {
   readonly name: string;
   /**
    * Decide from the prompt alone. `experts` are already filtered to the eligible ones (enabled,
-   * allowed by the policy, circuit closed); the strategy ranks and picks among them.
+   * allowed by the policy, callable as configured, circuit closed); the strategy ranks and picks among them.
    */
   decide(req: RouteRequest, experts: ExpertProfile[], policy: RoutingPolicy, context?: DecideContext): RoutingDecision | Promise<RoutingDecision>;
 }
