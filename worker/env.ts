@@ -18,7 +18,7 @@ export interface Env {
   CHAOS_HISTORY_FAILURE_RATE?: string;
   /** Least time between two bandit versions learned right after feedback (ms, default 10000); tests set 0. */
   BANDIT_LEARN_INTERVAL_MS?: string;
-  /** Routes older than this many days are rolled up into daily aggregates and pruned (default 30). */
+  /** Routes older than this many days (whole, at least 1) are rolled up into daily aggregates and pruned (default 30). */
   RETENTION_DAYS?: string;
   /** Minutes an unrated route is left for raters before the cron learns it from its experts' consensus (default 60). */
   CONSENSUS_AFTER_MINUTES?: string;
@@ -54,35 +54,93 @@ export interface AppVariables {
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-/** A non-negative millisecond setting from a var, or its default when unset or malformed. */
-function msSetting(value: string | undefined, fallback: number): number {
-  const ms = Number(value ?? fallback);
-  return Number.isFinite(ms) && ms >= 0 ? ms : fallback;
+/** The vars read as numbers. */
+type NumericVar =
+  | 'CACHE_TTL_MS'
+  | 'BANDIT_LEARN_INTERVAL_MS'
+  | 'CONSENSUS_AFTER_MINUTES'
+  | 'EXPORT_BATCH_MS'
+  | 'EXPORT_BATCH_SIZE'
+  | 'RESPONSE_CACHE_TTL_S'
+  | 'RETENTION_DAYS'
+  | 'CHAOS_HISTORY_FAILURE_RATE';
+
+/** What a numeric var must be: at least `min`, and a whole number where `integer`. */
+interface NumberRule {
+  min: number;
+  integer?: boolean;
+}
+
+/** A plain decimal number: no sign, exponent, hex, unit or surrounding space, which Number() would take or turn into NaN. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/**
+ * A numeric var as its rule allows, or undefined when unset or empty (dotenv's way of leaving a
+ * var unset); anything else throws an error naming the var and the value, so a typo never becomes
+ * NaN, 0 or another number.
+ */
+function numberSetting(env: Env, name: NumericVar, rule: NumberRule): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isFinite(n) && n >= rule.min && (!rule.integer || Number.isInteger(n))) return n;
+  throw new Error(`${name} must be ${rule.integer ? 'a whole number' : 'a number'} of at least ${rule.min}, got '${raw}'`);
+}
+
+/** Malformed settings already logged by this isolate: read on every request, each is reported once. */
+const reported = new Set<string>();
+
+/**
+ * A numeric var, or its documented default when unset; a malformed value is logged (once per
+ * isolate) and the default used, so a typo in a tuning var neither stops the gateway nor passes
+ * unnoticed.
+ */
+export function settingOrDefault(env: Env, name: NumericVar, fallback: number, rule: NumberRule = { min: 0 }): number {
+  try {
+    return numberSetting(env, name, rule) ?? fallback;
+  } catch (e) {
+    const error = (e as Error).message;
+    if (!reported.has(error)) {
+      reported.add(error);
+      console.error(JSON.stringify({ event: 'config_invalid', error, using: fallback }));
+    }
+    return fallback;
+  }
 }
 
 /** Cache lifetime for per-isolate registry and artifact caches. */
 export function cacheTtlMs(env: Env): number {
-  return msSetting(env.CACHE_TTL_MS, 5_000);
+  return settingOrDefault(env, 'CACHE_TTL_MS', 5_000);
 }
 
 /** Least time between bandit versions saved right after feedback, so a burst of ratings shares one. */
 export function banditIntervalMs(env: Env): number {
-  return msSetting(env.BANDIT_LEARN_INTERVAL_MS, 10_000);
+  return settingOrDefault(env, 'BANDIT_LEARN_INTERVAL_MS', 10_000);
 }
 
 /** How long a route is left for raters before the cron learns it without labels (worker/learning/unrated.ts). */
 export function consensusAfterMs(env: Env): number {
-  return msSetting(env.CONSENSUS_AFTER_MINUTES, 60) * 60_000;
+  return settingOrDefault(env, 'CONSENSUS_AFTER_MINUTES', 60) * 60_000;
 }
 
 /** How long a finished route waits for its export batch (traces, webhook). */
 export function exportBatchMs(env: Env): number {
-  return msSetting(env.EXPORT_BATCH_MS, 1_000);
+  return settingOrDefault(env, 'EXPORT_BATCH_MS', 1_000);
 }
 
-/** Records per export batch at most (at least 1). */
+/** Records per export batch at most. */
 export function exportBatchSize(env: Env): number {
-  return Math.max(1, Math.floor(msSetting(env.EXPORT_BATCH_SIZE, 100)));
+  return settingOrDefault(env, 'EXPORT_BATCH_SIZE', 100, { min: 1, integer: true });
+}
+
+/**
+ * Days routes are kept before the cron rolls them up and prunes them (default 30). Unlike the
+ * tuning vars a malformed value throws rather than falling back: pruning cannot be undone, and a
+ * default shorter than the operator meant (say '365d') would delete what they meant to keep; at
+ * least 1, since 0 or less would prune every route.
+ */
+export function retentionDays(env: Env): number {
+  return numberSetting(env, 'RETENTION_DAYS', { min: 1, integer: true }) ?? 30;
 }
 
 /** Whether experts may be called on loopback, private or link-local addresses. */

@@ -1,4 +1,4 @@
-import { consensusAfterMs, type Env } from './env';
+import { consensusAfterMs, retentionDays, type Env } from './env';
 import { rollUpAndPrune } from './history/retention';
 import { learnFromFeedback, type LearningReport } from './learning/learn';
 import { learnFromConsensus, type ConsensusReport } from './learning/unrated';
@@ -15,12 +15,12 @@ export interface ScheduledReport {
  * learned from its rating), then old history is rolled up and pruned (learning first, so a route
  * is learned before it can be pruned).
  * Each step runs even when the other fails; a failure is logged, and the next run starts again from
- * the same watermark.
+ * the same watermark. A malformed RETENTION_DAYS fails the retention step, so nothing is pruned.
  */
 export async function runScheduled(env: Env, now = Date.now()): Promise<ScheduledReport> {
   const learned = await step('learn', () => learnFromFeedback(env.DB));
   const consensus = await step('consensus', () => learnFromConsensus(env.DB, now - consensusAfterMs(env)));
-  const pruned = await step('retention', () => rollUpAndPrune(env.DB, Number(env.RETENTION_DAYS ?? 30), now));
+  const pruned = await step('retention', () => rollUpAndPrune(env.DB, retentionDays(env), now));
   console.log(JSON.stringify({ event: 'scheduled', learned, consensus, pruned }));
   return { learned, consensus, pruned };
 }

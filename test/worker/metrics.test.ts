@@ -44,7 +44,7 @@ describe('Prometheus metrics', () => {
     expect(before.get('conclave_experts{state="enabled"}')).toBe(1);
     expect(before.get('conclave_expert_circuit_open{expert="gemini-1.5-pro-002"}')).toBe(0);
 
-    await runScheduled({ ...env, RETENTION_DAYS: '0' }, Date.now() + 1000);
+    await runScheduled({ ...env, RETENTION_DAYS: '1' }, Date.now() + 2 * 86_400_000);
     const after = await scrape();
     for (const name of [...before.keys()].filter((k) => k.includes('_total'))) expect(after.get(name), name).toBeCloseTo(before.get(name)!, 12);
     expect(after.get('conclave_route_latency_ms_count{policy="gemini-1.5-pro-002"}')).toBeUndefined();

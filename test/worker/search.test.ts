@@ -45,7 +45,7 @@ describe('searching the history', () => {
     await replayExpert('gemini-1.5-pro-002');
     await chat({ model: 'gemini-1.5-pro-002' });
     expect((await search('q=moral')).body.data).toHaveLength(1);
-    await runScheduled({ ...env, RETENTION_DAYS: '0' }, Date.now() + 1000);
+    await runScheduled({ ...env, RETENTION_DAYS: '1' }, Date.now() + 2 * 86_400_000);
     expect((await search('q=moral')).body.data).toHaveLength(0);
     const rows = await env.DB.prepare("select count(*) as n from routes_fts where routes_fts match 'moral'").first<{ n: number }>();
     expect(rows!.n).toBe(0);

@@ -1,4 +1,4 @@
-import type { Env } from '../env';
+import { settingOrDefault, type Env } from '../env';
 
 /**
  * Fraction of history batch writes made to fail on purpose (CHAOS_HISTORY_FAILURE_RATE), for the
@@ -7,10 +7,8 @@ import type { Env } from '../env';
  * under such a name, so the var set there by mistake does nothing but say so in the log.
  */
 export function historyChaosRate(env: Env, requestUrl: string): number {
-  const raw = env.CHAOS_HISTORY_FAILURE_RATE;
-  if (raw === undefined || raw === '') return 0;
-  const rate = Number(raw);
-  if (!Number.isFinite(rate) || rate <= 0) return 0;
+  const rate = settingOrDefault(env, 'CHAOS_HISTORY_FAILURE_RATE', 0);
+  if (rate === 0) return 0;
   if (!isTestHost(new URL(requestUrl).hostname)) {
     console.warn(JSON.stringify({ event: 'chaos_ignored', reason: 'CHAOS_HISTORY_FAILURE_RATE is honoured only on loopback or .test hosts' }));
     return 0;

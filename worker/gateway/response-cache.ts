@@ -1,5 +1,5 @@
 import type { RoutingPolicy } from '../../router/policy';
-import type { Env } from '../env';
+import { settingOrDefault, type Env } from '../env';
 import type { ChatRequest } from './openai-schema';
 import { sha256Hex } from '../../router/hex';
 
@@ -16,10 +16,9 @@ export interface CachedAnswer {
   choices: { index: number; message: { content: string | null; tool_calls?: unknown[] }; finish_reason: string }[];
 }
 
-/** How long an answer is kept (seconds); 0 turns the cache off. */
+/** How long an answer is kept (whole seconds: Cache-Control's max-age); 0 turns the cache off. */
 export function responseCacheTtlS(env: Env): number {
-  const s = Number(env.RESPONSE_CACHE_TTL_S ?? 3_600);
-  return Number.isFinite(s) && s >= 0 ? s : 3_600;
+  return settingOrDefault(env, 'RESPONSE_CACHE_TTL_S', 3_600, { min: 0, integer: true });
 }
 
 export class ResponseCache {

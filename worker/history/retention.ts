@@ -12,6 +12,8 @@ const addUp = (columns: string[]) => columns.map((c) => `${c} = ${c} + excluded.
  * twice or lost. Returns the number of routes pruned.
  */
 export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now = Date.now(), maxDays = 31): Promise<number> {
+  // Under a day (or NaN) the cutoff would reach today's routes, or every route: refuse, whoever calls.
+  if (!(retentionDays >= 1)) throw new RangeError(`retention must be at least 1 day, got ${retentionDays}`);
   const cutoff = now - retentionDays * DAY_MS;
   let pruned = 0;
   for (let i = 0; i < maxDays; i++) {
