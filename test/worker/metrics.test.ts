@@ -50,6 +50,29 @@ describe('Prometheus metrics', () => {
     expect(after.get('conclave_route_latency_ms_count{policy="gemini-1.5-pro-002"}')).toBeUndefined();
   });
 
+  it('counts refused requests for names that are no policy or expert under one label, and keeps what was sent in the history', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const sent = Array.from({ length: 50 }, (_, i) => `no-such-model-${i}`);
+    for (const model of sent) expect((await chat({ model })).status, model).toBe(404);
+    // A known name refused before its policy resolved keeps its own label.
+    expect((await chat({ model: 'auto' }, { headers: { 'x-routing-policy': '{' } })).status).toBe(400);
+    const policyLabels = (m: Map<string, number>) => new Set([...m.keys()].flatMap((k) => /[{,]policy="([^"]*)"/.exec(k)?.[1] ?? []));
+    const before = await scrape();
+    expect(policyLabels(before)).toEqual(new Set(['(unknown)', 'auto']));
+    expect(before.get('conclave_routes_total{policy="(unknown)",outcome="failed"}')).toBe(50);
+    expect(before.get('conclave_routes_total{policy="auto",outcome="failed"}')).toBe(1);
+    expect(before.get('conclave_route_latency_ms_count{policy="(unknown)"}')).toBe(50);
+    const recorded = await env.DB.prepare("select model, policy from routes where model like 'no-such-model-%'").all<{ model: string; policy: string }>();
+    expect(new Set(recorded.results.map((r) => r.model))).toEqual(new Set(sent));
+    expect(recorded.results.every((r) => r.policy === r.model)).toBe(true);
+
+    // Rolled up, the names are still bounded.
+    await runScheduled({ ...env, RETENTION_DAYS: '1' }, Date.now() + 2 * 86_400_000);
+    const after = await scrape();
+    expect(policyLabels(after)).toEqual(new Set(['(unknown)', 'auto']));
+    expect(after.get('conclave_routes_total{policy="(unknown)",outcome="failed"}')).toBe(50);
+  });
+
   it('needs the admin token', async () => {
     expect((await call('/admin/api/metrics', { key: null })).status).toBe(401);
   });
