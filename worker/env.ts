@@ -87,8 +87,15 @@ function numberSetting(env: Env, name: NumericVar, rule: NumberRule): number | u
   throw new Error(`${name} must be ${rule.integer ? 'a whole number' : 'a number'} of at least ${rule.min}, got '${raw}'`);
 }
 
-/** Malformed settings already logged by this isolate: read on every request, each is reported once. */
+/** Configuration problems already logged by this isolate: vars are read on every request, each problem is reported once. */
 const reported = new Set<string>();
+
+/** Logs a configuration problem (`config_invalid`) the first time this isolate meets it. */
+export function reportConfigOnce(error: string, using: unknown): void {
+  if (reported.has(error)) return;
+  reported.add(error);
+  console.error(JSON.stringify({ event: 'config_invalid', error, using }));
+}
 
 /**
  * A numeric var, or its documented default when unset; a malformed value is logged (once per
@@ -99,11 +106,7 @@ export function settingOrDefault(env: Env, name: NumericVar, fallback: number, r
   try {
     return numberSetting(env, name, rule) ?? fallback;
   } catch (e) {
-    const error = (e as Error).message;
-    if (!reported.has(error)) {
-      reported.add(error);
-      console.error(JSON.stringify({ event: 'config_invalid', error, using: fallback }));
-    }
+    reportConfigOnce((e as Error).message, fallback);
     return fallback;
   }
 }

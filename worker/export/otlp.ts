@@ -1,5 +1,6 @@
 import type { CallRecord, RouteRecord } from '../history/record';
 import { sha256Hex } from '../../router/hex';
+import { reportConfigOnce } from '../env';
 
 // OpenTelemetry traces over OTLP/HTTP with JSON bodies (opentelemetry-proto's JSON mapping: ids as
 // hex, times as decimal nanosecond strings). One SERVER span per route and one CLIENT span per
@@ -125,7 +126,22 @@ export function otlpHeaders(spec: string | undefined): Record<string, string> {
   for (const pair of (spec ?? '').split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
-    out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    const name = pair.slice(0, at).trim();
+    out[name] = percentDecoded(name, pair.slice(at + 1).trim());
   }
   return out;
+}
+
+/**
+ * A header value decoded, or as written when it is not valid percent-encoding (a token with a bare
+ * `%`): read on every finished route, a throw here failed every request. Logged naming the header,
+ * not the value, which is a secret.
+ */
+function percentDecoded(header: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    reportConfigOnce(`OTEL_EXPORTER_OTLP_HEADERS: the value of '${header}' is not valid percent-encoding (a bare %?)`, 'the value as written');
+    return value;
+  }
 }
