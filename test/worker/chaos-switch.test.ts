@@ -41,7 +41,10 @@ describe('history chaos switch', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     for (const url of ['https://conclave.example.com/x', 'https://gw.workers.dev/x', 'https://127.0.0.1.nip.io/x'])
       expect(historyChaosRate(on, url), url).toBe(0);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(historyChaosRate({ ...env, CHAOS_HISTORY_FAILURE_RATE: 'lots' }, 'http://127.0.0.1/x')).toBe(0);
+    expect(String(error.mock.calls[0]?.[0])).toContain("CHAOS_HISTORY_FAILURE_RATE must be a number of at least 0, got 'lots'");
+    error.mockRestore();
     expect(historyChaosRate({ ...env, CHAOS_HISTORY_FAILURE_RATE: '7' }, 'http://127.0.0.1/x')).toBe(1);
   });
 });
