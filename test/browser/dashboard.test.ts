@@ -378,7 +378,7 @@ describe('the admin dashboard in a browser', () => {
     await expect.poll(() => page.url()).toContain('/admin/login');
   }, 300_000);
 
-  it('every page at a laptop and a phone size: nothing scrolls sideways but tables, no action out of reach', async () => {
+  it('every page at a laptop and a phone size: nothing scrolls sideways but tables, no action out of reach, no chart text clipped', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.context().clearCookies();
     await page.goto(`${gw.url}/admin/login`);
@@ -430,8 +430,9 @@ async function shotAt(name: string, viewport: string): Promise<void> {
 }
 
 /**
- * The page itself never scrolls sideways (wide tables scroll inside their own frame), and every
- * action in a table is within the frame's visible part without scrolling it.
+ * The page itself never scrolls sideways (wide tables scroll inside their own frame), every
+ * action in a table is within the frame's visible part without scrolling it, and no chart text is
+ * clipped by its chart's edge.
  */
 const LAYOUT_PROBLEMS = `(() => {
   const out = [];
@@ -442,6 +443,14 @@ const LAYOUT_PROBLEMS = `(() => {
       const frame = el.closest('.table-wrap').getBoundingClientRect();
       const r = el.getBoundingClientRect();
       if (r.right > frame.right + 1 || r.left < frame.left - 1) out.push('action "' + el.textContent.trim() + '" is cut off');
+    }
+  }
+  // A chart's text outside its svg is clipped: an axis label would lose its first characters.
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) out.push('chart text "' + t.textContent + '" is cut off');
     }
   }
   return out;

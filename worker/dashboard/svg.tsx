@@ -11,6 +11,12 @@ const M = { l: 58, r: 14, t: 12, b: 30 };
 const PLOT_W = W - M.l - M.r;
 const PLOT_H = H - M.t - M.b;
 
+/**
+ * At most this many units a character of an 11 px axis label (digits are 0.55–0.64 em in the usual
+ * sans fonts): room enough for the longest, so "$0.000375" does not lose its "$" at the chart's edge.
+ */
+const TICK_CHAR_W = 7;
+
 export const PALETTE = ['#0a58ca', '#d9480f', '#2b8a3e', '#862e9c', '#c92a2a', '#1098ad', '#5c940d', '#e8590c'];
 
 export interface Series {
@@ -37,20 +43,22 @@ function ChartFrame(props: {
   children: Child;
   legend?: Series[];
 }) {
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ f, label: props.yFormat(props.yMax * f) }));
   const every = Math.max(1, Math.ceil(props.labels.length / 7));
   const n = props.labels.length;
+  // Labels longer than the left margin holds widen the view to the left, so the plot keeps its geometry.
+  const spill = Math.max(0, ...ticks.map((t) => t.label.length * TICK_CHAR_W - (M.l - 6)));
   return (
-    <svg class="chart" viewBox={`0 0 ${W} ${H + (props.legend ? 22 : 0)}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
+    <svg class="chart" viewBox={`${-spill} 0 ${W + spill} ${H + (props.legend ? 22 : 0)}`} role="img" aria-labelledby={`${props.id}-t ${props.id}-d`}>
       <title id={`${props.id}-t`}>{props.title}</title>
       <desc id={`${props.id}-d`}>{props.desc}</desc>
-      {ticks.map((f) => {
+      {ticks.map(({ f, label }) => {
         const y = M.t + PLOT_H * (1 - f);
         return (
           <g>
             <line x1={M.l} x2={W - M.r} y1={y} y2={y} stroke={f === 0 ? '#8c959f' : '#e5e7eb'} stroke-width="1" />
             <text x={M.l - 6} y={y + 4} text-anchor="end">
-              {props.yFormat(props.yMax * f)}
+              {label}
             </text>
           </g>
         );
