@@ -30,6 +30,7 @@ let gw: RunningGateway;
 let gpu: RunningServer;
 let browser: Browser;
 let page: Page;
+const consoleErrors: string[] = [];
 
 /** The GPU service on its demo checkpoint behind its API key, registered with the SQL `npm start` uses. */
 const GPU_KEY = `gpu-test-${Math.random().toString(36).slice(2)}`;
@@ -50,6 +51,11 @@ beforeAll(async () => {
   gpu = await startGpuExpert();
   browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  // What a page loads that fails (a 404 favicon, say) is an error in the operator's console. A
+  // page's own 4xx (a form sent back with its errors, the not-found page) is meant, so not counted.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && m.location().url !== page.url()) consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -421,6 +427,10 @@ describe('the admin dashboard in a browser', () => {
     }
     expect(problems).toEqual([]);
   }, 300_000);
+
+  it('no page logged an error in the console', () => {
+    expect(consoleErrors).toEqual([]);
+  });
 });
 
 const VIEWPORTS = { laptop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };

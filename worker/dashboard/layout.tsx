@@ -32,6 +32,8 @@ function Document(props: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Conclave admin`}</title>
         <link rel="stylesheet" href="/admin/assets/dashboard.css" />
+        {/* No icon: without this the browser asks for /favicon.ico, and its 404 is an error in the console. */}
+        <link rel="icon" href="data:," />
       </head>
       <body>{props.children}</body>
     </html>
