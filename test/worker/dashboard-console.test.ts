@@ -72,6 +72,11 @@ describe('dashboard spend', () => {
     expect(byKey).toContain(`<a href="/admin/keys/${key.id}">team-a</a>`);
     expect(byKey).toContain('<th scope="row">dev key</th>');
     expect(byKey).toContain('<title id="spend-periods-t">Spend per day</title>');
+    expect(byKey).toContain('<figcaption>Spend per API key</figcaption>');
+    expect(byKey).toContain('API keys with spend');
+    const byPolicy = await (await get('/admin/spend?by=policy', s)).text();
+    expect(byPolicy).toContain('<figcaption>Spend per policy</figcaption>');
+    expect(byPolicy).toContain('Policies with spend');
     const byExpert = await (await get('/admin/spend?by=expert&period=month', s)).text();
     expect(byExpert).toContain('<th scope="row">gemini-1.5-pro-002</th><td class="num">2</td>');
     expect(byExpert).toContain('Spend per month');

@@ -12,6 +12,12 @@ import { Card } from './overview';
 // What the gateway spent, per key, policy or expert, per UTC day or month (GET /admin/api/spend).
 
 const BY = { key: 'API key', policy: 'Policy', expert: 'Expert' } as const;
+/** How a grouping reads in a caption ("Spend per API key") and on a card ("Policies with spend"). */
+const NOUN: Record<By, { per: string; withSpend: string }> = {
+  key: { per: 'API key', withSpend: 'API keys with spend' },
+  policy: { per: 'policy', withSpend: 'Policies with spend' },
+  expert: { per: 'expert', withSpend: 'Experts with spend' },
+};
 const PERIOD = { day: 'Day (last 30 days)', month: 'Month (last 12 months)' } as const;
 type By = keyof typeof BY;
 type Period = keyof typeof PERIOD;
@@ -87,7 +93,7 @@ export async function spendPage(c: DashboardContext) {
         <div class="cards">
           <Card label="Spent" value={usd(s.total_cost_usd)} />
           <Card label={s.by === 'expert' ? 'Calls' : 'Requests'} value={String(s.totals.reduce((n, t) => n + t.requests, 0))} />
-          <Card label={`${BY[by]}s with spend`} value={String(s.totals.length)} />
+          <Card label={NOUN[by].withSpend} value={String(s.totals.length)} />
         </div>
         <div class="charts">
           <figure>
@@ -102,10 +108,10 @@ export async function spendPage(c: DashboardContext) {
             />
           </figure>
           <figure>
-            <figcaption>Spend per {BY[by].toLowerCase()}</figcaption>
+            <figcaption>Spend per {NOUN[by].per}</figcaption>
             <BarList
               id="spend-groups"
-              title={`Spend per ${BY[by].toLowerCase()}`}
+              title={`Spend per ${NOUN[by].per}`}
               desc={s.totals.map((t) => `${groupName(t, by)} ${usd(t.cost_usd)}`).join(', ') || 'no spend'}
               items={s.totals.slice(0, 12).map((t) => ({ label: groupName(t, by), value: t.cost_usd, text: usd(t.cost_usd) }))}
             />
