@@ -43,6 +43,7 @@ describe('dashboard keys', () => {
     const page = await (await get(`/admin/keys/${key.id}`, s)).text();
     expect(page).toContain('<title id="key-spend-t">batch-jobs: spend per day</title>');
     expect(page).toContain('Spend against budget');
+    expect(page).toMatch(/in 1 request<\/figcaption>/);
     const fields = formFields(page);
     fields.set('monthly_budget_usd', '25');
     fields.set('rpm_limit', '');

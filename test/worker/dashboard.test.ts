@@ -313,6 +313,9 @@ describe('dashboard policies', () => {
     expect(html).toContain('Routing preview');
     expect(html).toMatch(/would call <strong>gemini-1\.5-flash-002, gemma-7b<\/strong>/);
     expect(html).toContain('value="cheap-pair"');
+    expect(html).toContain('; 3 experts eligible,');
+    const one = await (await post('/admin/policies/preview', s, { ...base, allow: 'gemma-7b', prompt: RECORDED_PROMPT })).text();
+    expect(one).toContain('; 1 expert eligible,');
     expect((await call('/admin/api/routes', { admin: true }).then((r) => r.json())) as { data: unknown[] }).toEqual({ data: [], next_cursor: null });
 
     const saved = await post('/admin/policies', s, { ...base, allow: 'gemma-7b' });

@@ -4,7 +4,7 @@ import type { KeyJson } from '../../admin/keys';
 import type { SpendLine } from '../../admin/spend';
 import { seg } from '../api-client';
 import { apiFieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
-import { usd, utc } from '../format';
+import { counted, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { Checks, Csrf, FormErrors, PostButton, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
@@ -243,10 +243,11 @@ async function SpendChart(props: { c: DashboardContext; apiKey: KeyJson }) {
     days.push(new Date(t).toISOString().slice(0, 10));
   const byDay = new Map(res.data.data.map((r) => [r.period!, r.cost_usd]));
   const total = res.data.data.reduce((s, r) => s + r.cost_usd, 0);
+  const requests = res.data.data.reduce((s, r) => s + r.requests, 0);
   return (
     <figure>
       <figcaption>
-        Spend per day, last 30 days (UTC): {usd(total)} in {res.data.data.reduce((s, r) => s + r.requests, 0)} requests
+        Spend per day, last 30 days (UTC): {usd(total)} in {counted(requests, 'request')}
       </figcaption>
       <ColumnChart
         id="key-spend"

@@ -207,8 +207,8 @@ function PreviewResult(props: { p: RoutePreview }) {
             .map((c) => c.expert)
             .join(', ') || 'nobody'}
         </strong>
-        {p.stages.length > 1 ? ` first, escalating through ${p.stages.length - 1} more stage(s) when unsure` : ''}; {p.eligible.length} experts eligible, prompt
-        ≈ {p.prompt_tokens} tokens.
+        {p.stages.length > 1 ? ` first, escalating through ${p.stages.length - 1} more stage(s) when unsure` : ''}; {counted(p.eligible.length, 'expert')}{' '}
+        eligible, prompt ≈ {p.prompt_tokens} tokens.
         {skills.length ? ` Skills read from the prompt: ${skills.join(', ')}.` : ''}
       </p>
       <DataTable
