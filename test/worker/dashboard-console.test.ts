@@ -59,6 +59,41 @@ describe('dashboard keys', () => {
     expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: key.key })).status).toBe(401);
     expect((await get('/admin/keys/key_missing', s)).status).toBe(404);
   });
+
+  it('asks before revoking a key, as before deleting an expert: Revoke opens a page whose button (with CSRF) does it', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    const key = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'nightly' } })).json()) as { id: string; key: string };
+    const s = await session();
+    const confirmPath = `/admin/keys/${key.id}/revoke`;
+    // The list's and the key page's Revoke are links to the confirmation, not forms that revoke.
+    const list = await (await get('/admin/keys', s)).text();
+    expect(list).toContain(`<a class="button" href="${confirmPath}" aria-label="Revoke nightly">Revoke</a>`);
+    expect(list).not.toContain(`action="${confirmPath}"`);
+    const keyPage = await (await get(`/admin/keys/${key.id}`, s)).text();
+    expect(keyPage).toContain(`<a class="button" href="${confirmPath}">Revoke this key</a>`);
+    expect(keyPage).not.toContain(`action="${confirmPath}"`);
+
+    const confirm = await get(confirmPath, s);
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain('<h1>Revoke key nightly?</h1>');
+    expect(html).toContain(`<form method="post" action="${confirmPath}" class="stack"><input type="hidden" name="_csrf" value="${s.csrf}"/>`);
+    expect(html).toContain('<button class="danger" type="submit">Revoke nightly</button>');
+    expect(html).toContain('<a class="button" href="/admin/keys">Cancel</a>');
+    // Opening the page revokes nothing; a post without the CSRF token neither.
+    expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: key.key })).status).toBe(200);
+    expect((await post(confirmPath, { cookie: s.cookie }, {})).status).toBe(403);
+    expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: key.key })).status).toBe(200);
+
+    const revoked = await post(confirmPath, s, {});
+    expect(revoked.headers.get('location')).toBe('/admin/keys?done=revoked&name=nightly');
+    expect((await chat({ model: 'gemini-1.5-pro-002' }, { key: key.key })).status).toBe(401);
+    // Asked again, the page says it is done and offers nothing to press.
+    const again = await (await get(confirmPath, s)).text();
+    expect(again).toMatch(/Key <strong>nightly<\/strong> was revoked on \d{4}-\d\d-\d\d/);
+    expect(again).not.toContain(`action="${confirmPath}"`);
+    expect((await get('/admin/keys/key_missing/revoke', s)).status).toBe(404);
+  });
 });
 
 describe('dashboard spend', () => {

@@ -144,11 +144,11 @@ export function FormErrors(props: { errors: FieldErrors; summary?: Child }) {
   ) : null;
 }
 
-/** A form's submit button, and the way back without saving. */
-export function SubmitOrCancel(props: { submit: string; cancel: string }) {
+/** A form's submit button (red where it cannot be undone), and the way back without saving. */
+export function SubmitOrCancel(props: { submit: string; cancel: string; danger?: boolean }) {
   return (
     <div class="actions">
-      <button class="primary" type="submit">
+      <button class={props.danger ? 'danger' : 'primary'} type="submit">
         {props.submit}
       </button>
       <a class="button" href={props.cancel}>
@@ -166,6 +166,20 @@ export function PostButton(props: { action: string; csrf: string; class?: string
       <button type="submit" class={props.class} aria-label={props['aria-label']}>
         {props.children}
       </button>
+    </form>
+  );
+}
+
+/**
+ * The page between a button and a change that cannot be undone (deleting an expert, revoking a key):
+ * what will happen, then a red button that posts it (with the CSRF field), or the way back.
+ */
+export function ConfirmForm(props: { action: string; csrf: string; confirm: string; cancel: string; children: Child }) {
+  return (
+    <form method="post" action={props.action} class="stack">
+      <Csrf token={props.csrf} />
+      {props.children}
+      <SubmitOrCancel submit={props.confirm} cancel={props.cancel} danger />
     </form>
   );
 }

@@ -11,7 +11,7 @@ import { seg } from '../api-client';
 import { apiFieldErrors, fieldErrors, listOf, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { ms, pct, price } from '../format';
-import { Csrf, Field, FormErrors, SelectField, SubmitOrCancel, TextField } from '../controls';
+import { ConfirmForm, Csrf, Field, FormErrors, SelectField, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { isGpuExpert } from '../moe-trace';
 import { DataTable, num } from '../table';
@@ -367,21 +367,12 @@ expertPages.get('/:id/delete', async (c) => {
     title: `Delete expert ${expert.id}?`,
     nav: 'experts',
     children: (
-      <form method="post" action={`/admin/experts/${seg(expert.id)}/delete`} class="stack">
-        <Csrf token={c.get('csrf')} />
+      <ConfirmForm action={`/admin/experts/${seg(expert.id)}/delete`} csrf={c.get('csrf')} confirm={`Delete ${expert.id}`} cancel="/admin/experts">
         <p>
           Routing stops choosing <strong>{expert.id}</strong> at once and clients naming it as <code>model</code> get 404. Its past calls stay in the routing
           history. To stop routing to it but keep it, disable it instead.
         </p>
-        <div class="actions">
-          <button class="danger" type="submit">
-            Delete {expert.id}
-          </button>
-          <a class="button" href="/admin/experts">
-            Cancel
-          </a>
-        </div>
-      </form>
+      </ConfirmForm>
     ),
   });
 });

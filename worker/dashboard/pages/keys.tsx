@@ -6,7 +6,7 @@ import { seg } from '../api-client';
 import { apiFieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import { counted, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Checks, Csrf, FormErrors, PostButton, SubmitOrCancel, TextField } from '../controls';
+import { Checks, ConfirmForm, Csrf, FormErrors, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { ColumnChart } from '../svg';
 import { DataTable, num } from '../table';
@@ -68,9 +68,9 @@ function KeyTable(props: { keys: KeyJson[]; csrf: string }) {
                 Edit
               </a>
               {k.revoked_at ? null : (
-                <PostButton action={`/admin/keys/${seg(k.id)}/revoke`} csrf={props.csrf} class="danger" aria-label={`Revoke ${k.name}`}>
+                <a class="button" href={`/admin/keys/${seg(k.id)}/revoke`} aria-label={`Revoke ${k.name}`}>
                   Revoke
-                </PostButton>
+                </a>
               )}
             </div>
           </td>
@@ -292,9 +292,11 @@ async function editPage(c: DashboardContext, id: string, v?: KeyForm, e: FieldEr
         </dl>
         <SpendChart c={c} apiKey={k} />
         {k.revoked_at ? null : (
-          <PostButton action={`/admin/keys/${seg(id)}/revoke`} csrf={c.get('csrf')} class="danger">
-            Revoke this key
-          </PostButton>
+          <p>
+            <a class="button" href={`/admin/keys/${seg(id)}/revoke`}>
+              Revoke this key
+            </a>
+          </p>
         )}
       </>
     ),
@@ -335,6 +337,30 @@ keyPages.post('/:id', async (c) => {
   const res = await c.get('api').patch<KeyJson>(`/keys/${seg(id)}`, bodyOf(form));
   if (!res.ok) return res.status === 404 ? notFoundPage(c, `Key '${id}'`, 'keys') : editPage(c, id, formFromPost(form), apiFieldErrors(res.error));
   return c.redirect(`/admin/keys?done=saved&name=${encodeURIComponent(res.data.name)}`, 303);
+});
+
+/** Revoking cannot be undone: Revoke opens this page, whose button does it. */
+keyPages.get('/:id/revoke', async (c) => {
+  const id = c.req.param('id');
+  const res = await c.get('api').get<KeyJson>(`/keys/${seg(id)}`);
+  if (!res.ok) return notFoundPage(c, `Key '${id}'`, 'keys');
+  const k = res.data;
+  return renderPage(c, {
+    title: `Revoke key ${k.name}?`,
+    nav: 'keys',
+    children: k.revoked_at ? (
+      <p class="notice">
+        Key <strong>{k.name}</strong> was revoked on {utc(k.revoked_at)}. <a href="/admin/keys">Back to the API keys</a>
+      </p>
+    ) : (
+      <ConfirmForm action={`/admin/keys/${seg(id)}/revoke`} csrf={c.get('csrf')} confirm={`Revoke ${k.name}`} cancel="/admin/keys">
+        <p>
+          Requests with <strong>{k.name}</strong> ({k.prefix}…) are refused with 401 at once, and it cannot be made to work again: its users need a new key. It
+          stays listed, and its routes and spend stay in the history.
+        </p>
+      </ConfirmForm>
+    ),
+  });
 });
 
 keyPages.post('/:id/revoke', async (c) => {
