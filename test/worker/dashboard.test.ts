@@ -174,6 +174,25 @@ describe('dashboard experts', () => {
     expect((await call('/admin/api/experts/tgi-local', { admin: true })).status).toBe(404);
   });
 
+  it('offers an OpenAI-compatible endpoint first on the Add expert form (replay still a choice) and asks for its URL', async () => {
+    const s = await session();
+    const html = await (await call('/admin/experts/new', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(html).toContain('<option value="openai" selected="">openai — OpenAI-compatible endpoint</option>');
+    expect(html).toContain('<option value="replay">replay — Replay (recorded answers)</option>');
+    // Its endpoint rule leads the hint, and the form posted as it comes (id and model typed) asks for the URL beside its field.
+    expect(html).toMatch(/id="f-endpoint_url-hint">openai: The server’s base URL[^<]*; required\. /);
+    const fields = formFields(html);
+    fields.set('id', 'my-vllm');
+    fields.set('model', 'llama-3.1-8b');
+    const missing = await post('/admin/experts', s, {}, ORIGIN, fields);
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toMatch(/id="f-endpoint_url-error"[^>]*>provider &#39;openai&#39; needs endpoint_url/);
+    fields.set('endpoint_url', 'http://127.0.0.1:9/v1');
+    expect((await post('/admin/experts', s, {}, ORIGIN, fields)).status).toBe(303);
+    const row = (await (await call('/admin/api/experts/my-vllm', { admin: true })).json()) as Record<string, unknown>;
+    expect(row).toMatchObject({ provider: 'openai', model: 'llama-3.1-8b', endpoint_url: 'http://127.0.0.1:9/v1' });
+  });
+
   it('draws the live skill profiles as a heat map of every profiled expert × the keywords that separate them most', async () => {
     const s = await session();
     const empty = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();

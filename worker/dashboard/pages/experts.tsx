@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { PROVIDER_KINDS, PROVIDERS } from '../../../experts';
+import { PROVIDER_KINDS, PROVIDERS, type ProviderKind } from '../../../experts';
 import { CAPABILITIES } from '../../../router/capabilities';
 import type { expertJson } from '../../admin/experts';
 import { expertCreateSchema, expertPatchSchema } from '../../admin/experts';
@@ -39,9 +39,12 @@ interface ExpertForm {
   description: string;
 }
 
+/** Replay serves only recorded answers: an operator adding an expert is most likely adding a real endpoint. */
+const NEW_EXPERT_PROVIDER: ProviderKind = 'openai';
+
 const EMPTY_FORM: ExpertForm = {
   id: '',
-  provider: 'replay',
+  provider: NEW_EXPERT_PROVIDER,
   model: '',
   endpoint_url: '',
   api_key_secret: '',
