@@ -14,9 +14,16 @@ describe('dashboard keys', () => {
     const s = await session();
     const form = await (await get('/admin/keys/new', s)).text();
     expect(form).toContain('<input type="checkbox" name="allowed_experts" value="gemini-1.5-pro-002"');
-    const bad = await post('/admin/keys', s, { _csrf: s.csrf, name: 'mobile', daily_budget_usd: 'lots' });
+    const bad = await post('/admin/keys', s, { _csrf: s.csrf, name: 'mobile', daily_budget_usd: 'lots', monthly_budget_usd: '-5', rpm_limit: '2.5' });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toMatch(/id="f-daily_budget_usd-error"[^>]*>/);
+    const badHtml = await bad.text();
+    // What to type, not zod's "Invalid input: expected number, received string".
+    expect(badHtml).toMatch(/id="f-daily_budget_usd-error"[^>]*>enter a number</);
+    expect(badHtml).toMatch(/id="f-monthly_budget_usd-error"[^>]*>at least 0</);
+    expect(badHtml).toMatch(/id="f-rpm_limit-error"[^>]*>enter a whole number</);
+    expect(badHtml).toContain('value="lots"');
+    expect(await (await post('/admin/keys', s, { _csrf: s.csrf, name: 'mobile', rpm_limit: '0' })).text()).toMatch(/id="f-rpm_limit-error"[^>]*>at least 1</);
+    expect((await (await call('/admin/api/keys', { admin: true })).json()) as { data: unknown[] }).toEqual({ data: [] });
 
     const created = await post('/admin/keys', s, { _csrf: s.csrf, name: 'mobile', daily_budget_usd: '0.5', monthly_budget_usd: '10', rpm_limit: '60' });
     expect(created.status).toBe(200);

@@ -139,7 +139,7 @@ describe('dashboard experts', () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toMatch(/id="f-id-error"[^>]*>letters, digits and \. _ : \/ - only/);
-    expect(html).toMatch(/id="f-input_price_per_mtok-error"[^>]*>Invalid input: expected number, received string/);
+    expect(html).toMatch(/id="f-input_price_per_mtok-error"[^>]*>enter a number</);
     expect(html).toContain('value="cheap"');
     expect(html).toContain('aria-invalid="true"');
     // The refine() on the create schema names endpoint_url for openai experts.
@@ -219,6 +219,35 @@ describe('dashboard experts', () => {
     expect(html).toMatch(/<dt>Cost<\/dt><dd>\$0\.\d+/);
     const unknown = await post('/admin/experts/gemini-1.5-pro-002/test', s, { prompt: 'no recording of this one' });
     expect(await unknown.text()).toContain('The expert failed:');
+  });
+});
+
+describe('dashboard number fields', () => {
+  it('say what to type (a number, a whole number, at least N) where zod would say "expected number, received string"', async () => {
+    const s = await session();
+    const expert = await (
+      await post('/admin/experts', s, { id: 'x', provider: 'replay', model: 'm', input_price_per_mtok: 'cheap', output_price_per_mtok: '-1' })
+    ).text();
+    expect(expert).toMatch(/id="f-input_price_per_mtok-error"[^>]*>enter a number</);
+    expect(expert).toMatch(/id="f-output_price_per_mtok-error"[^>]*>at least 0</);
+    const policy = { editing: '', name: 'p', description: '', strategy: 'all', aggregate: 'vote', aggregator: '', experts: '', prompt: '' };
+    for (const [k, message] of [
+      ['two', 'enter a number'],
+      ['1.5', 'enter a whole number'],
+      ['65', 'at most 64'],
+    ]) {
+      const html = await (await post('/admin/policies', s, { ...policy, k: k! })).text();
+      expect(html).toMatch(new RegExp(`id="f-k-error"[^>]*>${message}<`));
+    }
+    // The JSON API's own messages are zod's, as they were: only the dashboard's forms reword them.
+    const api = await call('/admin/api/experts', {
+      method: 'POST',
+      admin: true,
+      json: { id: 'x', provider: 'replay', model: 'm', input_price_per_mtok: 'cheap' },
+    });
+    expect(((await api.json()) as { error: { message: string } }).error.message).toBe(
+      'expert.input_price_per_mtok: Invalid input: expected number, received string',
+    );
   });
 });
 
@@ -319,7 +348,7 @@ describe('dashboard policies', () => {
     const s = await session();
     const bad = await post('/admin/policies', s, { ...base, k: '0' });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toMatch(/id="f-k-error"[^>]*>Too small: expected number to be &gt;=1/);
+    expect(await bad.text()).toMatch(/id="f-k-error"[^>]*>at least 1</);
 
     const { RECORDED_PROMPT } = await import('./helpers');
     // As a browser posts a textarea: CRLF line ends, which the model must not see.

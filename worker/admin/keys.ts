@@ -16,11 +16,11 @@ const limits = {
   rpm_limit: z.number().int().min(1).max(1_000_000).nullable(),
 };
 
-const keyPatch = z
+export const keyPatchSchema = z
   .object({ name: z.string().min(1).max(128), ...limits })
   .partial()
   .strict();
-const keyCreate = keyPatch.required({ name: true });
+export const keyCreateSchema = keyPatchSchema.required({ name: true });
 
 /** A key as the API shows it; `spend` is what it spent today and this month (UTC), against its budgets. */
 function keyJson(row: ApiKeyRow, spent: KeySpend = { todayUsd: 0, monthUsd: 0 }) {
@@ -39,7 +39,7 @@ function keyJson(row: ApiKeyRow, spent: KeySpend = { todayUsd: 0, monthUsd: 0 })
   };
 }
 
-function columns(input: z.infer<typeof keyPatch>) {
+function columns(input: z.infer<typeof keyPatchSchema>) {
   return {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.allowed_policies !== undefined ? { allowedPolicies: input.allowed_policies } : {}),
@@ -73,7 +73,7 @@ async function withSpend(d1: D1Database, row: ApiKeyRow) {
 
 /** The key itself is in this response only; D1 keeps its SHA-256. */
 adminKeys.post('/', async (c) => {
-  const input = await readJson(c, keyCreate, 'key');
+  const input = await readJson(c, keyCreateSchema, 'key');
   const secret = `${API_KEY_PREFIX}${base64url(crypto.getRandomValues(new Uint8Array(24)))}`;
   const row = await insertKey(createDb(c.env.DB), {
     id: `key_${base64url(crypto.getRandomValues(new Uint8Array(9)))}`,
@@ -86,7 +86,7 @@ adminKeys.post('/', async (c) => {
 });
 
 adminKeys.patch('/:id', async (c) => {
-  const input = await readJson(c, keyPatch, 'key');
+  const input = await readJson(c, keyPatchSchema, 'key');
   const row = await updateKey(createDb(c.env.DB), c.req.param('id'), columns(input));
   invalidateKeys();
   if (!row) throw new NotFoundError('key', c.req.param('id'));

@@ -52,9 +52,22 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   for (const issue of error.issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = String(issue.path[0] ?? keys[0] ?? '');
-    out[field] ??= issue.message;
+    out[field] ??= fieldMessage(issue);
   }
   return out;
+}
+
+/**
+ * A number field's rule as what to type there: zod's "Invalid input: expected number, received
+ * string" speaks of types, and a form field only ever posts strings. Other issues as zod words them.
+ */
+function fieldMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'enter a number';
+  // `.int()` reports a fraction as an invalid type, expected 'int'.
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'enter a whole number';
+  if (issue.code === 'too_small' && issue.origin === 'number') return `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}`;
+  return issue.message;
 }
 
 /** An API refusal as a field error when it names a field (minus a body prefix such as `config.`), else a form error. */

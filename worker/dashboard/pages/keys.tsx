@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { KeyJson } from '../../admin/keys';
+import { keyCreateSchema, keyPatchSchema, type KeyJson } from '../../admin/keys';
 import type { SpendLine } from '../../admin/spend';
 import { seg } from '../api-client';
-import { apiFieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
+import { apiFieldErrors, fieldErrors, numberOf, readForm, textOf, valuesOf, type FieldErrors, type FormValues } from '../forms';
 import { counted, usd, utc } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
 import { Checks, ConfirmForm, Csrf, FormErrors, SubmitOrCancel, TextField } from '../controls';
@@ -314,18 +314,13 @@ keyPages.get('/new', async (c) =>
 /** Created: the list, with the secret shown this once (never in a URL, so never in a log). */
 keyPages.post('/', async (c) => {
   const form = await readForm(c);
-  const body = bodyOf(form);
-  const res = await c.get('api').post<KeyJson & { key: string }>('/keys', body);
-  if (!res.ok)
-    return formPage(c, {
-      title: 'New API key',
-      action: '/admin/keys',
-      v: formFromPost(form),
-      e: apiFieldErrors(res.error),
-      choices: await choices(c),
-      submit: 'Create key',
-      status: 400,
-    });
+  const refused = async (e: FieldErrors) =>
+    formPage(c, { title: 'New API key', action: '/admin/keys', v: formFromPost(form), e, choices: await choices(c), submit: 'Create key', status: 400 });
+  // Checked here first, as the expert form is, so every field's message is shown at once in the form's words.
+  const parsed = keyCreateSchema.safeParse(bodyOf(form));
+  if (!parsed.success) return refused(fieldErrors(parsed.error));
+  const res = await c.get('api').post<KeyJson & { key: string }>('/keys', parsed.data);
+  if (!res.ok) return refused(apiFieldErrors(res.error));
   return listPage(c, { key: res.data });
 });
 
@@ -334,7 +329,9 @@ keyPages.get('/:id', (c) => editPage(c, c.req.param('id')));
 keyPages.post('/:id', async (c) => {
   const id = c.req.param('id');
   const form = await readForm(c);
-  const res = await c.get('api').patch<KeyJson>(`/keys/${seg(id)}`, bodyOf(form));
+  const parsed = keyPatchSchema.safeParse(bodyOf(form));
+  if (!parsed.success) return editPage(c, id, formFromPost(form), fieldErrors(parsed.error));
+  const res = await c.get('api').patch<KeyJson>(`/keys/${seg(id)}`, parsed.data);
   if (!res.ok) return res.status === 404 ? notFoundPage(c, `Key '${id}'`, 'keys') : editPage(c, id, formFromPost(form), apiFieldErrors(res.error));
   return c.redirect(`/admin/keys?done=saved&name=${encodeURIComponent(res.data.name)}`, 303);
 });
