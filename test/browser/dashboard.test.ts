@@ -365,6 +365,10 @@ describe('the admin dashboard in a browser', () => {
 
     await page.getByRole('button', { name: 'Disable pro-via-dashboard' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard disabled');
+    // The list opens at the expert's row, not at the top, many rows above it.
+    expect(page.url()).toBe(`${gw.url}/admin/experts?done=disabled&id=pro-via-dashboard#expert-pro-via-dashboard`);
+    expect(await page.evaluate<number>(`document.getElementById('expert-pro-via-dashboard').getBoundingClientRect().top`)).toBeGreaterThan(0);
+    expect(await page.evaluate<boolean>(`document.getElementById('expert-pro-via-dashboard').getBoundingClientRect().bottom < window.innerHeight`)).toBe(true);
     expect((await rowCells('pro-via-dashboard'))[1]).toBe('disabled');
     await page.getByRole('link', { name: 'Delete pro-via-dashboard' }).click();
     await expectLabelled();

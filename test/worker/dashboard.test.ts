@@ -2,7 +2,7 @@ import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { tokensOf } from '../../router/cost';
 import worker from '../../worker/index';
-import { ADMIN, call, chat, replayExpert, seedArtifacts, seedReplayExperts } from './helpers';
+import { ADMIN, addExpert, call, chat, replayExpert, seedArtifacts, seedReplayExperts } from './helpers';
 import { form, formFields, ORIGIN, post, session, signIn } from './dashboard-session';
 
 // The dashboard's session, CSRF and form handling, through the Worker's fetch handler.
@@ -191,6 +191,27 @@ describe('dashboard experts', () => {
     expect((await post('/admin/experts', s, {}, ORIGIN, fields)).status).toBe(303);
     const row = (await (await call('/admin/api/experts/my-vllm', { admin: true })).json()) as Record<string, unknown>;
     expect(row).toMatchObject({ provider: 'openai', model: 'llama-3.1-8b', endpoint_url: 'http://127.0.0.1:9/v1' });
+  });
+
+  it('brings the operator back to the expert’s row after enabling or disabling it, and asks before deleting it', async () => {
+    await replayExpert('gemini-1.5-pro-002');
+    await addExpert({ id: 'org/model:v1', provider: 'replay', model: 'gemma-7b' });
+    const s = await session();
+    const list = await (await call('/admin/experts', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(list).toContain('<tr id="expert-gemini-1.5-pro-002">');
+    expect(list).toContain('<tr id="expert-org/model:v1">');
+    const off = await post('/admin/experts/gemini-1.5-pro-002/enabled', s, { enabled: 'off' });
+    expect(off.headers.get('location')).toBe('/admin/experts?done=disabled&id=gemini-1.5-pro-002#expert-gemini-1.5-pro-002');
+    // A browser decodes the fragment before it looks for the element, so an id with a / finds its row too.
+    const on = await post(`/admin/experts/${encodeURIComponent('org/model:v1')}/enabled`, s, { enabled: 'on' });
+    expect(on.headers.get('location')).toBe('/admin/experts?done=enabled&id=org%2Fmodel%3Av1#expert-org%2Fmodel%3Av1');
+
+    const confirm = await (await call('/admin/experts/gemini-1.5-pro-002/delete', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(confirm).toContain('<h1>Delete expert gemini-1.5-pro-002?</h1>');
+    expect(confirm).toContain(
+      `<form method="post" action="/admin/experts/gemini-1.5-pro-002/delete" class="stack"><input type="hidden" name="_csrf" value="${s.csrf}"/>`,
+    );
+    expect(confirm).toContain('<button class="danger" type="submit">Delete gemini-1.5-pro-002</button>');
   });
 
   it('draws the live skill profiles as a heat map of every profiled expert × the keywords that separate them most', async () => {

@@ -35,6 +35,9 @@ td .actions { flex-wrap: nowrap; }
 table.registry th[scope=row] { min-width: 11rem; }
 table.registry td .actions { flex-direction: column; align-items: stretch; }
 table.registry td .actions .button, table.registry td .actions button { width: 100%; text-align: center; }
+/* The row a change's redirect lands on (#expert-…): marked, a little below the top of the window. */
+tr[id] { scroll-margin-top: 3rem; }
+tr:target { background: #fff8c5; }
 td .button, td button { padding: .15rem .5rem; font-size: 13px; }
 th[scope=row] .muted { font-weight: 400; font-size: 13px; }
 caption { text-align: left; padding: .35rem .55rem; }

@@ -201,11 +201,14 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
   );
 }
 
+/** The row's element id, which a change's redirect names as its fragment so the list opens at the row. */
+const rowId = (id: string) => `expert-${id}`;
+
 function ExpertRowView(props: { e: ExpertJson; h: ExpertHealth | undefined; csrf: string; gpu: boolean }) {
   const { e, h } = props;
   const id = seg(e.id);
   return (
-    <tr>
+    <tr id={rowId(e.id)}>
       <th scope="row">
         {e.id}
         {e.description ? <div class="muted">{e.description}</div> : null}
@@ -360,7 +363,8 @@ expertPages.post('/:id/enabled', async (c) => {
   const id = c.req.param('id');
   const res = await c.get('api').patch<ExpertJson>(`/experts/${seg(id)}`, { enabled });
   if (!res.ok) return notFoundPage(c, `Expert '${id}'`, 'experts');
-  return c.redirect(`/admin/experts?done=${enabled ? 'enabled' : 'disabled'}&id=${seg(id)}`, 303);
+  // Back at the row, not the top of a long list: the operator stays where they were.
+  return c.redirect(`/admin/experts?done=${enabled ? 'enabled' : 'disabled'}&id=${seg(id)}#${seg(rowId(id))}`, 303);
 });
 
 expertPages.get('/:id/delete', async (c) => {
