@@ -469,3 +469,12 @@ const LAYOUT_PROBLEMS = `(() => {
   }
   return out;
 })()`;
+  // A chart's box never touches what comes below it (the table under the charts on the spend and route pages).
+  for (const box of document.querySelectorAll('main figure, main .charts')) {
+    const next = box.nextElementSibling;
+    if (!next) continue;
+    const a = box.getBoundingClientRect();
+    const b = next.getBoundingClientRect();
+    const below = b.left < a.right - 1 && b.right > a.left + 1 && b.top > a.top;
+    if (below && b.top - a.bottom < 8) out.push('a chart box touches the ' + next.tagName.toLowerCase() + ' below it (' + Math.round(b.top - a.bottom) + ' px apart)');
+  }

@@ -70,8 +70,10 @@ pre.text { white-space: pre-wrap; word-break: break-word; background: var(--pane
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: .75rem; margin-bottom: 1rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 .card .value { font-size: 1.4rem; font-weight: 700; font-variant-numeric: tabular-nums; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); gap: 1rem; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
+/* A chart box, or a grid of them, keeps a gap to what follows it (a table's frame has no margin of its own). */
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(440px, 100%), 1fr)); gap: 1rem; margin-bottom: 1rem; }
+figure { margin: 0 0 1rem; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
+.charts > figure { margin-bottom: 0; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 svg.chart { width: 100%; height: auto; display: block; }
 /* Heat maps keep their natural cell size (a 2 × 8 map must not fill the page), shrinking only to fit. */
