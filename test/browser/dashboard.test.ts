@@ -20,7 +20,7 @@ import { startGateway, type RunningGateway } from '../support/gateway';
 // expert): sign in, add an expert after a validation error, route a request through the API, find
 // it in the history, open it, read the overview, test an expert, read the skill and activation heat
 // maps, preview and save a policy, make the routers learn from the feedback, disable and delete the
-// expert, sign out. Every page is saved under test-output/screenshots/ for a human look.
+// expert, revoke the key, sign out. Every page is saved under test-output/screenshots/ for a human look.
 
 const SHOTS = 'test-output/screenshots';
 const example = loadExamples('data/mmlu-pro-routing/dev.jsonl.gz')[42]!;
@@ -377,6 +377,22 @@ describe('the admin dashboard in a browser', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard deleted');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 1);
 
+    // Revoking a key cannot be undone: its Revoke asks first, on a page of its own.
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('link', { name: 'Revoke browser-team' }).click();
+    await page.waitForURL(/\/admin\/keys\/key_[\w-]+\/revoke$/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Revoke key browser-team?');
+    await expectLabelled();
+    await shot('21-revoke-key');
+    await page.getByRole('button', { name: 'Revoke browser-team' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('browser-team revoked');
+    const refused = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'pro-via-dashboard', messages: [{ role: 'user', content: example.prompt }] }),
+    });
+    expect(refused.status).toBe(401);
+
     await page.goto(`${gw.url}/admin/no-such-page`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
     expect(await page.getByRole('navigation', { name: 'Dashboard' }).count()).toBe(1);
@@ -415,6 +431,7 @@ describe('the admin dashboard in a browser', () => {
       keys: '/admin/keys',
       'key-new': '/admin/keys/new',
       key: `/admin/keys/${keys.data[0]!.id}`,
+      'key-revoke': `/admin/keys/${keys.data[0]!.id}/revoke`,
       spend: '/admin/spend',
       router: '/admin/router',
       'not-found': '/admin/no-such-page',
@@ -467,8 +484,6 @@ const LAYOUT_PROBLEMS = `(() => {
       if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) out.push('chart text "' + t.textContent + '" is cut off');
     }
   }
-  return out;
-})()`;
   // A chart's box never touches what comes below it (the table under the charts on the spend and route pages).
   for (const box of document.querySelectorAll('main figure, main .charts')) {
     const next = box.nextElementSibling;
@@ -478,3 +493,5 @@ const LAYOUT_PROBLEMS = `(() => {
     const below = b.left < a.right - 1 && b.right > a.left + 1 && b.top > a.top;
     if (below && b.top - a.bottom < 8) out.push('a chart box touches the ' + next.tagName.toLowerCase() + ' below it (' + Math.round(b.top - a.bottom) + ' px apart)');
   }
+  return out;
+})()`;

@@ -352,8 +352,8 @@ keyPages.get('/:id/revoke', async (c) => {
     ) : (
       <ConfirmForm action={`/admin/keys/${seg(id)}/revoke`} csrf={c.get('csrf')} confirm={`Revoke ${k.name}`} cancel="/admin/keys">
         <p>
-          Requests with <strong>{k.name}</strong> ({k.prefix}…) are refused with 401 at once, and it cannot be made to work again: its users need a new key. It
-          stays listed, and its routes and spend stay in the history.
+          Requests with <strong>{k.name}</strong> ({k.prefix}…) are refused with 401 from now on, and it cannot be made to work again: its users need a new key.
+          It stays listed, and its routes and spend stay in the history.
         </p>
       </ConfirmForm>
     ),
