@@ -1,23 +1,41 @@
+import { cli, numberFlag } from '../gpu-service/scripts/cli';
 import { startGateway } from '../test/support/gateway';
 import { measureTtft, registerExpert, runLoad } from './lib/load';
 import { cpuPerRequest, printCpuTable } from './lib/cpu-table';
 import { measureOverhead, type Spread, type Target, type TargetFigures } from './lib/overhead';
 import { startPassthroughNode, startPassthroughWorker, startPeerProcess, startPortkey } from './lib/services';
 
-// `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--profile N] [--warm N] [--load N] [--json]`
-//
 // One run, side by side against the same loopback OpenAI peer: Conclave (a key made in the admin
 // API; one expert, and `auto`) beside a pass-through Worker under the same wrangler dev, and
 // Portkey's open-source gateway beside a pass-through Node server; then where each Worker's CPU goes
 // per request (a CPU profile through its inspector), the load run that counts lost routing records,
 // and time to first token per aggregation.
 
-const args = process.argv.slice(2);
-const num = (flag: string, fallback: number) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const opts = { rounds: num('--rounds', 5), requestsPerRound: num('--requests', 200), seconds: num('--seconds', 5), connections: [1, 50] };
+const USAGE = `npm run bench:gateway [-- --rounds R] [--requests N] [--seconds S] [--profile N] [--warm N] [--load N] [--json]
+
+Gateway overhead beside a pass-through Worker and Portkey, CPU per request, lost routing records under
+load and time to first token (README "Gateway overhead and load").
+
+  --rounds R      rounds of the overhead comparison (default 5)
+  --requests N    requests per target and round (default 200)
+  --seconds S     seconds of each throughput run (default 5)
+  --profile N     requests profiled per Worker for its CPU (default 300), after --warm N (default 2000)
+  --load N        requests of the load run that counts lost routing records (default 10000)
+  --json          end with one JSON line of the figures
+  --help          this text`;
+const flags = cli(USAGE, {
+  rounds: { type: 'string', default: '5' },
+  requests: { type: 'string', default: '200' },
+  seconds: { type: 'string', default: '5' },
+  profile: { type: 'string', default: '300' },
+  warm: { type: 'string', default: '2000' },
+  load: { type: 'string', default: '10000' },
+  json: { type: 'boolean', default: false },
+});
+const count = (name: 'rounds' | 'requests' | 'seconds' | 'profile' | 'warm' | 'load', min = 1) =>
+  numberFlag(USAGE, `--${name}`, flags[name]!, { integer: true, min });
+const opts = { rounds: count('rounds'), requestsPerRound: count('requests'), seconds: count('seconds'), connections: [1, 50] };
+const [profiled, warm, loadRequests] = [count('profile'), count('warm', 0), count('load')];
 
 const messages = [{ role: 'user', content: 'What is 2 + 2? Answer with the number.' }];
 const bodies = (extra: Record<string, unknown>) => ({
@@ -74,7 +92,7 @@ try {
     [targets[2]!, gw.inspectorPort],
     [targets[3]!, gw.inspectorPort],
   ] as const) {
-    cpu.push(await cpuPerRequest(t, port, num('--profile', 300), num('--warm', 2000)));
+    cpu.push(await cpuPerRequest(t, port, profiled, warm));
   }
   const figures = await measureOverhead(targets, opts, (line) => console.error(line));
   console.log(`\nOverhead side by side (${opts.rounds} rounds; ranges are min-max over rounds; the peer answers at once):\n`);
@@ -89,13 +107,13 @@ try {
     console.log(
       `  ${t.aggregation.padEnd(11)} ttft p50 ${t.ttft.p50.toFixed(1)} ms  p99 ${t.ttft.p99.toFixed(1)} ms   whole stream p50 ${t.total.p50.toFixed(1)} ms`,
     );
-  const load = await runLoad(bench, num('--load', 10_000), 100);
+  const load = await runLoad(bench, loadRequests, 100);
   console.log(`\nload: ${load.requests} requests at ${load.connections} concurrent (the DEV_API_KEY, one expert)`);
   console.log(
     `  throughput ${load.throughputRps} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, error rate ${(load.errorRate * 100).toFixed(2)}%`,
   );
   console.log(`  routes recorded ${load.routesRecorded} of ${load.okResponses} answered; lost ${load.lostRecords}`);
-  if (args.includes('--json')) console.log(JSON.stringify({ overhead: figures, cpu, ttft, load }));
+  if (flags.json) console.log(JSON.stringify({ overhead: figures, cpu, ttft, load }));
 } finally {
   for (const s of started) await s.stop();
 }

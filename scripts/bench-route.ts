@@ -2,12 +2,10 @@
 // (data/artifacts/, written by scripts/train-artifacts.ts), 30 eligible experts, one decision per
 // prompt, CPU time per decision (mean / p50 / p99), plus the artifact load time; for cascades also
 // each escalation check on the recorded answers of the first stage (the stacked vote's, for quality).
-//
-//   npx tsx scripts/bench-route.ts [--artifacts data/artifacts] [--prompts 1000]
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cli, numberFlag } from '../gpu-service/scripts/cli';
 import type { ArtifactRecord } from '../router/artifacts';
 import type { RoutingPolicy } from '../router/policy';
 import { PRESETS } from '../router/presets';
@@ -16,10 +14,16 @@ import { replayExpertProfile } from '../router/data-format';
 import type { ExpertProfile } from '../router/types';
 import { DEFAULT_DATA, loadExamples, loadModels } from './lib/dataset';
 
-const { values: args } = parseArgs({
-  options: { artifacts: { type: 'string', default: 'data/artifacts' }, prompts: { type: 'string', default: '1000' } },
-  strict: true,
-});
+const USAGE = `npx tsx scripts/bench-route.ts [--artifacts DIR] [--prompts N]
+
+Times routing decisions as the Worker makes them, on the trained artifacts.
+
+  --artifacts DIR   the artifacts (default data/artifacts)
+  --prompts N       prompts routed per strategy (default 1000)
+  --help            this text`;
+
+const args = cli(USAGE, { artifacts: { type: 'string', default: 'data/artifacts' }, prompts: { type: 'string', default: '1000' } });
+const promptCount = numberFlag(USAGE, '--prompts', args.prompts!, { integer: true, min: 1 });
 
 const texts = readdirSync(args.artifacts!)
   .filter((f) => f.endsWith('.json'))
@@ -38,7 +42,7 @@ const experts: ExpertProfile[] = models.map(replayExpertProfile);
 // A 30th expert the artifacts never saw (registered after training): every strategy must cope.
 experts.push({ ...experts[0]!, id: 'unseen-expert', inputPricePerMTok: 0.5, outputPricePerMTok: 1.5 });
 
-const examples = loadExamples(DEFAULT_DATA).slice(0, Number(args.prompts));
+const examples = loadExamples(DEFAULT_DATA).slice(0, promptCount);
 const prompts = examples.map((x) => x.prompt);
 const policies: RoutingPolicy[] = [
   { name: 'skill (local, k=3)', strategy: 'skill', aggregate: 'vote', k: 3 },

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { cli, numberFlag } from '../gpu-service/scripts/cli';
 import { startGateway, type RunningGateway } from '../test/support/gateway';
 import { queryLocalD1 } from '../test/support/local-d1';
 import { DEFAULT_DATA, loadExamples } from './lib/dataset';
@@ -6,8 +7,6 @@ import { connectInspector, heapBytes, type Inspector } from './lib/inspector';
 import { registerExpert } from './lib/load';
 import { startPeerProcess } from './lib/services';
 
-// `npm run bench:soak [-- --requests N] [--connections C] [--samples S]`
-//
 // Memory under a long mixed load: the replay experts (one named, and `auto` over them) on distinct
 // recorded prompts, and an OpenAI-protocol endpoint expert (the loopback peer; a tenth of the mix
 // streamed from it), through one gateway. Every answered request's route must be recorded.
@@ -16,14 +15,22 @@ import { startPeerProcess } from './lib/services';
 // wrangler's processes. Goals (README): heap flat after warm-up (second half grows < 5% of the
 // first), never above 64 MB; then `auto` over replay experts alone, in requests per second.
 
-const args = process.argv.slice(2);
-const num = (flag: string, fallback: number) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const REQUESTS = num('--requests', 20_000);
-const CONNECTIONS = num('--connections', 50);
-const SAMPLES = num('--samples', 20);
+const USAGE = `npm run bench:soak [-- --requests N] [--connections C] [--samples S]
+
+The gateway's memory under a long mixed load, every answered route recorded (README "Memory under a long load").
+
+  --requests N      requests in all (default 20000)
+  --connections C   concurrent connections (default 50)
+  --samples S       heap and resident-memory samples over the run (default 20)
+  --help            this text`;
+const flags = cli(USAGE, {
+  requests: { type: 'string', default: '20000' },
+  connections: { type: 'string', default: '50' },
+  samples: { type: 'string', default: '20' },
+});
+const REQUESTS = numberFlag(USAGE, '--requests', flags.requests!, { integer: true, min: 1 });
+const CONNECTIONS = numberFlag(USAGE, '--connections', flags.connections!, { integer: true, min: 1 });
+const SAMPLES = numberFlag(USAGE, '--samples', flags.samples!, { integer: true, min: 1 });
 const prompts = loadExamples(DEFAULT_DATA).map((e) => e.prompt);
 
 /**

@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cli } from '../gpu-service/scripts/cli';
+import { cli, numberFlag, numberListFlag, usageError } from '../gpu-service/scripts/cli';
 import { extractionAgreement, summarize } from '../router/eval/metrics';
 import { crossValidate, evaluateSplit, type ResultsByRouter } from '../router/eval/crossval';
 import { DEFAULT_LAMBDA_GRID, nestedCrossValidate, PRESET_BUDGETS, type LambdaChoice } from '../router/eval/nested';
@@ -73,6 +73,18 @@ const args = cli(USAGE, {
   'ladder-folds': { type: 'string', default: '3' },
 });
 
+// The numbers, checked before anything is loaded: a typo is named, never turned into NaN or another number.
+const limit = numberFlag(USAGE, '--limit', args.limit, { integer: true, min: 1 });
+const folds = numberFlag(USAGE, '--folds', args.folds!, { integer: true, min: 2 });
+const innerFolds = numberFlag(USAGE, '--inner-folds', args['inner-folds']!, { integer: true, min: 2 });
+const ladderFolds = numberFlag(USAGE, '--ladder-folds', args['ladder-folds']!, { integer: true, min: 0 });
+if (ladderFolds === 1) usageError(USAGE, "--ladder-folds must be 0 (off) or an integer >= 2, got '1'");
+// Checked even when not swept, so a mistyped grid is named rather than silently ignored.
+const lambdaGrid = numberListFlag(USAGE, '--lambdas', args.lambdas!, { min: 0 });
+const budgetGrid = numberListFlag(USAGE, '--budgets', args.budgets!, { min: 0 });
+const price = numberListFlag(USAGE, '--aggregator-price', args['aggregator-price']!, { min: 0 });
+if (price.length !== 2) usageError(USAGE, `--aggregator-price is IN,OUT in USD per million tokens, got '${args['aggregator-price']}'`);
+
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 function fail(message: string): never {
@@ -102,20 +114,11 @@ function aggregationChoice(): { override?: OfflineAggregation; live?: LiveAggreg
     fail(
       `aggregation '${name}' writes or picks a new answer, so it needs a live expert: pass --aggregator-url URL --aggregator-model M (recorded answers can only be voted on: first, vote, weighted-vote, stacked-vote)`,
     );
-  const [input, output] = args['aggregator-price']!.split(',').map(Number);
-  if (!Number.isFinite(input) || !Number.isFinite(output) || input! < 0 || output! < 0)
-    fail(`--aggregator-price is IN,OUT in USD per million tokens, not '${args['aggregator-price']}'`);
+  const [input, output] = price as [number, number];
   const keyEnv = args['aggregator-key-env'];
   if (keyEnv && !process.env[keyEnv]) fail(`--aggregator-key-env names ${keyEnv}, which is not set`);
-  const caller = liveCaller({ url, model, ...(keyEnv ? { keyEnv } : {}), inputPricePerMTok: input!, outputPricePerMTok: output! });
+  const caller = liveCaller({ url, model, ...(keyEnv ? { keyEnv } : {}), inputPricePerMTok: input, outputPricePerMTok: output });
   return { live: { kind: name, caller, expertId: LIVE_EXPERT_ID } };
-}
-
-/** A comma-separated list of non-negative numbers, or a usage error naming the flag. */
-function numbers(flag: string, list: string): number[] {
-  const values = list.split(',').map(Number);
-  if (values.some((v) => !Number.isFinite(v) || v < 0)) fail(`${flag} takes non-negative numbers separated by commas, not '${list}'`);
-  return values;
 }
 
 function experts(): ExpertProfile[] {
@@ -136,16 +139,12 @@ async function main(): Promise<void> {
   const source = args.source === 'text' ? 'text' : args.source === 'pred' ? 'pred' : fail(`--source is pred or text, not '${args.source}'`);
   const chosen = policyNamed(args.policy!);
   const { override, live } = aggregationChoice();
-  const limit = args.limit === undefined ? undefined : Number(args.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) fail(`--limit must be a positive integer, not '${args.limit}'`);
   const nested = args['nested-lambda'];
   if (nested && (live || (args.train && args.train !== args.data) || args.labels !== 'all' || limit !== undefined))
     fail('--nested-lambda cross-validates one labelled split: it takes no --train, --limit, --labels none or live aggregator');
   // A live aggregator is called once per routed question: no λ sweeps, only the chosen policy. A
   // nested run chooses λ itself.
   const sweeping = !(args['no-sweep'] || live || nested);
-  // Checked even when not swept, so a mistyped grid is named rather than silently ignored.
-  const [lambdaGrid, budgetGrid] = [numbers('--lambdas', args.lambdas!), numbers('--budgets', args.budgets!)];
   const lambdas = sweeping ? lambdaGrid : [];
   const budgets = sweeping ? budgetGrid : [];
   const sweepPolicies = SWEPT.flatMap((s) =>
@@ -167,8 +166,6 @@ async function main(): Promise<void> {
   const tuned = nested ? [...PRESETS.values()].map((policy) => ({ policy, budget: PRESET_BUDGETS[policy.name]! })) : [];
   let chosenLambdas: Map<string, LambdaChoice>[] = [];
   if (args.labels !== 'all' && args.labels !== 'none') fail(`--labels is all or none, not '${args.labels}'`);
-  const ladderFolds = Number(args['ladder-folds']);
-  if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) fail('--ladder-folds must be 0 (off) or an integer ≥ 2');
   const ladderChoices: LadderChoice[][] = [];
   const opts = {
     labels: args.labels,
@@ -196,15 +193,11 @@ async function main(): Promise<void> {
   /** Routed questions per fold, in the order crossValidate pools them (for the fold spread). */
   let foldSizes: number[] = [];
   if (!trainSet) {
-    const folds = Number(args.folds);
-    if (!Number.isInteger(folds) || folds < 2) fail('--folds must be an integer ≥ 2');
     setup = `${folds}-fold cross-validation on ${args.data} (${data.length} questions)`;
     const onFold = (f: number) => process.stderr.write(`fold ${f + 1}/${folds}…\n`);
     if (nested) {
-      const inner = Number(args['inner-folds']);
-      if (!Number.isInteger(inner) || inner < 2) fail('--inner-folds must be an integer ≥ 2');
-      setup += `, each preset's λ chosen on its training folds by ${inner}-fold cross-validation`;
-      ({ results, chosen: chosenLambdas } = await nestedCrossValidate(data, folds, inner, pool, tuned, DEFAULT_LAMBDA_GRID, opts, onFold));
+      setup += `, each preset's λ chosen on its training folds by ${innerFolds}-fold cross-validation`;
+      ({ results, chosen: chosenLambdas } = await nestedCrossValidate(data, folds, innerFolds, pool, tuned, DEFAULT_LAMBDA_GRID, opts, onFold));
       // Every preset was routed under its own name: show them all.
       named.push(...tuned.map((t) => t.policy).filter((p) => p.name !== chosen.name));
     } else results = await crossValidate(data, folds, pool, opts, onFold);

@@ -2,7 +2,7 @@
 // to retrain on a deployment's own traffic with `npm run train -- --data FILE --models FILE`.
 
 import { writeFileSync } from 'node:fs';
-import { cli } from '../gpu-service/scripts/cli';
+import { cli, numberFlag } from '../gpu-service/scripts/cli';
 import { modelsFileOf, type RegistryExpert } from '../router/data-format';
 import { readDevVars } from './lib/dev-vars';
 
@@ -25,6 +25,7 @@ const args = cli(USAGE, {
   after: { type: 'string', default: '0' },
   models: { type: 'string' },
 });
+const after = numberFlag(USAGE, '--after', args.after!, { integer: true, min: 0 });
 const token = process.env.ADMIN_TOKEN ?? readDevVars().ADMIN_TOKEN;
 if (!token) {
   process.stderr.write('export: set ADMIN_TOKEN (or run npm start once, which writes it to .dev.vars)\n');
@@ -45,7 +46,7 @@ async function get(path: string): Promise<string> {
   return res.text();
 }
 
-const text = await get(`/admin/api/export?after=${encodeURIComponent(args.after!)}`);
+const text = await get(`/admin/api/export?after=${after}`);
 writeFileSync(args.out!, text);
 process.stdout.write(`${text.split('\n').filter(Boolean).length} rated routes → ${args.out}\n`);
 if (args.models) {

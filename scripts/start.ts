@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cli } from '../gpu-service/scripts/cli';
+import { cli, numberFlag } from '../gpu-service/scripts/cli';
 import { buildReplay } from './build-replay';
 import { banner } from './lib/banner';
 import { loadModels } from './lib/dataset';
@@ -110,12 +110,7 @@ function serve(gpuService: RunningGpuService | null): void {
   });
 }
 
+/** A port from the environment, read as the flags are: '0x1F90' or '80 80' is named, not taken for another number. */
 function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const port = Number(raw ?? fallback);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    console.error(`${name} must be a port number (1-65535), got '${raw}'`);
-    process.exit(2);
-  }
-  return port;
+  return numberFlag(USAGE, name, process.env[name] ?? String(fallback), { integer: true, min: 1, max: 65_535 });
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cli, numberFlag, usageError } from '../gpu-service/scripts/cli';
 import type { ArtifactRecord } from '../router/artifacts';
 import { measureOfflineSynthesisSkill, sampleSynthesisTasks, SYNTHESIS_SKILL_ARTIFACT, type SynthesisSkillRanking } from '../router/aggregate/synthesis-skill';
 import { measureLiveSynthesisSkill } from '../router/aggregate/synthesis-skill-live';
@@ -9,43 +9,52 @@ import { LIVE_EXPERT_ID, liveCaller } from './lib/live-caller';
 
 // Measures every recorded model's synthesis skill on the dev split (offline proxy, see
 // router/aggregate/synthesis-skill.ts) and writes the ranking as the `synthesis-skill` artifact
-// that picks the aggregator when a policy names none.
-//   npx tsx scripts/synthesis-skill.ts [--data …] [--sets 3] [--seed 1] [--out data/artifacts/synthesis-skill.json]
-// With --live-url URL --live-model M [--live-key-env VAR] [--limit 200] it instead measures one live
-// OpenAI-compatible expert's synthesis skill on the first sets (the production prompt, a real call
-// per set) and prints it; no artifact is written.
+// that picks the aggregator when a policy names none; or one live expert's (usage below).
 
-const { values } = parseArgs({
-  options: {
-    data: { type: 'string', default: DEFAULT_DATA },
-    models: { type: 'string', default: DEFAULT_MODELS },
-    sets: { type: 'string', default: '3' },
-    seed: { type: 'string', default: '1' },
-    out: { type: 'string', default: 'data/artifacts/synthesis-skill.json' },
-    'live-url': { type: 'string' },
-    'live-model': { type: 'string' },
-    'live-key-env': { type: 'string' },
-    limit: { type: 'string', default: '200' },
-  },
-  strict: true,
+const USAGE = `npx tsx scripts/synthesis-skill.ts [--data FILE] [--models FILE] [--sets 3] [--seed 1] [--out FILE]
+       npx tsx scripts/synthesis-skill.ts --live-url URL --live-model M [--live-key-env VAR] [--limit 200]
+
+Measures every recorded model's synthesis skill on routing data (an offline proxy) and writes the
+ranking as the synthesis-skill artifact (default --out data/artifacts/synthesis-skill.json). With
+--live-url it instead measures one live OpenAI-compatible expert on the first --limit sets (the
+production prompt, a real call per set) and prints it; no artifact is written.
+
+  --data FILE          questions and recorded outcomes (default ${DEFAULT_DATA})
+  --models FILE        the pool and its prices (default ${DEFAULT_MODELS})
+  --sets N             answer sets sampled per question (default 3)
+  --seed N             the sampling seed (default 1)
+  --out FILE           where the artifact goes (default data/artifacts/synthesis-skill.json)
+  --live-url URL       an OpenAI-compatible endpoint to measure instead (needs --live-model)
+  --live-model M       the model it is asked for
+  --live-key-env VAR   the variable holding its API key
+  --limit N            sets sent to the live expert (default 200)
+  --help               this text`;
+
+const values = cli(USAGE, {
+  data: { type: 'string', default: DEFAULT_DATA },
+  models: { type: 'string', default: DEFAULT_MODELS },
+  sets: { type: 'string', default: '3' },
+  seed: { type: 'string', default: '1' },
+  out: { type: 'string', default: 'data/artifacts/synthesis-skill.json' },
+  'live-url': { type: 'string' },
+  'live-model': { type: 'string' },
+  'live-key-env': { type: 'string' },
+  limit: { type: 'string', default: '200' },
 });
 
-const setsPerQuestion = Number(values.sets);
-const seed = Number(values.seed);
-if (!Number.isInteger(setsPerQuestion) || setsPerQuestion < 1 || !Number.isInteger(seed))
-  throw new Error('--sets must be a positive integer, --seed an integer');
+const setsPerQuestion = numberFlag(USAGE, '--sets', values.sets!, { integer: true, min: 1 });
+const seed = numberFlag(USAGE, '--seed', values.seed!, { integer: true });
+const limit = numberFlag(USAGE, '--limit', values.limit!, { integer: true, min: 1 });
+if (values['live-url'] && !values['live-model']) usageError(USAGE, '--live-url needs --live-model');
 
 const questions = loadExamples(values.data);
 const models = loadModels(values.models);
 const names = models.map((m) => m.name);
 const tasks = sampleSynthesisTasks(questions, { models: names, setsPerQuestion, seed });
 if (values['live-url']) {
-  if (!values['live-model']) throw new Error('--live-url needs --live-model');
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
   const caller = liveCaller({
     url: values['live-url'],
-    model: values['live-model'],
+    model: values['live-model']!,
     ...(values['live-key-env'] ? { keyEnv: values['live-key-env'] } : {}),
     inputPricePerMTok: 0,
     outputPricePerMTok: 0,

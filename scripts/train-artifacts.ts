@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from '../gpu-service/scripts/cli';
+import { cli, numberFlag, usageError } from '../gpu-service/scripts/cli';
 import { AGREEMENT_LADDER_ARTIFACT, type AgreementLadders } from '../router/cascade/agreement-ladder';
 import { replayExpertProfile } from '../router/data-format';
 import { pricesOf } from '../router/eval/baselines';
@@ -36,6 +36,10 @@ const args = cli(USAGE, {
   'ladder-folds': { type: 'string', default: '3' },
 });
 
+const version = numberFlag(USAGE, '--version', args.version!, { integer: true, min: 1 });
+const ladderFolds = numberFlag(USAGE, '--ladder-folds', args['ladder-folds']!, { integer: true, min: 0 });
+if (ladderFolds === 1) usageError(USAGE, "--ladder-folds must be 0 (off) or an integer >= 2, got '1'");
+
 function refuse(message: string): never {
   process.stderr.write(`train: ${message}\n`);
   process.exit(2);
@@ -57,13 +61,11 @@ if (examples.length === 0) refuse(`${args.data} has no questions`);
 const models = load(() => loadModels(args.models));
 const missing = unpricedModels(models, examples);
 if (missing.length) refuse(unpricedMessage(args.models!, missing));
-const ladderFolds = Number(args['ladder-folds']);
-if (!Number.isInteger(ladderFolds) || ladderFolds === 1 || ladderFolds < 0) refuse('--ladder-folds must be 0 (off) or an integer ≥ 2');
 const pool = models.map(replayExpertProfile);
 // A fixed creation time keeps the committed files byte-identical when retrained from the same data.
 let records = train(
   examples.map((x) => ({ prompt: x.prompt, outcomes: x.outcomes })),
-  { version: Number(args.version), createdAt: '2025-01-01T00:00:00.000Z', prices: pricesOf(pool) },
+  { version, createdAt: '2025-01-01T00:00:00.000Z', prices: pricesOf(pool) },
 );
 if (ladderFolds) {
   const choices = await chooseLadders(examples, ladderFolds, pool, [...PRESETS.values()], { policies: [], source: 'pred', includeBaselines: true });
@@ -79,7 +81,7 @@ if (ladderFolds) {
 // earlier publication chose (say, trained on another workload) does not outlive this training.
 if (!records.some((r) => r.name === AGREEMENT_LADDER_ARTIFACT)) {
   const none: AgreementLadders = { ladders: [], byKind: [], questions: 0, preferredAt: [] };
-  records.push({ name: AGREEMENT_LADDER_ARTIFACT, version: Number(args.version), createdAt: records[0]!.createdAt, data: none });
+  records.push({ name: AGREEMENT_LADDER_ARTIFACT, version, createdAt: records[0]!.createdAt, data: none });
 }
 mkdirSync(args.out!, { recursive: true });
 let total = 0;

@@ -1,5 +1,4 @@
-// Sparse-MoE layer benchmark (issue #5): `npm run bench:moe -- [--device cpu|cuda] [--json]
-// [--models mixtral,olmoe,qwen3] [--tokens 1,4,16] [--rounds 3] [--min-runs 5] [--no-peer]`. Not a test: it prints a
+// Sparse-MoE layer benchmark (issue #5), options in USAGE below. Not a test: it prints a
 // table (and with --json one JSON array on its last line). Layer shapes of real models, bf16 weights,
 // timed with a cold last-level cache (as when serving a model far larger than it). On the CPU a
 // Hugging Face-style PyTorch block (torch-peer.ts) runs on the same weights and activations when python3
@@ -7,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cli, numberFlag, numberListFlag, usageError } from '../scripts/cli.js';
 import { bindMoeLayer, decode, deviceInfo, encode, mapFile, moeForward, referenceMoeForward } from '../src/moe/index.js';
 import type { MoeDevice, MoeLayerWeights, MoeRouting, Tensor } from '../src/moe/index.js';
 import { randomActivations, routingFor } from '../src/moe/fixtures.js';
@@ -76,26 +76,44 @@ interface Options {
   peer: boolean;
 }
 
+const USAGE = `npm run bench:moe -- [--device cpu|cuda] [--json] [--models mixtral,olmoe,qwen3] [--tokens 1,4,16]
+                     [--rounds 3] [--min-runs ${MIN_RUNS}] [--no-peer]
+
+Times the sparse-MoE layer on real models' layer shapes (bf16 weights, a cold last-level cache),
+beside a Hugging Face-style PyTorch block on the CPU when python3 has torch.
+
+  --device cpu|cuda   where it runs (default cpu)
+  --models LIST       layer shapes: ${SHAPES.map((s) => s.key).join(', ')} (default all)
+  --tokens LIST       tokens per call (default ${DEFAULT_TOKENS.join(',')})
+  --rounds R          alternating rounds of the two engines per row (default 3)
+  --min-runs N        timed runs per timing at least (default ${MIN_RUNS})
+  --no-peer           skip the PyTorch peer
+  --json              end with one JSON array of the rows
+  -h, --help          this text`;
+
 function args(): Options {
-  const a = process.argv.slice(2);
-  const value = (flag: string) => {
-    const i = a.indexOf(flag);
-    return i >= 0 ? a[i + 1] : undefined;
-  };
-  const device = (value('--device') ?? 'cpu') as MoeDevice;
-  if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got ${device}`);
-  const rounds = Number(value('--rounds') ?? 3);
-  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${value('--rounds')}`);
-  const minRuns = Number(value('--min-runs') ?? MIN_RUNS);
-  if (!Number.isSafeInteger(minRuns) || minRuns < 1) throw new Error(`--min-runs must be a positive integer, got ${value('--min-runs')}`);
+  const a = cli(USAGE, {
+    device: { type: 'string', default: 'cpu' },
+    json: { type: 'boolean', default: false },
+    models: { type: 'string', default: SHAPES.map((s) => s.key).join(',') },
+    tokens: { type: 'string', default: DEFAULT_TOKENS.join(',') },
+    rounds: { type: 'string', default: '3' },
+    'min-runs': { type: 'string', default: String(MIN_RUNS) },
+    'no-peer': { type: 'boolean', default: false },
+  });
+  const device = a.device as MoeDevice;
+  if (device !== 'cpu' && device !== 'cuda') usageError(USAGE, `--device must be cpu or cuda, got '${a.device}'`);
+  const models = a.models!.split(',');
+  const unknown = models.find((m) => !SHAPES.some((s) => s.key === m));
+  if (unknown !== undefined) usageError(USAGE, `--models must name ${SHAPES.map((s) => s.key).join(', ')}, got '${unknown}'`);
   return {
     device,
-    json: a.includes('--json'),
-    models: (value('--models') ?? SHAPES.map((s) => s.key).join(',')).split(','),
-    tokens: value('--tokens')?.split(',').map(Number) ?? DEFAULT_TOKENS,
-    rounds,
-    minRuns,
-    peer: !a.includes('--no-peer'),
+    json: a.json!,
+    models,
+    tokens: numberListFlag(USAGE, '--tokens', a.tokens!, { integer: true, min: 1 }),
+    rounds: numberFlag(USAGE, '--rounds', a.rounds!, { integer: true, min: 1 }),
+    minRuns: numberFlag(USAGE, '--min-runs', a['min-runs']!, { integer: true, min: 1 }),
+    peer: !a['no-peer'],
   };
 }
 

@@ -3,14 +3,13 @@
 // realistic-width random-weight checkpoints (Mixtral layout; OLMoE's 64-expert top-8 layer shape).
 // Each engine runs in its own process with the same thread count and prompt ids; with --runs > 1 the
 // engines alternate and every figure is reported as a median with its range.
-//   npm run bench:serve -- [--peer llama.cpp] [--json] [--models mixtral,olmoe] [--batches 1,8,32]
-//                          [--prompt 16] [--decode 16] [--threads N] [--runs R]
+// Options in USAGE below.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { loadConfig } from '../src/checkpoint/load.js';
 import type { ModelConfig } from '../src/checkpoint/config.js';
 import { BENCH_SPECS } from '../src/demo/families.js';
@@ -20,35 +19,46 @@ import { kernels } from '../src/model/kernels.js';
 import { bytesPerElement } from '../src/moe/dtype.js';
 import { measureBandwidth } from '../src/moe/probe.js';
 import { ensureLlamaCpp } from '../src/peer/llama-cpp.js';
+import { cli, numberFlag, numberListFlag, usageError } from '../scripts/cli.js';
 import type { EngineName, EngineRow, RunSpec } from './serve/engine.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    peer: { type: 'string' },
-    models: { type: 'string', default: 'mixtral,olmoe' },
-    batches: { type: 'string', default: '1,8,32' },
-    prompt: { type: 'string', default: '16' },
-    decode: { type: 'string', default: '16' },
-    threads: { type: 'string', default: String(availableParallelism()) },
-    runs: { type: 'string' },
-  },
+const USAGE = `npm run bench:serve -- [--peer llama.cpp] [--json] [--models mixtral,olmoe] [--batches 1,8,32]
+                       [--prompt 16] [--decode 16] [--threads N] [--runs R]
+
+Serving throughput (prefill and decode tokens/s, time per output token, resident memory) on
+realistic-width random-weight checkpoints, alone or beside llama.cpp.
+
+  --peer llama.cpp   run llama.cpp too, on the same checkpoints exported to GGUF
+  --models LIST      ${Object.keys(BENCH_SPECS).join(', ')} (default mixtral,olmoe)
+  --batches LIST     sequences per batch (default 1,8,32)
+  --prompt N         prompt tokens (default 16)
+  --decode N         tokens decoded, at least 2 (default 16)
+  --threads N        threads of each engine (default ${availableParallelism()}, this machine's)
+  --runs R           alternating runs per engine (default 2 with --peer, else 1)
+  --json             end with one JSON line of the rows
+  -h, --help         this text`;
+
+const values = cli(USAGE, {
+  json: { type: 'boolean', default: false },
+  peer: { type: 'string' },
+  models: { type: 'string', default: 'mixtral,olmoe' },
+  batches: { type: 'string', default: '1,8,32' },
+  prompt: { type: 'string', default: '16' },
+  decode: { type: 'string', default: '16' },
+  threads: { type: 'string', default: String(availableParallelism()) },
+  runs: { type: 'string' },
 });
-const count = (v: string, flag: string, min = 1): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${flag} must be integers >= ${min}, got '${v}'`);
-  return n;
-};
-if (values.peer !== undefined && values.peer !== 'llama.cpp') throw new Error(`--peer must be 'llama.cpp', got '${values.peer}'`);
-const models = values.models.split(',') as Array<keyof typeof BENCH_SPECS>;
-for (const m of models) if (!(m in BENCH_SPECS)) throw new Error(`--models must name ${Object.keys(BENCH_SPECS).join(', ')}, got '${m}'`);
-const threads = count(values.threads, '--threads');
-const runs = count(values.runs ?? (values.peer ? '2' : '1'), '--runs');
+if (values.peer !== undefined && values.peer !== 'llama.cpp') usageError(USAGE, `--peer must be 'llama.cpp', got '${values.peer}'`);
+const models = values.models!.split(',') as Array<keyof typeof BENCH_SPECS>;
+for (const m of models) if (!(m in BENCH_SPECS)) usageError(USAGE, `--models must name ${Object.keys(BENCH_SPECS).join(', ')}, got '${m}'`);
+const count = (flag: string, value: string, min = 1) => numberFlag(USAGE, flag, value, { integer: true, min });
+const threads = count('--threads', values.threads!);
+const runs = count('--runs', values.runs ?? (values.peer ? '2' : '1'));
 const engines: EngineName[] = values.peer ? ['conclave', 'llama.cpp'] : ['conclave'];
 const base = {
-  batches: values.batches.split(',').map((b) => count(b, '--batches')),
-  promptLength: count(values.prompt, '--prompt'),
-  decodeTokens: count(values.decode, '--decode', 2),
+  batches: numberListFlag(USAGE, '--batches', values.batches!, { integer: true, min: 1 }),
+  promptLength: count('--prompt', values.prompt!),
+  decodeTokens: count('--decode', values.decode!, 2),
   threads,
 };
 

@@ -18,12 +18,4 @@ export function resolveModelDir(model: string | undefined, demo: string | undefi
   return ensureDemoCheckpoint(family);
 }
 
-/** An integer flag of at least `min` (a batch or queue of 0 would never admit a request; port 0 picks one). */
-export function intFlag(value: string | undefined, name: string, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${value}'`);
-  return n;
-}
-
-export { cli } from './cli.js';
+export { cli, numberFlag, numberListFlag } from './cli.js';

@@ -3,10 +3,9 @@ import { loadCheckpoint } from '../src/checkpoint/load.js';
 import { ModelRunner } from '../src/model/forward.js';
 import { KvCache } from '../src/model/kv-cache.js';
 import { referenceForward } from '../src/reference/forward.js';
-import { cli, FAMILIES, resolveModelDir } from './args.js';
+import { cli, FAMILIES, numberListFlag, resolveModelDir } from './args.js';
 
-const values = cli(
-  `Prints the last-position logits of a token sequence as one JSON line {"logits": [...]}.
+const USAGE = `Prints the last-position logits of a token sequence as one JSON line {"logits": [...]}.
 
 Usage: npm run -w gpu-service logits -- (--model DIR | --demo FAMILY) --ids 1,2,3 [--reference]
 
@@ -14,21 +13,17 @@ Usage: npm run -w gpu-service logits -- (--model DIR | --demo FAMILY) --ids 1,2,
   --demo FAMILY   a demo checkpoint: ${FAMILIES.join(', ')} (default olmoe)
   --ids LIST      comma-separated token ids
   --reference     run the plain TypeScript reference forward instead of the served kernels
-  -h, --help      this text`,
-  {
-    model: { type: 'string' },
-    demo: { type: 'string' },
-    ids: { type: 'string' },
-    reference: { type: 'boolean', default: false },
-  },
-);
+  -h, --help      this text`;
+
+const values = cli(USAGE, {
+  model: { type: 'string' },
+  demo: { type: 'string' },
+  ids: { type: 'string', default: '' },
+  reference: { type: 'boolean', default: false },
+});
+const ids = numberListFlag(USAGE, '--ids', values.ids!, { integer: true, min: 0 });
 
 try {
-  const ids = (values.ids ?? '')
-    .split(',')
-    .filter((s) => s.trim() !== '')
-    .map(Number);
-  if (ids.length === 0 || !ids.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('--ids must be comma-separated token ids, e.g. --ids 1,2,3');
   const weights = loadCheckpoint(resolveModelDir(values.model, values.demo), {
     onProgress: (p) => process.stderr.write(p.stage === 'shard' ? `mapped ${p.file}\n` : ''),
   });

@@ -3,7 +3,7 @@
 import { CheckpointError } from '../src/errors.js';
 import { startServer } from '../src/server/listen.js';
 import { DEFAULT_LIMITS, loadService, PROMPT_BYTES_PER_TOKEN } from '../src/service.js';
-import { cli, FAMILIES, intFlag, resolveModelDir } from './args.js';
+import { cli, FAMILIES, numberFlag, resolveModelDir } from './args.js';
 
 const USAGE = `Serves one sparse-MoE checkpoint over an OpenAI-compatible API: POST /v1/chat/completions and
 /v1/completions (JSON or SSE), POST /v1/moe/trace, GET /v1/models, /health and /metrics (Prometheus).
@@ -33,7 +33,7 @@ with a 400 naming the field, never silently ignored.`;
 const values = cli(USAGE, {
   model: { type: 'string', default: process.env.CONCLAVE_GPU_MODEL },
   demo: { type: 'string' },
-  port: { type: 'string', default: process.env.PORT ?? '8090' },
+  port: { type: 'string' },
   host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
   name: { type: 'string' },
   'max-batch': { type: 'string' },
@@ -41,6 +41,20 @@ const values = cli(USAGE, {
   'max-context': { type: 'string' },
   'max-prompt-bytes': { type: 'string' },
   'api-key': { type: 'string', default: process.env.CONCLAVE_GPU_API_KEY },
+});
+
+// Checked before anything loads. A batch or queue of 0 would never admit a request; port 0 picks a free one.
+const count = (flag: string, value: string | undefined) => numberFlag(USAGE, flag, value, { integer: true, min: 1 });
+const [maxBatchSequences, maxQueue, maxContext, maxPromptBytes] = [
+  count('--max-batch', values['max-batch']),
+  count('--max-queue', values['max-queue']),
+  count('--max-context', values['max-context']),
+  count('--max-prompt-bytes', values['max-prompt-bytes']),
+];
+const port = numberFlag(USAGE, values.port === undefined ? 'PORT' : '--port', values.port ?? process.env.PORT ?? '8090', {
+  integer: true,
+  min: 0,
+  max: 65_535,
 });
 
 // Anyone who reaches an open service can keep it busy: beyond loopback, a key is required.
@@ -56,10 +70,10 @@ try {
   const model = loadService(dir, {
     ...(values.name ? { id: values.name } : {}),
     limits: {
-      ...(values['max-batch'] ? { maxBatchSequences: intFlag(values['max-batch'], '--max-batch', 32) } : {}),
-      ...(values['max-queue'] ? { maxQueue: intFlag(values['max-queue'], '--max-queue', 64) } : {}),
-      ...(values['max-context'] ? { maxContext: intFlag(values['max-context'], '--max-context', 4096) } : {}),
-      ...(values['max-prompt-bytes'] ? { maxPromptBytes: intFlag(values['max-prompt-bytes'], '--max-prompt-bytes', 65_536) } : {}),
+      ...(maxBatchSequences !== undefined ? { maxBatchSequences } : {}),
+      ...(maxQueue !== undefined ? { maxQueue } : {}),
+      ...(maxContext !== undefined ? { maxContext } : {}),
+      ...(maxPromptBytes !== undefined ? { maxPromptBytes } : {}),
     },
     onProgress: (p) =>
       process.stderr.write(
@@ -67,7 +81,7 @@ try {
       ),
   });
   process.stderr.write(`model ${model.id} (${model.runner.config.family}) on ${model.device}\n`);
-  const server = await startServer(model, intFlag(values.port, '--port', 8090, 0), values.host, apiKey ? { apiKey } : {});
+  const server = await startServer(model, port, values.host, apiKey ? { apiKey } : {});
   console.log(`listening on ${server.url}`);
   let stopping = false;
   const stop = (signal: string) => {

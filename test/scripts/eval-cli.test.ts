@@ -103,7 +103,7 @@ describe('npm run eval on the ZeroEval workload', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(failed?.code).toBe(2);
-    expect(failed?.stderr).toContain("--budgets takes non-negative numbers separated by commas, not '0.35,lots'");
+    expect(failed?.stderr).toContain("--budgets must be numbers >= 0 separated by commas, got '0.35,lots'");
   }, 60_000);
 
   it('cross-validates an export of the gateway, whose questions record only the experts each route called', async () => {
