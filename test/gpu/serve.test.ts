@@ -222,6 +222,44 @@ describe('API', () => {
     expect((await json(unknown)).error.code).toBe('not_found');
   });
 
+  it('names what is wrong in a field that takes several shapes (content, stop, prompt), not just "Invalid input"', async () => {
+    const refused = async (path: string, body: Record<string, unknown>) => {
+      const res = await post(`${s.server.url}${path}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      return (await json(res)).error as { param: string; code: string; message: string };
+    };
+    const message = (content: unknown) => ({ messages: [{ role: 'user', content }], max_tokens: 2 });
+    expect(await refused('/v1/chat/completions', message(5))).toMatchObject({
+      param: 'messages.0.content',
+      message: 'messages.0.content: expected a string or an array, got a number',
+    });
+    expect(await refused('/v1/chat/completions', message([{ type: 'image_url', image_url: { url: 'https://x/cat.png' } }]))).toMatchObject({
+      param: 'messages.0.content.0.type',
+      message: 'messages.0.content.0.type: only text parts are served ({"type": "text", "text": …}), not \'image_url\'',
+    });
+    expect(await refused('/v1/chat/completions', message([{ type: 'text' }]))).toMatchObject({
+      param: 'messages.0.content.0.text',
+      message: expect.stringContaining('expected string, received undefined'),
+    });
+    expect(await refused('/v1/chat/completions', message([{ type: 'text', text: 'hi', cache_control: {} }]))).toMatchObject({
+      param: 'messages.0.content.0.cache_control',
+      code: 'unsupported_parameter',
+    });
+    expect(await refused('/v1/chat/completions', { ...message('hi'), stop: ['a', 'b', 'c', 'd', 'e'] })).toMatchObject({
+      param: 'stop',
+      message: 'stop: Too big: expected array to have <=4 items',
+    });
+    expect(await refused('/v1/completions', { prompt: 5 })).toMatchObject({ param: 'prompt', message: 'prompt: expected a string or an array, got a number' });
+    expect(await refused('/v1/completions', { prompt: ['a', 'b'] })).toMatchObject({
+      param: 'prompt',
+      message: 'prompt: one prompt per request: an array of strings must hold exactly one',
+    });
+    expect(await refused('/v1/completions', { prompt: [1.5] })).toMatchObject({
+      param: 'prompt.0',
+      message: 'prompt.0: expected a string or an integer, got a number',
+    });
+  });
+
   it('cancels a generation when the client disconnects', async () => {
     const generated = async () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(await s.model.metrics.render())![1]);
     const before = await generated();

@@ -8,6 +8,7 @@ import { InternalError, InvalidRequestError, PayloadTooLargeError, ServiceError 
 import type { FinishReason, GenerationEvent, GenerationRequest } from '../engine/scheduler.js';
 import type { ServedModel } from '../service.js';
 import { requireApiKey } from './auth.js';
+import { explainIssue } from './issues.js';
 import { chatPromptIds, checkIds, completionPromptIds, generationRequest, textPromptIds } from './prompt.js';
 import { chatRequestSchema, completionRequestSchema, traceRequestSchema } from './schemas.js';
 
@@ -20,13 +21,13 @@ async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const { issue, path, message } = explainIssue(parsed.error.issues[0]!, json);
     if (issue.code === 'unrecognized_keys') {
-      const param = [...issue.path, issue.keys[0]!].join('.');
+      const param = [...path, issue.keys[0]!].join('.');
       throw new InvalidRequestError(`${param} is not supported by this service (it would be ignored); remove it`, param, 'unsupported_parameter');
     }
-    const param = issue.path.length ? issue.path.join('.') : null;
-    throw new InvalidRequestError(`${param ?? 'body'}: ${issue.message}`, param);
+    const param = path.length ? path.join('.') : null;
+    throw new InvalidRequestError(`${param ?? 'body'}: ${message}`, param);
   }
   return parsed.data;
 }

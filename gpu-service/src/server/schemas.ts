@@ -3,7 +3,12 @@
 // a message's name, …) is refused with a 400 naming it, as the gateway does, never silently dropped.
 import { z } from 'zod';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() }).strict();
+const textPart = z
+  .object({
+    type: z.literal('text', { error: (i) => `only text parts are served ({"type": "text", "text": …}), not '${String(i.input)}'` }),
+    text: z.string(),
+  })
+  .strict();
 
 export const messageSchema = z
   .object({
@@ -37,7 +42,11 @@ export const chatRequestSchema = z
 export const completionRequestSchema = z
   .object({
     ...sampling,
-    prompt: z.union([z.string(), z.array(z.string()).length(1), z.array(z.number().int().nonnegative()).min(1)]),
+    prompt: z.union([
+      z.string(),
+      z.array(z.string()).length(1, 'one prompt per request: an array of strings must hold exactly one'),
+      z.array(z.number().int().nonnegative()).min(1),
+    ]),
   })
   .strict();
 
