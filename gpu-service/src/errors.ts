@@ -48,7 +48,7 @@ export class PromptTooLargeError extends ServiceError {
       413,
       'invalid_request_error',
       'prompt_too_large',
-      `The prompt is ${bytes} bytes; this service tokenises at most ${limitBytes} bytes of prompt (max_prompt_bytes)`,
+      `The prompt is ${bytes} bytes; this service tokenises at most ${limitBytes} bytes of prompt (set by --max-prompt-bytes)`,
       param,
     );
   }

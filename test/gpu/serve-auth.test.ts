@@ -57,6 +57,8 @@ describe('prompt bound', () => {
     expect(err.code).toBe('prompt_too_large');
     expect(err.param).toBe('messages');
     expect(err.message).toContain(`at most ${model.limits.maxPromptBytes} bytes`);
+    // The knob that sets it, as the operator passes it (there is no field max_prompt_bytes).
+    expect(err.message).toContain('(set by --max-prompt-bytes)');
     expect(model.limits.maxPromptBytes).toBe(256 * 16);
   });
 
