@@ -260,6 +260,27 @@ describe('API', () => {
     });
   });
 
+  it('refuses a message without content but an assistant turn, as the gateway does, instead of serving an empty turn', async () => {
+    const user = await post(`${s.server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: null }], max_tokens: 2 });
+    expect(user.status).toBe(400);
+    expect((await json(user)).error).toMatchObject({
+      param: 'messages.0.content',
+      message: "messages.0.content: a user message needs content (null is an assistant turn's only)",
+    });
+    const system = await post(`${s.server.url}/v1/moe/trace`, { messages: [{ role: 'system' }, { role: 'user', content: 'hi' }] });
+    expect(system.status).toBe(400);
+    expect((await json(system)).error.param).toBe('messages.0.content');
+    const assistant = await post(`${s.server.url}/v1/chat/completions`, {
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null },
+        { role: 'user', content: 'and?' },
+      ],
+      max_tokens: 2,
+    });
+    expect(assistant.status).toBe(200);
+  });
+
   it('cancels a generation when the client disconnects', async () => {
     const generated = async () => Number(/conclave_generation_tokens_total\{[^}]*\} (\d+)/.exec(await s.model.metrics.render())![1]);
     const before = await generated();

@@ -13,10 +13,15 @@ const textPart = z
 export const messageSchema = z
   .object({
     role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-    // Assistant turns with tool calls may carry null content.
     content: z.union([z.string(), z.array(textPart)]).nullish(),
   })
-  .strict();
+  .strict()
+  // Only an assistant turn may come without content (a client's echo of a turn that called tools, as
+  // the gateway allows); any other would be served as an empty turn, hiding the client's mistake.
+  .superRefine((m, ctx) => {
+    if (m.content == null && m.role !== 'assistant')
+      ctx.addIssue({ code: 'custom', path: ['content'], message: `a ${m.role} message needs content (null is an assistant turn's only)` });
+  });
 
 const sampling = {
   // Any model name is accepted: clients such as @huggingface/inference send their endpoint URL here.
