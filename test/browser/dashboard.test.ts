@@ -106,6 +106,13 @@ async function rowCells(rowHeader: string): Promise<string[]> {
   return row.locator('td').allTextContents();
 }
 
+/** After a change the list opens at the changed row (`url` ends with its fragment), in view, not at the top of the list. */
+async function expectAtRow(url: string, rowId: string): Promise<void> {
+  expect(page.url()).toBe(`${gw.url}${url}#${rowId}`);
+  const box = `document.getElementById('${rowId}').getBoundingClientRect()`;
+  expect(await page.evaluate<boolean>(`${box}.top > 0 && ${box}.bottom < window.innerHeight`)).toBe(true);
+}
+
 describe('the admin dashboard in a browser', () => {
   it('walks every page: experts, history, overview, heat maps, policies, router learning, sign-out', async () => {
     await page.goto(`${gw.url}/admin/experts`);
@@ -145,6 +152,7 @@ describe('the admin dashboard in a browser', () => {
     await page.getByLabel('Output price (USD / M tokens)').fill('5');
     await page.getByRole('button', { name: 'Add expert' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard added');
+    await expectAtRow('/admin/experts?done=added&id=pro-via-dashboard', 'expert-pro-via-dashboard');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(REPLAY_EXPERTS + 2);
 
     // A request through the public API, answered by the new expert.
@@ -337,6 +345,7 @@ describe('the admin dashboard in a browser', () => {
     await shot('11-policy-preview');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('cheap-trio saved');
+    await expectAtRow('/admin/policies?done=saved&name=cheap-trio', 'policy-cheap-trio');
 
     // The routers learn from the rating above, on request, by keyboard.
     await page.getByRole('link', { name: 'Router' }).click();
@@ -361,14 +370,12 @@ describe('the admin dashboard in a browser', () => {
     await shot('13-edit-expert');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard saved');
+    await expectAtRow('/admin/experts?done=saved&id=pro-via-dashboard', 'expert-pro-via-dashboard');
     expect((await rowCells('pro-via-dashboard'))[3]).toBe('math, finance');
 
     await page.getByRole('button', { name: 'Disable pro-via-dashboard' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('pro-via-dashboard disabled');
-    // The list opens at the expert's row, not at the top, many rows above it.
-    expect(page.url()).toBe(`${gw.url}/admin/experts?done=disabled&id=pro-via-dashboard#expert-pro-via-dashboard`);
-    expect(await page.evaluate<number>(`document.getElementById('expert-pro-via-dashboard').getBoundingClientRect().top`)).toBeGreaterThan(0);
-    expect(await page.evaluate<boolean>(`document.getElementById('expert-pro-via-dashboard').getBoundingClientRect().bottom < window.innerHeight`)).toBe(true);
+    await expectAtRow('/admin/experts?done=disabled&id=pro-via-dashboard', 'expert-pro-via-dashboard');
     expect((await rowCells('pro-via-dashboard'))[1]).toBe('disabled');
     await page.getByRole('link', { name: 'Delete pro-via-dashboard' }).click();
     await expectLabelled();

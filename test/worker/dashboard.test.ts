@@ -151,8 +151,10 @@ describe('dashboard experts', () => {
     const s = await session();
     const created = await post('/admin/experts', s, valid);
     expect(created.status).toBe(303);
-    expect(created.headers.get('location')).toBe('/admin/experts?done=added&id=tgi-local');
+    // The list opens at the new row (a 30-row list would otherwise show its top, not what was added).
+    expect(created.headers.get('location')).toBe('/admin/experts?done=added&id=tgi-local#expert-tgi-local');
     const list = await (await call('/admin/experts?done=added&id=tgi-local', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(list).toContain('<tr id="expert-tgi-local">');
     expect(list).toContain('Expert <strong>tgi-local</strong> added.');
     expect(list).toContain('math, law');
     // Only the notices the page says are shown: not a name an object inherits.
@@ -166,7 +168,9 @@ describe('dashboard experts', () => {
     const edited = await post('/admin/experts/tgi-local', s, { ...valid, provider: 'openai', endpoint_url: '' });
     expect(edited.status).toBe(400);
     expect(await edited.text()).toMatch(/id="f-endpoint_url-error"[^>]*>provider &#39;openai&#39; needs endpoint_url/);
-    expect((await post('/admin/experts/tgi-local', s, { ...valid, output_price_per_mtok: '2', enabled: '' })).status).toBe(303);
+    const saved = await post('/admin/experts/tgi-local', s, { ...valid, output_price_per_mtok: '2', enabled: '' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe('/admin/experts?done=saved&id=tgi-local#expert-tgi-local');
     const row = (await (await call('/admin/api/experts/tgi-local', { admin: true })).json()) as Record<string, unknown>;
     expect(row).toMatchObject({ output_price_per_mtok: 2, enabled: false, skills: ['math', 'law'] });
 
@@ -388,7 +392,11 @@ describe('dashboard policies', () => {
     expect((await call('/admin/api/routes', { admin: true }).then((r) => r.json())) as { data: unknown[] }).toEqual({ data: [], next_cursor: null });
 
     const saved = await post('/admin/policies', s, { ...base, allow: 'gemma-7b' });
-    expect(saved.headers.get('location')).toBe('/admin/policies?done=saved&name=cheap-pair');
+    // The list opens at the saved policy's row, as the experts' list does at an expert's.
+    expect(saved.headers.get('location')).toBe('/admin/policies?done=saved&name=cheap-pair#policy-cheap-pair');
+    const list = await (await call('/admin/policies', { key: null, headers: { cookie: s.cookie } })).text();
+    expect(list).toContain('<tr id="policy-cheap-pair">');
+    expect(list).toContain('<tr id="policy-auto">');
     const policy = (await (await call('/admin/api/policies/cheap-pair', { admin: true })).json()) as { config: Record<string, unknown> };
     expect(policy.config).toEqual({ strategy: 'all', aggregate: 'vote', k: 2, allow: ['gemma-7b'] });
     const dup = await post('/admin/policies', s, base);
@@ -503,6 +511,7 @@ describe('dashboard policies', () => {
     fields.set('max_cost_usd', '0.01');
     const saved = await post('/admin/policies/auto', s, {}, ORIGIN, fields);
     expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe('/admin/policies?done=saved&name=auto#policy-auto');
     const policy = (await (await call('/admin/api/policies/auto', { admin: true })).json()) as { builtin: boolean; config: Record<string, unknown> };
     expect(policy).toEqual(expect.objectContaining({ builtin: false, config: { ...auto, max_cost_usd: 0.01 } }));
   });

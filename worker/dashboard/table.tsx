@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { seg } from './api-client';
 
 // The dashboard's data tables: a caption, one row of column headings, the rows, in a frame that
 // scrolls sideways on a narrow screen.
@@ -7,6 +8,15 @@ import type { Child } from 'hono/jsx';
 export type Column = string | { label: string; num: true };
 
 export const num = (label: string): Column => ({ label, num: true });
+
+/** A list's row element id: `expert-<id>`, `policy-<name>`. */
+export const rowId = (kind: 'expert' | 'policy', id: string) => `${kind}-${id}`;
+
+/**
+ * The fragment a change's redirect names so the list opens at the row it changed, not at the top of
+ * a long list where the operator loses their place. Encoded: a browser decodes it before it looks.
+ */
+export const rowAnchor = (kind: 'expert' | 'policy', id: string) => `#${seg(rowId(kind, id))}`;
 
 /** The caption reads muted, except where `plainCaption` says it is the table's heading. */
 export function DataTable(props: { class?: string; caption: Child; plainCaption?: boolean; columns: Column[]; children: Child }) {

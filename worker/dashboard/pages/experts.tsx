@@ -14,7 +14,7 @@ import { ms, pct, price } from '../format';
 import { ConfirmForm, Csrf, Field, FormErrors, SelectField, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { isGpuExpert } from '../moe-trace';
-import { DataTable, num } from '../table';
+import { DataTable, num, rowAnchor, rowId } from '../table';
 import { SkillHeatMap, skillMatrix } from './skill-map';
 
 export type ExpertJson = ReturnType<typeof expertJson>;
@@ -201,14 +201,11 @@ function ExpertFormView(props: { mode: 'create' | 'edit'; values: ExpertForm; er
   );
 }
 
-/** The row's element id, which a change's redirect names as its fragment so the list opens at the row. */
-const rowId = (id: string) => `expert-${id}`;
-
 function ExpertRowView(props: { e: ExpertJson; h: ExpertHealth | undefined; csrf: string; gpu: boolean }) {
   const { e, h } = props;
   const id = seg(e.id);
   return (
-    <tr id={rowId(e.id)}>
+    <tr id={rowId('expert', e.id)}>
       <th scope="row">
         {e.id}
         {e.description ? <div class="muted">{e.description}</div> : null}
@@ -340,7 +337,7 @@ expertPages.post('/', async (c) => {
   if (!parsed.success) return formPage(c, 'create', values, fieldErrors(parsed.error), 400);
   const res = await c.get('api').post<ExpertJson>('/experts', parsed.data);
   if (!res.ok) return formPage(c, 'create', values, apiFieldErrors(res.error), res.status === 409 ? 409 : 400);
-  return c.redirect(`/admin/experts?done=added&id=${seg(res.data.id)}`, 303);
+  return c.redirect(`/admin/experts?done=added&id=${seg(res.data.id)}${rowAnchor('expert', res.data.id)}`, 303);
 });
 
 expertPages.get('/:id/edit', async (c) => {
@@ -355,7 +352,7 @@ expertPages.post('/:id', async (c) => {
   if (!parsed.success) return formPage(c, 'edit', values, fieldErrors(parsed.error), 400);
   const res = await c.get('api').patch<ExpertJson>(`/experts/${seg(values.id)}`, parsed.data);
   if (!res.ok) return res.status === 404 ? notFoundPage(c, `Expert '${values.id}'`, 'experts') : formPage(c, 'edit', values, apiFieldErrors(res.error), 400);
-  return c.redirect(`/admin/experts?done=saved&id=${seg(values.id)}`, 303);
+  return c.redirect(`/admin/experts?done=saved&id=${seg(values.id)}${rowAnchor('expert', values.id)}`, 303);
 });
 
 expertPages.post('/:id/enabled', async (c) => {
@@ -363,8 +360,7 @@ expertPages.post('/:id/enabled', async (c) => {
   const id = c.req.param('id');
   const res = await c.get('api').patch<ExpertJson>(`/experts/${seg(id)}`, { enabled });
   if (!res.ok) return notFoundPage(c, `Expert '${id}'`, 'experts');
-  // Back at the row, not the top of a long list: the operator stays where they were.
-  return c.redirect(`/admin/experts?done=${enabled ? 'enabled' : 'disabled'}&id=${seg(id)}#${seg(rowId(id))}`, 303);
+  return c.redirect(`/admin/experts?done=${enabled ? 'enabled' : 'disabled'}&id=${seg(id)}${rowAnchor('expert', id)}`, 303);
 });
 
 expertPages.get('/:id/delete', async (c) => {

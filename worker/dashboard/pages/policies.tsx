@@ -8,7 +8,7 @@ import type { DashboardContext, DashboardEnv } from '../guard';
 import { Checks, Csrf, Field, FormErrors, Options, PostButton, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { configFromPost, KNOBS, knobValuesFromPost, knobValuesOf, type Knob, type KnobGroup, type KnobValues } from '../policy-knobs';
-import { DataTable, num } from '../table';
+import { DataTable, num, rowAnchor, rowId } from '../table';
 import type { ExpertJson } from './experts';
 
 interface PolicyJson {
@@ -332,7 +332,7 @@ async function listPage(c: DashboardContext) {
           columns={['Name', 'Strategy', num('k'), 'Aggregation', 'Aggregator', num('Cost cap'), 'Allowed experts', 'Other settings', 'Actions']}
         >
           {policies.data.map((p) => (
-            <tr>
+            <tr id={rowId('policy', p.name)}>
               <th scope="row">
                 {p.name}
                 <div class="muted">{p.builtin ? 'built-in' : p.description}</div>
@@ -398,7 +398,7 @@ policyPages.post('/', async (c) => {
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   const res = await c.get('api').post<PolicyJson>('/policies', { name: v.name, description: v.description, config: parsed.data });
   if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: res.status === 409 ? 409 : 400 });
-  return c.redirect(`/admin/policies?done=saved&name=${seg(res.data.name)}`, 303);
+  return c.redirect(`/admin/policies?done=saved&name=${seg(res.data.name)}${rowAnchor('policy', res.data.name)}`, 303);
 });
 
 policyPages.post('/:name', async (c) => {
@@ -408,7 +408,7 @@ policyPages.post('/:name', async (c) => {
   if (!parsed.success) return formPage(c, v, fieldErrors(parsed.error), { status: 400 });
   const res = await c.get('api').put<PolicyJson>(`/policies/${seg(v.editing)}`, { description: v.description, config: parsed.data });
   if (!res.ok) return formPage(c, v, apiFieldErrors(res.error, 'config.'), { status: 400 });
-  return c.redirect(`/admin/policies?done=saved&name=${seg(v.editing)}`, 303);
+  return c.redirect(`/admin/policies?done=saved&name=${seg(v.editing)}${rowAnchor('policy', v.editing)}`, 303);
 });
 
 policyPages.post('/:name/delete', async (c) => {
