@@ -19,8 +19,9 @@ import { startGateway, type RunningGateway } from '../support/gateway';
 // experts, trained router artifacts, the GPU service on its demo checkpoint registered as an
 // expert): sign in, add an expert after a validation error, route a request through the API, find
 // it in the history, open it, read the overview, test an expert, read the skill and activation heat
-// maps, preview and save a policy, make the routers learn from the feedback, disable and delete the
-// expert, revoke the key, sign out. Every page is saved under test-output/screenshots/ for a human look.
+// maps, preview, save and delete a policy, make the routers learn from the feedback, disable and
+// delete the expert, revoke the key, sign out. Every page is saved under test-output/screenshots/
+// for a human look.
 
 const SHOTS = 'test-output/screenshots';
 const example = loadExamples('data/mmlu-pro-routing/dev.jsonl.gz')[42]!;
@@ -346,6 +347,16 @@ describe('the admin dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Save policy' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('cheap-trio saved');
     await expectAtRow('/admin/policies?done=saved&name=cheap-trio', 'policy-cheap-trio');
+    // Deleting a policy cannot be undone: its Delete asks first, on a page of its own.
+    await page.getByRole('link', { name: 'Delete cheap-trio' }).click();
+    await page.waitForURL(`${gw.url}/admin/policies/cheap-trio/delete`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Delete policy cheap-trio?');
+    expect(await page.locator('main form p').textContent()).toContain('Requests naming cheap-trio as model get 404');
+    await expectLabelled();
+    await shot('22-delete-policy');
+    await page.getByRole('button', { name: 'Delete cheap-trio' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('cheap-trio deleted');
+    expect(await page.getByRole('rowheader', { name: /^cheap-trio/ }).count()).toBe(0);
 
     // The routers learn from the rating above, on request, by keyboard.
     await page.getByRole('link', { name: 'Router' }).click();

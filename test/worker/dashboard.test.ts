@@ -515,6 +515,58 @@ describe('dashboard policies', () => {
     const policy = (await (await call('/admin/api/policies/auto', { admin: true })).json()) as { builtin: boolean; config: Record<string, unknown> };
     expect(policy).toEqual(expect.objectContaining({ builtin: false, config: { ...auto, max_cost_usd: 0.01 } }));
   });
+
+  it('asks before deleting a saved policy, says when that brings a built-in back, and deletes only on the page’s post with CSRF', async () => {
+    const config = { strategy: 'all', aggregate: 'vote', k: 2 };
+    await call('/admin/api/policies', { method: 'POST', admin: true, json: { name: 'cheap-pair', description: 'two cheap experts', config } });
+    await call('/admin/api/policies/economy', { method: 'PUT', admin: true, json: { description: 'our economy', config } });
+    const s = await session();
+    const get = async (path: string) => call(path, { key: null, headers: { cookie: s.cookie } });
+    // Delete in the list is a link to the confirmation, not a form that deletes; a built-in has none.
+    const list = await (await get('/admin/policies')).text();
+    for (const name of ['cheap-pair', 'economy']) {
+      expect(list).toContain(`<a class="button" href="/admin/policies/${name}/delete" aria-label="Delete ${name}">Delete</a>`);
+      expect(list).not.toContain(`action="/admin/policies/${name}/delete"`);
+    }
+    expect(list).not.toContain('aria-label="Delete auto"');
+
+    const confirm = await get('/admin/policies/cheap-pair/delete');
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain('<h1>Delete policy cheap-pair?</h1>');
+    expect(html).toContain(
+      `<form method="post" action="/admin/policies/cheap-pair/delete" class="stack"><input type="hidden" name="_csrf" value="${s.csrf}"/>`,
+    );
+    expect(html).toContain('get 404 (model not found)');
+    expect(html).not.toContain('comes back');
+    expect(html).toContain('<button class="danger" type="submit">Delete cheap-pair</button>');
+    expect(html).toContain('<a class="button" href="/admin/policies">Cancel</a>');
+    // A policy saved over a built-in: deleting it brings the built-in back, and the page says so.
+    const replacing = await (await get('/admin/policies/economy/delete')).text();
+    expect(replacing).toContain('The built-in <strong>economy</strong> comes back');
+    expect(replacing).toContain('<button class="danger" type="submit">Delete economy</button>');
+    // A built-in itself cannot be deleted: its page says what can be done, and offers nothing to press.
+    const builtin = await (await get('/admin/policies/auto/delete')).text();
+    expect(builtin).toContain('<strong>auto</strong> is built in and cannot be deleted');
+    expect(builtin).not.toContain('action="/admin/policies/auto/delete"');
+    expect((await get('/admin/policies/no-such/delete')).status).toBe(404);
+
+    // Opening the page deletes nothing; a post without the CSRF token neither.
+    expect((await post('/admin/policies/cheap-pair/delete', { cookie: s.cookie }, {})).status).toBe(403);
+    expect((await call('/admin/api/policies/cheap-pair', { admin: true })).status).toBe(200);
+    const deleted = await post('/admin/policies/cheap-pair/delete', s, {});
+    expect(deleted.headers.get('location')).toBe('/admin/policies?done=deleted&name=cheap-pair');
+    expect((await call('/admin/api/policies/cheap-pair', { admin: true })).status).toBe(404);
+    expect((await chat({ model: 'cheap-pair' })).status).toBe(404);
+
+    expect((await post('/admin/policies/economy/delete', s, {})).status).toBe(303);
+    const economy = (await (await call('/admin/api/policies/economy', { admin: true })).json()) as { builtin: boolean };
+    expect(economy.builtin).toBe(true);
+    // Posted anyway, deleting a built-in is refused with the API's reason, not "does not exist".
+    const refused = await post('/admin/policies/auto/delete', s, {});
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('<strong>auto</strong> is built in and cannot be deleted');
+  });
 });
 
 describe('dashboard router page', () => {

@@ -171,7 +171,7 @@ export function PostButton(props: { action: string; csrf: string; class?: string
 }
 
 /**
- * The page between a button and a change that cannot be undone (deleting an expert, revoking a key):
+ * The page between a button and a change that cannot be undone (deleting an expert or a policy, revoking a key):
  * what will happen, then a red button that posts it (with the CSRF field), or the way back.
  */
 export function ConfirmForm(props: { action: string; csrf: string; confirm: string; cancel: string; children: Child }) {

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import type { RoutePreview } from '../../admin/preview';
-import { savedPolicyConfigSchema } from '../../gateway/policies';
+import { BUILTIN_POLICIES, savedPolicyConfigSchema } from '../../gateway/policies';
 import { seg, type ApiResult } from '../api-client';
 import { apiFieldErrors, fieldErrors, readForm, textOf, type FieldErrors, type FormValues } from '../forms';
 import { counted, score, scoreParts, usd } from '../format';
 import type { DashboardContext, DashboardEnv } from '../guard';
-import { Checks, Csrf, Field, FormErrors, Options, PostButton, SubmitOrCancel, TextField } from '../controls';
+import { Checks, ConfirmForm, Csrf, Field, FormErrors, Options, SubmitOrCancel, TextField } from '../controls';
 import { DoneNotice, notFoundPage, renderPage } from '../layout';
 import { configFromPost, KNOBS, knobValuesFromPost, knobValuesOf, type Knob, type KnobGroup, type KnobValues } from '../policy-knobs';
 import { DataTable, num, rowAnchor, rowId } from '../table';
@@ -350,9 +350,9 @@ async function listPage(c: DashboardContext) {
                     Edit / preview
                   </a>
                   {p.builtin ? null : (
-                    <PostButton action={`/admin/policies/${seg(p.name)}/delete`} csrf={c.get('csrf')} aria-label={`Delete ${p.name}`}>
+                    <a class="button" href={`/admin/policies/${seg(p.name)}/delete`} aria-label={`Delete ${p.name}`}>
                       Delete
-                    </PostButton>
+                    </a>
                   )}
                 </div>
               </td>
@@ -411,9 +411,53 @@ policyPages.post('/:name', async (c) => {
   return c.redirect(`/admin/policies?done=saved&name=${seg(v.editing)}${rowAnchor('policy', v.editing)}`, 303);
 });
 
+/** What deleting does to requests naming the policy: refused, or routed by the built-in it replaced. */
+function DeleteConsequence(props: { name: string }) {
+  const builtin = BUILTIN_POLICIES.get(props.name);
+  return builtin ? (
+    <p>
+      The built-in <strong>{props.name}</strong> comes back: requests naming it as <code>model</code> are routed by its built-in settings (strategy{' '}
+      {builtin.strategy}, aggregation {builtin.aggregate}) from now on, not by yours, which are lost. Past routes stay in the routing history.
+    </p>
+  ) : (
+    <p>
+      Requests naming <strong>{props.name}</strong> as <code>model</code> get 404 (model not found) from now on, and its settings are lost. Past routes stay in
+      the routing history.
+    </p>
+  );
+}
+
+/** A built-in is never deleted (the API refuses it with 409): say how to change it instead. */
+function BuiltinKept(props: { name: string }) {
+  return (
+    <p class="notice">
+      <strong>{props.name}</strong> is built in and cannot be deleted. Saving it stores your version, which replaces it; deleting that version brings the
+      built-in back. <a href="/admin/policies">Back to the policies</a>
+    </p>
+  );
+}
+
+/** Deleting cannot be undone: Delete opens this page, whose button does it. */
+policyPages.get('/:name/delete', async (c) => {
+  const p = await loadPolicy(c, c.req.param('name'));
+  if (!p) return notFoundPage(c, `Policy '${c.req.param('name')}'`, 'policies');
+  return renderPage(c, {
+    title: `Delete policy ${p.name}?`,
+    nav: 'policies',
+    children: p.builtin ? (
+      <BuiltinKept name={p.name} />
+    ) : (
+      <ConfirmForm action={`/admin/policies/${seg(p.name)}/delete`} csrf={c.get('csrf')} confirm={`Delete ${p.name}`} cancel="/admin/policies">
+        <DeleteConsequence name={p.name} />
+      </ConfirmForm>
+    ),
+  });
+});
+
 policyPages.post('/:name/delete', async (c) => {
   const name = c.req.param('name');
   const res = await c.get('api').delete(`/policies/${seg(name)}`);
+  if (res.status === 409) return renderPage(c, { title: `Delete policy ${name}?`, nav: 'policies', status: 409, children: <BuiltinKept name={name} /> });
   if (!res.ok) return notFoundPage(c, `Policy '${name}'`, 'policies');
   return c.redirect(`/admin/policies?done=deleted&name=${seg(name)}`, 303);
 });
