@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 //   tool            calls the first offered tool with {"q": <last user text>}, stop_reason tool_use
 //   short           stops at max_tokens
 //   overloaded-<n>  answers 529 overloaded_error n times (per model), then echoes
+//   status-<code>   answers that HTTP status with an Anthropic error body (`injected <code>`)
 
 export interface AnthropicPeer {
   url: string;
@@ -56,6 +57,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Recor
   requests.push(body as unknown as Record<string, unknown>);
   const invalid = validate(body);
   if (invalid) return error(res, 400, 'invalid_request_error', invalid);
+  const status = /^status-(\d{3})$/.exec(body.model);
+  if (status) return error(res, Number(status[1]), 'invalid_request_error', `injected ${status[1]}`);
   const overloaded = /^overloaded-(\d+)$/.exec(body.model);
   if (overloaded) {
     const left = overloads.get(body.model) ?? Number(overloaded[1]);
