@@ -2,7 +2,7 @@ import { InferenceClient, InferenceClientInputError, InferenceClientProviderApiE
 import { callCostUsd } from '../router/cost';
 import { ExpertCallError } from '../router/errors';
 import type { CallOptions, ChatMessage, ExpertProfile } from '../router/types';
-import { isRetryableStatus, parseRetryAfter, providerErrorMessage } from './http';
+import { httpStatusError, providerErrorMessage } from './http';
 import { usageOf } from './openai';
 import { choiceOf, StreamAccumulator, wireMessages, wireParams, type WireChunk } from './openai-wire';
 import { apiKeyOf } from './secrets';
@@ -91,14 +91,8 @@ function toExpertError(expertId: string, e: unknown, signal: AbortSignal | undef
   if (e instanceof ExpertCallError) return e;
   if (signal?.aborted) return abortedCallError(expertId, signal);
   if (e instanceof InferenceClientProviderApiError) {
-    const status = e.httpResponse.status;
     // The client reads only a flat `error` / `message`: OpenAI-shaped servers (TGI, vLLM) nest theirs.
-    const message = providerErrorMessage(e.httpResponse.body) ?? e.message;
-    return new ExpertCallError(expertId, `HTTP ${status}: ${message}`, {
-      upstreamStatus: status,
-      retryable: isRetryableStatus(status),
-      retryAfterMs: parseRetryAfter(retryAfter),
-    });
+    return httpStatusError(expertId, e.httpResponse.status, providerErrorMessage(e.httpResponse.body) ?? e.message, retryAfter);
   }
   if (e instanceof InferenceClientProviderOutputError) return new ExpertCallError(expertId, `malformed response: ${e.message}`, { kind: 'protocol' });
   if (e instanceof InferenceClientInputError)

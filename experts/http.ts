@@ -13,8 +13,29 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Overloaded / rate-limited / server-side statuses are worth another attempt. */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Statuses by which an expert refuses the request's own input: malformed or unsupported (400), too
+ * large (413: the GPU service's prompt_too_large), unprocessable (422). Other 4xx are not the
+ * client's to fix: 401/403/404 are the expert's configuration (key, model, URL), 408/409/429 its state.
+ */
+const REFUSES_INPUT: ReadonlySet<number> = new Set([400, 413, 422]);
+
+/**
+ * The typed error for an expert's non-2xx answer. A refusal of the input is the client's failure
+ * (`rejected_by_expert`, 422 when every expert tried refused), never retried: the same input would
+ * be refused again.
+ */
+export function httpStatusError(expertId: string, status: number, message: string, retryAfter: string | null): ExpertCallError {
+  return new ExpertCallError(expertId, `HTTP ${status}: ${message}`, {
+    upstreamStatus: status,
+    ...(REFUSES_INPUT.has(status) ? { source: 'client', kind: 'rejected_by_expert' } : {}),
+    retryable: isRetryableStatus(status),
+    retryAfterMs: parseRetryAfter(retryAfter),
+  });
 }
 
 /** POSTs JSON; a non-2xx answer or a network failure becomes a typed ExpertCallError. */
@@ -40,11 +61,7 @@ export async function postJson(
   }
   if (res.ok) return res;
   const text = await res.text().catch(() => '');
-  throw new ExpertCallError(expertId, `HTTP ${res.status}: ${errorMessageOf(text)}`, {
-    upstreamStatus: res.status,
-    retryable: isRetryableStatus(res.status),
-    retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
-  });
+  throw httpStatusError(expertId, res.status, errorMessageOf(text), res.headers.get('retry-after'));
 }
 
 /** The provider's own error message when its body has one (OpenAI and Anthropic both nest it in `error`). */

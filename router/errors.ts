@@ -42,7 +42,8 @@ export class NotFoundError extends ConclaveError {
 
 /**
  * A call to one expert failed; `source` says who was at fault: the expert, the gateway, or the
- * client (asked something this expert cannot answer, like a prompt a replay expert never recorded).
+ * client (asked something this expert cannot answer, like a prompt a replay expert never recorded,
+ * or input the expert refused as invalid: `rejected_by_expert`).
  */
 export class ExpertCallError extends ConclaveError {
   constructor(
@@ -52,7 +53,7 @@ export class ExpertCallError extends ConclaveError {
       /** HTTP status the expert answered with; 0 when it never answered. */
       upstreamStatus?: number;
       source?: 'expert' | 'gateway' | 'client';
-      kind?: 'http' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted' | 'over_budget';
+      kind?: 'http' | 'rejected_by_expert' | 'timeout' | 'network' | 'protocol' | 'not_recorded' | 'config' | 'aborted' | 'over_budget';
       retryable?: boolean;
       retryAfterMs?: number | null;
     } = {},

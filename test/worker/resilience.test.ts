@@ -38,7 +38,8 @@ describe('retries, fallback, breaker, timeouts', () => {
   it('does not retry a client error from the expert', async () => {
     await peer('strict-a', 'status-400');
     const res = await ask({ model: 'strict-a' });
-    expect(res.status).toBe(502);
+    // The expert refused the request's input: the client's 422 (test/worker/expert-refusals.test.ts).
+    expect(res.status).toBe(422);
     expect(await calls('strict-a')).toEqual([{ status: 'error', attempts: 1, upstream_status: 400 }]);
   });
 

@@ -448,8 +448,12 @@ function countsAgainstHealth(e: ExpertCallError): boolean {
   return e.kind === 'timeout' || e.kind === 'network' || e.kind === 'protocol';
 }
 
-/** A 4xx about the request (not a rate limit or timeout): the expert is up and answering. */
+/**
+ * A 4xx about the request (its input refused, or the expert's key or model wrong; not a rate limit or
+ * timeout): the expert is up and answering.
+ */
 function answeredWithClientError(e: ExpertCallError): boolean {
+  if (e.kind === 'rejected_by_expert') return true;
   return (
     e.source === 'expert' && e.kind === 'http' && e.upstreamStatus >= 400 && e.upstreamStatus < 500 && e.upstreamStatus !== 408 && e.upstreamStatus !== 429
   );
