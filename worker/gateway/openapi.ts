@@ -29,6 +29,10 @@ const errors = Object.fromEntries(
     ['402', 'The key’s budget is used up'],
     ['403', 'The key may not use this model or expert'],
     ['404', 'Unknown model'],
+    [
+      '422',
+      'Every expert tried failed for the request’s own reason: it refused the input as invalid (rejected_by_expert), or no replay expert recorded the prompt (not_recorded); each one’s reason is listed',
+    ],
     ['429', 'The key’s rate limit (Retry-After says when)'],
     ['502', 'The experts failed (each one’s reason is listed)'],
     ['503', 'The experts this request needs are failing, their circuits open (Retry-After says when to try again)'],
