@@ -2,9 +2,7 @@ import { Hono } from 'hono';
 import { callTotals, recentLatencies, routeTotals, type Totals } from '../db/metrics';
 import { createDb } from '../db/client';
 import { listExpertRows } from '../db/experts';
-import { listPolicyRows } from '../db/policies';
 import type { AppEnv } from '../env';
-import { BUILTIN_POLICIES } from '../gateway/policies';
 import { breakerStates } from '../resilience/breaker';
 import { exposition, type Family, type Sample } from './prometheus';
 import { percentile } from './stats';
@@ -12,49 +10,6 @@ import { percentile } from './stats';
 /** Latency quantiles cover the routes of the last five minutes, like a client library's summary window. */
 export const LATENCY_WINDOW_MS = 5 * 60_000;
 const QUANTILES = [0.5, 0.9, 0.99];
-
-/**
- * The policy label of routes whose recorded policy names no policy or expert: a refused request
- * records the `model` it sent, which any key chooses freely, so each such name must not become a
- * series of its own (unbounded cardinality). A policy or expert deleted later joins it too; the
- * history keeps every name. Parentheses are in no policy name or expert id.
- */
-const UNKNOWN_POLICY = '(unknown)';
-
-/** Totals per policy, those of names outside `known` summed under UNKNOWN_POLICY. */
-function boundedTotals(totals: Totals[], known: ReadonlySet<string>): Totals[] {
-  const out = new Map<string, Totals>();
-  for (const t of totals) {
-    const name = known.has(t.name) ? t.name : UNKNOWN_POLICY;
-    const s = out.get(name);
-    out.set(
-      name,
-      s
-        ? {
-            name,
-            ok: s.ok + t.ok,
-            failed: s.failed + t.failed,
-            promptTokens: s.promptTokens + t.promptTokens,
-            completionTokens: s.completionTokens + t.completionTokens,
-            costUsd: s.costUsd + t.costUsd,
-          }
-        : { ...t, name },
-    );
-  }
-  return [...out.values()];
-}
-
-/** Recent latencies per policy, those of names outside `known` merged (ascending) under UNKNOWN_POLICY. */
-function boundedLatencies(byPolicy: Map<string, number[]>, known: ReadonlySet<string>): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const [policy, ms] of byPolicy) {
-    const name = known.has(policy) ? policy : UNKNOWN_POLICY;
-    out.set(name, [...(out.get(name) ?? []), ...ms]);
-  }
-  const unknown = out.get(UNKNOWN_POLICY);
-  if (unknown) unknown.sort((a, b) => a - b);
-  return out;
-}
 
 function perOutcome(totals: Totals[], label: 'policy' | 'expert'): Sample[] {
   return totals.flatMap((t) => [
@@ -79,18 +34,12 @@ function latencySummary(byPolicy: Map<string, number[]>): Sample[] {
 }
 
 export async function gatewayMetrics(d1: D1Database, now = Date.now()): Promise<Family[]> {
-  const db = createDb(d1);
-  const [allRoutes, calls, allLatencies, experts, policies] = await Promise.all([
+  const [routes, calls, latencies, experts] = await Promise.all([
     routeTotals(d1),
     callTotals(d1),
     recentLatencies(d1, LATENCY_WINDOW_MS, now),
-    listExpertRows(db),
-    listPolicyRows(db),
+    listExpertRows(createDb(d1)),
   ]);
-  // What `model` can name: a saved or built-in policy, or one expert.
-  const known = new Set([...BUILTIN_POLICIES.keys(), ...policies.map((p) => p.name), ...experts.map((e) => e.id)]);
-  const routes = boundedTotals(allRoutes, known);
-  const latencies = boundedLatencies(allLatencies, known);
   const circuits = breakerStates();
   return [
     { name: 'conclave_routes_total', help: 'Routed requests by policy and outcome.', type: 'counter', samples: perOutcome(routes, 'policy') },

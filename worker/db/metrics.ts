@@ -1,7 +1,10 @@
 // Totals for the Prometheus endpoint, straight from D1: the live history plus what retention rolled
 // up, so every counter only grows (rollup and delete commit in one batch). Outcomes are only `ok`
 // and `failed`, and tokens and cost carry no outcome: the rollups keep no finer split, and a label
-// whose total shrank at retention would read as a counter reset.
+// whose total shrank at retention would read as a counter reset. Policies are reported as
+// reportedPolicySql says, so a refused `model` that names nothing is no series of its own.
+
+import { reportedPolicySql } from './reported-policy';
 
 export interface Totals {
   /** Policy or expert. */
@@ -16,8 +19,8 @@ export interface Totals {
 type Row = { name: string; ok: number; failed: number; pt: number; ct: number; cost: number };
 
 /**
- * Totals per `name` (a column) over the live rows of `live` plus what retention rolled up into
- * `rollups`, whose `count` column says how many rows each rollup row stands for.
+ * Totals per `name` (a column, or an expression of one) over the live rows of `live` plus what
+ * retention rolled up into `rollups`, whose `count` column says how many rows each rollup row stands for.
  */
 async function totals(d1: D1Database, name: string, live: string, rollups: string, count: string): Promise<Totals[]> {
   const { results } = await d1
@@ -34,7 +37,7 @@ async function totals(d1: D1Database, name: string, live: string, rollups: strin
 
 /** Routes per policy. */
 export function routeTotals(d1: D1Database): Promise<Totals[]> {
-  return totals(d1, 'policy', 'routes', 'daily_route_rollups', 'requests');
+  return totals(d1, reportedPolicySql('policy'), 'routes', 'daily_route_rollups', 'requests');
 }
 
 /** Calls per expert, every role (answering, aggregating, judging). */
@@ -45,7 +48,7 @@ export function callTotals(d1: D1Database): Promise<Totals[]> {
 /** Latencies of the routes finished in the last `windowMs`, ascending, per policy. */
 export async function recentLatencies(d1: D1Database, windowMs: number, now = Date.now()): Promise<Map<string, number[]>> {
   const { results } = await d1
-    .prepare('select policy, latency_ms as ms from routes where created_at >= ? order by latency_ms')
+    .prepare(`select ${reportedPolicySql('policy')} as policy, latency_ms as ms from routes where created_at >= ? order by latency_ms`)
     .bind(now - windowMs)
     .all<{ policy: string; ms: number }>();
   const out = new Map<string, number[]>();
