@@ -1,9 +1,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../worker/db/client';
-import { insertRouteRecord } from '../../worker/db/history-write';
+import { insertRouteRecord, insertRouteRecords } from '../../worker/db/history-write';
+import { deletePolicy, upsertPolicy } from '../../worker/db/policies';
 import type { CallRecord, RouteRecord } from '../../worker/history/record';
 import { runScheduled } from '../../worker/scheduled';
+import { session } from './dashboard-session';
+import { checkedD1 } from './d1-limits';
 import { call, chat, replayExpert, routeRecord } from './helpers';
 
 const DAY = 86_400_000;
@@ -50,8 +53,8 @@ interface SpendBody {
   data: Record<string, unknown>[];
 }
 
-const get = async (qs: string) => {
-  const res = await call(`/admin/api/spend?${qs}`, { admin: true });
+const get = async (qs: string, over: Partial<typeof env> = {}) => {
+  const res = await call(`/admin/api/spend?${qs}`, { admin: true, env: over });
   return { status: res.status, body: (await res.json()) as SpendBody & { error?: { param: string } } };
 };
 
@@ -107,6 +110,77 @@ describe('GET /admin/api/spend', () => {
     expect((await get('since=yesterday')).body.error!.param).toBe('since');
     expect((await get('by=policy&expert=a')).body.error!.param).toBe('expert');
     expect((await get('by=team')).status).toBe(400);
+  });
+});
+
+describe('a model that names no policy or expert', () => {
+  it('is one (unknown) policy in the rollups and the report, before and after retention, totals exact', async () => {
+    const now = Date.now();
+    const db = createDb(env.DB);
+    const keyA = ((await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'team-a' } })).json()) as { id: string }).id;
+    // What `model` can name: a built-in policy, a saved one, an expert; 120 more saved policies, so
+    // the names would be past D1's 100 bound parameters a statement were they bound one by one.
+    await replayExpert('gemini-1.5-pro-002');
+    for (const name of ['team-policy', ...Array.from({ length: 120 }, (_, i) => `saved-${i}`)])
+      await upsertPolicy(db, name, '', { strategy: 'fixed', experts: ['gemini-1.5-pro-002'], aggregate: 'first' });
+    const known = ['economy', 'team-policy', 'gemini-1.5-pro-002'];
+    // 50 names no policy or expert has, on two days and two keys, each with a call and a cost (as a
+    // since-deleted policy's routes have; a refused request's cost nothing), and one refused for real.
+    const unknown = Array.from({ length: 50 }, (_, i) => {
+      const at = now - (i < 25 ? 3 : 2) * DAY;
+      return route(`r_unknown_${i}`, at, i % 2 ? keyA : null, `no-such-model-${i}`, [call_('gemini-1.5-pro-002', at, (i % 4) * 0.25, i % 5 ? 'ok' : 'error')]);
+    });
+    const named = known.map((p, i) => route(`r_known_${i}`, now - 3 * DAY, keyA, p, [call_('gemini-1.5-pro-002', now - 3 * DAY, 0.5)]));
+    await insertRouteRecords(db, [...unknown, ...named]);
+    expect((await chat({ model: 'no-such-model-sent' })).status).toBe(404);
+
+    const sums = async (table: string, count: string) =>
+      env.DB.prepare(
+        `select sum(${count}) as n, sum(errors) as errors, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from ${table}`,
+      ).first();
+    const liveRoutes = await sums("(select 1 as n, status != 'ok' as errors, prompt_tokens, completion_tokens, cost_usd from routes)", 'n');
+    const liveCalls = await sums("(select 1 as n, status != 'ok' as errors, prompt_tokens, completion_tokens, cost_usd from route_calls)", 'n');
+    expect(liveRoutes).toMatchObject({ n: 54, cost: 18.25 + 1.5 });
+
+    // Every statement below runs checked against D1's limits: the names bind no parameters.
+    const checked = checkedD1(env.DB);
+    const over = { DB: checked.db };
+    const window = `since=${new Date(now - 5 * DAY).toISOString().slice(0, 10)}&until=${new Date(now + 2 * DAY).toISOString().slice(0, 10)}`;
+    const admin = await session();
+    const reports = async () => ({
+      policyDay: (await get(`by=policy&period=day&${window}`, over)).body,
+      policyMonth: (await get(`by=policy&period=month&${window}`, over)).body,
+      keyDay: (await get(`by=key&period=day&${window}`, over)).body,
+      onlyUnknown: (await get(`by=policy&period=day&policy=(unknown)&${window}`, over)).body,
+      page: await (await call('/admin/spend?by=policy', { key: null, headers: { cookie: admin.cookie }, env: over })).text(),
+    });
+    const before = await reports();
+    expect(before.policyDay.totals.map((t) => t.policy).sort()).toEqual(['(unknown)', ...known].sort());
+    expect(before.policyDay.totals.find((t) => t.policy === '(unknown)')).toMatchObject({ requests: 51, errors: 1, cost_usd: 18.25 });
+    expect(before.policyMonth.totals.filter((t) => t.policy === '(unknown)')).toHaveLength(1);
+    expect(before.onlyUnknown.totals).toEqual([before.policyDay.totals.find((t) => t.policy === '(unknown)')]);
+    expect(before.page.split('<th scope="row">(unknown)</th>')).toHaveLength(2);
+    expect(before.page).not.toContain('no-such-model');
+
+    expect(await runScheduled({ ...env, ...over, RETENTION_DAYS: '1' }, now + 2 * DAY)).toMatchObject({ pruned: 54 });
+    // One row per day and key (per day and expert) for all 50 names, every count and cost kept.
+    const perDay = await env.DB.prepare('select policy, day, api_key_id, requests from daily_route_rollups order by day, api_key_id, policy').all<{
+      policy: string;
+    }>();
+    expect(new Set(perDay.results.map((r) => r.policy))).toEqual(new Set(['(unknown)', ...known]));
+    expect(perDay.results.filter((r) => r.policy === '(unknown)')).toHaveLength(5);
+    const perExpert = await env.DB.prepare('select policy from daily_rollups').all<{ policy: string }>();
+    expect(perExpert.results.filter((r) => r.policy === '(unknown)')).toHaveLength(2);
+    expect(await sums('daily_route_rollups', 'requests')).toEqual(liveRoutes);
+    expect(await sums('daily_rollups', 'calls')).toEqual(liveCalls);
+
+    expect(await reports()).toEqual(before);
+
+    // A policy deleted since joins them, rolled up or not, as in the metrics.
+    await deletePolicy(db, 'team-policy');
+    const gone = (await get(`by=policy&period=day&${window}`)).body;
+    expect(gone.totals.map((t) => t.policy).sort()).toEqual(['(unknown)', 'economy', 'gemini-1.5-pro-002']);
+    expect(gone.totals.find((t) => t.policy === '(unknown)')).toMatchObject({ requests: 52, errors: 1, cost_usd: 18.75 });
   });
 });
 

@@ -1,6 +1,10 @@
 // Spend per key, policy or expert, per UTC day or month: the live history plus what retention rolled
 // up (daily_route_rollups per key and policy, daily_rollups per expert), so old months stay whole.
 // Plain SQL on the D1 binding: grouping by a formatted date reads better here than in drizzle.
+// Policies are grouped as reportedPolicySql reports them, as retention rolls them up, so a report
+// reads the same before and after a day is rolled up.
+
+import { reportedPolicySql } from './reported-policy';
 
 export type SpendDimension = 'key' | 'policy' | 'expert';
 export type SpendPeriod = 'day' | 'month';
@@ -8,7 +12,7 @@ export type SpendPeriod = 'day' | 'month';
 export interface SpendRow {
   /** `YYYY-MM-DD` or `YYYY-MM` (UTC). */
   period: string;
-  /** The key id ('' is the dev key), policy name or expert id. */
+  /** The key id ('' is the dev key), policy name (UNKNOWN_POLICY for names no policy or expert has) or expert id. */
   group: string;
   /** Routes for keys and policies; calls (answering, aggregating, judging) for experts. */
   requests: number;
@@ -41,22 +45,25 @@ export async function spend(d1: D1Database, q: SpendQuery): Promise<SpendRow[]> 
   const len = periodLength(q.period);
   const from = dayStartMs(q.since);
   const to = dayStartMs(q.until) + DAY_MS;
+  // Rolled-up policies were reported when rolled up; reporting them again joins a policy deleted since.
+  const liveGroup = q.by === 'key' ? `coalesce(api_key_id, '')` : reportedPolicySql('policy');
+  const rolledGroup = q.by === 'key' ? 'api_key_id' : reportedPolicySql('policy');
   const live =
     q.by === 'expert'
       ? `select substr(strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), 1, ${len}) as period, expert_id as grp, count(*) as requests,
                 sum(status != 'ok') as errors, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost
          from route_calls where created_at >= ?1 and created_at < ?2 and (?5 is null or expert_id = ?5) group by 1, 2`
-      : `select substr(strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), 1, ${len}) as period, ${q.by === 'key' ? `coalesce(api_key_id, '')` : 'policy'} as grp,
+      : `select substr(strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), 1, ${len}) as period, ${liveGroup} as grp,
                 count(*) as requests, sum(status != 'ok') as errors, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost
-         from routes where created_at >= ?1 and created_at < ?2 and (?5 is null or ${q.by === 'key' ? `coalesce(api_key_id, '')` : 'policy'} = ?5) group by 1, 2`;
+         from routes where created_at >= ?1 and created_at < ?2 and (?5 is null or ${liveGroup} = ?5) group by 1, 2`;
   const rolled =
     q.by === 'expert'
       ? `select substr(day, 1, ${len}) as period, expert_id as grp, sum(calls) as requests, sum(errors) as errors, sum(prompt_tokens) as pt,
                 sum(completion_tokens) as ct, sum(cost_usd) as cost
          from daily_rollups where day >= ?3 and day <= ?4 and (?5 is null or expert_id = ?5) group by 1, 2`
-      : `select substr(day, 1, ${len}) as period, ${q.by === 'key' ? 'api_key_id' : 'policy'} as grp, sum(requests) as requests, sum(errors) as errors,
+      : `select substr(day, 1, ${len}) as period, ${rolledGroup} as grp, sum(requests) as requests, sum(errors) as errors,
                 sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost
-         from daily_route_rollups where day >= ?3 and day <= ?4 and (?5 is null or ${q.by === 'key' ? 'api_key_id' : 'policy'} = ?5) group by 1, 2`;
+         from daily_route_rollups where day >= ?3 and day <= ?4 and (?5 is null or ${rolledGroup} = ?5) group by 1, 2`;
   const { results } = await d1
     .prepare(
       `select period, grp, sum(requests) as requests, sum(errors) as errors, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost

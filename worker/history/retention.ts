@@ -1,3 +1,5 @@
+import { reportedPolicySql } from '../db/reported-policy';
+
 const DAY_MS = 86_400_000;
 
 /** The sums a rollup row keeps besides its count; rolling up more of its day adds to each. */
@@ -9,7 +11,9 @@ const addUp = (columns: string[]) => columns.map((c) => `${c} = ${c} + excluded.
 /**
  * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and
  * daily_route_rollups (per day, policy and key: spend per key outlives the routes) and deletes them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
- * twice or lost. Returns the number of routes pruned.
+ * twice or lost. Policies are rolled up as reportedPolicySql reports them: every name a client sent
+ * that names no policy or expert shares one row per day and key, not one each kept forever.
+ * Returns the number of routes pruned.
  */
 export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now = Date.now(), maxDays = 31): Promise<number> {
   // Under a day (or NaN) the cutoff would reach today's routes, or every route: refuse, whoever calls.
@@ -24,7 +28,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
       d1
         .prepare(
           `insert into daily_rollups (day, policy, expert_id, calls, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
-           select date(r.created_at / 1000, 'unixepoch'), r.policy, c.expert_id, count(*), sum(c.status != 'ok'),
+           select date(r.created_at / 1000, 'unixepoch'), ${reportedPolicySql('r.policy')}, c.expert_id, count(*), sum(c.status != 'ok'),
                   sum(c.prompt_tokens), sum(c.completion_tokens), sum(c.cost_usd), sum(c.latency_ms)
            from route_calls c join routes r on r.id = c.route_id
            where r.created_at < ?1
@@ -35,7 +39,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
       d1
         .prepare(
           `insert into daily_route_rollups (day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
-           select date(created_at / 1000, 'unixepoch'), policy, coalesce(api_key_id, ''), count(*), sum(status != 'ok'),
+           select date(created_at / 1000, 'unixepoch'), ${reportedPolicySql('policy')}, coalesce(api_key_id, ''), count(*), sum(status != 'ok'),
                   sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms)
            from routes where created_at < ?1
            group by 1, 2, 3
