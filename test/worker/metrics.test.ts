@@ -3,31 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { exposition } from '../../worker/admin/prometheus';
 import { runScheduled } from '../../worker/scheduled';
 import { call, chat, replayExpert } from './helpers';
+import { policyLabels, scrape } from './scrape';
 
 // GET /admin/api/metrics: the gateway in Prometheus text format, from D1, counters that survive
 // retention.
-
-const SAMPLE = /^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*"(,[a-z_]+="(?:[^"\\]|\\.)*")*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
-
-function parse(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.trimEnd().split('\n')) {
-    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = SAMPLE.exec(line);
-    expect(m, `not an exposition line: ${line}`).not.toBeNull();
-    out.set(`${m![1]}${m![2] ?? ''}`, Number(m![5]));
-  }
-  return out;
-}
-
-async function scrape(): Promise<Map<string, number>> {
-  const res = await call('/admin/api/metrics', { admin: true });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
-  const text = await res.text();
-  expect(text).toContain('# TYPE conclave_routes_total counter');
-  return parse(text);
-}
 
 describe('Prometheus metrics', () => {
   it('counts routes, calls, tokens and cost by policy and expert, and the counters survive retention', async () => {
@@ -56,7 +35,6 @@ describe('Prometheus metrics', () => {
     for (const model of sent) expect((await chat({ model })).status, model).toBe(404);
     // A known name refused before its policy resolved keeps its own label.
     expect((await chat({ model: 'auto' }, { headers: { 'x-routing-policy': '{' } })).status).toBe(400);
-    const policyLabels = (m: Map<string, number>) => new Set([...m.keys()].flatMap((k) => /[{,]policy="([^"]*)"/.exec(k)?.[1] ?? []));
     const before = await scrape();
     expect(policyLabels(before)).toEqual(new Set(['(unknown)', 'auto']));
     expect(before.get('conclave_routes_total{policy="(unknown)",outcome="failed"}')).toBe(50);

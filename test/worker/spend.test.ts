@@ -8,6 +8,7 @@ import { runScheduled } from '../../worker/scheduled';
 import { session } from './dashboard-session';
 import { checkedD1 } from './d1-limits';
 import { call, chat, replayExpert, routeRecord } from './helpers';
+import { policyLabels, scrape } from './scrape';
 
 const DAY = 86_400_000;
 
@@ -113,26 +114,68 @@ describe('GET /admin/api/spend', () => {
   });
 });
 
-describe('a model that names no policy or expert', () => {
-  it('is one (unknown) policy in the rollups and the report, before and after retention, totals exact', async () => {
+describe('the policy spend is reported under', () => {
+  /** Spend per policy over every day there is, and the metrics: both report the same policies, with the same counts and costs. */
+  async function reported(over: Partial<typeof env> = {}) {
+    const window = `since=${new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10)}&until=${new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10)}`;
+    const totals = (await get(`by=policy&period=day&${window}`, over)).body.totals;
+    const metrics = await scrape({ env: over });
+    expect(policyLabels(metrics)).toEqual(new Set(totals.map((t) => t.policy)));
+    for (const t of totals) {
+      const label = `policy="${t.policy}"`;
+      expect(metrics.get(`conclave_routes_total{${label},outcome="failed"}`), label).toBe(t.errors);
+      expect(metrics.get(`conclave_routes_total{${label},outcome="ok"}`), label).toBe((t.requests as number) - (t.errors as number));
+      expect(metrics.get(`conclave_route_cost_usd_total{${label}}`), label).toBeCloseTo(t.cost_usd as number, 12);
+    }
+    return new Map(totals.map((t) => [t.policy as string, { requests: t.requests, errors: t.errors, cost_usd: t.cost_usd }]));
+  }
+
+  it('its name when it resolved, deleted since or not, before and after retention; (unknown) for names that never resolved', async () => {
     const now = Date.now();
     const db = createDb(env.DB);
     const keyA = ((await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'team-a' } })).json()) as { id: string }).id;
-    // What `model` can name: a built-in policy, a saved one, an expert; 120 more saved policies, so
+    // What `model` can name: a built-in policy, saved ones, an expert; 120 more saved policies, so
     // the names would be past D1's 100 bound parameters a statement were they bound one by one.
     await replayExpert('gemini-1.5-pro-002');
-    for (const name of ['team-policy', ...Array.from({ length: 120 }, (_, i) => `saved-${i}`)])
+    for (const name of ['team-policy', 'doomed', ...Array.from({ length: 120 }, (_, i) => `saved-${i}`)])
       await upsertPolicy(db, name, '', { strategy: 'fixed', experts: ['gemini-1.5-pro-002'], aggregate: 'first' });
-    const known = ['economy', 'team-policy', 'gemini-1.5-pro-002'];
-    // 50 names no policy or expert has, on two days and two keys, each with a call and a cost (as a
-    // since-deleted policy's routes have; a refused request's cost nothing), and one refused for real.
-    const unknown = Array.from({ length: 50 }, (_, i) => {
-      const at = now - (i < 25 ? 3 : 2) * DAY;
-      return route(`r_unknown_${i}`, at, i % 2 ? keyA : null, `no-such-model-${i}`, [call_('gemini-1.5-pro-002', at, (i % 4) * 0.25, i % 5 ? 'ok' : 'error')]);
-    });
-    const named = known.map((p, i) => route(`r_known_${i}`, now - 3 * DAY, keyA, p, [call_('gemini-1.5-pro-002', now - 3 * DAY, 0.5)]));
-    await insertRouteRecords(db, [...unknown, ...named]);
-    expect((await chat({ model: 'no-such-model-sent' })).status).toBe(404);
+
+    // What the recorder stores: a policy's strategy once the request resolved it, refused later or
+    // not (over budget); 'none' for a model that names nothing, and for a header refused before
+    // anything resolved.
+    const tiny = (await (await call('/admin/api/keys', { method: 'POST', admin: true, json: { name: 'tiny', daily_budget_usd: 0.000001 } })).json()) as {
+      key: string;
+    };
+    const sent = [
+      [await chat({ model: 'doomed' }, { key: tiny.key }), 200, 'fixed'],
+      [await chat({ model: 'doomed' }, { key: tiny.key }), 402, 'fixed'],
+      [await chat({ model: 'no-such-model-sent' }), 404, 'none'],
+      [await chat({ model: 'auto' }, { headers: { 'x-routing-policy': '{' } }), 400, 'none'],
+    ] as const;
+    for (const [res, status, strategy] of sent) {
+      expect(res.status).toBe(status);
+      const row = await env.DB.prepare('select strategy from routes where id = ?').bind(res.headers.get('x-route-id')).first();
+      expect(row, `${status}`).toEqual({ strategy });
+    }
+
+    // 50 names that never resolved, on two days and two keys, refused as a real one is (no call, no
+    // cost); and a resolved route of each policy, each with a call that cost something.
+    const unresolved = Array.from({ length: 50 }, (_, i) =>
+      routeRecord({
+        id: `r_unknown_${i}`,
+        createdAt: now - (i < 25 ? 3 : 2) * DAY,
+        apiKeyId: i % 2 ? keyA : null,
+        model: `no-such-model-${i}`,
+        policy: `no-such-model-${i}`,
+        strategy: 'none',
+        status: 'error',
+        httpStatus: 404,
+        response: null,
+      }),
+    );
+    const policies = ['economy', 'team-policy', 'doomed', 'gemini-1.5-pro-002'];
+    const resolved = policies.map((p, i) => route(`r_known_${i}`, now - 3 * DAY, keyA, p, [call_('gemini-1.5-pro-002', now - 3 * DAY, 0.5)]));
+    await insertRouteRecords(db, [...unresolved, ...resolved]);
 
     const sums = async (table: string, count: string) =>
       env.DB.prepare(
@@ -140,47 +183,67 @@ describe('a model that names no policy or expert', () => {
       ).first();
     const liveRoutes = await sums("(select 1 as n, status != 'ok' as errors, prompt_tokens, completion_tokens, cost_usd from routes)", 'n');
     const liveCalls = await sums("(select 1 as n, status != 'ok' as errors, prompt_tokens, completion_tokens, cost_usd from route_calls)", 'n');
-    expect(liveRoutes).toMatchObject({ n: 54, cost: 18.25 + 1.5 });
+    expect(liveRoutes).toMatchObject({ n: 58 });
 
     // Every statement below runs checked against D1's limits: the names bind no parameters.
     const checked = checkedD1(env.DB);
     const over = { DB: checked.db };
-    const window = `since=${new Date(now - 5 * DAY).toISOString().slice(0, 10)}&until=${new Date(now + 2 * DAY).toISOString().slice(0, 10)}`;
     const admin = await session();
-    const reports = async () => ({
-      policyDay: (await get(`by=policy&period=day&${window}`, over)).body,
-      policyMonth: (await get(`by=policy&period=month&${window}`, over)).body,
-      keyDay: (await get(`by=key&period=day&${window}`, over)).body,
-      onlyUnknown: (await get(`by=policy&period=day&policy=(unknown)&${window}`, over)).body,
-      page: await (await call('/admin/spend?by=policy', { key: null, headers: { cookie: admin.cookie }, env: over })).text(),
-    });
-    const before = await reports();
-    expect(before.policyDay.totals.map((t) => t.policy).sort()).toEqual(['(unknown)', ...known].sort());
-    expect(before.policyDay.totals.find((t) => t.policy === '(unknown)')).toMatchObject({ requests: 51, errors: 1, cost_usd: 18.25 });
-    expect(before.policyMonth.totals.filter((t) => t.policy === '(unknown)')).toHaveLength(1);
-    expect(before.onlyUnknown.totals).toEqual([before.policyDay.totals.find((t) => t.policy === '(unknown)')]);
-    expect(before.page.split('<th scope="row">(unknown)</th>')).toHaveLength(2);
-    expect(before.page).not.toContain('no-such-model');
+    const page = async () => (await call('/admin/spend?by=policy', { key: null, headers: { cookie: admin.cookie }, env: over })).text();
 
-    expect(await runScheduled({ ...env, ...over, RETENTION_DAYS: '1' }, now + 2 * DAY)).toMatchObject({ pruned: 54 });
-    // One row per day and key (per day and expert) for all 50 names, every count and cost kept.
-    const perDay = await env.DB.prepare('select policy, day, api_key_id, requests from daily_route_rollups order by day, api_key_id, policy').all<{
-      policy: string;
-    }>();
-    expect(new Set(perDay.results.map((r) => r.policy))).toEqual(new Set(['(unknown)', ...known]));
+    const before = await reported(over);
+    expect([...before.keys()].sort()).toEqual(['(unknown)', 'auto', ...policies].sort());
+    expect(before.get('(unknown)')).toEqual({ requests: 51, errors: 51, cost_usd: 0 });
+    expect(before.get('doomed')).toMatchObject({ requests: 3, errors: 1 });
+    expect(before.get('doomed')!.cost_usd).toBeGreaterThan(0.5);
+    const onlyUnknown = (await get(`by=policy&period=month&policy=(unknown)`, over)).body.totals;
+    expect(onlyUnknown).toEqual([expect.objectContaining({ policy: '(unknown)', requests: 51 })]);
+    expect((await page()).split('<th scope="row">(unknown)</th>')).toHaveLength(2);
+    expect(await page()).not.toContain('no-such-model');
+
+    // A deleted policy's past spend stays under its name, before retention and after.
+    await deletePolicy(db, 'doomed');
+    expect(await reported(over)).toEqual(before);
+    expect(await runScheduled({ ...env, ...over, RETENTION_DAYS: '1' }, now + 2 * DAY)).toMatchObject({ pruned: 58 });
+    // One rollup row per day and key for all 50 names, every count and cost kept; a refused request
+    // calls nothing, so the per-expert rollups have none of them.
+    const perDay = await env.DB.prepare('select policy from daily_route_rollups').all<{ policy: string }>();
+    expect(new Set(perDay.results.map((r) => r.policy))).toEqual(new Set(before.keys()));
     expect(perDay.results.filter((r) => r.policy === '(unknown)')).toHaveLength(5);
-    const perExpert = await env.DB.prepare('select policy from daily_rollups').all<{ policy: string }>();
-    expect(perExpert.results.filter((r) => r.policy === '(unknown)')).toHaveLength(2);
+    const perExpert = await env.DB.prepare('select distinct policy from daily_rollups').all<{ policy: string }>();
+    expect(new Set(perExpert.results.map((r) => r.policy))).toEqual(new Set(policies));
     expect(await sums('daily_route_rollups', 'requests')).toEqual(liveRoutes);
     expect(await sums('daily_rollups', 'calls')).toEqual(liveCalls);
+    expect(await reported(over)).toEqual(before);
 
-    expect(await reports()).toEqual(before);
-
-    // A policy deleted since joins them, rolled up or not, as in the metrics.
     await deletePolicy(db, 'team-policy');
-    const gone = (await get(`by=policy&period=day&${window}`)).body;
-    expect(gone.totals.map((t) => t.policy).sort()).toEqual(['(unknown)', 'economy', 'gemini-1.5-pro-002']);
-    expect(gone.totals.find((t) => t.policy === '(unknown)')).toMatchObject({ requests: 52, errors: 1, cost_usd: 18.75 });
+    expect(await reported(over)).toEqual(before);
+  });
+
+  it('its name when rolled up before names were folded and it spent something; (unknown) when it names nothing and spent nothing', async () => {
+    const day = new Date(Date.now() - 35 * DAY).toISOString().slice(0, 10);
+    // Rollups written before retention folded names kept each name as sent.
+    const rows = [
+      ['economy', 2, 2, 0, 0, 0],
+      ['deleted-before', 2, 1, 20, 4, 0.75],
+      ['free-but-answered', 1, 0, 0, 0, 0],
+      ['junk-1', 3, 3, 0, 0, 0],
+      ['junk-2', 4, 4, 0, 0, 0],
+    ] as const;
+    for (const [policy, requests, errors, pt, ct, cost] of rows)
+      await env.DB.prepare(
+        "insert into daily_route_rollups (day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum) values (?, ?, '', ?, ?, ?, ?, ?, 0)",
+      )
+        .bind(day, policy, requests, errors, pt, ct, cost)
+        .run();
+    expect(await reported()).toEqual(
+      new Map([
+        ['(unknown)', { requests: 7, errors: 7, cost_usd: 0 }],
+        ['deleted-before', { requests: 2, errors: 1, cost_usd: 0.75 }],
+        ['economy', { requests: 2, errors: 2, cost_usd: 0 }],
+        ['free-but-answered', { requests: 1, errors: 0, cost_usd: 0 }],
+      ]),
+    );
   });
 });
 

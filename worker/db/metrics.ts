@@ -2,9 +2,9 @@
 // up, so every counter only grows (rollup and delete commit in one batch). Outcomes are only `ok`
 // and `failed`, and tokens and cost carry no outcome: the rollups keep no finer split, and a label
 // whose total shrank at retention would read as a counter reset. Policies are reported as
-// reportedPolicySql says, so a refused `model` that names nothing is no series of its own.
+// db/reported-policy.ts says, so a refused `model` that names nothing is no series of its own.
 
-import { reportedPolicySql } from './reported-policy';
+import { ROLLED_UP_POLICY_SQL, ROUTE_POLICY_SQL } from './reported-policy';
 
 export interface Totals {
   /** Policy or expert. */
@@ -18,17 +18,20 @@ export interface Totals {
 
 type Row = { name: string; ok: number; failed: number; pt: number; ct: number; cost: number };
 
+/** A table and what to group its rows by: a column, or an expression of its columns. */
+type Source = { table: string; name: string };
+
 /**
- * Totals per `name` (a column, or an expression of one) over the live rows of `live` plus what
- * retention rolled up into `rollups`, whose `count` column says how many rows each rollup row stands for.
+ * Totals per name over the live rows of `live` plus what retention rolled up into `rollups`, whose
+ * `count` column says how many rows each rollup row stands for.
  */
-async function totals(d1: D1Database, name: string, live: string, rollups: string, count: string): Promise<Totals[]> {
+async function totals(d1: D1Database, live: Source, rollups: Source & { count: string }): Promise<Totals[]> {
   const { results } = await d1
     .prepare(
       `select name, sum(ok) as ok, sum(failed) as failed, sum(pt) as pt, sum(ct) as ct, sum(cost) as cost from (
-         select ${name} as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from ${live} group by 1
+         select ${live.name} as name, sum(status = 'ok') as ok, sum(status != 'ok') as failed, sum(prompt_tokens) as pt, sum(completion_tokens) as ct, sum(cost_usd) as cost from ${live.table} group by 1
          union all
-         select ${name}, sum(${count} - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from ${rollups} group by 1
+         select ${rollups.name}, sum(${rollups.count} - errors), sum(errors), sum(prompt_tokens), sum(completion_tokens), sum(cost_usd) from ${rollups.table} group by 1
        ) group by 1 order by 1`,
     )
     .all<Row>();
@@ -37,18 +40,18 @@ async function totals(d1: D1Database, name: string, live: string, rollups: strin
 
 /** Routes per policy. */
 export function routeTotals(d1: D1Database): Promise<Totals[]> {
-  return totals(d1, reportedPolicySql('policy'), 'routes', 'daily_route_rollups', 'requests');
+  return totals(d1, { table: 'routes', name: ROUTE_POLICY_SQL }, { table: 'daily_route_rollups', name: ROLLED_UP_POLICY_SQL, count: 'requests' });
 }
 
 /** Calls per expert, every role (answering, aggregating, judging). */
 export function callTotals(d1: D1Database): Promise<Totals[]> {
-  return totals(d1, 'expert_id', 'route_calls', 'daily_rollups', 'calls');
+  return totals(d1, { table: 'route_calls', name: 'expert_id' }, { table: 'daily_rollups', name: 'expert_id', count: 'calls' });
 }
 
 /** Latencies of the routes finished in the last `windowMs`, ascending, per policy. */
 export async function recentLatencies(d1: D1Database, windowMs: number, now = Date.now()): Promise<Map<string, number[]>> {
   const { results } = await d1
-    .prepare(`select ${reportedPolicySql('policy')} as policy, latency_ms as ms from routes where created_at >= ? order by latency_ms`)
+    .prepare(`select ${ROUTE_POLICY_SQL} as policy, latency_ms as ms from routes where created_at >= ? order by latency_ms`)
     .bind(now - windowMs)
     .all<{ policy: string; ms: number }>();
   const out = new Map<string, number[]>();

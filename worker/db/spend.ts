@@ -1,10 +1,10 @@
 // Spend per key, policy or expert, per UTC day or month: the live history plus what retention rolled
 // up (daily_route_rollups per key and policy, daily_rollups per expert), so old months stay whole.
 // Plain SQL on the D1 binding: grouping by a formatted date reads better here than in drizzle.
-// Policies are grouped as reportedPolicySql reports them, as retention rolls them up, so a report
-// reads the same before and after a day is rolled up.
+// Policies are grouped as db/reported-policy.ts reports them, as retention rolls them up, so a
+// report reads the same before and after a day is rolled up.
 
-import { reportedPolicySql } from './reported-policy';
+import { ROLLED_UP_POLICY_SQL, ROUTE_POLICY_SQL } from './reported-policy';
 
 export type SpendDimension = 'key' | 'policy' | 'expert';
 export type SpendPeriod = 'day' | 'month';
@@ -12,7 +12,7 @@ export type SpendPeriod = 'day' | 'month';
 export interface SpendRow {
   /** `YYYY-MM-DD` or `YYYY-MM` (UTC). */
   period: string;
-  /** The key id ('' is the dev key), policy name (UNKNOWN_POLICY for names no policy or expert has) or expert id. */
+  /** The key id ('' is the dev key), policy name ('(unknown)' for names that never resolved one) or expert id. */
   group: string;
   /** Routes for keys and policies; calls (answering, aggregating, judging) for experts. */
   requests: number;
@@ -45,9 +45,8 @@ export async function spend(d1: D1Database, q: SpendQuery): Promise<SpendRow[]> 
   const len = periodLength(q.period);
   const from = dayStartMs(q.since);
   const to = dayStartMs(q.until) + DAY_MS;
-  // Rolled-up policies were reported when rolled up; reporting them again joins a policy deleted since.
-  const liveGroup = q.by === 'key' ? `coalesce(api_key_id, '')` : reportedPolicySql('policy');
-  const rolledGroup = q.by === 'key' ? 'api_key_id' : reportedPolicySql('policy');
+  const liveGroup = q.by === 'key' ? `coalesce(api_key_id, '')` : ROUTE_POLICY_SQL;
+  const rolledGroup = q.by === 'key' ? 'api_key_id' : ROLLED_UP_POLICY_SQL;
   const live =
     q.by === 'expert'
       ? `select substr(strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), 1, ${len}) as period, expert_id as grp, count(*) as requests,

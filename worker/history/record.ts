@@ -21,6 +21,9 @@ export interface CallRecord {
   droppedParams?: string[];
 }
 
+/** The strategy recorded for a route whose request was refused before it resolved a policy. */
+export const UNRESOLVED_STRATEGY = 'none';
+
 /** Everything written for one request: the route row and its calls. */
 export interface RouteRecord {
   id: string;

@@ -1,4 +1,4 @@
-import { reportedPolicySql } from '../db/reported-policy';
+import { ROUTE_POLICY_SQL } from '../db/reported-policy';
 
 const DAY_MS = 86_400_000;
 
@@ -11,8 +11,9 @@ const addUp = (columns: string[]) => columns.map((c) => `${c} = ${c} + excluded.
 /**
  * Rolls routes older than the cutoff into daily_rollups (per day, policy and expert) and
  * daily_route_rollups (per day, policy and key: spend per key outlives the routes) and deletes them, one day per D1 batch so the rollup and the delete commit together and nothing is counted
- * twice or lost. Policies are rolled up as reportedPolicySql reports them: every name a client sent
- * that names no policy or expert shares one row per day and key, not one each kept forever.
+ * twice or lost. daily_route_rollups keeps policies as ROUTE_POLICY_SQL reports them: every name a
+ * client sent that never resolved a policy shares one row per day and key, not one each kept forever
+ * (daily_rollups needs no such fold: only a resolved route calls an expert).
  * Returns the number of routes pruned.
  */
 export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now = Date.now(), maxDays = 31): Promise<number> {
@@ -28,7 +29,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
       d1
         .prepare(
           `insert into daily_rollups (day, policy, expert_id, calls, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
-           select date(r.created_at / 1000, 'unixepoch'), ${reportedPolicySql('r.policy')}, c.expert_id, count(*), sum(c.status != 'ok'),
+           select date(r.created_at / 1000, 'unixepoch'), r.policy, c.expert_id, count(*), sum(c.status != 'ok'),
                   sum(c.prompt_tokens), sum(c.completion_tokens), sum(c.cost_usd), sum(c.latency_ms)
            from route_calls c join routes r on r.id = c.route_id
            where r.created_at < ?1
@@ -39,7 +40,7 @@ export async function rollUpAndPrune(d1: D1Database, retentionDays: number, now 
       d1
         .prepare(
           `insert into daily_route_rollups (day, policy, api_key_id, requests, errors, prompt_tokens, completion_tokens, cost_usd, latency_ms_sum)
-           select date(created_at / 1000, 'unixepoch'), ${reportedPolicySql('policy')}, coalesce(api_key_id, ''), count(*), sum(status != 'ok'),
+           select date(created_at / 1000, 'unixepoch'), ${ROUTE_POLICY_SQL}, coalesce(api_key_id, ''), count(*), sum(status != 'ok'),
                   sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms)
            from routes where created_at < ?1
            group by 1, 2, 3

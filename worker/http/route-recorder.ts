@@ -8,7 +8,7 @@ import { summarise, totalCost, totalUsage, type RoutingSummary } from '../gatewa
 import { historyChaosRate } from '../db/chaos';
 import { emitRouteRecord } from '../export/sinks';
 import { enqueueRouteRecord } from '../history/batcher';
-import type { RouteRecord } from '../history/record';
+import { UNRESOLVED_STRATEGY, type RouteRecord } from '../history/record';
 import { newRouteId } from '../history/route-id';
 import type { KeyAdmission } from '../limits/admission';
 
@@ -52,7 +52,7 @@ export class RouteRecorder {
     const req = this.request ?? { model: '', stream: false, prompt: '', messages: [] };
     const latencyMs = this.elapsedMs;
     const calls = this.caller?.records ?? [];
-    const decision = this.run?.decision ?? { strategy: this.policy?.strategy ?? 'none', ranked: [], stages: [] };
+    const decision = this.run?.decision ?? { strategy: this.policy?.strategy ?? UNRESOLVED_STRATEGY, ranked: [], stages: [] };
     const effective = this.policy ?? { name: req.model, strategy: 'fixed' as const, aggregate: 'first' as const };
     const summary = summarise({ routeId: this.id, policy: effective, decision, calls, outcome, latencyMs, ttftMs });
     const routing = this.cache ? { ...summary, cache: this.cache } : summary;
