@@ -134,8 +134,9 @@ export function otlpHeaders(spec: string | undefined): Record<string, string> {
 
 /**
  * A header value decoded, or as written when it is not valid percent-encoding (a token with a bare
- * `%`): read on every finished route, a throw here failed every request. Logged naming the header,
- * not the value, which is a secret.
+ * `%`): read when a finished route makes the trace exporter, a throw here failed that request and,
+ * the exporter never made, every one after it. Logged naming the header, not the value, which is a
+ * secret.
  */
 function percentDecoded(header: string, value: string): string {
   try {

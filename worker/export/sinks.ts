@@ -25,13 +25,13 @@ function sinksOf(env: Env): Batcher<RouteRecord>[] {
   const out: Batcher<RouteRecord>[] = [];
   const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (otlp) {
-    const headers = { 'content-type': 'application/json', ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) };
     const service = env.OTEL_SERVICE_NAME || 'conclave-gateway';
     out.push(
-      cached(
-        `otlp ${otlp} ${opts.maxItems} ${opts.maxWaitMs}`,
-        () => new Batcher(async (routes) => post(otlp, JSON.stringify(await otlpTraceRequest(routes, service)), headers), { name: 'otlp', ...opts }),
-      ),
+      cached(`otlp ${otlp} ${opts.maxItems} ${opts.maxWaitMs}`, () => {
+        // Parsed once, when the batcher is made, not on every finished route.
+        const headers = { 'content-type': 'application/json', ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) };
+        return new Batcher(async (routes) => post(otlp, JSON.stringify(await otlpTraceRequest(routes, service)), headers), { name: 'otlp', ...opts });
+      }),
     );
   }
   const hook = env.ROUTE_WEBHOOK_URL;
