@@ -17,18 +17,13 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-export function bearer(header: string | undefined): string | null {
+/** The bearer token of a request (`what` it must be); a header of another form is told the form, not that it is missing. */
+function bearerOf(header: string | undefined, what: string, form: string): string {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m ? m[1]! : null;
-}
-
-/** The bearer token of a request; a header of another form is told the form, not that it is missing. */
-function bearerOf(header: string | undefined, form: string, missing: string): string {
-  const token = bearer(header);
-  if (token) return token;
+  if (m) return m[1]!;
   // "Bearer " alone is a key left out (an unset shell variable, say): that one is missing.
   if (header?.trim() && !/^bearer$/i.test(header.trim())) throw new AuthError(`the Authorization header must read '${form}'`);
-  throw new AuthError(missing);
+  throw new AuthError(`missing ${what}: send Authorization: ${form}`);
 }
 
 /** Equal-length strings compared in constant time. */
@@ -53,7 +48,7 @@ function hashOf(key: string): Promise<string> {
  * hash is compared with the dev key's and looks the stored key up.
  */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const key = bearerOf(c.req.header('authorization'), 'Bearer <key>', 'missing API key: send Authorization: Bearer <key>');
+  const key = bearerOf(c.req.header('authorization'), 'API key', 'Bearer <key>');
   const hash = await hashOf(key);
   const dev = c.env.DEV_API_KEY;
   if (dev) {
@@ -78,7 +73,7 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Admin API: the ADMIN_TOKEN bearer only. */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = bearerOf(c.req.header('authorization'), 'Bearer <ADMIN_TOKEN>', 'missing admin token: send Authorization: Bearer <ADMIN_TOKEN>');
+  const token = bearerOf(c.req.header('authorization'), 'admin token', 'Bearer <ADMIN_TOKEN>');
   if (!c.env.ADMIN_TOKEN || !(await safeEqual(token, c.env.ADMIN_TOKEN))) {
     const apiKey = token.startsWith(API_KEY_PREFIX) || (!!c.env.DEV_API_KEY && (await safeEqual(token, c.env.DEV_API_KEY)));
     throw new AuthError(apiKey ? 'invalid admin token: this is an API key, which opens /v1 only; the admin API takes ADMIN_TOKEN' : 'invalid admin token');
